@@ -1,0 +1,103 @@
+"""``RunnableParallel``: run named branches on the same input, threads (sync) or tasks (async)."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any, final
+
+from reference.runnables._base import (
+    Runnable,
+    acall_chain,
+    call_chain,
+    coerce_to_runnable,
+    gather_limited,
+)
+from reference.runnables._config import RunnableConfig, child_config
+
+__all__ = ["RunnableParallel"]
+
+_OPTIONS = ("name", "callbacks", "tags", "metadata")
+
+
+@final
+class RunnableParallel(Runnable[Any, dict[str, Any]]):
+    """Map one input to a dict of branch outputs.
+
+    The run waits for every branch, even after one fails, then raises the
+    first failing branch's exception in declaration order (R7.6, R8).
+
+    ``name``, ``callbacks``, ``tags`` and ``metadata`` keywords are the
+    constructor options, not branches; pass a dict positionally to use those
+    words as branch keys.
+    """
+
+    __slots__ = ("steps__",)
+
+    steps__: dict[str, Runnable[Any, Any]]
+
+    def __init__(self, steps: Mapping[str, Any] | None = None, /, **kwargs: Any) -> None:
+        options = {k: kwargs.pop(k) for k in _OPTIONS if k in kwargs}
+        merged = {**(steps or {}), **kwargs}
+        self.steps__ = {k: coerce_to_runnable(v, "RunnableParallel") for k, v in merged.items()}
+        self._init_scope(
+            options.get("name"),
+            options.get("callbacks"),
+            options.get("tags"),
+            options.get("metadata"),
+        )
+
+    @property
+    def steps(self) -> dict[str, Runnable[Any, Any]]:
+        return self.steps__
+
+    def _default_name(self) -> str:
+        return "RunnableParallel<" + ",".join(self.steps__) + ">"
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(f"{k}: {v!r}" for k, v in self.steps__.items()) + "}"
+
+    def invoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        return call_chain(self, self._run_branches, input, config)  # type: ignore[no-any-return]
+
+    def _run_branches(self, input: Any, rm: Any) -> dict[str, Any]:
+        child = child_config(rm)
+        items = list(self.steps__.items())
+        if not items:
+            return {}
+        if len(items) == 1:
+            key, step = items[0]
+            return {key: step.invoke(input, child)}
+        limit = (rm._config or {}).get("max_concurrency")
+        # Each branch runs in its own copy of our context (which points at this run).
+        with ThreadPoolExecutor(max_workers=min(limit or len(items), len(items))) as pool:
+            futures = [
+                pool.submit(contextvars.copy_context().run, step.invoke, input, child)
+                for _, step in items
+            ]
+            wait(futures)
+        for f in futures:
+            exc = f.exception()
+            if exc is not None:
+                raise exc
+        return {key: f.result() for (key, _), f in zip(items, futures)}
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        return await acall_chain(self, self._arun_branches, input, config)  # type: ignore[no-any-return]
+
+    async def _arun_branches(self, input: Any, rm: Any) -> dict[str, Any]:
+        child = child_config(rm)
+        limit = (rm._config or {}).get("max_concurrency")
+        keys = list(self.steps__)
+        results = await gather_limited(
+            [step.ainvoke(input, child) for step in self.steps__.values()], limit
+        )
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+        return dict(zip(keys, results))

@@ -1,0 +1,37 @@
+"""``RunnablePassthrough``: returns its input; a run of its own, useful as a parallel branch."""
+
+from __future__ import annotations
+
+from typing import Any, final
+
+from reference.runnables._base import Runnable, acall_chain, call_chain
+from reference.runnables._config import RunnableConfig
+
+__all__ = ["RunnablePassthrough"]
+
+
+async def _aidentity(x: Any, rm: Any) -> Any:
+    return x
+
+
+@final
+class RunnablePassthrough(Runnable[Any, Any]):
+    """Identity runnable (chain-type run)."""
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._init_scope(name, callbacks, tags, metadata)
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        return call_chain(self, lambda x, rm: x, input, config)
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Any:
+        return await acall_chain(self, _aidentity, input, config)
