@@ -1,0 +1,205 @@
+"""The adapter protocol: how an implementation plugs into the suite.
+
+An adapter does four things and nothing else:
+
+1. ``build(chain, handlers, probe)`` turns a :class:`~conformance.model.Chain` into the
+   implementation's runnables (one object per node; a label reused in several places is the same
+   object), naming each object by its node label so its runs carry that name;
+2. ``make_handler(spec, sink)`` returns a handler object of the implementation that records every
+   callback it receives into ``sink`` (see :meth:`conformance.events.EventSink.record`);
+3. ``invoke(root, invocation, handlers)`` / ``ainvoke(...)`` run the root in the invocation's mode
+   with the runtime route's callbacks, tags, metadata, ``run_name`` and ``run_id``, and return one
+   :class:`Outcome` per input (batch: per item, with ``return_exceptions=True``);
+4. ``capabilities`` declares what the implementation supports; the suite generates only supported
+   cases and reports the rest as not applicable, with the reason.
+
+Leaves behave as the :class:`Probe` says: a lambda returns its label, a dynamic function or tool
+invokes its children one after another with its own input then returns its label, and a node with
+``fail=True`` raises ``probe.failure(label)`` (after its children ran).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol, runtime_checkable
+
+from .events import EventSink
+from .model import MODES, NODE_KINDS, Chain, HandlerSpec, Invocation, Mode, NodeKind
+
+__all__ = [
+    "BUILTIN_ADAPTERS",
+    "Adapter",
+    "AdapterError",
+    "Capabilities",
+    "HandlerFault",
+    "InjectedFailure",
+    "Outcome",
+    "Probe",
+    "load_adapter",
+]
+
+
+class AdapterError(RuntimeError):
+    """The adapter (not the implementation under test) is broken: it did not import, raised while
+    building, or broke the protocol. The runner reports it with exit status 2."""
+
+
+class InjectedFailure(Exception):
+    """The exception a failing node raises; the caller must get this very object back (R8)."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"injected failure in {label!r}")
+        self.label = label
+
+
+class HandlerFault(RuntimeError):
+    """What a faulty recording handler raises, after recording the event (R10)."""
+
+
+class Probe:
+    """What leaves do, shared by all adapters, and a log of the failures they raised."""
+
+    def __init__(self) -> None:
+        self._raised: list[InjectedFailure] = []
+        self._lock = threading.Lock()
+
+    def failure(self, label: str) -> InjectedFailure:
+        """A fresh exception for ``label``, remembered so the suite can check its identity."""
+        exc = InjectedFailure(label)
+        with self._lock:
+            self._raised.append(exc)
+        return exc
+
+    def was_raised(self, exc: BaseException) -> bool:
+        with self._lock:
+            return any(exc is r for r in self._raised)
+
+    @staticmethod
+    def output(label: str) -> str:
+        """What a lambda, dynamic function or tool returns."""
+        return label
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the caller got for one input: a canonical (JSON-able) value, or the raised exception."""
+
+    value: Any = None
+    error: BaseException | None = None
+
+
+_ALL_KINDS: Final[frozenset[NodeKind]] = frozenset(NODE_KINDS)
+_CONSTRUCTIBLE: Final[frozenset[NodeKind]] = _ALL_KINDS - {"binding"}
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an implementation supports. Defaults describe a complete implementation.
+
+    ``constructor_callbacks``: kinds whose constructor accepts ``callbacks=``/``tags=``/``metadata=``.
+    ``failing_kinds``: kinds the adapter can make fail.
+    ``implicit_context``: callees invoked without the config reach the caller's tree (R1).
+    ``async_implicit_context``: the same inside asyncio code (ainvoke/abatch/astream).
+    """
+
+    node_kinds: frozenset[NodeKind] = _ALL_KINDS
+    modes: frozenset[Mode] = frozenset(MODES)
+    constructor_callbacks: frozenset[NodeKind] = _CONSTRUCTIBLE
+    failing_kinds: frozenset[NodeKind] = frozenset(
+        {"lambda", "dynamic", "tool", "chat_model", "retriever"}
+    )
+    implicit_context: bool = True
+    manager_form: bool = True
+    raise_error: bool = True
+    root_config: bool = True
+    threads: bool = True
+    tasks: bool = True
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+    def missing(self, needs: Mapping[str, object]) -> list[str]:
+        """Human-readable reasons why ``needs`` (capability → required value) is not met."""
+        reasons = []
+        for name, wanted in needs.items():
+            have = getattr(self, name)
+            if isinstance(wanted, frozenset | set):
+                lacking = set(wanted) - set(have)
+                if lacking:
+                    reasons.append(f"{name} lacks {sorted(lacking)}")
+            elif have != wanted:
+                reasons.append(f"{name} is {have!r}")
+        return reasons
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """The protocol an implementation's adapter satisfies (see the module docstring)."""
+
+    name: str
+    version: str
+    capabilities: Capabilities
+
+    def make_handler(self, spec: HandlerSpec, sink: EventSink) -> object: ...
+
+    def build(self, chain: Chain, handlers: Mapping[str, object], probe: Probe) -> object: ...
+
+    def invoke(
+        self, root: object, invocation: Invocation, handlers: Mapping[str, object]
+    ) -> Sequence[Outcome]: ...
+
+    async def ainvoke(
+        self, root: object, invocation: Invocation, handlers: Mapping[str, object]
+    ) -> Sequence[Outcome]: ...
+
+
+#: Short names of the adapters shipped with the suite.
+BUILTIN_ADAPTERS: Final[Mapping[str, str]] = {
+    "reference": "conformance.adapters.reference:ReferenceAdapter",
+    "langchain_core": "conformance.adapters.langchain_core:LangChainCoreAdapter",
+}
+
+
+def load_adapter(spec: str) -> Adapter:
+    """Load ``reference``, ``langchain_core`` or ``package.module:Attribute`` and instantiate it.
+
+    Every way this can go wrong becomes an :class:`AdapterError` that says what to fix.
+    """
+    target = BUILTIN_ADAPTERS.get(spec, spec)
+    module_name, sep, attr = target.partition(":")
+    if not sep or not module_name or not attr:
+        raise AdapterError(
+            f"adapter {spec!r}: expected a built-in name ({', '.join(BUILTIN_ADAPTERS)}) "
+            "or 'package.module:Adapter'"
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise AdapterError(f"adapter {spec!r}: cannot import {module_name!r}: {exc}") from exc
+    except Exception as exc:
+        raise AdapterError(
+            f"adapter {spec!r}: importing {module_name!r} raised {type(exc).__name__}: {exc}"
+        ) from exc
+    try:
+        factory = getattr(module, attr)
+    except AttributeError:
+        raise AdapterError(f"adapter {spec!r}: module {module_name!r} has no {attr!r}") from None
+    try:
+        adapter = factory() if isinstance(factory, type) or callable(factory) else factory
+    except AdapterError:
+        raise
+    except Exception as exc:
+        raise AdapterError(
+            f"adapter {spec!r}: creating {attr} raised {type(exc).__name__}: {exc}"
+        ) from exc
+    problems = [
+        f"missing {name!r}"
+        for name in ("name", "version", "capabilities", "make_handler", "build", "invoke", "ainvoke")
+        if not hasattr(adapter, name)
+    ]
+    if not problems and not isinstance(adapter.capabilities, Capabilities):
+        problems.append("'capabilities' is not a conformance.Capabilities")
+    if problems:
+        raise AdapterError(f"adapter {spec!r} does not follow the protocol: {'; '.join(problems)}")
+    return adapter  # type: ignore[no-any-return]

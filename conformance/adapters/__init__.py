@@ -1,0 +1,1 @@
+"""Adapters shipped with the suite; see :mod:`conformance.adapter` for the protocol."""

@@ -1,0 +1,382 @@
+"""One adapter for every implementation that mirrors langchain_core's public API.
+
+The reference engine and langchain_core spell their classes the same way under different package
+prefixes, so one builder serves both; the differences (which constructors take ``callbacks=``,
+which leaves can fail) are class attributes that the concrete adapters set.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..adapter import Capabilities, HandlerFault, Outcome, Probe
+from ..events import EventSink
+from ..model import Chain, HandlerSpec, Invocation, Node
+
+__all__ = ["LangChainLikeAdapter", "make_recorder_class"]
+
+
+def _name_of(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> Any:
+    name = kwargs.get("name")
+    if not name and serialized:
+        name = serialized.get("name")
+    return name
+
+
+def make_recorder_class(base: type) -> type:
+    """A recording handler class deriving from the implementation's ``BaseCallbackHandler``."""
+
+    class RecordingHandler(base):  # type: ignore[misc, valid-type]
+        """Writes every callback into the suite's sink as a canonical event."""
+
+        def __init__(self, spec: HandlerSpec, sink: EventSink) -> None:
+            super().__init__()
+            self.spec_id = spec.id
+            self.fault = spec.fault
+            self.raise_error = spec.fault == "raise_error"
+            self._sink = sink
+            self._types: dict[str, str] = {}
+            self._lock = threading.Lock()
+
+        def __repr__(self) -> str:
+            return f"RecordingHandler({self.spec_id!r})"
+
+        def _emit(self, kind: str, run_type: str | None, kwargs: Mapping[str, Any],
+                  name: Any = None) -> None:
+            run_id = str(kwargs.get("run_id"))
+            with self._lock:
+                if run_type is not None:
+                    self._types[run_id] = run_type
+                else:
+                    run_type = self._types.get(run_id, "chain")
+            self._sink.record(
+                self.spec_id, kind, run_id=kwargs.get("run_id"),
+                parent_run_id=kwargs.get("parent_run_id"), run_type=run_type, name=name,
+                tags=kwargs.get("tags"), metadata=kwargs.get("metadata"),
+            )
+            if self.fault != "none":
+                raise HandlerFault(f"handler {self.spec_id} fails on purpose ({kind})")
+
+        def on_chain_start(self, serialized: Any, inputs: Any, **kw: Any) -> None:
+            self._emit("start", "chain", kw, _name_of(serialized, kw))
+
+        def on_chain_end(self, outputs: Any, **kw: Any) -> None:
+            self._emit("end", None, kw)
+
+        def on_chain_error(self, error: BaseException, **kw: Any) -> None:
+            self._emit("error", None, kw)
+
+        def on_chat_model_start(self, serialized: Any, messages: Any, **kw: Any) -> None:
+            self._emit("start", "chat_model", kw, _name_of(serialized, kw))
+
+        def on_llm_start(self, serialized: Any, prompts: Any, **kw: Any) -> None:
+            self._emit("start", "llm", kw, _name_of(serialized, kw))
+
+        def on_llm_new_token(self, token: str, **kw: Any) -> None:
+            self._emit("token", None, kw)
+
+        def on_llm_end(self, response: Any, **kw: Any) -> None:
+            self._emit("end", None, kw)
+
+        def on_llm_error(self, error: BaseException, **kw: Any) -> None:
+            self._emit("error", None, kw)
+
+        def on_tool_start(self, serialized: Any, input_str: Any, **kw: Any) -> None:
+            self._emit("start", "tool", kw, _name_of(serialized, kw))
+
+        def on_tool_end(self, output: Any, **kw: Any) -> None:
+            self._emit("end", None, kw)
+
+        def on_tool_error(self, error: BaseException, **kw: Any) -> None:
+            self._emit("error", None, kw)
+
+        def on_retriever_start(self, serialized: Any, query: Any, **kw: Any) -> None:
+            self._emit("start", "retriever", kw, _name_of(serialized, kw))
+
+        def on_retriever_end(self, documents: Any, **kw: Any) -> None:
+            self._emit("end", None, kw)
+
+        def on_retriever_error(self, error: BaseException, **kw: Any) -> None:
+            self._emit("error", None, kw)
+
+    return RecordingHandler
+
+
+class LangChainLikeAdapter:
+    """Builds chain models with a langchain_core-shaped API found under ``prefix``."""
+
+    name: str = "langchain-like"
+    prefix: str = "langchain_core"
+    version: str = "unknown"
+    capabilities: Capabilities = Capabilities()
+    #: Kinds whose constructor is given callbacks/tags/metadata directly.
+    constructor_kwargs: frozenset[str] = frozenset()
+
+    def __init__(self) -> None:
+        p = self.prefix
+        mod = importlib.import_module
+        callbacks = mod(f"{p}.callbacks")
+        runnables = mod(f"{p}.runnables")
+        self._CallbackManager = callbacks.CallbackManager
+        self._AsyncCallbackManager = callbacks.AsyncCallbackManager
+        self._RunnableLambda = runnables.RunnableLambda
+        self._RunnableSequence = runnables.RunnableSequence
+        self._RunnableParallel = runnables.RunnableParallel
+        self._RunnableConfig = runnables.RunnableConfig
+        self._ChatPromptTemplate = mod(f"{p}.prompts").ChatPromptTemplate
+        self._FakeListChatModel = mod(f"{p}.language_models").FakeListChatModel
+        self._StrOutputParser = mod(f"{p}.output_parsers").StrOutputParser
+        self._StructuredTool = mod(f"{p}.tools").StructuredTool
+        self._BaseRetriever = mod(f"{p}.retrievers").BaseRetriever
+        self._Document = mod(f"{p}.documents").Document
+        self._Recorder = make_recorder_class(callbacks.BaseCallbackHandler)
+        self._retriever_cls = self._make_retriever_class()
+
+    # -- handlers ---------------------------------------------------------------------------
+    def make_handler(self, spec: HandlerSpec, sink: EventSink) -> object:
+        return self._Recorder(spec, sink)
+
+    def _callbacks(self, ids: Sequence[str], handlers: Mapping[str, object],
+                   as_manager: bool) -> Any:
+        objs = [handlers[h] for h in ids]
+        if not as_manager:
+            return objs
+        manager = self._CallbackManager(handlers=[])
+        for h in objs:
+            manager.add_handler(h, inherit=True)
+        return manager
+
+    # -- building ---------------------------------------------------------------------------
+    def _make_retriever_class(self) -> type:
+        base = self._BaseRetriever
+        document = self._Document
+
+        class ProbeRetriever(base):  # type: ignore[misc, valid-type]
+            """Returns one document named after the node, or raises the node's failure."""
+
+            label: str = ""
+            fail: bool = False
+            probe: Any = None
+
+            def _get_relevant_documents(self, query: str, *, run_manager: Any) -> list[Any]:
+                if self.fail:
+                    raise self.probe.failure(self.label)
+                return [document(page_content=self.label)]
+
+        return ProbeRetriever
+
+    def _local(self, node: Node, handlers: Mapping[str, object]) -> dict[str, Any]:
+        """Constructor keyword arguments for the node's own callbacks, tags and metadata."""
+        kw: dict[str, Any] = {}
+        if node.callbacks:
+            kw["callbacks"] = self._callbacks(node.callbacks, handlers, node.callbacks_as_manager)
+        if node.tags:
+            kw["tags"] = list(node.tags)
+        if node.metadata:
+            kw["metadata"] = dict(node.metadata)
+        return kw
+
+    def build(self, chain: Chain, handlers: Mapping[str, object], probe: Probe) -> object:
+        built: dict[str, Any] = {}
+
+        def get(label: str) -> Any:
+            if label not in built:
+                built[label] = self._build_node(chain[label], get, handlers, probe)
+            return built[label]
+
+        return get(chain.root)
+
+    def _build_node(self, node: Node, get: Callable[[str], Any],
+                    handlers: Mapping[str, object], probe: Probe) -> Any:
+        label, kind = node.label, node.kind
+        local = self._local(node, handlers)
+        if kind != "binding" and local and kind not in self.constructor_kwargs:
+            raise ValueError(f"{self.name}: {kind} does not take constructor callbacks/tags")
+        if kind == "binding":
+            config: dict[str, Any] = {}
+            if node.callbacks:
+                config["callbacks"] = local["callbacks"]
+            if node.tags:
+                config["tags"] = list(node.tags)
+            if node.metadata:
+                config["metadata"] = dict(node.metadata)
+            return get(node.children[0]).with_config(**config)
+        if kind == "sequence":
+            steps = [get(c) for c in node.children]
+            # langchain_core flattens a sequence given as a step into its parent, so the inner
+            # sequence would have no run; an empty binding (which creates no run) keeps it whole.
+            steps = [s.with_config({}) if isinstance(s, self._RunnableSequence) else s
+                     for s in steps]
+            return self._RunnableSequence(*steps, name=label, **local)
+        if kind == "parallel":
+            par = self._RunnableParallel({c: get(c) for c in node.children}, **local)
+            par.name = label
+            return par
+        if kind == "lambda":
+            return self._RunnableLambda(_leaf(node, probe), name=label, **local)
+        if kind == "dynamic":
+            func, afunc = _caller(node, [get(c) for c in node.children], probe)
+            return self._RunnableLambda(func, afunc=afunc, name=label, **local)
+        if kind == "tool":
+            func, afunc = _caller(node, [get(c) for c in node.children], probe,
+                                  self._RunnableConfig)
+            return self._StructuredTool.from_function(
+                func=func, coroutine=afunc, name=label, description=f"tool {label}", **local
+            )
+        if kind == "chat_model":
+            return self._FakeListChatModel(responses=[f"{label} says hi"], name=label, **local)
+        if kind == "prompt":
+            prompt = self._ChatPromptTemplate.from_template("{input}", **local)
+            prompt.name = label
+            return prompt
+        if kind == "parser":
+            parser = self._StrOutputParser(**local)
+            parser.name = label
+            return parser
+        if kind == "retriever":
+            return self._retriever_cls(name=label, label=label, fail=node.fail, probe=probe,
+                                       **local)
+        raise ValueError(f"unknown node kind {kind!r}")
+
+    # -- invoking ---------------------------------------------------------------------------
+    def _config(self, invocation: Invocation, handlers: Mapping[str, object]) -> dict[str, Any]:
+        config: dict[str, Any] = {}
+        if invocation.callbacks:
+            config["callbacks"] = self._callbacks(invocation.callbacks, handlers,
+                                                  invocation.callbacks_as_manager)
+        if invocation.tags:
+            config["tags"] = list(invocation.tags)
+        if invocation.metadata:
+            config["metadata"] = dict(invocation.metadata)
+        if invocation.run_name is not None:
+            config["run_name"] = invocation.run_name
+        if invocation.run_id is not None:
+            config["run_id"] = uuid.UUID(invocation.run_id)
+        return config
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        config = self._config(invocation, handlers)
+        mode, inputs = invocation.mode, invocation.inputs
+        if mode == "batch":
+            try:
+                results = root.batch(list(inputs), config, return_exceptions=True)
+            except Exception as exc:
+                return [Outcome(error=exc) for _ in inputs]
+            return [_outcome_of(r) for r in results]
+        try:
+            if mode == "invoke":
+                return [Outcome(value=canonical(root.invoke(inputs[0], config)))]
+            if mode == "stream":
+                return [Outcome(value=[canonical(c) for c in root.stream(inputs[0], config)])]
+        except Exception as exc:
+            return [Outcome(error=exc)]
+        raise ValueError(f"invoke() cannot run mode {mode!r}")
+
+    async def ainvoke(self, root: Any, invocation: Invocation,
+                      handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        config = self._config(invocation, handlers)
+        mode, inputs = invocation.mode, invocation.inputs
+        if mode == "abatch":
+            try:
+                results = await root.abatch(list(inputs), config, return_exceptions=True)
+            except Exception as exc:
+                return [Outcome(error=exc) for _ in inputs]
+            return [_outcome_of(r) for r in results]
+        try:
+            if mode == "ainvoke":
+                return [Outcome(value=canonical(await root.ainvoke(inputs[0], config)))]
+            if mode == "astream":
+                return [Outcome(value=[canonical(c) async for c in root.astream(inputs[0], config)])]
+        except Exception as exc:
+            return [Outcome(error=exc)]
+        raise ValueError(f"ainvoke() cannot run mode {mode!r}")
+
+
+def _outcome_of(result: Any) -> Outcome:
+    if isinstance(result, BaseException):
+        return Outcome(error=result)
+    return Outcome(value=canonical(result))
+
+
+def _leaf(node: Node, probe: Probe) -> Callable[[Any], str]:
+    label, fail = node.label, node.fail
+
+    def leaf(value: Any) -> str:
+        if fail:
+            raise probe.failure(label)
+        return label
+
+    leaf.__name__ = label
+    return leaf
+
+
+def _caller(node: Node, children: list[Any], probe: Probe,
+            config_type: Any = Any) -> tuple[Any, Any]:
+    """Sync and async functions that invoke ``children`` in turn, forwarding config or not.
+
+    ``config_type`` annotates the ``config`` parameter: tools recognise it by that annotation.
+    """
+    label, fail = node.label, node.fail
+    if node.forward_config:
+
+        def func(value: Any, config: Any) -> str:
+            for child in children:
+                child.invoke(label, config)
+            if fail:
+                raise probe.failure(label)
+            return label
+
+        async def afunc(value: Any, config: Any) -> str:
+            for child in children:
+                await child.ainvoke(label, config)
+            if fail:
+                raise probe.failure(label)
+            return label
+
+    else:
+
+        def func(value: Any) -> str:  # type: ignore[misc]
+            for child in children:
+                child.invoke(label)
+            if fail:
+                raise probe.failure(label)
+            return label
+
+        async def afunc(value: Any) -> str:  # type: ignore[misc]
+            for child in children:
+                await child.ainvoke(label)
+            if fail:
+                raise probe.failure(label)
+            return label
+
+    for f in (func, afunc):
+        f.__name__ = label
+        f.__annotations__["value"] = str
+        if "config" in f.__annotations__:
+            f.__annotations__["config"] = config_type
+    return func, afunc
+
+
+def canonical(value: Any) -> Any:
+    """A JSON-able form of an output, free of ids that differ from run to run."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    content = getattr(value, "content", None)
+    if content is not None:
+        return {"type": type(value).__name__.replace("Chunk", ""), "content": canonical(content)}
+    page = getattr(value, "page_content", None)
+    if page is not None:
+        return {"document": page}
+    to_string = getattr(value, "to_string", None)
+    if callable(to_string):
+        return {"prompt": to_string()}
+    return repr(value)

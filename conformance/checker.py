@@ -1,0 +1,353 @@
+"""The checker: compares what handlers observed with what the oracle predicts, rule by rule.
+
+Every discrepancy becomes a :class:`Violation` tagged with the SPEC.md rule it breaks, so a rule's
+test can fail on its own rule only, and a report can say which rule and what to fix.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .adapter import InjectedFailure, Outcome, Probe
+from .events import TERMINAL, Event
+from .model import Scenario
+from .oracle import Expectation, ExpectedRun
+
+__all__ = ["Observation", "Violation", "check", "match_runs"]
+
+Key = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way the observation breaks the spec. ``rule`` is None for a crash of the engine that
+    makes every rule impossible to judge."""
+
+    rule: str | None
+    message: str
+    handler: str | None = None
+    run: str | None = None
+
+    def __str__(self) -> str:
+        where = " ".join(
+            p for p in (f"[{self.rule}]" if self.rule else "[crash]",
+                        f"handler {self.handler}" if self.handler else "",
+                        f"run {self.run!r}" if self.run else "") if p
+        )
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one invocation produced: the recorded events and what the caller got per input."""
+
+    events: tuple[Event, ...]
+    outcomes: tuple[Outcome, ...]
+    probe: Probe = field(default_factory=Probe)
+
+
+@dataclass
+class _Run:
+    run_id: str
+    names: set[str] = field(default_factory=set)
+    run_types: set[str] = field(default_factory=set)
+    parents: set[str | None] = field(default_factory=set)
+    handlers: set[str] = field(default_factory=set)
+    first_seq: int = 0
+
+
+def _observed_runs(events: Iterable[Event]) -> dict[str, _Run]:
+    runs: dict[str, _Run] = {}
+    for ev in events:
+        run = runs.get(ev.run_id)
+        if run is None:
+            run = runs[ev.run_id] = _Run(ev.run_id, first_seq=ev.seq)
+        if ev.name is not None and ev.kind == "start":
+            run.names.add(ev.name)
+        run.run_types.add(ev.run_type)
+        run.parents.add(ev.parent_run_id)
+        run.handlers.add(ev.handler)
+    return runs
+
+
+def _match(expectation: Expectation, observed: Mapping[str, _Run]) -> dict[Key, str]:
+    """Assign observed run ids to expected runs: by name, preferring the right parent, then the
+    closest set of handlers, then start order. One-to-one."""
+    by_name: dict[str, list[_Run]] = defaultdict(list)
+    for run in sorted(observed.values(), key=lambda r: r.first_seq):
+        for name in run.names:
+            by_name[name].append(run)
+    matched: dict[Key, str] = {}
+    taken: set[str] = set()
+    ordered = sorted(expectation.runs.values(), key=lambda r: (len(r.key), r.key))
+
+    def pick(exp: ExpectedRun, strict: bool) -> None:
+        parent_id = matched.get(exp.parent) if exp.parent is not None else None
+        best: tuple[int, int] | None = None
+        choice: str | None = None
+        for cand in by_name.get(exp.name, ()):
+            if cand.run_id in taken:
+                continue
+            if strict:
+                if exp.parent is None and cand.parents != {None}:
+                    continue
+                if exp.parent is not None and (parent_id is None or cand.parents != {parent_id}):
+                    continue
+            score = (len(cand.handlers ^ set(exp.handlers)), cand.first_seq)
+            if best is None or score < best:
+                best, choice = score, cand.run_id
+        if choice is not None:
+            matched[exp.key] = choice
+            taken.add(choice)
+
+    for strict in (True, False):
+        for exp in ordered:
+            if exp.key not in matched:
+                pick(exp, strict)
+    return matched
+
+
+def match_runs(expectation: Expectation, events: Iterable[Event]) -> dict[str, Key]:
+    """Observed run id -> expected position, for the runs that could be matched."""
+    matched = _match(expectation, _observed_runs(events))
+    return {run_id: key for key, run_id in matched.items()}
+
+
+def _rule_for_missing(exp: ExpectedRun, handler: str) -> str:
+    kinds = {r.kind for r in exp.handlers[handler]}
+    if "runtime" in kinds:
+        return "R1"
+    return "R2" if "bound" in kinds else "R3"
+
+
+def _rule_for_extra(scenario: Scenario, handler: str) -> str:
+    chain = scenario.chain
+    if any(handler in n.callbacks for n in chain.nodes if n.kind != "binding"):
+        return "R3"
+    if any(handler in n.callbacks for n in chain.nodes if n.kind == "binding"):
+        return "R2"
+    return "R12"
+
+
+def check(
+    scenario: Scenario, expectation: Expectation, observation: Observation
+) -> list[Violation]:
+    """All violations of the spec in ``observation``; empty when it conforms."""
+    out: list[Violation] = []
+    events = observation.events
+    observed = _observed_runs(events)
+    matched = _match(expectation, observed)
+    id_of = matched
+    key_of = {run_id: key for key, run_id in matched.items()}
+    runs = expectation.runs
+
+    # R6: ids are UUIDs, one run per id, one parent per run.
+    for run in observed.values():
+        try:
+            uuid.UUID(run.run_id)
+        except ValueError:
+            out.append(Violation("R6", f"run_id {run.run_id!r} is not a UUID"))
+        if len(run.names) > 1:
+            out.append(Violation("R6", f"run_id {run.run_id} is shared by runs named "
+                                       f"{sorted(run.names)}"))
+        if len(run.parents) > 1:
+            out.append(Violation("R6", f"events of run {sorted(run.names)} disagree on "
+                                       f"parent_run_id: {sorted(map(str, run.parents))}"))
+        if run.run_id not in key_of:
+            label = ", ".join(sorted(run.names)) or "(no start event)"
+            out.append(Violation("R6", f"a run no runnable should produce was observed: {label} "
+                                       f"(type {sorted(run.run_types)}), seen by "
+                                       f"{sorted(run.handlers)}"))
+
+    # Parent links, names and types of matched runs.
+    for key, run_id in matched.items():
+        exp, obs = runs[key], observed[run_id]
+        parent = next(iter(obs.parents)) if len(obs.parents) == 1 else "?"
+        if exp.parent is None:
+            if parent is not None:
+                out.append(Violation("R6", f"root run has parent_run_id {parent}, expected None",
+                                     run=exp.label))
+        elif exp.parent in id_of:
+            if parent != id_of[exp.parent]:
+                out.append(Violation("R6", f"parent_run_id is {parent}, expected the id of "
+                                           f"{runs[exp.parent].label!r} ({id_of[exp.parent]})",
+                                     run=exp.label))
+        elif parent is None:
+            out.append(Violation("R6", f"parent_run_id is None, expected the run of "
+                                       f"{runs[exp.parent].label!r}", run=exp.label))
+        if obs.run_types != {exp.run_type}:
+            out.append(Violation("R6", f"run type {sorted(obs.run_types)}, expected "
+                                       f"{exp.run_type!r}", run=exp.label))
+
+    # Runs that had to happen but nobody saw.
+    for key, exp in runs.items():
+        if key not in matched and not exp.optional:
+            for h in sorted(exp.handlers):
+                out.append(Violation(_rule_for_missing(exp, h), "never received this run "
+                                     f"(in scope through {_routes(exp, h)})", h, exp.label))
+
+    by_handler: dict[str, list[Event]] = defaultdict(list)
+    for ev in events:
+        by_handler[ev.handler].append(ev)
+    user_tags = _user_tags(scenario)
+    user_keys = _user_metadata_keys(scenario)
+    for handler, evs in sorted(by_handler.items()):
+        out.extend(_check_handler(scenario, expectation, handler, evs, key_of, id_of,
+                                  user_tags, user_keys))
+    out.extend(_check_outcomes(expectation, observation))
+    return out
+
+
+def _routes(exp: ExpectedRun, handler: str) -> str:
+    return ", ".join(sorted(str(r) for r in exp.handlers[handler]))
+
+
+def _user_tags(scenario: Scenario) -> frozenset[str]:
+    return frozenset(scenario.invocation.tags) | {t for n in scenario.chain.nodes for t in n.tags}
+
+
+def _user_metadata_keys(scenario: Scenario) -> frozenset[str]:
+    keys = {k for k, _ in scenario.invocation.metadata}
+    return frozenset(keys | {k for n in scenario.chain.nodes for k, _ in n.metadata})
+
+
+def _check_handler(
+    scenario: Scenario,
+    expectation: Expectation,
+    handler: str,
+    evs: Sequence[Event],
+    key_of: Mapping[str, Key],
+    id_of: Mapping[Key, str],
+    user_tags: frozenset[str],
+    user_keys: frozenset[str],
+) -> list[Violation]:
+    out: list[Violation] = []
+    runs = expectation.runs
+    per_run: dict[Key, list[Event]] = defaultdict(list)
+    for ev in evs:
+        key = key_of.get(ev.run_id)
+        if key is not None:
+            per_run[key].append(ev)
+    # Scope: every run in scope received, nothing out of scope received.
+    for key, exp in runs.items():
+        got = per_run.get(key, [])
+        if handler not in exp.handlers:
+            if got:
+                out.append(Violation(_rule_for_extra(scenario, handler),
+                                     f"received {len(got)} event(s) of a run outside its scope",
+                                     handler, exp.label))
+            continue
+        if key not in id_of:
+            continue  # reported above as never received
+        starts = [e for e in got if e.kind == "start"]
+        ends = [e for e in got if e.kind in TERMINAL]
+        if not starts:
+            out.append(Violation(_rule_for_missing(exp, handler), "never received this run "
+                                 f"(in scope through {_routes(exp, handler)})", handler,
+                                 exp.label))
+            continue
+        if len(starts) > 1 or len(ends) > 1:
+            out.append(Violation("R5", f"received the start event {len(starts)} times and a "
+                                       f"terminal event {len(ends)} times",
+                                 handler, exp.label))
+        if not ends:
+            rule = "R8" if exp.outcome == "error" else "R7"
+            out.append(Violation(rule, "run started but never received an end or error event",
+                                 handler, exp.label))
+        elif exp.outcome != "any" and ends[0].kind != exp.outcome:
+            out.append(Violation("R8", f"received {ends[0].kind}, expected {exp.outcome}",
+                                 handler, exp.label))
+        start = starts[0]
+        if start.name != exp.name:
+            rule = "R14" if exp.parent is None and scenario.invocation.run_name else "R6"
+            out.append(Violation(rule, f"start event names the run {start.name!r}, expected "
+                                       f"{exp.name!r}", handler, exp.label))
+        tags = frozenset(start.tags) & user_tags
+        if tags != exp.tags:
+            out.append(Violation("R13", f"tags {sorted(tags)}, expected {sorted(exp.tags)}",
+                                 handler, exp.label))
+        meta = frozenset((k, v) for k, v in start.metadata if k in user_keys)
+        if meta != exp.metadata:
+            out.append(Violation("R13", f"metadata {dict(sorted(meta))}, expected "
+                                        f"{dict(sorted(exp.metadata))}", handler, exp.label))
+    out.extend(_check_order(expectation, handler, per_run))
+    return out
+
+
+def _check_order(
+    expectation: Expectation, handler: str, per_run: Mapping[Key, list[Event]]
+) -> list[Violation]:
+    """R7 for one handler: nesting, token placement, sequence and callee order."""
+    out: list[Violation] = []
+    runs = expectation.runs
+    start: dict[Key, int] = {}
+    end: dict[Key, int] = {}
+    for key, got in per_run.items():
+        label = runs[key].label
+        s = [e.seq for e in got if e.kind == "start"]
+        t = [e.seq for e in got if e.kind in TERMINAL]
+        if s:
+            start[key] = s[0]
+        if t:
+            end[key] = t[0]
+        first = min(e.seq for e in got)
+        last = max(e.seq for e in got)
+        if s and first < s[0]:
+            out.append(Violation("R7", "received an event of the run before its start",
+                                 handler, label))
+        if t and last > t[0]:
+            out.append(Violation("R7", "received an event of the run after its end/error",
+                                 handler, label))
+    for key in start:
+        for anc in expectation.ancestors(key):
+            if anc in start and start[anc] > start[key]:
+                out.append(Violation("R7", f"started before its ancestor {runs[anc].label!r}",
+                                     handler, runs[key].label))
+            if anc in end and key in per_run and end[anc] < max(e.seq for e in per_run[key]):
+                out.append(Violation("R7", f"received an event after its ancestor "
+                                           f"{runs[anc].label!r} ended", handler, runs[key].label))
+    for exp in runs.values():
+        if exp.child_order == "unordered":
+            continue
+        for a, b in zip(exp.children, exp.children[1:]):
+            if b not in start:
+                continue
+            if exp.child_order == "sequential" and a in end and end[a] > start[b]:
+                out.append(Violation("R7", f"{runs[b].label!r} started before the previous step "
+                                           f"{runs[a].label!r} ended", handler, exp.label))
+            if a in start and start[a] > start[b]:
+                out.append(Violation("R7", f"{runs[b].label!r} started before the previous step "
+                                           f"{runs[a].label!r} started", handler, exp.label))
+    return out
+
+
+def _check_outcomes(expectation: Expectation, observation: Observation) -> list[Violation]:
+    out: list[Violation] = []
+    outcomes = observation.outcomes
+    if len(outcomes) != len(expectation.failures):
+        return [Violation(None, f"the adapter returned {len(outcomes)} outcome(s) for "
+                                f"{len(expectation.failures)} input(s)")]
+    for item, (want, got) in enumerate(zip(expectation.failures, outcomes)):
+        err = got.error
+        if want is None:
+            if isinstance(err, InjectedFailure):
+                out.append(Violation("R8", f"input {item}: the caller got the failure of "
+                                           f"{err.label!r}, but nothing on the path should fail"))
+            elif err is not None:
+                out.append(Violation(None, f"input {item}: the implementation raised "
+                                           f"{type(err).__name__}: {err}"))
+            continue
+        if err is None:
+            out.append(Violation("R8", f"input {item}: expected the caller to get the failure of "
+                                       f"{want!r}, but the call returned normally"))
+        elif not isinstance(err, InjectedFailure):
+            out.append(Violation("R8", f"input {item}: expected the failure of {want!r}, got "
+                                       f"{type(err).__name__}: {err}"))
+        elif err.label != want or not observation.probe.was_raised(err):
+            what = "a copy of" if err.label == want else f"the failure of {err.label!r}, not"
+            out.append(Violation("R8", f"input {item}: the caller got {what} the original "
+                                       f"exception of {want!r}"))
+    return out

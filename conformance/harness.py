@@ -1,0 +1,148 @@
+"""Runs scenarios through an adapter and collects observations.
+
+This is the only place that calls adapter methods, so it is the only place that has to tell the
+adapter's own bugs (reported as :class:`~conformance.adapter.AdapterError`) from the behaviour of
+the implementation under test (reported as rule violations).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import TypeVar
+
+from .adapter import Adapter, AdapterError, Outcome, Probe
+from .checker import Observation
+from .events import EventSink
+from .model import ASYNC_MODES, Chain, Invocation, Scenario
+
+__all__ = ["build", "run_concurrently", "run_scenario", "strip_handlers"]
+
+T = TypeVar("T")
+
+
+def _guard(adapter: Adapter, step: str, call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except AdapterError:
+        raise
+    except Exception as exc:
+        raise AdapterError(
+            f"adapter {adapter.name!r} raised {type(exc).__name__} in {step}: {exc}"
+        ) from exc
+
+
+def _handlers(adapter: Adapter, scenario: Scenario, sink: EventSink) -> dict[str, object]:
+    return {
+        spec.id: _guard(adapter, f"make_handler({spec.id!r})",
+                        lambda spec=spec: adapter.make_handler(spec, sink))  # type: ignore[misc]
+        for spec in scenario.handlers
+    }
+
+
+def build(adapter: Adapter, chain: Chain, handlers: Mapping[str, object], probe: Probe) -> object:
+    """Build ``chain`` with the adapter; a crash is the adapter's, with the chain in the message."""
+    return _guard(adapter, "build()", lambda: adapter.build(chain, handlers, probe))
+
+
+def _outcomes(adapter: Adapter, got: object, invocation: Invocation) -> tuple[Outcome, ...]:
+    if not isinstance(got, Sequence) or not all(isinstance(o, Outcome) for o in got):
+        raise AdapterError(
+            f"adapter {adapter.name!r}: invoke must return a sequence of conformance.Outcome, "
+            f"got {got!r}"
+        )
+    return tuple(got)
+
+
+def _call(adapter: Adapter, root: object, invocation: Invocation,
+          handlers: Mapping[str, object]) -> tuple[Outcome, ...]:
+    if invocation.mode in ASYNC_MODES:
+        got: object = _guard(adapter, f"ainvoke({invocation.mode})",
+                             lambda: asyncio.run(adapter.ainvoke(root, invocation, handlers)))
+    else:
+        got = _guard(adapter, f"invoke({invocation.mode})",
+                     lambda: adapter.invoke(root, invocation, handlers))
+    return _outcomes(adapter, got, invocation)
+
+
+def _observation(adapter: Adapter, sink: EventSink, outcomes: tuple[Outcome, ...],
+                 probe: Probe) -> Observation:
+    if sink.problems:
+        raise AdapterError(
+            f"adapter {adapter.name!r}: its recording handler produced malformed events: "
+            + "; ".join(sink.problems[:3])
+        )
+    return Observation(sink.events, outcomes, probe)
+
+
+def run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
+    """Build the scenario's chain, invoke it once, and return what was observed."""
+    sink = EventSink()
+    probe = Probe()
+    handlers = _handlers(adapter, scenario, sink)
+    root = build(adapter, scenario.chain, handlers, probe)
+    outcomes = _call(adapter, root, scenario.invocation, handlers)
+    return _observation(adapter, sink, outcomes, probe)
+
+
+def run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[Observation]:
+    """Invoke one shared build of the chain concurrently, once per scenario.
+
+    The scenarios share the chain (its constructor and bound handlers must be none: they would
+    have to record into one sink) and differ in their runtime registrations. Sync modes run in
+    threads started together; async modes run as tasks of one event loop.
+    """
+    chain = scenarios[0].chain
+    if chain.handler_ids():
+        raise ValueError("run_concurrently needs a chain without constructor/bound handlers")
+    probe = Probe()
+    root = build(adapter, chain, {}, probe)
+    sinks = [EventSink() for _ in scenarios]
+    handler_maps = [_handlers(adapter, s, sink) for s, sink in zip(scenarios, sinks)]
+    results: list[tuple[Outcome, ...] | BaseException] = [()] * len(scenarios)
+    if all(s.invocation.mode in ASYNC_MODES for s in scenarios):
+
+        async def both() -> list[object]:
+            return await asyncio.gather(*(
+                adapter.ainvoke(root, s.invocation, h) for s, h in zip(scenarios, handler_maps)
+            ), return_exceptions=True)
+
+        for i, got in enumerate(asyncio.run(both())):
+            if isinstance(got, BaseException):
+                raise AdapterError(f"adapter {adapter.name!r} raised in ainvoke: {got!r}") from got
+            results[i] = _outcomes(adapter, got, scenarios[i].invocation)
+    else:
+        barrier = threading.Barrier(len(scenarios))
+
+        def worker(i: int) -> None:
+            barrier.wait()
+            try:
+                results[i] = _call(adapter, root, scenarios[i].invocation, handler_maps[i])
+            except BaseException as exc:  # handed to the main thread below
+                results[i] = exc
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(scenarios))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    observations = []
+    for sink, result in zip(sinks, results):
+        if isinstance(result, BaseException):
+            raise result
+        observations.append(_observation(adapter, sink, result, probe))
+    return observations
+
+
+def strip_handlers(scenario: Scenario, keep: frozenset[str] = frozenset()) -> Scenario:
+    """The same scenario with every handler registration removed, except those of ``keep``."""
+    nodes = tuple(
+        replace(n, callbacks=tuple(h for h in n.callbacks if h in keep)) for n in scenario.chain.nodes
+    )
+    chain = Chain(nodes, scenario.chain.root)
+    inv = replace(scenario.invocation,
+                  callbacks=tuple(h for h in scenario.invocation.callbacks if h in keep))
+    handlers = tuple(h for h in scenario.handlers if h.id in keep)
+    return Scenario(chain, handlers, inv)

@@ -1,0 +1,315 @@
+"""The chain model: an immutable, JSON-serialisable description of a chain and how it is invoked.
+
+Implementations never see these objects directly: an adapter builds them into its own runnables.
+Nodes refer to their children by label, so one object can be reused in several places (a DAG),
+as users do when they put the same model in two branches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal, get_args
+
+__all__ = [
+    "COMPOSITE_KINDS",
+    "FAILABLE_KINDS",
+    "LEAF_KINDS",
+    "NODE_KINDS",
+    "RUN_TYPE_OF",
+    "Chain",
+    "HandlerSpec",
+    "Invocation",
+    "Mode",
+    "ModelError",
+    "Node",
+    "NodeKind",
+    "Scenario",
+]
+
+NodeKind = Literal[
+    "sequence",
+    "parallel",
+    "lambda",
+    "dynamic",
+    "chat_model",
+    "prompt",
+    "parser",
+    "tool",
+    "retriever",
+    "binding",
+]
+Mode = Literal["invoke", "ainvoke", "batch", "abatch", "stream", "astream"]
+Fault = Literal["none", "raise", "raise_error"]
+
+NODE_KINDS: Final[tuple[NodeKind, ...]] = get_args(NodeKind)
+MODES: Final[tuple[Mode, ...]] = get_args(Mode)
+ASYNC_MODES: Final[frozenset[Mode]] = frozenset({"ainvoke", "abatch", "astream"})
+STREAM_MODES: Final[frozenset[Mode]] = frozenset({"stream", "astream"})
+BATCH_MODES: Final[frozenset[Mode]] = frozenset({"batch", "abatch"})
+
+LEAF_KINDS: Final[frozenset[NodeKind]] = frozenset(
+    {"lambda", "chat_model", "prompt", "parser", "retriever"}
+)
+#: Kinds whose function invokes the node's children itself (dynamic children).
+CALLER_KINDS: Final[frozenset[NodeKind]] = frozenset({"dynamic", "tool"})
+COMPOSITE_KINDS: Final[frozenset[NodeKind]] = frozenset({"sequence", "parallel", "binding"})
+#: Kinds the model lets fail; composites fail only through their children.
+FAILABLE_KINDS: Final[frozenset[NodeKind]] = LEAF_KINDS | CALLER_KINDS
+
+#: The run type (callback family) each kind's runs report.
+RUN_TYPE_OF: Final[Mapping[NodeKind, str]] = {
+    "sequence": "chain",
+    "parallel": "chain",
+    "lambda": "chain",
+    "dynamic": "chain",
+    "prompt": "chain",
+    "parser": "chain",
+    "chat_model": "chat_model",
+    "tool": "tool",
+    "retriever": "retriever",
+}
+
+
+class ModelError(ValueError):
+    """A chain model that is not well formed (dangling label, cycle, bad field)."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """One runnable object.
+
+    ``children`` are sequence steps, parallel branches, the callees of a dynamic function or tool
+    (invoked one after another with the node's input), or the single target of a binding.
+    ``callbacks``/``tags``/``metadata`` are the constructor route for ordinary nodes and the bound
+    route (``with_config``) for a binding. ``forward_config`` says whether a dynamic function or tool
+    passes the config it received to its callees (if not, only implicit context propagation can
+    put the callees in the tree). A failing node raises after its callees ran.
+    """
+
+    label: str
+    kind: NodeKind
+    children: tuple[str, ...] = ()
+    callbacks: tuple[str, ...] = ()
+    callbacks_as_manager: bool = False
+    tags: tuple[str, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()
+    forward_config: bool = True
+    fail: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"label": self.label, "kind": self.kind}
+        defaults = _NODE_DEFAULTS
+        for name in ("children", "callbacks", "tags"):
+            value = getattr(self, name)
+            if value != getattr(defaults, name):
+                data[name] = list(value)
+        if self.metadata:
+            data["metadata"] = dict(self.metadata)
+        for name in ("callbacks_as_manager", "forward_config", "fail"):
+            value = getattr(self, name)
+            if value != getattr(defaults, name):
+                data[name] = value
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Node:
+        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise ModelError(f"node {data.get('label')!r}: unknown fields {sorted(unknown)}")
+        if data.get("kind") not in NODE_KINDS:
+            raise ModelError(f"node {data.get('label')!r}: kind must be one of {NODE_KINDS}")
+        return cls(
+            label=str(data["label"]),
+            kind=data["kind"],
+            children=tuple(data.get("children", ())),
+            callbacks=tuple(data.get("callbacks", ())),
+            callbacks_as_manager=bool(data.get("callbacks_as_manager", False)),
+            tags=tuple(data.get("tags", ())),
+            metadata=tuple(sorted(dict(data.get("metadata", {})).items())),
+            forward_config=bool(data.get("forward_config", True)),
+            fail=bool(data.get("fail", False)),
+        )
+
+
+_NODE_DEFAULTS: Final = Node(label="", kind="lambda")
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A DAG of nodes with one root. Construction validates it."""
+
+    nodes: tuple[Node, ...]
+    root: str
+    _by_label: dict[str, Node] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        by_label: dict[str, Node] = {}
+        for node in self.nodes:
+            if node.label in by_label:
+                raise ModelError(f"duplicate label {node.label!r}")
+            by_label[node.label] = node
+        object.__setattr__(self, "_by_label", by_label)
+        if self.root not in by_label:
+            raise ModelError(f"root {self.root!r} is not a node label")
+        for node in self.nodes:
+            _validate_node(node, by_label)
+        self._check_acyclic()
+
+    def __getitem__(self, label: str) -> Node:
+        return self._by_label[label]
+
+    def __contains__(self, label: object) -> bool:
+        return label in self._by_label
+
+    def walk(self) -> Iterator[Node]:
+        """Nodes reachable from the root, each once, parents before children."""
+        seen: set[str] = set()
+        stack = [self.root]
+        while stack:
+            label = stack.pop()
+            if label in seen:
+                continue
+            seen.add(label)
+            node = self._by_label[label]
+            yield node
+            stack.extend(reversed(node.children))
+
+    def handler_ids(self) -> frozenset[str]:
+        return frozenset(h for n in self.nodes for h in n.callbacks)
+
+    def replace_node(self, node: Node) -> Chain:
+        return Chain(tuple(node if n.label == node.label else n for n in self.nodes), self.root)
+
+    def _check_acyclic(self) -> None:
+        state: dict[str, int] = {}
+
+        def visit(label: str, path: tuple[str, ...]) -> None:
+            mark = state.get(label)
+            if mark == 1:
+                raise ModelError(f"cycle through {' -> '.join((*path, label))}")
+            if mark == 2:
+                return
+            state[label] = 1
+            for child in self._by_label[label].children:
+                visit(child, (*path, label))
+            state[label] = 2
+
+        visit(self.root, ())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"root": self.root, "nodes": [n.to_json() for n in self.nodes]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Chain:
+        return cls(tuple(Node.from_json(n) for n in data["nodes"]), str(data["root"]))
+
+
+def _validate_node(node: Node, by_label: Mapping[str, Node]) -> None:
+    for child in node.children:
+        if child not in by_label:
+            raise ModelError(f"node {node.label!r} refers to unknown child {child!r}")
+    if node.kind in LEAF_KINDS and node.children:
+        raise ModelError(f"{node.kind} node {node.label!r} cannot have children")
+    if node.kind == "binding" and len(node.children) != 1:
+        raise ModelError(f"binding {node.label!r} must wrap exactly one child")
+    if node.kind in ("sequence", "parallel") and not node.children:
+        raise ModelError(f"{node.kind} {node.label!r} needs at least one child")
+    if node.fail and node.kind not in FAILABLE_KINDS:
+        raise ModelError(f"{node.kind} {node.label!r} cannot fail by itself")
+    if node.kind == "parallel" and len(set(node.children)) != len(node.children):
+        raise ModelError(f"parallel {node.label!r} names the same branch twice")
+
+
+@dataclass(frozen=True)
+class HandlerSpec:
+    """A recording handler the adapter makes. ``fault`` makes every method raise after recording:
+    ``"raise"`` with ``raise_error=False`` (must be contained), ``"raise_error"`` with
+    ``raise_error=True`` (must reach the caller)."""
+
+    id: str
+    fault: Fault = "none"
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """How the chain is invoked, with the runtime route's handlers, tags and metadata."""
+
+    mode: Mode = "invoke"
+    inputs: tuple[str, ...] = ("input",)
+    callbacks: tuple[str, ...] = ()
+    callbacks_as_manager: bool = False
+    tags: tuple[str, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()
+    run_name: str | None = None
+    run_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "inputs": list(self.inputs),
+            "callbacks": list(self.callbacks),
+            "callbacks_as_manager": self.callbacks_as_manager,
+            "tags": list(self.tags),
+            "metadata": dict(self.metadata),
+            "run_name": self.run_name,
+            "run_id": self.run_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Invocation:
+        mode = data.get("mode", "invoke")
+        if mode not in MODES:
+            raise ModelError(f"mode must be one of {MODES}, not {mode!r}")
+        return cls(
+            mode=mode,
+            inputs=tuple(data.get("inputs", ("input",))),
+            callbacks=tuple(data.get("callbacks", ())),
+            callbacks_as_manager=bool(data.get("callbacks_as_manager", False)),
+            tags=tuple(data.get("tags", ())),
+            metadata=tuple(sorted(dict(data.get("metadata", {})).items())),
+            run_name=data.get("run_name"),
+            run_id=data.get("run_id"),
+        )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One test case: a chain, the handlers that exist, and one invocation of the root."""
+
+    chain: Chain
+    handlers: tuple[HandlerSpec, ...]
+    invocation: Invocation
+
+    def __post_init__(self) -> None:
+        known = {h.id for h in self.handlers}
+        if len(known) != len(self.handlers):
+            raise ModelError("duplicate handler ids")
+        used = self.chain.handler_ids() | set(self.invocation.callbacks)
+        missing = used - known
+        if missing:
+            raise ModelError(f"callbacks refer to undeclared handlers {sorted(missing)}")
+        if self.invocation.mode not in BATCH_MODES and len(self.invocation.inputs) != 1:
+            raise ModelError(f"{self.invocation.mode} takes exactly one input")
+
+    def with_invocation(self, **changes: Any) -> Scenario:
+        return replace(self, invocation=replace(self.invocation, **changes))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "chain": self.chain.to_json(),
+            "handlers": [{"id": h.id, "fault": h.fault} for h in self.handlers],
+            "invocation": self.invocation.to_json(),
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Scenario:
+        return cls(
+            Chain.from_json(data["chain"]),
+            tuple(HandlerSpec(str(h["id"]), h.get("fault", "none")) for h in data["handlers"]),
+            Invocation.from_json(data.get("invocation", {})),
+        )

@@ -1,0 +1,183 @@
+"""The oracle: what every handler must observe, computed from the chain model alone.
+
+A pure function of a :class:`~conformance.model.Scenario`. It knows the spec's scope rules and
+nothing about any implementation (it never imports ``reference``), so the reference engine is
+checked against it like every other engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from .model import (
+    BATCH_MODES,
+    RUN_TYPE_OF,
+    STREAM_MODES,
+    Node,
+    Scenario,
+)
+
+__all__ = ["Expectation", "ExpectedRun", "Route", "expect"]
+
+RouteKind = Literal["runtime", "bound", "constructor"]
+Outcome = Literal["end", "error", "any"]
+ChildOrder = Literal["sequential", "pipelined", "unordered"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a handler (or a tag) reached a run: the route, and where it was attached."""
+
+    kind: RouteKind
+    at: str | None = None
+
+    def __str__(self) -> str:
+        return self.kind if self.at is None else f"{self.kind} on {self.at!r}"
+
+
+RUNTIME: Final = Route("runtime")
+
+
+@dataclass(frozen=True)
+class ExpectedRun:
+    """One run the invocation must produce.
+
+    ``key`` is its position: (batch item, child index, child index, ...). ``handlers`` maps every
+    handler in scope to the routes that put it there. ``optional`` runs may or may not happen (a
+    later step of a pipelined stream whose earlier step failed); if they happen, they must follow
+    every rule but may end either way.
+    """
+
+    key: tuple[int, ...]
+    label: str
+    name: str
+    run_type: str
+    parent: tuple[int, ...] | None
+    handlers: Mapping[str, frozenset[Route]]
+    tags: frozenset[str]
+    metadata: frozenset[tuple[str, str]]
+    outcome: Outcome
+    optional: bool
+    children: tuple[tuple[int, ...], ...]
+    child_order: ChildOrder
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Everything the oracle predicts for one scenario."""
+
+    runs: Mapping[tuple[int, ...], ExpectedRun]
+    roots: tuple[tuple[int, ...], ...]
+    #: Per input: the label whose injected failure the caller must receive, or None for success.
+    failures: tuple[str | None, ...]
+
+    def ancestors(self, key: tuple[int, ...]) -> list[tuple[int, ...]]:
+        out = []
+        parent = self.runs[key].parent
+        while parent is not None:
+            out.append(parent)
+            parent = self.runs[parent].parent
+        return out
+
+    def scope(self, handler: str) -> list[ExpectedRun]:
+        return [r for r in self.runs.values() if handler in r.handlers]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What flows down the tree: inheritable handlers, tags and metadata."""
+
+    handlers: Mapping[str, frozenset[Route]]
+    tags: frozenset[str]
+    metadata: frozenset[tuple[str, str]]
+
+    def add(self, node: Node, route: Route) -> _Context:
+        handlers = dict(self.handlers)
+        for h in node.callbacks:
+            handlers[h] = handlers.get(h, frozenset()) | {route}
+        return _Context(
+            handlers, self.tags | set(node.tags), self.metadata | set(node.metadata)
+        )
+
+
+def expect(scenario: Scenario) -> Expectation:
+    """Predict the run trees and per-handler scopes of ``scenario``."""
+    inv = scenario.invocation
+    chain = scenario.chain
+    streaming = inv.mode in STREAM_MODES
+    runs: dict[tuple[int, ...], ExpectedRun] = {}
+
+    def expand(
+        label: str,
+        ctx: _Context,
+        key: tuple[int, ...],
+        parent: tuple[int, ...] | None,
+        optional: bool,
+        name: str | None = None,
+    ) -> str | None:
+        """Add the runs of ``label`` at ``key``; return the failing label, if it fails."""
+        node = chain[label]
+        if node.kind == "binding":
+            return expand(node.children[0], ctx.add(node, Route("bound", label)), key, parent,
+                          optional, name)
+        own = ctx.add(node, Route("constructor", label))
+        child_keys: list[tuple[int, ...]] = []
+        failed: str | None = None
+        order: ChildOrder = "sequential"
+        if node.kind == "sequence":
+            order = "pipelined" if streaming else "sequential"
+            later_optional = optional
+            for i, step in enumerate(node.children):
+                child_key = (*key, i)
+                step_failed = expand(step, ctx, child_key, key, later_optional)
+                child_keys.append(child_key)
+                if step_failed is not None and failed is None and not later_optional:
+                    failed = step_failed
+                    if not streaming:
+                        break
+                    later_optional = True  # pipelined later steps may have started
+        elif node.kind == "parallel":
+            order = "unordered"
+            for i, branch in enumerate(node.children):
+                child_key = (*key, i)
+                branch_failed = expand(branch, ctx, child_key, key, optional)
+                child_keys.append(child_key)
+                if failed is None:
+                    failed = branch_failed
+        else:  # leaves, and dynamic functions / tools calling their children in turn
+            for i, callee in enumerate(node.children):
+                child_key = (*key, i)
+                child_keys.append(child_key)
+                failed = expand(callee, ctx, child_key, key, optional)
+                if failed is not None:
+                    break
+            if failed is None and node.fail:
+                failed = label
+        runs[key] = ExpectedRun(
+            key=key,
+            label=label,
+            name=name or label,
+            run_type=RUN_TYPE_OF[node.kind],
+            parent=parent,
+            handlers=own.handlers,
+            tags=own.tags,
+            metadata=own.metadata,
+            outcome="any" if optional else ("error" if failed else "end"),
+            optional=optional,
+            children=tuple(child_keys),
+            child_order=order,
+        )
+        return None if optional else failed
+
+    runtime = _Context(
+        {h: frozenset({RUNTIME}) for h in inv.callbacks},
+        frozenset(inv.tags),
+        frozenset(inv.metadata),
+    )
+    items = len(inv.inputs) if inv.mode in BATCH_MODES else 1
+    failures = tuple(
+        expand(chain.root, runtime, (item,), None, False, inv.run_name) for item in range(items)
+    )
+    return Expectation(runs, tuple((i,) for i in range(items)), failures)

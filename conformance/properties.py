@@ -1,0 +1,306 @@
+"""One property per rule: run a scenario through an adapter and return that rule's violations.
+
+Most rules are read straight off the checker. A few are differential, because the rule is about
+what changes between two runs: additivity (R4: each registration alone vs all together), handler
+faults (R10: with and without the faulty handler failing), mode parity (R11: each mode vs
+``invoke``), isolation (R12: alone vs concurrently), transparency (R9: with vs without handlers).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import Final
+
+from .adapter import Adapter, HandlerFault, Outcome
+from .checker import Observation, Violation, check, match_runs
+from .events import TERMINAL
+from .harness import run_concurrently, run_scenario, strip_handlers
+from .model import BATCH_MODES, Chain, HandlerSpec, Scenario
+from .oracle import Expectation, expect
+
+__all__ = ["PROPERTIES", "Finding", "evaluate"]
+
+SCOPE_RULES: Final[frozenset[str | None]] = frozenset({"R1", "R2", "R3", "R12"})
+
+
+class Finding:
+    """The violations one property found, with what is needed to report them."""
+
+    def __init__(self, rule: str, scenario: Scenario, violations: list[Violation],
+                 observation: Observation | None, expectation: Expectation | None,
+                 notes: Iterable[str] = ()) -> None:
+        self.rule = rule
+        self.scenario = scenario
+        self.violations = violations
+        self.observation = observation
+        self.expectation = expectation
+        self.notes = list(notes)
+
+    def __bool__(self) -> bool:
+        return bool(self.violations)
+
+
+def _observe(adapter: Adapter, scenario: Scenario) -> tuple[Expectation, Observation,
+                                                            list[Violation]]:
+    expectation = expect(scenario)
+    observation = run_scenario(adapter, scenario)
+    return expectation, observation, check(scenario, expectation, observation)
+
+
+def _plain(rule: str) -> Callable[[Adapter, Scenario], Finding]:
+    """A rule judged by the checker alone (crashes count against every rule)."""
+
+    def prop(adapter: Adapter, scenario: Scenario) -> Finding:
+        expectation, observation, found = _observe(adapter, scenario)
+        mine = [v for v in found if v.rule in (rule, None)]
+        return Finding(rule, scenario, mine, observation, expectation)
+
+    prop.__name__ = f"property_{rule}"
+    return prop
+
+
+def _registration_points(scenario: Scenario, handler: str) -> list[str | None]:
+    """Where ``handler`` is registered: ``None`` for the runtime config, else node labels."""
+    points: list[str | None] = [None] if handler in scenario.invocation.callbacks else []
+    points += [n.label for n in scenario.chain.nodes if handler in n.callbacks]
+    return points
+
+
+def _only(scenario: Scenario, handler: str, point: str | None) -> Scenario:
+    """The scenario with ``handler`` registered at ``point`` only, and no other handler."""
+    nodes = tuple(
+        replace(n, callbacks=(handler,) if n.label == point else ()) for n in scenario.chain.nodes
+    )
+    inv = replace(scenario.invocation, callbacks=(handler,) if point is None else ())
+    spec = next(h for h in scenario.handlers if h.id == handler)
+    return Scenario(Chain(nodes, scenario.chain.root), (spec,), inv)
+
+
+def property_r4(adapter: Adapter, scenario: Scenario) -> Finding:
+    """Scope violations that appear only when registrations are combined break additivity."""
+    expectation, observation, found = _observe(adapter, scenario)
+    crashes = [v for v in found if v.rule is None]
+    if crashes:
+        return Finding("R4", scenario, crashes, observation, expectation)
+    suspects = sorted({v.handler for v in found if v.rule in SCOPE_RULES and v.handler})
+    violations: list[Violation] = []
+    for handler in suspects:
+        alone_ok = True
+        for point in _registration_points(scenario, handler):
+            single = _only(scenario, handler, point)
+            _, _, single_found = _observe(adapter, single)
+            if any(v.rule in SCOPE_RULES or v.rule is None for v in single_found):
+                alone_ok = False
+                break
+        if alone_ok:
+            for v in found:
+                if v.handler == handler and v.rule in SCOPE_RULES:
+                    violations.append(Violation(
+                        "R4", f"{v.message}; registered alone at each of its places it "
+                              "receives what it should, so another registration took it away",
+                        handler, v.run))
+    return Finding("R4", scenario, violations, observation, expectation)
+
+
+def _same_outcomes(a: Outcome, b: Outcome) -> bool:
+    if (a.error is None) != (b.error is None):
+        return False
+    if a.error is not None and b.error is not None:
+        return type(a.error) is type(b.error) and getattr(a.error, "label", None) == getattr(
+            b.error, "label", None)
+    return bool(a.value == b.value)
+
+
+def _describe(o: Outcome) -> str:
+    return f"raised {type(o.error).__name__}: {o.error}" if o.error else f"returned {o.value!r}"
+
+
+def property_r9(adapter: Adapter, scenario: Scenario) -> Finding:
+    """The same chain without any handler returns and raises exactly the same."""
+    expectation, observation, _ = _observe(adapter, scenario)
+    bare = run_scenario(adapter, strip_handlers(scenario))
+    violations = [
+        Violation("R9", f"input {i}: with handlers the call {_describe(a)}; without handlers it "
+                        f"{_describe(b)}")
+        for i, (a, b) in enumerate(zip(observation.outcomes, bare.outcomes))
+        if not _same_outcomes(a, b)
+    ]
+    return Finding("R9", scenario, violations, observation, expectation)
+
+
+def _half_finished(observation: Observation) -> list[Violation]:
+    out = []
+    per: Counter[tuple[str, str]] = Counter()
+    names: dict[str, str] = {}
+    for ev in observation.events:
+        if ev.kind == "start":
+            per[(ev.handler, ev.run_id)] += 1
+            names[ev.run_id] = ev.name or ev.run_id
+        elif ev.kind in TERMINAL:
+            per[(ev.handler, ev.run_id)] -= 1
+    for (handler, run_id), balance in sorted(per.items()):
+        if balance > 0:
+            out.append(Violation("R10", "run started but never received an end or error event "
+                                        "after a handler raised", handler, names.get(run_id)))
+    return out
+
+
+def property_r10(adapter: Adapter, scenario: Scenario) -> Finding:
+    """A faulty handler changes nothing (raise_error=False) or surfaces cleanly (True)."""
+    faulty = [h for h in scenario.handlers if h.fault != "none"]
+    clean = replace(scenario, handlers=tuple(HandlerSpec(h.id) for h in scenario.handlers))
+    expectation, clean_obs, clean_found = _observe(adapter, clean)
+    if clean_found:  # the other rules' business; nothing to compare against
+        return Finding("R10", scenario, [], clean_obs, expectation,
+                       ["the fault-free run already breaks other rules"])
+    observation = run_scenario(adapter, scenario)
+    violations: list[Violation] = []
+    if any(h.fault == "raise_error" for h in faulty):
+        reached = {h.id for h in faulty} & {e.handler for e in clean_obs.events}
+        for i, got in enumerate(observation.outcomes):
+            if reached and not isinstance(got.error, HandlerFault):
+                violations.append(Violation(
+                    "R10", f"input {i}: a raise_error=True handler raised, but the call "
+                           f"{_describe(got)} instead of raising the handler's exception"))
+        violations += _half_finished(observation)
+    else:
+        found = check(scenario, expectation, observation)
+        violations += [replace(v, rule="R10", message=f"with a handler that raises: {v.message}")
+                       for v in found]
+        for i, (a, b) in enumerate(zip(observation.outcomes, clean_obs.outcomes)):
+            if not _same_outcomes(a, b):
+                violations.append(Violation(
+                    "R10", f"input {i}: with a raising handler the call {_describe(a)}; "
+                           f"without, it {_describe(b)}"))
+    return Finding("R10", scenario, violations, observation, expectation)
+
+
+Shape = Counter[tuple[object, ...]]
+
+
+def _shapes(scenario: Scenario, expectation: Expectation,
+            observation: Observation) -> dict[str, Shape]:
+    """Per handler, the multiset of runs it saw, with run ids replaced by tree positions and
+    batch items folded together."""
+    key_of = match_runs(expectation, observation.events)
+    user_tags = {t for n in scenario.chain.nodes for t in n.tags} | set(scenario.invocation.tags)
+    out: dict[str, Shape] = {}
+    for ev in observation.events:
+        if ev.kind == "token":
+            continue
+        key = key_of.get(ev.run_id)
+        where = key[1:] if key else ("unmatched", ev.name)
+        tags = tuple(sorted(set(ev.tags) & user_tags)) if ev.kind == "start" else ()
+        out.setdefault(ev.handler, Counter())[(where, ev.kind, ev.name, ev.run_type, tags)] += 1
+    return out
+
+
+def property_r11(adapter: Adapter, scenario: Scenario) -> Finding:
+    """Every supported mode gives each handler the same runs as ``invoke`` (per batch item)."""
+    base = scenario.with_invocation(mode="invoke", inputs=scenario.invocation.inputs[:1])
+    base_exp, base_obs, base_found = _observe(adapter, base)
+    if base_found:
+        return Finding("R11", scenario, [], base_obs, base_exp,
+                       ["invoke already breaks other rules"])
+    want = _shapes(base, base_exp, base_obs)
+    violations: list[Violation] = []
+    observation: Observation | None = None
+    for mode in sorted(adapter.capabilities.modes - {"invoke"}):
+        inputs = scenario.invocation.inputs[:1] * (2 if mode in BATCH_MODES else 1)
+        other = scenario.with_invocation(mode=mode, inputs=inputs)
+        exp, obs = expect(other), run_scenario(adapter, other)
+        observation = obs
+        got = _shapes(other, exp, obs)
+        per_item = 2 if mode in BATCH_MODES else 1
+        for handler in sorted(set(want) | set(got)):
+            expected = Counter({k: v * per_item for k, v in want.get(handler, Counter()).items()})
+            seen = got.get(handler, Counter())
+            if seen != expected:
+                missing = expected - seen
+                extra = seen - expected
+                violations.append(Violation(
+                    "R11", f"in {mode} the handler's events differ from invoke's: "
+                           f"missing {_fmt(missing)}; extra {_fmt(extra)}", handler))
+    return Finding("R11", scenario, violations, observation, base_exp)
+
+
+def _fmt(c: Shape) -> str:
+    if not c:
+        return "none"
+    return ", ".join(f"{k[1]} of {k[2]!r} at {k[0]}" + (f" x{n}" if n > 1 else "")
+                     for k, n in sorted(c.items(), key=str)[:6])
+
+
+def property_r12(adapter: Adapter, scenario: Scenario) -> Finding:
+    """Two concurrent invocations with their own runtime handlers behave as if alone."""
+    first = scenario
+    ids = [h.id for h in scenario.handlers]
+    renamed = {h: f"{h}b" for h in ids}
+    second = Scenario(
+        scenario.chain,
+        tuple(HandlerSpec(renamed[h.id], h.fault) for h in scenario.handlers),
+        replace(scenario.invocation,
+                callbacks=tuple(renamed[h] for h in scenario.invocation.callbacks),
+                tags=tuple(f"{t}b" for t in scenario.invocation.tags)),
+    )
+    expectation, alone, alone_found = _observe(adapter, first)
+    if alone_found:
+        return Finding("R12", scenario, [], alone, expectation,
+                       ["a single invocation already breaks other rules"])
+    observations = run_concurrently(adapter, [first, second])
+    violations: list[Violation] = []
+    for which, (sc, obs) in enumerate(zip((first, second), observations)):
+        for v in check(sc, expect(sc), obs):
+            violations.append(replace(v, rule="R12", message=(
+                f"invocation {which + 1} of 2 running concurrently: {v.message}")))
+    return Finding("R12", scenario, violations, observations[0], expectation)
+
+
+def property_r14(adapter: Adapter, scenario: Scenario) -> Finding:
+    """The checker's R14 findings, plus: the root has the given run_id, no other run does."""
+    expectation, observation, found = _observe(adapter, scenario)
+    violations = [v for v in found if v.rule in ("R14", None)]
+    wanted = scenario.invocation.run_id
+    if wanted is not None:
+        key_of = match_runs(expectation, observation.events)
+        root_ids = {rid for rid, key in key_of.items() if len(key) == 1}
+        if root_ids and wanted not in root_ids:
+            violations.append(Violation("R14", f"the root run's id is {sorted(root_ids)[0]}, "
+                                               f"not the run_id given in the config ({wanted})"))
+        others = {ev.name for ev in observation.events
+                  if ev.run_id == wanted and key_of.get(ev.run_id, (0,)) != (0,)}
+        if others:
+            violations.append(Violation("R14", f"the given run_id was also used by {others}"))
+    run_name = scenario.invocation.run_name
+    if run_name is not None:
+        named = {ev.run_id for ev in observation.events if ev.kind == "start"
+                 and ev.name == run_name}
+        if len(named) > len(expectation.roots):
+            violations.append(Violation("R14", f"run_name {run_name!r} was given to "
+                                               f"{len(named)} runs, not only the root"))
+    return Finding("R14", scenario, violations, observation, expectation)
+
+
+PROPERTIES: Final[Mapping[str, Callable[[Adapter, Scenario], Finding]]] = {
+    "R1": _plain("R1"),
+    "R2": _plain("R2"),
+    "R3": _plain("R3"),
+    "R4": property_r4,
+    "R5": _plain("R5"),
+    "R6": _plain("R6"),
+    "R7": _plain("R7"),
+    "R8": _plain("R8"),
+    "R9": property_r9,
+    "R10": property_r10,
+    "R11": property_r11,
+    "R12": property_r12,
+    "R13": _plain("R13"),
+    "R14": property_r14,
+}
+
+
+def evaluate(rule: str, adapter: Adapter, scenario: Scenario) -> Finding:
+    """Run ``rule``'s property on ``scenario``."""
+    return PROPERTIES[rule](adapter, scenario)

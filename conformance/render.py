@@ -1,0 +1,209 @@
+"""Readable forms of a scenario: a compact tree, and Python code for a langchain-shaped API.
+
+Failure reports show both, so a maintainer can read the shrunk case at a glance and paste the code
+to reproduce it by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .model import Chain, Node, Scenario
+
+__all__ = ["render_code", "render_tree"]
+
+
+def _attachments(node: Node) -> str:
+    parts = []
+    if node.callbacks:
+        form = "CallbackManager" if node.callbacks_as_manager else "list"
+        parts.append(f"callbacks={list(node.callbacks)}" + (f" as {form}" if len(form) > 4 else ""))
+    if node.tags:
+        parts.append(f"tags={list(node.tags)}")
+    if node.metadata:
+        parts.append(f"metadata={dict(node.metadata)}")
+    if node.kind in ("dynamic", "tool") and node.children and not node.forward_config:
+        parts.append("does not forward config")
+    if node.fail:
+        parts.append("FAILS")
+    return ("  [" + "; ".join(parts) + "]") if parts else ""
+
+
+def _tree_lines(chain: Chain, label: str, prefix: str, last: bool, top: bool,
+                seen: set[str]) -> Iterator[str]:
+    node = chain[label]
+    branch = "" if top else ("└─ " if last else "├─ ")
+    reused = " (same object as above)" if label in seen else ""
+    kind = "with_config" if node.kind == "binding" else node.kind
+    yield f"{prefix}{branch}{label}: {kind}{_attachments(node)}{reused}"
+    if reused:
+        return
+    seen.add(label)
+    child_prefix = prefix if top else prefix + ("   " if last else "│  ")
+    for i, child in enumerate(node.children):
+        yield from _tree_lines(chain, child, child_prefix, i == len(node.children) - 1, False,
+                               seen)
+
+
+def render_tree(scenario: Scenario) -> str:
+    """A compact, indented tree of the chain, then the invocation."""
+    lines = list(_tree_lines(scenario.chain, scenario.chain.root, "", True, True, set()))
+    inv = scenario.invocation
+    config = []
+    if inv.callbacks:
+        config.append(f"callbacks={list(inv.callbacks)}"
+                      + (" as CallbackManager" if inv.callbacks_as_manager else ""))
+    for name in ("tags", "run_name", "run_id"):
+        value = getattr(inv, name)
+        if value:
+            config.append(f"{name}={list(value) if name == 'tags' else value!r}")
+    if inv.metadata:
+        config.append(f"metadata={dict(inv.metadata)}")
+    faults = [f"{h.id} raises ({h.fault})" for h in scenario.handlers if h.fault != "none"]
+    lines.append(f"{inv.mode}({list(inv.inputs) if len(inv.inputs) > 1 else inv.inputs[0]!r}"
+                 + (", " + ", ".join(config) if config else "") + ")")
+    if faults:
+        lines.append("faulty handlers: " + ", ".join(faults))
+    return "\n".join(lines)
+
+
+def _kw(node: Node, handlers_var: str = "") -> str:
+    parts = []
+    if node.callbacks:
+        hs = "[" + ", ".join(node.callbacks) + "]"
+        parts.append(f"callbacks={_manager(hs) if node.callbacks_as_manager else hs}")
+    if node.tags:
+        parts.append(f"tags={list(node.tags)!r}")
+    if node.metadata:
+        parts.append(f"metadata={dict(node.metadata)!r}")
+    return ", ".join(parts)
+
+
+def _manager(handlers: str) -> str:
+    return f"manager_of({handlers})"
+
+
+def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
+    """Python code that builds and invokes the scenario with a langchain-shaped API."""
+    chain = scenario.chain
+    out = [
+        f"from {prefix}.callbacks import BaseCallbackHandler, CallbackManager",
+        f"from {prefix}.runnables import (RunnableConfig, RunnableLambda, RunnableParallel,",
+        "                                  RunnableSequence)",
+        f"from {prefix}.language_models import FakeListChatModel",
+        f"from {prefix}.output_parsers import StrOutputParser",
+        f"from {prefix}.prompts import ChatPromptTemplate",
+        f"from {prefix}.tools import StructuredTool",
+        f"from {prefix}.retrievers import BaseRetriever",
+        f"from {prefix}.documents import Document",
+        "",
+        "",
+        "class Printer(BaseCallbackHandler):",
+        "    def __init__(self, name): self.name = name",
+        "    def on_chain_start(self, serialized, inputs, **kw): print(self.name, 'start', kw['name'])",
+        "    def on_chain_end(self, outputs, **kw): print(self.name, 'end')",
+        "    def on_chain_error(self, error, **kw): print(self.name, 'error')",
+        "    # ... likewise for chat model, tool and retriever events",
+        "",
+        "",
+        "def manager_of(handlers):",
+        "    manager = CallbackManager(handlers=[])",
+        "    for h in handlers:",
+        "        manager.add_handler(h, inherit=True)",
+        "    return manager",
+        "",
+        "",
+    ]
+    for h in scenario.handlers:
+        out.append(f"{h.id} = Printer({h.id!r})")
+    out.append("")
+    order = list(reversed(list(_postorder(chain))))
+    for label in reversed(order):
+        node = chain[label]
+        out.extend(_node_code(node))
+    inv = scenario.invocation
+    config = []
+    if inv.callbacks:
+        hs = "[" + ", ".join(inv.callbacks) + "]"
+        config.append(f"'callbacks': {_manager(hs) if inv.callbacks_as_manager else hs}")
+    if inv.tags:
+        config.append(f"'tags': {list(inv.tags)!r}")
+    if inv.metadata:
+        config.append(f"'metadata': {dict(inv.metadata)!r}")
+    if inv.run_name:
+        config.append(f"'run_name': {inv.run_name!r}")
+    if inv.run_id:
+        config.append(f"'run_id': uuid.UUID({inv.run_id!r})")
+    cfg = "{" + ", ".join(config) + "}"
+    root = chain.root
+    arg = repr(list(inv.inputs)) if len(inv.inputs) > 1 else repr(inv.inputs[0])
+    call = {
+        "invoke": f"{root}.invoke({arg}, {cfg})",
+        "batch": f"{root}.batch({arg}, {cfg}, return_exceptions=True)",
+        "stream": f"list({root}.stream({arg}, {cfg}))",
+        "ainvoke": f"asyncio.run({root}.ainvoke({arg}, {cfg}))",
+        "abatch": f"asyncio.run({root}.abatch({arg}, {cfg}, return_exceptions=True))",
+        "astream": f"asyncio.run(collect({root}.astream({arg}, {cfg})))",
+    }[inv.mode]
+    if inv.mode == "astream":
+        out += ["async def collect(stream):", "    return [c async for c in stream]", ""]
+    if inv.mode.startswith("a"):
+        out.insert(0, "import asyncio")
+    if inv.run_id:
+        out.insert(0, "import uuid")
+    out.append(call)
+    return "\n".join(out)
+
+
+def _postorder(chain: Chain) -> Iterator[str]:
+    seen: set[str] = set()
+
+    def visit(label: str) -> Iterator[str]:
+        if label in seen:
+            return
+        seen.add(label)
+        for child in chain[label].children:
+            yield from visit(child)
+        yield label
+
+    yield from visit(chain.root)
+
+
+def _node_code(node: Node) -> list[str]:
+    label, kind, kw = node.label, node.kind, _kw(node)
+    kwarg = f", {kw}" if kw else ""
+    fail = f"raise RuntimeError('{label} fails')" if node.fail else f"return {label!r}"
+    if kind == "binding":
+        return [f"{label} = {node.children[0]}.with_config({kw})"]
+    if kind == "sequence":
+        return [f"{label} = RunnableSequence({', '.join(node.children)}, name={label!r}{kwarg})"]
+    if kind == "parallel":
+        branches = ", ".join(f"{c!r}: {c}" for c in node.children)
+        return [f"{label} = RunnableParallel({{{branches}}}{kwarg})", f"{label}.name = {label!r}"]
+    if kind == "lambda":
+        return [f"def {label}_fn(x):", f"    {fail}",
+                f"{label} = RunnableLambda({label}_fn, name={label!r}{kwarg})"]
+    if kind in ("dynamic", "tool"):
+        sig = "(x, config)" if node.forward_config else "(x)"
+        if kind == "tool":
+            sig = "(x: str, config: RunnableConfig)" if node.forward_config else "(x: str)"
+        cfg = ", config" if node.forward_config else ""
+        body = [f"    {c}.invoke({label!r}{cfg})" for c in node.children]
+        func = [f"def {label}_fn{sig}:", *body, f"    {fail}"]
+        if kind == "dynamic":
+            return [*func, f"{label} = RunnableLambda({label}_fn, name={label!r}{kwarg})"]
+        return [*func, f"{label} = StructuredTool.from_function({label}_fn, name={label!r}, "
+                       f"description='tool'{kwarg})"]
+    if kind == "chat_model":
+        return [f"{label} = FakeListChatModel(responses=['{label} says hi'], name={label!r}{kwarg})"]
+    if kind == "prompt":
+        return [f"{label} = ChatPromptTemplate.from_template('{{input}}'{kwarg})",
+                f"{label}.name = {label!r}"]
+    if kind == "parser":
+        return [f"{label} = StrOutputParser({kw})", f"{label}.name = {label!r}"]
+    if kind == "retriever":
+        return [f"class {label.capitalize()}(BaseRetriever):",
+                "    def _get_relevant_documents(self, query, *, run_manager):",
+                f"        {fail if node.fail else 'return [Document(page_content=' + repr(label) + ')]'}",
+                f"{label} = {label.capitalize()}(name={label!r}{kwarg})"]
+    return [f"# unknown node kind {kind}"]

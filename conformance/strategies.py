@@ -1,0 +1,294 @@
+"""Hypothesis strategies for chains, handler registrations and invocations.
+
+One factory per concept, built from smaller ones. Chains are generated top-down with a depth
+budget and value types, so every generated chain runs (a prompt never receives a dict, a tool
+always receives text); they shrink toward a single lambda. Only what the adapter declares it
+supports is generated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Final, Literal
+
+from hypothesis import strategies as st
+
+from .adapter import Capabilities
+from .model import (
+    BATCH_MODES,
+    FAILABLE_KINDS,
+    Chain,
+    HandlerSpec,
+    Invocation,
+    Mode,
+    Node,
+    NodeKind,
+    Scenario,
+)
+
+__all__ = ["ChainShape", "Registrations", "chains", "invocations", "scenarios"]
+
+Value = Literal["text", "dict", "prompt", "message", "docs"]
+_ANY: Final[frozenset[Value]] = frozenset({"text", "dict", "prompt", "message", "docs"})
+
+#: What each leaf accepts and returns (composites are derived from their children).
+_LEAF_IO: Final[dict[NodeKind, tuple[frozenset[Value], Value]]] = {
+    "lambda": (_ANY, "text"),
+    "prompt": (frozenset({"text", "message", "docs", "prompt"}), "prompt"),
+    "chat_model": (frozenset({"text", "prompt"}), "message"),
+    "parser": (frozenset({"text", "message"}), "text"),
+    "retriever": (frozenset({"text"}), "docs"),
+    "tool": (frozenset({"text"}), "text"),
+    "dynamic": (_ANY, "text"),
+}
+_SHORT: Final[dict[NodeKind, str]] = {
+    "sequence": "seq",
+    "parallel": "par",
+    "lambda": "fn",
+    "dynamic": "dyn",
+    "chat_model": "model",
+    "prompt": "prompt",
+    "parser": "parser",
+    "tool": "tool",
+    "retriever": "retriever",
+    "binding": "bind",
+}
+
+
+@dataclass(frozen=True)
+class ChainShape:
+    """Bounds and switches for chain generation."""
+
+    max_depth: int = 3
+    max_width: int = 3
+    kinds: frozenset[NodeKind] = frozenset(_SHORT)
+    reuse: bool = True
+    forward_config_only: bool = False
+
+
+@dataclass
+class _Built:
+    accepts: frozenset[Value]
+    returns: Value
+
+
+@st.composite
+def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
+    """Well-typed chains within ``shape``; handler, tag and failure fields are left empty."""
+    nodes: dict[str, Node] = {}
+    info: dict[str, _Built] = {}
+    counter = [0]
+
+    def new_label(kind: NodeKind) -> str:
+        counter[0] += 1
+        return f"{_SHORT[kind]}{counter[0]}"
+
+    def leaf_kinds(value: Value) -> list[NodeKind]:
+        return [k for k, (acc, _) in _LEAF_IO.items()
+                if k in shape.kinds and k != "dynamic" and value in acc]
+
+    def gen(depth: int, value: Value, avoid: frozenset[str] = frozenset()) -> str:
+        if shape.reuse and info and draw(st.integers(0, 9)) == 0:
+            reusable = sorted(lbl for lbl, b in info.items() if value in b.accepts and lbl not in avoid)
+            if reusable:
+                return draw(st.sampled_from(reusable))
+        options: list[NodeKind] = leaf_kinds(value)
+        if depth < shape.max_depth:
+            options += [k for k in ("sequence", "parallel", "binding", "dynamic")
+                        if k in shape.kinds]
+            if value == "text" and "tool" in shape.kinds:
+                options.append("tool")
+        kind = draw(st.sampled_from(sorted(set(options), key=_ORDER.index)))
+        label = new_label(kind)
+        children: list[str] = []
+        forward = True
+        if kind == "sequence":
+            n = draw(st.integers(2, max(2, shape.max_width)))
+            current = value
+            accepts: frozenset[Value] | None = None
+            for _ in range(n):
+                child = gen(depth + 1, current)
+                children.append(child)
+                accepts = accepts if accepts is not None else info[child].accepts
+                current = info[child].returns
+            info[label] = _Built(accepts or _ANY, current)
+        elif kind == "parallel":
+            n = draw(st.integers(1, shape.max_width))
+            for _ in range(n):
+                children.append(gen(depth + 1, value, frozenset(children)))
+            info[label] = _Built(frozenset({value}), "dict")
+        elif kind == "binding":
+            child = gen(depth + 1, value)
+            children.append(child)
+            info[label] = _Built(info[child].accepts, info[child].returns)
+        elif kind in ("dynamic", "tool") and depth < shape.max_depth:
+            n = draw(st.integers(0, shape.max_width))
+            for _ in range(n):
+                children.append(gen(depth + 1, "text"))
+            forward = shape.forward_config_only or draw(st.booleans())
+            acc, ret = _LEAF_IO[kind]
+            info[label] = _Built(acc, ret)
+        else:
+            acc, ret = _LEAF_IO[kind]
+            info[label] = _Built(acc, ret)
+        nodes[label] = Node(label, kind, tuple(children), forward_config=forward)
+        return label
+
+    root = gen(0, "text")
+    return Chain(tuple(nodes.values()), root)
+
+
+_ORDER: Final[list[NodeKind]] = [
+    "lambda", "sequence", "parallel", "binding", "dynamic", "tool",
+    "chat_model", "prompt", "parser", "retriever",
+]
+
+
+@dataclass(frozen=True)
+class Registrations:
+    """Which routes a scenario may use, and how."""
+
+    runtime: bool = True
+    bound: bool = True
+    constructor: bool = True
+    max_handlers: int = 3
+    duplicates: bool = True
+    tags: bool = True
+    failures: bool = False
+    faults: bool = False
+    raise_error: bool = False
+    root_config: bool = False
+    #: Force at least one binding with handlers (inserted if the chain has none).
+    require_bound: bool = False
+    #: Force at least one constructor registration.
+    require_constructor: bool = False
+
+
+def _subset(draw: st.DrawFn, handlers: Sequence[str], duplicates: bool) -> tuple[str, ...]:
+    chosen = draw(st.lists(st.sampled_from(handlers), max_size=len(handlers) + 1,
+                           unique=not duplicates)) if handlers else []
+    return tuple(chosen)
+
+
+def _insert_binding(draw: st.DrawFn, chain: Chain) -> Chain:
+    """Wrap one reachable node in a new binding, at the root or under one of its parents."""
+    target = draw(st.sampled_from([n.label for n in chain.walk()]))
+    label = f"bind_{target}"
+    while label in chain:
+        label += "_"
+    binding = Node(label, "binding", (target,))
+    parents = [n for n in chain.walk() if target in n.children]
+    if not parents:
+        return Chain((*chain.nodes, binding), label)
+    parent = draw(st.sampled_from(parents))
+    index = parent.children.index(target)
+    rewired = replace(parent, children=(*parent.children[:index], label,
+                                        *parent.children[index + 1:]))
+    return Chain((*chain.replace_node(rewired).nodes, binding), chain.root)
+
+
+@st.composite
+def scenarios(
+    draw: st.DrawFn,
+    capabilities: Capabilities,
+    registrations: Registrations = Registrations(),
+    shape: ChainShape | None = None,
+    modes: Sequence[Mode] | None = None,
+) -> Scenario:
+    """A chain with handlers registered through the allowed routes, and one invocation."""
+    caps = capabilities
+    shape = shape or ChainShape()
+    shape = replace(shape, kinds=shape.kinds & caps.node_kinds,
+                    forward_config_only=shape.forward_config_only or not caps.implicit_context)
+    chain = draw(chains(shape))
+    reg = registrations
+    if reg.require_bound and "binding" in caps.node_kinds:
+        chain = _insert_binding(draw, chain)
+    n = draw(st.integers(1, max(1, reg.max_handlers)))
+    ids = [f"h{i}" for i in range(1, n + 1)]
+    tag_counter = [0]
+
+    def tags() -> tuple[str, ...]:
+        if not reg.tags or not draw(st.booleans()):
+            return ()
+        tag_counter[0] += 1
+        return (f"tag{tag_counter[0]}",)
+
+    def metadata() -> tuple[tuple[str, str], ...]:
+        if not reg.tags or not draw(st.booleans()):
+            return ()
+        tag_counter[0] += 1
+        return ((f"key{tag_counter[0]}", f"value{tag_counter[0]}"),)
+
+    nodes = []
+    for node in chain.nodes:
+        callbacks: tuple[str, ...] = ()
+        node_tags: tuple[str, ...] = ()
+        meta: tuple[tuple[str, str], ...] = ()
+        fail = False
+        if node.kind == "binding":
+            if reg.bound:
+                callbacks = _subset(draw, ids, reg.duplicates)
+                node_tags, meta = tags(), metadata()
+        elif reg.constructor and node.kind in caps.constructor_callbacks:
+            callbacks = _subset(draw, ids, reg.duplicates)
+            node_tags, meta = tags(), metadata()
+        if reg.failures and node.kind in caps.failing_kinds and node.kind in FAILABLE_KINDS:
+            fail = draw(st.integers(0, 4)) == 0
+        as_manager = bool(callbacks) and caps.manager_form and draw(st.booleans())
+        nodes.append(replace(node, callbacks=callbacks, tags=node_tags, metadata=meta, fail=fail,
+                             callbacks_as_manager=as_manager))
+    chain = Chain(tuple(nodes), chain.root)
+    if reg.require_bound and not any(n.callbacks for n in chain.nodes if n.kind == "binding"):
+        binding = next((n for n in chain.nodes if n.kind == "binding"), None)
+        if binding is not None:
+            chain = chain.replace_node(replace(binding, callbacks=(draw(st.sampled_from(ids)),)))
+    if reg.require_constructor:
+        eligible = [n for n in chain.nodes
+                    if n.kind != "binding" and n.kind in caps.constructor_callbacks]
+        if eligible and not any(n.callbacks for n in eligible):
+            node = draw(st.sampled_from(eligible))
+            chain = chain.replace_node(replace(node, callbacks=(draw(st.sampled_from(ids)),)))
+    faults = {}
+    if reg.faults:
+        faulty = draw(st.sampled_from(ids))
+        kind = "raise_error" if reg.raise_error and caps.raise_error else "raise"
+        faults[faulty] = kind
+    handlers = tuple(HandlerSpec(h, faults.get(h, "none")) for h in ids)  # type: ignore[arg-type]
+    invocation = draw(invocations(caps, ids if reg.runtime else [], reg, modes, tags, metadata))
+    return Scenario(chain, handlers, invocation)
+
+
+@st.composite
+def invocations(
+    draw: st.DrawFn,
+    caps: Capabilities,
+    handler_ids: Sequence[str],
+    reg: Registrations,
+    modes: Sequence[Mode] | None,
+    tags: Callable[[], tuple[str, ...]],
+    metadata: Callable[[], tuple[tuple[str, str], ...]],
+) -> Invocation:
+    """How the chain is invoked, with its runtime registrations."""
+    allowed = sorted(m for m in (modes or caps.modes) if m in caps.modes)
+    mode: Mode = draw(st.sampled_from(allowed))
+    count = draw(st.integers(1, 3)) if mode in BATCH_MODES else 1
+    callbacks = _subset(draw, handler_ids, reg.duplicates) if handler_ids else ()
+    if reg.runtime and handler_ids and not callbacks:
+        callbacks = (draw(st.sampled_from(handler_ids)),)
+    run_name = run_id = None
+    if reg.root_config and caps.root_config:
+        run_name = draw(st.sampled_from([None, "custom_root_name"]))
+        if mode not in BATCH_MODES and draw(st.booleans()):
+            run_id = str(draw(st.uuids()))
+    return Invocation(
+        mode=mode,
+        inputs=tuple(f"input{i}" for i in range(count)),
+        callbacks=callbacks,
+        callbacks_as_manager=bool(callbacks) and caps.manager_form and draw(st.booleans()),
+        tags=tags() if reg.runtime else (),
+        metadata=metadata() if reg.runtime else (),
+        run_name=run_name,
+        run_id=run_id,
+    )
