@@ -160,7 +160,7 @@ def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
     def target() -> None:
         try:
             box.append(asyncio.run(_wrap()))
-        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as e:
             errors.append(e)
 
     t = threading.Thread(target=target, name="reference-async-handler")

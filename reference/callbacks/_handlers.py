@@ -194,25 +194,25 @@ class AsyncCallbackHandler(BaseCallbackHandler):
     thread, or in a helper thread when that thread already runs a loop).
     """
 
-    async def on_chain_start(  # type: ignore[override]
+    async def on_chain_start(
         self, serialized: dict[str, Any], inputs: Any, **kwargs: Any
     ) -> None:
         """A chain-type run started."""
 
-    async def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    async def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:
         """A chain-type run returned ``outputs``."""
 
-    async def on_chain_error(  # type: ignore[override]
+    async def on_chain_error(
         self, error: BaseException, **kwargs: Any
     ) -> None:
         """A chain-type run raised ``error``."""
 
-    async def on_llm_start(  # type: ignore[override]
+    async def on_llm_start(
         self, serialized: dict[str, Any], prompts: list[str], **kwargs: Any
     ) -> None:
         """An LLM run started."""
 
-    async def on_chat_model_start(  # type: ignore[override]
+    async def on_chat_model_start(
         self, serialized: dict[str, Any], messages: list[list[BaseMessage]], **kwargs: Any
     ) -> None:
         """A chat model run started; not overriding it falls back to ``on_llm_start``."""
@@ -220,41 +220,41 @@ class AsyncCallbackHandler(BaseCallbackHandler):
             f"{type(self).__name__} does not implement on_chat_model_start"
         )
 
-    async def on_llm_new_token(self, token: str, **kwargs: Any) -> None:  # type: ignore[override]
+    async def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
         """A streamed model produced one token."""
 
-    async def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:  # type: ignore[override]
+    async def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
         """An LLM or chat model run finished."""
 
-    async def on_llm_error(  # type: ignore[override]
+    async def on_llm_error(
         self, error: BaseException, **kwargs: Any
     ) -> None:
         """An LLM or chat model run raised ``error``."""
 
-    async def on_tool_start(  # type: ignore[override]
+    async def on_tool_start(
         self, serialized: dict[str, Any], input_str: str, **kwargs: Any
     ) -> None:
         """A tool run started."""
 
-    async def on_tool_end(self, output: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    async def on_tool_end(self, output: Any, **kwargs: Any) -> None:
         """A tool run returned ``output``."""
 
-    async def on_tool_error(  # type: ignore[override]
+    async def on_tool_error(
         self, error: BaseException, **kwargs: Any
     ) -> None:
         """A tool run raised ``error``."""
 
-    async def on_retriever_start(  # type: ignore[override]
+    async def on_retriever_start(
         self, serialized: dict[str, Any], query: str, **kwargs: Any
     ) -> None:
         """A retriever run started."""
 
-    async def on_retriever_end(  # type: ignore[override]
+    async def on_retriever_end(
         self, documents: Sequence[Document], **kwargs: Any
     ) -> None:
         """A retriever run returned ``documents``."""
 
-    async def on_retriever_error(  # type: ignore[override]
+    async def on_retriever_error(
         self, error: BaseException, **kwargs: Any
     ) -> None:
         """A retriever run raised ``error``."""

@@ -10,8 +10,9 @@ events and makes the child manager.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, Union, cast, final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, Union, final
 from uuid import UUID
 
 from reference.callbacks._dispatch import HandlerSet, adeliver, deliver
@@ -130,7 +131,7 @@ class BaseCallbackManager(_Fields):
         inheritable_metadata: dict[str, Any],
     ) -> M:
         """Build without copying: the engine never mutates these containers in place."""
-        m = cast(M, _new(cls))
+        m: M = _new(cls)
         m._hs = hs
         m._ihs = ihs
         m.parent_run_id = parent_run_id
@@ -142,7 +143,7 @@ class BaseCallbackManager(_Fields):
 
     def _as(self, cls: type[M]) -> M:
         if type(self) is cls:
-            return cast(M, self)
+            return self
         return cls._make(
             self._hs,
             self._ihs,
@@ -310,7 +311,7 @@ def _check_handlers(callbacks: Any, where: str) -> Sequence[Any]:
     )
 
 
-Callbacks = Union[list[Any], BaseCallbackManager, None]
+Callbacks = Union[list[Any], BaseCallbackManager, None]  # noqa: UP007 - runtime alias
 
 
 # --------------------------------------------------------------------------- run managers
@@ -388,7 +389,7 @@ RM = TypeVar("RM", bound=BaseRunManager)
 
 
 def _run_manager(cls: type[RM], mgr: BaseCallbackManager, run_id: UUID | None) -> RM:
-    rm = cast(RM, _new(cls))
+    rm: RM = _new(cls)
     rid = new_run_id() if run_id is None else run_id
     rm.run_id = rid
     rm._hs = mgr._hs
@@ -426,10 +427,8 @@ def _start(
 
 
 def _close_quietly(rm: BaseRunManager, error_event: str, exc: BaseException) -> None:
-    try:
+    with contextlib.suppress(Exception):
         rm._emit(error_event, (exc,), {})
-    except Exception:  # noqa: BLE001 - already propagating the first handler's exception
-        pass
 
 
 async def _astart(
@@ -445,10 +444,8 @@ async def _astart(
     try:
         await adeliver(pairs, event, args, {**rm._kw, **kwargs})
     except Exception as exc:
-        try:
+        with contextlib.suppress(Exception):
             await rm._aemit(error_event, (exc,), {})
-        except Exception:  # noqa: BLE001 - already propagating the first handler's exception
-            pass
         raise
 
 
@@ -646,7 +643,8 @@ class CallbackManager(BaseCallbackManager):
     ) -> CallbackManagerForToolRun:
         """Start a tool run."""
         rm = _run_manager(CallbackManagerForToolRun, self, run_id)
-        _start(rm, "on_tool_start", "on_tool_error", (serialized, input_str), {"inputs": inputs, **kwargs})
+        kw = {"inputs": inputs, **kwargs}
+        _start(rm, "on_tool_start", "on_tool_error", (serialized, input_str), kw)
         return rm
 
     def on_retriever_start(
@@ -725,9 +723,8 @@ class AsyncCallbackManager(BaseCallbackManager):
     ) -> AsyncCallbackManagerForToolRun:
         """Start a tool run."""
         rm = _run_manager(AsyncCallbackManagerForToolRun, self, run_id)
-        await _astart(
-            rm, "on_tool_start", "on_tool_error", (serialized, input_str), {"inputs": inputs, **kwargs}
-        )
+        kw = {"inputs": inputs, **kwargs}
+        await _astart(rm, "on_tool_start", "on_tool_error", (serialized, input_str), kw)
         return rm
 
     async def on_retriever_start(
@@ -744,17 +741,19 @@ class AsyncCallbackManager(BaseCallbackManager):
         return rm
 
 
-for _cls in (
+_sync_run: tuple[type[BaseRunManager], ...] = (
     CallbackManagerForChainRun,
     CallbackManagerForLLMRun,
     CallbackManagerForToolRun,
     CallbackManagerForRetrieverRun,
-):
-    _cls._child_manager_cls = CallbackManager
-for _cls in (
+)
+_async_run: tuple[type[BaseRunManager], ...] = (
     AsyncCallbackManagerForChainRun,
     AsyncCallbackManagerForLLMRun,
     AsyncCallbackManagerForToolRun,
     AsyncCallbackManagerForRetrieverRun,
-):
+)
+for _cls in _sync_run:
+    _cls._child_manager_cls = CallbackManager
+for _cls in _async_run:
     _cls._child_manager_cls = AsyncCallbackManager

@@ -201,8 +201,8 @@ class Runnable(Generic[Input, Output]):
         workers = min(limit or len(inputs), len(inputs))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [
-                pool.submit(contextvars.copy_context().run, self.invoke, x, c, **kwargs)
-                for x, c in zip(inputs, configs)
+                pool.submit(partial(contextvars.copy_context().run, self.invoke, x, c, **kwargs))
+                for x, c in zip(inputs, configs, strict=True)
             ]
             wait(futures)
         out: list[Any] = []
@@ -230,7 +230,7 @@ class Runnable(Generic[Input, Output]):
         configs = per_item_configs(config, len(inputs))
         first = configs[0]
         limit = first.get("max_concurrency") if first else None
-        coros = [self.ainvoke(x, c, **kwargs) for x, c in zip(inputs, configs)]
+        coros = [self.ainvoke(x, c, **kwargs) for x, c in zip(inputs, configs, strict=True)]
         results = await gather_limited(coros, limit)
         if not return_exceptions:
             for r in results:
@@ -305,7 +305,8 @@ class Runnable(Generic[Input, Output]):
         if config is not None:
             validate_config(config, "with_config(config)")
         validate_config(kwargs, "with_config(**kwargs)")
-        return RunnableBinding(bound=self, config=merge_configs(config, cast(RunnableConfig, kwargs)))
+        merged = merge_configs(config, cast(RunnableConfig, kwargs))
+        return RunnableBinding(bound=self, config=merged)
 
 
 def coerce_to_runnable(thing: Any, where: str = "|") -> Runnable[Any, Any]:
@@ -362,7 +363,8 @@ def call_chain(
     cfg, trusted = resolve_config(config)
     mgr = get_sync_manager(cfg, trusted, r._local)
     ser, name, run_id = start_info(r, cfg)
-    rm = mgr.on_chain_start(ser, input if run_input is _NOTHING else run_input, run_id=run_id, name=name)
+    shown = input if run_input is _NOTHING else run_input
+    rm = mgr.on_chain_start(ser, shown, run_id=run_id, name=name)
     rm._config = cfg
     token = current_run.set(rm)
     try:

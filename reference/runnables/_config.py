@@ -192,11 +192,12 @@ def _merge_callbacks(base: Callbacks, new: Callbacks) -> Callbacks:
 
 
 def merge_configs(*configs: RunnableConfig | None) -> RunnableConfig:
-    """Later configs win per key, except tags, metadata, configurable and callbacks, which add up."""
+    """Later configs win per key; tags, metadata, configurable and callbacks add up instead."""
     out: dict[str, Any] = {}
     for config in configs:
         if not config:
             continue
+        value: Any
         for key, value in config.items():
             if key == "tags":
                 have = out.get("tags") or []
@@ -217,12 +218,14 @@ def per_item_configs(
     if isinstance(config, Sequence) and not isinstance(config, (str, Mapping)):
         if len(config) != n:
             raise ValueError(
-                f"batch() got {len(config)} configs for {n} inputs; pass one config or one per input."
+                f"batch() got {len(config)} configs for {n} inputs; "
+                "pass one config or one per input."
             )
-        return list(config)
+        return [c for c in config]
     if config is None:
         return [None] * n
+    config = cast(RunnableConfig, config)
     if config.get("run_id") is not None and n > 1:
         rest = cast(RunnableConfig, {k: v for k, v in config.items() if k != "run_id"})
-        return [config] + [rest] * (n - 1)
+        return [config, *([rest] * (n - 1))]
     return [config] * n

@@ -83,7 +83,7 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
             exc = f.exception()
             if exc is not None:
                 raise exc
-        return {key: f.result() for (key, _), f in zip(items, futures)}
+        return {key: f.result() for (key, _), f in zip(items, futures, strict=True)}
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -100,4 +100,4 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
         for r in results:
             if isinstance(r, BaseException):
                 raise r
-        return dict(zip(keys, results))
+        return dict(zip(keys, results, strict=True))

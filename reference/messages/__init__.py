@@ -1,0 +1,19 @@
+"""Chat message types."""
+
+from reference.messages._messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    get_buffer_string,
+)
+
+__all__ = [
+    "AIMessage",
+    "AIMessageChunk",
+    "BaseMessage",
+    "HumanMessage",
+    "SystemMessage",
+    "get_buffer_string",
+]

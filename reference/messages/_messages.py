@@ -1,0 +1,98 @@
+"""Chat messages: a role, content and a few optional fields."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from reference._model import Record
+
+__all__ = [
+    "AIMessage",
+    "AIMessageChunk",
+    "BaseMessage",
+    "HumanMessage",
+    "SystemMessage",
+    "get_buffer_string",
+]
+
+
+class BaseMessage(Record):
+    """A message; ``type`` names the role (``human``, ``ai``, ``system``)."""
+
+    type: ClassVar[str] = "base"
+    _fields = (
+        ("content", None),
+        ("additional_kwargs", {}),
+        ("response_metadata", {}),
+        ("name", None),
+        ("id", None),
+    )
+    _always = frozenset({"content"})
+
+    def __init__(
+        self,
+        content: Any = "",
+        *,
+        additional_kwargs: dict[str, Any] | None = None,
+        response_metadata: dict[str, Any] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        self.content = content
+        self.additional_kwargs = additional_kwargs or {}
+        self.response_metadata = response_metadata or {}
+        self.name = name
+        self.id = id
+
+    @property
+    def text(self) -> str:
+        return self.content if isinstance(self.content, str) else str(self.content)
+
+
+class HumanMessage(BaseMessage):
+    """A message from the user."""
+
+    type: ClassVar[str] = "human"
+
+
+class AIMessage(BaseMessage):
+    """A message from the model."""
+
+    type: ClassVar[str] = "ai"
+
+
+class SystemMessage(BaseMessage):
+    """Instructions for the model."""
+
+    type: ClassVar[str] = "system"
+
+
+class AIMessageChunk(AIMessage):
+    """A streamed piece of an ``AIMessage``; chunks add up with ``+``."""
+
+    type: ClassVar[str] = "AIMessageChunk"
+
+    def __add__(self, other: Any) -> AIMessageChunk:
+        if not isinstance(other, AIMessageChunk):
+            return NotImplemented
+        return AIMessageChunk(
+            content=self.content + other.content,
+            additional_kwargs={**self.additional_kwargs, **other.additional_kwargs},
+            response_metadata={**self.response_metadata, **other.response_metadata},
+            name=self.name or other.name,
+            id=self.id or other.id,
+        )
+
+
+_ROLE = {"human": "Human", "ai": "AI", "AIMessageChunk": "AI", "system": "System"}
+
+
+def get_buffer_string(messages: list[BaseMessage], human_prefix: str = "Human") -> str:
+    """Render messages as ``Role: content`` lines (used by the ``on_llm_start`` fallback)."""
+    lines = []
+    for m in messages:
+        role = _ROLE.get(m.type, m.type)
+        if role == "Human":
+            role = human_prefix
+        lines.append(f"{role}: {m.text}")
+    return "\n".join(lines)

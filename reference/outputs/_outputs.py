@@ -1,0 +1,64 @@
+"""Model outputs handed to ``on_llm_end`` and ``on_llm_new_token``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from reference._model import Record
+from reference.messages import BaseMessage
+
+__all__ = ["ChatGeneration", "ChatGenerationChunk", "Generation", "GenerationChunk", "LLMResult"]
+
+
+class Generation(Record):
+    """One text completion."""
+
+    _fields: ClassVar[tuple[tuple[str, Any], ...]] = (("text", ""), ("generation_info", None))
+    _always = frozenset({"text"})
+
+    def __init__(self, text: str = "", generation_info: dict[str, Any] | None = None) -> None:
+        self.text = text
+        self.generation_info = generation_info
+
+
+class GenerationChunk(Generation):
+    """A streamed piece of a ``Generation``."""
+
+    def __add__(self, other: GenerationChunk) -> GenerationChunk:
+        return GenerationChunk(text=self.text + other.text)
+
+
+class ChatGeneration(Generation):
+    """One chat completion; ``text`` mirrors the message content."""
+
+    _fields = (("text", ""), ("message", None), ("generation_info", None))
+
+    def __init__(
+        self, message: BaseMessage, generation_info: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message.text, generation_info)
+        self.message = message
+
+
+class ChatGenerationChunk(ChatGeneration):
+    """A streamed piece of a ``ChatGeneration``."""
+
+    def __add__(self, other: ChatGenerationChunk) -> ChatGenerationChunk:
+        return ChatGenerationChunk(message=self.message + other.message)  # type: ignore[operator]
+
+
+class LLMResult(Record):
+    """Everything a model run produced: one list of generations per prompt."""
+
+    _fields = (("generations", []), ("llm_output", None), ("run", None))
+    _always = frozenset({"generations", "llm_output", "run"})
+
+    def __init__(
+        self,
+        generations: list[list[Generation]],
+        llm_output: dict[str, Any] | None = None,
+        run: Any = None,
+    ) -> None:
+        self.generations = generations
+        self.llm_output = llm_output
+        self.run = run

@@ -1,0 +1,5 @@
+"""Prompt templates."""
+
+from reference.prompts._chat import ChatPromptTemplate
+
+__all__ = ["ChatPromptTemplate"]

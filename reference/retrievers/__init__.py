@@ -1,0 +1,5 @@
+"""Retrievers."""
+
+from reference.retrievers._base import BaseRetriever
+
+__all__ = ["BaseRetriever"]

@@ -1,0 +1,5 @@
+"""Tools."""
+
+from reference.tools._structured import BaseTool, StructuredTool, tool
+
+__all__ = ["BaseTool", "StructuredTool", "tool"]

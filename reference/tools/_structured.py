@@ -1,0 +1,181 @@
+"""Tools: a function as a tool-type run; runnables it invokes become the tool run's children."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, final, overload
+
+from reference.runnables._base import Runnable, start_info
+from reference.runnables._config import (
+    RunnableConfig,
+    child_config,
+    current_run,
+    get_async_manager,
+    get_sync_manager,
+    resolve_config,
+)
+
+__all__ = ["BaseTool", "StructuredTool", "tool"]
+
+
+def _params(func: Callable[..., Any] | None) -> set[str]:
+    if func is None:
+        return set()
+    try:
+        return set(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+class BaseTool(Runnable[Any, Any]):
+    """Common base of tools (``name``, ``description``)."""
+
+    description: str = ""
+
+
+@final
+class StructuredTool(BaseTool):
+    """A tool calling ``func`` (sync) or ``coroutine`` (async) with the input's fields.
+
+    A dict input is passed as keyword arguments, anything else as the single
+    positional argument. Parameters named ``config`` / ``callbacks`` receive
+    the child config / child callback manager (detected once, here).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        description: str = "",
+        func: Callable[..., Any] | None = None,
+        coroutine: Callable[..., Awaitable[Any]] | None = None,
+        *,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        if func is None and coroutine is None:
+            raise TypeError("StructuredTool needs func, coroutine or both")
+        self.func = func
+        self.coroutine = coroutine
+        self.description = description
+        fp, cp = _params(func), _params(coroutine)
+        self._func_cfg = "config" in fp
+        self._func_cbs = "callbacks" in fp
+        self._co_cfg = "config" in cp
+        self._co_cbs = "callbacks" in cp
+        self._init_scope(name, callbacks, tags, metadata)
+
+    @classmethod
+    def from_function(
+        cls,
+        func: Callable[..., Any] | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        coroutine: Callable[..., Awaitable[Any]] | None = None,
+        **kwargs: Any,
+    ) -> StructuredTool:
+        """Build a tool; name and description default to the function's name and docstring."""
+        src = func if func is not None else coroutine
+        if src is None:
+            raise TypeError("from_function needs func or coroutine")
+        return cls(
+            name=name or src.__name__,
+            description=description if description is not None else inspect.getdoc(src) or "",
+            func=func,
+            coroutine=coroutine,
+            **kwargs,
+        )
+
+    def _call_args(
+        self, input: Any, rm: Any, wants_cfg: bool, wants_cbs: bool
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        kwargs: dict[str, Any] = dict(input) if isinstance(input, dict) else {}
+        args: tuple[Any, ...] = () if isinstance(input, dict) else (input,)
+        if wants_cfg:
+            kwargs["config"] = child_config(rm)
+        if wants_cbs:
+            kwargs["callbacks"] = child_config(rm)["callbacks"]
+        return args, kwargs
+
+    def _start(self, input: Any, cfg: RunnableConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+        ser, name, run_id = start_info(self, cfg)
+        ser = {**ser, "description": self.description}
+        return ser, {
+            "run_id": run_id,
+            "name": name,
+            "inputs": input if isinstance(input, dict) else None,
+        }
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        if self.func is None:
+            raise TypeError(f"Tool {self.get_name()!r} has only a coroutine; use ainvoke().")
+        cfg, trusted = resolve_config(config)
+        mgr = get_sync_manager(cfg, trusted, self._local)
+        ser, kw = self._start(input, cfg)
+        rm = mgr.on_tool_start(ser, str(input), **kw)
+        rm._config = cfg
+        token = current_run.set(rm)
+        try:
+            args, fkw = self._call_args(input, rm, self._func_cfg, self._func_cbs)
+            out = self.func(*args, **fkw)
+        except BaseException as e:
+            current_run.reset(token)
+            rm.on_tool_error(e)
+            raise
+        current_run.reset(token)
+        rm.on_tool_end(out)
+        return out
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Any:
+        cfg, trusted = resolve_config(config)
+        mgr = get_async_manager(cfg, trusted, self._local)
+        ser, kw = self._start(input, cfg)
+        rm = await mgr.on_tool_start(ser, str(input), **kw)
+        rm._config = cfg
+        token = current_run.set(rm)
+        try:
+            if self.coroutine is not None:
+                args, fkw = self._call_args(input, rm, self._co_cfg, self._co_cbs)
+                out = await self.coroutine(*args, **fkw)
+            else:
+                assert self.func is not None
+                args, fkw = self._call_args(input, rm, self._func_cfg, self._func_cbs)
+                ctx = contextvars.copy_context()
+                call = partial(ctx.run, self.func, *args, **fkw)
+                out = await asyncio.get_running_loop().run_in_executor(None, call)
+        except BaseException as e:
+            current_run.reset(token)
+            await rm.on_tool_error(e)
+            raise
+        current_run.reset(token)
+        await rm.on_tool_end(out)
+        return out
+
+
+@overload
+def tool(name_or_callable: Callable[..., Any], /) -> StructuredTool: ...
+@overload
+def tool(
+    name_or_callable: str | None = None, /, **kwargs: Any
+) -> Callable[[Callable[..., Any]], StructuredTool]: ...
+
+
+def tool(
+    name_or_callable: str | Callable[..., Any] | None = None, /, **kwargs: Any
+) -> StructuredTool | Callable[[Callable[..., Any]], StructuredTool]:
+    """Decorator: ``@tool``, ``@tool("name")`` or ``@tool(callbacks=[...])``."""
+
+    def make(func: Callable[..., Any], name: str | None) -> StructuredTool:
+        if inspect.iscoroutinefunction(func):
+            return StructuredTool.from_function(coroutine=func, name=name, **kwargs)
+        return StructuredTool.from_function(func, name=name, **kwargs)
+
+    if callable(name_or_callable):
+        return make(name_or_callable, None)
+    return lambda f: make(f, name_or_callable)
