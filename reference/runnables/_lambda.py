@@ -106,7 +106,8 @@ class RunnableLambda(Runnable[Any, Any]):
             mgr = cfg["callbacks"]
             if type(mgr) is not _CallbackManager:
                 mgr = mgr._as(_CallbackManager)  # type: ignore[union-attr]
-            rm = mgr.on_chain_start(self._serialized(), input, name=self.get_name())
+            ser = self._ser or self._serialized()
+            rm = mgr.on_chain_start(ser, input, name=ser["name"])
         else:
             mgr = get_sync_manager(cfg, trusted, self._local)
             ser, name, run_id = start_info(self, cfg)

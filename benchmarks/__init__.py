@@ -1,0 +1,1 @@
+"""Benchmarks of callback overhead (pytest-benchmark)."""
