@@ -261,6 +261,18 @@ class BaseCallbackManager(_Fields):
         """
         if isinstance(inheritable_callbacks, BaseCallbackManager):
             mgr = inheritable_callbacks._as(cls)
+            if mgr._hs is not mgr._ihs or mgr.tags is not mgr.inheritable_tags:
+                # A manager given as runtime/bound callbacks is the same registration as a
+                # list (SPEC §1): everything it holds reaches the whole subtree.
+                mgr = cls._make(
+                    mgr._hs,
+                    mgr._ihs.union(mgr._hs.items),
+                    mgr.parent_run_id,
+                    mgr.tags,
+                    _merge_tags(mgr.inheritable_tags, mgr.tags),
+                    mgr.metadata,
+                    {**mgr.metadata, **mgr.inheritable_metadata},
+                )
         else:
             hs = HandlerSet(_check_handlers(inheritable_callbacks, "inheritable_callbacks"))
             mgr = cls._make(hs, hs, None, [], [], {}, {})
