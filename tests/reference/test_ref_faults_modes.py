@@ -88,7 +88,9 @@ def test_R10_raise_error_handler_first_in_list_others_still_get_start() -> None:
 def test_R10_raise_error_on_end_event_async() -> None:
     h = Recorder()
     with pytest.raises(Boom):
-        asyncio.run(lam("a").ainvoke(1, {"callbacks": [h, Raiser(raise_error=True, on="on_chain_end")]}))
+        asyncio.run(
+            lam("a").ainvoke(1, {"callbacks": [h, Raiser(raise_error=True, on="on_chain_end")]})
+        )
     assert h.seq() == [("start", "a"), ("end", "a")]
 
 
@@ -109,8 +111,10 @@ def test_R10_async_handler_fault_contained(caplog: pytest.LogCaptureFixture) -> 
 
 def test_R10_async_handler_awaited_in_async_and_run_in_sync_paths() -> None:
     chain = lam("a") | lam("b")
-    for run in (lambda h: chain.invoke(1, {"callbacks": [h]}),
-                lambda h: asyncio.run(chain.ainvoke(1, {"callbacks": [h]}))):
+    for run in (
+        lambda h: chain.invoke(1, {"callbacks": [h]}),
+        lambda h: asyncio.run(chain.ainvoke(1, {"callbacks": [h]})),
+    ):
         h = AsyncRecorder()
         run(h)
         assert h.events == [
@@ -155,7 +159,7 @@ def test_R11_all_modes_build_the_same_trees() -> None:
             list(chain.stream("v", cfg))
         elif mode == "astream":
 
-            async def go() -> None:
+            async def go(cfg: Any = cfg) -> None:
                 async for _ in chain.astream("v", cfg):
                     pass
 
@@ -220,9 +224,7 @@ def test_R12_concurrent_asyncio_tasks_do_not_mix() -> None:
     h1, h2 = Recorder("1"), Recorder("2")
 
     async def main() -> None:
-        await asyncio.gather(
-            *(chain.ainvoke(1, {"callbacks": [h]}) for h in (h1, h2, h1, h2))
-        )
+        await asyncio.gather(*(chain.ainvoke(1, {"callbacks": [h]}) for h in (h1, h2, h1, h2)))
 
     asyncio.run(main())
     for h in (h1, h2):

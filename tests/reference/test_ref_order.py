@@ -59,7 +59,12 @@ def test_R6_dynamic_child_parent_is_the_function_run() -> None:
     child = lam("child")
     chain = lam("a") | RunnableLambda(lambda x: child.invoke(x), name="fn")
     chain.invoke(1, {"callbacks": [h]})
-    assert h.parents() == {"RunnableSequence": None, "a": "RunnableSequence", "fn": "RunnableSequence", "child": "fn"}
+    assert h.parents() == {
+        "RunnableSequence": None,
+        "a": "RunnableSequence",
+        "fn": "RunnableSequence",
+        "child": "fn",
+    }
 
 
 # ----------------------------------------------------------------------------- R7

@@ -103,7 +103,11 @@ def test_R1_runtime_reaches_astreamed_runs() -> None:
         return [c async for c in chain.astream("q", {"callbacks": [h]})]
 
     assert len(asyncio.run(go())) == 2
-    assert h.parents() == {"RunnableSequence": None, "a": "RunnableSequence", "m": "RunnableSequence"}
+    assert h.parents() == {
+        "RunnableSequence": None,
+        "a": "RunnableSequence",
+        "m": "RunnableSequence",
+    }
     assert h.seq(tokens=True).count(("token", "m")) == 2
 
 
@@ -163,7 +167,9 @@ def test_R1_dynamic_child_in_asyncio_tasks_spawned_by_function() -> None:
 def test_R1_dynamic_child_of_sync_function_run_from_ainvoke() -> None:
     h = Recorder()
     child = lam("child")
-    asyncio.run(RunnableLambda(lambda x: child.invoke(x), name="outer").ainvoke(1, {"callbacks": [h]}))
+    asyncio.run(
+        RunnableLambda(lambda x: child.invoke(x), name="outer").ainvoke(1, {"callbacks": [h]})
+    )
     assert h.parents() == {"outer": None, "child": "outer"}
 
 
