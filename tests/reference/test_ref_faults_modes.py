@@ -312,3 +312,37 @@ def test_R14_batch_run_id_only_for_first_item() -> None:
     lam("a").batch([1, 2], {"callbacks": [h], "run_id": rid, "run_name": "r"})
     assert sum(e.run_id == rid for e in h.events) == 2
     assert h.names() == ["r", "r"]
+
+
+def test_R10_raise_error_in_parallel_branch_closes_every_started_run() -> None:
+    h = Recorder()
+    par = lam("a") | RunnableParallel(b=lam("b"), c=lam("c", delay=0.02))
+    with pytest.raises(Boom):
+        par.invoke(1, {"callbacks": [h, Raiser(raise_error=True)]})
+    starts = [e.run_id for e in h.events if e.kind.endswith("_start")]
+    ends = [e.run_id for e in h.events if e.kind.endswith(("_end", "_error"))]
+    assert sorted(map(str, starts)) == sorted(map(str, ends))
+    assert h.terminal()["b"] == "error" and h.terminal()["c"] == "end"
+
+
+def test_R10_raise_error_on_token_closes_model_run_with_error() -> None:
+    class TokenRaiser(BaseCallbackHandler):
+        raise_error = True
+
+        def on_llm_new_token(self, token: str, **kw: Any) -> None:
+            raise Boom("token")
+
+    h = Recorder()
+    with pytest.raises(Boom):
+        list(FakeListChatModel(responses=["ab"]).stream("q", {"callbacks": [h, TokenRaiser()]}))
+    assert [e.kind for e in h.events] == ["on_chat_model_start", "on_llm_new_token", "on_llm_error"]
+
+
+def test_R10_async_handler_in_sync_invoke_inside_running_loop() -> None:
+    h = AsyncRecorder()
+
+    async def main() -> Any:
+        return lam("a").invoke(1, {"callbacks": [h]})
+
+    assert asyncio.run(main()) == 1
+    assert h.events == [("start", "a"), ("end", "a")]
