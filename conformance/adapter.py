@@ -120,11 +120,15 @@ class Capabilities:
     notes: Mapping[str, str] = field(default_factory=dict)
 
     def missing(self, needs: Mapping[str, object]) -> list[str]:
-        """Human-readable reasons why ``needs`` (capability → required value) is not met."""
+        """Why ``needs`` (capability name → required value, or ``"any"`` for non-empty) is not
+        met, as phrases for a "not applicable" report; empty when it is met."""
         reasons = []
         for name, wanted in needs.items():
             have = getattr(self, name)
-            if isinstance(wanted, frozenset | set):
+            if wanted == "any":
+                if not have:
+                    reasons.append(f"{name} is empty")
+            elif isinstance(wanted, frozenset | set):
                 lacking = set(wanted) - set(have)
                 if lacking:
                     reasons.append(f"{name} lacks {sorted(lacking)}")

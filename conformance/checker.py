@@ -74,39 +74,42 @@ def _observed_runs(events: Iterable[Event]) -> dict[str, _Run]:
 
 
 def _match(expectation: Expectation, observed: Mapping[str, _Run]) -> dict[Key, str]:
-    """Assign observed run ids to expected runs: by name, preferring the right parent, then the
-    closest set of handlers, then start order. One-to-one."""
+    """Assign observed run ids to expected runs, one to one, by name.
+
+    First top-down where the parent is already matched (a child must point at its parent's id),
+    then, for what is left, greedily by the closest set of handlers, tree position and start
+    order — so runs whose parents nobody observed still find their place.
+    """
     by_name: dict[str, list[_Run]] = defaultdict(list)
     for run in sorted(observed.values(), key=lambda r: r.first_seq):
         for name in run.names:
             by_name[name].append(run)
     matched: dict[Key, str] = {}
     taken: set[str] = set()
-    ordered = sorted(expectation.runs.values(), key=lambda r: (len(r.key), r.key))
-
-    def pick(exp: ExpectedRun, strict: bool) -> None:
+    for exp in sorted(expectation.runs.values(), key=lambda r: (len(r.key), r.key)):
         parent_id = matched.get(exp.parent) if exp.parent is not None else None
+        if exp.parent is not None and parent_id is None:
+            continue
         best: tuple[int, int] | None = None
         choice: str | None = None
         for cand in by_name.get(exp.name, ()):
-            if cand.run_id in taken:
+            if cand.run_id in taken or cand.parents != {parent_id}:
                 continue
-            if strict:
-                if exp.parent is None and cand.parents != {None}:
-                    continue
-                if exp.parent is not None and (parent_id is None or cand.parents != {parent_id}):
-                    continue
             score = (len(cand.handlers ^ set(exp.handlers)), cand.first_seq)
             if best is None or score < best:
                 best, choice = score, cand.run_id
         if choice is not None:
             matched[exp.key] = choice
             taken.add(choice)
-
-    for strict in (True, False):
-        for exp in ordered:
-            if exp.key not in matched:
-                pick(exp, strict)
+    pairs = sorted(
+        (len(cand.handlers ^ set(exp.handlers)), exp.key, cand.first_seq, cand.run_id)
+        for exp in expectation.runs.values() if exp.key not in matched
+        for cand in by_name.get(exp.name, ()) if cand.run_id not in taken
+    )
+    for _, key, _, run_id in pairs:
+        if key not in matched and run_id not in taken:
+            matched[key] = run_id
+            taken.add(run_id)
     return matched
 
 
@@ -289,6 +292,8 @@ def _check_order(
         label = runs[key].label
         s = [e.seq for e in got if e.kind == "start"]
         t = [e.seq for e in got if e.kind in TERMINAL]
+        if len(s) > 1 or len(t) > 1:
+            continue  # duplicate deliveries are R5's to report, not an ordering question
         if s:
             start[key] = s[0]
         if t:
@@ -302,6 +307,8 @@ def _check_order(
             out.append(Violation("R7", "received an event of the run after its end/error",
                                  handler, label))
     for key in start:
+        if key not in end and len([e for e in per_run[key] if e.kind == "start"]) > 1:
+            continue
         for anc in expectation.ancestors(key):
             if anc in start and start[anc] > start[key]:
                 out.append(Violation("R7", f"started before its ancestor {runs[anc].label!r}",

@@ -38,8 +38,9 @@ def _observed_lines(finding: Finding) -> dict[str, list[str]]:
     short = {run_id: f"#{i}" for i, run_id in enumerate(dict.fromkeys(e.run_id for e in obs.events))}
     for ev in obs.events:
         name = names.get(ev.run_id) or "?"
-        parent = names.get(ev.parent_run_id or "", short.get(ev.parent_run_id or "", "-")) \
-            if ev.parent_run_id else "-"
+        pid = ev.parent_run_id
+        parent = "none" if pid is None else (
+            f"{names[pid]}{short[pid]}" if pid in names else f"unseen run {pid[:8]}")
         matched = "" if ev.run_id in key_of else " (unmatched)"
         out[ev.handler].append(f"{ev.kind} {name}{short[ev.run_id]} (parent {parent}){matched}")
     return out

@@ -293,6 +293,10 @@ class Scenario:
         if self.invocation.mode not in BATCH_MODES and len(self.invocation.inputs) != 1:
             raise ModelError(f"{self.invocation.mode} takes exactly one input")
 
+    def __repr__(self) -> str:
+        # Valid Python that rebuilds the scenario: what Hypothesis prints for a failing case.
+        return f"Scenario.from_json({self.to_json()!r})"
+
     def with_invocation(self, **changes: Any) -> Scenario:
         return replace(self, invocation=replace(self.invocation, **changes))
 

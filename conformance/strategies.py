@@ -35,7 +35,8 @@ _ANY: Final[frozenset[Value]] = frozenset({"text", "dict", "prompt", "message", 
 #: What each leaf accepts and returns (composites are derived from their children).
 _LEAF_IO: Final[dict[NodeKind, tuple[frozenset[Value], Value]]] = {
     "lambda": (_ANY, "text"),
-    "prompt": (frozenset({"text", "message", "docs", "prompt"}), "prompt"),
+    # not "message": a message printed into a prompt carries its run-specific id
+    "prompt": (frozenset({"text", "docs", "prompt"}), "prompt"),
     "chat_model": (frozenset({"text", "prompt"}), "message"),
     "parser": (frozenset({"text", "message"}), "text"),
     "retriever": (frozenset({"text"}), "docs"),
@@ -185,7 +186,8 @@ def _insert_binding(draw: st.DrawFn, chain: Chain) -> Chain:
     index = parent.children.index(target)
     rewired = replace(parent, children=(*parent.children[:index], label,
                                         *parent.children[index + 1:]))
-    return Chain((*chain.replace_node(rewired).nodes, binding), chain.root)
+    nodes = tuple(rewired if n.label == parent.label else n for n in chain.nodes)
+    return Chain((*nodes, binding), chain.root)
 
 
 @st.composite

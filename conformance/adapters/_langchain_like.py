@@ -238,8 +238,9 @@ class LangChainLikeAdapter:
             parser.name = label
             return parser
         if kind == "retriever":
-            return self._retriever_cls(name=label, label=label, fail=node.fail, probe=probe,
-                                       **local)
+            retriever = self._retriever_cls(name=label, **local)
+            retriever.label, retriever.fail, retriever.probe = label, node.fail, probe
+            return retriever
         raise ValueError(f"unknown node kind {kind!r}")
 
     # -- invoking ---------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The rule tests: one module per SPEC.md rule, each test named by its rule id."""

@@ -1,0 +1,42 @@
+"""What every rule test does: draw a scenario the adapter supports, run the rule's property,
+and fail with a report naming the rule, the shrunk chain and expected vs observed events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import strategies as st
+
+from ..adapter import Adapter
+from ..explain import explain
+from ..model import Mode, Scenario
+from ..properties import evaluate
+from ..strategies import ChainShape, Registrations, scenarios
+
+__all__ = ["RuleViolation", "holds"]
+
+
+class RuleViolation(AssertionError):
+    """A rule does not hold; the message is the full report."""
+
+
+def holds(
+    request: pytest.FixtureRequest,
+    adapter: Adapter,
+    rule: str,
+    data: st.DataObject,
+    registrations: Registrations,
+    shape: ChainShape | None = None,
+    modes: Sequence[Mode] | None = None,
+) -> Scenario:
+    """Draw one scenario and assert ``rule`` holds for it."""
+    node = request.node
+    node.conformance_examples = getattr(node, "conformance_examples", 0) + 1
+    scenario = data.draw(scenarios(adapter.capabilities, registrations, shape, modes),
+                         label="scenario")
+    finding = evaluate(rule, adapter, scenario)
+    if finding:
+        prefix = getattr(adapter, "prefix", None)
+        raise RuleViolation("\n" + explain(finding, prefix if isinstance(prefix, str) else None))
+    return scenario

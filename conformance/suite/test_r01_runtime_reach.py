@@ -1,0 +1,27 @@
+"""R1 runtime-reach: handlers in the invocation's config reach every run of its tree."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ..strategies import ChainShape, Registrations
+from ._support import holds
+
+RUNTIME_ONLY = Registrations(bound=False, constructor=False, tags=False)
+
+
+@pytest.mark.rule("R1")
+@given(data=st.data())
+def test_R1_runtime_handlers_reach_every_run(adapter, request, data):
+    """Sequences, parallel branches, batch items, streams, dynamic children, tools."""
+    holds(request, adapter, "R1", data, RUNTIME_ONLY)
+
+
+@pytest.mark.rule("R1")
+@pytest.mark.needs(implicit_context=True)
+@given(data=st.data())
+def test_R1_runtime_handlers_reach_children_invoked_without_config(adapter, request, data):
+    """Functions and tools that invoke children without forwarding their config (implicit
+    context propagation), in sync code, threads and asyncio tasks."""
+    shape = ChainShape(kinds=frozenset({"dynamic", "tool", "lambda", "parallel", "sequence"}))
+    holds(request, adapter, "R1", data, RUNTIME_ONLY, shape)

@@ -1,0 +1,18 @@
+"""R2 bound-reach: handlers bound with with_config reach exactly the bound subtree."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ..strategies import Registrations
+from ._support import holds
+
+
+@pytest.mark.rule("R2")
+@pytest.mark.needs(node_kinds=frozenset({"binding"}))
+@given(data=st.data())
+def test_R2_bound_handlers_reach_exactly_the_bound_subtree(adapter, request, data):
+    """Bound handlers see the bound object's runs and descendants, nothing else (not even other
+    uses of the same object outside the binding)."""
+    holds(request, adapter, "R2", data,
+          Registrations(runtime=False, constructor=False, tags=False, require_bound=True))

@@ -1,0 +1,15 @@
+"""R6 run-identity: unique run ids, the same id for every handler, correct parent links."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ..strategies import Registrations
+from ._support import holds
+
+
+@pytest.mark.rule("R6")
+@given(data=st.data())
+def test_R6_run_ids_and_parent_links(adapter, request, data):
+    """Including dynamic children, failing runs, and bindings (which create no run)."""
+    holds(request, adapter, "R6", data, Registrations(failures=True, tags=False))

@@ -1,0 +1,15 @@
+"""R9 transparency: handlers never change what a chain returns or raises."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ..strategies import Registrations
+from ._support import holds
+
+
+@pytest.mark.rule("R9")
+@given(data=st.data())
+def test_R9_handlers_change_no_output_or_exception(adapter, request, data):
+    """The same chain with and without every handler registration returns and raises the same."""
+    holds(request, adapter, "R9", data, Registrations(failures=True))

@@ -1,0 +1,25 @@
+"""R10 handler-faults: a raising handler is contained, unless it asks to raise."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ..strategies import Registrations
+from ._support import holds
+
+
+@pytest.mark.rule("R10")
+@given(data=st.data())
+def test_R10_raising_handler_is_contained(adapter, request, data):
+    """With raise_error=False: the run goes on, its output is unchanged, and every other handler
+    (and the faulty one) still receives every event."""
+    holds(request, adapter, "R10", data, Registrations(faults=True, tags=False))
+
+
+@pytest.mark.rule("R10")
+@pytest.mark.needs(raise_error=True)
+@given(data=st.data())
+def test_R10_raise_error_handler_reaches_caller_and_closes_runs(adapter, request, data):
+    """With raise_error=True: the caller gets the handler's exception, and no handler is left
+    with a run that started but never ended."""
+    holds(request, adapter, "R10", data, Registrations(faults=True, raise_error=True, tags=False))

@@ -1,0 +1,26 @@
+"""R12 isolation: concurrent invocations never see each other's runs."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ._support import holds
+from ..strategies import Registrations
+
+ISOLATED = Registrations(bound=False, constructor=False)
+
+
+@pytest.mark.rule("R12")
+@pytest.mark.needs(threads=True)
+@given(data=st.data())
+def test_R12_concurrent_threads_are_isolated(adapter, request, data):
+    """Two invocations of one chain in two threads, each with its own runtime handlers."""
+    holds(request, adapter, "R12", data, ISOLATED, modes=["invoke", "batch", "stream"])
+
+
+@pytest.mark.rule("R12")
+@pytest.mark.needs(tasks=True)
+@given(data=st.data())
+def test_R12_concurrent_asyncio_tasks_are_isolated(adapter, request, data):
+    """Two invocations of one chain as two asyncio tasks, each with its own runtime handlers."""
+    holds(request, adapter, "R12", data, ISOLATED, modes=["ainvoke", "abatch", "astream"])

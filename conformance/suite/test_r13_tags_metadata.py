@@ -1,0 +1,15 @@
+"""R13 tags-metadata: tags and metadata follow the routes and scopes of handlers."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ..strategies import Registrations
+from ._support import holds
+
+
+@pytest.mark.rule("R13")
+@given(data=st.data())
+def test_R13_tags_and_metadata_in_scope(adapter, request, data):
+    """Runtime tags everywhere, bound tags in the subtree, constructor tags on the object only."""
+    holds(request, adapter, "R13", data, Registrations(tags=True))

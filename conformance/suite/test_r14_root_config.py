@@ -1,0 +1,16 @@
+"""R14 root-config: run_name and run_id given at run time name the root run only."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ..strategies import Registrations
+from ._support import holds
+
+
+@pytest.mark.rule("R14")
+@pytest.mark.needs(root_config=True)
+@given(data=st.data())
+def test_R14_run_name_and_run_id_apply_to_root_only(adapter, request, data):
+    """The root gets the given name and id; no other run does."""
+    holds(request, adapter, "R14", data, Registrations(root_config=True, tags=False))
