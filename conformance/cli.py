@@ -1,0 +1,129 @@
+"""Command line: ``python -m conformance run|replay|rules``.
+
+``run`` is a thin front for pytest with the suite's plugin (so JUnit XML, ``-n auto`` and every
+other pytest option work unchanged); ``replay`` re-checks one scenario printed by a failure report;
+``rules`` lists the rules and the tests that check them.
+
+Exit status: 0 when every rule holds or fails exactly as the expectation file says; 1 when a rule
+fails unexpectedly or passes unexpectedly; 2 when the adapter or an input file is broken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _run(args: argparse.Namespace, extra: list[str]) -> int:
+    import pytest
+
+    from .pytest_plugin import SUITE_DIR
+
+    argv = [
+        str(SUITE_DIR),  # the plugin itself is loaded by its pytest11 entry point
+        "-p", "no:cacheprovider",
+        "--rootdir", str(SUITE_DIR),
+        "-c", "/dev/null",
+        "--impl", args.impl,
+        "--conformance-profile", args.profile,
+        "-q",
+        "-W", "ignore::pytest.PytestAssertRewriteWarning",
+    ]
+    if args.report:
+        argv += ["--conformance-report", args.report]
+    if args.junitxml:
+        argv += ["--junitxml", args.junitxml]
+    if args.expectations:
+        argv += ["--expectations", args.expectations]
+    if args.database:
+        argv += ["--conformance-db", args.database]
+    for rule_id in args.rule or ():
+        argv += ["--rule", rule_id]
+    if args.workers:
+        argv += ["-n", args.workers]
+    code = pytest.main(argv + extra)
+    return int(code) if int(code) in (0, 1, 2) else 2
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from .adapter import AdapterError, load_adapter
+    from .explain import explain
+    from .model import ModelError, Scenario
+    from .properties import PROPERTIES, evaluate
+
+    try:
+        text = args.scenario
+        if text.startswith("@"):
+            with open(text[1:], encoding="utf-8") as fh:
+                text = fh.read()
+        scenario = Scenario.from_json(json.loads(text))
+    except (OSError, ValueError, KeyError, ModelError) as exc:
+        print(f"conformance replay: cannot read the scenario: {exc}", file=sys.stderr)
+        return 2
+    try:
+        adapter = load_adapter(args.impl)
+        rules = args.rule or list(PROPERTIES)
+        failed = False
+        for rule_id in rules:
+            finding = evaluate(rule_id, adapter, scenario)
+            if finding:
+                failed = True
+                print(explain(finding, getattr(adapter, "prefix", None)))
+                print()
+            else:
+                print(f"{rule_id}: holds")
+    except AdapterError as exc:
+        print(f"conformance replay: {exc}", file=sys.stderr)
+        return 2
+    return 1 if failed else 0
+
+
+def _rules(_: argparse.Namespace) -> int:
+    from .rules import RULES
+    from .traceability import tests_by_rule
+
+    tests = tests_by_rule()
+    for r in RULES:
+        print(f"{r.id:<4} {r.slug:<22} {r.title}")
+        for name in tests.get(r.id, []):
+            print(f"       {name}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m conformance",
+                                     description="Callback propagation conformance suite.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the suite against an implementation "
+                                     "(unknown options go to pytest)")
+    run.add_argument("--impl", default="reference",
+                     help="reference, langchain_core or package.module:Adapter")
+    run.add_argument("--profile", default="default", choices=("quick", "default", "thorough"))
+    run.add_argument("--report", help="write the JSON report to this file")
+    run.add_argument("--junitxml", help="write JUnit XML to this file")
+    run.add_argument("--expectations", help="JSON file of rules known to fail")
+    run.add_argument("--database", help="Hypothesis example database directory")
+    run.add_argument("--rule", action="append", help="only this rule (repeatable)")
+    run.add_argument("-n", dest="workers", help="pytest-xdist workers, e.g. auto")
+    replay = sub.add_parser("replay", help="check one scenario (JSON, or @file) against rules")
+    replay.add_argument("scenario")
+    replay.add_argument("--impl", default="reference")
+    replay.add_argument("--rule", action="append")
+    sub.add_parser("rules", help="list the rules and the tests that check each")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "run":
+        return _run(args, extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "replay":
+        return _replay(args)
+    return _rules(args)
