@@ -99,7 +99,8 @@ _CONSTRUCTIBLE: Final[frozenset[NodeKind]] = _ALL_KINDS - {"binding"}
 class Capabilities:
     """What an implementation supports. Defaults describe a complete implementation.
 
-    ``constructor_callbacks``: kinds whose constructor accepts ``callbacks=``/``tags=``/``metadata=``.
+    ``constructor_callbacks``: kinds whose constructor accepts ``callbacks=``, ``tags=`` and
+    ``metadata=``.
     ``failing_kinds``: kinds the adapter can make fail.
     ``implicit_context``: callees invoked without the config reach the caller's tree (R1).
     ``async_implicit_context``: the same inside asyncio code (ainvoke/abatch/astream).
@@ -197,11 +198,8 @@ def load_adapter(spec: str) -> Adapter:
         raise AdapterError(
             f"adapter {spec!r}: creating {attr} raised {type(exc).__name__}: {exc}"
         ) from exc
-    problems = [
-        f"missing {name!r}"
-        for name in ("name", "version", "capabilities", "make_handler", "build", "invoke", "ainvoke")
-        if not hasattr(adapter, name)
-    ]
+    required = ("name", "version", "capabilities", "make_handler", "build", "invoke", "ainvoke")
+    problems = [f"missing {name!r}" for name in required if not hasattr(adapter, name)]
     if not problems and not isinstance(adapter.capabilities, Capabilities):
         problems.append("'capabilities' is not a conformance.Capabilities")
     if problems:

@@ -35,7 +35,8 @@ def _observed_lines(finding: Finding) -> dict[str, list[str]]:
         return out
     key_of = match_runs(exp, obs.events) if exp is not None else {}
     names = {e.run_id: e.name for e in obs.events if e.kind == "start"}
-    short = {run_id: f"#{i}" for i, run_id in enumerate(dict.fromkeys(e.run_id for e in obs.events))}
+    order = dict.fromkeys(e.run_id for e in obs.events)
+    short = {run_id: f"#{i}" for i, run_id in enumerate(order)}
     for ev in obs.events:
         name = names.get(ev.run_id) or "?"
         pid = ev.parent_run_id

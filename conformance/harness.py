@@ -138,9 +138,8 @@ def run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[Ob
 
 def strip_handlers(scenario: Scenario, keep: frozenset[str] = frozenset()) -> Scenario:
     """The same scenario with every handler registration removed, except those of ``keep``."""
-    nodes = tuple(
-        replace(n, callbacks=tuple(h for h in n.callbacks if h in keep)) for n in scenario.chain.nodes
-    )
+    nodes = tuple(replace(n, callbacks=tuple(h for h in n.callbacks if h in keep))
+                  for n in scenario.chain.nodes)
     chain = Chain(nodes, scenario.chain.root)
     inv = replace(scenario.invocation,
                   callbacks=tuple(h for h in scenario.invocation.callbacks if h in keep))

@@ -82,10 +82,10 @@ class Node:
 
     ``children`` are sequence steps, parallel branches, the callees of a dynamic function or tool
     (invoked one after another with the node's input), or the single target of a binding.
-    ``callbacks``/``tags``/``metadata`` are the constructor route for ordinary nodes and the bound
-    route (``with_config``) for a binding. ``forward_config`` says whether a dynamic function or tool
-    passes the config it received to its callees (if not, only implicit context propagation can
-    put the callees in the tree). A failing node raises after its callees ran.
+    ``callbacks``/``tags``/``metadata`` are the constructor route for ordinary nodes and the
+    bound route (``with_config``) for a binding. ``forward_config`` says whether a dynamic
+    function or tool passes the config it received to its callees (if not, only implicit context
+    propagation can put the callees in the tree). A failing node raises after its callees ran.
     """
 
     label: str

@@ -168,7 +168,7 @@ class _Session:
             self.summary.adapter_errors.append(str(props["adapter_error"]))
             status = "error"
         self.summary.record(str(rule_id), report.nodeid, status,
-                            int(props.get("examples", 0)), message)
+                            int(str(props.get("examples", 0))), message)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         s = self.summary

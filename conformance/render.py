@@ -99,11 +99,27 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         "",
         "",
         "class Printer(BaseCallbackHandler):",
-        "    def __init__(self, name): self.name = name",
-        "    def on_chain_start(self, serialized, inputs, **kw): print(self.name, 'start', kw['name'])",
-        "    def on_chain_end(self, outputs, **kw): print(self.name, 'end')",
-        "    def on_chain_error(self, error, **kw): print(self.name, 'error')",
-        "    # ... likewise for chat model, tool and retriever events",
+        "    def __init__(self, name):",
+        "        self.name = name",
+        "",
+        "    def show(self, event, kw, serialized=None):",
+        "        name = kw.get('name') or (serialized or {}).get('name') or ''",
+        "        parent = kw.get('parent_run_id')",
+        "        print(self.name, event, name, 'run', str(kw['run_id'])[-8:],",
+        "              'parent', parent and str(parent)[-8:], 'tags', kw.get('tags'))",
+        "",
+        "    def on_chain_start(self, s, inputs, **kw): self.show('chain start', kw, s)",
+        "    def on_chain_end(self, outputs, **kw): self.show('chain end', kw)",
+        "    def on_chain_error(self, error, **kw): self.show('chain error', kw)",
+        "    def on_chat_model_start(self, s, messages, **kw): self.show('chat start', kw, s)",
+        "    def on_llm_end(self, response, **kw): self.show('llm end', kw)",
+        "    def on_llm_error(self, error, **kw): self.show('llm error', kw)",
+        "    def on_tool_start(self, s, input_str, **kw): self.show('tool start', kw, s)",
+        "    def on_tool_end(self, output, **kw): self.show('tool end', kw)",
+        "    def on_tool_error(self, error, **kw): self.show('tool error', kw)",
+        "    def on_retriever_start(self, s, query, **kw): self.show('retriever start', kw, s)",
+        "    def on_retriever_end(self, documents, **kw): self.show('retriever end', kw)",
+        "    def on_retriever_error(self, error, **kw): self.show('retriever error', kw)",
         "",
         "",
         "def manager_of(handlers):",
@@ -195,15 +211,17 @@ def _node_code(node: Node) -> list[str]:
         return [*func, f"{label} = StructuredTool.from_function({label}_fn, name={label!r}, "
                        f"description='tool'{kwarg})"]
     if kind == "chat_model":
-        return [f"{label} = FakeListChatModel(responses=['{label} says hi'], name={label!r}{kwarg})"]
+        return [f"{label} = FakeListChatModel(responses=['{label} says hi'], "
+                f"name={label!r}{kwarg})"]
     if kind == "prompt":
         return [f"{label} = ChatPromptTemplate.from_template('{{input}}'{kwarg})",
                 f"{label}.name = {label!r}"]
     if kind == "parser":
         return [f"{label} = StrOutputParser({kw})", f"{label}.name = {label!r}"]
     if kind == "retriever":
+        retrieve = fail if node.fail else f"return [Document(page_content={label!r})]"
         return [f"class {label.capitalize()}(BaseRetriever):",
                 "    def _get_relevant_documents(self, query, *, run_manager):",
-                f"        {fail if node.fail else 'return [Document(page_content=' + repr(label) + ')]'}",
+                f"        {retrieve}",
                 f"{label} = {label.capitalize()}(name={label!r}{kwarg})"]
     return [f"# unknown node kind {kind}"]

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from .rules import RULES, rule
 
-__all__ = ["Expectations", "ExpectationsError", "RuleResult", "Summary", "SUITE_VERSION"]
+__all__ = ["SUITE_VERSION", "Expectations", "ExpectationsError", "RuleResult", "Summary"]
 
 SUITE_VERSION: Final = "0.1"
 STATUSES: Final = ("pass", "fail", "expected-fail", "unexpected-pass", "not-applicable", "error")
@@ -123,7 +123,7 @@ class Summary:
             note = ""
             if res.status == "not-applicable" and res.reasons:
                 note = "  (" + res.reasons[0] + ")"
-            lines.append(f"{str(r):<26} {res.status:<16} {res.examples:>8}  {len(res.tests)}{note}")
+            lines.append(f"{r!s:<26} {res.status:<16} {res.examples:>8}  {len(res.tests)}{note}")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:

@@ -91,7 +91,8 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
 
     def gen(depth: int, value: Value, avoid: frozenset[str] = frozenset()) -> str:
         if shape.reuse and info and draw(st.integers(0, 9)) == 0:
-            reusable = sorted(lbl for lbl, b in info.items() if value in b.accepts and lbl not in avoid)
+            reusable = sorted(lbl for lbl, b in info.items()
+                              if value in b.accepts and lbl not in avoid)
             if reusable:
                 return draw(st.sampled_from(reusable))
         options: list[NodeKind] = leaf_kinds(value)

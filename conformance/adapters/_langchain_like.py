@@ -30,7 +30,7 @@ def _name_of(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) ->
 def make_recorder_class(base: type) -> type:
     """A recording handler class deriving from the implementation's ``BaseCallbackHandler``."""
 
-    class RecordingHandler(base):  # type: ignore[misc, valid-type]
+    class RecordingHandler(base):  # type: ignore[misc]
         """Writes every callback into the suite's sink as a canonical event."""
 
         def __init__(self, spec: HandlerSpec, sink: EventSink) -> None:
@@ -292,7 +292,8 @@ class LangChainLikeAdapter:
             if mode == "ainvoke":
                 return [Outcome(value=canonical(await root.ainvoke(inputs[0], config)))]
             if mode == "astream":
-                return [Outcome(value=[canonical(c) async for c in root.astream(inputs[0], config)])]
+                chunks = [canonical(c) async for c in root.astream(inputs[0], config)]
+                return [Outcome(value=chunks)]
         except Exception as exc:
             return [Outcome(error=exc)]
         raise ValueError(f"ainvoke() cannot run mode {mode!r}")

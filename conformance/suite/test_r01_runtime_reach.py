@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..adapter import Adapter
 from ..strategies import ChainShape, Registrations
 from ._support import holds
 
@@ -12,7 +13,9 @@ RUNTIME_ONLY = Registrations(bound=False, constructor=False, tags=False)
 
 @pytest.mark.rule("R1")
 @given(data=st.data())
-def test_R1_runtime_handlers_reach_every_run(adapter, request, data):
+def test_R1_runtime_handlers_reach_every_run(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """Sequences, parallel branches, batch items, streams, dynamic children, tools."""
     holds(request, adapter, "R1", data, RUNTIME_ONLY)
 
@@ -20,7 +23,9 @@ def test_R1_runtime_handlers_reach_every_run(adapter, request, data):
 @pytest.mark.rule("R1")
 @pytest.mark.needs(implicit_context=True)
 @given(data=st.data())
-def test_R1_runtime_handlers_reach_children_invoked_without_config(adapter, request, data):
+def test_R1_runtime_handlers_reach_children_invoked_without_config(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """Functions and tools that invoke children without forwarding their config (implicit
     context propagation), in sync code, threads and asyncio tasks."""
     shape = ChainShape(kinds=frozenset({"dynamic", "tool", "lambda", "parallel", "sequence"}))

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..adapter import Adapter
 from ..strategies import Registrations
 from ._support import holds
 
@@ -11,7 +12,9 @@ from ._support import holds
 @pytest.mark.rule("R2")
 @pytest.mark.needs(node_kinds=frozenset({"binding"}))
 @given(data=st.data())
-def test_R2_bound_handlers_reach_exactly_the_bound_subtree(adapter, request, data):
+def test_R2_bound_handlers_reach_exactly_the_bound_subtree(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """Bound handlers see the bound object's runs and descendants, nothing else (not even other
     uses of the same object outside the binding)."""
     holds(request, adapter, "R2", data,

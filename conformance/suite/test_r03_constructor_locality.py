@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..adapter import Adapter
 from ..strategies import Registrations
 from ._support import holds
 
@@ -11,7 +12,9 @@ from ._support import holds
 @pytest.mark.rule("R3")
 @pytest.mark.needs(constructor_callbacks="any")
 @given(data=st.data())
-def test_R3_constructor_handlers_fire_only_for_their_object(adapter, request, data):
+def test_R3_constructor_handlers_fire_only_for_their_object(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """Not for children (also those a tool's function invokes), parents or siblings; for every
     place a reused object runs."""
     holds(request, adapter, "R3", data,

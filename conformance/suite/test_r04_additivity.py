@@ -4,13 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..adapter import Adapter
 from ..strategies import Registrations
 from ._support import holds
 
 
 @pytest.mark.rule("R4")
 @given(data=st.data())
-def test_R4_routes_add_up(adapter, request, data):
+def test_R4_routes_add_up(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """What each handler observes with every registration present equals what it observes with
     each of its registrations alone, united."""
     holds(request, adapter, "R4", data, Registrations(max_handlers=3, tags=False,

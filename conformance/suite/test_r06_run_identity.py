@@ -4,12 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..adapter import Adapter
 from ..strategies import Registrations
 from ._support import holds
 
 
 @pytest.mark.rule("R6")
 @given(data=st.data())
-def test_R6_run_ids_and_parent_links(adapter, request, data):
+def test_R6_run_ids_and_parent_links(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """Including dynamic children, failing runs, and bindings (which create no run)."""
     holds(request, adapter, "R6", data, Registrations(failures=True, tags=False))

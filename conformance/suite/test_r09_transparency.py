@@ -4,12 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..adapter import Adapter
 from ..strategies import Registrations
 from ._support import holds
 
 
 @pytest.mark.rule("R9")
 @given(data=st.data())
-def test_R9_handlers_change_no_output_or_exception(adapter, request, data):
+def test_R9_handlers_change_no_output_or_exception(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """The same chain with and without every handler registration returns and raises the same."""
     holds(request, adapter, "R9", data, Registrations(failures=True))

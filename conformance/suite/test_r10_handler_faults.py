@@ -4,13 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..adapter import Adapter
 from ..strategies import Registrations
 from ._support import holds
 
 
 @pytest.mark.rule("R10")
 @given(data=st.data())
-def test_R10_raising_handler_is_contained(adapter, request, data):
+def test_R10_raising_handler_is_contained(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """With raise_error=False: the run goes on, its output is unchanged, and every other handler
     (and the faulty one) still receives every event."""
     holds(request, adapter, "R10", data, Registrations(faults=True, tags=False))
@@ -19,7 +22,9 @@ def test_R10_raising_handler_is_contained(adapter, request, data):
 @pytest.mark.rule("R10")
 @pytest.mark.needs(raise_error=True)
 @given(data=st.data())
-def test_R10_raise_error_handler_reaches_caller_and_closes_runs(adapter, request, data):
+def test_R10_raise_error_handler_reaches_caller_and_closes_runs(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """With raise_error=True: the caller gets the handler's exception, and no handler is left
     with a run that started but never ended."""
     holds(request, adapter, "R10", data, Registrations(faults=True, raise_error=True, tags=False))

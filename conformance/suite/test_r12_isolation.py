@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ._support import holds
+from ..adapter import Adapter
 from ..strategies import Registrations
+from ._support import holds
 
 ISOLATED = Registrations(bound=False, constructor=False)
 
@@ -13,7 +14,9 @@ ISOLATED = Registrations(bound=False, constructor=False)
 @pytest.mark.rule("R12")
 @pytest.mark.needs(threads=True)
 @given(data=st.data())
-def test_R12_concurrent_threads_are_isolated(adapter, request, data):
+def test_R12_concurrent_threads_are_isolated(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """Two invocations of one chain in two threads, each with its own runtime handlers."""
     holds(request, adapter, "R12", data, ISOLATED, modes=["invoke", "batch", "stream"])
 
@@ -21,6 +24,8 @@ def test_R12_concurrent_threads_are_isolated(adapter, request, data):
 @pytest.mark.rule("R12")
 @pytest.mark.needs(tasks=True)
 @given(data=st.data())
-def test_R12_concurrent_asyncio_tasks_are_isolated(adapter, request, data):
+def test_R12_concurrent_asyncio_tasks_are_isolated(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """Two invocations of one chain as two asyncio tasks, each with its own runtime handlers."""
     holds(request, adapter, "R12", data, ISOLATED, modes=["ainvoke", "abatch", "astream"])

@@ -4,12 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..adapter import Adapter
 from ..strategies import Registrations
 from ._support import holds
 
 
 @pytest.mark.rule("R13")
 @given(data=st.data())
-def test_R13_tags_and_metadata_in_scope(adapter, request, data):
+def test_R13_tags_and_metadata_in_scope(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """Runtime tags everywhere, bound tags in the subtree, constructor tags on the object only."""
     holds(request, adapter, "R13", data, Registrations(tags=True))

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ..adapter import Adapter
 from ..strategies import Registrations
 from ._support import holds
 
@@ -11,6 +12,8 @@ from ._support import holds
 @pytest.mark.rule("R14")
 @pytest.mark.needs(root_config=True)
 @given(data=st.data())
-def test_R14_run_name_and_run_id_apply_to_root_only(adapter, request, data):
+def test_R14_run_name_and_run_id_apply_to_root_only(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
     """The root gets the given name and id; no other run does."""
     holds(request, adapter, "R14", data, Registrations(root_config=True, tags=False))
