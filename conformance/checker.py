@@ -197,9 +197,10 @@ def check(
         by_handler[ev.handler].append(ev)
     user_tags = _user_tags(scenario)
     user_keys = _user_metadata_keys(scenario)
-    for handler, evs in sorted(by_handler.items()):
-        out.extend(_check_handler(scenario, expectation, handler, evs, key_of, id_of,
-                                  user_tags, user_keys))
+    # Every declared handler, including one that received nothing at all.
+    for handler in sorted({h.id for h in scenario.handlers} | set(by_handler)):
+        out.extend(_check_handler(scenario, expectation, handler, by_handler[handler], key_of,
+                                  id_of, user_tags, user_keys))
     out.extend(_check_outcomes(expectation, observation))
     return out
 

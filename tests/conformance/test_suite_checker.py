@@ -1,0 +1,169 @@
+"""The checker on synthetic event streams: a perfect stream passes; each corruption is reported
+under the rule it breaks. A corruption the checker missed would let a broken engine pass."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import pytest
+
+from conformance.adapter import InjectedFailure, Outcome, Probe
+from conformance.checker import Observation, check
+from conformance.events import Event
+from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
+from conformance.oracle import Expectation, expect
+
+CHAIN = Chain((
+    Node("seq", "sequence", ("a", "bind", "tool")),
+    Node("a", "lambda", callbacks=("hc",)),
+    Node("bind", "binding", ("par",), callbacks=("hb",), tags=("bt",)),
+    Node("par", "parallel", ("x", "y")),
+    Node("x", "lambda"), Node("y", "chat_model"),
+    Node("tool", "tool", ("z",)), Node("z", "lambda"),
+), "seq")
+SCENARIO = Scenario(CHAIN, (HandlerSpec("hr"), HandlerSpec("hb"), HandlerSpec("hc")),
+                    Invocation(callbacks=("hr",), tags=("rt",)))
+
+
+def perfect(scenario: Scenario, exp: Expectation) -> list[Event]:
+    """The events a conforming engine delivers, depth first."""
+    ids = {key: str(uuid.uuid4()) for key in exp.runs}
+    out: list[Event] = []
+
+    def visit(key: tuple[int, ...]) -> None:
+        run = exp.runs[key]
+        parent = ids[run.parent] if run.parent is not None else None
+        for kind in ("start",):
+            for h in sorted(run.handlers):
+                out.append(Event(len(out), h, kind, ids[key], parent, run.run_type, run.name,
+                                 tuple(sorted(run.tags)), tuple(sorted(run.metadata))))
+        for child in run.children:
+            visit(child)
+        for h in sorted(run.handlers):
+            kind = "error" if run.outcome == "error" else "end"
+            out.append(Event(len(out), h, kind, ids[key], parent, run.run_type, None, (), ()))
+
+    for root in exp.roots:
+        visit(root)
+    return out
+
+
+def observe(scenario: Scenario, events: list[Event]) -> list[str]:
+    exp = expect(scenario)
+    probe = Probe()
+    outcomes = tuple(Outcome(error=probe.failure(f)) if f else Outcome(value="ok")
+                     for f in exp.failures)
+    events = [replace(e, seq=i) for i, e in enumerate(events)]
+    return sorted({v.rule or "crash" for v in
+                   check(scenario, exp, Observation(tuple(events), outcomes, probe))})
+
+
+def test_a_perfect_stream_has_no_violations() -> None:
+    assert observe(SCENARIO, perfect(SCENARIO, expect(SCENARIO))) == []
+
+
+def _events() -> list[Event]:
+    return perfect(SCENARIO, expect(SCENARIO))
+
+
+def _first(events: list[Event], handler: str, name: str, kind: str = "start") -> int:
+    run_id = next(e.run_id for e in events if e.name == name and e.kind == "start")
+    return next(i for i, e in enumerate(events)
+                if e.handler == handler and e.run_id == run_id and e.kind == kind)
+
+
+def test_R1_a_runtime_handler_missing_a_run_is_R1() -> None:
+    ev = _events()
+    run_id = ev[_first(ev, "hr", "x")].run_id
+    assert observe(SCENARIO, [e for e in ev if not (e.handler == "hr" and e.run_id == run_id)]) \
+        == ["R1"]
+
+
+def test_R2_a_bound_handler_seeing_a_sibling_is_R2() -> None:
+    ev = _events()
+    i = _first(ev, "hr", "a")
+    ev.insert(i + 1, replace(ev[i], handler="hb"))
+    j = _first(ev, "hr", "a", "end")
+    ev.insert(j + 1, replace(ev[j], handler="hb"))
+    assert observe(SCENARIO, ev) == ["R2"]
+
+
+def test_R3_a_constructor_handler_missing_its_run_is_R3() -> None:
+    ev = [e for e in _events() if e.handler != "hc"]
+    assert observe(SCENARIO, ev) == ["R3"]
+
+
+def test_R5_a_duplicate_delivery_is_R5() -> None:
+    ev = _events()
+    i = _first(ev, "hb", "x")
+    ev.insert(i + 1, ev[i])
+    assert observe(SCENARIO, ev) == ["R5"]
+
+
+def test_R6_a_wrong_parent_is_R6() -> None:
+    ev = _events()
+    z = ev[_first(ev, "hr", "z")].run_id
+    ev = [replace(e, parent_run_id=None) if e.run_id == z else e for e in ev]
+    assert observe(SCENARIO, ev) == ["R6"]
+
+
+def test_R6_a_non_uuid_id_and_a_binding_run_are_R6() -> None:
+    ev = _events()
+    a = ev[_first(ev, "hr", "a")].run_id
+    ev = [replace(e, run_id="not-a-uuid") if e.run_id == a else e for e in ev]
+    assert observe(SCENARIO, ev) == ["R6"]
+    extra = Event(0, "hr", "start", str(uuid.uuid4()), None, "chain", "bind", (), ())
+    assert "R6" in observe(SCENARIO, [extra, *_events()])
+
+
+def test_R7_a_parent_ending_before_its_child_is_R7() -> None:
+    ev = _events()
+    i = _first(ev, "hr", "par", "end")
+    j = _first(ev, "hr", "x", "end")
+    ev[i], ev[j] = ev[j], ev[i]
+    assert observe(SCENARIO, ev) == ["R7"]
+
+
+def test_R7_sequence_steps_out_of_order_are_R7() -> None:
+    ev = _events()
+    i = _first(ev, "hr", "a", "end")
+    j = _first(ev, "hr", "par")
+    moved = ev.pop(j)
+    ev.insert(i, moved)
+    assert "R7" in observe(SCENARIO, ev)
+
+
+def test_R8_end_instead_of_error_and_a_wrong_exception_are_R8() -> None:
+    chain = Chain((Node("seq", "sequence", ("a", "b")), Node("a", "lambda"),
+                   Node("b", "lambda", fail=True)), "seq")
+    sc = Scenario(chain, (HandlerSpec("h"),), Invocation(callbacks=("h",)))
+    ev = perfect(sc, expect(sc))
+    assert observe(sc, ev) == []
+    assert observe(sc, [replace(e, kind="end") if e.kind == "error" else e for e in ev]) \
+        == ["R8"]
+    exp = expect(sc)
+    copy = Observation(tuple(ev), (Outcome(error=InjectedFailure("b")),), Probe())
+    assert [v.rule for v in check(sc, exp, copy)] == ["R8"]
+
+
+def test_R13_tags_out_of_scope_are_R13() -> None:
+    ev = [replace(e, tags=(*e.tags, "bt")) if e.kind == "start" else e for e in _events()]
+    assert observe(SCENARIO, ev) == ["R13"]
+
+
+def test_implementation_tags_are_ignored() -> None:
+    ev = [replace(e, tags=(*e.tags, "seq:step:1")) for e in _events()]
+    assert observe(SCENARIO, ev) == []
+
+
+def test_an_unexpected_exception_is_a_crash_for_every_rule() -> None:
+    exp = expect(SCENARIO)
+    obs = Observation(tuple(_events()), (Outcome(error=TypeError("boom")),), Probe())
+    assert [v.rule for v in check(SCENARIO, exp, obs)] == [None]
+
+
+@pytest.mark.parametrize("mode", ["batch", "abatch"])
+def test_batch_items_match_their_own_trees(mode: str) -> None:
+    sc = SCENARIO.with_invocation(mode=mode, inputs=("i0", "i1", "i2"))
+    assert observe(sc, perfect(sc, expect(sc))) == []

@@ -1,0 +1,88 @@
+"""The oracle on hand-written scenarios whose answer SPEC.md states directly."""
+
+from __future__ import annotations
+
+from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
+from conformance.oracle import Expectation, Route, expect
+
+PROMPT_LLM = (Node("prompt", "prompt"), Node("llm", "chat_model"))
+
+
+def _scope(exp: Expectation, handler: str) -> list[str]:
+    return sorted(r.label for r in exp.scope(handler))
+
+
+def test_R1_runtime_seed_reaches_every_run() -> None:
+    chain = Chain((Node("chain", "sequence", ("prompt", "llm")), *PROMPT_LLM), "chain")
+    exp = expect(Scenario(chain, (HandlerSpec("h"),), Invocation(callbacks=("h",))))
+    assert _scope(exp, "h") == ["chain", "llm", "prompt"]
+    assert {r.parent for r in exp.runs.values()} == {None, (0,)}
+
+
+def test_R2_bound_seed_reaches_the_bound_subtree_only() -> None:
+    chain = Chain((Node("outer", "sequence", ("bound", "after")),
+                   Node("bound", "binding", ("chain",), callbacks=("h",)),
+                   Node("chain", "sequence", ("prompt", "llm")), Node("after", "lambda"),
+                   *PROMPT_LLM), "outer")
+    exp = expect(Scenario(chain, (HandlerSpec("h"),), Invocation()))
+    assert _scope(exp, "h") == ["chain", "llm", "prompt"]
+    assert all(r.handlers["h"] == {Route("bound", "bound")} for r in exp.scope("h"))
+
+
+def test_R3_constructor_seed_sees_only_the_model() -> None:
+    chain = Chain((Node("chain", "sequence", ("prompt", "llm")), Node("prompt", "prompt"),
+                   Node("llm", "chat_model", callbacks=("h",))), "chain")
+    exp = expect(Scenario(chain, (HandlerSpec("h"),), Invocation()))
+    assert _scope(exp, "h") == ["llm"]
+
+
+def test_R3_constructor_handler_of_a_tool_skips_its_callees() -> None:
+    chain = Chain((Node("tool", "tool", ("child",), callbacks=("h",)),
+                   Node("child", "lambda")), "tool")
+    exp = expect(Scenario(chain, (HandlerSpec("h"),), Invocation()))
+    assert _scope(exp, "h") == ["tool"]
+
+
+def test_R4_routes_unite_and_R13_tags_follow_them() -> None:
+    chain = Chain((Node("seq", "sequence", ("b", "c"), tags=("own",), callbacks=("h2",)),
+                   Node("b", "binding", ("x",), callbacks=("h2",), tags=("bound",)),
+                   Node("x", "lambda"), Node("c", "lambda")), "seq")
+    inv = Invocation(callbacks=("h1",), tags=("rt",))
+    exp = expect(Scenario(chain, (HandlerSpec("h1"), HandlerSpec("h2")), inv))
+    assert _scope(exp, "h1") == ["c", "seq", "x"]
+    assert _scope(exp, "h2") == ["seq", "x"]
+    tags = {r.label: r.tags for r in exp.runs.values()}
+    assert tags == {"seq": {"own", "rt"}, "x": {"rt", "bound"}, "c": {"rt"}}
+
+
+def test_R8_failed_step_stops_the_sequence_and_errors_ancestors() -> None:
+    chain = Chain((Node("seq", "sequence", ("a", "b", "c")), Node("a", "lambda"),
+                   Node("b", "lambda", fail=True), Node("c", "lambda")), "seq")
+    exp = expect(Scenario(chain, (), Invocation()))
+    outcomes = {r.label: r.outcome for r in exp.runs.values()}
+    assert outcomes == {"seq": "error", "a": "end", "b": "error"}
+    assert exp.failures == ("b",)
+
+
+def test_R8_in_a_stream_later_steps_may_have_started() -> None:
+    chain = Chain((Node("seq", "sequence", ("a", "b", "c")), Node("a", "lambda"),
+                   Node("b", "lambda", fail=True), Node("c", "lambda")), "seq")
+    exp = expect(Scenario(chain, (), Invocation(mode="stream")))
+    c = next(r for r in exp.runs.values() if r.label == "c")
+    assert c.optional and c.outcome == "any"
+
+
+def test_R8_parallel_raises_the_first_failing_branch_and_siblings_end() -> None:
+    chain = Chain((Node("par", "parallel", ("ok", "f1", "f2")), Node("ok", "lambda"),
+                   Node("f1", "lambda", fail=True), Node("f2", "lambda", fail=True)), "par")
+    exp = expect(Scenario(chain, (), Invocation()))
+    assert exp.failures == ("f1",)
+    assert {r.label: r.outcome for r in exp.runs.values()}["ok"] == "end"
+
+
+def test_R14_run_name_renames_the_root_only_and_batch_items_get_trees() -> None:
+    chain = Chain((Node("seq", "sequence", ("a", "a")), Node("a", "lambda")), "seq")
+    exp = expect(Scenario(chain, (), Invocation(mode="batch", inputs=("x", "y"),
+                                                run_name="root")))
+    assert exp.roots == ((0,), (1,))
+    assert sorted(r.name for r in exp.runs.values()) == ["a", "a", "a", "a", "root", "root"]
