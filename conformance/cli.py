@@ -82,11 +82,20 @@ def _replay(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _rules(_: argparse.Namespace) -> int:
-    from .rules import RULES
-    from .traceability import tests_by_rule
+def _rules(args: argparse.Namespace) -> int:
+    from pathlib import Path
 
-    tests = tests_by_rule()
+    from .rules import RULES
+    from .traceability import markdown_table, tests_by_rule, update_spec
+
+    tests = tests_by_rule(*(Path(p) for p in args.also))
+    if args.update:
+        spec = Path(args.update)
+        spec.write_text(update_spec(spec.read_text(encoding="utf-8"), tests), encoding="utf-8")
+        return 0
+    if args.markdown:
+        print(markdown_table(tests))
+        return 0
     for r in RULES:
         print(f"{r.id:<4} {r.slug:<22} {r.title}")
         for name in tests.get(r.id, []):
@@ -113,7 +122,11 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("scenario")
     replay.add_argument("--impl", default="reference")
     replay.add_argument("--rule", action="append")
-    sub.add_parser("rules", help="list the rules and the tests that check each")
+    rules = sub.add_parser("rules", help="list the rules and the tests that check each")
+    rules.add_argument("--markdown", action="store_true", help="as SPEC.md's section")
+    rules.add_argument("--update", metavar="SPEC.md", help="rewrite SPEC.md's generated section")
+    rules.add_argument("--also", action="append", default=[], metavar="DIR",
+                       help="also scan this folder of tests (e.g. tests)")
     return parser
 
 

@@ -9,9 +9,10 @@ import ast
 import re
 from pathlib import Path
 
-__all__ = ["tests_by_rule"]
+__all__ = ["BEGIN", "END", "markdown_table", "tests_by_rule", "update_spec"]
 
-_NAME = re.compile(r"^test_(R\d+)_")
+# test_R4_something, or test_something_R4 (self-tests name the rule they expect to fail).
+_NAME = re.compile(r"^test_(R\d+)_|_(R\d+)$")
 ROOT = Path(__file__).resolve().parent
 
 
@@ -23,9 +24,44 @@ def tests_by_rule(*folders: Path) -> dict[str, list[str]]:
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                    m = _NAME.match(node.name)
+                    m = _NAME.search(node.name)
                     if m:
                         rel = path.relative_to(ROOT.parent) if path.is_relative_to(
                             ROOT.parent) else path
-                        found.setdefault(m.group(1), []).append(f"{rel}::{node.name}")
+                        rule_id = m.group(1) or m.group(2)
+                        found.setdefault(rule_id, []).append(f"{rel}::{node.name}")
     return found
+
+
+BEGIN = "<!-- tests:begin (generated: python -m conformance rules --also tests --update SPEC.md) -->"
+END = "<!-- tests:end -->"
+
+
+def markdown_table(tests: dict[str, list[str]]) -> str:
+    """SPEC.md's section: per rule, the suite's tests, then the project's own tests."""
+    from .rules import RULES
+
+    lines = []
+    for r in RULES:
+        names = tests.get(r.id, [])
+        suite = [t for t in names if t.startswith("conformance/")]
+        own = [t for t in names if not t.startswith("conformance/")]
+        lines.append(f"**{r.id} {r.slug}**: suite: " + (", ".join(
+            f"`{t.split('::')[1]}`" for t in suite) or "**none**"))
+        by_file: dict[str, list[str]] = {}
+        for t in own:
+            path, name = t.split("::")
+            by_file.setdefault(path, []).append(name)
+        for path, names_in_file in by_file.items():
+            lines.append(f"  - `{path}`: " + ", ".join(f"`{n}`" for n in names_in_file))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def update_spec(spec_text: str, tests: dict[str, list[str]]) -> str:
+    """``spec_text`` with the generated section replaced."""
+    if BEGIN not in spec_text or END not in spec_text:
+        raise ValueError(f"SPEC.md lacks the markers {BEGIN!r} and {END!r}")
+    head, rest = spec_text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}\n{markdown_table(tests)}{END}{tail}"

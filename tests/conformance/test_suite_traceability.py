@@ -1,0 +1,26 @@
+"""SPEC.md lists, per rule, the tests that check it; every rule has a suite test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.rules import RULES
+from conformance.traceability import tests_by_rule, update_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_rule_has_a_suite_test() -> None:
+    tests = tests_by_rule()
+    assert [r.id for r in RULES if not tests.get(r.id)] == []
+
+
+def test_spec_lists_the_current_tests() -> None:
+    spec = (ROOT / "SPEC.md").read_text(encoding="utf-8")
+    fresh = update_spec(spec, tests_by_rule(ROOT / "tests"))
+    assert spec == fresh, "SPEC.md is stale: python -m conformance rules --also tests --update SPEC.md"
+
+
+def test_every_rule_is_a_section_of_the_spec() -> None:
+    spec = (ROOT / "SPEC.md").read_text(encoding="utf-8")
+    assert [r.id for r in RULES if f"### {r.id} {r.slug} " not in spec] == []
