@@ -103,7 +103,7 @@ class Capabilities:
     ``metadata=``.
     ``failing_kinds``: kinds the adapter can make fail.
     ``implicit_context``: callees invoked without the config reach the caller's tree (R1).
-    ``async_implicit_context``: the same inside asyncio code (ainvoke/abatch/astream).
+    ``async_handlers``: handlers may derive from the async handler base (coroutine methods).
     """
 
     node_kinds: frozenset[NodeKind] = _ALL_KINDS
@@ -114,6 +114,7 @@ class Capabilities:
     )
     implicit_context: bool = True
     manager_form: bool = True
+    async_handlers: bool = True
     raise_error: bool = True
     root_config: bool = True
     threads: bool = True

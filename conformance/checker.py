@@ -197,10 +197,13 @@ def check(
         by_handler[ev.handler].append(ev)
     user_tags = _user_tags(scenario)
     user_keys = _user_metadata_keys(scenario)
+    # Handlers that got end/error events for runs nobody saw start: the ids changed mid-run.
+    orphaned = {ev.handler for ev in events
+                if ev.kind in TERMINAL and not observed[ev.run_id].names}
     # Every declared handler, including one that received nothing at all.
     for handler in sorted({h.id for h in scenario.handlers} | set(by_handler)):
         out.extend(_check_handler(scenario, expectation, handler, by_handler[handler], key_of,
-                                  id_of, user_tags, user_keys))
+                                  id_of, user_tags, user_keys, handler in orphaned))
     out.extend(_check_outcomes(expectation, observation))
     return out
 
@@ -227,6 +230,7 @@ def _check_handler(
     id_of: Mapping[Key, str],
     user_tags: frozenset[str],
     user_keys: frozenset[str],
+    orphaned: bool = False,
 ) -> list[Violation]:
     out: list[Violation] = []
     runs = expectation.runs
@@ -257,7 +261,10 @@ def _check_handler(
             out.append(Violation("R5", f"received the start event {len(starts)} times and a "
                                        f"terminal event {len(ends)} times",
                                  handler, exp.label))
-        if not ends:
+        if not ends and orphaned:
+            out.append(Violation("R6", "run started but its end/error event came with another "
+                                       "run_id", handler, exp.label))
+        elif not ends:
             rule = "R8" if exp.outcome == "error" else "R7"
             out.append(Violation(rule, "run started but never received an end or error event",
                                  handler, exp.label))

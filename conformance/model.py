@@ -42,6 +42,7 @@ NodeKind = Literal[
 ]
 Mode = Literal["invoke", "ainvoke", "batch", "abatch", "stream", "astream"]
 Fault = Literal["none", "raise", "raise_error"]
+FaultOn = Literal["any", "start", "end"]
 
 NODE_KINDS: Final[tuple[NodeKind, ...]] = get_args(NodeKind)
 MODES: Final[tuple[Mode, ...]] = get_args(Mode)
@@ -224,12 +225,33 @@ def _validate_node(node: Node, by_label: Mapping[str, Node]) -> None:
 
 @dataclass(frozen=True)
 class HandlerSpec:
-    """A recording handler the adapter makes. ``fault`` makes every method raise after recording:
-    ``"raise"`` with ``raise_error=False`` (must be contained), ``"raise_error"`` with
-    ``raise_error=True`` (must reach the caller)."""
+    """A recording handler the adapter makes.
+
+    ``fault`` makes methods raise after recording: ``"raise"`` with ``raise_error=False`` (must be
+    contained), ``"raise_error"`` with ``raise_error=True`` (must reach the caller); ``fault_on``
+    picks which events raise (start events, end/error events, or all). ``asynchronous`` asks for
+    the implementation's async handler base class (coroutine methods).
+    """
 
     id: str
     fault: Fault = "none"
+    fault_on: FaultOn = "any"
+    asynchronous: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "fault": self.fault}
+        if self.fault_on != "any":
+            data["fault_on"] = self.fault_on
+        if self.asynchronous:
+            data["asynchronous"] = True
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> HandlerSpec:
+        fault, fault_on = data.get("fault", "none"), data.get("fault_on", "any")
+        if fault not in get_args(Fault) or fault_on not in get_args(FaultOn):
+            raise ModelError(f"handler {data.get('id')!r}: bad fault {fault!r}/{fault_on!r}")
+        return cls(str(data["id"]), fault, fault_on, bool(data.get("asynchronous", False)))
 
 
 @dataclass(frozen=True)
@@ -303,7 +325,7 @@ class Scenario:
     def to_json(self) -> dict[str, Any]:
         return {
             "chain": self.chain.to_json(),
-            "handlers": [{"id": h.id, "fault": h.fault} for h in self.handlers],
+            "handlers": [h.to_json() for h in self.handlers],
             "invocation": self.invocation.to_json(),
         }
 
@@ -314,6 +336,6 @@ class Scenario:
     def from_json(cls, data: Mapping[str, Any]) -> Scenario:
         return cls(
             Chain.from_json(data["chain"]),
-            tuple(HandlerSpec(str(h["id"]), h.get("fault", "none")) for h in data["handlers"]),
+            tuple(HandlerSpec.from_json(h) for h in data["handlers"]),
             Invocation.from_json(data.get("invocation", {})),
         )

@@ -17,7 +17,7 @@ from .adapter import Adapter, HandlerFault, Outcome
 from .checker import Observation, Violation, check, match_runs
 from .events import TERMINAL
 from .harness import run_concurrently, run_scenario, strip_handlers
-from .model import BATCH_MODES, STREAM_MODES, Chain, HandlerSpec, Scenario
+from .model import BATCH_MODES, STREAM_MODES, Chain, Scenario
 from .oracle import Expectation, expect
 
 __all__ = ["PROPERTIES", "Finding", "evaluate"]
@@ -154,7 +154,7 @@ def _half_finished(observation: Observation) -> list[Violation]:
 def property_r10(adapter: Adapter, scenario: Scenario) -> Finding:
     """A faulty handler changes nothing (raise_error=False) or surfaces cleanly (True)."""
     faulty = [h for h in scenario.handlers if h.fault != "none"]
-    clean = replace(scenario, handlers=tuple(HandlerSpec(h.id) for h in scenario.handlers))
+    clean = replace(scenario, handlers=tuple(replace(h, fault="none") for h in scenario.handlers))
     expectation, clean_obs, clean_found = _observe(adapter, clean)
     if clean_found:  # the other rules' business; nothing to compare against
         return Finding("R10", scenario, [], clean_obs, expectation,
@@ -244,7 +244,7 @@ def property_r12(adapter: Adapter, scenario: Scenario) -> Finding:
     renamed = {h: f"{h}b" for h in ids}
     second = Scenario(
         scenario.chain,
-        tuple(HandlerSpec(renamed[h.id], h.fault) for h in scenario.handlers),
+        tuple(replace(h, id=renamed[h.id]) for h in scenario.handlers),
         replace(scenario.invocation,
                 callbacks=tuple(renamed[h] for h in scenario.invocation.callbacks),
                 tags=tuple(f"{t}b" for t in scenario.invocation.tags)),

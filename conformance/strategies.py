@@ -19,6 +19,8 @@ from .model import (
     BATCH_MODES,
     FAILABLE_KINDS,
     Chain,
+    Fault,
+    FaultOn,
     HandlerSpec,
     Invocation,
     Mode,
@@ -253,12 +255,14 @@ def scenarios(
         if eligible and not any(n.callbacks for n in eligible):
             node = draw(st.sampled_from(eligible))
             chain = chain.replace_node(replace(node, callbacks=(draw(st.sampled_from(ids)),)))
-    faults = {}
-    if reg.faults:
-        faulty = draw(st.sampled_from(ids))
-        kind = "raise_error" if reg.raise_error and caps.raise_error else "raise"
-        faults[faulty] = kind
-    handlers = tuple(HandlerSpec(h, faults.get(h, "none")) for h in ids)  # type: ignore[arg-type]
+    faulty = draw(st.sampled_from(ids)) if reg.faults else None
+    fault: Fault = "raise_error" if reg.raise_error and caps.raise_error else "raise"
+    fault_on: FaultOn = draw(st.sampled_from(["any", "start", "end"])) if faulty else "any"
+    handlers = tuple(
+        HandlerSpec(h, fault if h == faulty else "none", fault_on if h == faulty else "any",
+                    caps.async_handlers and draw(st.integers(0, 3)) == 0)
+        for h in ids
+    )
     invocation = draw(invocations(caps, ids if reg.runtime else [], reg, modes, tags, metadata))
     return Scenario(chain, handlers, invocation)
 

@@ -33,7 +33,8 @@ def tests_by_rule(*folders: Path) -> dict[str, list[str]]:
     return found
 
 
-BEGIN = "<!-- tests:begin (generated: python -m conformance rules --also tests --update SPEC.md) -->"
+BEGIN = ("<!-- tests:begin (generated: "
+         "python -m conformance rules --also tests --update SPEC.md) -->")
 END = "<!-- tests:end -->"
 
 

@@ -27,83 +27,83 @@ def _name_of(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) ->
     return name
 
 
-def make_recorder_class(base: type) -> type:
-    """A recording handler class deriving from the implementation's ``BaseCallbackHandler``."""
+#: Handler method -> (canonical event kind, run type; None = the type its start event gave).
+_METHODS: dict[str, tuple[str, str | None]] = {
+    "on_chain_start": ("start", "chain"),
+    "on_chain_end": ("end", None),
+    "on_chain_error": ("error", None),
+    "on_chat_model_start": ("start", "chat_model"),
+    "on_llm_start": ("start", "llm"),
+    "on_llm_new_token": ("token", None),
+    "on_llm_end": ("end", None),
+    "on_llm_error": ("error", None),
+    "on_tool_start": ("start", "tool"),
+    "on_tool_end": ("end", None),
+    "on_tool_error": ("error", None),
+    "on_retriever_start": ("start", "retriever"),
+    "on_retriever_end": ("end", None),
+    "on_retriever_error": ("error", None),
+}
+_FAULT_KINDS: dict[str, frozenset[str]] = {
+    "any": frozenset({"start", "token", "end", "error"}),
+    "start": frozenset({"start"}),
+    "end": frozenset({"end", "error"}),
+}
 
-    class RecordingHandler(base):  # type: ignore[misc]
-        """Writes every callback into the suite's sink as a canonical event."""
 
-        def __init__(self, spec: HandlerSpec, sink: EventSink) -> None:
-            super().__init__()
-            self.spec_id = spec.id
-            self.fault = spec.fault
-            self.raise_error = spec.fault == "raise_error"
-            self._sink = sink
-            self._types: dict[str, str] = {}
-            self._lock = threading.Lock()
+class _Recorder:
+    """State and the one recording routine shared by the sync and async recording handlers."""
 
-        def __repr__(self) -> str:
-            return f"RecordingHandler({self.spec_id!r})"
+    def __init__(self, spec: HandlerSpec, sink: EventSink) -> None:
+        super().__init__()
+        self.spec_id = spec.id
+        self.fault_kinds = _FAULT_KINDS[spec.fault_on] if spec.fault != "none" else frozenset()
+        self.raise_error = spec.fault == "raise_error"
+        self._sink = sink
+        self._types: dict[str, str] = {}
+        self._lock = threading.Lock()
 
-        def _emit(self, kind: str, run_type: str | None, kwargs: Mapping[str, Any],
-                  name: Any = None) -> None:
-            run_id = str(kwargs.get("run_id"))
-            with self._lock:
-                if run_type is not None:
-                    self._types[run_id] = run_type
-                else:
-                    run_type = self._types.get(run_id, "chain")
-            self._sink.record(
-                self.spec_id, kind, run_id=kwargs.get("run_id"),
-                parent_run_id=kwargs.get("parent_run_id"), run_type=run_type, name=name,
-                tags=kwargs.get("tags"), metadata=kwargs.get("metadata"),
-            )
-            if self.fault != "none":
-                raise HandlerFault(f"handler {self.spec_id} fails on purpose ({kind})")
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.spec_id!r})"
 
-        def on_chain_start(self, serialized: Any, inputs: Any, **kw: Any) -> None:
-            self._emit("start", "chain", kw, _name_of(serialized, kw))
+    def _emit(self, kind: str, run_type: str | None, args: tuple[Any, ...],
+              kw: Mapping[str, Any]) -> None:
+        run_id = str(kw.get("run_id"))
+        with self._lock:
+            if run_type is not None:
+                self._types[run_id] = run_type
+            else:
+                run_type = self._types.get(run_id, "chain")
+        name = _name_of(args[0] if args else None, kw) if kind == "start" else None
+        self._sink.record(
+            self.spec_id, kind, run_id=kw.get("run_id"), parent_run_id=kw.get("parent_run_id"),
+            run_type=run_type, name=name, tags=kw.get("tags"), metadata=kw.get("metadata"),
+        )
+        if kind in self.fault_kinds:
+            raise HandlerFault(f"handler {self.spec_id} fails on purpose ({kind})")
 
-        def on_chain_end(self, outputs: Any, **kw: Any) -> None:
-            self._emit("end", None, kw)
 
-        def on_chain_error(self, error: BaseException, **kw: Any) -> None:
-            self._emit("error", None, kw)
+def _sync_method(kind: str, run_type: str | None) -> Callable[..., None]:
+    def method(self: _Recorder, *args: Any, **kw: Any) -> None:
+        self._emit(kind, run_type, args, kw)
 
-        def on_chat_model_start(self, serialized: Any, messages: Any, **kw: Any) -> None:
-            self._emit("start", "chat_model", kw, _name_of(serialized, kw))
+    return method
 
-        def on_llm_start(self, serialized: Any, prompts: Any, **kw: Any) -> None:
-            self._emit("start", "llm", kw, _name_of(serialized, kw))
 
-        def on_llm_new_token(self, token: str, **kw: Any) -> None:
-            self._emit("token", None, kw)
+def _async_method(kind: str, run_type: str | None) -> Callable[..., Any]:
+    async def method(self: _Recorder, *args: Any, **kw: Any) -> None:
+        self._emit(kind, run_type, args, kw)
 
-        def on_llm_end(self, response: Any, **kw: Any) -> None:
-            self._emit("end", None, kw)
+    return method
 
-        def on_llm_error(self, error: BaseException, **kw: Any) -> None:
-            self._emit("error", None, kw)
 
-        def on_tool_start(self, serialized: Any, input_str: Any, **kw: Any) -> None:
-            self._emit("start", "tool", kw, _name_of(serialized, kw))
-
-        def on_tool_end(self, output: Any, **kw: Any) -> None:
-            self._emit("end", None, kw)
-
-        def on_tool_error(self, error: BaseException, **kw: Any) -> None:
-            self._emit("error", None, kw)
-
-        def on_retriever_start(self, serialized: Any, query: Any, **kw: Any) -> None:
-            self._emit("start", "retriever", kw, _name_of(serialized, kw))
-
-        def on_retriever_end(self, documents: Any, **kw: Any) -> None:
-            self._emit("end", None, kw)
-
-        def on_retriever_error(self, error: BaseException, **kw: Any) -> None:
-            self._emit("error", None, kw)
-
-    return RecordingHandler
+def make_recorder_class(base: type, asynchronous: bool = False) -> type:
+    """A recording handler class deriving from the implementation's (async) handler base."""
+    make = _async_method if asynchronous else _sync_method
+    namespace: dict[str, Any] = {m: make(*spec) for m, spec in _METHODS.items()}
+    namespace["__doc__"] = "Writes every callback into the suite's sink as a canonical event."
+    name = "AsyncRecordingHandler" if asynchronous else "RecordingHandler"
+    return type(name, (_Recorder, base), namespace)
 
 
 class LangChainLikeAdapter:
@@ -134,11 +134,12 @@ class LangChainLikeAdapter:
         self._BaseRetriever = mod(f"{p}.retrievers").BaseRetriever
         self._Document = mod(f"{p}.documents").Document
         self._Recorder = make_recorder_class(callbacks.BaseCallbackHandler)
+        self._AsyncRecorder = make_recorder_class(callbacks.AsyncCallbackHandler, True)
         self._retriever_cls = self._make_retriever_class()
 
     # -- handlers ---------------------------------------------------------------------------
     def make_handler(self, spec: HandlerSpec, sink: EventSink) -> object:
-        return self._Recorder(spec, sink)
+        return (self._AsyncRecorder if spec.asynchronous else self._Recorder)(spec, sink)
 
     def _callbacks(self, ids: Sequence[str], handlers: Mapping[str, object],
                    as_manager: bool) -> Any:

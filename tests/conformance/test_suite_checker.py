@@ -167,3 +167,10 @@ def test_an_unexpected_exception_is_a_crash_for_every_rule() -> None:
 def test_batch_items_match_their_own_trees(mode: str) -> None:
     sc = SCENARIO.with_invocation(mode=mode, inputs=("i0", "i1", "i2"))
     assert observe(sc, perfect(sc, expect(sc))) == []
+
+
+def test_R6_an_end_event_with_another_run_id_is_R6_not_R7() -> None:
+    ev = _events()
+    i = _first(ev, "hr", "x", "end")
+    ev[i] = replace(ev[i], run_id=str(uuid.uuid4()))
+    assert observe(SCENARIO, ev) == ["R6"]
