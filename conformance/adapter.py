@@ -13,7 +13,8 @@ An adapter does four things and nothing else:
 4. ``capabilities`` declares what the implementation supports; the suite generates only supported
    cases and reports the rest as not applicable, with the reason.
 
-Leaves behave as the :class:`Probe` says: a lambda returns its label, a dynamic function or tool
+Leaves behave as the :class:`Probe` says: a lambda returns its label (a slow one sleeps
+``probe.delay`` first, with ``time.sleep``), a dynamic function or tool
 invokes its children one after another with its own input then returns its label, and a node with
 ``fail=True`` raises ``probe.failure(label)`` (after its children ran).
 """
@@ -61,6 +62,9 @@ class HandlerFault(RuntimeError):
 
 class Probe:
     """What leaves do, shared by all adapters, and a log of the failures they raised."""
+
+    #: How long a slow lambda sleeps, in seconds.
+    delay: float = 0.002
 
     def __init__(self) -> None:
         self._raised: list[InjectedFailure] = []

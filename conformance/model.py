@@ -98,6 +98,8 @@ class Node:
     metadata: tuple[tuple[str, str], ...] = ()
     forward_config: bool = True
     fail: bool = False
+    #: A slow lambda sleeps briefly, so concurrent branches and invocations really overlap.
+    slow: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"label": self.label, "kind": self.kind}
@@ -108,7 +110,7 @@ class Node:
                 data[name] = list(value)
         if self.metadata:
             data["metadata"] = dict(self.metadata)
-        for name in ("callbacks_as_manager", "forward_config", "fail"):
+        for name in ("callbacks_as_manager", "forward_config", "fail", "slow"):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 data[name] = value
@@ -131,6 +133,7 @@ class Node:
             metadata=tuple(sorted(dict(data.get("metadata", {})).items())),
             forward_config=bool(data.get("forward_config", True)),
             fail=bool(data.get("fail", False)),
+            slow=bool(data.get("slow", False)),
         )
 
 
@@ -217,6 +220,8 @@ def _validate_node(node: Node, by_label: Mapping[str, Node]) -> None:
         raise ModelError(f"binding {node.label!r} must wrap exactly one child")
     if node.kind in ("sequence", "parallel") and not node.children:
         raise ModelError(f"{node.kind} {node.label!r} needs at least one child")
+    if node.slow and node.kind != "lambda":
+        raise ModelError(f"only lambdas can be slow, not {node.kind} {node.label!r}")
     if node.fail and node.kind not in FAILABLE_KINDS:
         raise ModelError(f"{node.kind} {node.label!r} cannot fail by itself")
     if node.kind == "parallel" and len(set(node.children)) != len(node.children):

@@ -26,6 +26,8 @@ def _attachments(node: Node) -> str:
         parts.append("does not forward config")
     if node.fail:
         parts.append("FAILS")
+    if node.slow:
+        parts.append("slow")
     return ("  [" + "; ".join(parts) + "]") if parts else ""
 
 
@@ -167,6 +169,8 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         out.insert(0, "import asyncio")
     if inv.run_id:
         out.insert(0, "import uuid")
+    if any(n.slow for n in chain.nodes):
+        out.insert(0, "import time")
     out.append(call)
     return "\n".join(out)
 
@@ -197,7 +201,8 @@ def _node_code(node: Node) -> list[str]:
         branches = ", ".join(f"{c!r}: {c}" for c in node.children)
         return [f"{label} = RunnableParallel({{{branches}}}{kwarg})", f"{label}.name = {label!r}"]
     if kind == "lambda":
-        return [f"def {label}_fn(x):", f"    {fail}",
+        nap = ["    time.sleep(0.002)"] if node.slow else []
+        return [f"def {label}_fn(x):", *nap, f"    {fail}",
                 f"{label} = RunnableLambda({label}_fn, name={label!r}{kwarg})"]
     if kind in ("dynamic", "tool"):
         sig = "(x, config)" if node.forward_config else "(x)"

@@ -68,6 +68,8 @@ class ChainShape:
     kinds: frozenset[NodeKind] = frozenset(_SHORT)
     reuse: bool = True
     forward_config_only: bool = False
+    #: Percentage of lambdas that sleep briefly (so threads and tasks really interleave).
+    slow_percent: int = 15
 
 
 @dataclass
@@ -136,7 +138,8 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         else:
             acc, ret = _LEAF_IO[kind]
             info[label] = _Built(acc, ret)
-        nodes[label] = Node(label, kind, tuple(children), forward_config=forward)
+        slow = kind == "lambda" and draw(st.integers(0, 99)) < shape.slow_percent
+        nodes[label] = Node(label, kind, tuple(children), forward_config=forward, slow=slow)
         return label
 
     root = gen(0, "text")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -307,9 +308,11 @@ def _outcome_of(result: Any) -> Outcome:
 
 
 def _leaf(node: Node, probe: Probe) -> Callable[[Any], str]:
-    label, fail = node.label, node.fail
+    label, fail, delay = node.label, node.fail, probe.delay if node.slow else 0.0
 
     def leaf(value: Any) -> str:
+        if delay:
+            time.sleep(delay)
         if fail:
             raise probe.failure(label)
         return label

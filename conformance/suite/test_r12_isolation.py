@@ -5,10 +5,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..strategies import Registrations
+from ..strategies import ChainShape, Registrations
 from ._support import holds
 
 ISOLATED = Registrations(bound=False, constructor=False)
+#: Many slow lambdas, so the two invocations really overlap in time.
+OVERLAPPING = ChainShape(slow_percent=60)
 
 
 @pytest.mark.rule("R12")
@@ -18,7 +20,7 @@ def test_R12_concurrent_threads_are_isolated(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Two invocations of one chain in two threads, each with its own runtime handlers."""
-    holds(request, adapter, "R12", data, ISOLATED, modes=["invoke", "batch", "stream"])
+    holds(request, adapter, "R12", data, ISOLATED, OVERLAPPING, modes=["invoke", "batch", "stream"])
 
 
 @pytest.mark.rule("R12")
@@ -28,4 +30,5 @@ def test_R12_concurrent_asyncio_tasks_are_isolated(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Two invocations of one chain as two asyncio tasks, each with its own runtime handlers."""
-    holds(request, adapter, "R12", data, ISOLATED, modes=["ainvoke", "abatch", "astream"])
+    holds(request, adapter, "R12", data, ISOLATED, OVERLAPPING,
+          modes=["ainvoke", "abatch", "astream"])
