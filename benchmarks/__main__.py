@@ -1,0 +1,118 @@
+"""``python -m benchmarks``: run the suites, or run them and report.
+
+``run [--quick]`` runs the pytest-benchmark suites (``--quick``: every benchmark once, untimed,
+to prove the code works). ``report`` runs them with ``--benchmark-json`` and turns that one JSON
+file into ratios, exponents, verdicts and plots; ``report --json FILE`` reports on an earlier run.
+Arguments after ``--`` go to pytest (e.g. ``-- -k width``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from benchmarks._plot import BACKENDS
+from benchmarks._report import (
+    STATS,
+    analyse,
+    load_json,
+    load_records,
+    machine_summary,
+    render,
+    write_plots,
+)
+
+HERE: Final = Path(__file__).resolve().parent
+DEFAULT_OUT: Final = Path("reports") / "bench"
+
+
+def pytest_command(extra: Sequence[str], *, quick: bool, json_path: Path | None = None,
+                   max_time: float | None = None) -> list[str]:
+    """The pytest command line for the suites (xdist off: it would disable timing)."""
+    cmd = [sys.executable, "-m", "pytest", str(HERE), "-p", "no:xdist", "-q",
+           "--benchmark-sort=name", "--benchmark-columns=min,median,rounds"]
+    if quick:
+        cmd.append("--benchmark-disable")
+    if json_path is not None:
+        cmd.append(f"--benchmark-json={json_path}")
+    if max_time is not None:
+        cmd.append(f"--benchmark-max-time={max_time}")
+    return [*cmd, *extra]
+
+
+def _split(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    argv = list(argv)
+    if "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1:]
+    return argv, []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    own, extra = _split(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks",
+                                     description=(__doc__ or "").split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the benchmark suites")
+    run.add_argument("--quick", action="store_true",
+                     help="every benchmark once, untimed (pytest --benchmark-disable)")
+    rep = sub.add_parser("report", help="run the suites (or read --json) and report")
+    rep.add_argument("--json", type=Path, help="report on this pytest-benchmark JSON, no run")
+    rep.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                     help=f"where results.json, report.md and plots go (default {DEFAULT_OUT})")
+    rep.add_argument("--stat", choices=STATS, default="min", help="statistic (default min)")
+    rep.add_argument("--plots", choices=BACKENDS, default="auto",
+                     help="auto: matplotlib PNG if installed, else built-in SVG")
+    rep.add_argument("--max-time", type=float, default=None,
+                     help="pytest-benchmark's max time per benchmark, seconds (default 1.0)")
+    rep.add_argument("--check", action="store_true",
+                     help="exit 1 if a judged figure misses its target")
+    args = parser.parse_args(own)
+
+    if args.command == "run":
+        return subprocess.call(pytest_command(extra, quick=args.quick))
+
+    out: Path = args.out
+    status = 0
+    if args.json is None:
+        out.mkdir(parents=True, exist_ok=True)
+        json_path = out / "results.json"
+        json_path.unlink(missing_ok=True)
+        status = subprocess.call(pytest_command(extra, quick=False, json_path=json_path,
+                                                max_time=args.max_time))
+        command = "python -m benchmarks report " + shlex.join(
+            [*(["--max-time", str(args.max_time)] if args.max_time is not None else []),
+             *(["--", *extra] if extra else [])])
+    else:
+        json_path = args.json
+        command = f"python -m benchmarks report --json {shlex.quote(str(json_path))}"
+    data = load_json(json_path)
+    records = load_records(data, args.stat)
+    if not records:
+        print(f"{json_path} holds no labelled benchmark results (was it run with "
+              "--benchmark-disable?)", file=sys.stderr)
+        return status or 1
+    analysis = analyse(records)
+    text = render(analysis, command=command.strip(), stat=args.stat,
+                  machine=machine_summary(data))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.md").write_text(text)
+    print(text)
+    if args.plots != "none":
+        files, note = write_plots(analysis, out, args.plots)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+        print("plots: " + ", ".join(str(f) for f in files))
+    print(f"report: {out / 'report.md'}")
+    if args.check and any(v.ok is False for v in analysis.verdicts):
+        return status or 1
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
