@@ -1,37 +1,213 @@
-"""The built-in adapter for langchain-core (the real thing), any release line from 0.2 on."""
+"""The built-in adapter for langchain-core (the real thing), release lines 0.2, 0.3 and 1.x.
+
+What each line supports was checked by hand against 0.2.43, 0.3.86 and 1.7/1.8 (see
+``COMPATIBILITY.md`` and ``expectations/``); the adapter reads the installed version and declares
+its capabilities from it, so a line that lacks something is reported as "not applicable" rather
+than failing for the wrong reason:
+
+* **constructor route** (``callbacks=``, ``tags=`` and ``metadata=`` on the constructor): chat
+  models and tools take all three in every line. Retrievers and prompt templates take ``tags=``
+  and ``metadata=`` but no ``callbacks=``; output parsers, ``RunnableLambda``,
+  ``RunnableSequence`` and ``RunnableParallel`` take none. The suite draws constructor callbacks,
+  tags and metadata together, so only chat models and tools are declared.
+* **failing nodes**: every leaf can be made to fail with a small subclass of the object it
+  normally is (a ``FakeListChatModel`` whose generation raises, a ``ChatPromptTemplate`` whose
+  formatting raises, a ``StrOutputParser`` whose parsing raises, a ``BaseRetriever`` whose search
+  raises); lambdas, dynamic functions and tools raise from their function.
+* **implicit context**: every line hands the run context to callees invoked without a config
+  (``contextvars``), in sync code and in thread-pool branches; inside asyncio code that needs
+  ``asyncio.create_task(..., context=)``, i.e. Python 3.11 or later.
+"""
 
 from __future__ import annotations
 
-from importlib import metadata
+import importlib
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
-from ..adapter import AdapterError, Capabilities
+from ..adapter import AdapterError, Capabilities, Probe
+from ..model import FAILABLE_KINDS, Node
 from ._langchain_like import LangChainLikeAdapter
 
-__all__ = ["LangChainCoreAdapter"]
+__all__ = ["LangChainCoreAdapter", "capabilities_for", "release_line"]
+
+#: Kinds whose constructor takes callbacks=, tags= and metadata= in every supported line.
+_CONSTRUCTOR_KINDS: Final = frozenset({"chat_model", "tool"})
+
+_INSTALL_HINT: Final = (
+    "langchain_core is not installed: pip install 'callback-conformance[langchain]' "
+    "(or pip install langchain-core)"
+)
+
+
+def release_line(version: str) -> str:
+    """``"1.7.2"`` -> ``"1.x"``, ``"0.3.86"`` -> ``"0.3"``: the line an expectation file covers."""
+    parts = version.split(".")
+    try:
+        major, minor = int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return version
+    return f"{major}.x" if major >= 1 else f"{major}.{minor}"
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    out = []
+    for part in version.split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        if not digits:
+            break
+        out.append(int(digits))
+    return tuple(out)
+
+
+def capabilities_for(version: str, python: tuple[int, int] | None = None) -> Capabilities:
+    """What langchain-core ``version`` supports on Python ``python`` (default: this one)."""
+    py = python or (sys.version_info.major, sys.version_info.minor)
+    async_context = py >= (3, 11)
+    if _version_tuple(version) < (0, 2):
+        raise AdapterError(f"langchain-core {version} is older than 0.2, which the adapter "
+                           "does not support: pip install 'langchain-core>=0.2'")
+    notes = {
+        "constructor_callbacks": "langchain-core's chat models and tools take callbacks=, tags= "
+        "and metadata= in their constructor; retrievers and prompt templates take tags= and "
+        "metadata= only; output parsers, RunnableLambda, RunnableSequence and RunnableParallel "
+        "take none",
+    }
+    if not async_context:
+        notes["implicit_context"] = (
+            f"on Python {py[0]}.{py[1]} langchain-core cannot hand the run context to callees "
+            "invoked without a config inside asyncio code (it needs asyncio.create_task(context=),"
+            " Python 3.11+)"
+        )
+    return Capabilities(
+        constructor_callbacks=_CONSTRUCTOR_KINDS,
+        failing_kinds=FAILABLE_KINDS,
+        implicit_context=async_context,
+        notes=notes,
+    )
 
 
 class LangChainCoreAdapter(LangChainLikeAdapter):
-    """langchain-core: constructor callbacks exist on chat models, tools and retrievers only."""
+    """langchain-core, with capabilities read from the installed version."""
 
     name = "langchain_core"
     prefix = "langchain_core"
-    constructor_kwargs = frozenset({"chat_model", "tool"})
-    capabilities = Capabilities(
-        constructor_callbacks=frozenset({"chat_model", "tool"}),
-        failing_kinds=frozenset({"lambda", "dynamic", "tool", "retriever"}),
-        notes={
-            "constructor_callbacks": "RunnableLambda, RunnableSequence, RunnableParallel, "
-            "prompts, parsers and retrievers take no callbacks= argument in langchain-core",
-            "failing_kinds": "FakeListChatModel cannot be told to fail",
-        },
-    )
+    constructor_kwargs = _CONSTRUCTOR_KINDS
+    capabilities = capabilities_for("1.0.0")
 
     def __init__(self) -> None:
         try:
-            self.version = metadata.version("langchain-core")
-        except metadata.PackageNotFoundError:
-            raise AdapterError(
-                "langchain_core is not installed: pip install 'callback-conformance[langchain]' "
-                "(or pip install langchain-core)"
-            ) from None
-        super().__init__()
+            lc = importlib.import_module("langchain_core")
+        except ImportError:
+            raise AdapterError(_INSTALL_HINT) from None
+        version = getattr(lc, "__version__", None)
+        if not isinstance(version, str):
+            from importlib import metadata
+
+            try:
+                version = metadata.version("langchain-core")
+            except metadata.PackageNotFoundError:
+                raise AdapterError(_INSTALL_HINT) from None
+        self.version = version
+        self.line = release_line(version)
+        self.capabilities = capabilities_for(version)
+        try:
+            super().__init__()
+            self._chat_model_cls = self._make_chat_model_class()
+            self._prompt_cls = self._make_prompt_class()
+            self._parser_cls = self._make_parser_class()
+        except (ImportError, AttributeError) as exc:
+            raise AdapterError(f"langchain-core {version}: an object the adapter needs is "
+                               f"missing or moved ({exc}); the adapter supports 0.2 and later"
+                               ) from exc
+
+    # -- leaves that can fail -----------------------------------------------------------------
+    def _make_chat_model_class(self) -> type:
+        base = self._FakeListChatModel
+
+        class ProbeChatModel(base):  # type: ignore[misc, valid-type]
+            """A FakeListChatModel that raises the node's failure instead of answering."""
+
+            label: str = ""
+            fail: bool = False
+            probe: Any = None
+
+            def _check(self) -> None:
+                if self.fail:
+                    raise self.probe.failure(self.label)
+
+            def _call(self, *args: Any, **kwargs: Any) -> Any:
+                self._check()
+                return super()._call(*args, **kwargs)
+
+            def _stream(self, *args: Any, **kwargs: Any) -> Any:
+                self._check()
+                yield from super()._stream(*args, **kwargs)
+
+            async def _astream(self, *args: Any, **kwargs: Any) -> Any:
+                self._check()
+                async for chunk in super()._astream(*args, **kwargs):
+                    yield chunk
+
+        return ProbeChatModel
+
+    def _make_prompt_class(self) -> type:
+        base = self._ChatPromptTemplate
+
+        class ProbePrompt(base):  # type: ignore[misc, valid-type]
+            """A ChatPromptTemplate whose formatting raises the node's failure."""
+
+            label: str = ""
+            fail: bool = False
+            probe: Any = None
+
+            def format_prompt(self, **kwargs: Any) -> Any:
+                if self.fail:
+                    raise self.probe.failure(self.label)
+                return super().format_prompt(**kwargs)
+
+            async def aformat_prompt(self, **kwargs: Any) -> Any:
+                if self.fail:
+                    raise self.probe.failure(self.label)
+                return await super().aformat_prompt(**kwargs)
+
+        return ProbePrompt
+
+    def _make_parser_class(self) -> type:
+        base = self._StrOutputParser
+
+        class ProbeParser(base):  # type: ignore[misc, valid-type]
+            """A StrOutputParser whose parsing raises the node's failure."""
+
+            label: str = ""
+            fail: bool = False
+            probe: Any = None
+
+            def parse(self, text: str) -> Any:
+                if self.fail:
+                    raise self.probe.failure(self.label)
+                return super().parse(text)
+
+        return ProbeParser
+
+    def _build_node(self, node: Node, get: Callable[[str], Any],
+                    handlers: Mapping[str, object], probe: Probe) -> Any:
+        label, kind = node.label, node.kind
+        local = self._local(node, handlers)
+        if kind != "binding" and local and kind not in self.constructor_kwargs:
+            raise ValueError(f"langchain_core: a {kind} takes no constructor callbacks= "
+                             "(see the adapter's capabilities)")
+        if kind == "chat_model":
+            model = self._chat_model_cls(responses=[f"{label} says hi"], name=label, **local)
+            model.label, model.fail, model.probe = label, node.fail, probe
+            return model
+        if kind == "prompt":
+            prompt = self._prompt_cls.from_messages([("human", "{input}")])
+            prompt.name, prompt.label, prompt.fail, prompt.probe = label, label, node.fail, probe
+            return prompt
+        if kind == "parser":
+            parser = self._parser_cls()
+            parser.name, parser.label, parser.fail, parser.probe = label, label, node.fail, probe
+            return parser
+        return super()._build_node(node, get, handlers, probe)
