@@ -27,13 +27,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from ..adapter import AdapterError, Capabilities, Probe
-from ..model import FAILABLE_KINDS, Node
+from ..model import FAILABLE_KINDS, Node, NodeKind
 from ._langchain_like import LangChainLikeAdapter
 
 __all__ = ["LangChainCoreAdapter", "capabilities_for", "release_line"]
 
 #: Kinds whose constructor takes callbacks=, tags= and metadata= in every supported line.
-_CONSTRUCTOR_KINDS: Final = frozenset({"chat_model", "tool"})
+_CONSTRUCTOR_KINDS: Final[frozenset[NodeKind]] = frozenset({"chat_model", "tool"})
 
 _INSTALL_HINT: Final = (
     "langchain_core is not installed: pip install 'callback-conformance[langchain]' "
@@ -123,6 +123,10 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
                                ) from exc
 
     # -- leaves that can fail -----------------------------------------------------------------
+    _chat_model_cls: Any
+    _prompt_cls: Any
+    _parser_cls: Any
+
     def _make_chat_model_class(self) -> type:
         base = self._FakeListChatModel
 
