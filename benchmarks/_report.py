@@ -240,13 +240,19 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
+def _align(cell: str, width: int) -> str:
+    """Numbers right, words left, so columns of either read straight down."""
+    numeric = cell[:1].isdigit() or cell in ("-", "0") or cell[:2] in ("-0", "-1")
+    return cell.rjust(width) if numeric else cell.ljust(width)
+
+
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     rows = [list(r) for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(header)]
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"
     sep = "| " + " | ".join("-" * w for w in widths) + " |"
-    body = ["| " + " | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + " |"
+    body = ["| " + " | ".join(_align(c, w) for c, w in zip(r, widths, strict=True)) + " |"
             for r in rows]
     return [line, sep, *body]
 
