@@ -1,8 +1,9 @@
-"""Command line: ``python -m conformance run|replay|rules``.
+"""Command line: ``python -m conformance run|replay|rules|matrix``.
 
 ``run`` is a thin front for pytest with the suite's plugin (so JUnit XML, ``-n auto`` and every
 other pytest option work unchanged); ``replay`` re-checks one scenario printed by a failure report;
-``rules`` lists the rules and the tests that check them.
+``rules`` lists the rules and the tests that check them; ``matrix`` renders the compliance matrix
+from JSON reports (:mod:`conformance.compat`).
 
 Exit status: 0 when every rule holds or fails exactly as the expectation file says; 1 when a rule
 fails unexpectedly or passes unexpectedly; 2 when the adapter or an input file is broken.
@@ -127,6 +128,12 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--update", metavar="SPEC.md", help="rewrite SPEC.md's generated section")
     rules.add_argument("--also", action="append", default=[], metavar="DIR",
                        help="also scan this folder of tests (e.g. tests)")
+    matrix = sub.add_parser("matrix", help="the compliance matrix (Markdown) from JSON reports")
+    matrix.add_argument("reports", nargs="+", help="JSON reports, or folders of them")
+    matrix.add_argument("--expectations-dir", action="append", metavar="DIR",
+                        help="where expectation files are (default: expectations/ beside the "
+                             "reports' folder, and ./expectations)")
+    matrix.add_argument("-o", "--output", help="write the page here instead of stdout")
     return parser
 
 
@@ -139,4 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "replay":
         return _replay(args)
+    if args.command == "matrix":
+        from .compat import main as matrix_main
+
+        return matrix_main(args.reports, args.expectations_dir, args.output)
     return _rules(args)
