@@ -1,8 +1,9 @@
-"""``python -m benchmarks``: run the suites, or run them and report.
+"""``python -m benchmarks``: run the suites, report on them, or profile an engine.
 
 ``run [--quick]`` runs the pytest-benchmark suites (``--quick``: every benchmark once, untimed,
 to prove the code works). ``report`` runs them with ``--benchmark-json`` and turns that one JSON
 file into ratios, exponents, verdicts and plots; ``report --json FILE`` reports on an earlier run.
+``profile`` shows where one engine's time goes on a width workload (cProfile).
 Arguments after ``--`` go to pytest (e.g. ``-- -k width``).
 """
 
@@ -72,7 +73,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="pytest-benchmark's max time per benchmark, seconds (default 1.0)")
     rep.add_argument("--check", action="store_true",
                      help="exit 1 if a judged figure misses its target")
+    prof = sub.add_parser("profile", help="cProfile one width workload (where the time goes)")
+    prof.add_argument("--impl", default="reference", help="floor, reference or langchain_core")
+    prof.add_argument("--nodes", type=int, default=100)
+    prof.add_argument("--handlers", type=int, default=1)
+    prof.add_argument("--runs", type=int, default=2000)
+    prof.add_argument("--top", type=int, default=20)
     args = parser.parse_args(own)
+
+    if args.command == "profile":
+        from benchmarks._profile import profile_width
+
+        print(profile_width(args.impl, args.nodes, args.handlers, args.runs, args.top))
+        return 0
 
     if args.command == "run":
         return subprocess.call(pytest_command(extra, quick=args.quick))

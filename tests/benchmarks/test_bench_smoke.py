@@ -117,3 +117,9 @@ def test_fit_exponent() -> None:
     assert fit_exponent([(1, 3), (10, 300), (100, 30000)]) == pytest.approx(2.0)
     assert fit_exponent([(10, 1.0)]) is None
     assert fit_exponent([(10, 1.0), (100, -1.0)]) is None
+
+
+def test_profile_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["profile", "--nodes", "10", "--runs", "20", "--top", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "us per node under cProfile" in out and "tottime" in out
