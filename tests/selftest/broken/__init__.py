@@ -1,0 +1,1 @@
+"""Broken variants of the reference engine, each breaking one SPEC.md rule in one way."""

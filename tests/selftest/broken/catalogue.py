@@ -1,0 +1,783 @@
+"""A catalogue of deliberately broken engines: the reference engine with one bug each.
+
+Every engine is an adapter (a :class:`ReferenceAdapter` subclass) whose ``patches`` replace a
+piece of the reference engine while the adapter builds and invokes (see ``_patching``); nothing in
+``reference/`` is edited and nothing stays patched afterwards. ``BREAKS`` names the SPEC.md rules
+the bug breaks: the conformance suite must fail exactly those when run against the engine, e.g.
+
+    python -m conformance run --impl tests.selftest.broken.catalogue:NoDedup --rule R5
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextvars import ContextVar
+from typing import Any, ClassVar
+
+from conformance.adapter import Outcome, Probe
+from conformance.adapters.reference import ReferenceAdapter
+from conformance.model import Chain, Invocation
+from reference.callbacks import _dispatch, _manager
+from reference.callbacks._dispatch import HandlerSet
+from reference.callbacks._manager import (
+    AsyncCallbackManagerForChainRun,
+    BaseCallbackManager,
+    BaseRunManager,
+    CallbackManagerForChainRun,
+)
+from reference.language_models._fake import BaseChatModel
+from reference.output_parsers._str import StrOutputParser
+from reference.runnables import _base, _config
+from reference.runnables._base import Runnable
+from reference.runnables._binding import RunnableBinding
+from reference.runnables._lambda import RunnableLambda
+from reference.runnables._parallel import RunnableParallel
+from reference.runnables._sequence import RunnableSequence
+
+from ._patching import Patch, PatchSet, everywhere
+
+__all__ = ["CATALOGUE", "BrokenAdapter", "Unbroken"]
+
+# The reference's own functions, captured at import (before any patch) so replacements can
+# delegate to them.
+_resolve_config = _config.resolve_config
+_child_config = _config.child_config
+_current_run = _config.current_run
+_with_local = BaseCallbackManager._with_local
+_emit = BaseRunManager._emit
+_aemit = BaseRunManager._aemit
+_merged = RunnableBinding._merged
+_run_branches = RunnableParallel._run_branches
+_arun_branches = RunnableParallel._arun_branches
+_EMPTY_CONFIG: dict[str, Any] = {}
+_ENDS = frozenset({"on_chain_end", "on_tool_end", "on_llm_end", "on_retriever_end"})
+
+
+class BrokenAdapter(ReferenceAdapter):
+    """The reference adapter with the engine patched while it builds and invokes."""
+
+    #: The rules the bug breaks (the suite must fail each).
+    BREAKS: ClassVar[tuple[str, ...]] = ()
+    #: One line: what is broken.
+    BUG: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.name = f"broken:{type(self).__name__}"
+        self._patchset = PatchSet(self.name, self.patches)
+
+    def patches(self) -> Iterable[Patch]:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def engine(self) -> Iterator[None]:
+        """The broken engine is in effect inside this block."""
+        with self._patchset.active():
+            yield
+
+    def build(self, chain: Chain, handlers: Mapping[str, object], probe: Probe) -> object:
+        with self.engine():
+            return super().build(chain, handlers, probe)
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        with self.engine():
+            return super().invoke(root, invocation, handlers)
+
+    async def ainvoke(self, root: Any, invocation: Invocation,
+                      handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        with self.engine():
+            return await super().ainvoke(root, invocation, handlers)
+
+
+class Unbroken(BrokenAdapter):
+    """Control: the same adapter machinery with no patch at all; must pass every rule."""
+
+    BUG = "nothing"
+
+    def patches(self) -> Iterable[Patch]:
+        return []
+
+
+def _manager_with_parent(config: Mapping[str, Any], parent: Any) -> dict[str, Any]:
+    """A copy of a trusted child config whose callback manager claims another parent run."""
+    out = dict(config)
+    mgr = out["callbacks"].copy()
+    mgr.parent_run_id = parent
+    out["callbacks"] = mgr
+    return out
+
+
+def _without_callbacks(config: Any) -> Any:
+    if isinstance(config, Mapping):
+        return {k: v for k, v in config.items() if k != "callbacks"}
+    if isinstance(config, list):
+        return [_without_callbacks(c) for c in config]
+    return config
+
+
+def _handlers_of(callbacks: Any) -> list[Any]:
+    if isinstance(callbacks, BaseCallbackManager):
+        return callbacks.handlers
+    return list(callbacks or ())
+
+
+# --------------------------------------------------------------------------------------- R1
+
+
+class ParallelThreadsLoseHandlers(BrokenAdapter):
+    BREAKS = ("R1",)
+    BUG = ("sync RunnableParallel hands its branches the config without callbacks and relies on "
+           "the context variable, but runs them in pool threads without copying the context")
+
+    def patches(self) -> Iterable[Patch]:
+        def run_branches(par: Any, input: Any, rm: Any) -> dict[str, Any]:
+            items = list(par.steps__.items())
+            if len(items) < 2:
+                return _run_branches(par, input, rm)  # type: ignore[no-any-return]
+            child = _without_callbacks(_child_config(rm))
+            with ThreadPoolExecutor(max_workers=len(items)) as pool:
+                futures = [pool.submit(step.invoke, input, child) for _, step in items]
+                wait(futures)
+            for f in futures:
+                exc = f.exception()
+                if exc is not None:
+                    raise exc
+            return {key: f.result() for (key, _), f in zip(items, futures, strict=True)}
+
+        return [(RunnableParallel, "_run_branches", run_branches)]
+
+
+class ParallelTasksLoseHandlers(BrokenAdapter):
+    BREAKS = ("R1",)
+    BUG = ("async RunnableParallel runs its branches as asyncio tasks in a fresh context and "
+           "without the callbacks in their config")
+
+    def patches(self) -> Iterable[Patch]:
+        async def arun_branches(par: Any, input: Any, rm: Any) -> dict[str, Any]:
+            if len(par.steps__) < 2:
+                return await _arun_branches(par, input, rm)  # type: ignore[no-any-return]
+            child = _without_callbacks(_child_config(rm))
+            tasks = [asyncio.create_task(step.ainvoke(input, child), context=contextvars.Context())
+                     for step in par.steps__.values()]
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            for r in results:
+                if isinstance(r, BaseException):
+                    raise r
+            return dict(zip(par.steps__, results, strict=True))
+
+        return [(RunnableParallel, "_arun_branches", arun_branches)]
+
+
+class NoImplicitContext(BrokenAdapter):
+    BREAKS = ("R1",)
+    BUG = ("a runnable invoked without a config ignores the enclosing run (no context-variable "
+           "propagation): dynamic children that do not forward config start new trees")
+
+    def patches(self) -> Iterable[Patch]:
+        def resolve_config(config: Any) -> tuple[Any, bool]:
+            if config is None:
+                return _EMPTY_CONFIG, False
+            return _resolve_config(config)
+
+        return everywhere(_resolve_config, resolve_config)
+
+
+# --------------------------------------------------------------------------------------- R2
+
+
+class BindingLeaksToSiblings(BrokenAdapter):
+    BREAKS = ("R2",)
+    BUG = ("with_config adds its handlers to the inherited callback manager in place (no copy), "
+           "so runs after the binding that share that manager receive them too")
+
+    def patches(self) -> Iterable[Patch]:
+        def merged(binding: Any, config: Any) -> Any:
+            resolved, _ = _config.resolve_config(config)
+            inherited = resolved.get("callbacks")
+            bound = binding.config.get("callbacks")
+            if bound is None or not isinstance(inherited, BaseCallbackManager):
+                return _merged(binding, config)
+            for h in _handlers_of(bound):
+                inherited.add_handler(h, inherit=True)
+            rest = {k: v for k, v in binding.config.items() if k != "callbacks"}
+            return _config.merge_configs(rest, resolved)
+
+        return [(RunnableBinding, "_merged", merged)]
+
+
+# --------------------------------------------------------------------------------------- R3
+
+
+class ConstructorHandlersInherited(BrokenAdapter):
+    BREAKS = ("R3",)
+    BUG = "constructor handlers are put into the inheritable set, so children receive them"
+
+    def patches(self) -> Iterable[Patch]:
+        def with_local(mgr: Any, handlers: Any, tags: Any, metadata: Any) -> Any:
+            out = _with_local(mgr, handlers, tags, metadata)
+            if handlers:
+                out._ihs = out._ihs.union(handlers.items)
+            return out
+
+        return [(BaseCallbackManager, "_with_local", with_local)]
+
+
+# --------------------------------------------------------------------------------------- R4
+
+
+class BindingReplacesInherited(BrokenAdapter):
+    BREAKS = ("R4",)
+    BUG = ("a binding's handlers replace the inherited ones (runtime handlers and those of an "
+           "outer binding) for its subtree, instead of adding to them")
+
+    def patches(self) -> Iterable[Patch]:
+        def merged(binding: Any, config: Any) -> Any:
+            out = dict(_merged(binding, config))
+            bound = binding.config.get("callbacks")
+            if bound is None:
+                return out
+            resolved, _ = _config.resolve_config(config)
+            inherited = resolved.get("callbacks")
+            if isinstance(inherited, BaseCallbackManager):
+                mgr = inherited.copy()  # keeps the parent link and tags: only handlers change
+                mgr.set_handlers(_handlers_of(bound))
+                out["callbacks"] = mgr
+            else:
+                out["callbacks"] = bound
+            return out
+
+        return [(RunnableBinding, "_merged", merged)]
+
+
+class ChainedWithConfigReplaces(BrokenAdapter):
+    BREAKS = ("R4",)
+    BUG = ("x.with_config(callbacks=[a]).with_config(callbacks=[b]) keeps only b: a second "
+           "with_config on a binding replaces the first binding's handlers")
+
+    def patches(self) -> Iterable[Patch]:
+        def with_config(binding: Any, config: Any = None, **kwargs: Any) -> Any:
+            new = _config.merge_configs(config, kwargs)  # type: ignore[arg-type]
+            merged = dict(_config.merge_configs(binding.config, new))
+            if new.get("callbacks") is not None:
+                merged["callbacks"] = new["callbacks"]
+            return RunnableBinding(bound=binding.bound, config=merged,  # type: ignore[arg-type]
+                                   kwargs=binding.kwargs)
+
+        return [(RunnableBinding, "with_config", with_config)]
+
+
+# --------------------------------------------------------------------------------------- R5
+
+
+class NoDedup(BrokenAdapter):
+    BREAKS = ("R5",)
+    BUG = ("handler sets do not de-duplicate by identity: a handler registered twice gets "
+           "each event twice")
+
+    def patches(self) -> Iterable[Patch]:
+        def init(hs: Any, handlers: Iterable[Any] = ()) -> None:
+            hs.items = tuple(handlers)
+            hs._cache = {}
+
+        return [(HandlerSet, "__init__", init)]
+
+
+# --------------------------------------------------------------------------------------- R6
+
+
+class ParallelChildrenGetGrandparent(BrokenAdapter):
+    BREAKS = ("R6",)
+    BUG = "branches of a RunnableParallel get the parallel's parent as parent_run_id"
+
+    def patches(self) -> Iterable[Patch]:
+        def reparent(rm: Any) -> None:
+            rm._child = _manager_with_parent(_child_config(rm), rm.parent_run_id)
+
+        def run_branches(par: Any, input: Any, rm: Any) -> Any:
+            reparent(rm)
+            return _run_branches(par, input, rm)
+
+        async def arun_branches(par: Any, input: Any, rm: Any) -> Any:
+            reparent(rm)
+            return await _arun_branches(par, input, rm)
+
+        return [(RunnableParallel, "_run_branches", run_branches),
+                (RunnableParallel, "_arun_branches", arun_branches)]
+
+
+class ImplicitChildrenParentless(BrokenAdapter):
+    BREAKS = ("R6",)
+    BUG = ("children invoked without config inherit the enclosing run's handlers through the "
+           "context variable but get parent_run_id None")
+
+    def patches(self) -> Iterable[Patch]:
+        def resolve_config(config: Any) -> tuple[Any, bool]:
+            scope = _current_run.get()
+            if config is None and scope is not None:
+                return _manager_with_parent(_child_config(scope), None), True
+            return _resolve_config(config)
+
+        return everywhere(_resolve_config, resolve_config)
+
+
+class BindingCreatesRun(BrokenAdapter):
+    BREAKS = ("R6",)
+    BUG = "invoking a binding (with_config) starts a chain run of its own around the bound object"
+
+    def patches(self) -> Iterable[Patch]:
+        def invoke(binding: Any, input: Any, config: Any = None, **kwargs: Any) -> Any:
+            def body(x: Any, rm: Any) -> Any:
+                return binding.bound.invoke(x, _config.child_config(rm), **kwargs)
+
+            return _base.call_chain(binding, body, input, binding._merged(config))
+
+        async def ainvoke(binding: Any, input: Any, config: Any = None, **kwargs: Any) -> Any:
+            async def body(x: Any, rm: Any) -> Any:
+                return await binding.bound.ainvoke(x, _config.child_config(rm), **kwargs)
+
+            return await _base.acall_chain(binding, body, input, binding._merged(config))
+
+        return [(RunnableBinding, "invoke", invoke), (RunnableBinding, "ainvoke", ainvoke)]
+
+
+# --------------------------------------------------------------------------------------- R7
+
+#: End events held back by ChildEndsAfterParent, per invocation.
+_DEFERRED: ContextVar[list[tuple[Any, str, Any, Any]] | None] = ContextVar(
+    "selftest_deferred", default=None
+)
+_DEFERRED_LOCK = threading.Lock()
+
+
+class ChildEndsAfterParent(BrokenAdapter):
+    BREAKS = ("R7",)
+    BUG = ("end events of non-root runs are queued and delivered after the invocation returns, "
+           "so a parent's end (and the next step's start) precede its children's ends")
+
+    def patches(self) -> Iterable[Patch]:
+        def emit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
+            pending = _DEFERRED.get()
+            if pending is not None and event in _ENDS and rm.parent_run_id is not None:
+                with _DEFERRED_LOCK:
+                    pending.append((rm, event, args, kwargs))
+                return
+            _emit(rm, event, args, kwargs)
+
+        async def aemit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
+            if _DEFERRED.get() is not None and event in _ENDS and rm.parent_run_id is not None:
+                emit(rm, event, args, kwargs)
+            else:
+                await _aemit(rm, event, args, kwargs)
+
+        return [(BaseRunManager, "_emit", emit), (BaseRunManager, "_aemit", aemit)]
+
+    @contextlib.contextmanager
+    def _deferring(self) -> Iterator[None]:
+        pending: list[tuple[Any, str, Any, Any]] = []
+        token = _DEFERRED.set(pending)
+        try:
+            yield
+        finally:
+            _DEFERRED.reset(token)
+            with _DEFERRED_LOCK:
+                held, pending[:] = list(pending), []
+            for rm, event, args, kwargs in held:
+                _emit(rm, event, args, kwargs)
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        with self.engine(), self._deferring():
+            return ReferenceAdapter.invoke(self, root, invocation, handlers)
+
+    async def ainvoke(self, root: Any, invocation: Invocation,
+                      handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        with self.engine(), self._deferring():
+            return await ReferenceAdapter.ainvoke(self, root, invocation, handlers)
+
+
+# --------------------------------------------------------------------------------------- R8
+
+
+class ErrorReportedAsEnd(BrokenAdapter):
+    BREAKS = ("R8",)
+    BUG = "a failing chain run emits on_chain_end instead of on_chain_error"
+
+    def patches(self) -> Iterable[Patch]:
+        def on_chain_error(rm: Any, error: BaseException, **kwargs: Any) -> None:
+            rm._emit("on_chain_end", (None,), kwargs)
+
+        async def aon_chain_error(rm: Any, error: BaseException, **kwargs: Any) -> None:
+            await rm._aemit("on_chain_end", (None,), kwargs)
+
+        return [(CallbackManagerForChainRun, "on_chain_error", on_chain_error),
+                (AsyncCallbackManagerForChainRun, "on_chain_error", aon_chain_error)]
+
+
+class AncestorsNotTold(BrokenAdapter):
+    BREAKS = ("R8",)
+    BUG = ("only the run that raised emits an error event; the ancestors the exception passes "
+           "through emit nothing (their runs never end)")
+
+    def patches(self) -> Iterable[Patch]:
+        def first_report(event: str, args: Any) -> bool:
+            if not event.endswith("_error") or not args:
+                return True
+            error = args[0]
+            if getattr(error, "_selftest_reported", False):
+                return False
+            with contextlib.suppress(AttributeError):
+                error._selftest_reported = True
+            return True
+
+        def emit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
+            if first_report(event, args):
+                _emit(rm, event, args, kwargs)
+
+        async def aemit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
+            if first_report(event, args):
+                await _aemit(rm, event, args, kwargs)
+
+        return [(BaseRunManager, "_emit", emit), (BaseRunManager, "_aemit", aemit)]
+
+
+def _copy_of(exc: BaseException) -> BaseException:
+    clone = exc.__class__.__new__(exc.__class__)
+    clone.args = exc.args
+    clone.__dict__.update(vars(exc))
+    return clone
+
+
+class CallerGetsCopy(BrokenAdapter):
+    BREAKS = ("R8",)
+    BUG = "lambdas and sequences re-raise a copy of the exception instead of the original object"
+
+    def patches(self) -> Iterable[Patch]:
+        out: list[Patch] = []
+        for cls in (RunnableLambda, RunnableSequence):
+            sync, coro = cls.invoke, cls.ainvoke
+
+            def invoke(r: Any, *a: Any, _orig: Any = sync, **k: Any) -> Any:
+                try:
+                    return _orig(r, *a, **k)
+                except Exception as exc:
+                    raise _copy_of(exc) from None
+
+            async def ainvoke(r: Any, *a: Any, _orig: Any = coro, **k: Any) -> Any:
+                try:
+                    return await _orig(r, *a, **k)
+                except Exception as exc:
+                    raise _copy_of(exc) from None
+
+            out += [(cls, "invoke", invoke), (cls, "ainvoke", ainvoke)]
+        return out
+
+
+# --------------------------------------------------------------------------------------- R9
+
+
+class TracerMutatesOutput(BrokenAdapter):
+    BREAKS = ("R9",)
+    BUG = ("when a chain run has handlers, the engine annotates a dict output in place before "
+           "handing it to them, so the caller gets the annotated dict")
+
+    def patches(self) -> Iterable[Patch]:
+        def emit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
+            if event == "on_chain_end" and args and isinstance(args[0], dict) \
+                    and rm._hs.pairs(event):
+                args[0]["__traced__"] = True
+            _emit(rm, event, args, kwargs)
+
+        async def aemit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
+            if event == "on_chain_end" and args and isinstance(args[0], dict) \
+                    and rm._hs.pairs(event):
+                args[0]["__traced__"] = True
+            await _aemit(rm, event, args, kwargs)
+
+        return [(BaseRunManager, "_emit", emit), (BaseRunManager, "_aemit", aemit)]
+
+
+class ErrorSwallowedWhenTraced(BrokenAdapter):
+    BREAKS = ("R9",)
+    BUG = ("a lambda whose failure was reported to at least one handler returns None instead "
+           "of raising (without handlers it raises)")
+
+    def patches(self) -> Iterable[Patch]:
+        def mark(rm: Any, event: str, args: Any) -> None:
+            if event == "on_chain_error" and args and rm._hs.pairs(event):
+                with contextlib.suppress(AttributeError):
+                    args[0]._selftest_traced = True
+
+        def emit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
+            mark(rm, event, args)
+            _emit(rm, event, args, kwargs)
+
+        async def aemit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
+            mark(rm, event, args)
+            await _aemit(rm, event, args, kwargs)
+
+        sync, coro = RunnableLambda.invoke, RunnableLambda.ainvoke
+
+        def invoke(r: Any, *a: Any, **k: Any) -> Any:
+            try:
+                return sync(r, *a, **k)
+            except Exception as exc:
+                if getattr(exc, "_selftest_traced", False):
+                    return None
+                raise
+
+        async def ainvoke(r: Any, *a: Any, **k: Any) -> Any:
+            try:
+                return await coro(r, *a, **k)
+            except Exception as exc:
+                if getattr(exc, "_selftest_traced", False):
+                    return None
+                raise
+
+        return [(BaseRunManager, "_emit", emit), (BaseRunManager, "_aemit", aemit),
+                (RunnableLambda, "invoke", invoke), (RunnableLambda, "ainvoke", ainvoke)]
+
+
+# -------------------------------------------------------------------------------------- R10
+
+
+def _dispatchers(on_fault: str) -> tuple[Any, Any]:
+    """``deliver``/``adeliver`` that, when a raise_error=False handler raises, either stop
+    delivering the event (``"starve"``) or let the exception escape (``"propagate"``)."""
+
+    def contained(handler: Any, event: str, exc: Exception) -> bool:
+        """True: go on with the next handler."""
+        if on_fault == "propagate":
+            raise exc
+        _dispatch._fault(handler, event, exc)
+        return False
+
+    def deliver(pairs: Any, event: str, args: Any, kwargs: Any) -> None:
+        pending: Exception | None = None
+        for method, handler in pairs:
+            try:
+                result = method(*args, **kwargs)
+                if result is not None and asyncio.iscoroutine(result):
+                    _dispatch.run_coroutine_sync(result)
+            except Exception as exc:
+                if getattr(handler, "raise_error", False):
+                    pending = pending or exc
+                elif not contained(handler, event, exc):
+                    break
+        if pending is not None:
+            raise pending
+
+    async def adeliver(pairs: Any, event: str, args: Any, kwargs: Any) -> None:
+        pending: Exception | None = None
+        for method, handler in pairs:
+            try:
+                result = method(*args, **kwargs)
+                if result is not None and asyncio.iscoroutine(result):
+                    await result
+            except Exception as exc:
+                if getattr(handler, "raise_error", False):
+                    pending = pending or exc
+                elif not contained(handler, event, exc):
+                    break
+        if pending is not None:
+            raise pending
+
+    return deliver, adeliver
+
+
+class RaisingHandlerStarvesOthers(BrokenAdapter):
+    BREAKS = ("R10",)
+    BUG = ("when a handler (raise_error=False) raises, the event is not delivered to the "
+           "handlers after it")
+
+    def patches(self) -> Iterable[Patch]:
+        deliver, adeliver = _dispatchers("starve")
+        return [(_manager, "deliver", deliver), (_manager, "adeliver", adeliver)]
+
+
+class RaisingHandlerStopsRun(BrokenAdapter):
+    BREAKS = ("R10",)
+    BUG = "an exception of a raise_error=False handler escapes and aborts the run"
+
+    def patches(self) -> Iterable[Patch]:
+        deliver, adeliver = _dispatchers("propagate")
+        return [(_manager, "deliver", deliver), (_manager, "adeliver", adeliver)]
+
+
+# -------------------------------------------------------------------------------------- R11
+
+
+class AbatchDropsHandlers(BrokenAdapter):
+    BREAKS = ("R11", "R1")
+    BUG = "abatch drops the callbacks of its config (invoke, batch, ainvoke are fine)"
+
+    def patches(self) -> Iterable[Patch]:
+        orig = Runnable.abatch
+
+        async def abatch(r: Any, inputs: Any, config: Any = None, **kwargs: Any) -> Any:
+            return await orig(r, inputs, _without_callbacks(config), **kwargs)
+
+        return [(Runnable, "abatch", abatch)]
+
+
+class _EngineConfig(dict):  # type: ignore[type-arg]
+    """A config the engine built itself (AstreamDropsHandlers strips only the caller's)."""
+
+
+def _from_caller(config: Any) -> bool:
+    """Whether ``config`` is one a user passed in, not one the engine made for a child run (a
+    child's callback manager has a parent run)."""
+    if not isinstance(config, Mapping) or isinstance(config, _EngineConfig):
+        return False
+    callbacks = config.get("callbacks")
+    return not (isinstance(callbacks, BaseCallbackManager) and callbacks.parent_run_id)
+
+
+class AstreamDropsHandlers(BrokenAdapter):
+    BREAKS = ("R11", "R1")
+    BUG = ("astream ignores the callbacks of the config it is called with (invoke, stream, "
+           "ainvoke are fine; bound handlers and nested runs' managers are kept)")
+
+    def patches(self) -> Iterable[Patch]:
+        out: list[Patch] = []
+        for cls in (Runnable, RunnableSequence, BaseChatModel, StrOutputParser):
+            orig = vars(cls)["astream"]
+
+            def astream(r: Any, input: Any, config: Any = None, _orig: Any = orig,
+                        **kwargs: Any) -> Any:
+                if _from_caller(config):
+                    config = _without_callbacks(config)
+                return _orig(r, input, config, **kwargs)
+
+            out.append((cls, "astream", astream))
+
+        async def binding_astream(b: Any, input: Any, config: Any = None,
+                                  **kwargs: Any) -> Any:
+            if _from_caller(config):
+                config = _without_callbacks(config)
+            merged = _EngineConfig(b._merged(config))
+            async for chunk in b.bound.astream(input, merged, **{**b.kwargs, **kwargs}):
+                yield chunk
+
+        out.append((RunnableBinding, "astream", binding_astream))
+        return out
+
+
+# -------------------------------------------------------------------------------------- R12
+
+
+class _GlobalRunStack:
+    """The current run as the top of one process-wide stack, with the ContextVar methods the
+    engine uses: ``set`` pushes, ``reset`` pops (whatever is on top)."""
+
+    def __init__(self) -> None:
+        self._stack: list[Any] = []
+        self._lock = threading.Lock()
+
+    def get(self, default: Any = None) -> Any:
+        with self._lock:
+            return self._stack[-1] if self._stack else default
+
+    def set(self, value: Any) -> None:
+        with self._lock:
+            self._stack.append(value)
+
+    def reset(self, token: Any) -> None:
+        with self._lock:
+            if self._stack:
+                self._stack.pop()
+
+
+class GlobalRunStack(BrokenAdapter):
+    BREAKS = ("R12",)
+    BUG = ("the current run is kept on a process-wide stack instead of in a context variable: "
+           "when two invocations interleave, one pops the other's run and attaches its next "
+           "child invoked without config to the other invocation's run")
+
+    def patches(self) -> Iterable[Patch]:
+        return everywhere(_current_run, _GlobalRunStack())
+
+
+# -------------------------------------------------------------------------------------- R13
+
+
+class ConstructorTagsInherited(BrokenAdapter):
+    BREAKS = ("R13",)
+    BUG = "constructor tags are made inheritable, so the object's children carry them"
+
+    def patches(self) -> Iterable[Patch]:
+        def with_local(mgr: Any, handlers: Any, tags: Any, metadata: Any) -> Any:
+            out = _with_local(mgr, handlers, tags, metadata)
+            if tags:
+                out.inheritable_tags = out.inheritable_tags + [
+                    t for t in tags if t not in out.inheritable_tags]
+            return out
+
+        return [(BaseCallbackManager, "_with_local", with_local)]
+
+
+# -------------------------------------------------------------------------------------- R14
+
+
+def _child_config_keeping(key: str) -> Any:
+    def child_config(rm: Any) -> Any:
+        child = _child_config(rm)
+        parent = rm._config or {}
+        if parent.get(key) is not None and key not in child:
+            child = {**child, key: parent[key]}
+            rm._child = child
+        return child
+
+    return child_config
+
+
+class RunNameEverywhere(BrokenAdapter):
+    BREAKS = ("R14",)
+    BUG = "a run_name given in the config is passed on to child configs, naming every run"
+
+    def patches(self) -> Iterable[Patch]:
+        return everywhere(_child_config, _child_config_keeping("run_name"))
+
+
+class RunIdReused(BrokenAdapter):
+    BREAKS = ("R14",)
+    BUG = "a run_id given in the config is passed on to child configs, so children reuse it"
+
+    def patches(self) -> Iterable[Patch]:
+        return everywhere(_child_config, _child_config_keeping("run_id"))
+
+
+# ----------------------------------------------------------------------------------------
+
+CATALOGUE: tuple[type[BrokenAdapter], ...] = (
+    ParallelThreadsLoseHandlers,
+    ParallelTasksLoseHandlers,
+    NoImplicitContext,
+    BindingLeaksToSiblings,
+    ConstructorHandlersInherited,
+    BindingReplacesInherited,
+    ChainedWithConfigReplaces,
+    NoDedup,
+    ParallelChildrenGetGrandparent,
+    ImplicitChildrenParentless,
+    BindingCreatesRun,
+    ChildEndsAfterParent,
+    ErrorReportedAsEnd,
+    AncestorsNotTold,
+    CallerGetsCopy,
+    TracerMutatesOutput,
+    ErrorSwallowedWhenTraced,
+    RaisingHandlerStarvesOthers,
+    RaisingHandlerStopsRun,
+    AbatchDropsHandlers,
+    AstreamDropsHandlers,
+    GlobalRunStack,
+    ConstructorTagsInherited,
+    RunNameEverywhere,
+    RunIdReused,
+)
