@@ -10,6 +10,7 @@ Arguments after ``--`` go to pytest (e.g. ``-- -k width``).
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from benchmarks._report import (
     load_records,
     machine_summary,
     render,
+    strip_rounds,
     write_plots,
 )
 
@@ -71,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="auto: matplotlib PNG if installed, else built-in SVG")
     rep.add_argument("--max-time", type=float, default=None,
                      help="pytest-benchmark's max time per benchmark, seconds (default 1.0)")
+    rep.add_argument("--archive", type=Path,
+                     help="also save the results here without per-round timings (small enough "
+                     "to commit; the report needs only the stats)")
     rep.add_argument("--check", action="store_true",
                      help="exit 1 if a judged figure misses its target")
     prof = sub.add_parser("profile", help="cProfile one width workload (where the time goes)")
@@ -105,6 +110,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         json_path = args.json
         command = f"python -m benchmarks report --json {shlex.quote(str(json_path))}"
     data = load_json(json_path)
+    if args.json is None and data.get("benchmarks"):
+        # Keep with the results which command measured them (an extra top-level key).
+        data["measured_with"] = command.strip()
+        json_path.write_text(json.dumps(data))
+    if args.archive is not None:
+        args.archive.parent.mkdir(parents=True, exist_ok=True)
+        args.archive.write_text(json.dumps(strip_rounds(data), indent=1) + "\n")
     records = load_records(data, args.stat)
     if not records:
         print(f"{json_path} holds no labelled benchmark results (was it run with "
@@ -112,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status or 1
     analysis = analyse(records)
     text = render(analysis, command=command.strip(), stat=args.stat,
-                  machine=machine_summary(data))
+                  machine=machine_summary(data), measured_with=data.get("measured_with", ""))
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(text)
     print(text)

@@ -69,7 +69,7 @@ def write_figure(fig: Figure, out: Path, backend: str = "auto") -> tuple[Path, s
     out.mkdir(parents=True, exist_ok=True)
     if backend != "builtin":
         try:
-            import matplotlib
+            import matplotlib  # type: ignore[import-not-found, unused-ignore]
         except ImportError:
             return write_svg(fig, out / f"{fig.name}.svg"), MISSING_MATPLOTLIB
         matplotlib.use("Agg")
@@ -78,7 +78,7 @@ def write_figure(fig: Figure, out: Path, backend: str = "auto") -> tuple[Path, s
 
 
 def _write_matplotlib(fig: Figure, path: Path) -> Path:
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
 
     styles = _styles(fig)
     f, ax = plt.subplots(figsize=(8, 5), dpi=110)

@@ -30,6 +30,7 @@ __all__ = [
     "fit_exponent",
     "load_records",
     "render",
+    "strip_rounds",
     "write_plots",
 ]
 
@@ -333,10 +334,13 @@ def _exponent_table(a: Analysis, suite: str) -> list[str]:
     return _table(["impl", "series", "exponent"], rows) if rows else []
 
 
-def render(a: Analysis, *, command: str, stat: str, machine: str = "") -> str:
+def render(a: Analysis, *, command: str, stat: str, machine: str = "",
+           measured_with: str = "") -> str:
     """The whole report as Markdown (readable as plain text in a terminal)."""
     lines = ["# Callback overhead: benchmark report", ""]
-    lines.append(f"Reproduce: `{command}`  ")
+    if measured_with and measured_with != command:
+        lines.append(f"Measured with: `{measured_with}`  ")
+    lines.append(f"This report: `{command}`  ")
     lines.append(f"Statistic: {stat} time per run over pytest-benchmark's rounds; ratios are "
                  "cost ratios (how many times slower), all from this one run.  ")
     if machine:
@@ -434,6 +438,17 @@ def load_json(path: Path) -> dict[str, Any]:
             f"no benchmark results at {path}: run `python -m benchmarks report` (which runs "
             "the benchmarks), or pytest benchmarks --benchmark-json PATH first"
         ) from None
+
+
+def strip_rounds(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a results document without each benchmark's per-round timings (``stats.data``),
+    which are most of its size and which the report never reads."""
+    out = dict(data)
+    out["benchmarks"] = [
+        {**b, "stats": {k: v for k, v in (b.get("stats") or {}).items() if k != "data"}}
+        for b in data.get("benchmarks", ())
+    ]
+    return out
 
 
 def machine_summary(data: Mapping[str, Any]) -> str:
