@@ -155,20 +155,27 @@ def attach_expectations(column: Column, report: Path, dirs: Sequence[Path]) -> C
     return column
 
 
-def _report_paths(paths: Iterable[str | Path]) -> list[Path]:
-    out: list[Path] = []
+def _report_paths(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+    """(path, named explicitly): files as given, folders as their ``*.json`` files."""
+    out: list[tuple[Path, bool]] = []
     for raw in paths:
         p = Path(raw)
-        out += sorted(p.glob("*.json")) if p.is_dir() else [p]
+        if p.is_dir():
+            out += [(q, False) for q in sorted(p.glob("*.json"))]
+        else:
+            out.append((p, True))
     return out
 
 
 def build_columns(paths: Iterable[str | Path],
                   expectations_dirs: Sequence[str | Path] | None = None) -> list[Column]:
-    """Load the reports (files, or folders of ``*.json``) and their expectation files, in
-    matrix order: the reference first, then by implementation and newest version first."""
+    """Load the reports (files, or the reports among a folder's ``*.json``) and their
+    expectation files, in matrix order: the reference first, then by implementation and newest
+    version first."""
     columns = []
-    for report in _report_paths(paths):
+    for report, explicit in _report_paths(paths):
+        if not explicit and "suite_version" not in _raw(report):
+            continue  # some other JSON file in a folder of reports
         if expectations_dirs is None:
             dirs = [report.parent.parent / "expectations", Path("expectations")]
         else:

@@ -17,17 +17,29 @@ than failing for the wrong reason:
 * **implicit context**: every line hands the run context to callees invoked without a config
   (``contextvars``), in sync code and in thread-pool branches; inside asyncio code that needs
   ``asyncio.create_task(..., context=)``, i.e. Python 3.11 or later.
+
+Automatic garbage collection is paused while an invocation runs, and the invocation's garbage is
+collected when it returns. A stream that fails leaves upstream generators unfinished;
+langchain-core reports their end from the generator's finaliser, whenever the collector happens
+to run. With an async handler attached and an event loop running, that report goes through a
+thread pool's ``submit``, and if the collector ran *inside* another ``submit`` (which holds the
+``concurrent.futures.thread`` module's global lock) the process deadlocks (seen with 0.2.43 and
+1.7.2). Collecting at the end of each invocation makes those late events arrive at a fixed point,
+inside the invocation they belong to, and keeps the suite from hanging.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import sys
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from ..adapter import AdapterError, Capabilities, Probe
-from ..model import FAILABLE_KINDS, Node, NodeKind
+from ..adapter import AdapterError, Capabilities, Outcome, Probe
+from ..model import FAILABLE_KINDS, Invocation, Node, NodeKind
 from ._langchain_like import LangChainLikeAdapter
 
 __all__ = ["LangChainCoreAdapter", "capabilities_for", "release_line"]
@@ -39,6 +51,33 @@ _INSTALL_HINT: Final = (
     "langchain_core is not installed: pip install 'callback-conformance[langchain]' "
     "(or pip install langchain-core)"
 )
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No automatic garbage collection while any invocation runs; a full collection when the
+    last one ends, then automatic collection again (see the module docstring)."""
+    global _gc_pausers
+    with _gc_lock:
+        _gc_pausers += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            last = _gc_pausers == 0
+        if last:
+            # Everything the invocation allocated is still in the youngest generation (nothing
+            # was collected meanwhile), so collecting that one generation is enough and cheap.
+            gc.collect(0)
+            with _gc_lock:
+                if _gc_pausers == 0:
+                    gc.enable()
 
 
 def release_line(version: str) -> str:
@@ -121,6 +160,17 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
             raise AdapterError(f"langchain-core {version}: an object the adapter needs is "
                                f"missing or moved ({exc}); the adapter supports 0.2 and later"
                                ) from exc
+
+    # -- invoking, with the collector paused ----------------------------------------------------
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        with _collector_paused():
+            return super().invoke(root, invocation, handlers)
+
+    async def ainvoke(self, root: Any, invocation: Invocation,
+                      handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        with _collector_paused():
+            return await super().ainvoke(root, invocation, handlers)
 
     # -- leaves that can fail -----------------------------------------------------------------
     _chat_model_cls: Any
