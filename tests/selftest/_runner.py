@@ -34,11 +34,17 @@ class Run:
 
 
 def run_suite(impl: str, tmp_path: Path, rules: tuple[str, ...] = (), profile: str = "quick",
-              extra: tuple[str, ...] = (), timeout: float = 300) -> Run:
-    """``python -m conformance run --impl IMPL --profile PROFILE [--rule R]... --report F``."""
+              extra: tuple[str, ...] = (), shrink: bool = False, timeout: float = 300) -> Run:
+    """``python -m conformance run --impl IMPL --profile PROFILE [--rule R]... --report F``.
+
+    Without ``shrink``, Hypothesis does not shrink counterexamples (``_noshrink``): whether and
+    under which rule the suite fails does not depend on it, and shrinking can take a minute.
+    """
     report = tmp_path / "report.json"
     argv = [sys.executable, "-m", "conformance", "run", "--impl", impl, "--profile", profile,
             "--report", str(report), *extra]
+    if not shrink:
+        argv += ["-p", "tests.selftest._noshrink"]
     for rule in rules:
         argv += ["--rule", rule]
     env = dict(os.environ)

@@ -41,6 +41,12 @@ QUICK_MISSES: dict[tuple[str, str], str] = {
         "examples of test_R6_run_ids_and_parent_links are mostly single nodes (11 of 25) and "
         "repeats of one 12-node chain, none with such a node. Caught in the default profile"
     ),
+    ("ParallelAbandonsSiblings", "R7"): (
+        "generation: R7.6 (a parallel waits for its branches when one fails) is exercised only "
+        "by a parallel run in a sync mode whose failing branch is not its last, with a handler "
+        "in scope: about 1.2% of the R7 test's scenarios (7 of 600 sampled: failures are drawn "
+        "with probability 1/5 per failable node). Not caught in quick; caught in default"
+    ),
     ("GlobalRunStack", "R12"): (
         "generation: the leak needs two concurrent invocations of a function/tool that invokes "
         "at least two children without forwarding config, the first of which suspends (a "
@@ -100,7 +106,7 @@ def test_selftest_catalogue_covers_every_rule() -> None:
 
 def test_selftest_unbroken_adapter_passes_every_rule(tmp_path: Path) -> None:
     """Control: the catalogue's adapter machinery without a patch is the reference, and passes."""
-    run = run_suite(f"{CATALOGUE}:Unbroken", tmp_path)
+    run = run_suite(f"{CATALOGUE}:Unbroken", tmp_path, shrink=True)
     assert run.returncode == 0, run.tail()
     assert run.report is not None
     statuses = {r: v["status"] for r, v in run.report["rules"].items()}
@@ -108,7 +114,7 @@ def test_selftest_unbroken_adapter_passes_every_rule(tmp_path: Path) -> None:
 
 
 def test_selftest_reference_passes_every_rule(tmp_path: Path) -> None:
-    run = run_suite("reference", tmp_path)
+    run = run_suite("reference", tmp_path, shrink=True)
     assert run.returncode == 0, run.tail()
     assert run.report is not None
     statuses = {r: v["status"] for r, v in run.report["rules"].items()}

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextvars import ContextVar
 from typing import Any, ClassVar
@@ -401,6 +402,54 @@ class ChildEndsAfterParent(BrokenAdapter):
             return await ReferenceAdapter.ainvoke(self, root, invocation, handlers)
 
 
+#: Branches abandoned by ParallelAbandonsSiblings, run when the invocation has returned.
+_ABANDONED: ContextVar[list[Callable[[], Any]] | None] = ContextVar(
+    "selftest_abandoned", default=None
+)
+
+
+class ParallelAbandonsSiblings(BrokenAdapter):
+    BREAKS = ("R7",)
+    BUG = ("a sync RunnableParallel whose branch fails raises at once (its error event) and "
+           "leaves the remaining sibling branches to run later, after it has ended")
+
+    def patches(self) -> Iterable[Patch]:
+        def run_branches(par: Any, input: Any, rm: Any) -> dict[str, Any]:
+            items = list(par.steps__.items())
+            child = _child_config(rm)
+            out: dict[str, Any] = {}
+            for i, (key, step) in enumerate(items):
+                try:
+                    out[key] = step.invoke(input, child)
+                except Exception:
+                    abandoned = _ABANDONED.get()
+                    if abandoned is not None:
+                        ctx = contextvars.copy_context()
+                        abandoned.extend(functools.partial(ctx.run, s.invoke, input, child)
+                                         for _, s in items[i + 1:])
+                    raise
+            return out
+
+        return [(RunnableParallel, "_run_branches", run_branches)]
+
+    @contextlib.contextmanager
+    def _finishing_abandoned(self) -> Iterator[None]:
+        abandoned: list[Callable[[], Any]] = []
+        token = _ABANDONED.set(abandoned)
+        try:
+            yield
+        finally:
+            _ABANDONED.reset(token)
+            for branch in abandoned:
+                with contextlib.suppress(Exception):
+                    branch()
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        with self.engine(), self._finishing_abandoned():
+            return ReferenceAdapter.invoke(self, root, invocation, handlers)
+
+
 # --------------------------------------------------------------------------------------- R8
 
 
@@ -767,6 +816,7 @@ CATALOGUE: tuple[type[BrokenAdapter], ...] = (
     ImplicitChildrenParentless,
     BindingCreatesRun,
     ChildEndsAfterParent,
+    ParallelAbandonsSiblings,
     ErrorReportedAsEnd,
     AncestorsNotTold,
     CallerGetsCopy,
