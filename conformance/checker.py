@@ -47,6 +47,8 @@ class Observation:
     events: tuple[Event, ...]
     outcomes: tuple[Outcome, ...]
     probe: Probe = field(default_factory=Probe)
+    #: How many events had arrived when the call returned; later ones came too late (R7).
+    returned: int | None = None
 
 
 @dataclass
@@ -73,6 +75,16 @@ def _observed_runs(events: Iterable[Event]) -> dict[str, _Run]:
     return runs
 
 
+def wrappers(observed: Mapping[str, _Run]) -> set[str]:
+    """Observed runs with a child of their own name.
+
+    A chain is acyclic, so a run never contains a run of its own name: such a run is an extra
+    layer (for instance a binding that made a run of its own), never the real one.
+    """
+    return {pid for r in observed.values() for pid in r.parents
+            if pid is not None and pid in observed and observed[pid].names & r.names}
+
+
 def _match(expectation: Expectation, observed: Mapping[str, _Run]) -> dict[Key, str]:
     """Assign observed run ids to expected runs, one to one, by name.
 
@@ -84,6 +96,7 @@ def _match(expectation: Expectation, observed: Mapping[str, _Run]) -> dict[Key, 
     for run in sorted(observed.values(), key=lambda r: r.first_seq):
         for name in run.names:
             by_name[name].append(run)
+    extra_layers = wrappers(observed)
     matched: dict[Key, str] = {}
     taken: set[str] = set()
     for exp in sorted(expectation.runs.values(), key=lambda r: (len(r.key), r.key)):
@@ -93,7 +106,7 @@ def _match(expectation: Expectation, observed: Mapping[str, _Run]) -> dict[Key, 
         best: tuple[int, int] | None = None
         choice: str | None = None
         for cand in by_name.get(exp.name, ()):
-            if cand.run_id in taken or cand.parents != {parent_id}:
+            if cand.run_id in taken or cand.run_id in extra_layers or cand.parents != {parent_id}:
                 continue
             score = (len(cand.handlers ^ set(exp.handlers)), cand.first_seq)
             if best is None or score < best:
@@ -147,6 +160,9 @@ def check(
     key_of = {run_id: key for key, run_id in matched.items()}
     runs = expectation.runs
 
+    failed = any(expectation.failures)
+    labels = {n.label for n in scenario.chain.nodes}
+    layers = wrappers(observed)
     # R6: ids are UUIDs, one run per id, one parent per run.
     for run in observed.values():
         try:
@@ -161,9 +177,13 @@ def check(
                                        f"parent_run_id: {sorted(map(str, run.parents))}"))
         if run.run_id not in key_of:
             label = ", ".join(sorted(run.names)) or "(no start event)"
-            out.append(Violation("R6", f"a run no runnable should produce was observed: {label} "
-                                       f"(type {sorted(run.run_types)}), seen by "
-                                       f"{sorted(run.handlers)}"))
+            if failed and run.names & labels and run.run_id not in layers:
+                out.append(Violation("R8", f"{label} ran although an earlier step or callee "
+                                           "had failed (it must never start)"))
+            else:
+                out.append(Violation("R6", f"a run no runnable should produce was observed: "
+                                           f"{label} (type {sorted(run.run_types)}), seen by "
+                                           f"{sorted(run.handlers)}"))
 
     # Parent links, names and types of matched runs.
     for key, run_id in matched.items():
@@ -204,6 +224,13 @@ def check(
     for handler in sorted({h.id for h in scenario.handlers} | set(by_handler)):
         out.extend(_check_handler(scenario, expectation, handler, by_handler[handler], key_of,
                                   id_of, user_tags, user_keys, handler in orphaned))
+    if observation.returned is not None:
+        late = {(ev.handler, ev.name or key_of.get(ev.run_id, ("?",))[0])
+                for ev in events[observation.returned:]}
+        for handler, name in sorted(late, key=str):
+            out.append(Violation("R7", "received events after the invocation had returned "
+                                       "(a run outlived the call: did a parallel runnable stop "
+                                       "waiting for its branches?)", handler, str(name)))
     out.extend(_check_outcomes(expectation, observation))
     return out
 

@@ -116,6 +116,12 @@ class EventSink:
             )
 
     @property
+    def count(self) -> int:
+        """How many events have been recorded so far."""
+        with self._lock:
+            return len(self._events)
+
+    @property
     def events(self) -> tuple[Event, ...]:
         with self._lock:
             return tuple(self._events)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from .adapter import Adapter, AdapterError, Outcome, Probe
 from .checker import Observation
@@ -68,23 +69,40 @@ def _call(adapter: Adapter, root: object, invocation: Invocation,
 
 
 def _observation(adapter: Adapter, sink: EventSink, outcomes: tuple[Outcome, ...],
-                 probe: Probe) -> Observation:
+                 probe: Probe, returned: int | None = None) -> Observation:
     if sink.problems:
         raise AdapterError(
             f"adapter {adapter.name!r}: its recording handler produced malformed events: "
             + "; ".join(sink.problems[:3])
         )
-    return Observation(sink.events, outcomes, probe)
+    return Observation(sink.events, outcomes, probe, returned)
+
+
+#: How long to wait for stragglers after a call whose parallel branches could be abandoned.
+STRAGGLER_GRACE: Final = 0.01
+
+
+def _may_straggle(scenario: Scenario) -> bool:
+    """A failing branch is where an engine might stop waiting for the others (R7.6)."""
+    nodes = scenario.chain.nodes
+    return any(n.kind == "parallel" for n in nodes) and any(n.fail for n in nodes)
 
 
 def run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
-    """Build the scenario's chain, invoke it once, and return what was observed."""
+    """Build the scenario's chain, invoke it once, and return what was observed.
+
+    Events that arrive after the call returned are kept and marked, so the checker can report
+    runs that outlived their invocation instead of runs that never happened.
+    """
     sink = EventSink()
     probe = Probe()
     handlers = _handlers(adapter, scenario, sink)
     root = build(adapter, scenario.chain, handlers, probe)
     outcomes = _call(adapter, root, scenario.invocation, handlers)
-    return _observation(adapter, sink, outcomes, probe)
+    returned = sink.count
+    if _may_straggle(scenario):
+        time.sleep(STRAGGLER_GRACE)
+    return _observation(adapter, sink, outcomes, probe, returned)
 
 
 def run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[Observation]:

@@ -73,6 +73,11 @@ def pytest_configure(config: pytest.Config) -> None:
             expectations = Expectations.load(config.getoption("expectations"))
         except ExpectationsError as exc:
             pytest.exit(f"conformance: {exc}", returncode=2)
+    if expectations.implementation not in (None, adapter.name):
+        pytest.exit(
+            f"conformance: expectation file {expectations.source} is for implementation "
+            f"{expectations.implementation!r}, but the adapter is {adapter.name!r}; "
+            "pass that implementation's own file", returncode=2)
     load_profile(profile, config.getoption("conformance_db"))
     config.stash[_ADAPTER] = adapter
     summary = Summary(adapter.name, adapter.version, profile)
@@ -144,6 +149,9 @@ class _Session:
         report.user_properties.append(("rule", rule_id))
         if call.when == "call":
             report.user_properties.append(("examples", getattr(item, "conformance_examples", 0)))
+            if call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
+                # The rule's report (rule, chain, violations), not the tail of a traceback.
+                report.user_properties.append(("explanation", str(call.excinfo.value)[:6000]))
             if call.excinfo is not None and call.excinfo.errisinstance(AdapterError):
                 message = str(call.excinfo.value)
                 report.user_properties.append(("adapter_error", message))
@@ -162,8 +170,9 @@ class _Session:
         if status == "not-applicable" and isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2]).removeprefix("Skipped: ")
             message = message.removeprefix(NOT_APPLICABLE)
-        elif status in ("fail", "error", "unexpected-pass"):
-            message = report.longreprtext[-4000:] or getattr(report, "wasxfail", None)
+        elif status in ("fail", "error", "unexpected-pass", "expected-fail"):
+            message = str(props.get("explanation") or report.longreprtext[-4000:]
+                          or getattr(report, "wasxfail", ""))
         if "adapter_error" in props:
             self.summary.adapter_errors.append(str(props["adapter_error"]))
             status = "error"

@@ -170,6 +170,9 @@ class Registrations:
     require_bound: bool = False
     #: Force at least one constructor registration.
     require_constructor: bool = False
+    #: With require_bound: wrap the binding in a second one (``x.with_config(..).with_config(..)``)
+    #: and give both handlers.
+    nested_bound: bool = False
 
 
 def _subset(draw: st.DrawFn, handlers: Sequence[str], duplicates: bool) -> tuple[str, ...]:
@@ -178,9 +181,11 @@ def _subset(draw: st.DrawFn, handlers: Sequence[str], duplicates: bool) -> tuple
     return tuple(chosen)
 
 
-def _insert_binding(draw: st.DrawFn, chain: Chain) -> Chain:
-    """Wrap one reachable node in a new binding, at the root or under one of its parents."""
-    target = draw(st.sampled_from([n.label for n in chain.walk()]))
+def _insert_binding(draw: st.DrawFn, chain: Chain, target: str | None = None) -> Chain:
+    """Wrap one reachable node (``target``, or one drawn) in a new binding, at the root or
+    under one of its parents."""
+    if target is None:
+        target = draw(st.sampled_from([n.label for n in chain.walk()]))
     label = f"bind_{target}"
     while label in chain:
         label += "_"
@@ -213,6 +218,9 @@ def scenarios(
     reg = registrations
     if reg.require_bound and "binding" in caps.node_kinds:
         chain = _insert_binding(draw, chain)
+        if reg.nested_bound:
+            inner = chain.nodes[-1].label
+            chain = _insert_binding(draw, chain, inner)
     n = draw(st.integers(1, max(1, reg.max_handlers)))
     ids = [f"h{i}" for i in range(1, n + 1)]
     tag_counter = [0]
@@ -252,6 +260,11 @@ def scenarios(
         binding = next((n for n in chain.nodes if n.kind == "binding"), None)
         if binding is not None:
             chain = chain.replace_node(replace(binding, callbacks=(draw(st.sampled_from(ids)),)))
+    if reg.nested_bound and reg.bound:
+        for node in chain.nodes[-2:]:  # the two bindings just inserted, inner then outer
+            if node.kind == "binding" and not node.callbacks:
+                chain = chain.replace_node(
+                    replace(node, callbacks=(draw(st.sampled_from(ids)),)))
     if reg.require_constructor:
         eligible = [n for n in chain.nodes
                     if n.kind != "binding" and n.kind in caps.constructor_callbacks]

@@ -25,11 +25,14 @@ to run. With an async handler attached and an event loop running, that report go
 thread pool's ``submit``, and if the collector ran *inside* another ``submit`` (which holds the
 ``concurrent.futures.thread`` module's global lock) the process deadlocks (seen with 0.2.43 and
 1.7.2). Collecting at the end of each invocation makes those late events arrive at a fixed point,
-inside the invocation they belong to, and keeps the suite from hanging.
+inside the invocation they belong to, and keeps the suite from hanging. For the same reason the
+adapter keeps asyncio from logging the failures of tasks langchain-core abandons (see
+``_quiet_about_abandoned_tasks``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import importlib
@@ -78,6 +81,31 @@ def _collector_paused() -> Iterator[None]:
             with _gc_lock:
                 if _gc_pausers == 0:
                     gc.enable()
+
+
+#: What asyncio says when the collector finalises a task or generator whose failure nobody read.
+_ABANDONED: Final = (
+    "exception was never retrieved",
+    "error occurred during closing of asynchronous generator",
+)
+
+
+def _quiet_about_abandoned_tasks(loop: asyncio.AbstractEventLoop,
+                                 context: dict[str, Any]) -> None:
+    """The event loop's exception handler during ``ainvoke``: drops asyncio's reports of tasks
+    and async generators that langchain-core abandons when a parallel branch or a stream step
+    fails (their failure also reached the callbacks and the caller), passes on everything else.
+
+    The default handler formats the exception's traceback, which Python 3.11 does with
+    ``ast.parse``; the report comes from a finaliser, at any point the garbage collector runs,
+    including in the middle of another ``ast.parse`` (pytest rewriting a module Hypothesis
+    imports when it reports a failure), and nesting the two raises ``SystemError: AST constructor
+    recursion depth mismatch``, which aborts the whole run.
+    """
+    message = str(context.get("message", ""))
+    if "exception" in context and any(text in message for text in _ABANDONED):
+        return
+    loop.default_exception_handler(context)
 
 
 def release_line(version: str) -> str:
@@ -169,6 +197,7 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
 
     async def ainvoke(self, root: Any, invocation: Invocation,
                       handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        asyncio.get_running_loop().set_exception_handler(_quiet_about_abandoned_tasks)
         with _collector_paused():
             return await super().ainvoke(root, invocation, handlers)
 

@@ -8,13 +8,16 @@ from collections.abc import Sequence
 import pytest
 from hypothesis import strategies as st
 
-from ..adapter import Adapter
+from ..adapter import Adapter, AdapterError
 from ..explain import explain
 from ..model import Mode, Scenario
 from ..properties import evaluate
 from ..strategies import ChainShape, Registrations, scenarios
 
 __all__ = ["RuleViolation", "holds"]
+
+
+_BROKEN_ADAPTERS: dict[int, str] = {}
 
 
 class RuleViolation(AssertionError):
@@ -35,7 +38,16 @@ def holds(
     node.conformance_examples = getattr(node, "conformance_examples", 0) + 1
     scenario = data.draw(scenarios(adapter.capabilities, registrations, shape, modes),
                          label="scenario")
-    finding = evaluate(rule, adapter, scenario)
+    broken = _BROKEN_ADAPTERS.get(id(adapter))
+    if broken is not None:
+        # Once the adapter itself has failed, fail every further example at once: shrinking an
+        # adapter bug as if it were a rule failure only wastes time.
+        raise AdapterError(broken)
+    try:
+        finding = evaluate(rule, adapter, scenario)
+    except AdapterError as exc:
+        _BROKEN_ADAPTERS[id(adapter)] = str(exc)
+        raise
     if finding:
         prefix = getattr(adapter, "prefix", None)
         raise RuleViolation("\n" + explain(finding, prefix if isinstance(prefix, str) else None))

@@ -18,3 +18,14 @@ def test_R4_routes_add_up(
     each of its registrations alone, united."""
     holds(request, adapter, "R4", data, Registrations(max_handlers=3, tags=False,
                                                       require_bound=True))
+
+
+@pytest.mark.rule("R4")
+@given(data=st.data())
+def test_R4_nested_bindings_add_up(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """``x.with_config(callbacks=[a]).with_config(callbacks=[b])``: both reach x's subtree."""
+    holds(request, adapter, "R4", data,
+          Registrations(runtime=False, constructor=False, tags=False, require_bound=True,
+                        nested_bound=True, max_handlers=2, duplicates=False))

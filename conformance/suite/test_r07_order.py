@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..strategies import Registrations
+from ..strategies import ChainShape, Registrations
 from ._support import holds
 
 
@@ -17,3 +17,16 @@ def test_R7_events_are_nested_and_ordered(
     """Per handler; pipelined streams may overlap steps; a failing parallel waits for its
     branches."""
     holds(request, adapter, "R7", data, Registrations(failures=True, tags=False))
+
+
+@pytest.mark.rule("R7")
+@pytest.mark.needs(failing_kinds="any")
+@given(data=st.data())
+def test_R7_failing_parallel_waits_for_its_branches(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """A parallel whose branch fails still waits for the others before its error (R7.6), and
+    no event arrives after the call returned."""
+    shape = ChainShape(kinds=frozenset({"parallel", "lambda", "sequence"}), slow_percent=50)
+    holds(request, adapter, "R7", data, Registrations(failures=True, tags=False), shape,
+          modes=["invoke", "batch", "ainvoke", "abatch"])

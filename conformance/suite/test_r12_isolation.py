@@ -32,3 +32,16 @@ def test_R12_concurrent_asyncio_tasks_are_isolated(
     """Two invocations of one chain as two asyncio tasks, each with its own runtime handlers."""
     holds(request, adapter, "R12", data, ISOLATED, OVERLAPPING,
           modes=["ainvoke", "abatch", "astream"])
+
+
+@pytest.mark.rule("R12")
+@pytest.mark.needs(implicit_context=True)
+@given(data=st.data())
+def test_R12_dynamic_children_of_concurrent_invocations_are_isolated(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """Functions that invoke slow children without forwarding config, in two invocations at
+    once: implicit context must not leak from one to the other."""
+    shape = ChainShape(kinds=frozenset({"dynamic", "lambda", "sequence", "parallel"}),
+                       slow_percent=60)
+    holds(request, adapter, "R12", data, ISOLATED, shape)
