@@ -68,6 +68,8 @@ class ChainShape:
     kinds: frozenset[NodeKind] = frozenset(_SHORT)
     reuse: bool = True
     forward_config_only: bool = False
+    #: Functions and tools never forward their config (only implicit propagation reaches).
+    implicit_only: bool = False
     #: Percentage of lambdas that sleep briefly (so threads and tasks really interleave).
     slow_percent: int = 15
 
@@ -132,7 +134,8 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
             n = draw(st.integers(0, shape.max_width))
             for _ in range(n):
                 children.append(gen(depth + 1, "text"))
-            forward = shape.forward_config_only or draw(st.booleans())
+            forward = shape.forward_config_only or (
+                not shape.implicit_only and draw(st.booleans()))
             acc, ret = _LEAF_IO[kind]
             info[label] = _Built(acc, ret)
         else:
@@ -163,6 +166,8 @@ class Registrations:
     duplicates: bool = True
     tags: bool = True
     failures: bool = False
+    #: With failures: the chance (percent) that each node that can fail does.
+    fail_percent: int = 20
     faults: bool = False
     raise_error: bool = False
     root_config: bool = False
@@ -251,7 +256,7 @@ def scenarios(
             callbacks = _subset(draw, ids, reg.duplicates)
             node_tags, meta = tags(), metadata()
         if reg.failures and node.kind in caps.failing_kinds and node.kind in FAILABLE_KINDS:
-            fail = draw(st.integers(0, 4)) == 0
+            fail = draw(st.integers(0, 99)) < reg.fail_percent
         as_manager = bool(callbacks) and caps.manager_form and draw(st.booleans())
         nodes.append(replace(node, callbacks=callbacks, tags=node_tags, metadata=meta, fail=fail,
                              callbacks_as_manager=as_manager))

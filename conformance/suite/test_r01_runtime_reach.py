@@ -28,5 +28,6 @@ def test_R1_runtime_handlers_reach_children_invoked_without_config(
 ) -> None:
     """Functions and tools that invoke children without forwarding their config (implicit
     context propagation), in sync code, threads and asyncio tasks."""
-    shape = ChainShape(kinds=frozenset({"dynamic", "tool", "lambda", "parallel", "sequence"}))
+    shape = ChainShape(kinds=frozenset({"dynamic", "tool", "lambda", "parallel", "sequence"}),
+                       implicit_only=True)
     holds(request, adapter, "R1", data, RUNTIME_ONLY, shape)

@@ -28,5 +28,6 @@ def test_R7_failing_parallel_waits_for_its_branches(
     """A parallel whose branch fails still waits for the others before its error (R7.6), and
     no event arrives after the call returned."""
     shape = ChainShape(kinds=frozenset({"parallel", "lambda", "sequence"}), slow_percent=50)
-    holds(request, adapter, "R7", data, Registrations(failures=True, tags=False), shape,
+    holds(request, adapter, "R7", data,
+          Registrations(failures=True, fail_percent=35, tags=False), shape,
           modes=["invoke", "batch", "ainvoke", "abatch"])

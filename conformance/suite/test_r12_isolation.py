@@ -43,5 +43,5 @@ def test_R12_dynamic_children_of_concurrent_invocations_are_isolated(
     """Functions that invoke slow children without forwarding config, in two invocations at
     once: implicit context must not leak from one to the other."""
     shape = ChainShape(kinds=frozenset({"dynamic", "lambda", "sequence", "parallel"}),
-                       slow_percent=60)
+                       slow_percent=80, implicit_only=True)
     holds(request, adapter, "R12", data, ISOLATED, shape)

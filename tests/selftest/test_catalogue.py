@@ -25,36 +25,7 @@ from .broken.catalogue import CATALOGUE as ENGINES
 from .broken.catalogue import BrokenAdapter
 
 #: (engine, rule) pairs the suite does not catch in the quick profile, and why.
-QUICK_MISSES: dict[tuple[str, str], str] = {
-    ("ChainedWithConfigReplaces", "R4"): (
-        "generation: the R4 test (conformance/suite/test_r04_additivity.py, strategies.scenarios "
-        "with Registrations(require_bound=True)) draws x.with_config(callbacks=[a])"
-        ".with_config(callbacks=[b]) with a reaching x only through the inner binding in about "
-        "0.25% of scenarios (5 of 2000 sampled): a binding's child is a binding in ~12%, and "
-        "then the inner binding's handlers are nearly always also runtime or outer-bound ones "
-        "(runtime callbacks are never empty). Not caught in quick (25) or default (100); "
-        "caught in thorough (1000)"
-    ),
-    ("ImplicitChildrenParentless", "R6"): (
-        "generation: the R6 test needs a dynamic function or tool that invokes a child without "
-        "forwarding config (~15% of sampled scenarios), but the quick profile's 25 derandomized "
-        "examples of test_R6_run_ids_and_parent_links are mostly single nodes (11 of 25) and "
-        "repeats of one 12-node chain, none with such a node. Caught in the default profile"
-    ),
-    ("ParallelAbandonsSiblings", "R7"): (
-        "generation: R7.6 (a parallel waits for its branches when one fails) is exercised only "
-        "by a parallel run in a sync mode whose failing branch is not its last, with a handler "
-        "in scope: about 1.2% of the R7 test's scenarios (7 of 600 sampled: failures are drawn "
-        "with probability 1/5 per failable node). Not caught in quick; caught in default"
-    ),
-    ("GlobalRunStack", "R12"): (
-        "generation: the leak needs two concurrent invocations of a function/tool that invokes "
-        "at least two children without forwarding config, the first of which suspends (a "
-        "lambda: run_in_executor, or a slow lambda). In the quick profile's 50 R12 examples only "
-        "two chains have such a function, and their children are bindings of a leaf tool that "
-        "never suspends, so the two invocations never interleave. Caught in the default profile"
-    ),
-}
+QUICK_MISSES: dict[tuple[str, str], str] = {}
 
 
 def _snake(name: str) -> str:
@@ -121,11 +92,6 @@ def test_selftest_reference_passes_every_rule(tmp_path: Path) -> None:
     assert statuses == {f"R{i}": "pass" for i in range(1, 15)}, statuses
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "conformance/pytest_plugin.py, _Session.pytest_runtest_logreport, keeps only "
-    "report.longreprtext[-4000:]: the tail of a Hypothesis failure is the reproduction code and "
-    "the 'Falsifying example' draw, so the JSON report's message has neither the rule's "
-    "explanation header nor the [Rn] violations (they are at the start of the text)"))
 def test_selftest_report_message_names_the_rule(tmp_path: Path) -> None:
     run = run_suite(f"{CATALOGUE}:NoDedup", tmp_path, rules=("R5",))
     assert run.report is not None
