@@ -37,12 +37,15 @@ def _report(path: Path, name: str, version: str, statuses: dict[str, str],
     return path
 
 
-def _expectations(path: Path, impl: str, version: str, rules: dict[str, str]) -> Path:
+def _expectations(path: Path, impl: str, version: str, rules: dict[str, str],
+                  intermittent: dict[str, str] | None = None) -> Path:
     data = {
         "implementation": impl,
         "version": version,
         "rules": {rid: {"reason": reason, "reproduction": "print(1)"}
                   for rid, reason in rules.items()},
+        "intermittent": {rid: {"reason": reason, "reproduction": "print(1)"}
+                         for rid, reason in (intermittent or {}).items()},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -59,7 +62,8 @@ def tree(tmp_path: Path) -> Path:
     _report(reports / "libx-latest.json", "libx", "1.10.0",
             {"R5": "expected-fail", "R14": "unexpected-pass", "R9": "fail"})
     _expectations(tmp_path / "expectations" / "libx-0.2.json", "libx", "0.2.9",
-                  {"R5": "Duplicate handlers get every event twice."})
+                  {"R5": "Duplicate handlers get every event twice."},
+                  {"R9": "Slow handlers change which branch's exception is raised."})
     _expectations(tmp_path / "expectations" / "libx-latest.json", "libx", "1.10.0",
                   {"R5": "Duplicate handlers get every event twice.",
                    "R14": "Retrievers ignore run_id."})
@@ -113,6 +117,26 @@ def test_failures_are_described_from_the_expectation_files(tree: Path) -> None:
     assert "- **R9 transparency** (libx 1.10.0): not in any expectation file" in page
     assert "- **R14 root-config** (libx 1.10.0): passes, but the expectation file" in page
     assert "- **R3 constructor-locality** (libx 0.2.9): constructor_callbacks is empty" in page
+
+
+def test_intermittent_deviations_are_listed_apart(tree: Path) -> None:
+    page = render(build_columns([tree / "reports"]))
+    section = page.split("## Known deviations the gate does not check", 1)[1]
+    assert ("- **R9 transparency** (libx 0.2.9: pass in this run): Slow handlers change which "
+            "branch's exception is raised.") in section.split("## Not applicable")[0]
+
+
+def test_intermittent_entries_are_validated(tree: Path) -> None:
+    path = tree / "expectations" / "libx-0.2.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["intermittent"] = {"R77": {"reason": "x"}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(MatrixError, match="R77"):
+        build_columns([tree / "reports"])
+    data["intermittent"] = {"R9": {"reason": " "}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(MatrixError, match="needs a reason"):
+        build_columns([tree / "reports"])
 
 
 def test_page_starts_with_the_command_that_regenerates_it(tree: Path) -> None:
