@@ -14,6 +14,12 @@ than failing for the wrong reason:
   normally is (a ``FakeListChatModel`` whose generation raises, a ``ChatPromptTemplate`` whose
   formatting raises, a ``StrOutputParser`` whose parsing raises, a ``BaseRetriever`` whose search
   raises); lambdas, dynamic functions and tools raise from their function.
+* **tools that forward their config**: from some 0.2.x release on, a tool function declares a
+  ``config: RunnableConfig`` parameter and langchain-core passes the config in; older releases
+  (0.2.0 among them) do not, and treat such a parameter as a tool argument. There the adapter
+  forwards what those releases hand in instead: a ``callbacks`` parameter (the tool run's child
+  callback manager), passed on as ``{"callbacks": callbacks}``. The adapter finds out which by
+  building a probe tool.
 * **implicit context**: every line hands the run context to callees invoked without a config
   (``contextvars``), in sync code and in thread-pool branches; inside asyncio code that needs
   ``asyncio.create_task(..., context=)``, i.e. Python 3.11 or later.
@@ -184,6 +190,7 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
             self._chat_model_cls = self._make_chat_model_class()
             self._prompt_cls = self._make_prompt_class()
             self._parser_cls = self._make_parser_class()
+            self.tool_config_injection = self._tool_injects_config()
         except (ImportError, AttributeError) as exc:
             raise AdapterError(f"langchain-core {version}: an object the adapter needs is "
                                f"missing or moved ({exc}); the adapter supports 0.2 and later"
@@ -201,10 +208,47 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
         with _collector_paused():
             return await super().ainvoke(root, invocation, handlers)
 
+    def _tool_injects_config(self) -> bool:
+        """Whether this release passes a ``config: RunnableConfig`` parameter into a tool's
+        function (rather than asking the caller for a ``config`` argument)."""
+        config_type = self._RunnableConfig
+
+        def probe(value: str, config: Any) -> str:
+            return value
+
+        probe.__annotations__["config"] = config_type
+        tool = self._StructuredTool.from_function(func=probe, name="probe", description="probe")
+        return "config" not in tool.args
+
+    def _tool_forwarding_callbacks(self, node: Node, children: list[Any],
+                                   probe: Probe) -> tuple[Any, Any]:
+        """Tool functions for releases without config injection: they take the ``callbacks``
+        langchain-core hands in and pass them on as the callees' config."""
+        label, fail = node.label, node.fail
+
+        def func(value: str, callbacks: Any = None) -> str:
+            for child in children:
+                child.invoke(label, {"callbacks": callbacks})
+            if fail:
+                raise probe.failure(label)
+            return label
+
+        async def afunc(value: str, callbacks: Any = None) -> str:
+            for child in children:
+                await child.ainvoke(label, {"callbacks": callbacks})
+            if fail:
+                raise probe.failure(label)
+            return label
+
+        func.__name__ = afunc.__name__ = label
+        return func, afunc
+
     # -- leaves that can fail -----------------------------------------------------------------
     _chat_model_cls: Any
     _prompt_cls: Any
     _parser_cls: Any
+    #: Whether tool functions get their config through a ``config: RunnableConfig`` parameter.
+    tool_config_injection: bool = True
 
     def _make_chat_model_class(self) -> type:
         base = self._FakeListChatModel
@@ -289,6 +333,12 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
             prompt = self._prompt_cls.from_messages([("human", "{input}")])
             prompt.name, prompt.label, prompt.fail, prompt.probe = label, label, node.fail, probe
             return prompt
+        if kind == "tool" and node.forward_config and not self.tool_config_injection:
+            func, afunc = self._tool_forwarding_callbacks(node, [get(c) for c in node.children],
+                                                          probe)
+            return self._StructuredTool.from_function(
+                func=func, coroutine=afunc, name=label, description=f"tool {label}", **local
+            )
         if kind == "parser":
             parser = self._parser_cls()
             parser.name, parser.label, parser.fail, parser.probe = label, label, node.fail, probe
