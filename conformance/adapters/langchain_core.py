@@ -1,6 +1,6 @@
 """The built-in adapter for langchain-core (the real thing), release lines 0.2, 0.3 and 1.x.
 
-What each line supports was checked by hand against 0.2.43, 0.3.86 and 1.7/1.8 (see
+What each line supports was checked by hand against 0.2.0, 0.2.43, 0.3.86, 1.7.2 and 1.8.2 (see
 ``COMPATIBILITY.md`` and ``expectations/``); the adapter reads the installed version and declares
 its capabilities from it, so a line that lacks something is reported as "not applicable" rather
 than failing for the wrong reason:
@@ -68,8 +68,9 @@ _gc_pausers = 0
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """No automatic garbage collection while any invocation runs; a full collection when the
-    last one ends, then automatic collection again (see the module docstring)."""
+    """No automatic garbage collection while any invocation runs; the young generation is
+    collected when the last one ends, then automatic collection resumes (see the module
+    docstring)."""
     global _gc_pausers
     with _gc_lock:
         _gc_pausers += 1
