@@ -58,6 +58,7 @@ class _Run:
     run_types: set[str] = field(default_factory=set)
     parents: set[str | None] = field(default_factory=set)
     handlers: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
     first_seq: int = 0
 
 
@@ -69,10 +70,17 @@ def _observed_runs(events: Iterable[Event]) -> dict[str, _Run]:
             run = runs[ev.run_id] = _Run(ev.run_id, first_seq=ev.seq)
         if ev.name is not None and ev.kind == "start":
             run.names.add(ev.name)
+            run.tags.update(ev.tags)
         run.run_types.add(ev.run_type)
         run.parents.add(ev.parent_run_id)
         run.handlers.add(ev.handler)
     return runs
+
+
+def _score(exp: ExpectedRun, cand: _Run) -> tuple[int, int, int]:
+    """How badly an observed run fits an expected one (lower is better): different handlers,
+    missing expected tags (same-named siblings often differ only there), then start order."""
+    return len(cand.handlers ^ set(exp.handlers)), len(exp.tags - cand.tags), cand.first_seq
 
 
 def wrappers(observed: Mapping[str, _Run]) -> set[str]:
@@ -103,19 +111,19 @@ def _match(expectation: Expectation, observed: Mapping[str, _Run]) -> dict[Key, 
         parent_id = matched.get(exp.parent) if exp.parent is not None else None
         if exp.parent is not None and parent_id is None:
             continue
-        best: tuple[int, int] | None = None
+        best: tuple[int, int, int] | None = None
         choice: str | None = None
         for cand in by_name.get(exp.name, ()):
             if cand.run_id in taken or cand.run_id in extra_layers or cand.parents != {parent_id}:
                 continue
-            score = (len(cand.handlers ^ set(exp.handlers)), cand.first_seq)
+            score = _score(exp, cand)
             if best is None or score < best:
                 best, choice = score, cand.run_id
         if choice is not None:
             matched[exp.key] = choice
             taken.add(choice)
     pairs = sorted(
-        (len(cand.handlers ^ set(exp.handlers)), exp.key, cand.first_seq, cand.run_id)
+        (_score(exp, cand)[:2], exp.key, cand.first_seq, cand.run_id)
         for exp in expectation.runs.values() if exp.key not in matched
         for cand in by_name.get(exp.name, ()) if cand.run_id not in taken
     )

@@ -239,6 +239,10 @@ def _fmt(c: Shape) -> str:
 
 def property_r12(adapter: Adapter, scenario: Scenario) -> Finding:
     """Two concurrent invocations with their own runtime handlers behave as if alone."""
+    if scenario.chain.handler_ids():
+        return Finding("R12", scenario, [], None, None,
+                       ["R12 runs one chain twice at once with runtime handlers only; this "
+                        "scenario also has bound or constructor handlers"])
     first = scenario
     ids = [h.id for h in scenario.handlers]
     renamed = {h: f"{h}b" for h in ids}
