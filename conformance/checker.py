@@ -16,7 +16,7 @@ from .events import TERMINAL, Event
 from .model import Scenario
 from .oracle import Expectation, ExpectedRun
 
-__all__ = ["Observation", "Violation", "check", "match_runs"]
+__all__ = ["Observation", "Violation", "check", "match_runs", "user_tags_of"]
 
 Key = tuple[int, ...]
 
@@ -223,7 +223,7 @@ def check(
     by_handler: dict[str, list[Event]] = defaultdict(list)
     for ev in events:
         by_handler[ev.handler].append(ev)
-    user_tags = _user_tags(scenario)
+    user_tags = user_tags_of(scenario)
     user_keys = _user_metadata_keys(scenario)
     # Handlers that got end/error events for runs nobody saw start: the ids changed mid-run.
     orphaned = {ev.handler for ev in events
@@ -247,7 +247,8 @@ def _routes(exp: ExpectedRun, handler: str) -> str:
     return ", ".join(sorted(str(r) for r in exp.handlers[handler]))
 
 
-def _user_tags(scenario: Scenario) -> frozenset[str]:
+def user_tags_of(scenario: Scenario) -> frozenset[str]:
+    """The tags the suite attached (implementations may add their own, which are not judged)."""
     return frozenset(scenario.invocation.tags) | {t for n in scenario.chain.nodes for t in n.tags}
 
 

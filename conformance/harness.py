@@ -48,7 +48,7 @@ def build(adapter: Adapter, chain: Chain, handlers: Mapping[str, object], probe:
     return _guard(adapter, "build()", lambda: adapter.build(chain, handlers, probe))
 
 
-def _outcomes(adapter: Adapter, got: object, invocation: Invocation) -> tuple[Outcome, ...]:
+def _outcomes(adapter: Adapter, got: object) -> tuple[Outcome, ...]:
     if not isinstance(got, Sequence) or not all(isinstance(o, Outcome) for o in got):
         raise AdapterError(
             f"adapter {adapter.name!r}: invoke must return a sequence of conformance.Outcome, "
@@ -65,7 +65,7 @@ def _call(adapter: Adapter, root: object, invocation: Invocation,
     else:
         got = _guard(adapter, f"invoke({invocation.mode})",
                      lambda: adapter.invoke(root, invocation, handlers))
-    return _outcomes(adapter, got, invocation)
+    return _outcomes(adapter, got)
 
 
 def _observation(adapter: Adapter, sink: EventSink, outcomes: tuple[Outcome, ...],
@@ -130,7 +130,7 @@ def run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[Ob
         for i, got in enumerate(asyncio.run(both())):
             if isinstance(got, BaseException):
                 raise AdapterError(f"adapter {adapter.name!r} raised in ainvoke: {got!r}") from got
-            results[i] = _outcomes(adapter, got, scenarios[i].invocation)
+            results[i] = _outcomes(adapter, got)
     else:
         barrier = threading.Barrier(len(scenarios))
 

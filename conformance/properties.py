@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Final
 
 from .adapter import Adapter, HandlerFault, Outcome
-from .checker import Observation, Violation, check, match_runs
+from .checker import Observation, Violation, check, match_runs, user_tags_of
 from .events import TERMINAL
 from .harness import run_concurrently, run_scenario, strip_handlers
 from .model import BATCH_MODES, STREAM_MODES, Chain, Scenario
@@ -189,7 +189,7 @@ def _shapes(scenario: Scenario, expectation: Expectation,
     """Per handler, the multiset of runs it saw, with run ids replaced by tree positions and
     batch items folded together."""
     key_of = match_runs(expectation, observation.events)
-    user_tags = {t for n in scenario.chain.nodes for t in n.tags} | set(scenario.invocation.tags)
+    user_tags = user_tags_of(scenario)
     out: dict[str, Shape] = {}
     for ev in observation.events:
         if ev.kind == "token":
