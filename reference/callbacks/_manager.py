@@ -15,7 +15,13 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, Union, final
 from uuid import UUID
 
-from reference.callbacks._dispatch import HandlerSet, adeliver, deliver
+from reference.callbacks._dispatch import (
+    HandlerSet,
+    adeliver,
+    deliver,
+    deliver_chain_start,
+    deliver_outcome,
+)
 from reference.callbacks._ids import new_run_id
 
 if TYPE_CHECKING:
@@ -274,7 +280,8 @@ class BaseCallbackManager(_Fields):
                     {**mgr.metadata, **mgr.inheritable_metadata},
                 )
         else:
-            hs = HandlerSet(_check_handlers(inheritable_callbacks, "inheritable_callbacks"))
+            handlers = _check_handlers(inheritable_callbacks, "inheritable_callbacks")
+            hs = HandlerSet(handlers) if handlers else _EMPTY_SET
             mgr = cls._make(hs, hs, None, [], [], {}, {})
         if inheritable_tags:
             mgr = cls._make(
@@ -300,8 +307,10 @@ class BaseCallbackManager(_Fields):
             local = local_callbacks._hs
             local_tags = [*(local_tags or ()), *local_callbacks.tags]
             local_metadata = {**local_callbacks.metadata, **(local_metadata or {})}
-        else:
+        elif local_callbacks:
             local = HandlerSet(_check_handlers(local_callbacks, "local_callbacks"))
+        else:
+            local = _EMPTY_SET
         if local or local_tags or local_metadata:
             mgr = mgr._with_local(local, local_tags, local_metadata)
         if verbose and not any(type(h).__name__ == "StdOutCallbackHandler" for h in mgr._hs.items):
@@ -329,13 +338,19 @@ Callbacks = Union[list[Any], BaseCallbackManager, None]  # noqa: UP007 - runtime
 # --------------------------------------------------------------------------- run managers
 
 
-class BaseRunManager(_Fields):
-    """Emits the events of one started run and builds its children's manager."""
+class BaseRunManager:
+    """Emits the events of one started run and builds its children's manager.
 
-    __slots__ = ("_child", "_config", "_kw", "run_id")
+    A run manager is created for every run, so it stores only what is its own
+    (the run id, the run's config) plus a reference to the manager that
+    started it; handlers, tags and metadata are read through that manager
+    instead of being copied.
+    """
+
+    __slots__ = ("_child", "_config", "_mgr", "run_id")
 
     run_id: UUID
-    _kw: dict[str, Any]
+    _mgr: BaseCallbackManager
     _config: Any
     _child: Any
 
@@ -353,67 +368,141 @@ class BaseRunManager(_Fields):
         metadata: dict[str, Any] | None = None,
         inheritable_metadata: dict[str, Any] | None = None,
     ) -> None:
-        self.run_id = run_id
-        self._hs = HandlerSet(handlers)
-        self._ihs = HandlerSet(inheritable_handlers)
-        self.parent_run_id = parent_run_id
-        self.tags = list(tags or ())
-        self.inheritable_tags = list(inheritable_tags or ())
-        self.metadata = dict(metadata or {})
-        self.inheritable_metadata = dict(inheritable_metadata or {})
-        self._kw = self._common_kwargs()
-        self._config = None
-        self._child = None
+        mgr = self._child_manager_cls(
+            handlers,
+            inheritable_handlers,
+            parent_run_id,
+            tags=tags,
+            inheritable_tags=inheritable_tags,
+            metadata=metadata,
+            inheritable_metadata=inheritable_metadata,
+        )
+        _init_run(self, mgr, run_id)
 
-    def _common_kwargs(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "parent_run_id": self.parent_run_id,
-            "tags": self.tags,
-            "metadata": self.metadata,
-        }
+    # Read-only views of the starting manager's fields.
+    @property
+    def _hs(self) -> HandlerSet:
+        return self._mgr._hs
+
+    @property
+    def _ihs(self) -> HandlerSet:
+        return self._mgr._ihs
+
+    @property
+    def handlers(self) -> list[BaseCallbackHandler]:
+        """Handlers receiving this run's events (local and inheritable)."""
+        return list(self._mgr._hs.items)
+
+    @property
+    def inheritable_handlers(self) -> list[BaseCallbackHandler]:
+        """Handlers passed on to child runs."""
+        return list(self._mgr._ihs.items)
+
+    @property
+    def parent_run_id(self) -> UUID | None:
+        return self._mgr.parent_run_id
+
+    @property
+    def tags(self) -> list[str]:
+        return self._mgr.tags
+
+    @property
+    def inheritable_tags(self) -> list[str]:
+        return self._mgr.inheritable_tags
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self._mgr.metadata
+
+    @property
+    def inheritable_metadata(self) -> dict[str, Any]:
+        return self._mgr.inheritable_metadata
 
     def get_child(self, tag: str | None = None) -> Any:
         """Manager for this run's children: inheritable handlers, tags and metadata only."""
-        tags = self.inheritable_tags if tag is None else _merge_tags(self.inheritable_tags, [tag])
-        return self._child_manager_cls._make(
-            self._ihs,
-            self._ihs,
-            self.run_id,
-            tags,
-            tags,
-            self.inheritable_metadata,
-            self.inheritable_metadata,
-        )
+        mgr = self._mgr
+        ihs = mgr._ihs
+        tags = mgr.inheritable_tags
+        if tag is not None:
+            tags = _merge_tags(tags, [tag])
+        meta = mgr.inheritable_metadata
+        return self._child_manager_cls._make(ihs, ihs, self.run_id, tags, tags, meta, meta)
+
+    def _common_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments every event of this run carries."""
+        mgr = self._mgr
+        return {
+            "run_id": self.run_id,
+            "parent_run_id": mgr.parent_run_id,
+            "tags": mgr.tags,
+            "metadata": mgr.metadata,
+        }
 
     def _emit(self, event: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        pairs = self._hs.pairs(event)
-        if pairs:
-            deliver(pairs, event, args, {**self._kw, **kwargs} if kwargs else self._kw)
+        """Deliver one of this run's events after its start (``args`` holds one value)."""
+        mgr = self._mgr
+        pairs = getattr(mgr._hs, event)
+        if not pairs:
+            return
+        if kwargs:
+            deliver(pairs, event, args, self._common_kwargs() | kwargs)
+        else:
+            (value,) = args
+            deliver_outcome(
+                pairs, event, value, self.run_id, mgr.parent_run_id, mgr.tags, mgr.metadata
+            )
 
     async def _aemit(self, event: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        pairs = self._hs.pairs(event)
+        pairs = getattr(self._mgr._hs, event)
         if pairs:
-            await adeliver(pairs, event, args, {**self._kw, **kwargs} if kwargs else self._kw)
+            await adeliver(pairs, event, args, self._common_kwargs() | kwargs)
 
 
 RM = TypeVar("RM", bound=BaseRunManager)
 
 
-def _run_manager(cls: type[RM], mgr: BaseCallbackManager, run_id: UUID | None) -> RM:
-    rm: RM = _new(cls)
-    rid = new_run_id() if run_id is None else run_id
-    rm.run_id = rid
-    rm._hs = mgr._hs
-    rm._ihs = mgr._ihs
-    rm.parent_run_id = prid = mgr.parent_run_id
-    rm.tags = tags = mgr.tags
-    rm.inheritable_tags = mgr.inheritable_tags
-    rm.metadata = md = mgr.metadata
-    rm.inheritable_metadata = mgr.inheritable_metadata
-    rm._kw = {"run_id": rid, "parent_run_id": prid, "tags": tags, "metadata": md}
+def _init_run(rm: BaseRunManager, mgr: BaseCallbackManager, run_id: UUID) -> None:
+    rm.run_id = run_id
+    rm._mgr = mgr
     rm._config = None
     rm._child = None
+
+
+def _run_manager(cls: type[RM], mgr: BaseCallbackManager, run_id: UUID | None) -> RM:
+    """A run manager for a new run of ``mgr`` (no ``__init__``: nothing to copy or check)."""
+    rm: RM = _new(cls)
+    _init_run(rm, mgr, new_run_id() if run_id is None else run_id)
+    return rm
+
+
+def start_chain_run(
+    mgr: BaseCallbackManager,
+    serialized: dict[str, Any] | None,
+    inputs: Any,
+    run_id: UUID | None,
+    name: str | None,
+    config: Any = None,
+) -> CallbackManagerForChainRun:
+    """Open a chain run of ``mgr`` and deliver its start event: the engine's hottest call.
+
+    Runnables call this rather than ``CallbackManager.on_chain_start`` (the public face,
+    which accepts any keyword arguments); ``config`` is the run's config, kept for
+    ``child_config``.
+    """
+    rm = _new(CallbackManagerForChainRun)
+    rm.run_id = rid = new_run_id() if run_id is None else run_id
+    rm._mgr = mgr
+    rm._config = config
+    rm._child = None
+    pairs = mgr._hs.on_chain_start
+    if pairs:
+        try:
+            deliver_chain_start(
+                pairs, serialized, inputs, rid, mgr.parent_run_id, mgr.tags, mgr.metadata, name
+            )
+        except Exception as exc:
+            _close_quietly(rm, "on_chain_error", exc)
+            raise
     return rm
 
 
@@ -428,11 +517,11 @@ def _start(
 
     Closing it means every handler that saw the start also sees an error (R10).
     """
-    pairs = rm._hs.pairs(event)
+    pairs = getattr(rm._mgr._hs, event)
     if not pairs:
         return
     try:
-        deliver(pairs, event, args, {**rm._kw, **kwargs})
+        deliver(pairs, event, args, rm._common_kwargs() | kwargs)
     except Exception as exc:
         _close_quietly(rm, error_event, exc)
         raise
@@ -450,11 +539,11 @@ async def _astart(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
 ) -> None:
-    pairs = rm._hs.pairs(event)
+    pairs = getattr(rm._mgr._hs, event)
     if not pairs:
         return
     try:
-        await adeliver(pairs, event, args, {**rm._kw, **kwargs})
+        await adeliver(pairs, event, args, rm._common_kwargs() | kwargs)
     except Exception as exc:
         with contextlib.suppress(Exception):
             await rm._aemit(error_event, (exc,), {})
@@ -523,13 +612,8 @@ class _AsyncRunManager(BaseRunManager):
     def get_sync(self) -> Any:
         """The synchronous run manager for the same run (same id and handlers)."""
         rm = _new(self._sync_cls)
-        for slot in ("run_id", "_hs", "_ihs", "parent_run_id", "tags", "inheritable_tags"):
-            setattr(rm, slot, getattr(self, slot))
-        rm.metadata = self.metadata
-        rm.inheritable_metadata = self.inheritable_metadata
-        rm._kw = self._kw
+        _init_run(rm, self._mgr, self.run_id)
         rm._config = self._config
-        rm._child = None
         return rm
 
 
@@ -609,14 +693,7 @@ class CallbackManager(BaseCallbackManager):
     ) -> CallbackManagerForChainRun:
         """Start a chain run and tell the handlers."""
         rm = _run_manager(CallbackManagerForChainRun, self, run_id)
-        pairs = self._hs.pairs("on_chain_start")
-        if pairs:
-            # Inlined _start(): this is the hottest call in the engine.
-            try:
-                deliver(pairs, "on_chain_start", (serialized, inputs), {**rm._kw, **kwargs})
-            except Exception as exc:
-                _close_quietly(rm, "on_chain_error", exc)
-                raise
+        _start(rm, "on_chain_start", "on_chain_error", (serialized, inputs), kwargs)
         return rm
 
     def on_llm_start(

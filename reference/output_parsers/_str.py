@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, final
 
+from reference.callbacks._manager import start_chain_run
 from reference.messages import BaseMessage
 from reference.runnables._base import (
     Runnable,
@@ -72,7 +73,7 @@ class StrOutputParser(Runnable[Any, str]):
         cfg, trusted = resolve_config(config)
         mgr = get_sync_manager(cfg, trusted, self._local)
         ser, name, run_id = start_info(self, cfg)
-        rm = mgr.on_chain_start(ser, first, run_id=run_id, name=name)
+        rm = start_chain_run(mgr, ser, first, run_id, name, cfg)
         parts: list[str] = []
         try:
             text = _text(first)

@@ -28,6 +28,7 @@ from reference.callbacks._manager import (
     AsyncCallbackManagerForChainRun,
     CallbackManagerForChainRun,
     _check_handlers,
+    start_chain_run,
 )
 from reference.runnables._config import (
     Local,
@@ -364,8 +365,7 @@ def call_chain(
     mgr = get_sync_manager(cfg, trusted, r._local)
     ser, name, run_id = start_info(r, cfg)
     shown = input if run_input is _NOTHING else run_input
-    rm = mgr.on_chain_start(ser, shown, run_id=run_id, name=name)
-    rm._config = cfg
+    rm = start_chain_run(mgr, ser, shown, run_id, name, cfg)
     token = current_run.set(rm)
     try:
         out = body(input, rm)

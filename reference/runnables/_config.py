@@ -63,12 +63,12 @@ _EMPTY: Final[dict[str, Any]] = {}
 
 def validate_config(config: Any, where: str = "config") -> None:
     """Reject configs we would otherwise misread silently; the message says what to fix."""
-    if not isinstance(config, Mapping):
+    if type(config) is not dict and not isinstance(config, Mapping):
         raise TypeError(
             f"{where} must be a dict (RunnableConfig), got {type(config).__name__}: {config!r}"
         )
-    unknown = config.keys() - CONFIG_KEYS
-    if unknown:
+    if not CONFIG_KEYS.issuperset(config):
+        unknown = config.keys() - CONFIG_KEYS
         raise TypeError(
             f"Unknown key(s) {sorted(map(str, unknown))} in {where}. Valid keys are: {_VALID}."
         )

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, Final, final
 
-from reference.callbacks._manager import CallbackManager
+from reference.callbacks._manager import CallbackManager, start_chain_run
 from reference.runnables._base import Runnable, start_info
 from reference.runnables._config import (
     RunnableConfig,
@@ -101,18 +101,20 @@ class RunnableLambda(Runnable[Any, Any]):
                 f"RunnableLambda {self.get_name()!r} wraps only an async function; "
                 "call ainvoke()/abatch()/astream(), or pass a sync func as well."
             )
-        cfg, trusted = resolve_config(config)
-        if trusted and self._local is None and "run_name" not in cfg:
-            mgr = cfg["callbacks"]
+        scope = current_run.get()
+        if config is not None and scope is not None and config is scope._child and not self._local:
+            # Fast path: a step called by its enclosing run with the config that run built for
+            # its children (as sequences do): the manager in it is ready to use as is.
+            mgr = config["callbacks"]
             if type(mgr) is not _CallbackManager:
                 mgr = mgr._as(_CallbackManager)  # type: ignore[union-attr]
             ser = self._ser or self._serialized()
-            rm = mgr.on_chain_start(ser, input, name=ser["name"])
+            rm = start_chain_run(mgr, ser, input, None, ser["name"], config)
         else:
+            cfg, trusted = resolve_config(config)
             mgr = get_sync_manager(cfg, trusted, self._local)
             ser, name, run_id = start_info(self, cfg)
-            rm = mgr.on_chain_start(ser, input, run_id=run_id, name=name)
-        rm._config = cfg
+            rm = start_chain_run(mgr, ser, input, run_id, name, cfg)
         token = current_run.set(rm)
         try:
             out = func(input, config=child_config(rm)) if self._func_cfg else func(input)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from itertools import chain
 from typing import Any, final
 
+from reference.callbacks._manager import start_chain_run
 from reference.runnables._base import (
     Runnable,
     aclose_iter,
@@ -96,8 +97,7 @@ class RunnableSequence(Runnable[Any, Any]):
         cfg, trusted = resolve_config(config)
         mgr = get_sync_manager(cfg, trusted, self._local)
         ser, name, run_id = start_info(self, cfg)
-        rm = mgr.on_chain_start(ser, input, run_id=run_id, name=name)
-        rm._config = cfg
+        rm = start_chain_run(mgr, ser, input, run_id, name, cfg)
         child = child_config(rm)
         token = current_run.set(rm)
         x = input
@@ -156,8 +156,7 @@ class RunnableSequence(Runnable[Any, Any]):
         cfg, trusted = resolve_config(config)
         mgr = get_sync_manager(cfg, trusted, self._local)
         ser, name, run_id = start_info(self, cfg)
-        rm = mgr.on_chain_start(ser, first, run_id=run_id, name=name)
-        rm._config = cfg
+        rm = start_chain_run(mgr, ser, first, run_id, name, cfg)
         child = child_config(rm)
         it: Iterator[Any] = chain((first,), upstream)
         for step in self.steps:
