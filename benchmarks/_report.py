@@ -335,14 +335,15 @@ def _exponent_table(a: Analysis, suite: str) -> list[str]:
 
 
 def render(a: Analysis, *, command: str, stat: str, machine: str = "",
-           measured_with: str = "") -> str:
+           measured_with: str = "", passes: int = 1) -> str:
     """The whole report as Markdown (readable as plain text in a terminal)."""
     lines = ["# Callback overhead: benchmark report", ""]
     if measured_with and measured_with != command:
         lines.append(f"Measured with: `{measured_with}`  ")
     lines.append(f"This report: `{command}`  ")
-    lines.append(f"Statistic: {stat} time per run over pytest-benchmark's rounds; ratios are "
-                 "cost ratios (how many times slower), all from this one run.  ")
+    lines.append(f"Statistic: {stat} time per run over pytest-benchmark's rounds"
+                 + (f", best of {passes} passes per benchmark" if passes > 1 else "")
+                 + "; ratios are cost ratios (how many times slower), all from this one run.  ")
     if machine:
         lines.append(f"Machine: {machine}  ")
     if a.versions:
@@ -438,6 +439,34 @@ def load_json(path: Path) -> dict[str, Any]:
             f"no benchmark results at {path}: run `python -m benchmarks report` (which runs "
             "the benchmarks), or pytest benchmarks --benchmark-json PATH first"
         ) from None
+
+
+def merge_passes(passes: Sequence[Mapping[str, Any]], stat: str = "min") -> dict[str, Any]:
+    """One results document from several passes of the same suites: each benchmark's best pass.
+
+    This machine's speed drifts for seconds at a time, longer than one benchmark's rounds, so a
+    single pass can catch one cell in a slow phase. Every pass runs every implementation in
+    turn, and the pass with the lowest ``stat`` is kept per benchmark (for ``min`` that is simply
+    the minimum over all rounds of all passes). ``extra_info.pass`` records which one.
+    """
+    if not passes:
+        raise ValueError("no passes to merge")
+    best: dict[str, dict[str, Any]] = {}
+    order: list[str] = []
+    for number, data in enumerate(passes, 1):
+        for bench in data.get("benchmarks", ()):
+            key = str(bench.get("fullname") or bench.get("name"))
+            value = (bench.get("stats") or {}).get(stat)
+            kept = best.get(key)
+            if kept is None:
+                order.append(key)
+            if kept is None or (value is not None and value < kept["stats"][stat]):
+                best[key] = {**bench, "extra_info": {**bench.get("extra_info", {}),
+                                                     "pass": number}}
+    out = dict(passes[0])
+    out["benchmarks"] = [best[k] for k in order]
+    out["passes"] = len(passes)
+    return out
 
 
 def strip_rounds(data: Mapping[str, Any]) -> dict[str, Any]:

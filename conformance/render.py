@@ -7,6 +7,7 @@ to reproduce it by hand.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from .model import Chain, Node, Scenario
 
@@ -85,6 +86,34 @@ def _manager(handlers: str) -> str:
     return f"manager_of({handlers})"
 
 
+#: The async twin of ``Printer`` in the rendered code: coroutine methods, same output and faults.
+_ASYNC_PRINTER: Final = [
+    "class AsyncPrinter(AsyncCallbackHandler):",
+    "    __init__ = Printer.__init__",
+    "    show = Printer.show",
+    "",
+    *(
+        f"    async def {method}(self, {params}, **kw): self.show({label!r}, kw{extra})"
+        for method, params, label, extra in (
+            ("on_chain_start", "s, inputs", "chain start", ", s"),
+            ("on_chain_end", "outputs", "chain end", ""),
+            ("on_chain_error", "error", "chain error", ""),
+            ("on_chat_model_start", "s, messages", "chat start", ", s"),
+            ("on_llm_end", "response", "llm end", ""),
+            ("on_llm_error", "error", "llm error", ""),
+            ("on_tool_start", "s, input_str", "tool start", ", s"),
+            ("on_tool_end", "output", "tool end", ""),
+            ("on_tool_error", "error", "tool error", ""),
+            ("on_retriever_start", "s, query", "retriever start", ", s"),
+            ("on_retriever_end", "documents", "retriever end", ""),
+            ("on_retriever_error", "error", "retriever error", ""),
+        )
+    ),
+    "",
+    "",
+]
+
+
 def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
     """Python code that builds and invokes the scenario with a langchain-shaped API."""
     chain = scenario.chain
@@ -101,14 +130,22 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         "",
         "",
         "class Printer(BaseCallbackHandler):",
-        "    def __init__(self, name):",
+        "    \"\"\"Prints each event; with a fault, raises after printing it.\"\"\"",
+        "",
+        "    def __init__(self, name, fault='none', fault_on='any'):",
         "        self.name = name",
+        "        self.fault = fault",
+        "        self.fault_on = fault_on",
+        "        self.raise_error = fault == 'raise_error'",
         "",
         "    def show(self, event, kw, serialized=None):",
         "        name = kw.get('name') or (serialized or {}).get('name') or ''",
         "        parent = kw.get('parent_run_id')",
         "        print(self.name, event, name, 'run', str(kw['run_id'])[-8:],",
         "              'parent', parent and str(parent)[-8:], 'tags', kw.get('tags'))",
+        "        phase = 'start' if event.endswith('start') else 'end'",
+        "        if self.fault != 'none' and self.fault_on in ('any', phase):",
+        "            raise RuntimeError(f'{self.name} fails on {event}')",
         "",
         "    def on_chain_start(self, s, inputs, **kw): self.show('chain start', kw, s)",
         "    def on_chain_end(self, outputs, **kw): self.show('chain end', kw)",
@@ -124,6 +161,11 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         "    def on_retriever_error(self, error, **kw): self.show('retriever error', kw)",
         "",
         "",
+    ]
+    if any(h.asynchronous for h in scenario.handlers):
+        out[0] += ", AsyncCallbackHandler"
+        out += _ASYNC_PRINTER
+    out += [
         "def manager_of(handlers):",
         "    manager = CallbackManager(handlers=[])",
         "    for h in handlers:",
@@ -133,7 +175,9 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         "",
     ]
     for h in scenario.handlers:
-        out.append(f"{h.id} = Printer({h.id!r})")
+        cls = "AsyncPrinter" if h.asynchronous else "Printer"
+        fault = f", fault={h.fault!r}, fault_on={h.fault_on!r}" if h.fault != "none" else ""
+        out.append(f"{h.id} = {cls}({h.id!r}{fault})")
     out.append("")
     order = list(reversed(list(_postorder(chain))))
     for label in reversed(order):
@@ -154,7 +198,8 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         config.append(f"'run_id': uuid.UUID({inv.run_id!r})")
     cfg = "{" + ", ".join(config) + "}"
     root = chain.root
-    arg = repr(list(inv.inputs)) if len(inv.inputs) > 1 else repr(inv.inputs[0])
+    batched = inv.mode in ("batch", "abatch")
+    arg = repr(list(inv.inputs)) if batched or len(inv.inputs) > 1 else repr(inv.inputs[0])
     call = {
         "invoke": f"{root}.invoke({arg}, {cfg})",
         "batch": f"{root}.batch({arg}, {cfg}, return_exceptions=True)",

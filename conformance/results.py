@@ -28,9 +28,20 @@ class ExpectationsError(ValueError):
 
 @dataclass(frozen=True)
 class Expectation:
+    """A rule an implementation is known to break: why, how to see it, and in which tests.
+
+    ``tests`` names the rule's tests that fail (function names, e.g.
+    ``test_R10_raise_error_handler_reaches_caller_and_closes_runs``); empty means all of them.
+    """
+
     rule: str
     reason: str
     reproduction: str = ""
+    tests: tuple[str, ...] = ()
+
+    def covers(self, test_name: str) -> bool:
+        """Is the test function ``test_name`` (of this rule) expected to fail?"""
+        return not self.tests or test_name in self.tests
 
 
 @dataclass(frozen=True)
@@ -71,10 +82,30 @@ class Expectations:
                 raise ExpectationsError(
                     f"expectation file {p}: rule {rule_id}: status must be 'fail', not {status!r}"
                 )
+            tests = _expected_tests(p, rule_id, entry.get("tests", []))
             failing[rule_id] = Expectation(rule_id, str(entry["reason"]),
-                                           str(entry.get("reproduction", "")))
+                                           str(entry.get("reproduction", "")), tests)
         impl = data.get("implementation")
         return cls(None if impl is None else str(impl), failing, str(p))
+
+
+def _expected_tests(path: Path, rule_id: str, names: Any) -> tuple[str, ...]:
+    """Validate a rule's optional ``tests`` list against the suite's tests of that rule."""
+    from .traceability import tests_by_rule
+
+    known = [t.rsplit("::", 1)[1] for t in tests_by_rule().get(rule_id, [])]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ExpectationsError(
+            f"expectation file {path}: rule {rule_id}: 'tests' must be a list of test names, "
+            f"e.g. {known[:1]!r}"
+        )
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ExpectationsError(
+            f"expectation file {path}: rule {rule_id} lists {unknown!r}, which are not tests of "
+            f"{rule_id}; its tests are: {', '.join(known)}"
+        )
+    return tuple(names)
 
 
 @dataclass

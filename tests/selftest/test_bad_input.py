@@ -4,6 +4,7 @@ rule reported as failed because of the adapter's own bug."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -93,8 +94,13 @@ def test_bad_input_invoke_returns_garbage(tmp_path: Path) -> None:
     ('{"rules": {"R99": {"reason": "x"}}}', "unknown rule 'R99'"),
     ('{"rules": {"R5": {}}}', "rule R5 needs a non-empty 'reason'"),
     ('{"rules": {"R5": {"reason": "x", "status": "pass"}}}', "status must be 'fail'"),
+    ('{"rules": {"R10": {"reason": "x", "tests": ["test_R10_nope"]}}}',
+     "lists ['test_R10_nope'], which are not tests of R10; its tests are: test_R10_"),
+    ('{"rules": {"R10": {"reason": "x", "tests": "test_R10_nope"}}}',
+     "'tests' must be a list of test names"),
     (None, "does not exist"),
-], ids=["not-json", "not-an-object", "unknown-rule", "no-reason", "bad-status", "missing"])
+], ids=["not-json", "not-an-object", "unknown-rule", "no-reason", "bad-status", "unknown-test",
+        "tests-not-a-list", "missing"])
 def test_bad_input_malformed_expectations_file(tmp_path: Path, content: str | None,
                                                problem: str) -> None:
     path = tmp_path / "expectations.json"
@@ -111,3 +117,19 @@ def test_bad_input_expectations_file_of_another_implementation(tmp_path: Path) -
     run = run_suite("tests.selftest.broken.catalogue:NoDedup", tmp_path, rules=("R5",),
                     extra=("--expectations", str(path)))
     _broken_input(run, str(path), "langchain_core", "broken:NoDedup")
+
+
+def test_expectation_naming_one_test_leaves_the_rules_other_tests_gated(tmp_path: Path) -> None:
+    """A rule entry with "tests" makes only those tests expected failures (strictly)."""
+    listed = "test_R10_raise_error_handler_reaches_caller_and_closes_runs"
+    path = tmp_path / "expectations.json"
+    entry = {"reason": "known", "tests": [listed]}
+    path.write_text(json.dumps({"rules": {"R10": entry}}), encoding="utf-8")
+    run = run_suite("reference", tmp_path, rules=("R10",), extra=("--expectations", str(path)))
+    assert run.report is not None, run.tail()
+    tests = run.report["rules"]["R10"]["tests"]
+    statuses = {nodeid.rsplit("::", 1)[1].split("[")[0]: status for nodeid, status in tests.items()}
+    # The reference passes both: the listed one is an unexpected pass, the other a plain pass.
+    assert statuses == {listed: "unexpected-pass",
+                        "test_R10_raising_handler_is_contained": "pass"}, statuses
+    assert run.returncode == 1, run.tail()

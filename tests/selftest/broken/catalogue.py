@@ -639,14 +639,33 @@ def _dispatchers(on_fault: str) -> tuple[Any, Any]:
     return deliver, adeliver
 
 
+def _broken_delivery(on_fault: str) -> list[Patch]:
+    """Patches replacing every delivery the engine uses (the keyword-spelled fast ones too)."""
+    deliver, adeliver = _dispatchers(on_fault)
+
+    def chain_start(pairs: Any, serialized: Any, inputs: Any, run_id: Any, parent_run_id: Any,
+                    tags: Any, metadata: Any, name: Any) -> None:
+        deliver(pairs, "on_chain_start", (serialized, inputs),
+                {"run_id": run_id, "parent_run_id": parent_run_id, "tags": tags,
+                 "metadata": metadata, "name": name})
+
+    def outcome(pairs: Any, event: str, value: Any, run_id: Any, parent_run_id: Any,
+                tags: Any, metadata: Any) -> None:
+        deliver(pairs, event, (value,), {"run_id": run_id, "parent_run_id": parent_run_id,
+                                         "tags": tags, "metadata": metadata})
+
+    return [(_manager, "deliver", deliver), (_manager, "adeliver", adeliver),
+            (_manager, "deliver_chain_start", chain_start),
+            (_manager, "deliver_outcome", outcome)]
+
+
 class RaisingHandlerStarvesOthers(BrokenAdapter):
     BREAKS = ("R10",)
     BUG = ("when a handler (raise_error=False) raises, the event is not delivered to the "
            "handlers after it")
 
     def patches(self) -> Iterable[Patch]:
-        deliver, adeliver = _dispatchers("starve")
-        return [(_manager, "deliver", deliver), (_manager, "adeliver", adeliver)]
+        return _broken_delivery("starve")
 
 
 class RaisingHandlerStopsRun(BrokenAdapter):
@@ -654,8 +673,7 @@ class RaisingHandlerStopsRun(BrokenAdapter):
     BUG = "an exception of a raise_error=False handler escapes and aborts the run"
 
     def patches(self) -> Iterable[Patch]:
-        deliver, adeliver = _dispatchers("propagate")
-        return [(_manager, "deliver", deliver), (_manager, "adeliver", adeliver)]
+        return _broken_delivery("propagate")
 
 
 # -------------------------------------------------------------------------------------- R11

@@ -1,0 +1,60 @@
+"""The "reproduce by hand" code in failure reports must show what the suite saw.
+
+Each drawn scenario is rendered as code for the reference engine, executed, and the events its
+printing handlers report are compared, per handler, with the events the suite's recording
+handlers get through the adapter for the same scenario. Faulty and async handlers included: a
+reproduction that drops a fault or an async handler would show a different run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+
+from conformance.adapters.reference import ReferenceAdapter
+from conformance.harness import run_scenario
+from conformance.model import Scenario
+from conformance.render import render_code
+from conformance.strategies import Registrations, scenarios
+
+_ADAPTER = ReferenceAdapter()
+_ROUTES = Registrations(failures=True, faults=True, max_handlers=3)
+_PRINTED_KINDS = frozenset({"start", "end", "error"})
+
+
+def _run_rendered(scenario: Scenario) -> str:
+    code = render_code(scenario, prefix="reference")
+    out = io.StringIO()
+    may_raise = any(n.fail for n in scenario.chain.nodes) or any(
+        h.fault == "raise_error" for h in scenario.handlers
+    )
+    with contextlib.redirect_stdout(out):
+        try:
+            exec(compile(code, "<reproduction>", "exec"), {"__name__": "reproduction"})
+        except RuntimeError:
+            if not may_raise:
+                raise
+    return out.getvalue()
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(_ADAPTER.capabilities, _ROUTES))
+def test_rendered_code_prints_what_the_suite_records(scenario: Scenario) -> None:
+    printed = Counter(line.split()[0] for line in _run_rendered(scenario).splitlines())
+    observed = run_scenario(_ADAPTER, scenario)
+    recorded = Counter(e.handler for e in observed.events if e.kind in _PRINTED_KINDS)
+    assert printed == recorded, f"printed {dict(printed)}, recorded {dict(recorded)}"
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(_ADAPTER.capabilities, Registrations(faults=True, raise_error=True)))
+def test_rendered_code_keeps_raise_error_faults(scenario: Scenario) -> None:
+    printed = Counter(line.split()[0] for line in _run_rendered(scenario).splitlines())
+    observed = run_scenario(_ADAPTER, scenario)
+    recorded = Counter(e.handler for e in observed.events if e.kind in _PRINTED_KINDS)
+    assert printed == recorded, f"printed {dict(printed)}, recorded {dict(recorded)}"
