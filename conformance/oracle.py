@@ -8,7 +8,7 @@ checked against it like every other engine.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from .model import (
@@ -102,6 +102,17 @@ class _Context:
         )
 
 
+def _cut_short(runs: dict[tuple[int, ...], ExpectedRun], roots: list[tuple[int, ...]]) -> None:
+    """Runs under ``roots`` were upstream of a failure in a pipelined stream (R8).
+
+    The failure may interrupt them before they finish, or come after they did, so each of them
+    may end with an end or an error event; they must still end exactly once.
+    """
+    for key, run in list(runs.items()):
+        if run.outcome == "end" and any(key[: len(root)] == root for root in roots):
+            runs[key] = replace(run, outcome="any")
+
+
 def expect(scenario: Scenario) -> Expectation:
     """Predict the run trees and per-handler scopes of ``scenario``."""
     inv = scenario.invocation
@@ -138,6 +149,7 @@ def expect(scenario: Scenario) -> Expectation:
                     if not streaming:
                         break
                     later_optional = True  # pipelined later steps may have started
+                    _cut_short(runs, [(*key, j) for j in range(i)])
         elif node.kind == "parallel":
             order = "unordered"
             for i, branch in enumerate(node.children):

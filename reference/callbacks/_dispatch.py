@@ -114,13 +114,10 @@ class HandlerSet:
     on_chain_end: tuple[Pair, ...]
 
     def __init__(self, handlers: Iterable[Any] = ()) -> None:
-        seen: set[int] = set()
-        unique = []
-        for h in handlers:
-            if id(h) not in seen:
-                seen.add(id(h))
-                unique.append(h)
-        self.items = items = tuple(unique)
+        items = tuple(handlers)
+        if len(items) > 1:  # keep the first of each object (by identity), in order
+            items = tuple({id(h): h for h in items}.values())
+        self.items = items
         self.on_chain_start = _pairs(items, "on_chain_start")
         self.on_chain_end = _pairs(items, "on_chain_end")
 

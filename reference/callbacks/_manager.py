@@ -311,7 +311,7 @@ class BaseCallbackManager(_Fields):
             local = HandlerSet(_check_handlers(local_callbacks, "local_callbacks"))
         else:
             local = _EMPTY_SET
-        if local or local_tags or local_metadata:
+        if local.items or local_tags or local_metadata:
             mgr = mgr._with_local(local, local_tags, local_metadata)
         if verbose and not any(type(h).__name__ == "StdOutCallbackHandler" for h in mgr._hs.items):
             from reference.callbacks._stdout import StdOutCallbackHandler

@@ -72,6 +72,18 @@ def test_R8_in_a_stream_later_steps_may_have_started() -> None:
     assert c.optional and c.outcome == "any"
 
 
+def test_R8_in_a_stream_earlier_steps_may_be_cut_short() -> None:
+    chain = Chain((Node("seq", "sequence", ("pre", "b", "c")), Node("a", "lambda"),
+                   Node("pre", "sequence", ("a", "a")),
+                   Node("b", "lambda", fail=True), Node("c", "lambda")), "seq")
+    streamed = {r.key: r.outcome for r in expect(Scenario(chain, (), Invocation(mode="stream")))
+                .runs.values()}
+    assert streamed == {(0,): "error", (0, 0): "any", (0, 0, 0): "any", (0, 0, 1): "any",
+                        (0, 1): "error", (0, 2): "any"}
+    invoked = {r.label: r.outcome for r in expect(Scenario(chain, (), Invocation())).runs.values()}
+    assert invoked["pre"] == invoked["a"] == "end"
+
+
 def test_R8_parallel_raises_the_first_failing_branch_and_siblings_end() -> None:
     chain = Chain((Node("par", "parallel", ("ok", "f1", "f2")), Node("ok", "lambda"),
                    Node("f1", "lambda", fail=True), Node("f2", "lambda", fail=True)), "par")
