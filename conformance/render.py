@@ -86,29 +86,40 @@ def _manager(handlers: str) -> str:
     return f"manager_of({handlers})"
 
 
+#: Each printed event of the rendered ``Printer``: (method, its parameters, what it prints,
+#: whether it has a ``serialized`` mapping to take the run's name from).
+_PRINTED_EVENTS: Final = (
+    ("on_chain_start", "s, inputs", "chain start", True),
+    ("on_chain_end", "outputs", "chain end", False),
+    ("on_chain_error", "error", "chain error", False),
+    ("on_chat_model_start", "s, messages", "chat start", True),
+    ("on_llm_end", "response", "llm end", False),
+    ("on_llm_error", "error", "llm error", False),
+    ("on_tool_start", "s, input_str", "tool start", True),
+    ("on_tool_end", "output", "tool end", False),
+    ("on_tool_error", "error", "tool error", False),
+    ("on_retriever_start", "s, query", "retriever start", True),
+    ("on_retriever_end", "documents", "retriever end", False),
+    ("on_retriever_error", "error", "retriever error", False),
+)
+
+
+def _printer_methods(asynchronous: bool) -> list[str]:
+    define = "async def" if asynchronous else "def"
+    return [
+        f"    {define} {method}(self, {params}, **kw): "
+        f"self.show({label!r}, kw{', s' if serialized else ''})"
+        for method, params, label, serialized in _PRINTED_EVENTS
+    ]
+
+
 #: The async twin of ``Printer`` in the rendered code: coroutine methods, same output and faults.
 _ASYNC_PRINTER: Final = [
     "class AsyncPrinter(AsyncCallbackHandler):",
     "    __init__ = Printer.__init__",
     "    show = Printer.show",
     "",
-    *(
-        f"    async def {method}(self, {params}, **kw): self.show({label!r}, kw{extra})"
-        for method, params, label, extra in (
-            ("on_chain_start", "s, inputs", "chain start", ", s"),
-            ("on_chain_end", "outputs", "chain end", ""),
-            ("on_chain_error", "error", "chain error", ""),
-            ("on_chat_model_start", "s, messages", "chat start", ", s"),
-            ("on_llm_end", "response", "llm end", ""),
-            ("on_llm_error", "error", "llm error", ""),
-            ("on_tool_start", "s, input_str", "tool start", ", s"),
-            ("on_tool_end", "output", "tool end", ""),
-            ("on_tool_error", "error", "tool error", ""),
-            ("on_retriever_start", "s, query", "retriever start", ", s"),
-            ("on_retriever_end", "documents", "retriever end", ""),
-            ("on_retriever_error", "error", "retriever error", ""),
-        )
-    ),
+    *_printer_methods(asynchronous=True),
     "",
     "",
 ]
@@ -147,18 +158,7 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         "        if self.fault != 'none' and self.fault_on in ('any', phase):",
         "            raise RuntimeError(f'{self.name} fails on {event}')",
         "",
-        "    def on_chain_start(self, s, inputs, **kw): self.show('chain start', kw, s)",
-        "    def on_chain_end(self, outputs, **kw): self.show('chain end', kw)",
-        "    def on_chain_error(self, error, **kw): self.show('chain error', kw)",
-        "    def on_chat_model_start(self, s, messages, **kw): self.show('chat start', kw, s)",
-        "    def on_llm_end(self, response, **kw): self.show('llm end', kw)",
-        "    def on_llm_error(self, error, **kw): self.show('llm error', kw)",
-        "    def on_tool_start(self, s, input_str, **kw): self.show('tool start', kw, s)",
-        "    def on_tool_end(self, output, **kw): self.show('tool end', kw)",
-        "    def on_tool_error(self, error, **kw): self.show('tool error', kw)",
-        "    def on_retriever_start(self, s, query, **kw): self.show('retriever start', kw, s)",
-        "    def on_retriever_end(self, documents, **kw): self.show('retriever end', kw)",
-        "    def on_retriever_error(self, error, **kw): self.show('retriever error', kw)",
+        *_printer_methods(asynchronous=False),
         "",
         "",
     ]
