@@ -8,10 +8,9 @@ from functools import partial
 from typing import Any
 
 from reference.documents import Document
-from reference.runnables._base import Runnable, start_info
+from reference.runnables._base import Runnable, arun_in, run_in, start_info
 from reference.runnables._config import (
     RunnableConfig,
-    current_run,
     get_async_manager,
     get_sync_manager,
     resolve_config,
@@ -55,16 +54,8 @@ class BaseRetriever(Runnable[str, list[Document]]):
         ser, name, run_id = start_info(self, cfg)
         rm = mgr.on_retriever_start(ser, input, run_id=run_id, name=name)
         rm._config = cfg
-        token = current_run.set(rm)
-        try:
-            docs = self._get_relevant_documents(input, run_manager=rm)
-        except BaseException as e:
-            current_run.reset(token)
-            rm.on_retriever_error(e)
-            raise
-        current_run.reset(token)
-        rm.on_retriever_end(docs)
-        return docs
+        body = partial(self._get_relevant_documents, input, run_manager=rm)
+        return run_in(rm, body, rm.on_retriever_end, rm.on_retriever_error)
 
     async def ainvoke(
         self, input: str, config: RunnableConfig | None = None, **kwargs: Any
@@ -74,13 +65,5 @@ class BaseRetriever(Runnable[str, list[Document]]):
         ser, name, run_id = start_info(self, cfg)
         rm = await mgr.on_retriever_start(ser, input, run_id=run_id, name=name)
         rm._config = cfg
-        token = current_run.set(rm)
-        try:
-            docs = await self._aget_relevant_documents(input, run_manager=rm)
-        except BaseException as e:
-            current_run.reset(token)
-            await rm.on_retriever_error(e)
-            raise
-        current_run.reset(token)
-        await rm.on_retriever_end(docs)
-        return docs
+        body = partial(self._aget_relevant_documents, input, run_manager=rm)
+        return await arun_in(rm, body, rm.on_retriever_end, rm.on_retriever_error)

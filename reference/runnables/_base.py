@@ -46,7 +46,14 @@ if TYPE_CHECKING:
     from reference.runnables._binding import RunnableBinding
     from reference.runnables._sequence import RunnableSequence
 
-__all__ = ["Runnable", "acall_chain", "call_chain", "coerce_to_runnable"]
+__all__ = [
+    "Runnable",
+    "acall_chain",
+    "arun_in",
+    "call_chain",
+    "coerce_to_runnable",
+    "run_in",
+]
 
 Input = TypeVar("Input")
 Output = TypeVar("Output")
@@ -353,6 +360,49 @@ def start_info(r: Runnable[Any, Any], cfg: RunnableConfig) -> tuple[dict[str, An
     return ser, ser["name"], cfg.get("run_id")
 
 
+def run_in(
+    rm: Any,
+    body: Callable[[], T],
+    end: Callable[[T], object],
+    error: Callable[[BaseException], object],
+) -> T:
+    """Run ``body`` as ``rm``'s run: the current run of whatever it invokes, then its outcome.
+
+    ``end``/``error`` are the run manager's outcome methods (``rm.on_chain_end``, ...). The
+    run's whole lifecycle after its start is here; ``RunnableLambda.invoke`` inlines it (the
+    engine's hottest path) and says so.
+    """
+    token = current_run.set(rm)
+    try:
+        out = body()
+    except BaseException as e:
+        current_run.reset(token)
+        error(e)
+        raise
+    current_run.reset(token)
+    end(out)
+    return out
+
+
+async def arun_in(
+    rm: Any,
+    body: Callable[[], Awaitable[T]],
+    end: Callable[[T], Awaitable[object]],
+    error: Callable[[BaseException], Awaitable[object]],
+) -> T:
+    """Async twin of :func:`run_in`."""
+    token = current_run.set(rm)
+    try:
+        out = await body()
+    except BaseException as e:
+        current_run.reset(token)
+        await error(e)
+        raise
+    current_run.reset(token)
+    await end(out)
+    return out
+
+
 def call_chain(
     r: Runnable[Any, Any],
     body: Callable[[Any, CallbackManagerForChainRun], Any],
@@ -366,16 +416,7 @@ def call_chain(
     ser, name, run_id = start_info(r, cfg)
     shown = input if run_input is _NOTHING else run_input
     rm = start_chain_run(mgr, ser, shown, run_id, name, cfg)
-    token = current_run.set(rm)
-    try:
-        out = body(input, rm)
-    except BaseException as e:
-        current_run.reset(token)
-        rm.on_chain_error(e)
-        raise
-    current_run.reset(token)
-    rm.on_chain_end(out)
-    return out
+    return run_in(rm, partial(body, input, rm), rm.on_chain_end, rm.on_chain_error)
 
 
 async def acall_chain(
@@ -390,16 +431,7 @@ async def acall_chain(
     ser, name, run_id = start_info(r, cfg)
     rm = await mgr.on_chain_start(ser, input, run_id=run_id, name=name)
     rm._config = cfg
-    token = current_run.set(rm)
-    try:
-        out = await body(input, rm)
-    except BaseException as e:
-        current_run.reset(token)
-        await rm.on_chain_error(e)
-        raise
-    current_run.reset(token)
-    await rm.on_chain_end(out)
-    return out
+    return await arun_in(rm, partial(body, input, rm), rm.on_chain_end, rm.on_chain_error)
 
 
 def close_iter(it: Any) -> None:

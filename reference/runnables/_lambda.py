@@ -115,6 +115,7 @@ class RunnableLambda(Runnable[Any, Any]):
             mgr = get_sync_manager(cfg, trusted, self._local)
             ser, name, run_id = start_info(self, cfg)
             rm = start_chain_run(mgr, ser, input, run_id, name, cfg)
+        # run_in() spelled out: this is the engine's hottest path (benchmarks/README.md).
         token = current_run.set(rm)
         try:
             out = func(input, config=child_config(rm)) if self._func_cfg else func(input)

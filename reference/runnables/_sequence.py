@@ -6,11 +6,17 @@ from collections.abc import AsyncIterator, Iterator
 from itertools import chain
 from typing import Any, final
 
-from reference.callbacks._manager import start_chain_run
+from reference.callbacks._manager import (
+    AsyncCallbackManagerForChainRun,
+    CallbackManagerForChainRun,
+    start_chain_run,
+)
 from reference.runnables._base import (
     Runnable,
+    acall_chain,
     aclose_iter,
     add_chunks,
+    call_chain,
     close_iter,
     coerce_to_runnable,
     start_info,
@@ -18,7 +24,6 @@ from reference.runnables._base import (
 from reference.runnables._config import (
     RunnableConfig,
     child_config,
-    current_run,
     get_async_manager,
     get_sync_manager,
     resolve_config,
@@ -94,44 +99,25 @@ class RunnableSequence(Runnable[Any, Any]):
         return RunnableSequence(coerce_to_runnable(other, "|"), self)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        cfg, trusted = resolve_config(config)
-        mgr = get_sync_manager(cfg, trusted, self._local)
-        ser, name, run_id = start_info(self, cfg)
-        rm = start_chain_run(mgr, ser, input, run_id, name, cfg)
-        child = child_config(rm)
-        token = current_run.set(rm)
-        x = input
-        try:
-            for step in self.steps:
-                x = step.invoke(x, child)
-        except BaseException as e:
-            current_run.reset(token)
-            rm.on_chain_error(e)
-            raise
-        current_run.reset(token)
-        rm.on_chain_end(x)
-        return x
+        return call_chain(self, self._run_steps, input, config)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
-        cfg, trusted = resolve_config(config)
-        mgr = get_async_manager(cfg, trusted, self._local)
-        ser, name, run_id = start_info(self, cfg)
-        rm = await mgr.on_chain_start(ser, input, run_id=run_id, name=name)
-        rm._config = cfg
+        return await acall_chain(self, self._arun_steps, input, config)
+
+    def _run_steps(self, input: Any, rm: CallbackManagerForChainRun) -> Any:
         child = child_config(rm)
-        token = current_run.set(rm)
         x = input
-        try:
-            for step in self.steps:
-                x = await step.ainvoke(x, child)
-        except BaseException as e:
-            current_run.reset(token)
-            await rm.on_chain_error(e)
-            raise
-        current_run.reset(token)
-        await rm.on_chain_end(x)
+        for step in self.steps:
+            x = step.invoke(x, child)
+        return x
+
+    async def _arun_steps(self, input: Any, rm: AsyncCallbackManagerForChainRun) -> Any:
+        child = child_config(rm)
+        x = input
+        for step in self.steps:
+            x = await step.ainvoke(x, child)
         return x
 
     def stream(

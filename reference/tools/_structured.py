@@ -9,11 +9,10 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, final, overload
 
-from reference.runnables._base import Runnable, start_info
+from reference.runnables._base import Runnable, arun_in, run_in, start_info
 from reference.runnables._config import (
     RunnableConfig,
     child_config,
-    current_run,
     get_async_manager,
     get_sync_manager,
     resolve_config,
@@ -118,17 +117,13 @@ class StructuredTool(BaseTool):
         ser, kw = self._start(input, cfg)
         rm = mgr.on_tool_start(ser, str(input), **kw)
         rm._config = cfg
-        token = current_run.set(rm)
-        try:
+        func = self.func
+
+        def body() -> Any:
             args, fkw = self._call_args(input, rm, self._func_cfg, self._func_cbs)
-            out = self.func(*args, **fkw)
-        except BaseException as e:
-            current_run.reset(token)
-            rm.on_tool_error(e)
-            raise
-        current_run.reset(token)
-        rm.on_tool_end(out)
-        return out
+            return func(*args, **fkw)
+
+        return run_in(rm, body, rm.on_tool_end, rm.on_tool_error)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -138,24 +133,18 @@ class StructuredTool(BaseTool):
         ser, kw = self._start(input, cfg)
         rm = await mgr.on_tool_start(ser, str(input), **kw)
         rm._config = cfg
-        token = current_run.set(rm)
-        try:
+
+        async def body() -> Any:
             if self.coroutine is not None:
                 args, fkw = self._call_args(input, rm, self._co_cfg, self._co_cbs)
-                out = await self.coroutine(*args, **fkw)
-            else:
-                assert self.func is not None
-                args, fkw = self._call_args(input, rm, self._func_cfg, self._func_cbs)
-                ctx = contextvars.copy_context()
-                call = partial(ctx.run, self.func, *args, **fkw)
-                out = await asyncio.get_running_loop().run_in_executor(None, call)
-        except BaseException as e:
-            current_run.reset(token)
-            await rm.on_tool_error(e)
-            raise
-        current_run.reset(token)
-        await rm.on_tool_end(out)
-        return out
+                return await self.coroutine(*args, **fkw)
+            # A sync function may block: run it in a worker thread carrying our context.
+            assert self.func is not None
+            args, fkw = self._call_args(input, rm, self._func_cfg, self._func_cbs)
+            call = partial(contextvars.copy_context().run, self.func, *args, **fkw)
+            return await asyncio.get_running_loop().run_in_executor(None, call)
+
+        return await arun_in(rm, body, rm.on_tool_end, rm.on_tool_error)
 
 
 @overload
