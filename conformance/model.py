@@ -82,11 +82,16 @@ class Node:
     """One runnable object.
 
     ``children`` are sequence steps, parallel branches, the callees of a dynamic function or tool
-    (invoked one after another with the node's input), or the single target of a binding.
+    (invoked one after another with the node's input; all at once when ``concurrent``), or the
+    single target of a binding.
     ``callbacks``/``tags``/``metadata`` are the constructor route for ordinary nodes and the
     bound route (``with_config``) for a binding. ``forward_config`` says whether a dynamic
     function or tool passes the config it received to its callees (if not, only implicit context
-    propagation can put the callees in the tree). A failing node raises after its callees ran.
+    propagation can put the callees in the tree). A ``concurrent`` function or tool starts all its
+    callees at once, as user code fanning out does: in threads that each run in a copy of the
+    caller's context (what ``langchain_core``'s ``ContextThreadPoolExecutor`` does) for sync
+    calls, as asyncio tasks for async ones; it waits for all of them, then raises the first
+    failure in declaration order. A failing node raises after its callees ran.
     """
 
     label: str
@@ -97,6 +102,7 @@ class Node:
     tags: tuple[str, ...] = ()
     metadata: tuple[tuple[str, str], ...] = ()
     forward_config: bool = True
+    concurrent: bool = False
     fail: bool = False
     #: A slow lambda sleeps briefly, so concurrent branches and invocations really overlap.
     slow: bool = False
@@ -110,7 +116,7 @@ class Node:
                 data[name] = list(value)
         if self.metadata:
             data["metadata"] = dict(self.metadata)
-        for name in ("callbacks_as_manager", "forward_config", "fail", "slow"):
+        for name in ("callbacks_as_manager", "forward_config", "concurrent", "fail", "slow"):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 data[name] = value
@@ -132,6 +138,7 @@ class Node:
             tags=tuple(data.get("tags", ())),
             metadata=tuple(sorted(dict(data.get("metadata", {})).items())),
             forward_config=bool(data.get("forward_config", True)),
+            concurrent=bool(data.get("concurrent", False)),
             fail=bool(data.get("fail", False)),
             slow=bool(data.get("slow", False)),
         )
@@ -220,6 +227,9 @@ def _validate_node(node: Node, by_label: Mapping[str, Node]) -> None:
         raise ModelError(f"binding {node.label!r} must wrap exactly one child")
     if node.kind in ("sequence", "parallel") and not node.children:
         raise ModelError(f"{node.kind} {node.label!r} needs at least one child")
+    if node.concurrent and node.kind not in CALLER_KINDS:
+        raise ModelError(f"only functions and tools call children concurrently, not "
+                         f"{node.kind} {node.label!r}")
     if node.slow and node.kind != "lambda":
         raise ModelError(f"only lambdas can be slow, not {node.kind} {node.label!r}")
     if node.fail and node.kind not in FAILABLE_KINDS:

@@ -158,6 +158,16 @@ def expect(scenario: Scenario) -> Expectation:
                 child_keys.append(child_key)
                 if failed is None:
                     failed = branch_failed
+        elif node.concurrent:  # a function or tool starting all its callees at once
+            order = "unordered"
+            for i, callee in enumerate(node.children):
+                child_key = (*key, i)
+                child_keys.append(child_key)
+                callee_failed = expand(callee, ctx, child_key, key, optional)
+                if failed is None:
+                    failed = callee_failed
+            if failed is None and node.fail:
+                failed = label
         else:  # leaves, and dynamic functions / tools calling their children in turn
             for i, callee in enumerate(node.children):
                 child_key = (*key, i)

@@ -25,6 +25,8 @@ def _attachments(node: Node) -> str:
         parts.append(f"metadata={dict(node.metadata)}")
     if node.kind in ("dynamic", "tool") and node.children and not node.forward_config:
         parts.append("does not forward config")
+    if node.concurrent:
+        parts.append("calls its children concurrently")
     if node.fail:
         parts.append("FAILS")
     if node.slow:
@@ -216,6 +218,8 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         out.insert(0, "import uuid")
     if any(n.slow for n in chain.nodes):
         out.insert(0, "import time")
+    if any(n.concurrent for n in chain.nodes):
+        out[:0] = ["import contextvars", "from concurrent.futures import ThreadPoolExecutor"]
     out.append(call)
     return "\n".join(out)
 
@@ -232,6 +236,30 @@ def _postorder(chain: Chain) -> Iterator[str]:
         yield label
 
     yield from visit(chain.root)
+
+
+# Where a failing leaf raises, after its run started: the methods langchain_core's and the
+# reference's classes call to do their work (a subclass overrides both sets; each engine uses its
+# own). (name, parameters, whether it is an async generator)
+_CHAT_HOOKS: Final = (("_call", "*a, **kw", ""), ("_stream", "*a, **kw", "gen"),
+                      ("_astream", "*a, **kw", "agen"), ("_reply", "*a, **kw", ""))
+_PROMPT_HOOKS: Final = (("format_prompt", "**kw", ""), ("aformat_prompt", "**kw", "async"),
+                        ("_format", "*a, **kw", ""), ("_aformat", "*a, **kw", "async"))
+_PARSER_HOOKS: Final = (("parse", "text", ""),)
+_SUFFIX: Final = {"FakeListChatModel": "Model", "ChatPromptTemplate": "Prompt",
+                  "StrOutputParser": "Parser"}
+
+
+def _failing_subclass(node: Node, base: str, hooks: tuple[tuple[str, str, str], ...]) -> list[str]:
+    raise_it = f"raise RuntimeError('{node.label} fails')"
+    lines = [f"class {node.label.capitalize()}{_SUFFIX[base]}({base}):"]
+    for name, params, flavour in hooks:
+        define = "async def" if flavour in ("async", "agen") else "def"
+        lines.append(f"    {define} {name}(self, {params}):")
+        lines.append(f"        {raise_it}")
+        if flavour in ("gen", "agen"):
+            lines.append("        yield  # a generator, like the method it replaces")
+    return lines
 
 
 def _node_code(node: Node) -> list[str]:
@@ -255,19 +283,30 @@ def _node_code(node: Node) -> list[str]:
             sig = "(x: str, config: RunnableConfig)" if node.forward_config else "(x: str)"
         cfg = ", config" if node.forward_config else ""
         body = [f"    {c}.invoke({label!r}{cfg})" for c in node.children]
+        if node.concurrent:  # every callee in its own thread, in a copy of this context
+            body = ["    with ThreadPoolExecutor() as pool:",
+                    "        futures = [pool.submit(contextvars.copy_context().run, c.invoke, "
+                    f"{label!r}{cfg}) for c in ({', '.join(node.children)},)]",
+                    "    for future in futures:",
+                    "        future.result()"]
         func = [f"def {label}_fn{sig}:", *body, f"    {fail}"]
         if kind == "dynamic":
             return [*func, f"{label} = RunnableLambda({label}_fn, name={label!r}{kwarg})"]
         return [*func, f"{label} = StructuredTool.from_function({label}_fn, name={label!r}, "
                        f"description='tool'{kwarg})"]
     if kind == "chat_model":
-        return [f"{label} = FakeListChatModel(responses=['{label} says hi'], "
-                f"name={label!r}{kwarg})"]
+        cls = _failing_subclass(node, "FakeListChatModel", _CHAT_HOOKS) if node.fail else []
+        name = f"{label.capitalize()}Model" if node.fail else "FakeListChatModel"
+        return [*cls, f"{label} = {name}(responses=['{label} says hi'], name={label!r}{kwarg})"]
     if kind == "prompt":
-        return [f"{label} = ChatPromptTemplate.from_template('{{input}}'{kwarg})",
+        cls = _failing_subclass(node, "ChatPromptTemplate", _PROMPT_HOOKS) if node.fail else []
+        name = f"{label.capitalize()}Prompt" if node.fail else "ChatPromptTemplate"
+        return [*cls, f"{label} = {name}.from_template('{{input}}'{kwarg})",
                 f"{label}.name = {label!r}"]
     if kind == "parser":
-        return [f"{label} = StrOutputParser({kw})", f"{label}.name = {label!r}"]
+        cls = _failing_subclass(node, "StrOutputParser", _PARSER_HOOKS) if node.fail else []
+        name = f"{label.capitalize()}Parser" if node.fail else "StrOutputParser"
+        return [*cls, f"{label} = {name}({kw})", f"{label}.name = {label!r}"]
     if kind == "retriever":
         retrieve = fail if node.fail else f"return [Document(page_content={label!r})]"
         return [f"class {label.capitalize()}(BaseRetriever):",

@@ -72,6 +72,8 @@ class ChainShape:
     implicit_only: bool = False
     #: Percentage of lambdas that sleep briefly (so threads and tasks really interleave).
     slow_percent: int = 15
+    #: Functions and tools with several callees may start them all at once (threads or tasks).
+    concurrent_callers: bool = True
 
 
 @dataclass
@@ -111,6 +113,7 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         label = new_label(kind)
         children: list[str] = []
         forward = True
+        concurrent = False
         if kind == "sequence":
             n = draw(st.integers(2, max(2, shape.max_width)))
             current = value
@@ -136,13 +139,15 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
                 children.append(gen(depth + 1, "text"))
             forward = shape.forward_config_only or (
                 not shape.implicit_only and draw(st.booleans()))
+            concurrent = shape.concurrent_callers and n > 1 and draw(st.booleans())
             acc, ret = _LEAF_IO[kind]
             info[label] = _Built(acc, ret)
         else:
             acc, ret = _LEAF_IO[kind]
             info[label] = _Built(acc, ret)
         slow = kind == "lambda" and draw(st.integers(0, 99)) < shape.slow_percent
-        nodes[label] = Node(label, kind, tuple(children), forward_config=forward, slow=slow)
+        nodes[label] = Node(label, kind, tuple(children), forward_config=forward,
+                            concurrent=concurrent, slow=slow)
         return label
 
     root = gen(0, "text")
@@ -307,8 +312,9 @@ def invocations(
         callbacks = (draw(st.sampled_from(handler_ids)),)
     run_name = run_id = None
     if reg.root_config and caps.root_config:
-        run_name = draw(st.sampled_from([None, "custom_root_name"]))
-        if mode not in BATCH_MODES and draw(st.booleans()):
+        # Listed first = drawn first and shrunk to: a scenario asking for root config has it.
+        run_name = draw(st.sampled_from(["custom_root_name", None]))
+        if mode not in BATCH_MODES and draw(st.sampled_from([True, False])):
             run_id = str(draw(st.uuids()))
     return Invocation(
         mode=mode,

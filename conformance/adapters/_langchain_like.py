@@ -7,11 +7,14 @@ which leaves can fail) are class attributes that the concrete adapters set.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import importlib
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..adapter import Capabilities, HandlerFault, Outcome, Probe
@@ -321,25 +324,58 @@ def _leaf(node: Node, probe: Probe) -> Callable[[Any], str]:
     return leaf
 
 
+def call_children(children: Sequence[Any], value: Any, extra: tuple[Any, ...],
+                  concurrent: bool) -> None:
+    """Invoke every child with ``value`` (and ``extra`` arguments), as a function's body would.
+
+    In turn, stopping at the first failure; or, when ``concurrent``, all at once in threads that
+    each run in a copy of this context (as user code with langchain_core's
+    ``ContextThreadPoolExecutor`` does), waiting for all before raising the first failure in
+    declaration order.
+    """
+    if not concurrent:
+        for child in children:
+            child.invoke(value, *extra)
+        return
+    with ThreadPoolExecutor(max_workers=max(1, len(children))) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, child.invoke, value, *extra)
+                   for child in children]
+    for future in futures:
+        future.result()
+
+
+async def acall_children(children: Sequence[Any], value: Any, extra: tuple[Any, ...],
+                         concurrent: bool) -> None:
+    """Async twin of :func:`call_children`: concurrent children are asyncio tasks (gather)."""
+    if not concurrent:
+        for child in children:
+            await child.ainvoke(value, *extra)
+        return
+    results = await asyncio.gather(*(child.ainvoke(value, *extra) for child in children),
+                                   return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+
+
 def _caller(node: Node, children: list[Any], probe: Probe,
             config_type: Any = Any) -> tuple[Any, Any]:
-    """Sync and async functions that invoke ``children`` in turn, forwarding config or not.
+    """Sync and async functions that invoke ``children`` (in turn or concurrently), forwarding
+    config or not.
 
     ``config_type`` annotates the ``config`` parameter: tools recognise it by that annotation.
     """
-    label, fail = node.label, node.fail
+    label, fail, concurrent = node.label, node.fail, node.concurrent
     if node.forward_config:
 
         def func(value: Any, config: Any) -> str:
-            for child in children:
-                child.invoke(label, config)
+            call_children(children, label, (config,), concurrent)
             if fail:
                 raise probe.failure(label)
             return label
 
         async def afunc(value: Any, config: Any) -> str:
-            for child in children:
-                await child.ainvoke(label, config)
+            await acall_children(children, label, (config,), concurrent)
             if fail:
                 raise probe.failure(label)
             return label
@@ -347,15 +383,13 @@ def _caller(node: Node, children: list[Any], probe: Probe,
     else:
 
         def func(value: Any) -> str:  # type: ignore[misc]
-            for child in children:
-                child.invoke(label)
+            call_children(children, label, (), concurrent)
             if fail:
                 raise probe.failure(label)
             return label
 
         async def afunc(value: Any) -> str:  # type: ignore[misc]
-            for child in children:
-                await child.ainvoke(label)
+            await acall_children(children, label, (), concurrent)
             if fail:
                 raise probe.failure(label)
             return label

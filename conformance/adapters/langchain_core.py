@@ -49,7 +49,7 @@ from typing import Any, Final
 
 from ..adapter import AdapterError, Capabilities, Outcome, Probe
 from ..model import FAILABLE_KINDS, Invocation, Node, NodeKind
-from ._langchain_like import LangChainLikeAdapter
+from ._langchain_like import LangChainLikeAdapter, acall_children, call_children
 
 __all__ = ["LangChainCoreAdapter", "capabilities_for", "release_line"]
 
@@ -225,18 +225,16 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
                                    probe: Probe) -> tuple[Any, Any]:
         """Tool functions for releases without config injection: they take the ``callbacks``
         langchain-core hands in and pass them on as the callees' config."""
-        label, fail = node.label, node.fail
+        label, fail, concurrent = node.label, node.fail, node.concurrent
 
         def func(value: str, callbacks: Any = None) -> str:
-            for child in children:
-                child.invoke(label, {"callbacks": callbacks})
+            call_children(children, label, ({"callbacks": callbacks},), concurrent)
             if fail:
                 raise probe.failure(label)
             return label
 
         async def afunc(value: str, callbacks: Any = None) -> str:
-            for child in children:
-                await child.ainvoke(label, {"callbacks": callbacks})
+            await acall_children(children, label, ({"callbacks": callbacks},), concurrent)
             if fail:
                 raise probe.failure(label)
             return label

@@ -12,7 +12,9 @@ import contextlib
 import io
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conformance.adapters.reference import ReferenceAdapter
 from conformance.harness import run_scenario
@@ -25,8 +27,8 @@ _ROUTES = Registrations(failures=True, faults=True, max_handlers=3)
 _PRINTED_KINDS = frozenset({"start", "end", "error"})
 
 
-def _run_rendered(scenario: Scenario) -> str:
-    code = render_code(scenario, prefix="reference")
+def _run_rendered(scenario: Scenario, prefix: str = "reference") -> str:
+    code = render_code(scenario, prefix=prefix)
     out = io.StringIO()
     may_raise = any(n.fail for n in scenario.chain.nodes) or any(
         h.fault == "raise_error" for h in scenario.handlers
@@ -56,5 +58,22 @@ def test_rendered_code_prints_what_the_suite_records(scenario: Scenario) -> None
 def test_rendered_code_keeps_raise_error_faults(scenario: Scenario) -> None:
     printed = Counter(line.split()[0] for line in _run_rendered(scenario).splitlines())
     observed = run_scenario(_ADAPTER, scenario)
+    recorded = Counter(e.handler for e in observed.events if e.kind in _PRINTED_KINDS)
+    assert printed == recorded, f"printed {dict(printed)}, recorded {dict(recorded)}"
+
+
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_rendered_code_prints_what_langchain_core_records(data: st.DataObject) -> None:
+    """The same check with the code rendered for langchain_core (skipped where it is missing)."""
+    pytest.importorskip("langchain_core")
+    from conformance.adapters.langchain_core import LangChainCoreAdapter
+
+    adapter = LangChainCoreAdapter()
+    scenario = data.draw(scenarios(adapter.capabilities, _ROUTES))
+    printed = Counter(line.split()[0] for line in
+                      _run_rendered(scenario, "langchain_core").splitlines())
+    observed = run_scenario(adapter, scenario)
     recorded = Counter(e.handler for e in observed.events if e.kind in _PRINTED_KINDS)
     assert printed == recorded, f"printed {dict(printed)}, recorded {dict(recorded)}"

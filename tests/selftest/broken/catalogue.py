@@ -48,6 +48,7 @@ __all__ = ["CATALOGUE", "BrokenAdapter", "Unbroken"]
 # delegate to them.
 _resolve_config = _config.resolve_config
 _child_config = _config.child_config
+_start_chain_run = _manager.start_chain_run
 _current_run = _config.current_run
 _with_local = BaseCallbackManager._with_local
 _emit = BaseRunManager._emit
@@ -791,7 +792,13 @@ class ConstructorTagsInherited(BrokenAdapter):
 # -------------------------------------------------------------------------------------- R14
 
 
-def _child_config_keeping(key: str) -> Any:
+def _child_config_keeping(key: str) -> list[Patch]:
+    """Child configs keep the root-only ``key``, and every chain run honours it.
+
+    Runnables opening a run from a config their parent built (the lambda's fast path) trust it
+    to hold no root-only key, so the patch also makes ``start_chain_run`` read the key, as an
+    engine with this bug everywhere would.
+    """
     def child_config(rm: Any) -> Any:
         child = _child_config(rm)
         parent = rm._config or {}
@@ -800,7 +807,17 @@ def _child_config_keeping(key: str) -> Any:
             rm._child = child
         return child
 
-    return child_config
+    def start_chain_run(mgr: Any, serialized: Any, inputs: Any, run_id: Any, name: Any,
+                        config: Any = None) -> Any:
+        given = (config or {}).get(key)
+        if key == "run_id" and run_id is None:
+            run_id = given
+        if key == "run_name" and given:
+            name = given
+        return _start_chain_run(mgr, serialized, inputs, run_id, name, config)
+
+    return [*everywhere(_child_config, child_config),
+            *everywhere(_start_chain_run, start_chain_run)]
 
 
 class RunNameEverywhere(BrokenAdapter):
@@ -808,7 +825,7 @@ class RunNameEverywhere(BrokenAdapter):
     BUG = "a run_name given in the config is passed on to child configs, naming every run"
 
     def patches(self) -> Iterable[Patch]:
-        return everywhere(_child_config, _child_config_keeping("run_name"))
+        return _child_config_keeping("run_name")
 
 
 class RunIdReused(BrokenAdapter):
@@ -816,7 +833,7 @@ class RunIdReused(BrokenAdapter):
     BUG = "a run_id given in the config is passed on to child configs, so children reuse it"
 
     def patches(self) -> Iterable[Patch]:
-        return everywhere(_child_config, _child_config_keeping("run_id"))
+        return _child_config_keeping("run_id")
 
 
 # ----------------------------------------------------------------------------------------
