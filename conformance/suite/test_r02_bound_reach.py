@@ -19,3 +19,16 @@ def test_R2_bound_handlers_reach_exactly_the_bound_subtree(
     uses of the same object outside the binding)."""
     holds(request, adapter, "R2", data,
           Registrations(runtime=False, constructor=False, tags=False, require_bound=True))
+
+
+@pytest.mark.rule("R2")
+@pytest.mark.needs(node_kinds=frozenset({"binding"}))
+@given(data=st.data())
+def test_R2_nested_bindings_each_reach_their_subtree(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """``x.with_config(callbacks=[a]).with_config(callbacks=[b])``: a and b both reach x's
+    subtree (an outer binding adds to the inner one's handlers, it does not replace them)."""
+    holds(request, adapter, "R2", data,
+          Registrations(runtime=False, constructor=False, tags=False, require_bound=True,
+                        nested_bound=True))

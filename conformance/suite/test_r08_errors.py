@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..strategies import Registrations
+from ..strategies import ChainShape, Registrations
 from ._support import holds
 
 
@@ -18,3 +18,16 @@ def test_R8_errors_propagate_as_error_events(
     """Error events (never end events) up the chain, later steps never start, and the caller
     gets the original exception object."""
     holds(request, adapter, "R8", data, Registrations(failures=True, tags=False))
+
+
+@pytest.mark.rule("R8")
+@pytest.mark.needs(failing_kinds="any")
+@given(data=st.data())
+def test_R8_failing_parallel_branches_in_every_mode(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """Parallels with several failing and slow branches: the caller gets the first failing
+    branch's exception in declaration order, and the other branches are not cut short."""
+    shape = ChainShape(kinds=frozenset({"parallel", "lambda", "sequence"}), slow_percent=50)
+    holds(request, adapter, "R8", data,
+          Registrations(failures=True, fail_percent=50, tags=False), shape)
