@@ -108,6 +108,8 @@ class Capabilities:
     ``failing_kinds``: kinds the adapter can make fail.
     ``implicit_context``: callees invoked without the config reach the caller's tree (R1).
     ``async_handlers``: handlers may derive from the async handler base (coroutine methods).
+    ``per_item_config``: batches accept one config per input; an adapter then passes the list
+    built from ``Invocation.item_callbacks`` (see ``Invocation``).
     """
 
     node_kinds: frozenset[NodeKind] = _ALL_KINDS
@@ -121,6 +123,8 @@ class Capabilities:
     async_handlers: bool = True
     raise_error: bool = True
     root_config: bool = True
+    #: ``batch``/``abatch`` accept one config per input (``Invocation.item_callbacks``).
+    per_item_config: bool = True
     threads: bool = True
     tasks: bool = True
     notes: Mapping[str, str] = field(default_factory=dict)

@@ -96,9 +96,9 @@ def wrappers(observed: Mapping[str, _Run]) -> set[str]:
 def _match(expectation: Expectation, observed: Mapping[str, _Run]) -> dict[Key, str]:
     """Assign observed run ids to expected runs, one to one, by name.
 
-    First top-down where the parent is already matched (a child must point at its parent's id),
-    then, for what is left, greedily by the closest set of handlers, tree position and start
-    order — so runs whose parents nobody observed still find their place.
+    First top-down, level by level, where the parent is already matched (a child must point at
+    its parent's id), then, for what is left, greedily by the closest set of handlers, tree
+    position and start order — so runs whose parents nobody observed still find their place.
     """
     by_name: dict[str, list[_Run]] = defaultdict(list)
     for run in sorted(observed.values(), key=lambda r: r.first_seq):
@@ -107,21 +107,25 @@ def _match(expectation: Expectation, observed: Mapping[str, _Run]) -> dict[Key, 
     extra_layers = wrappers(observed)
     matched: dict[Key, str] = {}
     taken: set[str] = set()
-    for exp in sorted(expectation.runs.values(), key=lambda r: (len(r.key), r.key)):
-        parent_id = matched.get(exp.parent) if exp.parent is not None else None
-        if exp.parent is not None and parent_id is None:
-            continue
-        best: tuple[int, int, int] | None = None
-        choice: str | None = None
-        for cand in by_name.get(exp.name, ()):
-            if cand.run_id in taken or cand.run_id in extra_layers or cand.parents != {parent_id}:
+    # Level by level, best-fitting pairs first: of two same-named roots (batch items with their
+    # own configs, say), the one whose handlers saw the observed run gets it.
+    for depth in sorted({len(key) for key in expectation.runs}):
+        level: list[tuple[tuple[int, int, int], Key, str]] = []
+        for exp in expectation.runs.values():
+            if len(exp.key) != depth:
                 continue
-            score = _score(exp, cand)
-            if best is None or score < best:
-                best, choice = score, cand.run_id
-        if choice is not None:
-            matched[exp.key] = choice
-            taken.add(choice)
+            parent_id = matched.get(exp.parent) if exp.parent is not None else None
+            if exp.parent is not None and parent_id is None:
+                continue
+            for cand in by_name.get(exp.name, ()):
+                if (cand.run_id in taken or cand.run_id in extra_layers
+                        or cand.parents != {parent_id}):
+                    continue
+                level.append((_score(exp, cand), exp.key, cand.run_id))
+        for _, key, run_id in sorted(level):
+            if key not in matched and run_id not in taken:
+                matched[key] = run_id
+                taken.add(run_id)
     pairs = sorted(
         (_score(exp, cand)[:2], exp.key, cand.first_seq, cand.run_id)
         for exp in expectation.runs.values() if exp.key not in matched
@@ -149,6 +153,8 @@ def _rule_for_missing(exp: ExpectedRun, handler: str) -> str:
 
 def _rule_for_extra(scenario: Scenario, handler: str) -> str:
     chain = scenario.chain
+    if any(handler in hs for hs in scenario.invocation.item_callbacks):
+        return "R1"  # one batch item's runtime handler saw another item's runs
     if any(handler in n.callbacks for n in chain.nodes if n.kind != "binding"):
         return "R3"
     if any(handler in n.callbacks for n in chain.nodes if n.kind == "binding"):

@@ -159,7 +159,6 @@ def strip_handlers(scenario: Scenario, keep: frozenset[str] = frozenset()) -> Sc
     nodes = tuple(replace(n, callbacks=tuple(h for h in n.callbacks if h in keep))
                   for n in scenario.chain.nodes)
     chain = Chain(nodes, scenario.chain.root)
-    inv = replace(scenario.invocation,
-                  callbacks=tuple(h for h in scenario.invocation.callbacks if h in keep))
+    inv = scenario.invocation.keeping(keep.__contains__)
     handlers = tuple(h for h in scenario.handlers if h.id in keep)
     return Scenario(chain, handlers, inv)

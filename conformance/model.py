@@ -8,7 +8,7 @@ as users do when they put the same model in two branches.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, get_args
 
@@ -271,7 +271,12 @@ class HandlerSpec:
 
 @dataclass(frozen=True)
 class Invocation:
-    """How the chain is invoked, with the runtime route's handlers, tags and metadata."""
+    """How the chain is invoked, with the runtime route's handlers, tags and metadata.
+
+    ``item_callbacks`` (batch modes only) gives each input its own runtime handlers, passed as
+    one config per input (``batch(inputs, [config0, config1, ...])``) instead of ``callbacks``;
+    tags, metadata and ``run_name`` then go into every item's config.
+    """
 
     mode: Mode = "invoke"
     inputs: tuple[str, ...] = ("input",)
@@ -281,9 +286,35 @@ class Invocation:
     metadata: tuple[tuple[str, str], ...] = ()
     run_name: str | None = None
     run_id: str | None = None
+    item_callbacks: tuple[tuple[str, ...], ...] = ()
+
+    def runtime_handlers(self, item: int) -> tuple[str, ...]:
+        """The runtime handlers in the config of input ``item``."""
+        return self.item_callbacks[item] if self.item_callbacks else self.callbacks
+
+    def all_runtime_handlers(self) -> tuple[str, ...]:
+        """Every handler given at run time, to any input, once each, in order of appearance."""
+        lists = self.item_callbacks or (self.callbacks,)
+        return tuple(dict.fromkeys(h for handlers in lists for h in handlers))
+
+    def keeping(self, keep: Callable[[str], bool]) -> Invocation:
+        """The same invocation with only the runtime handlers ``keep`` accepts."""
+        return replace(
+            self,
+            callbacks=tuple(h for h in self.callbacks if keep(h)),
+            item_callbacks=tuple(tuple(h for h in hs if keep(h)) for hs in self.item_callbacks),
+        )
+
+    def renamed(self, names: Mapping[str, str]) -> Invocation:
+        """The same invocation with runtime handlers renamed by ``names``."""
+        return replace(
+            self,
+            callbacks=tuple(names[h] for h in self.callbacks),
+            item_callbacks=tuple(tuple(names[h] for h in hs) for hs in self.item_callbacks),
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "mode": self.mode,
             "inputs": list(self.inputs),
             "callbacks": list(self.callbacks),
@@ -293,6 +324,9 @@ class Invocation:
             "run_name": self.run_name,
             "run_id": self.run_id,
         }
+        if self.item_callbacks:
+            data["item_callbacks"] = [list(hs) for hs in self.item_callbacks]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Invocation:
@@ -308,6 +342,7 @@ class Invocation:
             metadata=tuple(sorted(dict(data.get("metadata", {})).items())),
             run_name=data.get("run_name"),
             run_id=data.get("run_id"),
+            item_callbacks=tuple(tuple(hs) for hs in data.get("item_callbacks", ())),
         )
 
 
@@ -323,12 +358,18 @@ class Scenario:
         known = {h.id for h in self.handlers}
         if len(known) != len(self.handlers):
             raise ModelError("duplicate handler ids")
-        used = self.chain.handler_ids() | set(self.invocation.callbacks)
+        inv = self.invocation
+        used = self.chain.handler_ids() | set(inv.all_runtime_handlers())
         missing = used - known
         if missing:
             raise ModelError(f"callbacks refer to undeclared handlers {sorted(missing)}")
-        if self.invocation.mode not in BATCH_MODES and len(self.invocation.inputs) != 1:
-            raise ModelError(f"{self.invocation.mode} takes exactly one input")
+        if inv.mode not in BATCH_MODES and len(inv.inputs) != 1:
+            raise ModelError(f"{inv.mode} takes exactly one input")
+        if inv.item_callbacks:
+            if inv.mode not in BATCH_MODES or len(inv.item_callbacks) != len(inv.inputs):
+                raise ModelError("item_callbacks needs a batch mode and one list per input")
+            if inv.callbacks or inv.run_id is not None:
+                raise ModelError("item_callbacks replaces callbacks; run_id needs one input")
 
     def __repr__(self) -> str:
         # Valid Python that rebuilds the scenario: what Hypothesis prints for a failing case.

@@ -193,13 +193,16 @@ def expect(scenario: Scenario) -> Expectation:
         )
         return None if optional else failed
 
-    runtime = _Context(
-        {h: frozenset({RUNTIME}) for h in inv.callbacks},
-        frozenset(inv.tags),
-        frozenset(inv.metadata),
-    )
+    def runtime(item: int) -> _Context:
+        return _Context(
+            {h: frozenset({RUNTIME}) for h in inv.runtime_handlers(item)},
+            frozenset(inv.tags),
+            frozenset(inv.metadata),
+        )
+
     items = len(inv.inputs) if inv.mode in BATCH_MODES else 1
     failures = tuple(
-        expand(chain.root, runtime, (item,), None, False, inv.run_name) for item in range(items)
+        expand(chain.root, runtime(item), (item,), None, False, inv.run_name)
+        for item in range(items)
     )
     return Expectation(runs, tuple((i,) for i in range(items)), failures)

@@ -63,7 +63,8 @@ def _plain(rule: str) -> Callable[[Adapter, Scenario], Finding]:
 
 def _registration_points(scenario: Scenario, handler: str) -> list[str | None]:
     """Where ``handler`` is registered: ``None`` for the runtime config, else node labels."""
-    points: list[str | None] = [None] if handler in scenario.invocation.callbacks else []
+    runtime = scenario.invocation.all_runtime_handlers()
+    points: list[str | None] = [None] if handler in runtime else []
     points += [n.label for n in scenario.chain.nodes if handler in n.callbacks]
     return points
 
@@ -73,7 +74,7 @@ def _only(scenario: Scenario, handler: str, point: str | None) -> Scenario:
     nodes = tuple(
         replace(n, callbacks=(handler,) if n.label == point else ()) for n in scenario.chain.nodes
     )
-    inv = replace(scenario.invocation, callbacks=(handler,) if point is None else ())
+    inv = scenario.invocation.keeping(lambda h: h == handler and point is None)
     spec = next(h for h in scenario.handlers if h.id == handler)
     return Scenario(Chain(nodes, scenario.chain.root), (spec,), inv)
 
@@ -203,6 +204,9 @@ def _shapes(scenario: Scenario, expectation: Expectation,
 
 def property_r11(adapter: Adapter, scenario: Scenario) -> Finding:
     """Every supported mode gives each handler the same runs as ``invoke`` (per batch item)."""
+    if scenario.invocation.item_callbacks:  # one config across modes: the first item's
+        scenario = scenario.with_invocation(callbacks=scenario.invocation.item_callbacks[0],
+                                            item_callbacks=())
     base = scenario.with_invocation(mode="invoke", inputs=scenario.invocation.inputs[:1])
     base_exp, base_obs, base_found = _observe(adapter, base)
     if base_found:
@@ -249,8 +253,7 @@ def property_r12(adapter: Adapter, scenario: Scenario) -> Finding:
     second = Scenario(
         scenario.chain,
         tuple(replace(h, id=renamed[h.id]) for h in scenario.handlers),
-        replace(scenario.invocation,
-                callbacks=tuple(renamed[h] for h in scenario.invocation.callbacks),
+        replace(scenario.invocation.renamed(renamed),
                 tags=tuple(f"{t}b" for t in scenario.invocation.tags)),
     )
     expectation, alone, alone_found = _observe(adapter, first)

@@ -58,6 +58,10 @@ def render_tree(scenario: Scenario) -> str:
     if inv.callbacks:
         config.append(f"callbacks={list(inv.callbacks)}"
                       + (" as CallbackManager" if inv.callbacks_as_manager else ""))
+    if inv.item_callbacks:
+        config.append("one config per input, callbacks "
+                      + ", ".join(str(list(hs)) for hs in inv.item_callbacks)
+                      + (" as CallbackManagers" if inv.callbacks_as_manager else ""))
     for name in ("tags", "run_name", "run_id"):
         value = getattr(inv, name)
         if value:
@@ -199,6 +203,13 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
     if inv.run_id:
         config.append(f"'run_id': uuid.UUID({inv.run_id!r})")
     cfg = "{" + ", ".join(config) + "}"
+    if inv.item_callbacks:  # one config per input: the shared keys plus that input's handlers
+        per_item = []
+        for ids in inv.item_callbacks:
+            listed = "[" + ", ".join(ids) + "]"
+            handlers = _manager(listed) if inv.callbacks_as_manager else listed
+            per_item.append("{" + ", ".join([f"'callbacks': {handlers}", *config]) + "}")
+        cfg = "[" + ", ".join(per_item) + "]"
     root = chain.root
     batched = inv.mode in ("batch", "abatch")
     arg = repr(list(inv.inputs)) if batched or len(inv.inputs) > 1 else repr(inv.inputs[0])

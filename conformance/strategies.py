@@ -180,6 +180,8 @@ class Registrations:
     require_bound: bool = False
     #: Force at least one constructor registration.
     require_constructor: bool = False
+    #: Batches get two or three inputs, each with its own config (``batch(inputs, [c0, c1])``).
+    per_item_configs: bool = False
     #: With require_bound: wrap the binding in a second one (``x.with_config(..).with_config(..)``)
     #: and give both handlers.
     nested_bound: bool = False
@@ -306,10 +308,17 @@ def invocations(
     """How the chain is invoked, with its runtime registrations."""
     allowed = sorted(m for m in (modes or caps.modes) if m in caps.modes)
     mode: Mode = draw(st.sampled_from(allowed))
-    count = draw(st.integers(1, 3)) if mode in BATCH_MODES else 1
+    per_item = reg.per_item_configs and caps.per_item_config
+    count = draw(st.integers(2 if per_item else 1, 3)) if mode in BATCH_MODES else 1
     callbacks = _subset(draw, handler_ids, reg.duplicates) if handler_ids else ()
     if reg.runtime and handler_ids and not callbacks:
         callbacks = (draw(st.sampled_from(handler_ids)),)
+    item_callbacks: tuple[tuple[str, ...], ...] = ()
+    if (callbacks and count > 1 and caps.per_item_config
+            and (per_item or draw(st.integers(0, 2)) == 0)):  # batch(inputs, [config, ...])
+        item_callbacks = tuple(_subset(draw, handler_ids, reg.duplicates)
+                               for _ in range(count))
+        callbacks = ()
     run_name = run_id = None
     if reg.root_config and caps.root_config:
         # Listed first = drawn first and shrunk to: a scenario asking for root config has it.
@@ -320,9 +329,11 @@ def invocations(
         mode=mode,
         inputs=tuple(f"input{i}" for i in range(count)),
         callbacks=callbacks,
-        callbacks_as_manager=bool(callbacks) and caps.manager_form and draw(st.booleans()),
+        callbacks_as_manager=(bool(callbacks or item_callbacks) and caps.manager_form
+                              and draw(st.booleans())),
         tags=tags() if reg.runtime else (),
         metadata=metadata() if reg.runtime else (),
         run_name=run_name,
         run_id=run_id,
+        item_callbacks=item_callbacks,
     )

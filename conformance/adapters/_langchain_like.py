@@ -249,10 +249,19 @@ class LangChainLikeAdapter:
         raise ValueError(f"unknown node kind {kind!r}")
 
     # -- invoking ---------------------------------------------------------------------------
-    def _config(self, invocation: Invocation, handlers: Mapping[str, object]) -> dict[str, Any]:
+    def _config(self, invocation: Invocation,
+                handlers: Mapping[str, object]) -> dict[str, Any] | list[dict[str, Any]]:
+        """The config to invoke with: one dict, or one per input for ``item_callbacks``."""
+        if invocation.item_callbacks:
+            return [self._one_config(invocation, handlers, ids)
+                    for ids in invocation.item_callbacks]
+        return self._one_config(invocation, handlers, invocation.callbacks)
+
+    def _one_config(self, invocation: Invocation, handlers: Mapping[str, object],
+                    callbacks: Sequence[str]) -> dict[str, Any]:
         config: dict[str, Any] = {}
-        if invocation.callbacks:
-            config["callbacks"] = self._callbacks(invocation.callbacks, handlers,
+        if callbacks:
+            config["callbacks"] = self._callbacks(callbacks, handlers,
                                                   invocation.callbacks_as_manager)
         if invocation.tags:
             config["tags"] = list(invocation.tags)

@@ -1,5 +1,7 @@
 """R1 runtime-reach: handlers in the invocation's config reach every run of its tree."""
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -31,3 +33,15 @@ def test_R1_runtime_handlers_reach_children_invoked_without_config(
     shape = ChainShape(kinds=frozenset({"dynamic", "tool", "lambda", "parallel", "sequence"}),
                        implicit_only=True)
     holds(request, adapter, "R1", data, RUNTIME_ONLY, shape)
+
+
+@pytest.mark.rule("R1")
+@pytest.mark.needs(per_item_config=True)
+@given(data=st.data())
+def test_R1_each_batch_item_gets_its_own_config(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """``batch(inputs, [config0, config1, ...])``: each input's runtime handlers see that input's
+    tree and no other."""
+    holds(request, adapter, "R1", data, replace(RUNTIME_ONLY, per_item_configs=True),
+          modes=("batch", "abatch"))

@@ -174,3 +174,16 @@ def test_R6_an_end_event_with_another_run_id_is_R6_not_R7() -> None:
     i = _first(ev, "hr", "x", "end")
     ev[i] = replace(ev[i], run_id=str(uuid.uuid4()))
     assert observe(SCENARIO, ev) == ["R6"]
+
+
+def test_R1_batch_items_with_their_own_configs_are_told_apart() -> None:
+    """Only the second input has a handler: its root must not be taken for the first's."""
+    chain = Chain((Node("seq", "sequence", ("a", "b")), Node("a", "lambda"),
+                   Node("b", "lambda")), "seq")
+    scenario = Scenario(chain, (HandlerSpec("h1"), HandlerSpec("h2")),
+                        Invocation(mode="batch", inputs=("i0", "i1", "i2"),
+                                   item_callbacks=((), ("h1",), ("h2", "h1"))))
+    exp = expect(scenario)
+    assert observe(scenario, perfect(scenario, exp)) == []
+    # The engine gives every input the first input's config: nobody hears anything.
+    assert observe(scenario, []) == ["R1"]

@@ -48,6 +48,7 @@ __all__ = ["CATALOGUE", "BrokenAdapter", "Unbroken"]
 # delegate to them.
 _resolve_config = _config.resolve_config
 _child_config = _config.child_config
+_per_item_configs = _config.per_item_configs
 _start_chain_run = _manager.start_chain_run
 _current_run = _config.current_run
 _with_local = BaseCallbackManager._with_local
@@ -174,6 +175,20 @@ class ParallelTasksLoseHandlers(BrokenAdapter):
             return dict(zip(par.steps__, results, strict=True))
 
         return [(RunnableParallel, "_arun_branches", arun_branches)]
+
+
+class BatchUsesFirstConfig(BrokenAdapter):
+    BREAKS = ("R1",)
+    BUG = ("batch given one config per input runs every input with the first input's config, "
+           "so the other inputs' runtime handlers miss their runs and the first one's see them")
+
+    def patches(self) -> Iterable[Patch]:
+        def per_item_configs(config: Any, n: int) -> Any:
+            if isinstance(config, list) and config:
+                config = config[0]
+            return _per_item_configs(config, n)
+
+        return everywhere(_per_item_configs, per_item_configs)
 
 
 class NoImplicitContext(BrokenAdapter):
@@ -841,6 +856,7 @@ class RunIdReused(BrokenAdapter):
 CATALOGUE: tuple[type[BrokenAdapter], ...] = (
     ParallelThreadsLoseHandlers,
     ParallelTasksLoseHandlers,
+    BatchUsesFirstConfig,
     NoImplicitContext,
     BindingLeaksToSiblings,
     ConstructorHandlersInherited,
