@@ -170,6 +170,8 @@ class Registrations:
     max_handlers: int = 3
     duplicates: bool = True
     tags: bool = True
+    #: With tags: every registration (binding, constructor, runtime) also gives tags and metadata.
+    tag_every_route: bool = False
     failures: bool = False
     #: With failures: the chance (percent) that each node that can fail does.
     fail_percent: int = 20
@@ -238,13 +240,13 @@ def scenarios(
     tag_counter = [0]
 
     def tags() -> tuple[str, ...]:
-        if not reg.tags or not draw(st.booleans()):
+        if not reg.tags or not (reg.tag_every_route or draw(st.booleans())):
             return ()
         tag_counter[0] += 1
         return (f"tag{tag_counter[0]}",)
 
     def metadata() -> tuple[tuple[str, str], ...]:
-        if not reg.tags or not draw(st.booleans()):
+        if not reg.tags or not (reg.tag_every_route or draw(st.booleans())):
             return ()
         tag_counter[0] += 1
         return ((f"key{tag_counter[0]}", f"value{tag_counter[0]}"),)

@@ -16,3 +16,15 @@ def test_R13_tags_and_metadata_in_scope(
 ) -> None:
     """Runtime tags everywhere, bound tags in the subtree, constructor tags on the object only."""
     holds(request, adapter, "R13", data, Registrations(tags=True))
+
+
+@pytest.mark.rule("R13")
+@pytest.mark.needs(node_kinds=frozenset({"binding"}))
+@given(data=st.data())
+def test_R13_nested_bindings_tags_add_up(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """``x.with_config(tags=[a]).with_config(tags=[b])``: x's runs carry both a and b (and both
+    bindings' metadata), like handlers bound twice."""
+    holds(request, adapter, "R13", data,
+          Registrations(tags=True, tag_every_route=True, require_bound=True, nested_bound=True))
