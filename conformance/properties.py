@@ -163,9 +163,13 @@ def property_r10(adapter: Adapter, scenario: Scenario) -> Finding:
     observation = run_scenario(adapter, scenario)
     violations: list[Violation] = []
     if any(h.fault == "raise_error" for h in faulty):
-        reached = {h.id for h in faulty} & {e.handler for e in clean_obs.events}
+        # The inputs whose tree a faulty handler hears (with one config per input, not all do).
+        faulty_ids = {h.id for h in faulty}
+        key_of = match_runs(expectation, clean_obs.events)
+        reached = {key_of[e.run_id][0] for e in clean_obs.events
+                   if e.handler in faulty_ids and e.run_id in key_of}
         for i, got in enumerate(observation.outcomes):
-            if reached and not isinstance(got.error, HandlerFault):
+            if i in reached and not isinstance(got.error, HandlerFault):
                 violations.append(Violation(
                     "R10", f"input {i}: a raise_error=True handler raised, but the call "
                            f"{_describe(got)} instead of raising the handler's exception"))
