@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conformance.adapter import Adapter
 from conformance.adapters.reference import ReferenceAdapter
 from conformance.harness import run_scenario
 from conformance.model import Scenario
@@ -42,24 +43,26 @@ def _run_rendered(scenario: Scenario, prefix: str = "reference") -> str:
     return out.getvalue()
 
 
+def _assert_same_events(adapter: Adapter, scenario: Scenario, prefix: str) -> None:
+    """Per handler, the rendered code prints as many events as the suite's handlers record."""
+    printed = Counter(line.split()[0] for line in _run_rendered(scenario, prefix).splitlines())
+    observed = run_scenario(adapter, scenario)
+    recorded = Counter(e.handler for e in observed.events if e.kind in _PRINTED_KINDS)
+    assert printed == recorded, f"printed {dict(printed)}, recorded {dict(recorded)}"
+
+
 @settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(_ADAPTER.capabilities, _ROUTES))
 def test_rendered_code_prints_what_the_suite_records(scenario: Scenario) -> None:
-    printed = Counter(line.split()[0] for line in _run_rendered(scenario).splitlines())
-    observed = run_scenario(_ADAPTER, scenario)
-    recorded = Counter(e.handler for e in observed.events if e.kind in _PRINTED_KINDS)
-    assert printed == recorded, f"printed {dict(printed)}, recorded {dict(recorded)}"
+    _assert_same_events(_ADAPTER, scenario, "reference")
 
 
 @settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(_ADAPTER.capabilities, Registrations(faults=True, raise_error=True)))
 def test_rendered_code_keeps_raise_error_faults(scenario: Scenario) -> None:
-    printed = Counter(line.split()[0] for line in _run_rendered(scenario).splitlines())
-    observed = run_scenario(_ADAPTER, scenario)
-    recorded = Counter(e.handler for e in observed.events if e.kind in _PRINTED_KINDS)
-    assert printed == recorded, f"printed {dict(printed)}, recorded {dict(recorded)}"
+    _assert_same_events(_ADAPTER, scenario, "reference")
 
 
 @settings(max_examples=30, deadline=None, derandomize=True,
@@ -71,9 +74,5 @@ def test_rendered_code_prints_what_langchain_core_records(data: st.DataObject) -
     from conformance.adapters.langchain_core import LangChainCoreAdapter
 
     adapter = LangChainCoreAdapter()
-    scenario = data.draw(scenarios(adapter.capabilities, _ROUTES))
-    printed = Counter(line.split()[0] for line in
-                      _run_rendered(scenario, "langchain_core").splitlines())
-    observed = run_scenario(adapter, scenario)
-    recorded = Counter(e.handler for e in observed.events if e.kind in _PRINTED_KINDS)
-    assert printed == recorded, f"printed {dict(printed)}, recorded {dict(recorded)}"
+    _assert_same_events(adapter, data.draw(scenarios(adapter.capabilities, _ROUTES)),
+                        "langchain_core")
