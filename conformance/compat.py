@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from .results import Expectations, ExpectationsError
 from .rules import RULES
+from .versions import version_numbers
 
 __all__ = [
     "Column",
@@ -72,18 +73,8 @@ class Column:
 
     def sort_key(self) -> tuple[int, str, tuple[int, ...], str]:
         first = 0 if self.implementation == "reference" else 1
-        return (first, self.implementation, tuple(-n for n in _numbers(self.version)),
+        return (first, self.implementation, tuple(-n for n in version_numbers(self.version)),
                 self.version)
-
-
-def _numbers(version: str) -> tuple[int, ...]:
-    out: list[int] = []
-    for part in version.split("."):
-        digits = "".join(ch for ch in part if ch.isdigit())
-        if not digits:
-            break
-        out.append(int(digits))
-    return tuple(out)
 
 
 def load_report(path: str | Path) -> Column:

@@ -49,6 +49,7 @@ from typing import Any, Final
 
 from ..adapter import AdapterError, Capabilities, Outcome, Probe
 from ..model import FAILABLE_KINDS, Invocation, Node, NodeKind
+from ..versions import version_numbers
 from ._langchain_like import LangChainLikeAdapter, acall_children, call_children
 
 __all__ = ["LangChainCoreAdapter", "capabilities_for", "release_line"]
@@ -125,21 +126,11 @@ def release_line(version: str) -> str:
     return f"{major}.x" if major >= 1 else f"{major}.{minor}"
 
 
-def _version_tuple(version: str) -> tuple[int, ...]:
-    out = []
-    for part in version.split("."):
-        digits = "".join(ch for ch in part if ch.isdigit())
-        if not digits:
-            break
-        out.append(int(digits))
-    return tuple(out)
-
-
 def capabilities_for(version: str, python: tuple[int, int] | None = None) -> Capabilities:
     """What langchain-core ``version`` supports on Python ``python`` (default: this one)."""
     py = python or (sys.version_info.major, sys.version_info.minor)
     async_context = py >= (3, 11)
-    if _version_tuple(version) < (0, 2):
+    if version_numbers(version) < (0, 2):
         raise AdapterError(f"langchain-core {version} is older than 0.2, which the adapter "
                            "does not support: pip install 'langchain-core>=0.2'")
     notes = {
