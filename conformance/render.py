@@ -261,16 +261,22 @@ _SUFFIX: Final = {"FakeListChatModel": "Model", "ChatPromptTemplate": "Prompt",
                   "StrOutputParser": "Parser"}
 
 
-def _failing_subclass(node: Node, base: str, hooks: tuple[tuple[str, str, str], ...]) -> list[str]:
+def _leaf_class(node: Node, base: str,
+                hooks: tuple[tuple[str, str, str], ...]) -> tuple[str, list[str]]:
+    """The class to instantiate for ``node``, and the code defining it: ``base`` as is, or, for
+    a failing node, a subclass whose ``hooks`` raise the node's failure."""
+    if not node.fail:
+        return base, []
+    name = f"{node.label.capitalize()}{_SUFFIX[base]}"
     raise_it = f"raise RuntimeError('{node.label} fails')"
-    lines = [f"class {node.label.capitalize()}{_SUFFIX[base]}({base}):"]
-    for name, params, flavour in hooks:
+    lines = [f"class {name}({base}):"]
+    for method, params, flavour in hooks:
         define = "async def" if flavour in ("async", "agen") else "def"
-        lines.append(f"    {define} {name}(self, {params}):")
+        lines.append(f"    {define} {method}(self, {params}):")
         lines.append(f"        {raise_it}")
         if flavour in ("gen", "agen"):
             lines.append("        yield  # a generator, like the method it replaces")
-    return lines
+    return name, lines
 
 
 def _node_code(node: Node) -> list[str]:
@@ -306,18 +312,15 @@ def _node_code(node: Node) -> list[str]:
         return [*func, f"{label} = StructuredTool.from_function({label}_fn, name={label!r}, "
                        f"description='tool'{kwarg})"]
     if kind == "chat_model":
-        cls = _failing_subclass(node, "FakeListChatModel", _CHAT_HOOKS) if node.fail else []
-        name = f"{label.capitalize()}Model" if node.fail else "FakeListChatModel"
-        return [*cls, f"{label} = {name}(responses=['{label} says hi'], name={label!r}{kwarg})"]
+        cls, define = _leaf_class(node, "FakeListChatModel", _CHAT_HOOKS)
+        return [*define, f"{label} = {cls}(responses=['{label} says hi'], name={label!r}{kwarg})"]
     if kind == "prompt":
-        cls = _failing_subclass(node, "ChatPromptTemplate", _PROMPT_HOOKS) if node.fail else []
-        name = f"{label.capitalize()}Prompt" if node.fail else "ChatPromptTemplate"
-        return [*cls, f"{label} = {name}.from_template('{{input}}'{kwarg})",
+        cls, define = _leaf_class(node, "ChatPromptTemplate", _PROMPT_HOOKS)
+        return [*define, f"{label} = {cls}.from_template('{{input}}'{kwarg})",
                 f"{label}.name = {label!r}"]
     if kind == "parser":
-        cls = _failing_subclass(node, "StrOutputParser", _PARSER_HOOKS) if node.fail else []
-        name = f"{label.capitalize()}Parser" if node.fail else "StrOutputParser"
-        return [*cls, f"{label} = {name}({kw})", f"{label}.name = {label!r}"]
+        cls, define = _leaf_class(node, "StrOutputParser", _PARSER_HOOKS)
+        return [*define, f"{label} = {cls}({kw})", f"{label}.name = {label!r}"]
     if kind == "retriever":
         retrieve = fail if node.fail else f"return [Document(page_content={label!r})]"
         return [f"class {label.capitalize()}(BaseRetriever):",
