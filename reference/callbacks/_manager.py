@@ -489,6 +489,7 @@ def start_chain_run(
     which accepts any keyword arguments); ``config`` is the run's config, kept for
     ``child_config``.
     """
+    # _run_manager() spelled out: calling it here measured about 1% slower per node.
     rm = _new(CallbackManagerForChainRun)
     rm.run_id = rid = new_run_id() if run_id is None else run_id
     rm._mgr = mgr
