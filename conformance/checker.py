@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .adapter import InjectedFailure, Outcome, Probe
 from .events import TERMINAL, Event
+from .matching import extra_layers, match, observed_runs
 from .model import Scenario
 from .oracle import Expectation, ExpectedRun
 
@@ -51,97 +52,9 @@ class Observation:
     returned: int | None = None
 
 
-@dataclass
-class _Run:
-    run_id: str
-    names: set[str] = field(default_factory=set)
-    run_types: set[str] = field(default_factory=set)
-    parents: set[str | None] = field(default_factory=set)
-    handlers: set[str] = field(default_factory=set)
-    tags: set[str] = field(default_factory=set)
-    first_seq: int = 0
-
-
-def _observed_runs(events: Iterable[Event]) -> dict[str, _Run]:
-    runs: dict[str, _Run] = {}
-    for ev in events:
-        run = runs.get(ev.run_id)
-        if run is None:
-            run = runs[ev.run_id] = _Run(ev.run_id, first_seq=ev.seq)
-        if ev.name is not None and ev.kind == "start":
-            run.names.add(ev.name)
-            run.tags.update(ev.tags)
-        run.run_types.add(ev.run_type)
-        run.parents.add(ev.parent_run_id)
-        run.handlers.add(ev.handler)
-    return runs
-
-
-def _score(exp: ExpectedRun, cand: _Run) -> tuple[int, int, int]:
-    """How badly an observed run fits an expected one (lower is better): different handlers,
-    missing expected tags (same-named siblings often differ only there), then start order."""
-    return len(cand.handlers ^ set(exp.handlers)), len(exp.tags - cand.tags), cand.first_seq
-
-
-def wrappers(observed: Mapping[str, _Run]) -> set[str]:
-    """Observed runs with a child of their own name.
-
-    A chain is acyclic, so a run never contains a run of its own name: such a run is an extra
-    layer (for instance a binding that made a run of its own), never the real one.
-    """
-    return {pid for r in observed.values() for pid in r.parents
-            if pid is not None and pid in observed and observed[pid].names & r.names}
-
-
-def _match(expectation: Expectation, observed: Mapping[str, _Run]) -> dict[Key, str]:
-    """Assign observed run ids to expected runs, one to one, by name.
-
-    First top-down, level by level, where the parent is already matched (a child must point at
-    its parent's id), then, for what is left, greedily by the closest set of handlers, tree
-    position and start order — so runs whose parents nobody observed still find their place.
-    """
-    by_name: dict[str, list[_Run]] = defaultdict(list)
-    for run in sorted(observed.values(), key=lambda r: r.first_seq):
-        for name in run.names:
-            by_name[name].append(run)
-    extra_layers = wrappers(observed)
-    matched: dict[Key, str] = {}
-    taken: set[str] = set()
-    # Level by level, best-fitting pairs first: of two same-named roots (batch items with their
-    # own configs, say), the one whose handlers saw the observed run gets it.
-    for depth in sorted({len(key) for key in expectation.runs}):
-        level: list[tuple[tuple[int, int, int], Key, str]] = []
-        for exp in expectation.runs.values():
-            if len(exp.key) != depth:
-                continue
-            parent_id = matched.get(exp.parent) if exp.parent is not None else None
-            if exp.parent is not None and parent_id is None:
-                continue
-            for cand in by_name.get(exp.name, ()):
-                if (cand.run_id in taken or cand.run_id in extra_layers
-                        or cand.parents != {parent_id}):
-                    continue
-                level.append((_score(exp, cand), exp.key, cand.run_id))
-        for _, key, run_id in sorted(level):
-            if key not in matched and run_id not in taken:
-                matched[key] = run_id
-                taken.add(run_id)
-    pairs = sorted(
-        (_score(exp, cand)[:2], exp.key, cand.first_seq, cand.run_id)
-        for exp in expectation.runs.values() if exp.key not in matched
-        for cand in by_name.get(exp.name, ()) if cand.run_id not in taken
-    )
-    for _, key, _, run_id in pairs:
-        if key not in matched and run_id not in taken:
-            matched[key] = run_id
-            taken.add(run_id)
-    return matched
-
-
 def match_runs(expectation: Expectation, events: Iterable[Event]) -> dict[str, Key]:
     """Observed run id -> expected position, for the runs that could be matched."""
-    matched = _match(expectation, _observed_runs(events))
-    return {run_id: key for key, run_id in matched.items()}
+    return match(expectation, tuple(events)).observed()
 
 
 def _rule_for_missing(exp: ExpectedRun, handler: str) -> str:
@@ -168,15 +81,16 @@ def check(
     """All violations of the spec in ``observation``; empty when it conforms."""
     out: list[Violation] = []
     events = observation.events
-    observed = _observed_runs(events)
-    matched = _match(expectation, observed)
-    id_of = matched
-    key_of = {run_id: key for key, run_id in matched.items()}
+    observed = observed_runs(events)
+    placement = match(expectation, observed=observed)
+    id_of = placement.of_key  # with the ids of runs only their children mention
+    key_of = placement.observed()
+    matched = {key: run_id for run_id, key in key_of.items()}
     runs = expectation.runs
 
     failed = any(expectation.failures)
     labels = {n.label for n in scenario.chain.nodes}
-    layers = wrappers(observed)
+    layers = extra_layers(expectation, observed)
     # R6: ids are UUIDs, one run per id, one parent per run.
     for run in observed.values():
         try:
@@ -209,9 +123,10 @@ def check(
                                      run=exp.label))
         elif exp.parent in id_of:
             if parent != id_of[exp.parent]:
+                seen = "" if exp.parent in matched else ", as its siblings say"
                 out.append(Violation("R6", f"parent_run_id is {parent}, expected the id of "
-                                           f"{runs[exp.parent].label!r} ({id_of[exp.parent]})",
-                                     run=exp.label))
+                                           f"{runs[exp.parent].label!r} ({id_of[exp.parent]}"
+                                           f"{seen})", run=exp.label))
         elif parent is None:
             out.append(Violation("R6", f"parent_run_id is None, expected the run of "
                                        f"{runs[exp.parent].label!r}", run=exp.label))
@@ -237,7 +152,7 @@ def check(
     # Every declared handler, including one that received nothing at all.
     for handler in sorted({h.id for h in scenario.handlers} | set(by_handler)):
         out.extend(_check_handler(scenario, expectation, handler, by_handler[handler], key_of,
-                                  id_of, user_tags, user_keys, handler in orphaned))
+                                  matched, user_tags, user_keys, handler in orphaned))
     if observation.returned is not None:
         late = {(ev.handler, ev.name or key_of.get(ev.run_id, ("?",))[0])
                 for ev in events[observation.returned:]}

@@ -284,10 +284,12 @@ def property_r14(adapter: Adapter, scenario: Scenario) -> Finding:
         if root_ids and wanted not in root_ids:
             violations.append(Violation("R14", f"the root run's id is {sorted(root_ids)[0]}, "
                                                f"not the run_id given in the config ({wanted})"))
+        root_name = expectation.runs[expectation.roots[0]].name
         others = {ev.name for ev in observation.events
-                  if ev.run_id == wanted and key_of.get(ev.run_id, (0,)) != (0,)}
+                  if ev.run_id == wanted and ev.kind == "start" and ev.name != root_name}
         if others:
-            violations.append(Violation("R14", f"the given run_id was also used by {others}"))
+            violations.append(Violation("R14", f"the given run_id was also used by "
+                                               f"{sorted(map(str, others))}"))
     run_name = scenario.invocation.run_name
     if run_name is not None:
         named = {ev.run_id for ev in observation.events if ev.kind == "start"
