@@ -75,6 +75,8 @@ def _replay(args: argparse.Namespace) -> int:
                 failed = True
                 print(explain(finding, getattr(adapter, "prefix", None)))
                 print()
+            elif finding.vacuous:
+                print(f"{rule_id}: nothing to check ({finding.vacuous})")
             else:
                 print(f"{rule_id}: holds")
     except AdapterError as exc:

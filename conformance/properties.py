@@ -30,13 +30,17 @@ class Finding:
 
     def __init__(self, rule: str, scenario: Scenario, violations: list[Violation],
                  observation: Observation | None, expectation: Expectation | None,
-                 notes: Iterable[str] = ()) -> None:
+                 notes: Iterable[str] = (), vacuous: str | None = None) -> None:
         self.rule = rule
         self.scenario = scenario
         self.violations = violations
         self.observation = observation
         self.expectation = expectation
         self.notes = list(notes)
+        #: Why the example could not be checked (a differential rule whose base run already
+        #: breaks another rule has nothing to compare against). Such an example is rejected,
+        #: never counted as passed.
+        self.vacuous = vacuous
 
     def __bool__(self) -> bool:
         return bool(self.violations)
@@ -159,7 +163,7 @@ def property_r10(adapter: Adapter, scenario: Scenario) -> Finding:
     expectation, clean_obs, clean_found = _observe(adapter, clean)
     if clean_found:  # the other rules' business; nothing to compare against
         return Finding("R10", scenario, [], clean_obs, expectation,
-                       ["the fault-free run already breaks other rules"])
+                       vacuous="the fault-free run already breaks other rules")
     observation = run_scenario(adapter, scenario)
     violations: list[Violation] = []
     if any(h.fault == "raise_error" for h in faulty):
@@ -215,7 +219,7 @@ def property_r11(adapter: Adapter, scenario: Scenario) -> Finding:
     base_exp, base_obs, base_found = _observe(adapter, base)
     if base_found:
         return Finding("R11", scenario, [], base_obs, base_exp,
-                       ["invoke already breaks other rules"])
+                       vacuous="invoke already breaks other rules")
     want = _shapes(base, base_exp, base_obs)
     violations: list[Violation] = []
     observation: Observation | None = None
@@ -249,8 +253,8 @@ def property_r12(adapter: Adapter, scenario: Scenario) -> Finding:
     """Two concurrent invocations with their own runtime handlers behave as if alone."""
     if scenario.chain.handler_ids():
         return Finding("R12", scenario, [], None, None,
-                       ["R12 runs one chain twice at once with runtime handlers only; this "
-                        "scenario also has bound or constructor handlers"])
+                       vacuous="R12 runs one chain twice at once with runtime handlers only; "
+                               "this scenario also has bound or constructor handlers")
     first = scenario
     ids = [h.id for h in scenario.handlers]
     renamed = {h: f"{h}b" for h in ids}
@@ -263,7 +267,7 @@ def property_r12(adapter: Adapter, scenario: Scenario) -> Finding:
     expectation, alone, alone_found = _observe(adapter, first)
     if alone_found:
         return Finding("R12", scenario, [], alone, expectation,
-                       ["a single invocation already breaks other rules"])
+                       vacuous="a single invocation already breaks other rules")
     observations = run_concurrently(adapter, [first, second])
     violations: list[Violation] = []
     for which, (sc, obs) in enumerate(zip((first, second), observations)):
