@@ -3,18 +3,20 @@
 from reference.callbacks._handlers import AsyncCallbackHandler, BaseCallbackHandler
 from reference.callbacks._manager import (
     AsyncCallbackManager,
+    BaseCallbackManager,
+    CallbackManager,
+    Callbacks,
+)
+from reference.callbacks._run_managers import (
     AsyncCallbackManagerForChainRun,
     AsyncCallbackManagerForLLMRun,
     AsyncCallbackManagerForRetrieverRun,
     AsyncCallbackManagerForToolRun,
-    BaseCallbackManager,
     BaseRunManager,
-    CallbackManager,
     CallbackManagerForChainRun,
     CallbackManagerForLLMRun,
     CallbackManagerForRetrieverRun,
     CallbackManagerForToolRun,
-    Callbacks,
 )
 from reference.callbacks._stdout import StdOutCallbackHandler
 

@@ -5,15 +5,34 @@ computes once, per event name, the bound methods worth calling: handlers that
 ignore the event family, lack the method or inherit the base no-op are
 dropped there, not on every call. Child managers share their parent's
 inheritable ``HandlerSet``, so a whole run tree reuses one cache.
+
+Every delivery calls every handler in the set, whatever an earlier one raised:
+an ``Exception`` is logged (or kept to re-raise, with ``raise_error``), and a
+``BaseException`` that is not an ``Exception`` (``SystemExit``,
+``KeyboardInterrupt``, ``asyncio.CancelledError`` while an async handler is
+awaited) is kept and re-raised once the loop is done. So a run's start or
+terminal event reaches every handler exactly once, and the caller still sees
+the interruption (SPEC.md §6).
+
+Each handler gets its own copy of the ``tags`` list and ``metadata`` dict: the
+engine's are shared by many runs, and one handler's mutation must not show up
+in another's events.
+
+In async modes, sync handlers (neither coroutine methods nor ``run_inline``)
+run in the loop's default executor, one hop per event for all of them, so a
+slow handler never stalls the event loop; coroutine and ``run_inline`` handlers
+run on the loop first, in registration order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any, Final, final
 from uuid import UUID
 
@@ -22,6 +41,7 @@ from reference.callbacks._handlers import AsyncCallbackHandler, BaseCallbackHand
 __all__ = [
     "HandlerSet",
     "adeliver",
+    "check_handlers",
     "deliver",
     "deliver_chain_start",
     "deliver_outcome",
@@ -109,6 +129,9 @@ class HandlerSet:
 
     __slots__ = ("__dict__", "items", "on_chain_end", "on_chain_start")
 
+    # Async split of each event's pairs, computed on first use: (on the loop, in the executor).
+    _async_split: dict[str, tuple[tuple[Pair, ...], tuple[Pair, ...]]]
+
     items: tuple[Any, ...]
     on_chain_start: tuple[Pair, ...]
     on_chain_end: tuple[Pair, ...]
@@ -149,8 +172,65 @@ class HandlerSet:
         """(bound method, handler) for every handler that wants ``event``."""
         return getattr(self, event)  # type: ignore[no-any-return]
 
+    def async_split(self, event: str) -> tuple[tuple[Pair, ...], tuple[Pair, ...]]:
+        """``event``'s pairs for async modes: (run on the loop, run in the executor).
 
-def _fault(handler: Any, event: str, exc: Exception) -> None:
+        On the loop: coroutine methods and handlers marked ``run_inline``; in the
+        executor: every other sync method (decided once per set and event).
+        """
+        cache: dict[str, tuple[tuple[Pair, ...], tuple[Pair, ...]]] = self.__dict__.setdefault(
+            "_async_split", {}
+        )
+        found = cache.get(event)
+        if found is None:
+            pairs = self.pairs(event)
+            inline = tuple(p for p in pairs if _on_loop(*p))
+            threaded = tuple(p for p in pairs if not _on_loop(*p))
+            found = cache[event] = (inline, threaded)
+        return found
+
+
+def _on_loop(method: Callable[..., Any], handler: Any) -> bool:
+    return inspect.iscoroutinefunction(method) or bool(getattr(handler, "run_inline", False))
+
+
+def check_handlers(callbacks: Any, where: str) -> tuple[Any, ...]:
+    """The handlers of a ``callbacks`` list, each checked; the message says what to pass.
+
+    A handler is a :class:`BaseCallbackHandler` instance, or any object with at
+    least one callable ``on_*`` method (duck-typed handlers, e.g. another
+    library's). Classes, functions, ``None`` and plain objects are rejected.
+    """
+    if callbacks is None:
+        return ()
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(
+            f"{where} must be a list of callback handlers or a CallbackManager, "
+            f"got {type(callbacks).__name__}: {callbacks!r}. Wrap a single handler in a list: "
+            "callbacks=[handler]."
+        )
+    for i, h in enumerate(callbacks):
+        if isinstance(h, BaseCallbackHandler) or (
+            not isinstance(h, type) and _has_event_method(h)
+        ):
+            continue
+        hint = (
+            f"pass an instance, {h.__name__}(), not the class"
+            if isinstance(h, type)
+            else "pass instances of BaseCallbackHandler (or AsyncCallbackHandler) subclasses "
+            "that override the on_* methods you need, e.g. callbacks=[MyHandler()]"
+        )
+        raise TypeError(
+            f"{where}[{i}] is not a callback handler: got {type(h).__name__} {h!r}; {hint}."
+        )
+    return tuple(callbacks)
+
+
+def _has_event_method(obj: Any) -> bool:
+    return any(callable(getattr(obj, event, None)) for event in _IGNORE_FLAG)
+
+
+def _fault(handler: Any, event: str, exc: BaseException) -> None:
     logger.warning(
         "Error in %s.%s callback: %s: %s",
         type(handler).__name__,
@@ -200,13 +280,52 @@ def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
 
 
 def _failed(
-    handler: Any, event: str, exc: Exception, pending: Exception | None
-) -> Exception | None:
-    """Contain a handler's exception (log it), or keep the first ``raise_error`` one to re-raise."""
+    handler: Any, event: str, exc: BaseException, pending: BaseException | None
+) -> BaseException | None:
+    """What to re-raise after the loop, once ``handler`` raised ``exc`` for ``event``.
+
+    An interruption (a ``BaseException`` that is not an ``Exception``) wins over
+    everything; then the first ``raise_error`` handler's exception; any other
+    handler exception is logged and contained (R10).
+    """
+    if not isinstance(exc, Exception):
+        return exc if pending is None or isinstance(pending, Exception) else pending
     if getattr(handler, "raise_error", False):
         return exc if pending is None else pending
     _fault(handler, event, exc)
     return pending
+
+
+def _own(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with fresh ``tags``/``metadata`` containers for one handler."""
+    out = dict(kwargs)
+    tags = out.get("tags")
+    if tags is not None:
+        out["tags"] = [*tags]
+    meta = out.get("metadata")
+    if meta is not None:
+        out["metadata"] = {**meta}
+    return out
+
+
+def _call(method: Any, handler: Any, event: str, args: tuple[Any, ...],
+          kwargs: dict[str, Any]) -> None:
+    """One handler call from sync code (coroutine results run to completion)."""
+    try:
+        result = method(*args, **kwargs)
+    except NotImplementedError:
+        if event != "on_chat_model_start":
+            raise
+        result = _llm_fallback(handler, args, kwargs)
+    if result is not None and inspect.isawaitable(result):
+        try:
+            run_coroutine_sync(result)
+        except NotImplementedError:
+            if event != "on_chat_model_start":
+                raise
+            result = _llm_fallback(handler, args, kwargs)
+            if result is not None and inspect.isawaitable(result):
+                run_coroutine_sync(result)
 
 
 def deliver(
@@ -215,27 +334,13 @@ def deliver(
     """Call every method in ``pairs``; contain faults unless a handler has ``raise_error``.
 
     Every handler gets the event even if an earlier one raised; the first
-    ``raise_error`` exception is re-raised after the loop.
+    interruption, else the first ``raise_error`` exception, is re-raised after the loop.
     """
-    pending: Exception | None = None
+    pending: BaseException | None = None
     for method, handler in pairs:
         try:
-            try:
-                result = method(*args, **kwargs)
-            except NotImplementedError:
-                if event != "on_chat_model_start":
-                    raise
-                result = _llm_fallback(handler, args, kwargs)
-            if result is not None and inspect.isawaitable(result):
-                try:
-                    run_coroutine_sync(result)
-                except NotImplementedError:
-                    if event != "on_chat_model_start":
-                        raise
-                    result = _llm_fallback(handler, args, kwargs)
-                    if result is not None and inspect.isawaitable(result):
-                        run_coroutine_sync(result)
-        except Exception as exc:
+            _call(method, handler, event, args, _own(kwargs))
+        except BaseException as exc:
             pending = _failed(handler, event, exc, pending)
     if pending is not None:
         raise pending
@@ -257,7 +362,7 @@ def deliver_chain_start(
     name: str | None,
 ) -> None:
     """:func:`deliver` for ``on_chain_start`` with the keywords runnables pass."""
-    pending: Exception | None = None
+    pending: BaseException | None = None
     for method, handler in pairs:
         try:
             result = method(
@@ -265,13 +370,13 @@ def deliver_chain_start(
                 inputs,
                 run_id=run_id,
                 parent_run_id=parent_run_id,
-                tags=tags,
-                metadata=metadata,
+                tags=[*tags],
+                metadata={**metadata},
                 name=name,
             )
             if result is not None and inspect.isawaitable(result):
                 run_coroutine_sync(result)
-        except Exception as exc:
+        except BaseException as exc:
             pending = _failed(handler, "on_chain_start", exc, pending)
     if pending is not None:
         raise pending
@@ -287,38 +392,99 @@ def deliver_outcome(
     metadata: dict[str, Any],
 ) -> None:
     """:func:`deliver` for an event with one value and no extra keywords (ends, errors)."""
-    pending: Exception | None = None
+    pending: BaseException | None = None
     for method, handler in pairs:
         try:
             result = method(
-                value, run_id=run_id, parent_run_id=parent_run_id, tags=tags, metadata=metadata
+                value,
+                run_id=run_id,
+                parent_run_id=parent_run_id,
+                tags=[*tags],
+                metadata={**metadata},
             )
             if result is not None and inspect.isawaitable(result):
                 run_coroutine_sync(result)
-        except Exception as exc:
+        except BaseException as exc:
             pending = _failed(handler, event, exc, pending)
     if pending is not None:
         raise pending
 
 
-async def adeliver(
+def _deliver_batch(
     pairs: tuple[Pair, ...], event: str, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> None:
-    """Async twin of :func:`deliver`: awaits coroutine handlers one after another, in order."""
-    pending: Exception | None = None
+) -> BaseException | None:
+    """:func:`deliver` returning what it would raise (runs in an executor thread)."""
+    pending: BaseException | None = None
     for method, handler in pairs:
         try:
+            _call(method, handler, event, args, _own(kwargs))
+        except BaseException as exc:
+            pending = _failed(handler, event, exc, pending)
+    return pending
+
+
+async def adeliver(
+    hs: HandlerSet, event: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """Async twin of :func:`deliver` for every handler of ``hs`` that wants ``event``.
+
+    Coroutine and ``run_inline`` handlers are awaited / called on the loop, in
+    order; then the other sync handlers run, in order, in one executor hop
+    carrying this context. A cancellation while a handler is awaited does not
+    stop the others from getting the event; it is re-raised afterwards.
+    """
+    inline, threaded = hs.async_split(event)
+    pending: BaseException | None = None
+    for method, handler in inline:
+        try:
+            own = _own(kwargs)
             try:
-                result = method(*args, **kwargs)
+                result = method(*args, **own)
                 if result is not None and inspect.isawaitable(result):
                     await result
             except NotImplementedError:
                 if event != "on_chat_model_start":
                     raise
-                result = _llm_fallback(handler, args, kwargs)
+                result = _llm_fallback(handler, args, own)
                 if result is not None and inspect.isawaitable(result):
                     await result
-        except Exception as exc:
+        except BaseException as exc:
             pending = _failed(handler, event, exc, pending)
+    if threaded:
+        ctx = contextvars.copy_context()
+        call: Callable[[], BaseException | None] = partial(
+            ctx.run, _deliver_batch, threaded, event, args, kwargs
+        )
+        try:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(None, call)
+        except RuntimeError:  # no loop, or its executor is shut down: deliver here instead
+            found = call()
+        else:
+            found = await _settled(future)
+        if found is not None and (
+            pending is None or (isinstance(pending, Exception) and not isinstance(found, Exception))
+        ):
+            pending = found
     if pending is not None:
         raise pending
+
+
+async def _settled(future: asyncio.Future[Any]) -> Any:
+    """``await future``, but a cancellation meanwhile waits for it to finish, then re-raises.
+
+    The handlers in the executor cannot be stopped half-way, and the run's next
+    event must not overtake this one (R7).
+    """
+    interrupted: BaseException | None = None
+    while True:
+        try:
+            result = await asyncio.shield(future)
+        except asyncio.CancelledError as exc:
+            if future.done():
+                raise
+            interrupted = interrupted or exc
+            continue
+        if interrupted is not None:
+            raise interrupted
+        return result

@@ -1,46 +1,45 @@
-"""Callback managers: who gets the events of a run, and with which tags and metadata.
+"""Callback managers and ``configure``: who gets the events of a run, with which tags and metadata.
 
 A manager holds two handler sets: ``handlers`` (used for the run it starts)
-and ``inheritable_handlers`` (passed to child runs by ``get_child``). Local
-registrations (constructor callbacks) go only into the first, which is how
-constructor scope stays on one object. Tags and metadata follow the same
-split. Starting a run returns a *run manager* that emits the run's remaining
-events and makes the child manager.
+and ``inheritable_handlers`` (passed to child runs). Local registrations
+(constructor callbacks) go only into the first, which is how constructor scope
+stays on one object. Tags and metadata follow the same split. Starting a run
+returns a *run manager* (``_run_managers``) that emits the run's remaining events.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, Union, final
+from typing import TYPE_CHECKING, Any, Final, TypeVar, Union
 from uuid import UUID
 
-from reference.callbacks._dispatch import (
-    HandlerSet,
-    adeliver,
-    deliver,
-    deliver_chain_start,
-    deliver_outcome,
-)
+from reference.callbacks._dispatch import HandlerSet, check_handlers
 from reference.callbacks._ids import new_run_id
+from reference.callbacks._merge import merge_metadata, merge_tags
+from reference.callbacks._run_managers import (
+    AsyncCallbackManagerForChainRun,
+    AsyncCallbackManagerForLLMRun,
+    AsyncCallbackManagerForRetrieverRun,
+    AsyncCallbackManagerForToolRun,
+    CallbackManagerForChainRun,
+    CallbackManagerForLLMRun,
+    CallbackManagerForRetrieverRun,
+    CallbackManagerForToolRun,
+    astart_run,
+    new_run_manager,
+    start_run,
+)
 
 if TYPE_CHECKING:
     from reference.callbacks._handlers import BaseCallbackHandler
 
 __all__ = [
     "AsyncCallbackManager",
-    "AsyncCallbackManagerForChainRun",
-    "AsyncCallbackManagerForLLMRun",
-    "AsyncCallbackManagerForRetrieverRun",
-    "AsyncCallbackManagerForToolRun",
     "BaseCallbackManager",
-    "BaseRunManager",
     "CallbackManager",
-    "CallbackManagerForChainRun",
-    "CallbackManagerForLLMRun",
-    "CallbackManagerForRetrieverRun",
-    "CallbackManagerForToolRun",
     "Callbacks",
+    "check_run_id",
+    "child_manager",
 ]
 
 _new: Final = object.__new__
@@ -49,20 +48,18 @@ _EMPTY_SET: Final = HandlerSet()
 M = TypeVar("M", bound="BaseCallbackManager")
 
 
-def _merge_tags(base: list[str], extra: Iterable[str] | None) -> list[str]:
-    """``base`` plus the new tags of ``extra``; never mutates ``base`` (lists are shared)."""
-    if not extra:
-        return base
-    new = [t for t in extra if t not in base]
-    return base + new if new else base
+def check_run_id(run_id: Any, where: str = "run_id") -> UUID | None:
+    """``run_id`` if it is a ``uuid.UUID`` (or None); a TypeError saying what to pass otherwise."""
+    if run_id is None or isinstance(run_id, UUID):
+        return run_id
+    raise TypeError(
+        f"{where} must be a uuid.UUID or None, got {type(run_id).__name__} {run_id!r}; "
+        "pass e.g. uuid.uuid4(), or uuid.UUID(text) for an id you have as a string."
+    )
 
 
-def _merge_meta(base: dict[str, Any], extra: dict[str, Any] | None) -> dict[str, Any]:
-    return {**base, **extra} if extra else base
-
-
-class _Fields:
-    """Storage shared by managers and run managers (slots, no per-call dicts)."""
+class BaseCallbackManager:
+    """Shared behaviour of :class:`CallbackManager` and :class:`AsyncCallbackManager`."""
 
     __slots__ = (
         "_hs",
@@ -82,30 +79,6 @@ class _Fields:
     metadata: dict[str, Any]
     inheritable_metadata: dict[str, Any]
 
-    @property
-    def handlers(self) -> list[BaseCallbackHandler]:
-        """Handlers receiving this object's events (local and inheritable)."""
-        return list(self._hs.items)
-
-    @handlers.setter
-    def handlers(self, value: Iterable[BaseCallbackHandler]) -> None:
-        self._hs = HandlerSet(value)
-
-    @property
-    def inheritable_handlers(self) -> list[BaseCallbackHandler]:
-        """Handlers passed on to child runs."""
-        return list(self._ihs.items)
-
-    @inheritable_handlers.setter
-    def inheritable_handlers(self, value: Iterable[BaseCallbackHandler]) -> None:
-        self._ihs = HandlerSet(value)
-
-
-class BaseCallbackManager(_Fields):
-    """Shared behaviour of :class:`CallbackManager` and :class:`AsyncCallbackManager`."""
-
-    __slots__ = ()
-
     def __init__(
         self,
         handlers: Sequence[BaseCallbackHandler] | None = None,
@@ -117,9 +90,9 @@ class BaseCallbackManager(_Fields):
         metadata: dict[str, Any] | None = None,
         inheritable_metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._hs = HandlerSet(handlers or ())
-        self._ihs = HandlerSet(inheritable_handlers or ())
-        self.parent_run_id = parent_run_id
+        self._hs = HandlerSet(check_handlers(handlers, "handlers"))
+        self._ihs = HandlerSet(check_handlers(inheritable_handlers, "inheritable_handlers"))
+        self.parent_run_id = check_run_id(parent_run_id, "parent_run_id")
         self.tags = list(tags or ())
         self.inheritable_tags = list(inheritable_tags or ())
         self.metadata = dict(metadata or {})
@@ -128,6 +101,7 @@ class BaseCallbackManager(_Fields):
     @classmethod
     def _make(
         cls: type[M],
+        *,
         hs: HandlerSet,
         ihs: HandlerSet,
         parent_run_id: UUID | None,
@@ -147,18 +121,41 @@ class BaseCallbackManager(_Fields):
         m.inheritable_metadata = inheritable_metadata
         return m
 
+    def _replace(self: M, **fields: Any) -> M:
+        """A manager like this one with some fields replaced."""
+        return type(self)._make(**(self._fields() | fields))
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "hs": self._hs,
+            "ihs": self._ihs,
+            "parent_run_id": self.parent_run_id,
+            "tags": self.tags,
+            "inheritable_tags": self.inheritable_tags,
+            "metadata": self.metadata,
+            "inheritable_metadata": self.inheritable_metadata,
+        }
+
     def _as(self, cls: type[M]) -> M:
-        if type(self) is cls:
-            return self
-        return cls._make(
-            self._hs,
-            self._ihs,
-            self.parent_run_id,
-            self.tags,
-            self.inheritable_tags,
-            self.metadata,
-            self.inheritable_metadata,
-        )
+        return self if type(self) is cls else cls._make(**self._fields())
+
+    @property
+    def handlers(self) -> list[BaseCallbackHandler]:
+        """Handlers receiving this manager's runs' events (local and inheritable)."""
+        return list(self._hs.items)
+
+    @handlers.setter
+    def handlers(self, value: Iterable[BaseCallbackHandler]) -> None:
+        self._hs = HandlerSet(check_handlers(list(value), "handlers"))
+
+    @property
+    def inheritable_handlers(self) -> list[BaseCallbackHandler]:
+        """Handlers passed on to child runs."""
+        return list(self._ihs.items)
+
+    @inheritable_handlers.setter
+    def inheritable_handlers(self, value: Iterable[BaseCallbackHandler]) -> None:
+        self._ihs = HandlerSet(check_handlers(list(value), "inheritable_handlers"))
 
     @property
     def is_async(self) -> bool:
@@ -173,30 +170,30 @@ class BaseCallbackManager(_Fields):
 
     def copy(self: M) -> M:
         """A shallow copy sharing handlers but not containers."""
-        return type(self)._make(
-            self._hs,
-            self._ihs,
-            self.parent_run_id,
-            list(self.tags),
-            list(self.inheritable_tags),
-            dict(self.metadata),
-            dict(self.inheritable_metadata),
+        return self._replace(
+            tags=list(self.tags),
+            inheritable_tags=list(self.inheritable_tags),
+            metadata=dict(self.metadata),
+            inheritable_metadata=dict(self.inheritable_metadata),
         )
 
     def merge(self: M, other: BaseCallbackManager) -> M:
         """A new manager with the handlers, tags and metadata of both (ours first)."""
-        return type(self)._make(
-            self._hs.union(other._hs.items),
-            self._ihs.union(other._ihs.items),
-            self.parent_run_id or other.parent_run_id,
-            _merge_tags(self.tags, other.tags),
-            _merge_tags(self.inheritable_tags, other.inheritable_tags),
-            _merge_meta(self.metadata, other.metadata),
-            _merge_meta(self.inheritable_metadata, other.inheritable_metadata),
+        return self._replace(
+            hs=self._hs.union(other._hs.items),
+            ihs=self._ihs.union(other._ihs.items),
+            parent_run_id=self.parent_run_id or other.parent_run_id,
+            tags=merge_tags(self.tags, other.tags),
+            inheritable_tags=merge_tags(self.inheritable_tags, other.inheritable_tags),
+            metadata=merge_metadata(self.metadata, other.metadata),
+            inheritable_metadata=merge_metadata(
+                self.inheritable_metadata, other.inheritable_metadata
+            ),
         )
 
     def add_handler(self, handler: BaseCallbackHandler, inherit: bool = True) -> None:
         """Register ``handler`` for this manager's runs (and its children's if ``inherit``)."""
+        check_handlers([handler], "add_handler(handler)")
         self._hs = self._hs.union((handler,))
         if inherit:
             self._ihs = self._ihs.union((handler,))
@@ -206,25 +203,25 @@ class BaseCallbackManager(_Fields):
         self._ihs = self._ihs.without(handler)
 
     def set_handlers(self, handlers: list[BaseCallbackHandler], inherit: bool = True) -> None:
-        self._hs = HandlerSet(handlers)
-        self._ihs = HandlerSet(handlers) if inherit else _EMPTY_SET
+        self._hs = HandlerSet(check_handlers(handlers, "handlers"))
+        self._ihs = self._hs if inherit else _EMPTY_SET
 
     def set_handler(self, handler: BaseCallbackHandler, inherit: bool = True) -> None:
         self.set_handlers([handler], inherit=inherit)
 
     def add_tags(self, tags: list[str], inherit: bool = True) -> None:
-        self.tags = _merge_tags(self.tags, tags)
+        self.tags = merge_tags(self.tags, tags)
         if inherit:
-            self.inheritable_tags = _merge_tags(self.inheritable_tags, tags)
+            self.inheritable_tags = merge_tags(self.inheritable_tags, tags)
 
     def remove_tags(self, tags: list[str]) -> None:
         self.tags = [t for t in self.tags if t not in tags]
         self.inheritable_tags = [t for t in self.inheritable_tags if t not in tags]
 
     def add_metadata(self, metadata: dict[str, Any], inherit: bool = True) -> None:
-        self.metadata = _merge_meta(self.metadata, metadata)
+        self.metadata = merge_metadata(self.metadata, metadata)
         if inherit:
-            self.inheritable_metadata = _merge_meta(self.inheritable_metadata, metadata)
+            self.inheritable_metadata = merge_metadata(self.inheritable_metadata, metadata)
 
     def remove_metadata(self, keys: list[str]) -> None:
         self.metadata = {k: v for k, v in self.metadata.items() if k not in keys}
@@ -239,14 +236,10 @@ class BaseCallbackManager(_Fields):
         metadata: dict[str, Any] | None,
     ) -> M:
         """A copy with constructor-scope additions: used for this run only, never inherited."""
-        return type(self)._make(
-            self._hs.union(handlers.items) if handlers else self._hs,
-            self._ihs,
-            self.parent_run_id,
-            _merge_tags(self.tags, tags),
-            self.inheritable_tags,
-            _merge_meta(self.metadata, metadata),
-            self.inheritable_metadata,
+        return self._replace(
+            hs=self._hs.union(handlers.items) if handlers else self._hs,
+            tags=merge_tags(self.tags, tags),
+            metadata=merge_metadata(self.metadata, metadata),
         )
 
     @classmethod
@@ -270,45 +263,41 @@ class BaseCallbackManager(_Fields):
             if mgr._hs is not mgr._ihs or mgr.tags is not mgr.inheritable_tags:
                 # A manager given as runtime/bound callbacks is the same registration as a
                 # list (SPEC §1): everything it holds reaches the whole subtree.
-                mgr = cls._make(
-                    mgr._hs,
-                    mgr._ihs.union(mgr._hs.items),
-                    mgr.parent_run_id,
-                    mgr.tags,
-                    _merge_tags(mgr.inheritable_tags, mgr.tags),
-                    mgr.metadata,
-                    {**mgr.metadata, **mgr.inheritable_metadata},
+                mgr = mgr._replace(
+                    ihs=mgr._ihs.union(mgr._hs.items),
+                    inheritable_tags=merge_tags(mgr.inheritable_tags, mgr.tags),
+                    inheritable_metadata={**mgr.metadata, **mgr.inheritable_metadata},
                 )
         else:
-            handlers = _check_handlers(inheritable_callbacks, "inheritable_callbacks")
+            handlers = check_handlers(inheritable_callbacks, "callbacks")
             hs = HandlerSet(handlers) if handlers else _EMPTY_SET
-            mgr = cls._make(hs, hs, None, [], [], {}, {})
-        if inheritable_tags:
             mgr = cls._make(
-                mgr._hs,
-                mgr._ihs,
-                mgr.parent_run_id,
-                _merge_tags(mgr.tags, inheritable_tags),
-                _merge_tags(mgr.inheritable_tags, inheritable_tags),
-                mgr.metadata,
-                mgr.inheritable_metadata,
+                hs=hs,
+                ihs=hs,
+                parent_run_id=None,
+                tags=[],
+                inheritable_tags=[],
+                metadata={},
+                inheritable_metadata={},
+            )
+        if inheritable_tags:
+            mgr = mgr._replace(
+                tags=merge_tags(mgr.tags, inheritable_tags),
+                inheritable_tags=merge_tags(mgr.inheritable_tags, inheritable_tags),
             )
         if inheritable_metadata:
-            mgr = cls._make(
-                mgr._hs,
-                mgr._ihs,
-                mgr.parent_run_id,
-                mgr.tags,
-                mgr.inheritable_tags,
-                _merge_meta(mgr.metadata, inheritable_metadata),
-                _merge_meta(mgr.inheritable_metadata, inheritable_metadata),
+            mgr = mgr._replace(
+                metadata=merge_metadata(mgr.metadata, inheritable_metadata),
+                inheritable_metadata=merge_metadata(
+                    mgr.inheritable_metadata, inheritable_metadata
+                ),
             )
         if isinstance(local_callbacks, BaseCallbackManager):
             local = local_callbacks._hs
             local_tags = [*(local_tags or ()), *local_callbacks.tags]
             local_metadata = {**local_callbacks.metadata, **(local_metadata or {})}
         elif local_callbacks:
-            local = HandlerSet(_check_handlers(local_callbacks, "local_callbacks"))
+            local = HandlerSet(check_handlers(local_callbacks, "local_callbacks"))
         else:
             local = _EMPTY_SET
         if local.items or local_tags or local_metadata:
@@ -320,364 +309,32 @@ class BaseCallbackManager(_Fields):
         return mgr
 
 
-def _check_handlers(callbacks: Any, where: str) -> Sequence[Any]:
-    if callbacks is None:
-        return ()
-    if isinstance(callbacks, (list, tuple)):
-        return callbacks
-    raise TypeError(
-        f"{where} must be a list of callback handlers or a CallbackManager, "
-        f"got {type(callbacks).__name__}: {callbacks!r}. Wrap a single handler in a list: "
-        "callbacks=[handler]."
-    )
-
-
 Callbacks = Union[list[Any], BaseCallbackManager, None]  # noqa: UP007 - runtime alias
 
 
-# --------------------------------------------------------------------------- run managers
-
-
-class BaseRunManager:
-    """Emits the events of one started run and builds its children's manager.
-
-    A run manager is created for every run, so it stores only what is its own
-    (the run id, the run's config) plus a reference to the manager that
-    started it; handlers, tags and metadata are read through that manager
-    instead of being copied.
-    """
-
-    __slots__ = ("_child", "_config", "_mgr", "run_id")
-
-    run_id: UUID
-    _mgr: BaseCallbackManager
-    _config: Any
-    _child: Any
-
-    _child_manager_cls: ClassVar[type[BaseCallbackManager]]
-
-    def __init__(
-        self,
-        *,
-        run_id: UUID,
-        handlers: Sequence[BaseCallbackHandler],
-        inheritable_handlers: Sequence[BaseCallbackHandler],
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        inheritable_tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        inheritable_metadata: dict[str, Any] | None = None,
-    ) -> None:
-        mgr = self._child_manager_cls(
-            handlers,
-            inheritable_handlers,
-            parent_run_id,
-            tags=tags,
-            inheritable_tags=inheritable_tags,
-            metadata=metadata,
-            inheritable_metadata=inheritable_metadata,
-        )
-        _init_run(self, mgr, run_id)
-
-    # Read-only views of the starting manager's fields.
-    @property
-    def _hs(self) -> HandlerSet:
-        return self._mgr._hs
-
-    @property
-    def _ihs(self) -> HandlerSet:
-        return self._mgr._ihs
-
-    @property
-    def handlers(self) -> list[BaseCallbackHandler]:
-        """Handlers receiving this run's events (local and inheritable)."""
-        return list(self._mgr._hs.items)
-
-    @property
-    def inheritable_handlers(self) -> list[BaseCallbackHandler]:
-        """Handlers passed on to child runs."""
-        return list(self._mgr._ihs.items)
-
-    @property
-    def parent_run_id(self) -> UUID | None:
-        return self._mgr.parent_run_id
-
-    @property
-    def tags(self) -> list[str]:
-        return self._mgr.tags
-
-    @property
-    def inheritable_tags(self) -> list[str]:
-        return self._mgr.inheritable_tags
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return self._mgr.metadata
-
-    @property
-    def inheritable_metadata(self) -> dict[str, Any]:
-        return self._mgr.inheritable_metadata
-
-    def get_child(self, tag: str | None = None) -> Any:
-        """Manager for this run's children: inheritable handlers, tags and metadata only."""
-        mgr = self._mgr
-        ihs = mgr._ihs
-        tags = mgr.inheritable_tags
-        if tag is not None:
-            tags = _merge_tags(tags, [tag])
-        meta = mgr.inheritable_metadata
-        return self._child_manager_cls._make(ihs, ihs, self.run_id, tags, tags, meta, meta)
-
-    def _common_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments every event of this run carries."""
-        mgr = self._mgr
-        return {
-            "run_id": self.run_id,
-            "parent_run_id": mgr.parent_run_id,
-            "tags": mgr.tags,
-            "metadata": mgr.metadata,
-        }
-
-    def _emit(self, event: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Deliver one of this run's events after its start (``args`` holds one value)."""
-        mgr = self._mgr
-        pairs = getattr(mgr._hs, event)
-        if not pairs:
-            return
-        if kwargs:
-            deliver(pairs, event, args, self._common_kwargs() | kwargs)
-        else:
-            (value,) = args
-            deliver_outcome(
-                pairs, event, value, self.run_id, mgr.parent_run_id, mgr.tags, mgr.metadata
-            )
-
-    async def _aemit(self, event: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        pairs = getattr(self._mgr._hs, event)
-        if pairs:
-            await adeliver(pairs, event, args, self._common_kwargs() | kwargs)
-
-
-RM = TypeVar("RM", bound=BaseRunManager)
-
-
-def _init_run(rm: BaseRunManager, mgr: BaseCallbackManager, run_id: UUID) -> None:
-    rm.run_id = run_id
-    rm._mgr = mgr
-    rm._config = None
-    rm._child = None
-
-
-def _run_manager(cls: type[RM], mgr: BaseCallbackManager, run_id: UUID | None) -> RM:
-    """A run manager for a new run of ``mgr`` (no ``__init__``: nothing to copy or check)."""
-    rm: RM = _new(cls)
-    _init_run(rm, mgr, new_run_id() if run_id is None else run_id)
-    return rm
-
-
-def start_chain_run(
-    mgr: BaseCallbackManager,
-    serialized: dict[str, Any] | None,
-    inputs: Any,
-    run_id: UUID | None,
-    name: str | None,
-    config: Any = None,
-) -> CallbackManagerForChainRun:
-    """Open a chain run of ``mgr`` and deliver its start event: the engine's hottest call.
-
-    Runnables call this rather than ``CallbackManager.on_chain_start`` (the public face,
-    which accepts any keyword arguments); ``config`` is the run's config, kept for
-    ``child_config``.
-    """
-    # _run_manager() spelled out: calling it here measured about 1% slower per node.
-    rm = _new(CallbackManagerForChainRun)
-    rm.run_id = rid = new_run_id() if run_id is None else run_id
-    rm._mgr = mgr
-    rm._config = config
-    rm._child = None
-    pairs = mgr._hs.on_chain_start
-    if pairs:
-        try:
-            deliver_chain_start(
-                pairs, serialized, inputs, rid, mgr.parent_run_id, mgr.tags, mgr.metadata, name
-            )
-        except Exception as exc:
-            _close_quietly(rm, "on_chain_error", exc)
-            raise
-    return rm
-
-
-def _start(
-    rm: BaseRunManager,
-    event: str,
-    error_event: str,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> None:
-    """Deliver a start event; if a ``raise_error`` handler raised, close the run before re-raising.
-
-    Closing it means every handler that saw the start also sees an error (R10).
-    """
-    pairs = getattr(rm._mgr._hs, event)
-    if not pairs:
-        return
-    try:
-        deliver(pairs, event, args, rm._common_kwargs() | kwargs)
-    except Exception as exc:
-        _close_quietly(rm, error_event, exc)
-        raise
-
-
-def _close_quietly(rm: BaseRunManager, error_event: str, exc: BaseException) -> None:
-    with contextlib.suppress(Exception):
-        rm._emit(error_event, (exc,), {})
-
-
-async def _astart(
-    rm: BaseRunManager,
-    event: str,
-    error_event: str,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> None:
-    pairs = getattr(rm._mgr._hs, event)
-    if not pairs:
-        return
-    try:
-        await adeliver(pairs, event, args, rm._common_kwargs() | kwargs)
-    except Exception as exc:
-        with contextlib.suppress(Exception):
-            await rm._aemit(error_event, (exc,), {})
-        raise
-
-
-@final
-class CallbackManagerForChainRun(BaseRunManager):
-    """Run manager of a chain-type run (sequences, lambdas, prompts, parsers...)."""
-
-    __slots__ = ()
-
-    def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:
-        self._emit("on_chain_end", (outputs,), kwargs)
-
-    def on_chain_error(self, error: BaseException, **kwargs: Any) -> None:
-        self._emit("on_chain_error", (error,), kwargs)
-
-
-@final
-class CallbackManagerForLLMRun(BaseRunManager):
-    """Run manager of an LLM or chat-model run."""
-
-    __slots__ = ()
-
-    def on_llm_new_token(self, token: str, *, chunk: Any = None, **kwargs: Any) -> None:
-        self._emit("on_llm_new_token", (token,), {"chunk": chunk, **kwargs})
-
-    def on_llm_end(self, response: Any, **kwargs: Any) -> None:
-        self._emit("on_llm_end", (response,), kwargs)
-
-    def on_llm_error(self, error: BaseException, **kwargs: Any) -> None:
-        self._emit("on_llm_error", (error,), kwargs)
-
-
-@final
-class CallbackManagerForToolRun(BaseRunManager):
-    """Run manager of a tool run."""
-
-    __slots__ = ()
-
-    def on_tool_end(self, output: Any, **kwargs: Any) -> None:
-        self._emit("on_tool_end", (output,), kwargs)
-
-    def on_tool_error(self, error: BaseException, **kwargs: Any) -> None:
-        self._emit("on_tool_error", (error,), kwargs)
-
-
-@final
-class CallbackManagerForRetrieverRun(BaseRunManager):
-    """Run manager of a retriever run."""
-
-    __slots__ = ()
-
-    def on_retriever_end(self, documents: Sequence[Any], **kwargs: Any) -> None:
-        self._emit("on_retriever_end", (documents,), kwargs)
-
-    def on_retriever_error(self, error: BaseException, **kwargs: Any) -> None:
-        self._emit("on_retriever_error", (error,), kwargs)
-
-
-class _AsyncRunManager(BaseRunManager):
-    __slots__ = ()
-    _sync_cls: type[BaseRunManager]
-
-    def get_sync(self) -> Any:
-        """The synchronous run manager for the same run (same id and handlers)."""
-        rm = _new(self._sync_cls)
-        _init_run(rm, self._mgr, self.run_id)
-        rm._config = self._config
-        return rm
-
-
-@final
-class AsyncCallbackManagerForChainRun(_AsyncRunManager):
-    """Async run manager of a chain-type run."""
-
-    __slots__ = ()
-    _sync_cls = CallbackManagerForChainRun
-
-    async def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:
-        await self._aemit("on_chain_end", (outputs,), kwargs)
-
-    async def on_chain_error(self, error: BaseException, **kwargs: Any) -> None:
-        await self._aemit("on_chain_error", (error,), kwargs)
-
-
-@final
-class AsyncCallbackManagerForLLMRun(_AsyncRunManager):
-    """Async run manager of an LLM or chat-model run."""
-
-    __slots__ = ()
-    _sync_cls = CallbackManagerForLLMRun
-
-    async def on_llm_new_token(self, token: str, *, chunk: Any = None, **kwargs: Any) -> None:
-        await self._aemit("on_llm_new_token", (token,), {"chunk": chunk, **kwargs})
-
-    async def on_llm_end(self, response: Any, **kwargs: Any) -> None:
-        await self._aemit("on_llm_end", (response,), kwargs)
-
-    async def on_llm_error(self, error: BaseException, **kwargs: Any) -> None:
-        await self._aemit("on_llm_error", (error,), kwargs)
-
-
-@final
-class AsyncCallbackManagerForToolRun(_AsyncRunManager):
-    """Async run manager of a tool run."""
-
-    __slots__ = ()
-    _sync_cls = CallbackManagerForToolRun
-
-    async def on_tool_end(self, output: Any, **kwargs: Any) -> None:
-        await self._aemit("on_tool_end", (output,), kwargs)
-
-    async def on_tool_error(self, error: BaseException, **kwargs: Any) -> None:
-        await self._aemit("on_tool_error", (error,), kwargs)
-
-
-@final
-class AsyncCallbackManagerForRetrieverRun(_AsyncRunManager):
-    """Async run manager of a retriever run."""
-
-    __slots__ = ()
-    _sync_cls = CallbackManagerForRetrieverRun
-
-    async def on_retriever_end(self, documents: Sequence[Any], **kwargs: Any) -> None:
-        await self._aemit("on_retriever_end", (documents,), kwargs)
-
-    async def on_retriever_error(self, error: BaseException, **kwargs: Any) -> None:
-        await self._aemit("on_retriever_error", (error,), kwargs)
-
-
-# --------------------------------------------------------------------------- managers
+def child_manager(
+    mgr: BaseCallbackManager, run_id: UUID, tag: str | None = None, *, is_async: bool = False
+) -> BaseCallbackManager:
+    """The manager of run ``run_id``'s children: ``mgr``'s inheritable parts, parented to it."""
+    ihs = mgr._ihs
+    tags = mgr.inheritable_tags
+    if tag is not None:
+        tags = merge_tags(tags, [tag])
+    meta = mgr.inheritable_metadata
+    cls: type[BaseCallbackManager] = AsyncCallbackManager if is_async else CallbackManager
+    return cls._make(
+        hs=ihs,
+        ihs=ihs,
+        parent_run_id=run_id,
+        tags=tags,
+        inheritable_tags=tags,
+        metadata=meta,
+        inheritable_metadata=meta,
+    )
+
+
+def _id(run_id: Any) -> UUID:
+    return new_run_id() if run_id is None else check_run_id(run_id)  # type: ignore[return-value]
 
 
 class CallbackManager(BaseCallbackManager):
@@ -693,8 +350,8 @@ class CallbackManager(BaseCallbackManager):
         **kwargs: Any,
     ) -> CallbackManagerForChainRun:
         """Start a chain run and tell the handlers."""
-        rm = _run_manager(CallbackManagerForChainRun, self, run_id)
-        _start(rm, "on_chain_start", "on_chain_error", (serialized, inputs), kwargs)
+        rm = new_run_manager(CallbackManagerForChainRun, self, _id(run_id))
+        start_run(rm, "on_chain_start", "on_chain_error", (serialized, inputs), kwargs)
         return rm
 
     def on_llm_start(
@@ -707,8 +364,8 @@ class CallbackManager(BaseCallbackManager):
         """Start one LLM run per prompt."""
         out = []
         for i, prompt in enumerate(prompts):
-            rm = _run_manager(CallbackManagerForLLMRun, self, run_id if i == 0 else None)
-            _start(rm, "on_llm_start", "on_llm_error", (serialized, [prompt]), kwargs)
+            rm = new_run_manager(CallbackManagerForLLMRun, self, _id(run_id if i == 0 else None))
+            start_run(rm, "on_llm_start", "on_llm_error", (serialized, [prompt]), kwargs)
             out.append(rm)
         return out
 
@@ -722,8 +379,8 @@ class CallbackManager(BaseCallbackManager):
         """Start one chat-model run per message list."""
         out = []
         for i, msgs in enumerate(messages):
-            rm = _run_manager(CallbackManagerForLLMRun, self, run_id if i == 0 else None)
-            _start(rm, "on_chat_model_start", "on_llm_error", (serialized, [msgs]), kwargs)
+            rm = new_run_manager(CallbackManagerForLLMRun, self, _id(run_id if i == 0 else None))
+            start_run(rm, "on_chat_model_start", "on_llm_error", (serialized, [msgs]), kwargs)
             out.append(rm)
         return out
 
@@ -737,9 +394,9 @@ class CallbackManager(BaseCallbackManager):
         **kwargs: Any,
     ) -> CallbackManagerForToolRun:
         """Start a tool run."""
-        rm = _run_manager(CallbackManagerForToolRun, self, run_id)
+        rm = new_run_manager(CallbackManagerForToolRun, self, _id(run_id))
         kw = {"inputs": inputs, **kwargs}
-        _start(rm, "on_tool_start", "on_tool_error", (serialized, input_str), kw)
+        start_run(rm, "on_tool_start", "on_tool_error", (serialized, input_str), kw)
         return rm
 
     def on_retriever_start(
@@ -751,13 +408,13 @@ class CallbackManager(BaseCallbackManager):
         **kwargs: Any,
     ) -> CallbackManagerForRetrieverRun:
         """Start a retriever run."""
-        rm = _run_manager(CallbackManagerForRetrieverRun, self, run_id)
-        _start(rm, "on_retriever_start", "on_retriever_error", (serialized, query), kwargs)
+        rm = new_run_manager(CallbackManagerForRetrieverRun, self, _id(run_id))
+        start_run(rm, "on_retriever_start", "on_retriever_error", (serialized, query), kwargs)
         return rm
 
 
 class AsyncCallbackManager(BaseCallbackManager):
-    """Starts runs from async code; coroutine handlers are awaited in registration order."""
+    """Starts runs from async code; see ``_dispatch`` for where each handler runs."""
 
     __slots__ = ()
 
@@ -773,8 +430,8 @@ class AsyncCallbackManager(BaseCallbackManager):
         **kwargs: Any,
     ) -> AsyncCallbackManagerForChainRun:
         """Start a chain run and tell the handlers."""
-        rm = _run_manager(AsyncCallbackManagerForChainRun, self, run_id)
-        await _astart(rm, "on_chain_start", "on_chain_error", (serialized, inputs), kwargs)
+        rm = new_run_manager(AsyncCallbackManagerForChainRun, self, _id(run_id))
+        await astart_run(rm, "on_chain_start", "on_chain_error", (serialized, inputs), kwargs)
         return rm
 
     async def on_llm_start(
@@ -787,8 +444,9 @@ class AsyncCallbackManager(BaseCallbackManager):
         """Start one LLM run per prompt."""
         out = []
         for i, prompt in enumerate(prompts):
-            rm = _run_manager(AsyncCallbackManagerForLLMRun, self, run_id if i == 0 else None)
-            await _astart(rm, "on_llm_start", "on_llm_error", (serialized, [prompt]), kwargs)
+            rid = _id(run_id if i == 0 else None)
+            rm = new_run_manager(AsyncCallbackManagerForLLMRun, self, rid)
+            await astart_run(rm, "on_llm_start", "on_llm_error", (serialized, [prompt]), kwargs)
             out.append(rm)
         return out
 
@@ -802,8 +460,11 @@ class AsyncCallbackManager(BaseCallbackManager):
         """Start one chat-model run per message list."""
         out = []
         for i, msgs in enumerate(messages):
-            rm = _run_manager(AsyncCallbackManagerForLLMRun, self, run_id if i == 0 else None)
-            await _astart(rm, "on_chat_model_start", "on_llm_error", (serialized, [msgs]), kwargs)
+            rid = _id(run_id if i == 0 else None)
+            rm = new_run_manager(AsyncCallbackManagerForLLMRun, self, rid)
+            await astart_run(
+                rm, "on_chat_model_start", "on_llm_error", (serialized, [msgs]), kwargs
+            )
             out.append(rm)
         return out
 
@@ -817,9 +478,9 @@ class AsyncCallbackManager(BaseCallbackManager):
         **kwargs: Any,
     ) -> AsyncCallbackManagerForToolRun:
         """Start a tool run."""
-        rm = _run_manager(AsyncCallbackManagerForToolRun, self, run_id)
+        rm = new_run_manager(AsyncCallbackManagerForToolRun, self, _id(run_id))
         kw = {"inputs": inputs, **kwargs}
-        await _astart(rm, "on_tool_start", "on_tool_error", (serialized, input_str), kw)
+        await astart_run(rm, "on_tool_start", "on_tool_error", (serialized, input_str), kw)
         return rm
 
     async def on_retriever_start(
@@ -831,24 +492,8 @@ class AsyncCallbackManager(BaseCallbackManager):
         **kwargs: Any,
     ) -> AsyncCallbackManagerForRetrieverRun:
         """Start a retriever run."""
-        rm = _run_manager(AsyncCallbackManagerForRetrieverRun, self, run_id)
-        await _astart(rm, "on_retriever_start", "on_retriever_error", (serialized, query), kwargs)
+        rm = new_run_manager(AsyncCallbackManagerForRetrieverRun, self, _id(run_id))
+        await astart_run(
+            rm, "on_retriever_start", "on_retriever_error", (serialized, query), kwargs
+        )
         return rm
-
-
-_sync_run: tuple[type[BaseRunManager], ...] = (
-    CallbackManagerForChainRun,
-    CallbackManagerForLLMRun,
-    CallbackManagerForToolRun,
-    CallbackManagerForRetrieverRun,
-)
-_async_run: tuple[type[BaseRunManager], ...] = (
-    AsyncCallbackManagerForChainRun,
-    AsyncCallbackManagerForLLMRun,
-    AsyncCallbackManagerForToolRun,
-    AsyncCallbackManagerForRetrieverRun,
-)
-for _cls in _sync_run:
-    _cls._child_manager_cls = CallbackManager
-for _cls in _async_run:
-    _cls._child_manager_cls = AsyncCallbackManager

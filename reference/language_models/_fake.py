@@ -6,18 +6,17 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from reference.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from reference.outputs import ChatGeneration, ChatGenerationChunk, LLMResult
 from reference.prompt_values import PromptValue
-from reference.runnables._base import Runnable, start_info
-from reference.runnables._config import (
-    RunnableConfig,
-    get_async_manager,
-    get_sync_manager,
-    resolve_config,
-)
+from reference.runnables._base import Runnable
+from reference.runnables._config import RunnableConfig
+from reference.runnables._frame import RunFrame
+from reference.runnables._lifecycle import ACHAT, CHAT, arun, astream_run, run, stream_run
+from reference.runnables._streams import aclosing_stream
 
 __all__ = ["BaseChatModel", "FakeListChatModel"]
 
@@ -57,94 +56,80 @@ class BaseChatModel(Runnable[Any, AIMessage]):
     def _token_delay(self) -> float | None:
         return None
 
-    def _start_kwargs(self, cfg: RunnableConfig) -> tuple[dict[str, Any], dict[str, Any]]:
-        ser, name, run_id = start_info(self, cfg)
-        return ser, {
-            "run_id": run_id,
-            "name": name,
-            "invocation_params": self._invocation_params(),
-            "batch_size": 1,
-        }
+    def _start_extra(self) -> dict[str, Any]:
+        return {"invocation_params": self._invocation_params(), "batch_size": 1}
+
+    def _generate(self, messages: list[BaseMessage], frame: RunFrame) -> AIMessage:
+        return AIMessage(self._reply(messages), id=f"run-{frame.run_id}-0")
+
+    async def _agenerate(self, messages: list[BaseMessage], frame: RunFrame) -> AIMessage:
+        return self._generate(messages, frame)
 
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AIMessage:
         messages = to_messages(input)
-        cfg, trusted = resolve_config(config)
-        mgr = get_sync_manager(cfg, trusted, self._local)
-        ser, kw = self._start_kwargs(cfg)
-        (rm,) = mgr.on_chat_model_start(ser, [messages], **kw)
-        try:
-            msg = AIMessage(self._reply(messages), id=f"run-{rm.run_id}-0")
-        except BaseException as e:
-            rm.on_llm_error(e)
-            raise
-        rm.on_llm_end(LLMResult(generations=[[ChatGeneration(message=msg)]]))
-        return msg
+        return run(self, self._generate, messages, config, CHAT, payload=[messages],
+                   extra=self._start_extra(), report=_result)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AIMessage:
         messages = to_messages(input)
-        cfg, trusted = resolve_config(config)
-        mgr = get_async_manager(cfg, trusted, self._local)
-        ser, kw = self._start_kwargs(cfg)
-        (rm,) = await mgr.on_chat_model_start(ser, [messages], **kw)
-        try:
-            msg = AIMessage(self._reply(messages), id=f"run-{rm.run_id}-0")
-        except BaseException as e:
-            await rm.on_llm_error(e)
-            raise
-        await rm.on_llm_end(LLMResult(generations=[[ChatGeneration(message=msg)]]))
-        return msg
+        return await arun(self, self._agenerate, messages, config, ACHAT, payload=[messages],
+                          extra=self._start_extra(), report=_result)
+
+    def _chunks(self, messages: list[BaseMessage], frame: RunFrame) -> Iterator[AIMessageChunk]:
+        rm = frame.run_manager
+        delay = self._token_delay()
+        msg_id = f"run-{frame.run_id}-0"
+        for token in self._tokens(self._reply(messages)):
+            if delay:
+                time.sleep(delay)
+            chunk = AIMessageChunk(token, id=msg_id)
+            rm.on_llm_new_token(token, chunk=ChatGenerationChunk(message=chunk))
+            yield chunk
+
+    async def _achunks(
+        self, messages: list[BaseMessage], frame: RunFrame
+    ) -> AsyncIterator[AIMessageChunk]:
+        rm = frame.run_manager
+        delay = self._token_delay()
+        msg_id = f"run-{frame.run_id}-0"
+        for token in self._tokens(self._reply(messages)):
+            if delay:
+                await asyncio.sleep(delay)
+            chunk = AIMessageChunk(token, id=msg_id)
+            await rm.on_llm_new_token(token, chunk=ChatGenerationChunk(message=chunk))
+            yield chunk
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[AIMessageChunk]:
         messages = to_messages(input)
-        cfg, trusted = resolve_config(config)
-        mgr = get_sync_manager(cfg, trusted, self._local)
-        ser, kw = self._start_kwargs(cfg)
-        (rm,) = mgr.on_chat_model_start(ser, [messages], **kw)
-        delay = self._token_delay()
-        try:
-            msg_id = f"run-{rm.run_id}-0"
-            text = self._reply(messages)
-            for token in self._tokens(text):
-                if delay:
-                    time.sleep(delay)
-                chunk = AIMessageChunk(token, id=msg_id)
-                rm.on_llm_new_token(token, chunk=ChatGenerationChunk(message=chunk))
-                yield chunk
-        except BaseException as e:
-            rm.on_llm_error(e)
-            raise
-        final = AIMessage(text, id=msg_id)
-        rm.on_llm_end(LLMResult(generations=[[ChatGeneration(message=final)]]))
+        yield from stream_run(self, messages, config, partial(self._chunks, messages), CHAT,
+                              payload=[messages], extra=self._start_extra(),
+                              report=_streamed_result)
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[AIMessageChunk]:
         messages = to_messages(input)
-        cfg, trusted = resolve_config(config)
-        mgr = get_async_manager(cfg, trusted, self._local)
-        ser, kw = self._start_kwargs(cfg)
-        (rm,) = await mgr.on_chat_model_start(ser, [messages], **kw)
-        delay = self._token_delay()
-        try:
-            msg_id = f"run-{rm.run_id}-0"
-            text = self._reply(messages)
-            for token in self._tokens(text):
-                if delay:
-                    await asyncio.sleep(delay)
-                chunk = AIMessageChunk(token, id=msg_id)
-                await rm.on_llm_new_token(token, chunk=ChatGenerationChunk(message=chunk))
+        stream = astream_run(self, messages, config, partial(self._achunks, messages), ACHAT,
+                             payload=[messages], extra=self._start_extra(),
+                             report=_streamed_result)
+        async with aclosing_stream(stream) as it:
+            async for chunk in it:
                 yield chunk
-        except BaseException as e:
-            await rm.on_llm_error(e)
-            raise
-        final = AIMessage(text, id=msg_id)
-        await rm.on_llm_end(LLMResult(generations=[[ChatGeneration(message=final)]]))
+
+
+def _result(message: AIMessage) -> LLMResult:
+    return LLMResult(generations=[[ChatGeneration(message=message)]])
+
+
+def _streamed_result(chunks: list[AIMessageChunk]) -> LLMResult:
+    text = "".join(c.text for c in chunks)
+    return _result(AIMessage(text, id=chunks[0].id if chunks else None))
 
 
 class FakeListChatModel(BaseChatModel):

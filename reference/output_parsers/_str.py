@@ -5,22 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, final
 
-from reference.callbacks._manager import start_chain_run
 from reference.messages import BaseMessage
-from reference.runnables._base import (
-    Runnable,
-    acall_chain,
-    aclose_iter,
-    call_chain,
-    close_iter,
-    start_info,
-)
-from reference.runnables._config import (
-    RunnableConfig,
-    get_async_manager,
-    get_sync_manager,
-    resolve_config,
-)
+from reference.runnables._base import Runnable
+from reference.runnables._config import RunnableConfig
+from reference.runnables._lifecycle import arun, astream_run, run, stream_run
+from reference.runnables._streams import aclose_iter, aclosing_stream, close_iter
 
 __all__ = ["StrOutputParser"]
 
@@ -33,8 +22,20 @@ def _text(x: Any) -> str:
     return x if isinstance(x, str) else str(x)
 
 
-async def _atext(x: Any, rm: Any) -> str:
+def _parse(x: Any, frame: Any) -> str:
     return _text(x)
+
+
+async def _aparse(x: Any, frame: Any) -> str:
+    return _text(x)
+
+
+def _joined(parts: list[str]) -> str:
+    return "".join(parts)
+
+
+async def _one(x: Any) -> AsyncIterator[Any]:
+    yield x
 
 
 @final
@@ -55,12 +56,12 @@ class StrOutputParser(Runnable[Any, str]):
         return text
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
-        return call_chain(self, lambda x, rm: _text(x), input, config)  # type: ignore[no-any-return]
+        return run(self, _parse, input, config)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> str:
-        return await acall_chain(self, _atext, input, config)  # type: ignore[no-any-return]
+        return await arun(self, _aparse, input, config)
 
     def transform(
         self, input: Iterator[Any], config: RunnableConfig | None = None, **kwargs: Any
@@ -70,24 +71,16 @@ class StrOutputParser(Runnable[Any, str]):
         first = next(upstream, _END)
         if first is _END:
             return
-        cfg, trusted = resolve_config(config)
-        mgr = get_sync_manager(cfg, trusted, self._local)
-        ser, name, run_id = start_info(self, cfg)
-        rm = start_chain_run(mgr, ser, first, run_id, name, cfg)
-        parts: list[str] = []
-        try:
-            text = _text(first)
-            parts.append(text)
-            yield text
-            for chunk in upstream:
-                text = _text(chunk)
-                parts.append(text)
-                yield text
-        except BaseException as e:
-            close_iter(upstream)
-            rm.on_chain_error(e)
-            raise
-        rm.on_chain_end("".join(parts))
+
+        def texts(frame: Any) -> Iterator[str]:
+            yield _text(first)
+            try:
+                for chunk in upstream:
+                    yield _text(chunk)
+            finally:
+                close_iter(upstream)
+
+        yield from stream_run(self, first, config, texts, report=_joined)
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -101,30 +94,23 @@ class StrOutputParser(Runnable[Any, str]):
         first = await anext(upstream, _END)
         if first is _END:
             return
-        cfg, trusted = resolve_config(config)
-        mgr = get_async_manager(cfg, trusted, self._local)
-        ser, name, run_id = start_info(self, cfg)
-        rm = await mgr.on_chain_start(ser, first, run_id=run_id, name=name)
-        parts: list[str] = []
-        try:
-            text = _text(first)
-            parts.append(text)
-            yield text
-            async for chunk in upstream:
-                text = _text(chunk)
-                parts.append(text)
+
+        async def texts(frame: Any) -> AsyncIterator[str]:
+            yield _text(first)
+            try:
+                async for chunk in upstream:
+                    yield _text(chunk)
+            finally:
+                await aclose_iter(upstream)
+
+        stream = astream_run(self, first, config, texts, report=_joined)
+        async with aclosing_stream(stream) as it:
+            async for text in it:
                 yield text
-        except BaseException as e:
-            await aclose_iter(upstream)
-            await rm.on_chain_error(e)
-            raise
-        await rm.on_chain_end("".join(parts))
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[str]:
-        async def one() -> AsyncIterator[Any]:
-            yield input
-
-        async for chunk in self.atransform(one(), config):
-            yield chunk
+        async with aclosing_stream(self.atransform(_one(input), config)) as it:
+            async for text in it:
+                yield text

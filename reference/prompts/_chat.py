@@ -8,8 +8,9 @@ from typing import Any, final
 
 from reference.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from reference.prompt_values import ChatPromptValue
-from reference.runnables._base import Runnable, acall_chain, call_chain
+from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
+from reference.runnables._lifecycle import arun, run
 
 __all__ = ["ChatPromptTemplate"]
 
@@ -101,9 +102,9 @@ class ChatPromptTemplate(Runnable[Any, ChatPromptValue]):
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> ChatPromptValue:
-        return call_chain(self, self._format, input, config)  # type: ignore[no-any-return]
+        return run(self, self._format, input, config)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> ChatPromptValue:
-        return await acall_chain(self, self._aformat, input, config)  # type: ignore[no-any-return]
+        return await arun(self, self._aformat, input, config)

@@ -8,13 +8,10 @@ from functools import partial
 from typing import Any
 
 from reference.documents import Document
-from reference.runnables._base import Runnable, arun_in, run_in, start_info
-from reference.runnables._config import (
-    RunnableConfig,
-    get_async_manager,
-    get_sync_manager,
-    resolve_config,
-)
+from reference.runnables._base import Runnable
+from reference.runnables._config import RunnableConfig
+from reference.runnables._frame import RunFrame
+from reference.runnables._lifecycle import ARETRIEVER, RETRIEVER, arun, run
 
 __all__ = ["BaseRetriever"]
 
@@ -49,21 +46,15 @@ class BaseRetriever(Runnable[str, list[Document]]):
     def invoke(
         self, input: str, config: RunnableConfig | None = None, **kwargs: Any
     ) -> list[Document]:
-        cfg, trusted = resolve_config(config)
-        mgr = get_sync_manager(cfg, trusted, self._local)
-        ser, name, run_id = start_info(self, cfg)
-        rm = mgr.on_retriever_start(ser, input, run_id=run_id, name=name)
-        rm._config = cfg
-        body = partial(self._get_relevant_documents, input, run_manager=rm)
-        return run_in(rm, body, rm.on_retriever_end, rm.on_retriever_error)
+        return run(self, self._retrieve, input, config, RETRIEVER)
+
+    def _retrieve(self, query: str, frame: RunFrame) -> list[Document]:
+        return self._get_relevant_documents(query, run_manager=frame.run_manager)
 
     async def ainvoke(
         self, input: str, config: RunnableConfig | None = None, **kwargs: Any
     ) -> list[Document]:
-        cfg, trusted = resolve_config(config)
-        mgr = get_async_manager(cfg, trusted, self._local)
-        ser, name, run_id = start_info(self, cfg)
-        rm = await mgr.on_retriever_start(ser, input, run_id=run_id, name=name)
-        rm._config = cfg
-        body = partial(self._aget_relevant_documents, input, run_manager=rm)
-        return await arun_in(rm, body, rm.on_retriever_end, rm.on_retriever_error)
+        return await arun(self, self._aretrieve, input, config, ARETRIEVER)
+
+    async def _aretrieve(self, query: str, frame: RunFrame) -> list[Document]:
+        return await self._aget_relevant_documents(query, run_manager=frame.run_manager)

@@ -1,10 +1,9 @@
 """The ``Runnable`` protocol: invoke / batch / stream in sync and async flavours, and ``|``.
 
 Subclasses implement ``invoke`` (and usually ``ainvoke``); everything else has
-a default built on those. Chain-type leaves run their body through
-:func:`call_chain` / :func:`acall_chain`, which open the run, expose it to
-nested invocations through the context variable, and close it with an end or
-error event.
+a default built on those. Every run goes through the run lifecycle
+(``_lifecycle.run`` and its twins), which opens it, exposes it to nested
+invocations through the context variable, and closes it exactly once.
 """
 
 from __future__ import annotations
@@ -21,26 +20,17 @@ from collections.abc import (
 )
 from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from reference.callbacks._dispatch import HandlerSet
-from reference.callbacks._manager import (
-    AsyncCallbackManagerForChainRun,
-    CallbackManagerForChainRun,
-    _check_handlers,
-    start_chain_run,
-)
+from reference.callbacks._dispatch import HandlerSet, check_handlers
 from reference.runnables._config import (
     Local,
     RunnableConfig,
-    current_run,
-    get_async_manager,
-    get_sync_manager,
     merge_configs,
     per_item_configs,
-    resolve_config,
     validate_config,
 )
+from reference.runnables._streams import aclosing_stream, add_chunks
 
 if TYPE_CHECKING:
     from reference.runnables._binding import RunnableBinding
@@ -48,19 +38,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Runnable",
-    "acall_chain",
-    "arun_in",
-    "call_chain",
+    "add_chunks",
     "coerce_to_runnable",
-    "run_in",
+    "gather_limited",
+    "make_local",
 ]
 
 Input = TypeVar("Input")
 Output = TypeVar("Output")
 T = TypeVar("T")
-
-_NOTHING: Final = object()
-
 
 def make_local(
     callbacks: Any, tags: list[str] | None, metadata: dict[str, Any] | None
@@ -68,7 +54,7 @@ def make_local(
     """Constructor-scope registrations, precomputed once (None when there are none)."""
     if hasattr(callbacks, "handlers") and hasattr(callbacks, "inheritable_handlers"):
         callbacks = callbacks.handlers
-    handlers = HandlerSet(_check_handlers(callbacks, "callbacks"))
+    handlers = HandlerSet(check_handlers(callbacks, "callbacks"))
     if tags is not None and (
         not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags)
     ):
@@ -78,22 +64,6 @@ def make_local(
     if not handlers and not tags and not metadata:
         return None
     return handlers, list(tags) if tags else None, dict(metadata) if metadata else None
-
-
-def add_chunks(chunks: Sequence[Any]) -> Any:
-    """Fold streamed chunks into one value: ``+`` where defined, dict union, else the last."""
-    if not chunks:
-        return None
-    final = chunks[0]
-    for chunk in chunks[1:]:
-        if isinstance(final, dict) and isinstance(chunk, dict):
-            final = {**final, **chunk}
-            continue
-        try:
-            final = final + chunk
-        except TypeError:
-            final = chunk
-    return final
 
 
 class Runnable(Generic[Input, Output]):
@@ -192,7 +162,9 @@ class Runnable(Generic[Input, Output]):
         """Invoke on each input in a thread pool; every item is its own run tree.
 
         Waits for every item; without ``return_exceptions`` then raises the
-        first failure in input order.
+        first failure in input order. ``return_exceptions`` returns ``Exception``
+        instances in place of results; any other ``BaseException`` (``SystemExit``,
+        ``KeyboardInterrupt``, cancellation) is raised, however many inputs.
         """
         if not inputs:
             return []
@@ -213,16 +185,7 @@ class Runnable(Generic[Input, Output]):
                 for x, c in zip(inputs, configs, strict=True)
             ]
             wait(futures)
-        out: list[Any] = []
-        for f in futures:
-            exc = f.exception()
-            if exc is not None:
-                if not return_exceptions:
-                    raise exc
-                out.append(exc)
-            else:
-                out.append(f.result())
-        return out
+        return _collect([f.exception() or f.result() for f in futures], return_exceptions)
 
     async def abatch(
         self,
@@ -238,13 +201,10 @@ class Runnable(Generic[Input, Output]):
         configs = per_item_configs(config, len(inputs))
         first = configs[0]
         limit = first.get("max_concurrency") if first else None
-        coros = [self.ainvoke(x, c, **kwargs) for x, c in zip(inputs, configs, strict=True)]
-        results = await gather_limited(coros, limit)
-        if not return_exceptions:
-            for r in results:
-                if isinstance(r, BaseException):
-                    raise r
-        return results
+        calls = [
+            partial(self.ainvoke, x, c, **kwargs) for x, c in zip(inputs, configs, strict=True)
+        ]
+        return _collect(await gather_limited(calls, limit), return_exceptions)
 
     # -- streaming ------------------------------------------------------------------------
 
@@ -280,8 +240,9 @@ class Runnable(Generic[Input, Output]):
         chunks = [c async for c in input]
         if not chunks:
             return
-        async for out in self.astream(add_chunks(chunks), config, **kwargs):
-            yield out
+        async with aclosing_stream(self.astream(add_chunks(chunks), config, **kwargs)) as stream:
+            async for out in stream:
+                yield out
 
     # -- composition ----------------------------------------------------------------------
 
@@ -336,112 +297,32 @@ def coerce_to_runnable(thing: Any, where: str = "|") -> Runnable[Any, Any]:
     )
 
 
+def _collect(results: list[Any], return_exceptions: bool) -> list[Any]:
+    """Batch results in input order: interruptions raise, failures raise or stay as values."""
+    for r in results:
+        if isinstance(r, BaseException) and not isinstance(r, Exception):
+            raise r
+    if not return_exceptions:
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+    return results
+
+
 async def gather_limited(
-    coros: Sequence[Awaitable[T]], limit: int | None
+    calls: Sequence[Callable[[], Awaitable[T]]], limit: int | None
 ) -> list[Any]:
-    """``asyncio.gather(..., return_exceptions=True)``, at most ``limit`` at a time."""
-    if limit is None or limit >= len(coros):
-        return list(await asyncio.gather(*coros, return_exceptions=True))
-    sem = asyncio.Semaphore(limit)
+    """Await every ``call()`` concurrently, at most ``limit`` at a time; exceptions as values.
 
-    async def one(c: Awaitable[T]) -> T:
-        async with sem:
-            return await c
-
-    return list(await asyncio.gather(*(one(c) for c in coros), return_exceptions=True))
-
-
-def start_info(r: Runnable[Any, Any], cfg: RunnableConfig) -> tuple[dict[str, Any], str, Any]:
-    """(serialized, name, run_id) for a run, honouring root-only ``run_name``/``run_id``."""
-    ser = r._serialized()
-    run_name = cfg.get("run_name")
-    if run_name:
-        return {**ser, "name": run_name}, run_name, cfg.get("run_id")
-    return ser, ser["name"], cfg.get("run_id")
-
-
-def run_in(
-    rm: Any,
-    body: Callable[[], T],
-    end: Callable[[T], object],
-    error: Callable[[BaseException], object],
-) -> T:
-    """Run ``body`` as ``rm``'s run: the current run of whatever it invokes, then its outcome.
-
-    ``end``/``error`` are the run manager's outcome methods (``rm.on_chain_end``, ...). The
-    run's whole lifecycle after its start is here; ``RunnableLambda.invoke`` inlines it (the
-    engine's hottest path) and says so.
+    Each coroutine is created only when its turn comes, so nothing is left
+    un-awaited if the gather is cancelled.
     """
-    token = current_run.set(rm)
-    try:
-        out = body()
-    except BaseException as e:
-        current_run.reset(token)
-        error(e)
-        raise
-    current_run.reset(token)
-    end(out)
-    return out
+    sem = asyncio.Semaphore(limit) if limit is not None and limit < len(calls) else None
 
+    async def one(call: Callable[[], Awaitable[T]]) -> T:
+        if sem is None:
+            return await call()
+        async with sem:
+            return await call()
 
-async def arun_in(
-    rm: Any,
-    body: Callable[[], Awaitable[T]],
-    end: Callable[[T], Awaitable[object]],
-    error: Callable[[BaseException], Awaitable[object]],
-) -> T:
-    """Async twin of :func:`run_in`."""
-    token = current_run.set(rm)
-    try:
-        out = await body()
-    except BaseException as e:
-        current_run.reset(token)
-        await error(e)
-        raise
-    current_run.reset(token)
-    await end(out)
-    return out
-
-
-def call_chain(
-    r: Runnable[Any, Any],
-    body: Callable[[Any, CallbackManagerForChainRun], Any],
-    input: Any,
-    config: RunnableConfig | None,
-    run_input: Any = _NOTHING,
-) -> Any:
-    """Run ``body`` as one chain-type run of ``r``: start, body, end or error."""
-    cfg, trusted = resolve_config(config)
-    mgr = get_sync_manager(cfg, trusted, r._local)
-    ser, name, run_id = start_info(r, cfg)
-    shown = input if run_input is _NOTHING else run_input
-    rm = start_chain_run(mgr, ser, shown, run_id, name, cfg)
-    return run_in(rm, partial(body, input, rm), rm.on_chain_end, rm.on_chain_error)
-
-
-async def acall_chain(
-    r: Runnable[Any, Any],
-    body: Callable[[Any, AsyncCallbackManagerForChainRun], Awaitable[Any]],
-    input: Any,
-    config: RunnableConfig | None,
-) -> Any:
-    """Async twin of :func:`call_chain`."""
-    cfg, trusted = resolve_config(config)
-    mgr = get_async_manager(cfg, trusted, r._local)
-    ser, name, run_id = start_info(r, cfg)
-    rm = await mgr.on_chain_start(ser, input, run_id=run_id, name=name)
-    rm._config = cfg
-    return await arun_in(rm, partial(body, input, rm), rm.on_chain_end, rm.on_chain_error)
-
-
-def close_iter(it: Any) -> None:
-    """Close a generator we stop consuming, so its own runs end now, in order."""
-    close = getattr(it, "close", None)
-    if close is not None:
-        close()
-
-
-async def aclose_iter(it: Any) -> None:
-    aclose = getattr(it, "aclose", None)
-    if aclose is not None:
-        await aclose()
+    return list(await asyncio.gather(*(one(c) for c in calls), return_exceptions=True))

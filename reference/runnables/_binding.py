@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, final
+from typing import Any, cast, final
 
 from reference.runnables._base import Runnable
 from reference.runnables._config import (
     RunnableConfig,
     merge_configs,
+    per_item_configs,
     resolve_config,
     validate_config,
 )
+from reference.runnables._frame import current_run
+from reference.runnables._streams import aclosing_stream
 
 __all__ = ["RunnableBinding"]
 
@@ -22,7 +25,10 @@ class RunnableBinding(Runnable[Any, Any]):
 
     Bound callbacks, tags and metadata add to the caller's and are inherited
     by everything ``bound`` runs (R2, R4); a bound ``run_name`` names
-    ``bound``'s run.
+    ``bound``'s run. A bound ``run_id`` identifies ``bound``'s run only when the
+    binding is invoked as the root of an invocation (in a batch: the first
+    input's); inside another run it is ignored, so a binding used twice in
+    one tree never gives two runs the same id (SPEC.md §6).
     """
 
     __slots__ = ("bound", "config", "kwargs")
@@ -49,8 +55,28 @@ class RunnableBinding(Runnable[Any, Any]):
         return f"RunnableBinding(bound={self.bound!r}, config={self.config!r})"
 
     def _merged(self, config: RunnableConfig | None) -> RunnableConfig:
-        resolved, _ = resolve_config(config)
-        return merge_configs(self.config, resolved)
+        resolved, trusted = resolve_config(config)
+        bound = self.config
+        if bound.get("run_id") is not None and (trusted or current_run.get() is not None):
+            bound = cast(RunnableConfig, {k: v for k, v in bound.items() if k != "run_id"})
+        return merge_configs(bound, resolved)
+
+    def _for_batch(
+        self, config: RunnableConfig | list[RunnableConfig] | None, n: int
+    ) -> tuple[RunnableBinding, RunnableConfig | list[RunnableConfig] | None]:
+        """(binding, config) for a batch: a bound ``run_id`` goes to the first input only."""
+        run_id = self.config.get("run_id")
+        if run_id is None:
+            return self, config
+        rest = cast(RunnableConfig, {k: v for k, v in self.config.items() if k != "run_id"})
+        plain = RunnableBinding(bound=self.bound, config=rest, kwargs=self.kwargs)
+        if current_run.get() is not None or not n:
+            return plain, config
+        configs = per_item_configs(config, n)
+        first = configs[0] or {}
+        if first.get("run_id") is None:
+            configs[0] = cast(RunnableConfig, {**first, "run_id": run_id})
+        return plain, cast(list[RunnableConfig], configs)
 
     def with_config(self, config: RunnableConfig | None = None, **kwargs: Any) -> RunnableBinding:
         """Add more bound configuration; the earlier binding's handlers are kept (R4)."""
@@ -80,7 +106,23 @@ class RunnableBinding(Runnable[Any, Any]):
         **kwargs: Any,
     ) -> list[Any]:
         # Items are invoked through self, so each one gets the bound config merged in.
-        return Runnable.batch(self, inputs, config, return_exceptions=return_exceptions, **kwargs)
+        target, config = self._for_batch(config, len(inputs))
+        return Runnable.batch(
+            target, inputs, config, return_exceptions=return_exceptions, **kwargs
+        )
+
+    async def abatch(
+        self,
+        inputs: list[Any],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[Any]:
+        target, config = self._for_batch(config, len(inputs))
+        return await Runnable.abatch(
+            target, inputs, config, return_exceptions=return_exceptions, **kwargs
+        )
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -90,10 +132,10 @@ class RunnableBinding(Runnable[Any, Any]):
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        async for chunk in self.bound.astream(
-            input, self._merged(config), **{**self.kwargs, **kwargs}
-        ):
-            yield chunk
+        stream = self.bound.astream(input, self._merged(config), **{**self.kwargs, **kwargs})
+        async with aclosing_stream(stream) as it:
+            async for chunk in it:
+                yield chunk
 
     def transform(
         self, input: Iterator[Any], config: RunnableConfig | None = None, **kwargs: Any
@@ -103,7 +145,7 @@ class RunnableBinding(Runnable[Any, Any]):
     async def atransform(
         self, input: AsyncIterator[Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        async for chunk in self.bound.atransform(
-            input, self._merged(config), **{**self.kwargs, **kwargs}
-        ):
-            yield chunk
+        stream = self.bound.atransform(input, self._merged(config), **{**self.kwargs, **kwargs})
+        async with aclosing_stream(stream) as it:
+            async for chunk in it:
+                yield chunk

@@ -1,15 +1,13 @@
 """Run configuration: the ``RunnableConfig`` dict, its validation, and implicit propagation.
 
-While a run executes, a context variable holds its run manager; a runnable
-invoked without ``config`` inside it takes that run's child config, so
-functions that do not forward ``config`` still build the right tree (R1). The
-child config is built lazily, once per run, and only if somebody asks.
+While a run executes, a context variable holds its frame (``_frame``); a
+runnable invoked without ``config`` inside it takes that run's child config, so
+functions that do not forward ``config`` still build the right tree (R1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar
 from typing import Any, Final, TypedDict, TypeVar, cast
 from uuid import UUID
 
@@ -17,19 +15,19 @@ from reference.callbacks._dispatch import HandlerSet
 from reference.callbacks._manager import (
     AsyncCallbackManager,
     BaseCallbackManager,
-    BaseRunManager,
     CallbackManager,
     Callbacks,
+    check_run_id,
 )
+from reference.runnables._frame import current_run
 
 __all__ = [
     "CONFIG_KEYS",
     "RunnableConfig",
-    "child_config",
     "ensure_config",
-    "get_async_manager",
-    "get_sync_manager",
+    "manager_for",
     "merge_configs",
+    "per_item_configs",
     "resolve_config",
     "validate_config",
 ]
@@ -52,11 +50,6 @@ CONFIG_KEYS: Final[frozenset[str]] = frozenset(RunnableConfig.__annotations__)
 _VALID: Final = ", ".join(sorted(CONFIG_KEYS))
 
 Local = tuple[HandlerSet, "list[str] | None", "dict[str, Any] | None"]
-
-#: The run whose function is executing in this context (thread / task), if any.
-current_run: Final[ContextVar[BaseRunManager | None]] = ContextVar(
-    "reference_current_run", default=None
-)
 
 _EMPTY: Final[dict[str, Any]] = {}
 
@@ -87,19 +80,10 @@ def validate_config(config: Any, where: str = "config") -> None:
         value = config.get(key)
         if value is not None and not isinstance(value, Mapping):
             raise TypeError(f"{where}[{key!r}] must be a dict, got {type(value).__name__}.")
-
-
-def child_config(rm: BaseRunManager) -> RunnableConfig:
-    """The config a run hands to its children: its own minus root-only keys (R14)."""
-    child = rm._child
-    if child is None:
-        parent = rm._config
-        child = dict(parent) if parent else {}
-        child.pop("run_name", None)
-        child.pop("run_id", None)
-        child["callbacks"] = rm.get_child()
-        rm._child = child
-    return cast(RunnableConfig, child)
+    check_run_id(config.get("run_id"), f"{where}['run_id']")
+    run_name = config.get("run_name")
+    if run_name is not None and not isinstance(run_name, str):
+        raise TypeError(f"{where}['run_name'] must be a str, got {type(run_name).__name__}.")
 
 
 def resolve_config(config: RunnableConfig | None) -> tuple[RunnableConfig, bool]:
@@ -112,11 +96,11 @@ def resolve_config(config: RunnableConfig | None) -> tuple[RunnableConfig, bool]
     if config is None:
         if scope is None:
             return cast(RunnableConfig, _EMPTY), False
-        return child_config(scope), True
+        return scope.child_config, True
     if scope is None:
         validate_config(config)
         return config, False
-    inherited = child_config(scope)
+    inherited = scope.child_config
     if config is inherited:
         return config, True
     validate_config(config)
@@ -124,7 +108,11 @@ def resolve_config(config: RunnableConfig | None) -> tuple[RunnableConfig, bool]
 
 
 def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
-    """A complete config: defaults, overlaid by the enclosing run's, overlaid by ``config``."""
+    """A complete config: defaults, overlaid by the enclosing run's, overlaid by ``config``.
+
+    The result is the caller's own: lists, dicts and the callback manager in it
+    are copies, so changing them changes no run's or caller's config.
+    """
     full: dict[str, Any] = {
         "tags": [],
         "metadata": {},
@@ -133,16 +121,28 @@ def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
         "configurable": {},
     }
     resolved, _ = resolve_config(config)
-    full.update(resolved)
+    for key, value in resolved.items():
+        if isinstance(value, list):
+            value = list(value)
+        elif isinstance(value, dict):
+            value = dict(value)
+        elif isinstance(value, BaseCallbackManager):
+            value = value.copy()
+        full[key] = value
     return cast(RunnableConfig, full)
 
 
 M = TypeVar("M", bound=BaseCallbackManager)
 
 
-def _manager(
+def manager_for(
     cls: type[M], config: RunnableConfig, trusted: bool, local: Local | None
 ) -> M:
+    """The manager for one run: inherited routes plus the runnable's constructor ones.
+
+    ``trusted``: ``config`` is the child config the engine built for exactly
+    this call, so its manager is used as is.
+    """
     if trusted:
         mgr = cast(BaseCallbackManager, config["callbacks"])._as(cls)
     else:
@@ -160,15 +160,15 @@ def _manager(
 def get_sync_manager(
     config: RunnableConfig, trusted: bool, local: Local | None
 ) -> CallbackManager:
-    """The manager for one run: inherited routes plus the runnable's constructor ones."""
-    return _manager(CallbackManager, config, trusted, local)
+    """:func:`manager_for` a synchronous run."""
+    return manager_for(CallbackManager, config, trusted, local)
 
 
 def get_async_manager(
     config: RunnableConfig, trusted: bool, local: Local | None
 ) -> AsyncCallbackManager:
-    """Async twin of :func:`get_sync_manager`."""
-    return _manager(AsyncCallbackManager, config, trusted, local)
+    """:func:`manager_for` an async run."""
+    return manager_for(AsyncCallbackManager, config, trusted, local)
 
 
 def _merge_callbacks(base: Callbacks, new: Callbacks) -> Callbacks:
@@ -215,16 +215,23 @@ def per_item_configs(
     config: RunnableConfig | Sequence[RunnableConfig] | None, n: int
 ) -> list[RunnableConfig | None]:
     """One config per batch input; a single config's ``run_id`` goes to the first item only."""
-    if isinstance(config, Sequence) and not isinstance(config, (str, Mapping)):
+    if isinstance(config, (list, tuple)):
         if len(config) != n:
             raise ValueError(
                 f"batch() got {len(config)} configs for {n} inputs; "
                 "pass one config or one per input."
             )
-        return [c for c in config]
+        for i, c in enumerate(config):
+            if c is not None:
+                validate_config(c, f"batch() config[{i}]")
+        return list(config)
     if config is None:
         return [None] * n
-    config = cast(RunnableConfig, config)
+    if not isinstance(config, Mapping):
+        raise TypeError(
+            f"batch() config must be a dict (RunnableConfig), a list of one per input, or "
+            f"None; got {type(config).__name__} {config!r}."
+        )
     if config.get("run_id") is not None and n > 1:
         rest = cast(RunnableConfig, {k: v for k, v in config.items() if k != "run_id"})
         return [config, *([rest] * (n - 1))]

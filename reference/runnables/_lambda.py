@@ -1,8 +1,9 @@
 """``RunnableLambda``: a plain function as a chain-type run.
 
-What the function needs (is it async? does it take ``config``?) is decided
-once here, in the constructor; ``invoke`` is the engine's hottest path and
-does no introspection.
+What the function needs (is it async? a generator? does it take ``config``?)
+is decided once here, in the constructor, which picks the body the run
+lifecycle calls; ``invoke`` is the engine's hottest path and does no
+introspection.
 """
 
 from __future__ import annotations
@@ -12,23 +13,15 @@ import contextvars
 import inspect
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, Final, final
+from typing import Any, final
 
-from reference.callbacks._manager import CallbackManager, start_chain_run
-from reference.runnables._base import Runnable, start_info
-from reference.runnables._config import (
-    RunnableConfig,
-    child_config,
-    current_run,
-    get_async_manager,
-    get_sync_manager,
-    resolve_config,
-)
+from reference.runnables._base import Runnable
+from reference.runnables._config import RunnableConfig
+from reference.runnables._frame import RunFrame
+from reference.runnables._lifecycle import CHAIN, FUNCTION, arun, run
+from reference.runnables._streams import add_chunks
 
 __all__ = ["RunnableLambda"]
-
-_CallbackManager: Final = CallbackManager
-
 
 def _takes_config(func: Callable[..., Any]) -> bool:
     try:
@@ -39,8 +32,10 @@ def _takes_config(func: Callable[..., Any]) -> bool:
 
 
 def _is_async(func: Callable[..., Any]) -> bool:
-    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-        getattr(func, "__call__", None)  # noqa: B004 - async callable objects
+    return (
+        inspect.iscoroutinefunction(func)
+        or inspect.isasyncgenfunction(func)
+        or inspect.iscoroutinefunction(getattr(func, "__call__", None))  # noqa: B004
     )
 
 
@@ -54,7 +49,8 @@ class RunnableLambda(Runnable[Any, Any]):
     same input, as a child of this run.
     """
 
-    __slots__ = ("_afunc", "_afunc_cfg", "_func", "_func_cfg")
+    __slots__ = ("_afunc", "_afunc_cfg", "_afunc_gen", "_body", "_func", "_func_cfg",
+                 "_func_gen", "_kind")
 
     def __init__(
         self,
@@ -82,6 +78,12 @@ class RunnableLambda(Runnable[Any, Any]):
         self._afunc = afunc
         self._func_cfg = func is not None and _takes_config(func)
         self._afunc_cfg = afunc is not None and _takes_config(afunc)
+        self._func_gen = func is not None and inspect.isgeneratorfunction(func)
+        self._afunc_gen = afunc is not None and inspect.isasyncgenfunction(afunc)
+        # The body the lifecycle runs, chosen once: the plain case skips every check.
+        plain = func is not None and not self._func_cfg and not self._func_gen
+        self._body: Any = func if plain else self._call
+        self._kind = FUNCTION if plain else CHAIN
         if name is None:
             src = func if func is not None else afunc
             fname = getattr(src, "__name__", None)
@@ -95,73 +97,48 @@ class RunnableLambda(Runnable[Any, Any]):
         return f"RunnableLambda({self.get_name()})"
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        func = self._func
-        if func is None:
+        if self._func is None:
             raise TypeError(
                 f"RunnableLambda {self.get_name()!r} wraps only an async function; "
                 "call ainvoke()/abatch()/astream(), or pass a sync func as well."
             )
-        scope = current_run.get()
-        if config is not None and scope is not None and config is scope._child and not self._local:
-            # Fast path: a step called by its enclosing run with the config that run built for
-            # its children (as sequences do): the manager in it is ready to use as is.
-            mgr = config["callbacks"]
-            if type(mgr) is not _CallbackManager:
-                mgr = mgr._as(_CallbackManager)  # type: ignore[union-attr]
-            ser = self._ser or self._serialized()
-            rm = start_chain_run(mgr, ser, input, None, ser["name"], config)
-        else:
-            cfg, trusted = resolve_config(config)
-            mgr = get_sync_manager(cfg, trusted, self._local)
-            ser, name, run_id = start_info(self, cfg)
-            rm = start_chain_run(mgr, ser, input, run_id, name, cfg)
-        # run_in() spelled out: this is the engine's hottest path (benchmarks/README.md).
-        token = current_run.set(rm)
-        try:
-            out = func(input, config=child_config(rm)) if self._func_cfg else func(input)
-            if isinstance(out, Runnable):
-                out = out.invoke(input, child_config(rm))
-        except BaseException as e:
-            current_run.reset(token)
-            rm.on_chain_error(e)
-            raise
-        current_run.reset(token)
-        rm.on_chain_end(out)
+        return run(self, self._body, input, config, self._kind)
+
+    def _apply(self, input: Any, frame: RunFrame) -> Any:
+        """The sync function's result: called with its own config copy if it takes one, and
+        a generator function's chunks consumed and added up (as LangChain does)."""
+        func = self._func
+        assert func is not None
+        out = func(input, config=frame.function_config()) if self._func_cfg else func(input)
+        if self._func_gen:
+            out = add_chunks(list(out))
+        return out
+
+    def _call(self, input: Any, frame: RunFrame) -> Any:
+        out = self._apply(input, frame)
+        if isinstance(out, Runnable):
+            out = out.invoke(input, frame.child_config)
         return out
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
-        cfg, trusted = resolve_config(config)
-        mgr = get_async_manager(cfg, trusted, self._local)
-        ser, name, run_id = start_info(self, cfg)
-        rm = await mgr.on_chain_start(ser, input, run_id=run_id, name=name)
-        rm._config = cfg
-        token = current_run.set(rm)
-        try:
-            afunc = self._afunc
-            if afunc is not None:
-                if self._afunc_cfg:
-                    out = await afunc(input, config=child_config(rm))
-                else:
-                    out = await afunc(input)
+        return await arun(self, self._acall, input, config)
+
+    async def _acall(self, input: Any, frame: RunFrame) -> Any:
+        afunc = self._afunc
+        if afunc is not None:
+            result = afunc(input, config=frame.function_config()) if self._afunc_cfg \
+                else afunc(input)
+            if self._afunc_gen:
+                out = add_chunks([chunk async for chunk in result])  # type: ignore[attr-defined]
             else:
-                # A sync function may block: run it in a worker thread carrying our context.
-                func = self._func
-                assert func is not None
-                call = (
-                    partial(func, input, config=child_config(rm))
-                    if self._func_cfg
-                    else partial(func, input)
-                )
-                ctx = contextvars.copy_context()
-                out = await asyncio.get_running_loop().run_in_executor(None, ctx.run, call)
-            if isinstance(out, Runnable):
-                out = await out.ainvoke(input, child_config(rm))
-        except BaseException as e:
-            current_run.reset(token)
-            await rm.on_chain_error(e)
-            raise
-        current_run.reset(token)
-        await rm.on_chain_end(out)
+                out = await result
+        else:
+            # A sync function may block: run it in a worker thread carrying our context.
+            ctx = contextvars.copy_context()
+            call = partial(ctx.run, self._apply, input, frame)
+            out = await asyncio.get_running_loop().run_in_executor(None, call)
+        if isinstance(out, Runnable):
+            out = await out.ainvoke(input, frame.child_config)
         return out

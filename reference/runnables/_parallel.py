@@ -5,16 +5,13 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
+from functools import partial
 from typing import Any, final
 
-from reference.runnables._base import (
-    Runnable,
-    acall_chain,
-    call_chain,
-    coerce_to_runnable,
-    gather_limited,
-)
-from reference.runnables._config import RunnableConfig, child_config
+from reference.runnables._base import Runnable, coerce_to_runnable, gather_limited
+from reference.runnables._config import RunnableConfig
+from reference.runnables._frame import RunFrame
+from reference.runnables._lifecycle import arun, run
 
 __all__ = ["RunnableParallel"]
 
@@ -61,17 +58,17 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        return call_chain(self, self._run_branches, input, config)  # type: ignore[no-any-return]
+        return run(self, self._run_branches, input, config)
 
-    def _run_branches(self, input: Any, rm: Any) -> dict[str, Any]:
-        child = child_config(rm)
+    def _run_branches(self, input: Any, frame: RunFrame) -> dict[str, Any]:
+        child = frame.child_config
         items = list(self.steps__.items())
         if not items:
             return {}
         if len(items) == 1:
             key, step = items[0]
             return {key: step.invoke(input, child)}
-        limit = (rm._config or {}).get("max_concurrency")
+        limit = frame.config.get("max_concurrency")
         # Each branch runs in its own copy of our context (which points at this run).
         with ThreadPoolExecutor(max_workers=min(limit or len(items), len(items))) as pool:
             futures = [
@@ -88,14 +85,14 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        return await acall_chain(self, self._arun_branches, input, config)  # type: ignore[no-any-return]
+        return await arun(self, self._arun_branches, input, config)
 
-    async def _arun_branches(self, input: Any, rm: Any) -> dict[str, Any]:
-        child = child_config(rm)
-        limit = (rm._config or {}).get("max_concurrency")
+    async def _arun_branches(self, input: Any, frame: RunFrame) -> dict[str, Any]:
+        child = frame.child_config
+        limit = frame.config.get("max_concurrency")
         keys = list(self.steps__)
         results = await gather_limited(
-            [step.ainvoke(input, child) for step in self.steps__.values()], limit
+            [partial(step.ainvoke, input, child) for step in self.steps__.values()], limit
         )
         for r in results:
             if isinstance(r, BaseException):

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any, final
 
-from reference.runnables._base import Runnable, acall_chain, call_chain
+from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
+from reference.runnables._lifecycle import arun, run
 
 __all__ = ["RunnablePassthrough"]
 
 
-async def _aidentity(x: Any, rm: Any) -> Any:
+def _identity(x: Any, frame: Any) -> Any:
+    return x
+
+
+async def _aidentity(x: Any, frame: Any) -> Any:
     return x
 
 
@@ -29,9 +34,9 @@ class RunnablePassthrough(Runnable[Any, Any]):
         self._init_scope(name, callbacks, tags, metadata)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return call_chain(self, lambda x, rm: x, input, config)
+        return run(self, _identity, input, config)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
-        return await acall_chain(self, _aidentity, input, config)
+        return await arun(self, _aidentity, input, config)

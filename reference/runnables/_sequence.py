@@ -6,36 +6,26 @@ from collections.abc import AsyncIterator, Iterator
 from itertools import chain
 from typing import Any, final
 
-from reference.callbacks._manager import (
-    AsyncCallbackManagerForChainRun,
-    CallbackManagerForChainRun,
-    start_chain_run,
-)
-from reference.runnables._base import (
-    Runnable,
-    acall_chain,
-    aclose_iter,
-    add_chunks,
-    call_chain,
-    close_iter,
-    coerce_to_runnable,
-    start_info,
-)
-from reference.runnables._config import (
-    RunnableConfig,
-    child_config,
-    get_async_manager,
-    get_sync_manager,
-    resolve_config,
-)
+from reference.runnables._base import Runnable, coerce_to_runnable
+from reference.runnables._config import RunnableConfig
+from reference.runnables._frame import RunFrame
+from reference.runnables._lifecycle import arun, astream_run, run, stream_run
+from reference.runnables._streams import aclosing_stream
 
 __all__ = ["RunnableSequence"]
+
+_END: Any = object()
 
 
 async def _aprepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
     yield first
-    async for x in rest:
-        yield x
+    async with aclosing_stream(rest) as it:
+        async for x in it:
+            yield x
+
+
+async def _one(x: Any) -> AsyncIterator[Any]:
+    yield x
 
 
 @final
@@ -99,22 +89,22 @@ class RunnableSequence(Runnable[Any, Any]):
         return RunnableSequence(coerce_to_runnable(other, "|"), self)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return call_chain(self, self._run_steps, input, config)
+        return run(self, self._run_steps, input, config)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
-        return await acall_chain(self, self._arun_steps, input, config)
+        return await arun(self, self._arun_steps, input, config)
 
-    def _run_steps(self, input: Any, rm: CallbackManagerForChainRun) -> Any:
-        child = child_config(rm)
+    def _run_steps(self, input: Any, frame: RunFrame) -> Any:
+        child = frame.child_config
         x = input
         for step in self.steps:
             x = step.invoke(x, child)
         return x
 
-    async def _arun_steps(self, input: Any, rm: AsyncCallbackManagerForChainRun) -> Any:
-        child = child_config(rm)
+    async def _arun_steps(self, input: Any, frame: RunFrame) -> Any:
+        child = frame.child_config
         x = input
         for step in self.steps:
             x = await step.ainvoke(x, child)
@@ -125,47 +115,39 @@ class RunnableSequence(Runnable[Any, Any]):
     ) -> Iterator[Any]:
         return self.transform(iter((input,)), config, **kwargs)
 
+    def _pipeline(self, upstream: Iterator[Any], frame: RunFrame) -> Iterator[Any]:
+        it = upstream
+        for step in self.steps:
+            it = step.transform(it, frame.child_config)
+        return it
+
     def transform(
         self, input: Iterator[Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Any]:
         """Pipeline the steps: each step's ``transform`` consumes the previous one's output.
 
         The run starts when the first input chunk arrives, so it never starts
-        before the upstream step (R7.4). The context variable is not held
-        across ``yield`` (it would leak into the consumer's code); steps get
-        the child config explicitly instead.
+        before the upstream step (R7.4).
         """
         upstream = iter(input)
         first = next(upstream, _END)
         if first is _END:
             return
-        cfg, trusted = resolve_config(config)
-        mgr = get_sync_manager(cfg, trusted, self._local)
-        ser, name, run_id = start_info(self, cfg)
-        rm = start_chain_run(mgr, ser, first, run_id, name, cfg)
-        child = child_config(rm)
-        it: Iterator[Any] = chain((first,), upstream)
-        for step in self.steps:
-            it = step.transform(it, child)
-        chunks: list[Any] = []
-        try:
-            for chunk in it:
-                chunks.append(chunk)
-                yield chunk
-        except BaseException as e:
-            close_iter(it)
-            rm.on_chain_error(e)
-            raise
-        rm.on_chain_end(add_chunks(chunks))
+        rest = chain((first,), upstream)
+        yield from stream_run(self, first, config, lambda f: self._pipeline(rest, f))
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        async def one() -> AsyncIterator[Any]:
-            yield input
+        async with aclosing_stream(self.atransform(_one(input), config, **kwargs)) as stream:
+            async for chunk in stream:
+                yield chunk
 
-        async for chunk in self.atransform(one(), config, **kwargs):
-            yield chunk
+    def _apipeline(self, upstream: AsyncIterator[Any], frame: RunFrame) -> AsyncIterator[Any]:
+        it = upstream
+        for step in self.steps:
+            it = step.atransform(it, frame.child_config)
+        return it
 
     async def atransform(
         self, input: AsyncIterator[Any], config: RunnableConfig | None = None, **kwargs: Any
@@ -175,25 +157,8 @@ class RunnableSequence(Runnable[Any, Any]):
         first = await anext(upstream, _END)
         if first is _END:
             return
-        cfg, trusted = resolve_config(config)
-        mgr = get_async_manager(cfg, trusted, self._local)
-        ser, name, run_id = start_info(self, cfg)
-        rm = await mgr.on_chain_start(ser, first, run_id=run_id, name=name)
-        rm._config = cfg
-        child = child_config(rm)
-        it: AsyncIterator[Any] = _aprepend(first, upstream)
-        for step in self.steps:
-            it = step.atransform(it, child)
-        chunks: list[Any] = []
-        try:
+        rest = _aprepend(first, upstream)
+        stream = astream_run(self, first, config, lambda f: self._apipeline(rest, f))
+        async with aclosing_stream(stream) as it:
             async for chunk in it:
-                chunks.append(chunk)
                 yield chunk
-        except BaseException as e:
-            await aclose_iter(it)
-            await rm.on_chain_error(e)
-            raise
-        await rm.on_chain_end(add_chunks(chunks))
-
-
-_END: Any = object()

@@ -9,14 +9,10 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, final, overload
 
-from reference.runnables._base import Runnable, arun_in, run_in, start_info
-from reference.runnables._config import (
-    RunnableConfig,
-    child_config,
-    get_async_manager,
-    get_sync_manager,
-    resolve_config,
-)
+from reference.runnables._base import Runnable
+from reference.runnables._config import RunnableConfig
+from reference.runnables._frame import RunFrame
+from reference.runnables._lifecycle import ATOOL, TOOL, arun, run
 
 __all__ = ["BaseTool", "StructuredTool", "tool"]
 
@@ -89,62 +85,54 @@ class StructuredTool(BaseTool):
             **kwargs,
         )
 
+    def _serialized(self) -> dict[str, Any]:
+        s = self._ser
+        if s is None or "description" not in s:
+            s = {**super()._serialized(), "description": self.description}
+            self._ser = s
+        return s
+
     def _call_args(
-        self, input: Any, rm: Any, wants_cfg: bool, wants_cbs: bool
+        self, input: Any, frame: RunFrame, wants_cfg: bool, wants_cbs: bool
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         kwargs: dict[str, Any] = dict(input) if isinstance(input, dict) else {}
         args: tuple[Any, ...] = () if isinstance(input, dict) else (input,)
-        if wants_cfg:
-            kwargs["config"] = child_config(rm)
-        if wants_cbs:
-            kwargs["callbacks"] = child_config(rm)["callbacks"]
+        if wants_cfg or wants_cbs:
+            config = frame.function_config()
+            if wants_cfg:
+                kwargs["config"] = config
+            if wants_cbs:
+                kwargs["callbacks"] = config["callbacks"]
         return args, kwargs
 
-    def _start(self, input: Any, cfg: RunnableConfig) -> tuple[dict[str, Any], dict[str, Any]]:
-        ser, name, run_id = start_info(self, cfg)
-        ser = {**ser, "description": self.description}
-        return ser, {
-            "run_id": run_id,
-            "name": name,
-            "inputs": input if isinstance(input, dict) else None,
-        }
+    @staticmethod
+    def _start(input: Any) -> tuple[str, dict[str, Any]]:
+        return str(input), {"inputs": input if isinstance(input, dict) else None}
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         if self.func is None:
             raise TypeError(f"Tool {self.get_name()!r} has only a coroutine; use ainvoke().")
-        cfg, trusted = resolve_config(config)
-        mgr = get_sync_manager(cfg, trusted, self._local)
-        ser, kw = self._start(input, cfg)
-        rm = mgr.on_tool_start(ser, str(input), **kw)
-        rm._config = cfg
-        func = self.func
+        payload, extra = self._start(input)
+        return run(self, self._call, input, config, TOOL, payload=payload, extra=extra)
 
-        def body() -> Any:
-            args, fkw = self._call_args(input, rm, self._func_cfg, self._func_cbs)
-            return func(*args, **fkw)
-
-        return run_in(rm, body, rm.on_tool_end, rm.on_tool_error)
+    def _call(self, input: Any, frame: RunFrame) -> Any:
+        assert self.func is not None
+        args, fkw = self._call_args(input, frame, self._func_cfg, self._func_cbs)
+        return self.func(*args, **fkw)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
-        cfg, trusted = resolve_config(config)
-        mgr = get_async_manager(cfg, trusted, self._local)
-        ser, kw = self._start(input, cfg)
-        rm = await mgr.on_tool_start(ser, str(input), **kw)
-        rm._config = cfg
+        payload, extra = self._start(input)
+        return await arun(self, self._acall, input, config, ATOOL, payload=payload, extra=extra)
 
-        async def body() -> Any:
-            if self.coroutine is not None:
-                args, fkw = self._call_args(input, rm, self._co_cfg, self._co_cbs)
-                return await self.coroutine(*args, **fkw)
-            # A sync function may block: run it in a worker thread carrying our context.
-            assert self.func is not None
-            args, fkw = self._call_args(input, rm, self._func_cfg, self._func_cbs)
-            call = partial(contextvars.copy_context().run, self.func, *args, **fkw)
-            return await asyncio.get_running_loop().run_in_executor(None, call)
-
-        return await arun_in(rm, body, rm.on_tool_end, rm.on_tool_error)
+    async def _acall(self, input: Any, frame: RunFrame) -> Any:
+        if self.coroutine is not None:
+            args, fkw = self._call_args(input, frame, self._co_cfg, self._co_cbs)
+            return await self.coroutine(*args, **fkw)
+        # A sync function may block: run it in a worker thread carrying our context.
+        call = partial(contextvars.copy_context().run, self._call, input, frame)
+        return await asyncio.get_running_loop().run_in_executor(None, call)
 
 
 @overload

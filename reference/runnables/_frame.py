@@ -1,0 +1,117 @@
+"""The frame of an open run, and the context variable that holds the current one.
+
+A :class:`RunFrame` is made in one place, when the run lifecycle
+(``_lifecycle``) opens a run, and never changes afterwards: its run id, the
+callback manager that started it, the config the run received and its kind.
+The config its children get is derived from those on first use and kept (a
+pure function of the frame, so reading it twice gives the same object).
+
+While a run's body executes, :data:`current_run` holds its frame, so a
+runnable invoked without ``config`` inside it becomes its child (R1), in
+threads and asyncio tasks alike (each copies the context).
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Final, cast, final
+from uuid import UUID
+
+from reference.callbacks._manager import BaseCallbackManager, child_manager
+from reference.callbacks._run_managers import BaseRunManager, new_run_manager
+
+if TYPE_CHECKING:
+    from reference.runnables._config import RunnableConfig
+
+__all__ = ["RunFrame", "RunKind", "current_run"]
+
+
+@final
+class RunKind:
+    """What kind of run a frame is: its events and its run-manager class, per mode."""
+
+    __slots__ = ("end", "error", "is_async", "rm_cls", "start")
+
+    def __init__(
+        self, *, start: str, end: str, error: str, rm_cls: type[BaseRunManager]
+    ) -> None:
+        self.start: Final = start
+        self.end: Final = end
+        self.error: Final = error
+        self.rm_cls: Final = rm_cls
+        self.is_async: Final = rm_cls.is_async
+
+    def __repr__(self) -> str:
+        return f"RunKind({self.rm_cls.__name__})"
+
+
+@final
+class RunFrame:
+    """One open run: id, starting manager, received config, kind; children's config derived."""
+
+    __slots__ = ("_child", "config", "kind", "manager", "run_id")
+
+    run_id: UUID
+    #: The manager that started the run: its handlers, tags, metadata and parent run id.
+    manager: BaseCallbackManager
+    #: The config the run received (after merging with the enclosing run's).
+    config: RunnableConfig
+    kind: RunKind
+    _child: RunnableConfig | None
+
+    def __repr__(self) -> str:
+        return f"RunFrame({self.kind.rm_cls.__name__}, run_id={self.run_id})"
+
+    @property
+    def parent_run_id(self) -> UUID | None:
+        return self.manager.parent_run_id
+
+    @property
+    def child_config(self) -> RunnableConfig:
+        """The config this run hands to its children: the engine's own, shared, never mutated.
+
+        Root-only keys (``run_name``, ``run_id``) are dropped (R14), and
+        ``callbacks`` is the child manager, parented to this run.
+        """
+        child = self._child
+        if child is None:
+            built: dict[str, Any] = {
+                k: v for k, v in self.config.items() if k not in _ROOT_ONLY
+            }
+            built["callbacks"] = child_manager(
+                self.manager, self.run_id, is_async=self.kind.is_async
+            )
+            child = self._child = cast("RunnableConfig", built)
+        return child
+
+    def function_config(self) -> RunnableConfig:
+        """The child config as user code receives it: its own copies of everything mutable.
+
+        ``tags``, ``metadata`` and ``configurable`` are new containers and
+        ``callbacks`` a copy of the child manager (handlers themselves are
+        shared), so a function that mutates or replaces them changes nothing
+        outside its own call.
+        """
+        out: dict[str, Any] = dict(self.child_config)
+        for key, value in out.items():
+            if type(value) is list:
+                out[key] = list(value)
+            elif type(value) is dict:
+                out[key] = dict(value)
+        callbacks = out.get("callbacks")
+        if isinstance(callbacks, BaseCallbackManager):
+            out["callbacks"] = callbacks.copy()
+        return out  # type: ignore[return-value]
+
+    @property
+    def run_manager(self) -> Any:
+        """A run manager for this run (a view: its events go to the frame's handlers)."""
+        return new_run_manager(self.kind.rm_cls, self.manager, self.run_id)
+
+
+_ROOT_ONLY: Final = frozenset({"run_name", "run_id"})
+
+#: The frame of the run whose body is executing in this context (thread / task), if any.
+current_run: Final[ContextVar[RunFrame | None]] = ContextVar(
+    "reference_current_run", default=None
+)

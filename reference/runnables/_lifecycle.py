@@ -1,0 +1,405 @@
+"""The run lifecycle: the one place where runs are opened and closed.
+
+Every runnable, tool, retriever and model runs its work through this module:
+
+- :func:`open_run` / :func:`aopen_run` resolve the config, build the run's
+  callback manager, make its :class:`RunFrame` and deliver the start event;
+- :func:`run` / :func:`arun` open a run, execute its body with the frame as
+  the current run, and close it;
+- :func:`stream_run` / :func:`astream_run` do the same around a stream.
+
+A run that started always ends exactly once, with its end event or its error
+event, whatever happens: the body raising any ``BaseException``, a handler
+raising ``SystemExit``, a cancellation while an async handler is awaited
+(delivery finishes the event first, see ``_dispatch``), or the consumer closing
+a stream early (the stream's run ends with an error event carrying the
+``GeneratorExit``; its inner streams are closed first). SPEC.md §6 states this.
+
+The lambda's hot path is the first branch of :func:`run`: a step called by
+its enclosing run with the config that run built for its children reuses that
+config's manager as is (nothing to resolve or validate).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Final, TypeVar
+
+from reference.callbacks._dispatch import adeliver, deliver, deliver_chain_start, deliver_outcome
+from reference.callbacks._ids import new_run_id
+from reference.callbacks._manager import AsyncCallbackManager, BaseCallbackManager, CallbackManager
+from reference.callbacks._run_managers import (
+    AsyncCallbackManagerForChainRun,
+    AsyncCallbackManagerForLLMRun,
+    AsyncCallbackManagerForRetrieverRun,
+    AsyncCallbackManagerForToolRun,
+    CallbackManagerForChainRun,
+    CallbackManagerForLLMRun,
+    CallbackManagerForRetrieverRun,
+    CallbackManagerForToolRun,
+)
+from reference.runnables._base import Runnable
+from reference.runnables._config import RunnableConfig, manager_for, resolve_config
+from reference.runnables._frame import RunFrame, RunKind, current_run
+from reference.runnables._streams import aclose_iter, add_chunks, close_iter
+
+__all__ = [
+    "ACHAIN",
+    "ACHAT",
+    "ARETRIEVER",
+    "ATOOL",
+    "CHAIN",
+    "CHAT",
+    "FUNCTION",
+    "RETRIEVER",
+    "TOOL",
+    "aend_run",
+    "afail_run",
+    "aopen_run",
+    "arun",
+    "astream_run",
+    "end_run",
+    "fail_run",
+    "open_run",
+    "run",
+    "start_info",
+    "stream_run",
+]
+
+T = TypeVar("T")
+
+CHAIN: Final = RunKind(
+    start="on_chain_start", end="on_chain_end", error="on_chain_error",
+    rm_cls=CallbackManagerForChainRun,
+)
+#: A chain run whose body is a user function of the input alone (see :func:`run`).
+FUNCTION: Final = RunKind(
+    start="on_chain_start", end="on_chain_end", error="on_chain_error",
+    rm_cls=CallbackManagerForChainRun,
+)
+ACHAIN: Final = RunKind(
+    start="on_chain_start", end="on_chain_end", error="on_chain_error",
+    rm_cls=AsyncCallbackManagerForChainRun,
+)
+TOOL: Final = RunKind(
+    start="on_tool_start", end="on_tool_end", error="on_tool_error",
+    rm_cls=CallbackManagerForToolRun,
+)
+ATOOL: Final = RunKind(
+    start="on_tool_start", end="on_tool_end", error="on_tool_error",
+    rm_cls=AsyncCallbackManagerForToolRun,
+)
+RETRIEVER: Final = RunKind(
+    start="on_retriever_start", end="on_retriever_end", error="on_retriever_error",
+    rm_cls=CallbackManagerForRetrieverRun,
+)
+ARETRIEVER: Final = RunKind(
+    start="on_retriever_start", end="on_retriever_end", error="on_retriever_error",
+    rm_cls=AsyncCallbackManagerForRetrieverRun,
+)
+CHAT: Final = RunKind(
+    start="on_chat_model_start", end="on_llm_end", error="on_llm_error",
+    rm_cls=CallbackManagerForLLMRun,
+)
+ACHAT: Final = RunKind(
+    start="on_chat_model_start", end="on_llm_end", error="on_llm_error",
+    rm_cls=AsyncCallbackManagerForLLMRun,
+)
+
+_new: Final = object.__new__
+_NOTHING: Final[Any] = object()
+_CallbackManager: Final = CallbackManager
+
+
+def start_info(r: Runnable[Any, Any], cfg: RunnableConfig) -> tuple[dict[str, Any], str, Any]:
+    """(serialized, name, run_id) for a run, honouring root-only ``run_name``/``run_id``."""
+    ser = r._serialized()
+    run_name = cfg.get("run_name")
+    if run_name:
+        return {**ser, "name": run_name}, run_name, cfg.get("run_id")
+    return ser, ser["name"], cfg.get("run_id")
+
+
+def _frame(kind: RunKind, mgr: BaseCallbackManager, cfg: Any, run_id: Any) -> RunFrame:
+    frame: RunFrame = _new(RunFrame)
+    frame.run_id = new_run_id() if run_id is None else run_id
+    frame.manager = mgr
+    frame.config = cfg
+    frame.kind = kind
+    frame._child = None
+    return frame
+
+
+def _common(frame: RunFrame, extra: dict[str, Any] | None) -> dict[str, Any]:
+    mgr = frame.manager
+    kw = {
+        "run_id": frame.run_id,
+        "parent_run_id": mgr.parent_run_id,
+        "tags": mgr.tags,
+        "metadata": mgr.metadata,
+    }
+    return kw | extra if extra else kw
+
+
+def _prepare(
+    r: Runnable[Any, Any], kind: RunKind, config: RunnableConfig | None
+) -> tuple[RunFrame, dict[str, Any], str]:
+    cfg, trusted = resolve_config(config)
+    mgr = manager_for(
+        AsyncCallbackManager if kind.is_async else CallbackManager, cfg, trusted, r._local
+    )
+    ser, name, run_id = start_info(r, cfg)
+    return _frame(kind, mgr, cfg, run_id), ser, name
+
+
+def open_run(
+    r: Runnable[Any, Any],
+    kind: RunKind,
+    config: RunnableConfig | None,
+    payload: Any,
+    extra: dict[str, Any] | None = None,
+) -> RunFrame:
+    """Open a run of ``r``: its frame, and its start event delivered (``payload``: inputs).
+
+    If delivering the start raised (a ``raise_error`` handler, or an
+    interruption), every handler has still received it; the run is closed with
+    an error event before the exception propagates (R10).
+    """
+    frame, ser, name = _prepare(r, kind, config)
+    mgr = frame.manager
+    pairs = getattr(mgr._hs, kind.start)
+    if pairs:
+        try:
+            if extra is None and (kind is CHAIN or kind is FUNCTION):
+                deliver_chain_start(
+                    pairs, ser, payload, frame.run_id, mgr.parent_run_id, mgr.tags,
+                    mgr.metadata, name,
+                )
+            else:
+                deliver(pairs, kind.start, (ser, payload), _common(frame, {"name": name, **(
+                    extra or {})}))
+        except BaseException as exc:
+            with contextlib.suppress(BaseException):
+                fail_run(frame, exc)
+            raise
+    return frame
+
+
+async def aopen_run(
+    r: Runnable[Any, Any],
+    kind: RunKind,
+    config: RunnableConfig | None,
+    payload: Any,
+    extra: dict[str, Any] | None = None,
+) -> RunFrame:
+    """Async twin of :func:`open_run`."""
+    frame, ser, name = _prepare(r, kind, config)
+    hs = frame.manager._hs
+    if getattr(hs, kind.start):
+        try:
+            await adeliver(hs, kind.start, (ser, payload), _common(frame, {"name": name, **(
+                extra or {})}))
+        except BaseException as exc:
+            with contextlib.suppress(BaseException):
+                await afail_run(frame, exc)
+            raise
+    return frame
+
+
+def end_run(frame: RunFrame, value: Any) -> None:
+    """Deliver the run's end event (to every handler, whatever one of them raises)."""
+    mgr = frame.manager
+    event = frame.kind.end
+    pairs = getattr(mgr._hs, event)
+    if pairs:
+        deliver_outcome(
+            pairs, event, value, frame.run_id, mgr.parent_run_id, mgr.tags, mgr.metadata
+        )
+
+
+def fail_run(frame: RunFrame, error: BaseException) -> None:
+    """Deliver the run's error event with ``error``."""
+    mgr = frame.manager
+    event = frame.kind.error
+    pairs = getattr(mgr._hs, event)
+    if pairs:
+        deliver_outcome(
+            pairs, event, error, frame.run_id, mgr.parent_run_id, mgr.tags, mgr.metadata
+        )
+
+
+async def aend_run(frame: RunFrame, value: Any) -> None:
+    """Async twin of :func:`end_run`."""
+    hs = frame.manager._hs
+    if getattr(hs, frame.kind.end):
+        await adeliver(hs, frame.kind.end, (value,), _common(frame, None))
+
+
+async def afail_run(frame: RunFrame, error: BaseException) -> None:
+    """Async twin of :func:`fail_run`."""
+    hs = frame.manager._hs
+    if getattr(hs, frame.kind.error):
+        await adeliver(hs, frame.kind.error, (error,), _common(frame, None))
+
+
+def run(
+    r: Runnable[Any, Any],
+    body: Callable[[Any, RunFrame], T],
+    input: Any,
+    config: RunnableConfig | None,
+    kind: RunKind = CHAIN,
+    payload: Any = _NOTHING,
+    extra: dict[str, Any] | None = None,
+    report: Callable[[T], Any] | None = None,
+) -> T:
+    """Run ``body(input, frame)`` as one run of ``r``: open, execute as current run, close.
+
+    ``payload`` is what the start event shows (default ``input``), ``extra``
+    its extra keywords, ``report`` maps the body's result to the end event's
+    value (default: the result itself). ``kind`` :data:`FUNCTION` is a
+    chain run whose body is a user function taking the input alone; a
+    Runnable it returns is invoked as the run's child (``RunnableLambda``).
+    """
+    scope = current_run.get()
+    if (
+        scope is not None
+        and config is not None
+        and config is scope._child
+        and kind is FUNCTION
+        and r._local is None
+    ):
+        # The hot path: a step called by its enclosing run with the config that run built
+        # for its children (sequences do this): that config's manager is ready to use.
+        mgr: BaseCallbackManager = config["callbacks"]  # type: ignore[assignment]
+        if type(mgr) is not _CallbackManager:
+            mgr = mgr._as(_CallbackManager)
+        frame = _new(RunFrame)
+        frame.run_id = rid = new_run_id()
+        frame.manager = mgr
+        frame.config = config
+        frame.kind = CHAIN
+        frame._child = None
+        pairs = mgr._hs.on_chain_start
+        if pairs:
+            ser = r._ser or r._serialized()
+            try:
+                deliver_chain_start(
+                    pairs, ser, input, rid, mgr.parent_run_id, mgr.tags, mgr.metadata,
+                    ser["name"],
+                )
+            except BaseException as exc:
+                with contextlib.suppress(BaseException):
+                    fail_run(frame, exc)
+                raise
+    else:
+        frame = open_run(r, kind, config, input if payload is _NOTHING else payload, extra)
+    token = current_run.set(frame)
+    try:
+        if kind is FUNCTION:
+            out = body(input)  # type: ignore[call-arg]
+            if isinstance(out, Runnable):
+                out = out.invoke(input, frame.child_config)
+        else:
+            out = body(input, frame)
+    except BaseException as e:
+        current_run.reset(token)
+        fail_run(frame, e)
+        raise
+    current_run.reset(token)
+    mgr = frame.manager
+    event = frame.kind.end
+    pairs = getattr(mgr._hs, event)
+    if pairs:
+        deliver_outcome(
+            pairs, event, out if report is None else report(out), frame.run_id,
+            mgr.parent_run_id, mgr.tags, mgr.metadata,
+        )
+    return out
+
+
+async def arun(
+    r: Runnable[Any, Any],
+    body: Callable[[Any, RunFrame], Awaitable[T]],
+    input: Any,
+    config: RunnableConfig | None,
+    kind: RunKind = ACHAIN,
+    *,
+    payload: Any = _NOTHING,
+    extra: dict[str, Any] | None = None,
+    report: Callable[[T], Any] | None = None,
+) -> T:
+    """Async twin of :func:`run` (``await body(input, frame)``)."""
+    frame = await aopen_run(r, kind, config, input if payload is _NOTHING else payload, extra)
+    token = current_run.set(frame)
+    try:
+        out = await body(input, frame)
+    except BaseException as e:
+        current_run.reset(token)
+        await afail_run(frame, e)
+        raise
+    current_run.reset(token)
+    await aend_run(frame, out if report is None else report(out))
+    return out
+
+
+def stream_run(
+    r: Runnable[Any, Any],
+    first: Any,
+    config: RunnableConfig | None,
+    chunks: Callable[[RunFrame], Iterator[Any]],
+    kind: RunKind = CHAIN,
+    *,
+    payload: Any = _NOTHING,
+    extra: dict[str, Any] | None = None,
+    report: Callable[[list[Any]], Any] = add_chunks,
+) -> Iterator[Any]:
+    """Stream ``chunks(frame)`` as one run of ``r``; its end event gets ``report(chunks)``.
+
+    The context variable is not held across ``yield`` (it would leak into the
+    consumer's code); whatever the stream runs gets the child config instead.
+    Closing the stream early closes ``chunks(frame)`` first, then ends the run
+    with an error event carrying the ``GeneratorExit``.
+    """
+    frame = open_run(r, kind, config, first if payload is _NOTHING else payload, extra)
+    it = chunks(frame)
+    seen: list[Any] = []
+    try:
+        for chunk in it:
+            seen.append(chunk)
+            yield chunk
+    except BaseException as e:
+        try:
+            close_iter(it)
+        finally:
+            fail_run(frame, e)
+        raise
+    end_run(frame, report(seen))
+
+
+async def astream_run(
+    r: Runnable[Any, Any],
+    first: Any,
+    config: RunnableConfig | None,
+    chunks: Callable[[RunFrame], AsyncIterator[Any]],
+    kind: RunKind = ACHAIN,
+    *,
+    payload: Any = _NOTHING,
+    extra: dict[str, Any] | None = None,
+    report: Callable[[list[Any]], Any] = add_chunks,
+) -> AsyncIterator[Any]:
+    """Async twin of :func:`stream_run` (``aclose()`` and ``break`` included)."""
+    frame = await aopen_run(r, kind, config, first if payload is _NOTHING else payload, extra)
+    it = chunks(frame)
+    seen: list[Any] = []
+    try:
+        async for chunk in it:
+            seen.append(chunk)
+            yield chunk
+    except BaseException as e:
+        try:
+            await aclose_iter(it)
+        finally:
+            await afail_run(frame, e)
+        raise
+    await aend_run(frame, report(seen))

@@ -1,0 +1,53 @@
+"""Small helpers for streams: folding chunks, and closing the streams we stop consuming.
+
+Closing matters for the run lifecycle: a stream we wrap holds open runs, and
+they must end (in order, innermost first) when our consumer closes us, not
+whenever the garbage collector gets to them (SPEC.md §6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
+from typing import Any, cast
+
+__all__ = ["aclose_iter", "aclosing_stream", "add_chunks", "close_iter"]
+
+
+def add_chunks(chunks: Sequence[Any]) -> Any:
+    """Fold streamed chunks into one value: ``+`` where defined, dict union, else the last."""
+    if not chunks:
+        return None
+    final = chunks[0]
+    for chunk in chunks[1:]:
+        if isinstance(final, dict) and isinstance(chunk, dict):
+            final = {**final, **chunk}
+            continue
+        try:
+            final = final + chunk
+        except TypeError:
+            final = chunk
+    return final
+
+
+def aclosing_stream(stream: AsyncIterator[Any]) -> aclosing[Any]:
+    """``contextlib.aclosing`` for a stream typed as an ``AsyncIterator`` (our async generators).
+
+    ``async with aclosing_stream(s) as it: async for x in it: yield x`` is an
+    async ``yield from`` that closes ``s`` as soon as our consumer closes us.
+    """
+    return aclosing(cast(Any, stream))
+
+
+def close_iter(it: Any) -> None:
+    """Close a generator we stop consuming, so its own runs end now, in order."""
+    close = getattr(it, "close", None)
+    if close is not None:
+        close()
+
+
+async def aclose_iter(it: Any) -> None:
+    """Async twin of :func:`close_iter`."""
+    aclose = getattr(it, "aclose", None)
+    if aclose is not None:
+        await aclose()
