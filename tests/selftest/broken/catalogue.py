@@ -23,19 +23,15 @@ from typing import Any, ClassVar
 from conformance.adapter import Outcome, Probe
 from conformance.adapters.reference import ReferenceAdapter
 from conformance.model import Chain, Invocation
-from reference.callbacks import _dispatch, _manager
+from reference.callbacks import _dispatch
 from reference.callbacks._dispatch import HandlerSet
-from reference.callbacks._manager import (
-    AsyncCallbackManagerForChainRun,
-    BaseCallbackManager,
-    BaseRunManager,
-    CallbackManagerForChainRun,
-)
+from reference.callbacks._manager import BaseCallbackManager
 from reference.language_models._fake import BaseChatModel
 from reference.output_parsers._str import StrOutputParser
-from reference.runnables import _base, _config
+from reference.runnables import _config, _frame, _lifecycle
 from reference.runnables._base import Runnable
 from reference.runnables._binding import RunnableBinding
+from reference.runnables._frame import RunFrame
 from reference.runnables._lambda import RunnableLambda
 from reference.runnables._parallel import RunnableParallel
 from reference.runnables._sequence import RunnableSequence
@@ -47,13 +43,14 @@ __all__ = ["CATALOGUE", "BrokenAdapter", "Unbroken"]
 # The reference's own functions, captured at import (before any patch) so replacements can
 # delegate to them.
 _resolve_config = _config.resolve_config
-_child_config = _config.child_config
+_child_config_property: property = vars(RunFrame)["child_config"]
 _per_item_configs = _config.per_item_configs
-_start_chain_run = _manager.start_chain_run
-_current_run = _config.current_run
+_run = _lifecycle.run
+_current_run = _frame.current_run
 _with_local = BaseCallbackManager._with_local
-_emit = BaseRunManager._emit
-_aemit = BaseRunManager._aemit
+_deliver = _dispatch.deliver
+_deliver_outcome = _dispatch.deliver_outcome
+_adeliver = _dispatch.adeliver
 _merged = RunnableBinding._merged
 _run_branches = RunnableParallel._run_branches
 _arun_branches = RunnableParallel._arun_branches
@@ -105,6 +102,38 @@ class Unbroken(BrokenAdapter):
 
     def patches(self) -> Iterable[Patch]:
         return []
+
+
+def _child_config(frame: Any) -> Any:
+    """The reference's own child config of a run frame (whatever the patches replace)."""
+    return _child_config_property.fget(frame)  # type: ignore[misc]
+
+
+def _outcome_patches(
+    hook: Callable[[str, Any, Any, tuple[Any, ...], Callable[[], None]], None],
+) -> list[Patch]:
+    """Patches routing every end/error/token delivery through ``hook``.
+
+    ``hook(event, value, parent_run_id, pairs, deliver)`` decides what happens: call
+    ``deliver()`` for the engine's own delivery, skip it, change ``value`` first (it is the
+    object handlers get), or deliver something else. Sync and async runs alike (async
+    deliveries of these events are made synchronous, in order, for the hook).
+    """
+    def deliver_outcome(pairs: Any, event: str, value: Any, run_id: Any, parent_run_id: Any,
+                        tags: Any, metadata: Any) -> None:
+        hook(event, value, parent_run_id, pairs,
+             lambda: _deliver_outcome(pairs, event, value, run_id, parent_run_id, tags,
+                                      metadata))
+
+    async def adeliver(hs: Any, event: str, args: Any, kwargs: Any) -> None:
+        if event.endswith("_start") or len(args) != 1:
+            await _adeliver(hs, event, args, kwargs)
+            return
+        pairs = hs.pairs(event)
+        hook(event, args[0], kwargs.get("parent_run_id"), pairs,
+             lambda: _deliver(pairs, event, args, kwargs))
+
+    return [*everywhere(_deliver_outcome, deliver_outcome), *everywhere(_adeliver, adeliver)]
 
 
 def _manager_with_parent(config: Mapping[str, Any], parent: Any) -> dict[str, Any]:
@@ -313,8 +342,8 @@ class ParallelChildrenGetGrandparent(BrokenAdapter):
     BUG = "branches of a RunnableParallel get the parallel's parent as parent_run_id"
 
     def patches(self) -> Iterable[Patch]:
-        def reparent(rm: Any) -> None:
-            rm._child = _manager_with_parent(_child_config(rm), rm.parent_run_id)
+        def reparent(frame: Any) -> None:
+            frame._child = _manager_with_parent(_child_config(frame), frame.parent_run_id)
 
         def run_branches(par: Any, input: Any, rm: Any) -> Any:
             reparent(rm)
@@ -349,16 +378,16 @@ class BindingCreatesRun(BrokenAdapter):
 
     def patches(self) -> Iterable[Patch]:
         def invoke(binding: Any, input: Any, config: Any = None, **kwargs: Any) -> Any:
-            def body(x: Any, rm: Any) -> Any:
-                return binding.bound.invoke(x, _config.child_config(rm), **kwargs)
+            def body(x: Any, frame: Any) -> Any:
+                return binding.bound.invoke(x, frame.child_config, **kwargs)
 
-            return _base.call_chain(binding, body, input, binding._merged(config))
+            return _lifecycle.run(binding, body, input, binding._merged(config))
 
         async def ainvoke(binding: Any, input: Any, config: Any = None, **kwargs: Any) -> Any:
-            async def body(x: Any, rm: Any) -> Any:
-                return await binding.bound.ainvoke(x, _config.child_config(rm), **kwargs)
+            async def body(x: Any, frame: Any) -> Any:
+                return await binding.bound.ainvoke(x, frame.child_config, **kwargs)
 
-            return await _base.acall_chain(binding, body, input, binding._merged(config))
+            return await _lifecycle.arun(binding, body, input, binding._merged(config))
 
         return [(RunnableBinding, "invoke", invoke), (RunnableBinding, "ainvoke", ainvoke)]
 
@@ -366,7 +395,7 @@ class BindingCreatesRun(BrokenAdapter):
 # --------------------------------------------------------------------------------------- R7
 
 #: End events held back by ChildEndsAfterParent, per invocation.
-_DEFERRED: ContextVar[list[tuple[Any, str, Any, Any]] | None] = ContextVar(
+_DEFERRED: ContextVar[list[Callable[[], None]] | None] = ContextVar(
     "selftest_deferred", default=None
 )
 _DEFERRED_LOCK = threading.Lock()
@@ -378,25 +407,20 @@ class ChildEndsAfterParent(BrokenAdapter):
            "so a parent's end (and the next step's start) precede its children's ends")
 
     def patches(self) -> Iterable[Patch]:
-        def emit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
+        def hook(event: str, value: Any, parent: Any, pairs: Any,
+                 deliver: Callable[[], None]) -> None:
             pending = _DEFERRED.get()
-            if pending is not None and event in _ENDS and rm.parent_run_id is not None:
+            if pending is not None and event in _ENDS and parent is not None:
                 with _DEFERRED_LOCK:
-                    pending.append((rm, event, args, kwargs))
+                    pending.append(deliver)
                 return
-            _emit(rm, event, args, kwargs)
+            deliver()
 
-        async def aemit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
-            if _DEFERRED.get() is not None and event in _ENDS and rm.parent_run_id is not None:
-                emit(rm, event, args, kwargs)
-            else:
-                await _aemit(rm, event, args, kwargs)
-
-        return [(BaseRunManager, "_emit", emit), (BaseRunManager, "_aemit", aemit)]
+        return _outcome_patches(hook)
 
     @contextlib.contextmanager
     def _deferring(self) -> Iterator[None]:
-        pending: list[tuple[Any, str, Any, Any]] = []
+        pending: list[Callable[[], None]] = []
         token = _DEFERRED.set(pending)
         try:
             yield
@@ -404,8 +428,8 @@ class ChildEndsAfterParent(BrokenAdapter):
             _DEFERRED.reset(token)
             with _DEFERRED_LOCK:
                 held, pending[:] = list(pending), []
-            for rm, event, args, kwargs in held:
-                _emit(rm, event, args, kwargs)
+            for deliver in held:
+                deliver()
 
     def invoke(self, root: Any, invocation: Invocation,
                handlers: Mapping[str, object]) -> Sequence[Outcome]:
@@ -430,9 +454,9 @@ class ParallelAbandonsSiblings(BrokenAdapter):
            "leaves the remaining sibling branches to run later, after it has ended")
 
     def patches(self) -> Iterable[Patch]:
-        def run_branches(par: Any, input: Any, rm: Any) -> dict[str, Any]:
+        def run_branches(par: Any, input: Any, frame: Any) -> dict[str, Any]:
             items = list(par.steps__.items())
-            child = _child_config(rm)
+            child = _child_config(frame)
             out: dict[str, Any] = {}
             for i, (key, step) in enumerate(items):
                 try:
@@ -474,14 +498,21 @@ class ErrorReportedAsEnd(BrokenAdapter):
     BUG = "a failing chain run emits on_chain_end instead of on_chain_error"
 
     def patches(self) -> Iterable[Patch]:
-        def on_chain_error(rm: Any, error: BaseException, **kwargs: Any) -> None:
-            rm._emit("on_chain_end", (None,), kwargs)
+        def deliver_outcome(pairs: Any, event: str, value: Any, *rest: Any) -> None:
+            if event == "on_chain_error":
+                ends = tuple((h.on_chain_end, h) for _, h in pairs if hasattr(h, "on_chain_end"))
+                _deliver_outcome(ends, "on_chain_end", None, *rest)
+            else:
+                _deliver_outcome(pairs, event, value, *rest)
 
-        async def aon_chain_error(rm: Any, error: BaseException, **kwargs: Any) -> None:
-            await rm._aemit("on_chain_end", (None,), kwargs)
+        async def adeliver(hs: Any, event: str, args: Any, kwargs: Any) -> None:
+            if event == "on_chain_error":
+                await _adeliver(hs, "on_chain_end", (None,), kwargs)
+            else:
+                await _adeliver(hs, event, args, kwargs)
 
-        return [(CallbackManagerForChainRun, "on_chain_error", on_chain_error),
-                (AsyncCallbackManagerForChainRun, "on_chain_error", aon_chain_error)]
+        return [*everywhere(_deliver_outcome, deliver_outcome),
+                *everywhere(_adeliver, adeliver)]
 
 
 class AncestorsNotTold(BrokenAdapter):
@@ -500,15 +531,12 @@ class AncestorsNotTold(BrokenAdapter):
                 error._selftest_reported = True
             return True
 
-        def emit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
-            if first_report(event, args):
-                _emit(rm, event, args, kwargs)
+        def hook(event: str, value: Any, parent: Any, pairs: Any,
+                 deliver: Callable[[], None]) -> None:
+            if first_report(event, (value,)):
+                deliver()
 
-        async def aemit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
-            if first_report(event, args):
-                await _aemit(rm, event, args, kwargs)
-
-        return [(BaseRunManager, "_emit", emit), (BaseRunManager, "_aemit", aemit)]
+        return _outcome_patches(hook)
 
 
 def _copy_of(exc: BaseException) -> BaseException:
@@ -552,19 +580,13 @@ class TracerMutatesOutput(BrokenAdapter):
            "handing it to them, so the caller gets the annotated dict")
 
     def patches(self) -> Iterable[Patch]:
-        def emit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
-            if event == "on_chain_end" and args and isinstance(args[0], dict) \
-                    and rm._hs.pairs(event):
-                args[0]["__traced__"] = True
-            _emit(rm, event, args, kwargs)
+        def hook(event: str, value: Any, parent: Any, pairs: Any,
+                 deliver: Callable[[], None]) -> None:
+            if event == "on_chain_end" and isinstance(value, dict) and pairs:
+                value["__traced__"] = True
+            deliver()
 
-        async def aemit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
-            if event == "on_chain_end" and args and isinstance(args[0], dict) \
-                    and rm._hs.pairs(event):
-                args[0]["__traced__"] = True
-            await _aemit(rm, event, args, kwargs)
-
-        return [(BaseRunManager, "_emit", emit), (BaseRunManager, "_aemit", aemit)]
+        return _outcome_patches(hook)
 
 
 class ErrorSwallowedWhenTraced(BrokenAdapter):
@@ -573,18 +595,12 @@ class ErrorSwallowedWhenTraced(BrokenAdapter):
            "of raising (without handlers it raises)")
 
     def patches(self) -> Iterable[Patch]:
-        def mark(rm: Any, event: str, args: Any) -> None:
-            if event == "on_chain_error" and args and rm._hs.pairs(event):
+        def hook(event: str, value: Any, parent: Any, pairs: Any,
+                 deliver: Callable[[], None]) -> None:
+            if event == "on_chain_error" and pairs:
                 with contextlib.suppress(AttributeError):
-                    args[0]._selftest_traced = True
-
-        def emit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
-            mark(rm, event, args)
-            _emit(rm, event, args, kwargs)
-
-        async def aemit(rm: Any, event: str, args: Any, kwargs: Any) -> None:
-            mark(rm, event, args)
-            await _aemit(rm, event, args, kwargs)
+                    value._selftest_traced = True
+            deliver()
 
         sync, coro = RunnableLambda.invoke, RunnableLambda.ainvoke
 
@@ -604,7 +620,7 @@ class ErrorSwallowedWhenTraced(BrokenAdapter):
                     return None
                 raise
 
-        return [(BaseRunManager, "_emit", emit), (BaseRunManager, "_aemit", aemit),
+        return [*_outcome_patches(hook),
                 (RunnableLambda, "invoke", invoke), (RunnableLambda, "ainvoke", ainvoke)]
 
 
@@ -637,9 +653,9 @@ def _dispatchers(on_fault: str) -> tuple[Any, Any]:
         if pending is not None:
             raise pending
 
-    async def adeliver(pairs: Any, event: str, args: Any, kwargs: Any) -> None:
+    async def adeliver(hs: Any, event: str, args: Any, kwargs: Any) -> None:
         pending: Exception | None = None
-        for method, handler in pairs:
+        for method, handler in hs.pairs(event):
             try:
                 result = method(*args, **kwargs)
                 if result is not None and asyncio.iscoroutine(result):
@@ -670,9 +686,9 @@ def _broken_delivery(on_fault: str) -> list[Patch]:
         deliver(pairs, event, (value,), {"run_id": run_id, "parent_run_id": parent_run_id,
                                          "tags": tags, "metadata": metadata})
 
-    return [(_manager, "deliver", deliver), (_manager, "adeliver", adeliver),
-            (_manager, "deliver_chain_start", chain_start),
-            (_manager, "deliver_outcome", outcome)]
+    return [*everywhere(_deliver, deliver), *everywhere(_adeliver, adeliver),
+            *everywhere(_dispatch.deliver_chain_start, chain_start),
+            *everywhere(_deliver_outcome, outcome)]
 
 
 class RaisingHandlerStarvesOthers(BrokenAdapter):
@@ -808,31 +824,26 @@ class ConstructorTagsInherited(BrokenAdapter):
 
 
 def _child_config_keeping(key: str) -> list[Patch]:
-    """Child configs keep the root-only ``key``, and every chain run honours it.
+    """Child configs keep the root-only ``key``, and every run honours it.
 
-    Runnables opening a run from a config their parent built (the lambda's fast path) trust it
-    to hold no root-only key, so the patch also makes ``start_chain_run`` read the key, as an
-    engine with this bug everywhere would.
+    The lifecycle's fast path trusts a config its parent built to hold no root-only key, so
+    the patch also sends such configs down the general path (a copy is not the parent's own
+    config), which reads the key, as an engine with this bug everywhere would.
     """
-    def child_config(rm: Any) -> Any:
-        child = _child_config(rm)
-        parent = rm._config or {}
+    def child_config(frame: Any) -> Any:
+        child = _child_config(frame)
+        parent = frame.config or {}
         if parent.get(key) is not None and key not in child:
             child = {**child, key: parent[key]}
-            rm._child = child
+            frame._child = child
         return child
 
-    def start_chain_run(mgr: Any, serialized: Any, inputs: Any, run_id: Any, name: Any,
-                        config: Any = None) -> Any:
-        given = (config or {}).get(key)
-        if key == "run_id" and run_id is None:
-            run_id = given
-        if key == "run_name" and given:
-            name = given
-        return _start_chain_run(mgr, serialized, inputs, run_id, name, config)
+    def run(r: Any, body: Any, input: Any, config: Any, *rest: Any, **kw: Any) -> Any:
+        if isinstance(config, Mapping) and config.get(key) is not None:
+            config = dict(config)
+        return _run(r, body, input, config, *rest, **kw)
 
-    return [*everywhere(_child_config, child_config),
-            *everywhere(_start_chain_run, start_chain_run)]
+    return [(RunFrame, "child_config", property(child_config)), *everywhere(_run, run)]
 
 
 class RunNameEverywhere(BrokenAdapter):
