@@ -73,8 +73,8 @@ class StrOutputParser(Runnable[Any, str]):
             return
 
         def texts(frame: Any) -> Iterator[str]:
-            yield _text(first)
             try:
+                yield _text(first)
                 for chunk in upstream:
                     yield _text(chunk)
             finally:
@@ -96,8 +96,8 @@ class StrOutputParser(Runnable[Any, str]):
             return
 
         async def texts(frame: Any) -> AsyncIterator[str]:
-            yield _text(first)
             try:
+                yield _text(first)
                 async for chunk in upstream:
                     yield _text(chunk)
             finally:

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from itertools import chain
 from typing import Any, final
 
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
-from reference.runnables._streams import aclosing_stream
+from reference.runnables._streams import aclosing_stream, close_iter
 
 __all__ = ["RunnableSequence"]
 
 _END: Any = object()
 
 
+def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    """``first``, then ``rest``; closing us closes ``rest`` (so its runs end now)."""
+    try:
+        yield first
+        yield from rest
+    finally:
+        close_iter(rest)
+
+
 async def _aprepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    yield first
     async with aclosing_stream(rest) as it:
+        yield first
         async for x in it:
             yield x
 
@@ -133,7 +141,7 @@ class RunnableSequence(Runnable[Any, Any]):
         first = next(upstream, _END)
         if first is _END:
             return
-        rest = chain((first,), upstream)
+        rest = _prepend(first, upstream)
         yield from stream_run(self, first, config, lambda f: self._pipeline(rest, f))
 
     async def astream(
