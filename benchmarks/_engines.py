@@ -5,7 +5,12 @@ feeds) and times ``run``. Three engines answer:
 
 - ``floor``: plain Python doing the same work with no engine at all: the same functions in a loop
   (or nested calls, a thread pool, asyncio tasks, a generator), each handler's start method called
-  before and its end method after each node. Nothing can be cheaper, so it is the yardstick.
+  before and its end method after each node. Nothing can be cheaper, so it is the yardstick. In
+  the width suites it is the **API floor**: each handler method is called with the keywords the
+  callback API requires (``serialized, inputs, run_id=, parent_run_id=, tags=, metadata=,
+  name=`` for starts, ``outputs, run_id=, parent_run_id=, tags=, metadata=`` for ends), with
+  constant values, so it does none of an engine's work (no run ids, no copies). With no handler
+  it is the **bare loop**: the functions alone.
 - ``reference`` and ``langchain_core``: the same chains built with each package's public runnables
   (they spell their classes alike under different prefixes), so one builder serves both.
 
@@ -151,6 +156,8 @@ class Engine(Protocol):
 
     def stream(self, tokens: int, handlers: int) -> Workload: ...
 
+    def awidth(self, nodes: int, handlers: int) -> Workload: ...
+
 
 # --- the floor ---------------------------------------------------------------------------------
 
@@ -190,6 +197,27 @@ class FloorEngine:
             return x
 
         return Workload(run, hs, starts=nodes * handlers, nodes=nodes)
+
+    def awidth(self, nodes: int, handlers: int) -> Workload:
+        """The async API floor: ``await`` each async function, handlers called around it."""
+        hs = self._handlers(handlers)
+        starts = [h.on_chain_start for h in hs]
+        ends = [h.on_chain_end for h in hs]
+
+        async def main() -> Any:
+            x: Any = 1
+            for _ in range(nodes):
+                for s in starts:
+                    s(_SER, x, run_id=_RUN_ID, parent_run_id=None, tags=_NO_TAGS,
+                      metadata=_NO_META, name="identity")
+                x = await aidentity(x)
+                for e in ends:
+                    e(x, run_id=_RUN_ID, parent_run_id=None, tags=_NO_TAGS, metadata=_NO_META)
+            return x
+
+        loop = asyncio.new_event_loop()
+        return Workload(lambda: loop.run_until_complete(main()), hs, starts=nodes * handlers,
+                        nodes=nodes, close=loop.close)
 
     def depth(self, levels: int, route: Route) -> Workload:
         hs = self._handlers(levels if route == "bound" else 1)
@@ -348,6 +376,15 @@ class RunnablesEngine:
         # "Per node" divides by the lambdas, as for the floor: the root run is overhead too.
         return Workload(lambda: seq.invoke(1, config), hs, starts=(nodes + 1) * handlers,
                         nodes=nodes)
+
+    def awidth(self, nodes: int, handlers: int) -> Workload:
+        """``ainvoke`` of a sequence of N async lambdas (tasks, the executor for sync handlers)."""
+        seq = self._Sequence(*[self._Lambda(aidentity) for _ in range(nodes)])
+        hs = self._handlers(handlers)
+        config = self._config(hs)
+        loop = asyncio.new_event_loop()
+        return Workload(lambda: loop.run_until_complete(seq.ainvoke(1, config)), hs,
+                        starts=(nodes + 1) * handlers, nodes=nodes, close=loop.close)
 
     def depth(self, levels: int, route: Route) -> Workload:
         hs = self._handlers(levels if route == "bound" else 1)

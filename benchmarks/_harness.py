@@ -17,6 +17,7 @@ import pytest
 from benchmarks._engines import ENGINES, Engine, Workload
 
 __all__ = [
+    "AWIDTHS",
     "BRANCHES",
     "DEPTHS",
     "FAN_MODES",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 WIDTHS: Final = (10, 100, 1000)
+AWIDTHS: Final = (10, 100)
 HANDLERS: Final = (0, 1, 10)
 DEPTHS: Final = (1, 10, 100)
 ROUTES: Final = ("bound", "runtime")
