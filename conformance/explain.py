@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 
-from .checker import match_runs
+from .checker import Violation, match_runs
 from .properties import Finding
 from .render import render_code, render_tree
 from .rules import rule
@@ -47,17 +48,61 @@ def _observed_lines(finding: Finding) -> dict[str, list[str]]:
     return out
 
 
-def explain(finding: Finding, adapter_prefix: str | None = None, max_violations: int = 12) -> str:
-    """A multi-line report of ``finding``."""
+def _grouped(violations: list[Violation]) -> list[str]:
+    """One line per distinct (rule, message), naming every handler and run it was seen at, in
+    order of first appearance: the same sentence repeated per handler or run is said once."""
+    groups: dict[tuple[str | None, str], list[str]] = {}
+    for v in violations:
+        where = " ".join(p for p in (f"handler {v.handler}" if v.handler else "",
+                                     f"run {v.run!r}" if v.run else "") if p)
+        groups.setdefault((v.rule, v.message), []).append(where)
+    lines = []
+    for (rule_id, message), places in groups.items():
+        tag = f"[{rule_id}]" if rule_id else "[crash]"
+        named = [p for p in dict.fromkeys(places) if p]
+        times = f" ({len(places)} times)" if len(places) > 1 and len(named) <= 1 else ""
+        if len(named) <= 1:
+            lines.append(f"{tag} {named[0] + ': ' if named else ''}{message}{times}")
+        else:
+            shown = "; ".join(named[:4]) + (f"; and {len(named) - 4} more" if len(named) > 4
+                                            else "")
+            lines.append(f"{tag} {message} (at {shown})")
+    return lines
+
+
+def _replay_line(finding: Finding, impl: str | None) -> str:
+    return ("Replay: python -m conformance replay --impl " + shlex.quote(impl or "IMPL")
+            + f" --rule {finding.rule} " + shlex.quote(finding.scenario.dumps()))
+
+
+def explain(finding: Finding, adapter_prefix: str | None = None, max_violations: int = 4, *,
+            impl: str | None = None, full: bool = False) -> str:
+    """A report of ``finding``: the rule, its violation, the smallest chain as a tree, expected
+    vs observed per handler, a reproduction in the implementation's own code (when its API is
+    langchain-like: ``adapter_prefix``) and the command that replays the case.
+
+    By default the report is short (about 40 lines for a shrunk case): repeated violations are
+    said once, at most ``max_violations`` are listed, and only the handlers they name are shown.
+    ``full`` lists every violation and every handler. ``impl`` is the ``--impl`` value the replay
+    command needs.
+    """
     r = rule(finding.rule)
-    lines = [f"{r.id} {r.slug}: {r.title} ({r.anchor})", "", "Smallest case found:"]
+    grouped = _grouped(finding.violations)
+    listed = grouped if full else grouped[:max_violations]
+    lines = [f"{r.id} {r.slug}: {r.title} ({r.anchor})"]
+    lines += [f"Violation: {listed[0]}" if len(listed) == 1 else "Violations:"]
+    if len(listed) > 1:
+        lines += [f"  {v}" for v in listed]
+    if len(grouped) > len(listed):
+        lines.append(f"  ... and {len(grouped) - len(listed)} more (in the JSON report, or "
+                     "run with --full-report)")
+    lines += ["", "Smallest case found:"]
     lines += ["  " + line for line in render_tree(finding.scenario).splitlines()]
-    lines += ["", "Violations:"]
-    lines += [f"  {v}" for v in finding.violations[:max_violations]]
-    if len(finding.violations) > max_violations:
-        lines.append(f"  ... and {len(finding.violations) - max_violations} more")
     expected, observed = _expected_lines(finding), _observed_lines(finding)
     handlers = sorted(set(expected) | set(observed))
+    named = {v.handler for v in finding.violations if v.handler}
+    if not full and named & set(handlers):
+        handlers = [h for h in handlers if h in named]
     if handlers:
         lines += ["", "Per handler: expected runs, then observed events in delivery order:"]
     for h in handlers:
@@ -66,8 +111,23 @@ def explain(finding: Finding, adapter_prefix: str | None = None, max_violations:
     for note in finding.notes:
         lines.append(f"note: {note}")
     if adapter_prefix:
-        lines += ["", f"Reproduce by hand ({adapter_prefix}):", ""]
-        lines += ["    " + line for line in render_code(finding.scenario,
-                                                         adapter_prefix).splitlines()]
-    lines += ["", "Replay this case: " + finding.scenario.dumps()]
+        lines += ["", f"Reproduce by hand ({adapter_prefix}; prints each event a handler gets):"]
+        lines += [("    " + line).rstrip() for line in render_code(finding.scenario,
+                                                                   adapter_prefix).splitlines()]
+    lines += ["", _replay_line(finding, impl)]
     return "\n".join(lines)
+
+
+def failure_texts(exc: BaseException) -> tuple[str | None, str]:
+    """The short and the full text of a failed rule test's exception.
+
+    The short text is the rule report a ``RuleViolation`` carries (None for any other
+    exception: its traceback stays as pytest shows it); the full text adds what is kept for the
+    JSON report and ``--full-report``: every violation and handler (``full_report``) and the notes
+    Hypothesis attached (the draw, its explain phase).
+    """
+    full = getattr(exc, "full_report", None)
+    short = str(exc).strip("\n") if full is not None else None
+    notes = [str(n) for n in getattr(exc, "__notes__", ())]
+    text = str(full if full is not None else exc).strip("\n")
+    return short, "\n".join([text, *notes])

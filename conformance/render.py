@@ -76,7 +76,7 @@ def render_tree(scenario: Scenario) -> str:
     return "\n".join(lines)
 
 
-def _kw(node: Node, handlers_var: str = "") -> str:
+def _kw(node: Node) -> str:
     parts = []
     if node.callbacks:
         hs = "[" + ", ".join(node.callbacks) + "]"
@@ -92,104 +92,144 @@ def _manager(handlers: str) -> str:
     return f"manager_of({handlers})"
 
 
-#: Each printed event of the rendered ``Printer``: (method, its parameters, what it prints,
-#: whether it has a ``serialized`` mapping to take the run's name from).
-_PRINTED_EVENTS: Final = (
-    ("on_chain_start", "s, inputs", "chain start", True),
-    ("on_chain_end", "outputs", "chain end", False),
-    ("on_chain_error", "error", "chain error", False),
-    ("on_chat_model_start", "s, messages", "chat start", True),
-    ("on_llm_end", "response", "llm end", False),
-    ("on_llm_error", "error", "llm error", False),
-    ("on_tool_start", "s, input_str", "tool start", True),
-    ("on_tool_end", "output", "tool end", False),
-    ("on_tool_error", "error", "tool error", False),
-    ("on_retriever_start", "s, query", "retriever start", True),
-    ("on_retriever_end", "documents", "retriever end", False),
-    ("on_retriever_error", "error", "retriever error", False),
-)
+#: The callback family of each node kind's runs (bindings make no run of their own).
+_FAMILY: Final[dict[str, str]] = {
+    "sequence": "chain", "parallel": "chain", "lambda": "chain", "dynamic": "chain",
+    "prompt": "chain", "parser": "chain", "chat_model": "chat", "tool": "tool",
+    "retriever": "retriever",
+}
+
+#: Per family, the printed handler methods: (method, its parameters, what it prints, whether it
+#: gets a ``serialized`` mapping to take the run's name from); start, end, error in that order.
+_PRINTED_EVENTS: Final[dict[str, tuple[tuple[str, str, str, bool], ...]]] = {
+    "chain": (("on_chain_start", "s, inputs", "chain start", True),
+              ("on_chain_end", "outputs", "chain end", False),
+              ("on_chain_error", "error", "chain error", False)),
+    "chat": (("on_chat_model_start", "s, messages", "chat start", True),
+             ("on_llm_end", "response", "llm end", False),
+             ("on_llm_error", "error", "llm error", False)),
+    "tool": (("on_tool_start", "s, input_str", "tool start", True),
+             ("on_tool_end", "output", "tool end", False),
+             ("on_tool_error", "error", "tool error", False)),
+    "retriever": (("on_retriever_start", "s, query", "retriever start", True),
+                  ("on_retriever_end", "documents", "retriever end", False),
+                  ("on_retriever_error", "error", "retriever error", False)),
+}
+_FAMILIES: Final = tuple(_PRINTED_EVENTS)
 
 
-def _printer_methods(asynchronous: bool) -> list[str]:
+def _printer(cls: str, base: str, scenario: Scenario, first: str | None) -> list[str]:
+    """The printing handler class ``cls``: only the methods of the runs the chain makes, the
+    fault machinery only when a handler is faulty, tags and metadata only when any are given.
+    ``first`` names an already defined printer whose ``__init__`` and ``show`` it reuses."""
+    chain, inv = scenario.chain, scenario.invocation
+    families = {_FAMILY[n.kind] for n in chain.nodes if n.kind in _FAMILY}
+    faulty = any(h.fault != "none" for h in scenario.handlers)
+    errors = faulty or any(n.fail for n in chain.nodes)
+    asynchronous = base == "AsyncCallbackHandler"
+    out = [f"class {cls}({base}):"]
+    if first is not None:
+        out += [f"    __init__ = {first}.__init__", f"    show = {first}.show"]
+    elif faulty:
+        out += ["    def __init__(self, name, fault='none', fault_on='any'):",
+                "        self.name, self.fault, self.fault_on = name, fault, fault_on",
+                "        self.raise_error = fault == 'raise_error'"]
+    else:
+        out += ["    def __init__(self, name):", "        self.name = name"]
+    if first is None:
+        shown = ""
+        if inv.tags or any(n.tags for n in chain.nodes):
+            shown += ", 'tags', kw.get('tags')"
+        if inv.metadata or any(n.metadata for n in chain.nodes):
+            shown += ", 'metadata', kw.get('metadata')"
+        out += ["    def show(self, event, kw, s=None):",
+                "        name = kw.get('name') or (s or {}).get('name')",
+                "        print(self.name, event, name, 'run', str(kw['run_id'])[-8:],",
+                "              'parent', str(kw.get('parent_run_id'))[-8:]"
+                + (f",\n              {shown[2:]})" if shown else ")")]
+        if faulty:
+            out += ["        phase = 'start' if event.endswith('start') else 'end'",
+                    "        if self.fault != 'none' and self.fault_on in ('any', phase):",
+                    "            raise RuntimeError(f'{self.name} fails on {event}')"]
     define = "async def" if asynchronous else "def"
-    return [
-        f"    {define} {method}(self, {params}, **kw): "
-        f"self.show({label!r}, kw{', s' if serialized else ''})"
-        for method, params, label, serialized in _PRINTED_EVENTS
-    ]
+    for family in _FAMILIES:
+        if family not in families:
+            continue
+        for method, params, label, serialized in _PRINTED_EVENTS[family][:3 if errors else 2]:
+            out.append(f"    {define} {method}(self, {params}, **kw): "
+                       f"self.show({label!r}, kw{', s' if serialized else ''})")
+    return out
 
 
-#: The async twin of ``Printer`` in the rendered code: coroutine methods, same output and faults.
-_ASYNC_PRINTER: Final = [
-    "class AsyncPrinter(AsyncCallbackHandler):",
-    "    __init__ = Printer.__init__",
-    "    show = Printer.show",
-    "",
-    *_printer_methods(asynchronous=True),
-    "",
-    "",
-]
+def _registered(scenario: Scenario) -> set[str]:
+    """The handlers registered anywhere (a handler registered nowhere changes nothing)."""
+    found = set(scenario.invocation.all_runtime_handlers())
+    for node in scenario.chain.nodes:
+        found.update(node.callbacks)
+    return found
 
 
 def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
-    """Python code that builds and invokes the scenario with a langchain-shaped API."""
-    chain = scenario.chain
-    out = [
-        f"from {prefix}.callbacks import BaseCallbackHandler, CallbackManager",
-        f"from {prefix}.runnables import (RunnableConfig, RunnableLambda, RunnableParallel,",
-        "                                  RunnableSequence)",
-        f"from {prefix}.language_models import FakeListChatModel",
-        f"from {prefix}.output_parsers import StrOutputParser",
-        f"from {prefix}.prompts import ChatPromptTemplate",
-        f"from {prefix}.tools import StructuredTool",
-        f"from {prefix}.retrievers import BaseRetriever",
-        f"from {prefix}.documents import Document",
-        "",
-        "",
-        "class Printer(BaseCallbackHandler):",
-        "    \"\"\"Prints each event; with a fault, raises after printing it.\"\"\"",
-        "",
-        "    def __init__(self, name, fault='none', fault_on='any'):",
-        "        self.name = name",
-        "        self.fault = fault",
-        "        self.fault_on = fault_on",
-        "        self.raise_error = fault == 'raise_error'",
-        "",
-        "    def show(self, event, kw, serialized=None):",
-        "        name = kw.get('name') or (serialized or {}).get('name') or ''",
-        "        parent = kw.get('parent_run_id')",
-        "        print(self.name, event, name, 'run', str(kw['run_id'])[-8:],",
-        "              'parent', parent and str(parent)[-8:], 'tags', kw.get('tags'))",
-        "        phase = 'start' if event.endswith('start') else 'end'",
-        "        if self.fault != 'none' and self.fault_on in ('any', phase):",
-        "            raise RuntimeError(f'{self.name} fails on {event}')",
-        "",
-        *_printer_methods(asynchronous=False),
-        "",
-        "",
-    ]
-    if any(h.asynchronous for h in scenario.handlers):
-        out[0] += ", AsyncCallbackHandler"
-        out += _ASYNC_PRINTER
-    out += [
-        "def manager_of(handlers):",
-        "    manager = CallbackManager(handlers=[])",
-        "    for h in handlers:",
-        "        manager.add_handler(h, inherit=True)",
-        "    return manager",
-        "",
-        "",
-    ]
-    for h in scenario.handlers:
+    """Python code that builds and invokes the scenario with a langchain-shaped API.
+
+    It imports and defines only what the case uses: a printing handler with the methods of the
+    runs the chain makes, the classes of its nodes, ``manager_of`` only for handlers given as a
+    callback manager. Run unchanged, it prints one line per start, end and error event each
+    handler receives.
+    """
+    chain, inv = scenario.chain, scenario.invocation
+    kinds = {n.kind for n in chain.nodes}
+    registered = _registered(scenario)
+    handlers = [h for h in scenario.handlers if h.id in registered]
+    sync_handlers = any(not h.asynchronous for h in handlers)
+    async_handlers = any(h.asynchronous for h in handlers)
+    managed = inv.callbacks_as_manager or any(n.callbacks_as_manager for n in chain.nodes)
+
+    callbacks = [name for name, wanted in (("AsyncCallbackHandler", async_handlers),
+                                           ("BaseCallbackHandler", sync_handlers),
+                                           ("CallbackManager", managed)) if wanted]
+    runnables = [name for name, wanted in (
+        ("RunnableConfig", any(n.kind == "tool" and n.forward_config for n in chain.nodes)),
+        ("RunnableLambda", bool(kinds & {"lambda", "dynamic"})),
+        ("RunnableParallel", "parallel" in kinds),
+        ("RunnableSequence", "sequence" in kinds)) if wanted]
+    modules = [("callbacks", callbacks), ("runnables", runnables)]
+    modules += [(module, [name]) for kind, module, name in (
+        ("chat_model", "language_models", "FakeListChatModel"),
+        ("parser", "output_parsers", "StrOutputParser"),
+        ("prompt", "prompts", "ChatPromptTemplate"),
+        ("tool", "tools", "StructuredTool"),
+        ("retriever", "retrievers", "BaseRetriever"),
+        ("retriever", "documents", "Document")) if kind in kinds]
+    out = [f"import {name}" for name, wanted in (
+        ("asyncio", inv.mode.startswith("a")),
+        ("contextvars", any(n.concurrent for n in chain.nodes)),
+        ("time", any(n.slow for n in chain.nodes)),
+        ("uuid", bool(inv.run_id))) if wanted]
+    if any(n.concurrent for n in chain.nodes):
+        out.append("from concurrent.futures import ThreadPoolExecutor")
+    out += [f"from {prefix}.{module} import {', '.join(names)}" for module, names in modules
+            if names]
+    out.append("")
+    first = None
+    if sync_handlers:
+        out += _printer("Printer", "BaseCallbackHandler", scenario, None)
+        first = "Printer"
+    if async_handlers:
+        out += _printer("AsyncPrinter", "AsyncCallbackHandler", scenario, first)
+    out.append("")
+    if managed:
+        out += ["def manager_of(handlers):",
+                "    manager = CallbackManager(handlers=[])",
+                "    for h in handlers:",
+                "        manager.add_handler(h, inherit=True)",
+                "    return manager", ""]
+    for h in handlers:
         cls = "AsyncPrinter" if h.asynchronous else "Printer"
         fault = f", fault={h.fault!r}, fault_on={h.fault_on!r}" if h.fault != "none" else ""
         out.append(f"{h.id} = {cls}({h.id!r}{fault})")
-    out.append("")
-    order = list(reversed(list(_postorder(chain))))
-    for label in reversed(order):
-        node = chain[label]
-        out.extend(_node_code(node))
-    inv = scenario.invocation
+    for label in _postorder(chain):
+        out.extend(_node_code(chain[label], prefix))
     config = []
     if inv.callbacks:
         hs = "[" + ", ".join(inv.callbacks) + "]"
@@ -207,31 +247,22 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         per_item = []
         for ids in inv.item_callbacks:
             listed = "[" + ", ".join(ids) + "]"
-            handlers = _manager(listed) if inv.callbacks_as_manager else listed
-            per_item.append("{" + ", ".join([f"'callbacks': {handlers}", *config]) + "}")
+            given = _manager(listed) if inv.callbacks_as_manager else listed
+            per_item.append("{" + ", ".join([f"'callbacks': {given}", *config]) + "}")
         cfg = "[" + ", ".join(per_item) + "]"
     root = chain.root
     batched = inv.mode in ("batch", "abatch")
     arg = repr(list(inv.inputs)) if batched or len(inv.inputs) > 1 else repr(inv.inputs[0])
-    call = {
+    if inv.mode == "astream":
+        out += ["async def collect(stream):", "    return [c async for c in stream]"]
+    out.append({
         "invoke": f"{root}.invoke({arg}, {cfg})",
         "batch": f"{root}.batch({arg}, {cfg}, return_exceptions=True)",
         "stream": f"list({root}.stream({arg}, {cfg}))",
         "ainvoke": f"asyncio.run({root}.ainvoke({arg}, {cfg}))",
         "abatch": f"asyncio.run({root}.abatch({arg}, {cfg}, return_exceptions=True))",
         "astream": f"asyncio.run(collect({root}.astream({arg}, {cfg})))",
-    }[inv.mode]
-    if inv.mode == "astream":
-        out += ["async def collect(stream):", "    return [c async for c in stream]", ""]
-    if inv.mode.startswith("a"):
-        out.insert(0, "import asyncio")
-    if inv.run_id:
-        out.insert(0, "import uuid")
-    if any(n.slow for n in chain.nodes):
-        out.insert(0, "import time")
-    if any(n.concurrent for n in chain.nodes):
-        out[:0] = ["import contextvars", "from concurrent.futures import ThreadPoolExecutor"]
-    out.append(call)
+    }[inv.mode])
     return "\n".join(out)
 
 
@@ -250,36 +281,45 @@ def _postorder(chain: Chain) -> Iterator[str]:
 
 
 # Where a failing leaf raises, after its run started: the methods langchain_core's and the
-# reference's classes call to do their work (a subclass overrides both sets; each engine uses its
-# own). (name, parameters, whether it is an async generator)
-_CHAT_HOOKS: Final = (("_call", "*a, **kw", ""), ("_stream", "*a, **kw", "gen"),
-                      ("_astream", "*a, **kw", "agen"), ("_reply", "*a, **kw", ""))
-_PROMPT_HOOKS: Final = (("format_prompt", "**kw", ""), ("aformat_prompt", "**kw", "async"),
-                        ("_format", "*a, **kw", ""), ("_aformat", "*a, **kw", "async"))
-_PARSER_HOOKS: Final = (("parse", "text", ""),)
+# reference's classes call to do their work. (engine, name, parameters, flavour: "" a function,
+# "async" a coroutine, "gen"/"agen" a (async) generator). Code rendered for one of those engines
+# overrides its own methods only; for another langchain-like package, all of them.
+_CHAT_HOOKS: Final = (("langchain_core", "_call", "*a, **kw", ""),
+                      ("langchain_core", "_stream", "*a, **kw", "gen"),
+                      ("langchain_core", "_astream", "*a, **kw", "agen"),
+                      ("reference", "_reply", "*a, **kw", ""))
+_PROMPT_HOOKS: Final = (("langchain_core", "format_prompt", "**kw", ""),
+                        ("langchain_core", "aformat_prompt", "**kw", "async"),
+                        ("reference", "_format", "*a, **kw", ""),
+                        ("reference", "_aformat", "*a, **kw", "async"))
+_PARSER_HOOKS: Final = (("langchain_core", "parse", "text", ""), ("reference", "parse", "text", ""))
 _SUFFIX: Final = {"FakeListChatModel": "Model", "ChatPromptTemplate": "Prompt",
                   "StrOutputParser": "Parser"}
 
 
-def _leaf_class(node: Node, base: str,
-                hooks: tuple[tuple[str, str, str], ...]) -> tuple[str, list[str]]:
+def _leaf_class(node: Node, base: str, hooks: tuple[tuple[str, str, str, str], ...],
+                prefix: str) -> tuple[str, list[str]]:
     """The class to instantiate for ``node``, and the code defining it: ``base`` as is, or, for
     a failing node, a subclass whose ``hooks`` raise the node's failure."""
     if not node.fail:
         return base, []
     name = f"{node.label.capitalize()}{_SUFFIX[base]}"
     raise_it = f"raise RuntimeError('{node.label} fails')"
+    engines = {engine for engine, *_ in hooks}
     lines = [f"class {name}({base}):"]
-    for method, params, flavour in hooks:
+    done: set[str] = set()
+    for engine, method, params, flavour in hooks:
+        if (prefix in engines and engine != prefix) or method in done:
+            continue
+        done.add(method)
         define = "async def" if flavour in ("async", "agen") else "def"
-        lines.append(f"    {define} {method}(self, {params}):")
-        lines.append(f"        {raise_it}")
-        if flavour in ("gen", "agen"):
-            lines.append("        yield  # a generator, like the method it replaces")
+        # a generator, like the method it replaces
+        tail = "; yield" if flavour in ("gen", "agen") else ""
+        lines.append(f"    {define} {method}(self, {params}): {raise_it}{tail}")
     return name, lines
 
 
-def _node_code(node: Node) -> list[str]:
+def _node_code(node: Node, prefix: str) -> list[str]:
     label, kind, kw = node.label, node.kind, _kw(node)
     kwarg = f", {kw}" if kw else ""
     fail = f"raise RuntimeError('{label} fails')" if node.fail else f"return {label!r}"
@@ -291,6 +331,8 @@ def _node_code(node: Node) -> list[str]:
         branches = ", ".join(f"{c!r}: {c}" for c in node.children)
         return [f"{label} = RunnableParallel({{{branches}}}{kwarg})", f"{label}.name = {label!r}"]
     if kind == "lambda":
+        if not node.fail and not node.slow:
+            return [f"{label} = RunnableLambda(lambda x: {label!r}, name={label!r}{kwarg})"]
         nap = ["    time.sleep(0.002)"] if node.slow else []
         return [f"def {label}_fn(x):", *nap, f"    {fail}",
                 f"{label} = RunnableLambda({label}_fn, name={label!r}{kwarg})"]
@@ -312,14 +354,14 @@ def _node_code(node: Node) -> list[str]:
         return [*func, f"{label} = StructuredTool.from_function({label}_fn, name={label!r}, "
                        f"description='tool'{kwarg})"]
     if kind == "chat_model":
-        cls, define = _leaf_class(node, "FakeListChatModel", _CHAT_HOOKS)
+        cls, define = _leaf_class(node, "FakeListChatModel", _CHAT_HOOKS, prefix)
         return [*define, f"{label} = {cls}(responses=['{label} says hi'], name={label!r}{kwarg})"]
     if kind == "prompt":
-        cls, define = _leaf_class(node, "ChatPromptTemplate", _PROMPT_HOOKS)
+        cls, define = _leaf_class(node, "ChatPromptTemplate", _PROMPT_HOOKS, prefix)
         return [*define, f"{label} = {cls}.from_template('{{input}}'{kwarg})",
                 f"{label}.name = {label!r}"]
     if kind == "parser":
-        cls, define = _leaf_class(node, "StrOutputParser", _PARSER_HOOKS)
+        cls, define = _leaf_class(node, "StrOutputParser", _PARSER_HOOKS, prefix)
         return [*define, f"{label} = {cls}({kw})", f"{label}.name = {label!r}"]
     if kind == "retriever":
         retrieve = fail if node.fail else f"return [Document(page_content={label!r})]"
