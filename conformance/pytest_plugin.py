@@ -43,6 +43,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="directory of Hypothesis's example database (replays old failures)")
     group.addoption("--rule", action="append", default=[],
                     help="run only this rule's tests (repeatable), e.g. --rule R4")
+    group.addoption("--full-report", action="store_true", default=False,
+                    help="failure reports with every violation, Hypothesis's draw and explain "
+                         "phase and the traceback (by default they go to the JSON report only)")
 
 
 def _active(config: pytest.Config) -> bool:
@@ -78,7 +81,9 @@ def pytest_configure(config: pytest.Config) -> None:
             f"conformance: expectation file {expectations.source} is for implementation "
             f"{expectations.implementation!r}, but the adapter is {adapter.name!r}; "
             "pass that implementation's own file", returncode=2)
-    load_profile(profile, config.getoption("conformance_db"))
+    load_profile(profile, config.getoption("conformance_db"),
+                 implementation=f"{adapter.name}-{adapter.version}",
+                 full_report=config.getoption("full_report"))
     config.stash[_ADAPTER] = adapter
     summary = Summary(adapter.name, adapter.version, profile)
     config.pluginmanager.register(_Session(config, summary, expectations), "conformance-session")
@@ -156,8 +161,14 @@ class _Session:
         if call.when == "call":
             report.user_properties.append(("examples", getattr(item, "conformance_examples", 0)))
             if call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
-                # The rule's report (rule, chain, violations), not the tail of a traceback.
-                report.user_properties.append(("explanation", str(call.excinfo.value)[:6000]))
+                # The rule's report (rule, chain, violations), not the tail of a traceback:
+                # short on the terminal, in full (with Hypothesis's notes) in the JSON report.
+                from .explain import failure_texts
+
+                short, full = failure_texts(call.excinfo.value)
+                report.user_properties.append(("explanation", full[:20000]))
+                if short is not None and not self.config.getoption("full_report"):
+                    report.longrepr = short
             if call.excinfo is not None and call.excinfo.errisinstance(AdapterError):
                 message = str(call.excinfo.value)
                 report.user_properties.append(("adapter_error", message))

@@ -22,7 +22,12 @@ _BROKEN_ADAPTERS: dict[int, str] = {}
 
 
 class RuleViolation(AssertionError):
-    """A rule does not hold; the message is the full report."""
+    """A rule does not hold; the message is the short report, ``full_report`` the long one
+    (every violation and handler: the JSON report and ``--full-report`` show it)."""
+
+    def __init__(self, message: str, full_report: str | None = None) -> None:
+        super().__init__(message)
+        self.full_report = message if full_report is None else full_report
 
 
 def holds(
@@ -54,5 +59,8 @@ def holds(
         reject()  # nothing could be checked: not a pass (see Finding.vacuous)
     if finding:
         prefix = getattr(adapter, "prefix", None)
-        raise RuleViolation("\n" + explain(finding, prefix if isinstance(prefix, str) else None))
+        prefix = prefix if isinstance(prefix, str) else None
+        impl = request.config.getoption("impl", None) or "reference"
+        raise RuleViolation("\n" + explain(finding, prefix, impl=impl),
+                            full_report=explain(finding, prefix, impl=impl, full=True))
     return scenario
