@@ -13,32 +13,15 @@ from dataclasses import dataclass, field
 
 from .adapter import InjectedFailure, Outcome, Probe
 from .events import TERMINAL, Event
+from .interface import check_interface
 from .matching import extra_layers, match, observed_runs
-from .model import Scenario
+from .model import STREAM_MODES, Scenario
 from .oracle import Expectation, ExpectedRun
+from .violations import Violation
 
 __all__ = ["Observation", "Violation", "check", "match_runs", "user_tags_of"]
 
 Key = tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One way the observation breaks the spec. ``rule`` is None for a crash of the engine that
-    makes every rule impossible to judge."""
-
-    rule: str | None
-    message: str
-    handler: str | None = None
-    run: str | None = None
-
-    def __str__(self) -> str:
-        where = " ".join(
-            p for p in (f"[{self.rule}]" if self.rule else "[crash]",
-                        f"handler {self.handler}" if self.handler else "",
-                        f"run {self.run!r}" if self.run else "") if p
-        )
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -50,6 +33,10 @@ class Observation:
     probe: Probe = field(default_factory=Probe)
     #: How many events had arrived when the call returned; later ones came too late (R7).
     returned: int | None = None
+    #: Contained faults the recording handlers raised: (handler, method) (R10).
+    faults: tuple[tuple[str, str], ...] = ()
+    #: Warnings the engine gave about handler faults (R10).
+    fault_reports: tuple[str, ...] = ()
 
 
 def match_runs(expectation: Expectation, events: Iterable[Event]) -> dict[str, Key]:
@@ -191,6 +178,7 @@ def _check_handler(
 ) -> list[Violation]:
     out: list[Violation] = []
     runs = expectation.runs
+    streaming = scenario.invocation.mode in STREAM_MODES
     per_run: dict[Key, list[Event]] = defaultdict(list)
     for ev in evs:
         key = key_of.get(ev.run_id)
@@ -241,6 +229,13 @@ def _check_handler(
         if meta != exp.metadata:
             out.append(Violation("R13", f"metadata {dict(sorted(meta))}, expected "
                                         f"{dict(sorted(exp.metadata))}", handler, exp.label))
+        if len(ends) == 1 and tags == exp.tags:
+            end_tags = frozenset(ends[0].tags) & user_tags
+            if end_tags != exp.tags:
+                out.append(Violation("R13", f"its {ends[0].kind} event carries tags "
+                                            f"{sorted(end_tags)}, expected {sorted(exp.tags)} "
+                                            "(as its start did)", handler, exp.label))
+        out.extend(check_interface(exp, handler, got, streaming))
     out.extend(_check_order(expectation, handler, per_run))
     return out
 

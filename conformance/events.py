@@ -1,23 +1,68 @@
 """The canonical event record that adapters' recording handlers produce, and the sink they write to.
 
 One record per handler-method call, normalised so that the oracle and checker never see an
-implementation's own types. Records are validated on arrival: a malformed record is the adapter's
-bug, reported as such (:class:`MalformedEvent`), never a confusing failure deep in the checker.
+implementation's own types. Besides which run it belongs to, a record keeps what the call carried
+(the payload, SPEC R15): the method called, the ``name`` keyword and the ``serialized`` mapping as
+received, the inputs/outputs/token as canonical JSON values, and for errors whether the exception
+delivered is the very one that was raised. Records are validated on arrival: a malformed record is
+the adapter's bug, reported as such (:class:`MalformedEvent`), never a confusing failure deep in the
+checker.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
-__all__ = ["EVENT_KINDS", "RUN_TYPES", "Event", "EventSink", "MalformedEvent"]
+__all__ = ["EVENT_KINDS", "METHODS", "NOT_REPORTED", "RUN_TYPES", "Event", "EventSink",
+           "MalformedEvent", "canonical"]
 
 EventKind = Literal["start", "token", "end", "error"]
 EVENT_KINDS: Final[tuple[str, ...]] = get_args(EventKind)
 RUN_TYPES: Final[frozenset[str]] = frozenset({"chain", "chat_model", "llm", "tool", "retriever"})
 TERMINAL: Final[frozenset[str]] = frozenset({"end", "error"})
+
+#: Handler method -> (event kind, run type it implies; None = the run's own type).
+METHODS: Final[Mapping[str, tuple[str, str | None]]] = {
+    "on_chain_start": ("start", "chain"),
+    "on_chain_end": ("end", None),
+    "on_chain_error": ("error", None),
+    "on_chat_model_start": ("start", "chat_model"),
+    "on_llm_start": ("start", "llm"),
+    "on_llm_new_token": ("token", None),
+    "on_llm_end": ("end", None),
+    "on_llm_error": ("error", None),
+    "on_tool_start": ("start", "tool"),
+    "on_tool_end": ("end", None),
+    "on_tool_error": ("error", None),
+    "on_retriever_start": ("start", "retriever"),
+    "on_retriever_end": ("end", None),
+    "on_retriever_error": ("error", None),
+}
+
+
+class _NotReported:
+    """An adapter that did not say (older adapters record no payloads): not checked."""
+
+    _instance: _NotReported | None = None
+
+    def __new__(cls) -> _NotReported:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_REPORTED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_REPORTED: Final = _NotReported()
 
 
 class MalformedEvent(ValueError):
@@ -28,9 +73,18 @@ class MalformedEvent(ValueError):
 class Event:
     """One delivery of one event to one handler.
 
-    ``seq`` is the global delivery order (assigned by the sink); ``name`` and ``run_type`` are only
-    required on start events (adapters may repeat them on others); ``tags`` and ``metadata`` are
-    what the implementation passed with the event.
+    ``seq`` is the global delivery order (assigned by the sink); ``name`` (the run's name as a
+    handler can tell it: the ``name`` keyword, else ``serialized["name"]``) and ``run_type`` are
+    only required on start events (adapters may repeat them on others); ``tags`` and ``metadata``
+    are what the implementation passed with the event.
+
+    The payload (R15), each :data:`NOT_REPORTED` when the adapter does not record it:
+    ``method`` the handler method called; ``name_kw`` the ``name`` keyword as received (None kept);
+    ``serialized`` None when ``serialized`` was None, else its ``"name"`` entry as a one-pair
+    tuple (empty when it has none); ``payload`` the inputs (start), outputs (end) or token text
+    (token), as canonical JSON values; for error events ``payload`` describes the exception
+    delivered: ``{"label": L, "original": bool}`` for a failure the suite injected (``original``:
+    the very object raised), ``{"type": name}`` otherwise.
     """
 
     seq: int
@@ -42,18 +96,33 @@ class Event:
     name: str | None
     tags: tuple[str, ...]
     metadata: tuple[tuple[str, str], ...]
+    method: Any = NOT_REPORTED
+    name_kw: Any = NOT_REPORTED
+    serialized: Any = NOT_REPORTED
+    payload: Any = NOT_REPORTED
 
 
 class EventSink:
-    """Thread-safe, append-only list of events, shared by all recording handlers of one scenario."""
+    """Thread-safe, append-only list of events, shared by all recording handlers of one scenario.
 
-    __slots__ = ("_events", "_lock", "problems")
+    It also keeps what the recording handlers cannot put into events: contained handler faults
+    they raised (:meth:`fault_raised`) and the warnings the engine gave about them
+    (:meth:`fault_reported`), which R10 compares.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_events", "_lock", "faults", "is_original", "problems", "reports")
+
+    def __init__(self, is_original: Callable[[BaseException], bool] | None = None) -> None:
         self._events: list[Event] = []
         self._lock = threading.Lock()
         #: Malformed records, kept because the engine under test may swallow the exception.
         self.problems: list[str] = []
+        #: Contained faults raised by recording handlers: (handler, method).
+        self.faults: list[tuple[str, str]] = []
+        #: Warnings (log records or equivalent) the engine gave about handler faults.
+        self.reports: list[str] = []
+        #: Tells whether an exception is the very object the suite injected.
+        self.is_original = is_original or (lambda exc: False)
 
     def record(
         self,
@@ -66,14 +135,40 @@ class EventSink:
         name: object = None,
         tags: Sequence[object] | None = None,
         metadata: Mapping[str, object] | None = None,
+        method: object = NOT_REPORTED,
+        serialized: object = NOT_REPORTED,
+        payload: object = NOT_REPORTED,
     ) -> None:
-        """Record one event; a malformed one is kept in :attr:`problems` and raised."""
+        """Record one event; a malformed one is kept in :attr:`problems` and raised.
+
+        ``name`` is the ``name`` keyword the handler received and ``serialized`` the
+        ``serialized`` argument as received (adapters that pass no ``serialized`` give the run's
+        name as ``name``). ``payload`` must be a canonical JSON value (see :func:`canonical`).
+        """
         try:
-            self._record(handler, kind, run_id, parent_run_id, run_type, name, tags, metadata)
+            self._record(handler, kind, run_id, parent_run_id, run_type, name, tags, metadata,
+                         method, serialized, payload)
         except MalformedEvent as exc:
             with self._lock:
                 self.problems.append(str(exc))
             raise
+
+    def describe_error(self, exc: object) -> dict[str, Any]:
+        """The payload of an error event that delivered ``exc``."""
+        if not isinstance(exc, BaseException):
+            return {"type": type(exc).__name__, "not_an_exception": True}
+        label = getattr(exc, "label", None)
+        if isinstance(label, str) and type(exc).__name__ == "InjectedFailure":
+            return {"label": label, "original": self.is_original(exc)}
+        return {"type": type(exc).__name__}
+
+    def fault_raised(self, handler: str, method: str) -> None:
+        with self._lock:
+            self.faults.append((handler, method))
+
+    def fault_reported(self, message: str) -> None:
+        with self._lock:
+            self.reports.append(message)
 
     def _record(
         self,
@@ -85,20 +180,50 @@ class EventSink:
         name: object,
         tags: Sequence[object] | None,
         metadata: Mapping[str, object] | None,
+        method: object,
+        serialized: object,
+        payload: object,
     ) -> None:
         where = f"handler {handler!r}, {kind} event"
         if kind not in EVENT_KINDS:
             raise MalformedEvent(f"{where}: kind must be one of {EVENT_KINDS}")
         if run_type not in RUN_TYPES:
             raise MalformedEvent(f"{where}: run_type {run_type!r} not in {sorted(RUN_TYPES)}")
-        if run_id is None or str(run_id) == "":
-            raise MalformedEvent(f"{where}: run_id is missing")
-        if kind == "start" and not name:
-            raise MalformedEvent(f"{where}: start events must carry the run's name")
+        for field_name, value in (("run_id", run_id), ("parent_run_id", parent_run_id)):
+            if value is None and field_name == "parent_run_id":
+                continue
+            if not isinstance(value, uuid.UUID | str) or str(value) == "":
+                raise MalformedEvent(f"{where}: {field_name} must be a UUID or its text, got "
+                                     f"{type(value).__name__} {value!r}")
+        if method is not NOT_REPORTED and method not in METHODS:
+            raise MalformedEvent(f"{where}: method {method!r} is not a handler method")
+        if name is not None and not isinstance(name, str):
+            raise MalformedEvent(f"{where}: name must be a string or None, got {name!r}")
+        ser_name: object = None
+        if serialized is NOT_REPORTED or serialized is None:
+            ser: object = serialized
+        elif isinstance(serialized, Mapping):
+            ser_name = serialized.get("name")
+            ser = () if ser_name is None else (("name", str(ser_name)),)
+        else:
+            ser = (("type", type(serialized).__name__),)
+        resolved = name or (str(ser_name) if ser_name else None)
+        if kind == "start" and not resolved:
+            raise MalformedEvent(f"{where}: start events must carry the run's name (the name "
+                                 "keyword or serialized['name'])")
         if tags is not None and (isinstance(tags, str) or not isinstance(tags, Sequence)):
             raise MalformedEvent(f"{where}: tags must be a sequence of strings, got {tags!r}")
+        if tags is not None and not all(isinstance(t, str) for t in tags):
+            raise MalformedEvent(f"{where}: tags must be strings, got {list(tags)!r}")
         if metadata is not None and not isinstance(metadata, Mapping):
             raise MalformedEvent(f"{where}: metadata must be a mapping, got {metadata!r}")
+        if payload is not NOT_REPORTED:
+            try:
+                json.dumps(payload)
+            except (TypeError, ValueError) as exc:
+                raise MalformedEvent(f"{where}: payload is not a canonical JSON value ({exc}); "
+                                     "convert implementation objects with "
+                                     "conformance.events.canonical") from None
         meta = tuple(sorted((str(k), str(v)) for k, v in (metadata or {}).items()))
         with self._lock:
             self._events.append(
@@ -109,9 +234,13 @@ class EventSink:
                     run_id=str(run_id),
                     parent_run_id=None if parent_run_id is None else str(parent_run_id),
                     run_type=run_type,
-                    name=None if name is None else str(name),
+                    name=resolved,
                     tags=tuple(str(t) for t in (tags or ())),
                     metadata=meta,
+                    method=method,
+                    name_kw=name if serialized is not NOT_REPORTED else NOT_REPORTED,
+                    serialized=ser,
+                    payload=payload,
                 )
             )
 
@@ -125,3 +254,50 @@ class EventSink:
     def events(self) -> tuple[Event, ...]:
         with self._lock:
             return tuple(self._events)
+
+
+_MESSAGE_TYPES: Final[Mapping[str, str]] = {
+    "human": "human", "ai": "ai", "system": "system", "tool": "tool", "chat": "chat",
+    "function": "function",
+}
+
+
+def canonical(value: Any) -> Any:
+    """A JSON value for an output, input or payload, free of ids that differ from run to run.
+
+    Strings, numbers, booleans and None stay; mappings and sequences are converted item by item;
+    a message becomes ``{"type": role, "content": ...}`` (role ``human``, ``ai``, ``system``,
+    ...; chunks count as their message); a document ``{"document": page_content}``; a prompt value
+    ``{"prompt": text}``; an LLM result the canonical form of its first generation.
+    """
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    generations = getattr(value, "generations", None)
+    if isinstance(generations, list):  # an LLM result: its first generation
+        first = generations[0][0] if generations and generations[0] else None
+        if first is None:
+            return None
+        message = getattr(first, "message", None)
+        return canonical(message if message is not None else getattr(first, "text", None))
+    content = getattr(value, "content", None)
+    if content is not None:
+        return {"type": _role(value), "content": canonical(content)}
+    page = getattr(value, "page_content", None)
+    if page is not None:
+        return {"document": page}
+    to_string = getattr(value, "to_string", None)
+    if callable(to_string):
+        return {"prompt": to_string()}
+    return repr(value)
+
+
+def _role(message: Any) -> str:
+    kind = getattr(message, "type", None)
+    if isinstance(kind, str) and kind in _MESSAGE_TYPES:
+        return kind
+    name = type(message).__name__.replace("Chunk", "").replace("Message", "").lower()
+    return name or "message"

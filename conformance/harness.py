@@ -8,6 +8,7 @@ the implementation under test (reported as rule violations).
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +18,7 @@ from typing import Final, TypeVar
 from .adapter import Adapter, AdapterError, Outcome, Probe
 from .checker import Observation
 from .events import EventSink
+from .faultlog import capture_fault_reports
 from .model import ASYNC_MODES, Chain, Invocation, Scenario
 
 __all__ = ["build", "run_concurrently", "run_scenario", "strip_handlers"]
@@ -54,6 +56,17 @@ def _outcomes(adapter: Adapter, got: object) -> tuple[Outcome, ...]:
             f"adapter {adapter.name!r}: invoke must return a sequence of conformance.Outcome, "
             f"got {got!r}"
         )
+    for i, outcome in enumerate(got):
+        try:
+            json.dumps(outcome.value)
+        except (TypeError, ValueError) as exc:
+            raise AdapterError(
+                f"adapter {adapter.name!r}: Outcome.value of input {i} is not a canonical JSON "
+                f"value ({exc}): convert it with conformance.events.canonical"
+            ) from None
+        if outcome.error is not None and not isinstance(outcome.error, BaseException):
+            raise AdapterError(f"adapter {adapter.name!r}: Outcome.error of input {i} must be "
+                               f"the exception raised, got {outcome.error!r}")
     return tuple(got)
 
 
@@ -75,7 +88,8 @@ def _observation(adapter: Adapter, sink: EventSink, outcomes: tuple[Outcome, ...
             f"adapter {adapter.name!r}: its recording handler produced malformed events: "
             + "; ".join(sink.problems[:3])
         )
-    return Observation(sink.events, outcomes, probe, returned)
+    return Observation(sink.events, outcomes, probe, returned, tuple(sink.faults),
+                       tuple(sink.reports))
 
 
 #: How long to wait for stragglers after a call whose parallel branches could be abandoned.
@@ -94,11 +108,12 @@ def run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
     Events that arrive after the call returned are kept and marked, so the checker can report
     runs that outlived their invocation instead of runs that never happened.
     """
-    sink = EventSink()
     probe = Probe()
+    sink = EventSink(probe.was_raised)
     handlers = _handlers(adapter, scenario, sink)
     root = build(adapter, scenario.chain, handlers, probe)
-    outcomes = _call(adapter, root, scenario.invocation, handlers)
+    with capture_fault_reports(sink):
+        outcomes = _call(adapter, root, scenario.invocation, handlers)
     returned = sink.count
     if _may_straggle(scenario):
         time.sleep(STRAGGLER_GRACE)
@@ -117,7 +132,7 @@ def run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[Ob
         raise ValueError("run_concurrently needs a chain without constructor/bound handlers")
     probe = Probe()
     root = build(adapter, chain, {}, probe)
-    sinks = [EventSink() for _ in scenarios]
+    sinks = [EventSink(probe.was_raised) for _ in scenarios]
     handler_maps = [_handlers(adapter, s, sink) for s, sink in zip(scenarios, sinks)]
     results: list[tuple[Outcome, ...] | BaseException] = [()] * len(scenarios)
     if all(s.invocation.mode in ASYNC_MODES for s in scenarios):

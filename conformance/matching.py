@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import Final
 
 from .events import TERMINAL, Event
@@ -367,7 +368,7 @@ class _Matcher:
             if exp.child_order != "unordered":
                 steps = [spans[c] for c in exp.children if c in spans]
                 pipelined = exp.child_order == "pipelined"
-                bad += sum(1 for a, b in zip(steps, steps[1:])
+                bad += sum(1 for a, b in pairwise(steps)
                            if (a[0] if pipelined else a[1]) > b[0])
             if kids:
                 spans[key] = (min(k[0] for k in kids), max(k[1] for k in kids))

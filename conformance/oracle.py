@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from .model import (
     BATCH_MODES,
@@ -19,7 +19,7 @@ from .model import (
     Scenario,
 )
 
-__all__ = ["Expectation", "ExpectedRun", "Route", "expect"]
+__all__ = ["Expectation", "ExpectedRun", "Route", "expect", "reply_of"]
 
 RouteKind = Literal["runtime", "bound", "constructor"]
 Outcome = Literal["end", "error", "any"]
@@ -62,6 +62,12 @@ class ExpectedRun:
     optional: bool
     children: tuple[tuple[int, ...], ...]
     child_order: ChildOrder
+    #: The value the run receives and returns, canonical (see ``conformance.events.canonical``);
+    #: None where the chain model does not fix it (a prompt's rendering, say).
+    input: Any = None
+    output: Any = None
+    #: The label of the injected failure that passes through the run, when it fails.
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,28 @@ class _Context:
         )
 
 
+def reply_of(label: str) -> str:
+    """What a chat model node answers (the adapter protocol's convention)."""
+    return f"{label} says hi"
+
+
+def _leaf_output(node: Node, value: Any) -> Any:
+    """What a leaf returns for ``value``, canonical; None when the model does not fix it."""
+    kind = node.kind
+    if kind in ("lambda", "dynamic", "tool"):
+        return node.label
+    if kind == "chat_model":
+        return {"type": "ai", "content": reply_of(node.label)}
+    if kind == "retriever":
+        return [{"document": node.label}]
+    if kind == "parser":
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict) and value.get("type") == "ai":
+            return value.get("content")
+    return None
+
+
 def _cut_short(runs: dict[tuple[int, ...], ExpectedRun], roots: list[tuple[int, ...]]) -> None:
     """Runs under ``roots`` were upstream of a failure in a pipelined stream (R8).
 
@@ -120,29 +148,36 @@ def expect(scenario: Scenario) -> Expectation:
     streaming = inv.mode in STREAM_MODES
     runs: dict[tuple[int, ...], ExpectedRun] = {}
 
+    outputs: dict[tuple[int, ...], Any] = {}
+
     def expand(
         label: str,
         ctx: _Context,
         key: tuple[int, ...],
         parent: tuple[int, ...] | None,
         optional: bool,
+        value: Any,
         name: str | None = None,
     ) -> str | None:
-        """Add the runs of ``label`` at ``key``; return the failing label, if it fails."""
+        """Add the runs of ``label`` at ``key`` receiving ``value``; return the failing label,
+        if it fails (its output goes to ``outputs[key]``)."""
         node = chain[label]
         if node.kind == "binding":
             return expand(node.children[0], ctx.add(node, Route("bound", label)), key, parent,
-                          optional, name)
+                          optional, value, name)
         own = ctx.add(node, Route("constructor", label))
         child_keys: list[tuple[int, ...]] = []
         failed: str | None = None
         order: ChildOrder = "sequential"
+        output: Any = None
         if node.kind == "sequence":
             order = "pipelined" if streaming else "sequential"
             later_optional = optional
+            step_value = value
             for i, step in enumerate(node.children):
                 child_key = (*key, i)
-                step_failed = expand(step, ctx, child_key, key, later_optional)
+                step_failed = expand(step, ctx, child_key, key, later_optional, step_value)
+                step_value = outputs.get(child_key)
                 child_keys.append(child_key)
                 if step_failed is not None and failed is None and not later_optional:
                     failed = step_failed
@@ -150,33 +185,41 @@ def expect(scenario: Scenario) -> Expectation:
                         break
                     later_optional = True  # pipelined later steps may have started
                     _cut_short(runs, [(*key, j) for j in range(i)])
+            output = step_value
         elif node.kind == "parallel":
             order = "unordered"
+            branch_outputs = {}
             for i, branch in enumerate(node.children):
                 child_key = (*key, i)
-                branch_failed = expand(branch, ctx, child_key, key, optional)
+                branch_failed = expand(branch, ctx, child_key, key, optional, value)
+                branch_outputs[branch] = outputs.get(child_key)
                 child_keys.append(child_key)
                 if failed is None:
                     failed = branch_failed
+            if None not in branch_outputs.values():
+                output = branch_outputs
         elif node.concurrent:  # a function or tool starting all its callees at once
             order = "unordered"
             for i, callee in enumerate(node.children):
                 child_key = (*key, i)
                 child_keys.append(child_key)
-                callee_failed = expand(callee, ctx, child_key, key, optional)
+                callee_failed = expand(callee, ctx, child_key, key, optional, label)
                 if failed is None:
                     failed = callee_failed
             if failed is None and node.fail:
                 failed = label
+            output = _leaf_output(node, value)
         else:  # leaves, and dynamic functions / tools calling their children in turn
             for i, callee in enumerate(node.children):
                 child_key = (*key, i)
                 child_keys.append(child_key)
-                failed = expand(callee, ctx, child_key, key, optional)
+                failed = expand(callee, ctx, child_key, key, optional, label)
                 if failed is not None:
                     break
             if failed is None and node.fail:
                 failed = label
+            output = _leaf_output(node, value)
+        outputs[key] = output if not failed else None
         runs[key] = ExpectedRun(
             key=key,
             label=label,
@@ -190,6 +233,9 @@ def expect(scenario: Scenario) -> Expectation:
             optional=optional,
             children=tuple(child_keys),
             child_order=order,
+            input=value,
+            output=None if optional or failed else output,
+            error=None if optional else failed,
         )
         return None if optional else failed
 
@@ -202,7 +248,7 @@ def expect(scenario: Scenario) -> Expectation:
 
     items = len(inv.inputs) if inv.mode in BATCH_MODES else 1
     failures = tuple(
-        expand(chain.root, runtime(item), (item,), None, False, inv.run_name)
+        expand(chain.root, runtime(item), (item,), None, False, inv.inputs[item], inv.run_name)
         for item in range(items)
     )
     return Expectation(runs, tuple((i,) for i in range(items)), failures)

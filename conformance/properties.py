@@ -182,6 +182,12 @@ def property_r10(adapter: Adapter, scenario: Scenario) -> Finding:
         found = check(scenario, expectation, observation)
         violations += [replace(v, rule="R10", message=f"with a handler that raises: {v.message}")
                        for v in found]
+        for handler, method in sorted(set(observation.faults)):
+            mark = f"handler {handler} fails on purpose"
+            if not any(mark in report for report in observation.fault_reports):
+                violations.append(Violation(
+                    "R10", f"its {method} raised and the engine went on, but logged no warning "
+                           "about it (a contained fault must be reported)", handler))
         for i, (a, b) in enumerate(zip(observation.outcomes, clean_obs.outcomes)):
             if not _same_outcomes(a, b, scenario.invocation.mode in STREAM_MODES):
                 violations.append(Violation(
@@ -319,6 +325,7 @@ PROPERTIES: Final[Mapping[str, Callable[[Adapter, Scenario], Finding]]] = {
     "R12": property_r12,
     "R13": _plain("R13"),
     "R14": property_r14,
+    "R15": _plain("R15"),
 }
 
 

@@ -18,36 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..adapter import Capabilities, HandlerFault, Outcome, Probe
-from ..events import EventSink
+from ..events import METHODS, EventSink, canonical
 from ..model import Chain, HandlerSpec, Invocation, Node
 
 __all__ = ["LangChainLikeAdapter", "make_recorder_class"]
 
 
-def _name_of(serialized: Mapping[str, Any] | None, kwargs: Mapping[str, Any]) -> Any:
-    name = kwargs.get("name")
-    if not name and serialized:
-        name = serialized.get("name")
-    return name
-
-
-#: Handler method -> (canonical event kind, run type; None = the type its start event gave).
-_METHODS: dict[str, tuple[str, str | None]] = {
-    "on_chain_start": ("start", "chain"),
-    "on_chain_end": ("end", None),
-    "on_chain_error": ("error", None),
-    "on_chat_model_start": ("start", "chat_model"),
-    "on_llm_start": ("start", "llm"),
-    "on_llm_new_token": ("token", None),
-    "on_llm_end": ("end", None),
-    "on_llm_error": ("error", None),
-    "on_tool_start": ("start", "tool"),
-    "on_tool_end": ("end", None),
-    "on_tool_error": ("error", None),
-    "on_retriever_start": ("start", "retriever"),
-    "on_retriever_end": ("end", None),
-    "on_retriever_error": ("error", None),
-}
 _FAULT_KINDS: dict[str, frozenset[str]] = {
     "any": frozenset({"start", "token", "end", "error"}),
     "start": frozenset({"start"}),
@@ -70,33 +46,60 @@ class _Recorder:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec_id!r})"
 
-    def _emit(self, kind: str, run_type: str | None, args: tuple[Any, ...],
-              kw: Mapping[str, Any]) -> None:
+    def _emit(self, method: str, args: tuple[Any, ...], kw: Mapping[str, Any]) -> None:
+        kind, run_type = METHODS[method]
         run_id = str(kw.get("run_id"))
         with self._lock:
             if run_type is not None:
                 self._types[run_id] = run_type
             else:
                 run_type = self._types.get(run_id, "chain")
-        name = _name_of(args[0] if args else None, kw) if kind == "start" else None
-        self._sink.record(
+        sink = self._sink
+        if kind == "start":
+            serialized = args[0] if args else kw.get("serialized")
+            payload = canonical(_argument(method, args[1:], kw))
+            extra: dict[str, Any] = {"name": kw.get("name"), "serialized": serialized}
+        else:
+            value = _argument(method, args, kw)
+            payload = sink.describe_error(value) if kind == "error" else canonical(value)
+            extra = {}
+        sink.record(
             self.spec_id, kind, run_id=kw.get("run_id"), parent_run_id=kw.get("parent_run_id"),
-            run_type=run_type, name=name, tags=kw.get("tags"), metadata=kw.get("metadata"),
+            run_type=run_type, tags=kw.get("tags"), metadata=kw.get("metadata"),
+            method=method, payload=payload, **extra,
         )
         if kind in self.fault_kinds:
+            if not self.raise_error:
+                sink.fault_raised(self.spec_id, method)
             raise HandlerFault(f"handler {self.spec_id} fails on purpose ({kind})")
 
 
-def _sync_method(kind: str, run_type: str | None) -> Callable[..., None]:
+#: The keyword of each method's payload argument, for engines that pass it by keyword.
+_PAYLOAD_KEYWORD: dict[str, str] = {
+    "on_chain_start": "inputs", "on_chat_model_start": "messages", "on_llm_start": "prompts",
+    "on_tool_start": "input_str", "on_retriever_start": "query",
+    "on_chain_end": "outputs", "on_llm_end": "response", "on_tool_end": "output",
+    "on_retriever_end": "documents", "on_llm_new_token": "token",
+}
+
+
+def _argument(method: str, args: tuple[Any, ...], kw: Mapping[str, Any]) -> Any:
+    """The payload argument of a handler call: the first positional one, else its keyword."""
+    if args:
+        return args[0]
+    return kw.get(_PAYLOAD_KEYWORD.get(method, "error"))
+
+
+def _sync_method(name: str) -> Callable[..., None]:
     def method(self: _Recorder, *args: Any, **kw: Any) -> None:
-        self._emit(kind, run_type, args, kw)
+        self._emit(name, args, kw)
 
     return method
 
 
-def _async_method(kind: str, run_type: str | None) -> Callable[..., Any]:
+def _async_method(name: str) -> Callable[..., Any]:
     async def method(self: _Recorder, *args: Any, **kw: Any) -> None:
-        self._emit(kind, run_type, args, kw)
+        self._emit(name, args, kw)
 
     return method
 
@@ -104,7 +107,7 @@ def _async_method(kind: str, run_type: str | None) -> Callable[..., Any]:
 def make_recorder_class(base: type, asynchronous: bool = False) -> type:
     """A recording handler class deriving from the implementation's (async) handler base."""
     make = _async_method if asynchronous else _sync_method
-    namespace: dict[str, Any] = {m: make(*spec) for m, spec in _METHODS.items()}
+    namespace: dict[str, Any] = {m: make(m) for m in METHODS}
     namespace["__doc__"] = "Writes every callback into the suite's sink as a canonical event."
     name = "AsyncRecordingHandler" if asynchronous else "RecordingHandler"
     return type(name, (_Recorder, base), namespace)
@@ -409,23 +412,3 @@ def _caller(node: Node, children: list[Any], probe: Probe,
         if "config" in f.__annotations__:
             f.__annotations__["config"] = config_type
     return func, afunc
-
-
-def canonical(value: Any) -> Any:
-    """A JSON-able form of an output, free of ids that differ from run to run."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [canonical(v) for v in value]
-    content = getattr(value, "content", None)
-    if content is not None:
-        return {"type": type(value).__name__.replace("Chunk", ""), "content": canonical(content)}
-    page = getattr(value, "page_content", None)
-    if page is not None:
-        return {"document": page}
-    to_string = getattr(value, "to_string", None)
-    if callable(to_string):
-        return {"prompt": to_string()}
-    return repr(value)

@@ -893,3 +893,11 @@ CATALOGUE: tuple[type[BrokenAdapter], ...] = (
     RunNameEverywhere,
     RunIdReused,
 )
+
+# Engines that deliver the right runs with the wrong payloads (R15, R10's warning) build on
+# BrokenAdapter above; they are importable from here like every other engine.
+from .payloads import PAYLOAD_ENGINES  # noqa: E402
+
+for _engine in PAYLOAD_ENGINES:
+    globals()[_engine.__name__] = _engine
+CATALOGUE = (*CATALOGUE, *PAYLOAD_ENGINES)

@@ -1,0 +1,126 @@
+"""R15: what each handler call carries — the handler interface.
+
+The scope rules say which runs a handler sees; this module checks that what it sees is usable by
+handler code written against the callback API (the seeds' ``LoggingHandler`` is the model): the
+run goes through the methods of its run type, the start call names the run in ``serialized`` and
+in the ``name`` keyword, and inputs, outputs, errors and tokens are the ones that flowed.
+Fields an adapter does not report (:data:`~conformance.events.NOT_REPORTED`) are not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from .events import NOT_REPORTED, TERMINAL, Event
+from .oracle import ExpectedRun
+from .violations import Violation
+
+__all__ = ["START_METHOD", "check_interface", "terminal_method"]
+
+#: The start method of each run type. A chat model may start through ``on_llm_start`` only for a
+#: handler that does not implement ``on_chat_model_start`` (the recording handlers all do).
+START_METHOD: Final = {
+    "chain": "on_chain_start",
+    "chat_model": "on_chat_model_start",
+    "llm": "on_llm_start",
+    "tool": "on_tool_start",
+    "retriever": "on_retriever_start",
+}
+_FAMILY: Final = {"chain": "chain", "chat_model": "llm", "llm": "llm", "tool": "tool",
+                  "retriever": "retriever"}
+_STREAMING_TYPES: Final = frozenset({"chat_model", "llm"})
+
+
+def terminal_method(run_type: str, kind: str) -> str:
+    """``on_chain_end``, ``on_llm_error``, ...: the method for ``kind`` of a ``run_type`` run."""
+    return f"on_{_FAMILY[run_type]}_{kind}"
+
+
+def _start_payload(run_type: str, value: Any) -> Any:
+    """What a start call carries for input ``value`` (None where that is not fixed)."""
+    if value is None:
+        return None
+    if run_type == "chain":
+        return value
+    if not isinstance(value, str):
+        return None
+    if run_type == "chat_model":
+        return [[{"type": "human", "content": value}]]
+    if run_type == "llm":
+        return [value]
+    return value  # a tool's input string, a retriever's query
+
+
+def _describe_error(payload: Any) -> str:
+    if isinstance(payload, dict) and "label" in payload:
+        copy = "" if payload.get("original") else "a copy of "
+        return f"{copy}the exception of {payload['label']!r}"
+    if isinstance(payload, dict) and "type" in payload:
+        return f"a {payload['type']}"
+    return repr(payload)
+
+
+def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
+                    streaming: bool) -> list[Violation]:
+    """R15 violations in one handler's events of one run (``exp``)."""
+    out: list[Violation] = []
+
+    def bad(message: str) -> None:
+        out.append(Violation("R15", message, handler, exp.label))
+
+    for ev in events:
+        if ev.method is NOT_REPORTED:
+            continue
+        if ev.kind == "start" and ev.method != START_METHOD[exp.run_type]:
+            bad(f"its start came through {ev.method}, expected {START_METHOD[exp.run_type]} "
+                f"for a {exp.run_type} run")
+        elif ev.kind in TERMINAL and ev.method != terminal_method(exp.run_type, ev.kind):
+            bad(f"its {ev.kind} came through {ev.method}, expected "
+                f"{terminal_method(exp.run_type, ev.kind)} for a {exp.run_type} run")
+        elif ev.kind == "token" and exp.run_type not in _STREAMING_TYPES:
+            bad(f"received a token ({ev.method}) for a {exp.run_type} run")
+    starts = [e for e in events if e.kind == "start"]
+    if starts:
+        _check_start(exp, starts[0], streaming, bad)
+    ends = [e for e in events if e.kind in TERMINAL]
+    if len(ends) == 1 and ends[0].payload is not NOT_REPORTED:
+        _check_terminal(exp, ends[0], bad)
+    tokens = [e.payload for e in events if e.kind == "token" and e.payload is not NOT_REPORTED]
+    if tokens and exp.run_type in _STREAMING_TYPES and exp.outcome == "end" \
+            and isinstance(exp.output, dict):
+        content = exp.output.get("content")
+        text = "".join(t if isinstance(t, str) else repr(t) for t in tokens)
+        if text != content:
+            bad(f"its {len(tokens)} token(s) add up to {text!r}, not to the model's output "
+                f"{content!r} (every token once, in order)")
+    return out
+
+
+def _check_start(exp: ExpectedRun, start: Event, streaming: bool, bad: Any) -> None:
+    if start.serialized is not NOT_REPORTED:
+        if start.serialized is None:
+            bad("its start received serialized=None: a handler that reads "
+                "serialized.get('name') (as the seeds' LoggingHandler does) raises")
+        elif dict(start.serialized).get("name") != exp.name:
+            bad(f"its start received serialized['name'] = "
+                f"{dict(start.serialized).get('name')!r}, expected {exp.name!r}")
+    if start.name_kw is not NOT_REPORTED and start.name_kw != exp.name:
+        bad(f"its start received name={start.name_kw!r}, expected {exp.name!r}")
+    # In stream modes a pipelined step starts before its input is complete: not judged.
+    want = None if streaming else _start_payload(exp.run_type, exp.input)
+    if want is not None and start.payload is not NOT_REPORTED and start.payload != want:
+        bad(f"its start received inputs {start.payload!r}, but the run's input was {want!r}")
+
+
+def _check_terminal(exp: ExpectedRun, end: Event, bad: Any) -> None:
+    if end.kind == "end" and exp.outcome == "end" and exp.output is not None:
+        if end.payload != exp.output:
+            bad(f"its end received outputs {end.payload!r}, but the run returned "
+                f"{exp.output!r}")
+    elif end.kind == "error" and exp.outcome == "error" and exp.error is not None:
+        payload = end.payload
+        if not (isinstance(payload, dict) and payload.get("label") == exp.error
+                and payload.get("original")):
+            bad(f"its error received {_describe_error(payload)}, expected the exception "
+                f"raised by {exp.error!r} itself")

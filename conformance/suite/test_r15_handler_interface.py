@@ -1,0 +1,35 @@
+"""R15 handler-interface: each call goes through its run type's method and carries the run's
+name (``serialized`` and ``name``), the inputs, outputs and exception that flowed, and each token
+once, in order."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ..adapter import Adapter
+from ..strategies import ChainShape, Registrations
+from ._support import holds
+
+
+@pytest.mark.rule("R15")
+@given(data=st.data())
+def test_R15_calls_carry_the_runs_name_inputs_outputs_and_error(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """Every node kind, every mode, failing nodes included: start and terminal methods of the
+    run's type, ``serialized['name']`` and ``name`` equal to the run's name, inputs and outputs
+    as they flowed, the very exception raised."""
+    holds(request, adapter, "R15", data, Registrations(failures=True, tags=False))
+
+
+@pytest.mark.rule("R15")
+@given(data=st.data())
+def test_R15_streamed_tokens_arrive_once_each_in_order(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """Chat models streamed through sequences and parallels: the tokens a handler receives add
+    up to the model's reply."""
+    shape = ChainShape(kinds=frozenset({"chat_model", "prompt", "parser", "sequence",
+                                        "parallel", "lambda", "binding"}))
+    holds(request, adapter, "R15", data, Registrations(tags=False), shape,
+          modes=("stream", "astream"))
