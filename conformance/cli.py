@@ -12,18 +12,30 @@ fails unexpectedly or passes unexpectedly; 2 when the adapter or an input file i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 
 __all__ = ["main"]
 
 
+#: Crashed pytest-xdist workers replaced before the run stops (the rest is errored "no result").
+MAX_WORKER_RESTARTS = 10
+
+
 def _run(args: argparse.Namespace, extra: list[str]) -> int:
     import pytest
 
     from .pytest_plugin import SUITE_DIR
+    from .results import select_rules
 
+    try:
+        rules = select_rules(args.rule)
+    except ValueError as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return 2
     argv = [
         str(SUITE_DIR),  # the plugin itself is loaded by its pytest11 entry point
         "-p", "no:cacheprovider",
@@ -42,12 +54,36 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["--expectations", args.expectations]
     if args.database:
         argv += ["--conformance-db", args.database]
-    for rule_id in args.rule or ():
+    for rule_id in rules:
         argv += ["--rule", rule_id]
-    if args.workers:
-        argv += ["-n", args.workers]
-    code = pytest.main(argv + extra)
-    return int(code) if int(code) in (0, 1, 2) else 2
+    if args.timeout is not None:
+        argv += ["--conformance-timeout", str(args.timeout)]
+    # Always under pytest-xdist's supervision (one worker unless -n says more): a worker that
+    # dies or hangs has its test errored and is replaced, and the run goes on (-n 0: in-process).
+    argv += ["-n", args.workers or "1"]
+    if not any(a.startswith("--max-worker-restart") for a in extra):
+        argv += ["--max-worker-restart", str(MAX_WORKER_RESTARTS)]
+    code = int(pytest.main(argv + extra))
+    code = code if code in (0, 1, 2) else 2
+    _end_if_threads_left(code)
+    return code
+
+
+def _end_if_threads_left(code: int) -> None:
+    """Threads an adapter left running must not keep the process alive once the reports are
+    written: say so and end the process with ``code``."""
+    from .watch import leftover_threads
+
+    left = leftover_threads()
+    if left:
+        print(f"conformance: adapter left {len(left)} thread{'s' if len(left) != 1 else ''} "
+              f"running ({', '.join(t.name for t in left[:5])}); exiting anyway",
+              file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -119,7 +155,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--junitxml", help="write JUnit XML to this file")
     run.add_argument("--expectations", help="JSON file of rules known to fail")
     run.add_argument("--database", help="Hypothesis example database directory")
-    run.add_argument("--rule", action="append", help="only this rule (repeatable)")
+    run.add_argument("--rule", action="append",
+                     help="only this rule (repeatable, case-insensitive: R5, r5, once-per-handler)")
+    run.add_argument("--timeout", type=float, metavar="SECONDS",
+                     help="deadline per scenario (default: 30 s quick, 60 s default, 120 s "
+                          "thorough; 0: none); a scenario that exceeds it is errored with every "
+                          "thread's stack")
     run.add_argument("-n", dest="workers", help="pytest-xdist workers, e.g. auto")
     replay = sub.add_parser("replay", help="check one scenario (JSON, or @file) against rules")
     replay.add_argument("scenario")

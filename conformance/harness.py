@@ -20,6 +20,7 @@ from .checker import Observation
 from .events import EventSink
 from .faultlog import capture_fault_reports
 from .model import ASYNC_MODES, Chain, Invocation, Scenario
+from .watch import WATCH
 
 __all__ = ["build", "run_concurrently", "run_scenario", "strip_handlers"]
 
@@ -103,6 +104,13 @@ def _may_straggle(scenario: Scenario) -> bool:
 
 
 def run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
+    """Build the scenario's chain, invoke it once, and return what was observed (under
+    :data:`~conformance.watch.WATCH`: deadline, crash and output bookkeeping)."""
+    with WATCH.scenario(adapter.name, [scenario]):
+        return _run_scenario(adapter, scenario)
+
+
+def _run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
     """Build the scenario's chain, invoke it once, and return what was observed.
 
     Events that arrive after the call returned are kept and marked, so the checker can report
@@ -121,6 +129,13 @@ def run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
 
 
 def run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[Observation]:
+    """Invoke one shared build of the chain concurrently, once per scenario (under
+    :data:`~conformance.watch.WATCH`)."""
+    with WATCH.scenario(adapter.name, scenarios):
+        return _run_concurrently(adapter, scenarios)
+
+
+def _run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[Observation]:
     """Invoke one shared build of the chain concurrently, once per scenario.
 
     The scenarios share the chain (its constructor and bound handlers must be none: they would

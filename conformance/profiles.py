@@ -21,9 +21,12 @@ from typing import Final
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-__all__ = ["PROFILES", "cache_dir", "load_profile"]
+__all__ = ["PROFILES", "TIMEOUTS", "cache_dir", "load_profile"]
 
 PROFILES: Final[dict[str, int]] = {"quick": 25, "default": 100, "thorough": 1000}
+#: Default deadline per scenario, in seconds (``--timeout``): a scenario takes milliseconds, so
+#: these only ever stop a hung adapter, also on a loaded CI machine.
+TIMEOUTS: Final[dict[str, float]] = {"quick": 30.0, "default": 60.0, "thorough": 120.0}
 
 _SUPPRESS: Final = [HealthCheck.too_slow, HealthCheck.data_too_large,
                     HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much]

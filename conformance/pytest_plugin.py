@@ -3,29 +3,54 @@
 Registered through the ``pytest11`` entry point, so it is active wherever the package is
 installed, and inert unless ``--impl`` is given or the suite's tests are collected. It loads the
 adapter once, turns an expectation file into strict expected failures, skips tests whose
-capabilities the adapter lacks (as "not applicable", with the reason), counts the examples each
-rule tried, prints a rule table and writes the JSON report. Works with pytest-xdist: per-test data
-travels to the controller in ``user_properties``.
+capabilities the adapter lacks (as "not applicable", with the reason), gives every test one of the
+statuses of :data:`conformance.results.MEANINGS`, prints a rule table and writes the JSON report.
+
+Verdicts a CI can trust:
+
+- every scenario runs under a deadline (``--conformance-timeout``; :mod:`conformance.watch`);
+  on expiry the stacks of all threads are kept and the process ends;
+- under pytest-xdist (``python -m conformance run`` always uses it) a worker that dies — a
+  deadline, ``os._exit``, a signal — has its test errored, with the scenario it was running, and
+  is replaced; after a deadline the remaining tests are errored without running (a hung adapter
+  would hang again); a selected test that never reports is errored, never missing or passed;
+- threads a test leaves running error the test; captured output is cut.
+
+Per-test data travels from workers to the controller in ``user_properties``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
-from collections.abc import Generator
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
 if TYPE_CHECKING:
     from .adapter import Adapter
-    from .results import Summary
+    from .results import Expectations, Summary
 
-__all__ = ["NOT_APPLICABLE", "SUITE_DIR"]
+__all__ = ["NOT_APPLICABLE", "OUTPUT_SECTION_LIMIT", "SUITE_DIR"]
 
 SUITE_DIR = Path(__file__).parent / "suite"
 NOT_APPLICABLE = "not applicable: "
+#: Most characters of captured output (per section: stdout, stderr, log) kept in a test's report.
+OUTPUT_SECTION_LIMIT: Final = 16_000
 _ADAPTER = pytest.StashKey["Adapter"]()
+_SCRATCH = pytest.StashKey[str]()
+_RULE_IN_NAME = re.compile(r"::test_(R\d+)_")
+_STOP_FILE = "stop.txt"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,8 +66,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-report", default=None, help="write the JSON report here")
     group.addoption("--conformance-db", default=os.environ.get("CONFORMANCE_DB"),
                     help="directory of Hypothesis's example database (replays old failures)")
+    group.addoption("--conformance-timeout", type=float, default=None, metavar="SECONDS",
+                    help="deadline per scenario (default: the profile's; 0: none); a scenario "
+                         "that exceeds it is errored with every thread's stack")
     group.addoption("--rule", action="append", default=[],
-                    help="run only this rule's tests (repeatable), e.g. --rule R4")
+                    help="run only this rule's tests (repeatable, case-insensitive), e.g. "
+                         "--rule R4")
     group.addoption("--full-report", action="store_true", default=False,
                     help="failure reports with every violation, Hypothesis's draw and explain "
                          "phase and the traceback (by default they go to the JSON report only)")
@@ -55,15 +84,27 @@ def _active(config: pytest.Config) -> bool:
         "conformance.suite") for a in config.args)
 
 
+def _distributed(config: pytest.Config) -> bool:
+    """This process is pytest-xdist's controller: workers run the tests."""
+    return not hasattr(config, "workerinput") and bool(
+        getattr(config.option, "numprocesses", None)) and getattr(
+        config.option, "dist", "no") != "no"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(id): the SPEC.md rule a test checks")
     config.addinivalue_line("markers", "needs(**capabilities): capabilities a test requires")
     if not _active(config):
         return
     from .adapter import AdapterError, load_adapter
-    from .profiles import load_profile
-    from .results import Expectations, ExpectationsError, Summary
+    from .profiles import TIMEOUTS, load_profile
+    from .results import Expectations, ExpectationsError, Summary, select_rules
+    from .watch import WATCH, leftover_threads
 
+    try:
+        config.option.rule = select_rules(config.getoption("rule"))
+    except ValueError as exc:
+        pytest.exit(f"conformance: {exc}", returncode=2)
     spec = config.getoption("impl") or "reference"
     profile = config.getoption("conformance_profile")
     try:
@@ -84,9 +125,29 @@ def pytest_configure(config: pytest.Config) -> None:
     load_profile(profile, config.getoption("conformance_db"),
                  implementation=f"{adapter.name}-{adapter.version}",
                  full_report=config.getoption("full_report"))
+    timeout = config.getoption("conformance_timeout")
+    if timeout is None:
+        timeout = TIMEOUTS[profile]
     config.stash[_ADAPTER] = adapter
-    summary = Summary(adapter.name, adapter.version, profile)
-    config.pluginmanager.register(_Session(config, summary, expectations), "conformance-session")
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        scratch = str(workerinput.get("conformance_scratch") or tempfile.mkdtemp(
+            prefix="conformance-"))
+        WATCH.configure(timeout, scratch, str(workerinput.get("workerid", "gw")))
+    else:
+        scratch = tempfile.mkdtemp(prefix="conformance-")
+        if not _distributed(config):
+            # In one process a deadline can only end the run: the stacks go to stderr.
+            WATCH.configure(timeout, scratch, "main")
+            WATCH.stacks_to(os.dup(sys.stderr.fileno()))
+    config.stash[_SCRATCH] = scratch
+    summary = Summary(adapter.name, adapter.version, profile,
+                      notes=dict(adapter.capabilities.notes), timeout=timeout or None)
+    session = _Session(config, summary, expectations, Path(scratch),
+                       frozenset(t.ident for t in leftover_threads() if t.ident))
+    config.pluginmanager.register(session, "conformance-session")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(session), "conformance-xdist")
     if config.args_source != pytest.Config.ArgsSource.ARGS:  # no paths given: run the suite
         config.args[:] = [str(SUITE_DIR)]
 
@@ -94,6 +155,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def _rule_of(item: pytest.Item) -> str | None:
     marker = item.get_closest_marker("rule")
     return str(marker.args[0]) if marker else None
+
+
+def _rule_in_nodeid(nodeid: str) -> str | None:
+    m = _RULE_IN_NAME.search(nodeid)
+    return m.group(1) if m else None
 
 
 @pytest.fixture(scope="session")
@@ -106,22 +172,165 @@ def adapter(pytestconfig: pytest.Config) -> Adapter:
 
 @pytest.fixture(autouse=True)
 def _capabilities_needed(request: pytest.FixtureRequest) -> None:
-    """Skip, as not applicable, a test whose ``needs`` marker the adapter does not meet."""
+    """Skip, as not applicable, a test whose ``needs`` marker the adapter does not meet; the
+    reason includes the adapter's own note on each missing capability."""
     marker = request.node.get_closest_marker("needs")
     if marker is None or _ADAPTER not in request.config.stash:
         return
-    missing = request.config.stash[_ADAPTER].capabilities.missing(marker.kwargs)
-    if missing:
-        pytest.skip(NOT_APPLICABLE + "; ".join(missing))
+    capabilities = request.config.stash[_ADAPTER].capabilities
+    reasons = []
+    for name, wanted in marker.kwargs.items():
+        for phrase in capabilities.missing({name: wanted}):
+            note = capabilities.notes.get(name)
+            reasons.append(f"{phrase} ({note})" if note else phrase)
+    if reasons:
+        pytest.skip(NOT_APPLICABLE + "; ".join(reasons))
+
+
+@pytest.fixture(autouse=True)
+def _conformance_watch(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Around each rule test: refuse to start after a hang; error the test if it leaves threads
+    running (with the scenario that started the first of them)."""
+    node = request.node
+    if _ADAPTER not in request.config.stash or _rule_of(node) is None:
+        yield
+        return
+    from .adapter import AdapterError
+    from .watch import WATCH
+
+    stop = Path(request.config.stash[_SCRATCH]) / _STOP_FILE
+    if stop.exists():
+        raise AdapterError("not run: " + stop.read_text(encoding="utf-8"))
+    WATCH.test = node.nodeid
+    WATCH.spawned.clear()
+    yield
+    if not WATCH.spawned:
+        return
+    until = time.monotonic() + 1.0
+    alive = []
+    for thread in threading.enumerate():
+        if thread.ident in WATCH.spawned:
+            thread.join(max(0.0, until - time.monotonic()))
+            if thread.is_alive():
+                alive.append(thread)
+    spawned = dict(WATCH.spawned)
+    WATCH.spawned.clear()
+    if alive:
+        names = ", ".join(t.name for t in alive[:5])
+        if not hasattr(node, "conformance_error_scenario"):
+            node.conformance_error_scenario = spawned[alive[0].ident or 0][1]
+        raise AdapterError(
+            f"adapter {request.config.stash[_ADAPTER].name!r} left {len(alive)} thread"
+            f"{'s' if len(alive) != 1 else ''} running after this test ({names}): threads an "
+            "invocation starts must end before invoke/ainvoke returns (or be daemon threads)")
+
+
+def _leaves(exc: BaseException) -> Iterator[BaseException]:
+    """The exceptions inside (nested) exception groups, or ``exc`` itself."""
+    inner = getattr(exc, "exceptions", None)  # an ExceptionGroup (builtin from 3.11)
+    if isinstance(inner, tuple) and inner:
+        for each in inner:
+            yield from _leaves(each)
+    else:
+        yield exc
+
+
+def _verdict(exc: BaseException) -> str:
+    """How a raised exception counts: errored, fail or inconclusive."""
+    from hypothesis.errors import Unsatisfiable
+
+    from .adapter import AdapterError
+
+    leaves = list(_leaves(exc))
+    if any(isinstance(e, AdapterError) for e in leaves):
+        return "errored"
+    if any(isinstance(e, AssertionError) for e in leaves):
+        return "fail"  # (with Hypothesis's Flaky* wrappers, when it did not reproduce)
+    if any(isinstance(e, Unsatisfiable) for e in leaves):
+        return "inconclusive"
+    return "errored"  # the harness (or the suite) crashed
+
+
+def _message_of(exc: BaseException) -> str:
+    from .adapter import AdapterError
+    from .results import cut
+
+    leaves = list(_leaves(exc))
+    adapter_errors = [e for e in leaves if isinstance(e, AdapterError)]
+    if adapter_errors:
+        return str(adapter_errors[0])
+    if any(isinstance(e, AssertionError) for e in leaves):
+        return "\n".join(dict.fromkeys(str(e) for e in leaves if isinstance(e, AssertionError)))
+    return cut("\n".join(f"{type(e).__name__}: {e}" for e in leaves), 4000)
+
+
+def _counts(item: pytest.Item) -> dict[str, int]:
+    """Examples generated, checked and rejected, and shrink attempts, of a test: from Hypothesis's
+    statistics when it gave them, else from :func:`~conformance.suite._support.holds`'s
+    counters (which cannot tell shrinking from generating)."""
+    stats = getattr(item, "_conformance_stats", None)
+    if isinstance(stats, dict):
+        cases = [c for phase in ("reuse-phase", "generate-phase")
+                 for c in stats.get(phase, {}).get("test-cases", [])]
+        shrinks = sum(len(stats.get(p, {}).get("test-cases", []))
+                      for p in ("shrink-phase", "explain-phase"))
+        return {"examples": len(cases),
+                "checked": sum(c.get("status") in ("valid", "interesting") for c in cases),
+                "rejected": sum(c.get("status") in ("invalid", "overrun") for c in cases),
+                "shrinks": shrinks}
+    return {"examples": int(getattr(item, "conformance_examples", 0)),
+            "checked": int(getattr(item, "conformance_checked", 0)),
+            "rejected": int(getattr(item, "conformance_rejected", 0)), "shrinks": 0}
+
+
+def _cap_output(report: pytest.TestReport) -> None:
+    """Cut captured output and very long failure texts, so a chatty adapter cannot flood the
+    terminal or the reports."""
+    from .results import cut
+
+    report.sections = [(title, cut(content, OUTPUT_SECTION_LIMIT))
+                       for title, content in report.sections]
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        text = str(report.longrepr)
+        if len(text) > 4 * OUTPUT_SECTION_LIMIT:
+            report.longrepr = cut(text, 4 * OUTPUT_SECTION_LIMIT)
+
+
+def _base_status(report: pytest.TestReport) -> str | None:
+    """The status pytest's own outcome gives (None: nothing to record for this phase)."""
+    xfail = hasattr(report, "wasxfail")
+    if report.when != "call":
+        if report.failed:
+            return "errored"
+        if report.skipped and not xfail:
+            return "not-applicable"
+        return None
+    if xfail:
+        return "expected-fail" if report.skipped else "unexpected-pass"
+    if report.failed and str(report.longrepr).startswith("[XPASS(strict)]"):
+        return "unexpected-pass"
+    if report.skipped:
+        return "not-applicable"
+    return "pass" if report.passed else "fail"
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else 0
 
 
 class _Session:
     """Per-run state: expectations in, per-rule summary out."""
 
-    def __init__(self, config: pytest.Config, summary: Summary, expectations: Any) -> None:
+    def __init__(self, config: pytest.Config, summary: Summary, expectations: Expectations,
+                 scratch: Path, baseline_threads: frozenset[int]) -> None:
         self.config = config
         self.summary = summary
         self.expectations = expectations
+        self.scratch = scratch
+        self.baseline_threads = baseline_threads
+        self.exitstatus: int | None = None
+
+    # -- collection -------------------------------------------------------------------------
 
     def pytest_collection_modifyitems(self, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
@@ -133,7 +342,7 @@ class _Session:
                 drop.append(item)
                 continue
             keep.append(item)
-            expected = self.expectations.failing.get(rule_id)
+            expected = self.expectations.failing.get(rule_id or "")
             name = getattr(item, "originalname", item.name)
             if expected is not None and expected.covers(name):
                 item.add_marker(pytest.mark.xfail(strict=True,
@@ -147,6 +356,30 @@ class _Session:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            rule_id = _rule_of(item)
+            if rule_id is not None:
+                self.summary.selected[item.nodeid] = rule_id
+
+    # -- running (in the process that runs the tests) ---------------------------------------
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        if _rule_of(item) is None:
+            return (yield)
+        from hypothesis.statistics import collector
+
+        outer = collector.value
+
+        def note(stats: Any) -> None:
+            item._conformance_stats = stats  # type: ignore[attr-defined]
+            if outer is not None:
+                outer(stats)
+
+        with collector.with_value(note):  # type: ignore[arg-type]
+            return (yield)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
@@ -155,48 +388,96 @@ class _Session:
         rule_id = _rule_of(item)
         if rule_id is None:
             return report
-        from .adapter import AdapterError
-
-        report.user_properties.append(("rule", rule_id))
-        if call.when == "call":
-            report.user_properties.append(("examples", getattr(item, "conformance_examples", 0)))
-            if call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
-                # The rule's report (rule, chain, violations), not the tail of a traceback:
-                # short on the terminal, in full (with Hypothesis's notes) in the JSON report.
+        _cap_output(report)
+        props = dict(item.user_properties)
+        exc = call.excinfo.value if call.excinfo is not None else None
+        status = _base_status(report)
+        message: str | None = None
+        if exc is not None and not isinstance(exc, pytest.skip.Exception):
+            verdict = _verdict(exc)
+            if verdict != "fail" or status == "errored":
+                status = verdict if verdict != "fail" else "errored"
+                message = _message_of(exc)
+                report.outcome = "failed"
+                if hasattr(report, "wasxfail"):
+                    del report.wasxfail
+            elif status in ("fail", "expected-fail"):
+                message = _message_of(exc)
+                # A rule's report: short on the terminal, in full (every violation, Hypothesis's
+                # notes) in the JSON report.
                 from .explain import failure_texts
 
-                short, full = failure_texts(call.excinfo.value)
-                report.user_properties.append(("explanation", full[:20000]))
-                if short is not None and not self.config.getoption("full_report"):
-                    report.longrepr = short
-            if call.excinfo is not None and call.excinfo.errisinstance(AdapterError):
-                message = str(call.excinfo.value)
-                report.user_properties.append(("adapter_error", message))
-                report.longrepr = f"adapter error (fix the adapter): {message}"
+                short, full = failure_texts(exc)
+                if short is not None:
+                    message = full
+                    if not item.config.getoption("full_report"):
+                        report.longrepr = short
+        counts = _counts(item) if call.when == "call" else {}
+        if call.when == "call" and status in ("pass", "unexpected-pass") \
+                and counts.get("checked", 1) == 0:
+            status = "inconclusive"
+            message = (f"no example could be checked: {counts.get('rejected', 0)} of "
+                       f"{counts.get('examples', 0)} were rejected")
+            report.outcome = "failed"
+        if status == "unexpected-pass" and props.get("may_fail"):
+            status = "pass"  # a test listed under may_fail passed: fine either way
+        from .results import worst
+
+        so_far = worst(filter(None, (getattr(item, "_conformance_status", None), status)))
+        item._conformance_status = so_far  # type: ignore[attr-defined]
+        if status is None:
+            if call.when == "teardown" and so_far is not None:
+                # The final status, for JUnit (which keeps the teardown report's properties).
+                report.user_properties += [("rule", rule_id), ("status", so_far),
+                                           ("final", True)]
+            return report
+        if message is None and status in ("not-applicable", "unexpected-pass",
+                                          "expected-fail"):
+            if status == "not-applicable" and isinstance(report.longrepr, tuple):
+                message = str(report.longrepr[2]).removeprefix("Skipped: ")
+                message = message.removeprefix(NOT_APPLICABLE)
+            else:
+                message = str(getattr(report, "wasxfail", "") or report.longreprtext[-4000:])
+        scenario = getattr(item, "conformance_error_scenario", None) \
+            if status == "errored" else None
+        if status in ("errored", "inconclusive"):
+            from .results import cut
+
+            text = f"{status}: {message}"
+            if scenario:
+                text += f"\nscenario: {cut(scenario, 4000)}"
+            report.longrepr = text
+        report.user_properties += [("rule", rule_id), ("status", status),
+                                   *counts.items(), ("message", message or ""),
+                                   ("scenario", scenario or "")]
         return report
+
+    # -- collecting results (in the controller) --------------------------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
-        rule_id = props.get("rule")
-        if rule_id is None:
+        rule_id = props.get("rule") or _rule_in_nodeid(report.nodeid)
+        status = props.get("status")
+        if rule_id is None or rule_id not in self.summary.results:
             return
-        status = _status(report)
-        if status is None:
-            return
-        if status == "unexpected-pass" and props.get("may_fail"):
-            status = "pass"  # a test listed under may_fail passed: fine either way
-        message = None
-        if status == "not-applicable" and isinstance(report.longrepr, tuple):
-            message = str(report.longrepr[2]).removeprefix("Skipped: ")
-            message = message.removeprefix(NOT_APPLICABLE)
-        elif status in ("fail", "error", "unexpected-pass", "expected-fail"):
-            message = str(props.get("explanation") or report.longreprtext[-4000:]
-                          or getattr(report, "wasxfail", ""))
-        if "adapter_error" in props:
-            self.summary.adapter_errors.append(str(props["adapter_error"]))
-            status = "error"
-        self.summary.record(str(rule_id), report.nodeid, status,
-                            int(str(props.get("examples", 0))), message)
+        if props.get("final"):
+            return  # the test's status so far, repeated for JUnit
+        if status is None:  # a report the worker's hook did not see (pytest-xdist's own)
+            if not report.failed:
+                return
+            status = "errored"
+            props["message"] = report.longreprtext[-4000:]
+        scenario = props.get("scenario") or None
+        if isinstance(scenario, str):
+            with contextlib.suppress(ValueError):
+                scenario = json.loads(scenario)
+        self.summary.record(str(rule_id), report.nodeid, str(status),
+                            examples=_int(props.get("examples")),
+                            checked=_int(props.get("checked")),
+                            rejected=_int(props.get("rejected")),
+                            shrinks=_int(props.get("shrinks")),
+                            message=str(props.get("message") or "") or None,
+                            scenario=scenario)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         s = self.summary
@@ -204,31 +485,165 @@ class _Session:
         tr.section(f"conformance: {s.implementation} {s.version} (profile {s.profile})")
         for line in s.table().splitlines():
             tr.write_line(line)
-        for err in s.adapter_errors[:3]:
-            tr.write_line(f"adapter error: {err}", red=True)
+        details = s.details_text()
+        if details:
+            tr.write_line("")
+            for line in details.splitlines():
+                tr.write_line(line, red=line.startswith(("errored", "inconclusive", "adapter l")))
+        if self.expectations.source is None:  # say which shipped file fits, if one does
+            from .shipped import expectation_note
+
+            note = expectation_note(s.implementation, s.version)
+            if note:
+                tr.write_line(note)
+        code = s.exit_code()
+        tr.write_line(f"conformance exit status {code}: " + {
+            0: "every selected rule holds (or fails as expected)",
+            1: "a rule failed or passed unexpectedly",
+            2: "errored or inconclusive: no verdict for some tests (see above)"}[code],
+            bold=True)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if hasattr(self.config, "workerinput"):
+        from .watch import leftover_threads
+
+        left = [t.name for t in leftover_threads(self.baseline_threads)]
+        workeroutput = getattr(self.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput["conformance_leftovers"] = left
             return
+        self.summary.leftovers.extend(left)
+        self.summary.finish()
         path = self.config.getoption("conformance_report")
         if path:
             self.summary.write(path)
-        if self.summary.adapter_errors:
-            session.exitstatus = 2
+        if self.summary.selected or any(r.details for r in self.summary.results.values()):
+            pytest_code = int(session.exitstatus)
+            code = self.summary.exit_code()
+            session.exitstatus = 2 if pytest_code in (2, 3, 4) else code
+        self.exitstatus = int(session.exitstatus)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        from .watch import WATCH, leftover_threads
+
+        WATCH.close()
+        if not hasattr(config, "workerinput"):
+            _junit_statuses(config, self.summary)
+            shutil.rmtree(self.scratch, ignore_errors=True)
+        if leftover_threads(self.baseline_threads):
+            # Non-daemon threads the adapter left would keep this process alive for ever: the
+            # reports are written, so end it here.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(self.exitstatus if self.exitstatus is not None else 0)
 
 
-def _status(report: pytest.TestReport) -> str | None:
-    xfail = hasattr(report, "wasxfail")
-    if report.when != "call":
-        if report.failed:
-            return "error"
-        if report.skipped and not xfail:
-            return "not-applicable"
-        return None
-    if xfail:
-        return "expected-fail" if report.skipped else "unexpected-pass"
-    if report.failed and str(report.longrepr).startswith("[XPASS(strict)]"):
-        return "unexpected-pass"
-    if report.skipped:
-        return "not-applicable"
-    return "pass" if report.passed else "fail"
+class _XdistHooks:
+    """pytest-xdist's hooks (registered only when it is installed)."""
+
+    def __init__(self, session: _Session) -> None:
+        self.session = session
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["conformance_scratch"] = str(self.session.scratch)
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        for nodeid in ids:
+            rule_id = _rule_in_nodeid(nodeid)
+            if rule_id is not None:
+                self.session.summary.selected[nodeid] = rule_id
+
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        left = getattr(node, "workeroutput", {}).get("conformance_leftovers", [])
+        self.session.summary.leftovers.extend(str(name) for name in left)
+
+    def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport,
+                               sched: Any) -> None:
+        """The worker running ``crashitem`` died: error the test, with its scenario and, after
+        a deadline, every thread's stack; after a deadline, stop running further tests."""
+        from .results import cut
+        from .watch import crash_files
+
+        gateway = getattr(getattr(report, "node", None), "gateway", None)
+        worker = str(getattr(gateway, "id", "gw"))
+        scenario_path, stacks_path = crash_files(self.session.scratch, worker)
+        scenario: Any = None
+        try:
+            info = json.loads(scenario_path.read_text(encoding="utf-8"))
+            if info.get("test") == crashitem:
+                scenario = info.get("scenario")
+        except (OSError, ValueError):
+            pass
+        try:
+            stacks = stacks_path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            stacks = ""
+        timeout = self.session.summary.timeout
+        if stacks:
+            message = (f"timed out: a scenario ran longer than the {timeout:g} s deadline "
+                       "(--timeout), so its process was stopped; the stacks of all its threads:\n"
+                       + cut(stacks, 6000))
+            (self.session.scratch / _STOP_FILE).write_text(
+                f"the adapter hung in {crashitem} (stopped after {timeout:g} s); a hung adapter "
+                "would hang again, so the remaining tests were not run: fix the hang, or run "
+                "the other rules with --rule", encoding="utf-8")
+        else:
+            message = ("crashed: the worker process died while running this test (os._exit, a "
+                       "signal or a fault in native code), so it has no result"
+                       + ("" if scenario is not None else
+                          "; it died before its first scenario started"))
+        text = message
+        if scenario is not None:
+            text += "\nscenario: " + cut(json.dumps(scenario, sort_keys=True), 4000)
+        report.longrepr = "errored: " + text
+        report.user_properties = [("rule", _rule_in_nodeid(crashitem)), ("status", "errored"),
+                                  ("message", message),
+                                  ("scenario", json.dumps(scenario) if scenario else "")]
+
+
+def _junit_statuses(config: pytest.Config, summary: Summary) -> None:
+    """Make the JUnit XML say what the summary says: errored and inconclusive tests as
+    ``<error>`` (pytest writes ``<failure>``), and tests that never reported as errored."""
+    path = getattr(config.option, "xmlpath", None)
+    if not path or not Path(path).exists():
+        return
+    try:
+        tree = ET.parse(path)
+    except ET.ParseError:
+        return
+    root = tree.getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    if not suites:
+        return
+    seen: set[str] = set()
+    for suite in suites:
+        for case in suite.findall("testcase"):
+            props = {p.get("name"): p.get("value") for p in case.iter("property")}
+            status = props.get("status")
+            seen.add(f"{case.get('classname')}::{case.get('name')}")
+            if status in ("errored", "inconclusive"):
+                for failure in case.findall("failure"):
+                    failure.tag = "error"
+                    failure.set("message", f"{status}: {props.get('message', '')}"[:500])
+    try:
+        from _pytest.junitxml import mangle_test_address
+    except ImportError:  # pragma: no cover - pytest internals moved
+        pass
+    else:
+        for rule_id, nodeid, test in summary.errored():
+            names = mangle_test_address(nodeid)
+            classname, name = ".".join(names[:-1]), names[-1]
+            if f"{classname}::{name}" in seen:
+                continue
+            case = ET.SubElement(suites[0], "testcase", classname=classname, name=name, time="0")
+            props_el = ET.SubElement(case, "properties")
+            for key, value in (("rule", rule_id), ("status", "errored")):
+                ET.SubElement(props_el, "property", name=key, value=value)
+            error = ET.SubElement(case, "error", message=(test.message or "errored")[:500])
+            error.text = test.message or ""
+    for suite in suites:
+        cases = suite.findall("testcase")
+        suite.set("tests", str(len(cases)))
+        suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
+        suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+    tree.write(path, encoding="utf-8", xml_declaration=True)

@@ -16,10 +16,12 @@ from typing import Any, Final
 
 from .rules import RULES, rule
 
-__all__ = ["SUITE_VERSION", "Expectations", "ExpectationsError", "RuleResult", "Summary"]
+__all__ = ["MEANINGS", "SEVERITY", "SUITE_VERSION", "Expectations", "ExpectationsError",
+           "RuleResult", "Summary", "TestResult", "cut", "select_rules", "worst"]
 
 SUITE_VERSION: Final = "0.1"
-STATUSES: Final = ("pass", "fail", "expected-fail", "unexpected-pass", "not-applicable", "error")
+STATUSES: Final = ("pass", "fail", "expected-fail", "unexpected-pass", "not-applicable", "errored",
+                   "inconclusive")
 
 
 class ExpectationsError(ValueError):
@@ -119,23 +121,104 @@ def _expected_tests(path: Path, rule_id: str, names: Any, field: str) -> tuple[s
     return tuple(names)
 
 
+#: Statuses worst first: a test's phases and a rule's tests combine to the worst of theirs.
+SEVERITY: Final = ("errored", "fail", "unexpected-pass", "inconclusive", "expected-fail", "pass",
+                   "not-applicable")
+#: What each status means (README's table says the same).
+MEANINGS: Final[Mapping[str, str]] = {
+    "pass": "every selected test ran to a result and the rule held on every example checked",
+    "fail": "a test found an example that breaks the rule",
+    "expected-fail": "failed as the expectation file says",
+    "unexpected-pass": "listed in the expectation file but passed: strike it off",
+    "not-applicable": "the adapter lacks a capability the tests need (reason shown)",
+    "errored": "the adapter or harness crashed, hung, wrote too much or broke the protocol; "
+               "no verdict",
+    "inconclusive": "no example could be checked (every one was rejected)",
+    "not-run": "not selected (--rule)",
+}
+#: Longest message kept per test (the rest is cut, with a note).
+MESSAGE_LIMIT: Final = 8000
+
+
+def cut(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text``, or its head and tail with how much was cut in between."""
+    if len(text) <= limit:
+        return text
+    head, tail = text[: limit * 3 // 4], text[-(limit // 4):]
+    return f"{head}\n[... {len(text) - len(head) - len(tail):,} characters cut ...]\n{tail}"
+
+
+def worst(statuses: Any) -> str | None:
+    """The worst of ``statuses`` by :data:`SEVERITY`, or None when there is none."""
+    present = set(statuses)
+    return next((s for s in SEVERITY if s in present), None)
+
+
+def select_rules(values: Any) -> list[str]:
+    """``--rule`` values as rule ids: ``r5``, ``R05`` and ``once-per-handler`` all mean ``R5``.
+
+    Raises ValueError with a one-line message listing the valid ids.
+    """
+    by_key = {r.id.lower(): r.id for r in RULES} | {r.slug: r.id for r in RULES}
+    chosen: list[str] = []
+    unknown: list[str] = []
+    for value in values or ():
+        key = str(value).strip().lower()
+        if key[:1] == "r" and key[1:].isdigit():
+            key = f"r{int(key[1:])}"
+        rid = by_key.get(key)
+        if rid is None:
+            unknown.append(str(value))
+        elif rid not in chosen:
+            chosen.append(rid)
+    if unknown:
+        raise ValueError(f"unknown rule id{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(map(repr, unknown))}; valid ids: "
+                         f"{', '.join(r.id for r in RULES)} (case-insensitive)")
+    return chosen
+
+
+@dataclass
+class TestResult:
+    """One test's outcome and counts (a test's setup, call and teardown combine)."""
+
+    status: str
+    examples: int = 0
+    checked: int = 0
+    rejected: int = 0
+    shrinks: int = 0
+    message: str | None = None
+    scenario: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "examples": self.examples, "checked": self.checked,
+                "rejected": self.rejected, "shrink_attempts": self.shrinks,
+                "message": self.message, "scenario": self.scenario}
+
+
 @dataclass
 class RuleResult:
     """What the tests of one rule found."""
 
     rule: str
-    tests: dict[str, str] = field(default_factory=dict)
-    examples: int = 0
+    details: dict[str, TestResult] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
     @property
+    def tests(self) -> dict[str, str]:
+        return {nodeid: t.status for nodeid, t in self.details.items()}
+
+    @property
     def status(self) -> str:
-        outcomes = set(self.tests.values())
-        for status in ("error", "fail", "unexpected-pass", "expected-fail", "pass"):
-            if status in outcomes:
-                return status
-        return "not-applicable" if outcomes else "not-run"
+        return worst(t.status for t in self.details.values()) or "not-run"
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(t, name)) for t in self.details.values())
+
+    @property
+    def examples(self) -> int:
+        return self.total("examples")
 
 
 @dataclass
@@ -149,23 +232,97 @@ class Summary:
         default_factory=lambda: {r.id: RuleResult(r.id) for r in RULES}
     )
     adapter_errors: list[str] = field(default_factory=list)
+    #: The adapter's ``Capabilities.notes``.
+    notes: Mapping[str, str] = field(default_factory=dict)
+    #: Per-scenario deadline in seconds (None: none).
+    timeout: float | None = None
+    #: Threads the adapter left running at the end of the session (names).
+    leftovers: list[str] = field(default_factory=list)
+    #: Selected tests (node id -> rule id): one that never reports a result is errored.
+    selected: dict[str, str] = field(default_factory=dict)
 
-    def record(self, rule_id: str, nodeid: str, status: str, examples: int,
-               message: str | None) -> None:
+    def record(self, rule_id: str, nodeid: str, status: str, *, examples: int = 0,
+               checked: int = 0, rejected: int = 0, shrinks: int = 0,
+               message: str | None = None, scenario: Any = None) -> None:
+        """One report of a test (setup, call or teardown): the worst status wins."""
         result = self.results[rule_id]
-        result.tests[nodeid] = status
-        result.examples += examples
-        if message:
-            (result.reasons if status == "not-applicable" else result.messages).append(message)
+        test = result.details.get(nodeid)
+        if test is None:
+            test = result.details[nodeid] = TestResult(status)
+        elif worst((test.status, status)) != test.status:
+            test.status = status
+            test.message = None
+        test.examples += examples
+        test.checked += checked
+        test.rejected += rejected
+        test.shrinks += shrinks
+        if message and test.status == status:
+            test.message = cut(message)
+            (result.reasons if status == "not-applicable" else result.messages).append(
+                cut(message))
+        if scenario is not None and test.scenario is None:
+            test.scenario = scenario
+        if status == "errored" and message and message not in self.adapter_errors:
+            self.adapter_errors.append(cut(message, 2000))
+
+    def finish(self) -> None:
+        """Selected tests that never reported are errored: their process died or was stopped."""
+        for nodeid, rule_id in self.selected.items():
+            if nodeid not in self.results[rule_id].details:
+                self.record(rule_id, nodeid, "errored",
+                            message="no result: the test never reported one (its worker process "
+                                    "died or the run stopped before it ran)")
+
+    def errored(self) -> list[tuple[str, str, TestResult]]:
+        return [(rid, nodeid, t) for rid, res in self.results.items()
+                for nodeid, t in res.details.items() if t.status == "errored"]
+
+    def exit_code(self) -> int:
+        """0 ok; 1 a rule failed or passed unexpectedly; 2 errored, or only inconclusive."""
+        statuses = {res.status for res in self.results.values()}
+        if "errored" in statuses:
+            return 2
+        if statuses & {"fail", "unexpected-pass"}:
+            return 1
+        return 2 if "inconclusive" in statuses else 0
 
     def table(self) -> str:
-        lines = [f"{'rule':<26} {'status':<16} {'examples':>8}  tests"]
+        lines = [f"{'rule':<26} {'status':<16} {'checked':>7} {'rejected':>8}  tests"]
         for r in RULES:
             res = self.results[r.id]
             note = ""
             if res.status == "not-applicable" and res.reasons:
                 note = "  (" + res.reasons[0] + ")"
-            lines.append(f"{r!s:<26} {res.status:<16} {res.examples:>8}  {len(res.tests)}{note}")
+            lines.append(f"{r!s:<26} {res.status:<16} {res.total('checked'):>7} "
+                         f"{res.total('rejected'):>8}  {len(res.details)}{note}")
+        return "\n".join(lines)
+
+    def details_text(self, scenario_limit: int = 3000) -> str:
+        """What the table leaves out: errored and inconclusive tests (with their scenario),
+        not-applicable reasons, the adapter's notes, leftover threads."""
+        lines: list[str] = []
+        for rid, nodeid, t in self.errored():
+            first = (t.message or "errored").strip().splitlines() or ["errored"]
+            lines.append(f"errored: {rid} {nodeid}: {first[0]}")
+            lines.extend(f"    {line}" for line in first[1:12])
+            if t.scenario is not None:
+                text = t.scenario if isinstance(t.scenario, str) else json.dumps(
+                    t.scenario, sort_keys=True)
+                lines.append(f"    scenario: {cut(text, scenario_limit)}")
+        for rid, res in self.results.items():
+            for nodeid, t in res.details.items():
+                if t.status == "inconclusive":
+                    lines.append(f"inconclusive: {rid} {nodeid}: {t.rejected} examples "
+                                 "rejected, none checked")
+                elif t.status == "not-applicable":
+                    lines.append(f"not applicable: {rid} {nodeid.rsplit('::', 1)[-1]}: "
+                                 f"{t.message or ''}")
+        for name, note in self.notes.items():
+            lines.append(f"adapter note ({name}): {note}")
+        if self.leftovers:
+            lines.append(f"adapter left {len(self.leftovers)} thread"
+                         f"{'s' if len(self.leftovers) != 1 else ''} running: "
+                         + ", ".join(self.leftovers[:10]))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -174,12 +331,23 @@ class Summary:
             "implementation": {"name": self.implementation, "version": self.version},
             "profile": self.profile,
             "python": platform.python_version(),
+            "timeout": self.timeout,
+            "exit_status": self.exit_code(),
+            "statuses": dict(MEANINGS),
             "adapter_errors": self.adapter_errors,
+            "errored": [{"rule": rid, "test": nodeid, "message": t.message,
+                         "scenario": t.scenario} for rid, nodeid, t in self.errored()],
+            "capability_notes": dict(self.notes),
+            "leftover_threads": self.leftovers,
             "rules": {
                 rid: {
                     "status": res.status,
                     "examples": res.examples,
+                    "checked": res.total("checked"),
+                    "rejected": res.total("rejected"),
+                    "shrink_attempts": res.total("shrinks"),
                     "tests": res.tests,
+                    "details": {n: t.to_json() for n, t in res.details.items()},
                     "messages": res.messages,
                     "not_applicable_reasons": res.reasons,
                 }

@@ -18,7 +18,8 @@ from ..strategies import ChainShape, Registrations, scenarios
 __all__ = ["RuleViolation", "holds"]
 
 
-_BROKEN_ADAPTERS: dict[int, str] = {}
+#: id(adapter) -> (the adapter error, the scenario that raised it), once an adapter has failed.
+_BROKEN_ADAPTERS: dict[int, tuple[str, str]] = {}
 
 
 class RuleViolation(AssertionError):
@@ -39,7 +40,13 @@ def holds(
     shape: ChainShape | None = None,
     modes: Sequence[Mode] | None = None,
 ) -> Scenario:
-    """Draw one scenario and assert ``rule`` holds for it."""
+    """Draw one scenario and assert ``rule`` holds for it.
+
+    Counts on the test item, for the runner's report: ``conformance_examples`` (scenarios drawn,
+    shrink attempts included), ``conformance_checked`` (examples the rule was checked on: it held
+    or was violated), ``conformance_rejected`` (examples with nothing to check); after an adapter
+    error, ``conformance_error_scenario`` is the scenario (JSON) that raised it.
+    """
     node = request.node
     node.conformance_examples = getattr(node, "conformance_examples", 0) + 1
     scenario = data.draw(scenarios(adapter.capabilities, registrations, shape, modes),
@@ -48,15 +55,19 @@ def holds(
     if broken is not None:
         # Once the adapter itself has failed, fail every further example at once: shrinking an
         # adapter bug as if it were a rule failure only wastes time.
-        raise AdapterError(broken)
+        if not hasattr(node, "conformance_error_scenario"):
+            node.conformance_error_scenario = broken[1]
+        raise AdapterError(broken[0])
     try:
         finding = evaluate(rule, adapter, scenario)
     except AdapterError as exc:
-        _BROKEN_ADAPTERS[id(adapter)] = str(exc)
+        _BROKEN_ADAPTERS[id(adapter)] = (str(exc), scenario.dumps())
+        node.conformance_error_scenario = scenario.dumps()
         raise
     if finding.vacuous and not finding:
         node.conformance_rejected = getattr(node, "conformance_rejected", 0) + 1
         reject()  # nothing could be checked: not a pass (see Finding.vacuous)
+    node.conformance_checked = getattr(node, "conformance_checked", 0) + 1
     if finding:
         prefix = getattr(adapter, "prefix", None)
         prefix = prefix if isinstance(prefix, str) else None

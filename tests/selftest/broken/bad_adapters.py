@@ -3,6 +3,10 @@ and say which adapter and what is wrong, never report them as rule failures."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,7 +18,14 @@ from conformance.model import Chain, HandlerSpec, Invocation
 __all__ = [
     "BananaRunTypeAdapter",
     "BuildRaisesAdapter",
+    "ChattyAdapter",
+    "ExitInvokeAdapter",
+    "ExitOnStreamAdapter",
     "GarbageInvokeAdapter",
+    "HangAinvokeAdapter",
+    "HangBuildAdapter",
+    "HangInvokeAdapter",
+    "LeakThreadAdapter",
     "NamelessStartsAdapter",
     "RaisesOnCreation",
 ]
@@ -76,3 +87,95 @@ class GarbageInvokeAdapter(ReferenceAdapter):
 
 def RaisesOnCreation() -> object:
     raise RuntimeError("no adapter today (on purpose)")
+
+
+# --- adapters that hang, crash, leak threads or flood the output ------------------------------
+# Each must end as an errored test (exit status 2) naming the test and the scenario, within the
+# deadline, and never as a passed rule.
+
+
+class HangInvokeAdapter(ReferenceAdapter):
+    """Every sync invocation blocks for ever."""
+
+    name = "hang-invoke-adapter"
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        threading.Event().wait()
+        raise AssertionError("unreachable")
+
+
+class HangAinvokeAdapter(ReferenceAdapter):
+    """Every async invocation awaits something that never happens."""
+
+    name = "hang-ainvoke-adapter"
+
+    async def ainvoke(self, root: Any, invocation: Invocation,
+                      handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+class HangBuildAdapter(ReferenceAdapter):
+    """Building a chain spins for ever (holding the GIL between bytecodes)."""
+
+    name = "hang-build-adapter"
+
+    def build(self, chain: Chain, handlers: Mapping[str, object], probe: Probe) -> object:
+        while True:
+            pass
+
+
+class ExitInvokeAdapter(ReferenceAdapter):
+    """Every sync invocation ends the process, as a crash in native code would."""
+
+    name = "exit-invoke-adapter"
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        os._exit(3)
+
+
+class ExitOnStreamAdapter(ReferenceAdapter):
+    """Ends the process only when asked to stream: most examples run fine."""
+
+    name = "exit-on-stream-adapter"
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        if invocation.mode == "stream":
+            os._exit(3)
+        return super().invoke(root, invocation, handlers)
+
+
+class LeakThreadAdapter(ReferenceAdapter):
+    """Every invocation starts a non-daemon thread that never ends."""
+
+    name = "leak-thread-adapter"
+    _forever = threading.Event()
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        threading.Thread(target=self._forever.wait, name="leaked-by-adapter").start()
+        return super().invoke(root, invocation, handlers)
+
+    async def ainvoke(self, root: Any, invocation: Invocation,
+                      handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        threading.Thread(target=self._forever.wait, name="leaked-by-adapter").start()
+        return await super().ainvoke(root, invocation, handlers)
+
+
+class ChattyAdapter(ReferenceAdapter):
+    """Prints a megabyte per invocation."""
+
+    name = "chatty-adapter"
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        print("x" * 1_000_000)
+        return super().invoke(root, invocation, handlers)
+
+    async def ainvoke(self, root: Any, invocation: Invocation,
+                      handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        sys.stderr.write("y" * 1_000_000 + "\n")
+        return await super().ainvoke(root, invocation, handlers)

@@ -1,0 +1,162 @@
+"""Deadline, crash and leftover bookkeeping around every scenario the harness runs.
+
+The pytest plugin configures one :data:`WATCH` per process (a pytest-xdist worker, or the only
+process). For each scenario, :meth:`Watch.scenario`
+
+- writes the scenario (and the test running it) to a per-process file first, so that when the
+  process dies mid-scenario (``os._exit``, a signal, a deadline) the supervising process can say
+  which scenario killed it;
+- arms :func:`faulthandler.dump_traceback_later` with the deadline: on expiry it writes every
+  thread's stack to a per-process file and ends the process, which the supervisor (pytest-xdist)
+  reports as a crashed test, errored with those stacks;
+- measures what the scenario wrote to the captured stdout/stderr: more than :data:`OUTPUT_LIMIT`
+  per scenario is an adapter error (the output itself is cut in the reports);
+- notes non-daemon threads that appeared during the scenario, so that threads still running at
+  the end of the test are reported with the scenario that started them.
+
+Unconfigured (the project's own tests calling the harness directly) it does nothing.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import stat
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Final
+
+from .adapter import AdapterError
+
+__all__ = ["OUTPUT_LIMIT", "WATCH", "Watch", "crash_files", "leftover_threads"]
+
+#: Most bytes one scenario may write to stdout and stderr together before it is an adapter error.
+OUTPUT_LIMIT: Final = 256 * 1024
+
+
+def crash_files(scratch: str | Path, worker: str) -> tuple[Path, Path]:
+    """The files a process of ``worker`` writes: its current scenario, and stacks on a timeout."""
+    base = Path(scratch)
+    return base / f"{worker}.scenario.json", base / f"{worker}.stacks.txt"
+
+
+def _pool_thread(thread: threading.Thread) -> bool:
+    """A ``concurrent.futures`` worker thread: idle ones end when the interpreter exits."""
+    target = getattr(thread, "_target", None)
+    return getattr(target, "__module__", "") == "concurrent.futures.thread"
+
+
+def leftover_threads(baseline: frozenset[int] = frozenset()) -> list[threading.Thread]:
+    """Alive non-daemon threads other than the main thread, pool workers and ``baseline``'s
+    (thread idents): the ones that would keep the interpreter from exiting."""
+    main = threading.main_thread()
+    return [t for t in threading.enumerate()
+            if t is not main and not t.daemon and t.ident not in baseline
+            and not _pool_thread(t) and t.is_alive()]
+
+
+def _output_size() -> int:
+    """Bytes in the files behind fds 1 and 2 when they are regular files (pytest's fd capture)."""
+    total = 0
+    for fd in (1, 2):
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            total += st.st_size
+    return total
+
+
+class Watch:
+    """Per-process state; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.timeout: float | None = None
+        self.test = ""
+        self.output_limit: int | None = None
+        self._scenario_file: IO[str] | None = None
+        self._stacks_file: IO[str] | None = None
+        self._active = False
+        #: thread ident -> (thread name, scenario JSON) for threads that outlived a scenario.
+        self.spawned: dict[int, tuple[str, str]] = {}
+
+    def configure(self, timeout: float | None, scratch: str | Path | None = None,
+                  worker: str = "main", output_limit: int | None = OUTPUT_LIMIT) -> None:
+        """Deadline per scenario (None or 0: none), where the crash files go, output limit."""
+        self.close()
+        self.timeout = timeout or None
+        self.output_limit = output_limit
+        if scratch is not None:
+            scenario_path, stacks_path = crash_files(scratch, worker)
+            self._scenario_file = scenario_path.open("w", encoding="utf-8")
+            self._stacks_file = stacks_path.open("w", encoding="utf-8")
+
+    def stacks_to(self, fd: int) -> None:
+        """Write the stacks of a timed-out process to file descriptor ``fd`` (e.g. a copy of
+        stderr, when no supervising process will read the stacks file)."""
+        if self._stacks_file is not None:
+            self._stacks_file.close()
+        self._stacks_file = os.fdopen(fd, "w", encoding="utf-8")
+
+    def close(self) -> None:
+        for fh in (self._scenario_file, self._stacks_file):
+            if fh is not None:
+                fh.close()
+        self._scenario_file = self._stacks_file = None
+        self.timeout = None
+
+    @property
+    def configured(self) -> bool:
+        return self.timeout is not None or self._scenario_file is not None \
+            or self.output_limit is not None
+
+    def _describe(self, scenarios: Sequence[Any]) -> str:
+        data = [s.to_json() for s in scenarios]
+        return json.dumps(data[0] if len(data) == 1 else data, sort_keys=True)
+
+    @contextmanager
+    def scenario(self, adapter_name: str, scenarios: Sequence[Any]) -> Iterator[None]:
+        """Around one scenario's adapter calls (``scenarios``: several when run concurrently)."""
+        if self._active or not self.configured:
+            yield
+            return
+        described = self._describe(scenarios)
+        if self._scenario_file is not None:
+            fh = self._scenario_file
+            fh.seek(0)
+            fh.write(json.dumps({"test": self.test, "pid": os.getpid(), "started": time.time(),
+                                 "timeout": self.timeout, "scenario": json.loads(described)}))
+            fh.truncate()
+            fh.flush()
+        before_output = _output_size() if self.output_limit else 0
+        before_threads = frozenset(t.ident for t in threading.enumerate() if t.ident)
+        if self.timeout is not None:
+            faulthandler.dump_traceback_later(self.timeout, exit=True,
+                                              file=self._stacks_file or sys.stderr)
+        self._active = True
+        try:
+            yield
+        finally:
+            self._active = False
+            if self.timeout is not None:
+                faulthandler.cancel_dump_traceback_later()
+        for thread in leftover_threads(before_threads):
+            if thread.ident is not None:
+                self.spawned.setdefault(thread.ident, (thread.name, described))
+        if self.output_limit:
+            written = _output_size() - before_output
+            if written > self.output_limit:
+                raise AdapterError(
+                    f"adapter {adapter_name!r} wrote {written:,} bytes to stdout/stderr in one "
+                    f"scenario (the limit is {self.output_limit:,}); the captured output is cut "
+                    "in the reports — print less (or log to a file)")
+
+
+#: The process's watch, configured by the pytest plugin.
+WATCH: Final = Watch()
