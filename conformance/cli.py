@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 __all__ = ["main"]
 
@@ -39,6 +41,7 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
     argv = [
         str(SUITE_DIR),  # the plugin itself is loaded by its pytest11 entry point
         "-p", "no:cacheprovider",
+        "-p", "no:benchmark",  # pytest-benchmark, where installed, writes .benchmarks/ into cwd
         "--rootdir", str(SUITE_DIR),
         "-c", "/dev/null",
         "--impl", args.impl,
@@ -58,6 +61,8 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["--rule", rule_id]
     if args.timeout is not None:
         argv += ["--conformance-timeout", str(args.timeout)]
+    if args.full_report:
+        argv.append("--full-report")
     # Always under pytest-xdist's supervision (one worker unless -n says more): a worker that
     # dies or hangs has its test errored and is replaced, and the run goes on (-n 0: in-process).
     argv += ["-n", args.workers or "1"]
@@ -83,7 +88,6 @@ def _end_if_threads_left(code: int) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
-
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -161,6 +165,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="deadline per scenario (default: 30 s quick, 60 s default, 120 s "
                           "thorough; 0: none); a scenario that exceeds it is errored with every "
                           "thread's stack")
+    run.add_argument("--full-report", action="store_true",
+                     help="long failure reports: every violation, Hypothesis's draw and "
+                          "explain phase, the traceback (always in the JSON report)")
     run.add_argument("-n", dest="workers", help="pytest-xdist workers, e.g. auto")
     replay = sub.add_parser("replay", help="check one scenario (JSON, or @file) against rules")
     replay.add_argument("scenario")
@@ -180,7 +187,64 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _PipeSafe(io.TextIOBase):
+    """Standard output that outlives its reader: once ``| head`` has exited, output is dropped
+    (file descriptor 1 then points at the null device) instead of raising BrokenPipeError, so a
+    run still finishes, writes its reports and exits with its own status."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._gone = False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._reader_gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        self._gone = True
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._stream.encoding
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; also the ``conformance`` console script."""
+    if not isinstance(sys.stdout, _PipeSafe) and sys.stdout is not None:
+        sys.stdout = _PipeSafe(sys.stdout)
+    try:
+        return _main(argv)
+    finally:
+        if sys.stdout is not None:
+            with contextlib.suppress(BrokenPipeError):
+                sys.stdout.flush()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if args.command == "run":
