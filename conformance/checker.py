@@ -7,7 +7,7 @@ test can fail on its own rule only, and a report can say which rule and what to 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +17,7 @@ from .interface import check_interface
 from .matching import extra_layers, match, observed_runs
 from .model import STREAM_MODES, Scenario
 from .oracle import Expectation, ExpectedRun
+from .signatures import annotate
 from .violations import Violation
 
 __all__ = ["Observation", "Violation", "check", "match_runs", "user_tags_of"]
@@ -83,22 +84,35 @@ def check(
         try:
             uuid.UUID(run.run_id)
         except ValueError:
-            out.append(Violation("R6", f"run_id {run.run_id!r} is not a UUID"))
+            out.append(Violation("R6", f"run_id {run.run_id!r} is not a UUID", kind="id-not-uuid"))
         if len(run.names) > 1:
             out.append(Violation("R6", f"run_id {run.run_id} is shared by runs named "
-                                       f"{sorted(run.names)}"))
+                                       f"{sorted(run.names)}", kind="id-shared"))
         if len(run.parents) > 1:
             out.append(Violation("R6", f"events of run {sorted(run.names)} disagree on "
-                                       f"parent_run_id: {sorted(map(str, run.parents))}"))
+                                       f"parent_run_id: {sorted(map(str, run.parents))}",
+                                 kind="parent-disagreement"))
         if run.run_id not in key_of:
             label = ", ".join(sorted(run.names)) or "(no start event)"
             if failed and run.names & labels and run.run_id not in layers:
                 out.append(Violation("R8", f"{label} ran although an earlier step or callee "
-                                           "had failed (it must never start)"))
+                                           "had failed (it must never start)",
+                                     run=min(run.names & labels), kind="ran-after-failure"))
             else:
                 out.append(Violation("R6", f"a run no runnable should produce was observed: "
                                            f"{label} (type {sorted(run.run_types)}), seen by "
-                                           f"{sorted(run.handlers)}"))
+                                           f"{sorted(run.handlers)}", kind="unexpected-run"))
+
+    # One id for several runs of the same name (a reused object): a handler gets several starts
+    # for it while runs of that name go unmatched. Not a duplicate delivery (R5).
+    starts = Counter((ev.handler, ev.run_id) for ev in events if ev.kind == "start")
+    unmatched = {runs[k].name for k in runs if k not in matched and not runs[k].optional}
+    reused = {rid for (_, rid), n in starts.items()
+              if n > 1 and rid in observed and observed[rid].names & unmatched}
+    for rid in sorted(reused):
+        names = sorted(observed[rid].names)
+        out.append(Violation("R6", f"run_id {rid} was given to several runs of {names[0]!r}",
+                             run=names[0], kind="id-reused"))
 
     # Parent links, names and types of matched runs.
     for key, run_id in matched.items():
@@ -107,26 +121,28 @@ def check(
         if exp.parent is None:
             if parent is not None:
                 out.append(Violation("R6", f"root run has parent_run_id {parent}, expected None",
-                                     run=exp.label))
+                                     run=exp.label, kind="root-has-parent"))
         elif exp.parent in id_of:
             if parent != id_of[exp.parent]:
                 seen = "" if exp.parent in matched else ", as its siblings say"
                 out.append(Violation("R6", f"parent_run_id is {parent}, expected the id of "
                                            f"{runs[exp.parent].label!r} ({id_of[exp.parent]}"
-                                           f"{seen})", run=exp.label))
+                                           f"{seen})", run=exp.label, kind="wrong-parent"))
         elif parent is None:
             out.append(Violation("R6", f"parent_run_id is None, expected the run of "
-                                       f"{runs[exp.parent].label!r}", run=exp.label))
+                                       f"{runs[exp.parent].label!r}", run=exp.label,
+                                 kind="missing-parent"))
         if obs.run_types != {exp.run_type}:
             out.append(Violation("R6", f"run type {sorted(obs.run_types)}, expected "
-                                       f"{exp.run_type!r}", run=exp.label))
+                                       f"{exp.run_type!r}", run=exp.label, kind="wrong-run-type"))
 
     # Runs that had to happen but nobody saw.
     for key, exp in runs.items():
         if key not in matched and not exp.optional:
             for h in sorted(exp.handlers):
                 out.append(Violation(_rule_for_missing(exp, h), "never received this run "
-                                     f"(in scope through {_routes(exp, h)})", h, exp.label))
+                                     f"(in scope through {_routes(exp, h)})", h, exp.label,
+                                     kind="missing-run"))
 
     by_handler: dict[str, list[Event]] = defaultdict(list)
     for ev in events:
@@ -139,16 +155,17 @@ def check(
     # Every declared handler, including one that received nothing at all.
     for handler in sorted({h.id for h in scenario.handlers} | set(by_handler)):
         out.extend(_check_handler(scenario, expectation, handler, by_handler[handler], key_of,
-                                  matched, user_tags, user_keys, handler in orphaned))
+                                  matched, user_tags, user_keys, handler in orphaned, reused))
     if observation.returned is not None:
         late = {(ev.handler, ev.name or key_of.get(ev.run_id, ("?",))[0])
                 for ev in events[observation.returned:]}
         for handler, name in sorted(late, key=str):
             out.append(Violation("R7", "received events after the invocation had returned "
                                        "(a run outlived the call: did a parallel runnable stop "
-                                       "waiting for its branches?)", handler, str(name)))
+                                       "waiting for its branches?)", handler, str(name),
+                                 kind="late-event"))
     out.extend(_check_outcomes(expectation, observation))
-    return out
+    return annotate(scenario, expectation, out)
 
 
 def _routes(exp: ExpectedRun, handler: str) -> str:
@@ -175,6 +192,7 @@ def _check_handler(
     user_tags: frozenset[str],
     user_keys: frozenset[str],
     orphaned: bool = False,
+    reused: frozenset[str] | set[str] = frozenset(),
 ) -> list[Violation]:
     out: list[Violation] = []
     runs = expectation.runs
@@ -191,7 +209,7 @@ def _check_handler(
             if got:
                 out.append(Violation(_rule_for_extra(scenario, handler),
                                      f"received {len(got)} event(s) of a run outside its scope",
-                                     handler, exp.label))
+                                     handler, exp.label, kind="outside-scope"))
             continue
         if key not in id_of:
             continue  # reported above as never received
@@ -200,41 +218,45 @@ def _check_handler(
         if not starts:
             out.append(Violation(_rule_for_missing(exp, handler), "never received this run "
                                  f"(in scope through {_routes(exp, handler)})", handler,
-                                 exp.label))
+                                 exp.label, kind="missing-run"))
             continue
-        if len(starts) > 1 or len(ends) > 1:
+        if (len(starts) > 1 or len(ends) > 1) and id_of[key] not in reused:
             out.append(Violation("R5", f"received the start event {len(starts)} times and a "
                                        f"terminal event {len(ends)} times",
-                                 handler, exp.label))
+                                 handler, exp.label, kind="duplicate-delivery"))
         if not ends and orphaned:
             out.append(Violation("R6", "run started but its end/error event came with another "
-                                       "run_id", handler, exp.label))
+                                       "run_id", handler, exp.label, kind="terminal-with-other-id"))
         elif not ends:
             rule = "R8" if exp.outcome == "error" else "R7"
             out.append(Violation(rule, "run started but never received an end or error event",
-                                 handler, exp.label))
+                                 handler, exp.label, kind="missing-terminal"))
         elif exp.outcome != "any" and ends[0].kind != exp.outcome:
             out.append(Violation("R8", f"received {ends[0].kind}, expected {exp.outcome}",
-                                 handler, exp.label))
+                                 handler, exp.label, kind=f"{ends[0].kind}-instead-of-"
+                                                          f"{exp.outcome}"))
         start = starts[0]
         if start.name != exp.name:
             rule = "R14" if exp.parent is None and scenario.invocation.run_name else "R6"
             out.append(Violation(rule, f"start event names the run {start.name!r}, expected "
-                                       f"{exp.name!r}", handler, exp.label))
+                                       f"{exp.name!r}", handler, exp.label,
+                                 kind="run-name-not-applied" if rule == "R14" else "wrong-name"))
         tags = frozenset(start.tags) & user_tags
         if tags != exp.tags:
             out.append(Violation("R13", f"tags {sorted(tags)}, expected {sorted(exp.tags)}",
-                                 handler, exp.label))
+                                 handler, exp.label, kind=_difference("tags", tags, exp.tags)))
         meta = frozenset((k, v) for k, v in start.metadata if k in user_keys)
         if meta != exp.metadata:
             out.append(Violation("R13", f"metadata {dict(sorted(meta))}, expected "
-                                        f"{dict(sorted(exp.metadata))}", handler, exp.label))
+                                        f"{dict(sorted(exp.metadata))}", handler, exp.label,
+                                 kind=_difference("metadata", meta, exp.metadata)))
         if len(ends) == 1 and tags == exp.tags:
             end_tags = frozenset(ends[0].tags) & user_tags
             if end_tags != exp.tags:
                 out.append(Violation("R13", f"its {ends[0].kind} event carries tags "
                                             f"{sorted(end_tags)}, expected {sorted(exp.tags)} "
-                                            "(as its start did)", handler, exp.label))
+                                            "(as its start did)", handler, exp.label,
+                                     kind="terminal-tags"))
         out.extend(check_interface(exp, handler, got, streaming))
     out.extend(_check_order(expectation, handler, per_run))
     return out
@@ -262,20 +284,21 @@ def _check_order(
         last = max(e.seq for e in got)
         if s and first < s[0]:
             out.append(Violation("R7", "received an event of the run before its start",
-                                 handler, label))
+                                 handler, label, kind="event-before-start"))
         if t and last > t[0]:
             out.append(Violation("R7", "received an event of the run after its end/error",
-                                 handler, label))
+                                 handler, label, kind="event-after-terminal"))
     for key in start:
         if key not in end and len([e for e in per_run[key] if e.kind == "start"]) > 1:
             continue
         for anc in expectation.ancestors(key):
             if anc in start and start[anc] > start[key]:
                 out.append(Violation("R7", f"started before its ancestor {runs[anc].label!r}",
-                                     handler, runs[key].label))
+                                     handler, runs[key].label, kind="started-before-ancestor"))
             if anc in end and key in per_run and end[anc] < max(e.seq for e in per_run[key]):
                 out.append(Violation("R7", f"received an event after its ancestor "
-                                           f"{runs[anc].label!r} ended", handler, runs[key].label))
+                                           f"{runs[anc].label!r} ended", handler, runs[key].label,
+                                     kind="event-after-ancestor-ended"))
     for exp in runs.values():
         if exp.child_order == "unordered":
             continue
@@ -284,11 +307,19 @@ def _check_order(
                 continue
             if exp.child_order == "sequential" and a in end and end[a] > start[b]:
                 out.append(Violation("R7", f"{runs[b].label!r} started before the previous step "
-                                           f"{runs[a].label!r} ended", handler, exp.label))
+                                           f"{runs[a].label!r} ended", handler, exp.label,
+                                     kind="step-overlap"))
             if a in start and start[a] > start[b]:
                 out.append(Violation("R7", f"{runs[b].label!r} started before the previous step "
-                                           f"{runs[a].label!r} started", handler, exp.label))
+                                           f"{runs[a].label!r} started", handler, exp.label,
+                                     kind="step-out-of-order"))
     return out
+
+
+def _difference(what: str, got: frozenset[object], want: frozenset[object]) -> str:
+    """``missing-tags``, ``extra-tags`` or ``wrong-tags`` (both)."""
+    missing, extra = bool(want - got), bool(got - want)
+    return f"{'wrong' if missing and extra else 'missing' if missing else 'extra'}-{what}"
 
 
 def _check_outcomes(expectation: Expectation, observation: Observation) -> list[Violation]:
@@ -296,25 +327,37 @@ def _check_outcomes(expectation: Expectation, observation: Observation) -> list[
     outcomes = observation.outcomes
     if len(outcomes) != len(expectation.failures):
         return [Violation(None, f"the adapter returned {len(outcomes)} outcome(s) for "
-                                f"{len(expectation.failures)} input(s)")]
+                                f"{len(expectation.failures)} input(s)", kind="outcome-count")]
+    delivered: dict[int, int] = {}
     for item, (want, got) in enumerate(zip(expectation.failures, outcomes)):
         err = got.error
         if want is None:
             if isinstance(err, InjectedFailure):
                 out.append(Violation("R8", f"input {item}: the caller got the failure of "
-                                           f"{err.label!r}, but nothing on the path should fail"))
+                                           f"{err.label!r}, but nothing on the path should fail",
+                                     run=err.label, kind="failure-from-elsewhere"))
             elif err is not None:
                 out.append(Violation(None, f"input {item}: the implementation raised "
-                                           f"{type(err).__name__}: {err}"))
+                                           f"{type(err).__name__}: {err}", kind="engine-raised"))
             continue
         if err is None:
             out.append(Violation("R8", f"input {item}: expected the caller to get the failure of "
-                                       f"{want!r}, but the call returned normally"))
+                                       f"{want!r}, but the call returned normally", run=want,
+                                 kind="no-exception"))
         elif not isinstance(err, InjectedFailure):
             out.append(Violation("R8", f"input {item}: expected the failure of {want!r}, got "
-                                       f"{type(err).__name__}: {err}"))
+                                       f"{type(err).__name__}: {err}", run=want,
+                                 kind="wrong-exception"))
         elif err.label != want or not observation.probe.was_raised(err):
             what = "a copy of" if err.label == want else f"the failure of {err.label!r}, not"
             out.append(Violation("R8", f"input {item}: the caller got {what} the original "
-                                       f"exception of {want!r}"))
+                                       f"exception of {want!r}", run=want,
+                                 kind="copied-exception" if err.label == want
+                                 else "wrong-exception"))
+        elif id(err) in delivered:
+            out.append(Violation("R8", f"input {item}: the caller got the very exception object "
+                                       f"input {delivered[id(err)]} got (each input's failure is "
+                                       "its own)", run=want, kind="exception-of-another-input"))
+        else:
+            delivered[id(err)] = item
     return out

@@ -66,20 +66,22 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
     """R15 violations in one handler's events of one run (``exp``)."""
     out: list[Violation] = []
 
-    def bad(message: str) -> None:
-        out.append(Violation("R15", message, handler, exp.label))
+    def bad(kind: str, message: str, method: str | None = None) -> None:
+        out.append(Violation("R15", message, handler, exp.label, kind,
+                             (("method", method),) if method else ()))
 
     for ev in events:
         if ev.method is NOT_REPORTED:
             continue
         if ev.kind == "start" and ev.method != START_METHOD[exp.run_type]:
-            bad(f"its start came through {ev.method}, expected {START_METHOD[exp.run_type]} "
-                f"for a {exp.run_type} run")
+            bad("wrong-start-method", f"its start came through {ev.method}, expected "
+                f"{START_METHOD[exp.run_type]} for a {exp.run_type} run", ev.method)
         elif ev.kind in TERMINAL and ev.method != terminal_method(exp.run_type, ev.kind):
-            bad(f"its {ev.kind} came through {ev.method}, expected "
-                f"{terminal_method(exp.run_type, ev.kind)} for a {exp.run_type} run")
+            bad(f"wrong-{ev.kind}-method", f"its {ev.kind} came through {ev.method}, expected "
+                f"{terminal_method(exp.run_type, ev.kind)} for a {exp.run_type} run", ev.method)
         elif ev.kind == "token" and exp.run_type not in _STREAMING_TYPES:
-            bad(f"received a token ({ev.method}) for a {exp.run_type} run")
+            bad("token-outside-model", f"received a token ({ev.method}) for a {exp.run_type} "
+                "run", ev.method)
     starts = [e for e in events if e.kind == "start"]
     if starts:
         _check_start(exp, starts[0], streaming, bad)
@@ -92,35 +94,39 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
         content = exp.output.get("content")
         text = "".join(t if isinstance(t, str) else repr(t) for t in tokens)
         if text != content:
-            bad(f"its {len(tokens)} token(s) add up to {text!r}, not to the model's output "
-                f"{content!r} (every token once, in order)")
+            bad("tokens-do-not-add-up", f"its {len(tokens)} token(s) add up to {text!r}, not "
+                f"to the model's output {content!r} (every token once, in order)")
     return out
 
 
 def _check_start(exp: ExpectedRun, start: Event, streaming: bool, bad: Any) -> None:
     if start.serialized is not NOT_REPORTED:
         if start.serialized is None:
-            bad("its start received serialized=None: a handler that reads "
+            bad("serialized-none", "its start received serialized=None: a handler that reads "
                 "serialized.get('name') (as the seeds' LoggingHandler does) raises")
         elif dict(start.serialized).get("name") != exp.name:
-            bad(f"its start received serialized['name'] = "
+            bad("serialized-name", f"its start received serialized['name'] = "
                 f"{dict(start.serialized).get('name')!r}, expected {exp.name!r}")
     if start.name_kw is not NOT_REPORTED and start.name_kw != exp.name:
-        bad(f"its start received name={start.name_kw!r}, expected {exp.name!r}")
+        bad("name-keyword-none" if start.name_kw is None else "name-keyword",
+            f"its start received name={start.name_kw!r}, expected {exp.name!r}")
     # In stream modes a pipelined step starts before its input is complete: not judged.
     want = None if streaming else _start_payload(exp.run_type, exp.input)
     if want is not None and start.payload is not NOT_REPORTED and start.payload != want:
-        bad(f"its start received inputs {start.payload!r}, but the run's input was {want!r}")
+        bad("wrong-inputs", f"its start received inputs {start.payload!r}, but the run's "
+            f"input was {want!r}")
 
 
 def _check_terminal(exp: ExpectedRun, end: Event, bad: Any) -> None:
     if end.kind == "end" and exp.outcome == "end" and exp.output is not None:
         if end.payload != exp.output:
-            bad(f"its end received outputs {end.payload!r}, but the run returned "
-                f"{exp.output!r}")
+            bad("wrong-outputs", f"its end received outputs {end.payload!r}, but the run "
+                f"returned {exp.output!r}")
     elif end.kind == "error" and exp.outcome == "error" and exp.error is not None:
         payload = end.payload
         if not (isinstance(payload, dict) and payload.get("label") == exp.error
                 and payload.get("original")):
-            bad(f"its error received {_describe_error(payload)}, expected the exception "
+            copied = isinstance(payload, dict) and payload.get("label") == exp.error
+            bad("copied-exception" if copied else "wrong-exception",
+                f"its error received {_describe_error(payload)}, expected the exception "
                 f"raised by {exp.error!r} itself")

@@ -4,6 +4,10 @@ Most rules are read straight off the checker. A few are differential, because th
 what changes between two runs: additivity (R4: each registration alone vs all together), handler
 faults (R10: with and without the faulty handler failing), mode parity (R11: each mode vs
 ``invoke``), isolation (R12: alone vs concurrently), transparency (R9: with vs without handlers).
+
+Known deviations (:class:`~conformance.deviations.KnownDeviations`) are masked inside each
+property: a violation that matches an entry is counted as known, everything else still fails,
+and a differential property compares its runs on what is left.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from typing import Final
 
 from .adapter import Adapter, HandlerFault, Outcome
 from .checker import Observation, Violation, check, match_runs, user_tags_of
+from .deviations import KnownDeviations
 from .events import TERMINAL
 from .harness import run_concurrently, run_scenario, strip_handlers
 from .model import BATCH_MODES, STREAM_MODES, Chain, Scenario
 from .oracle import Expectation, expect
+from .signatures import annotate
 
 __all__ = ["PROPERTIES", "Finding", "evaluate"]
 
@@ -30,7 +36,8 @@ class Finding:
 
     def __init__(self, rule: str, scenario: Scenario, violations: list[Violation],
                  observation: Observation | None, expectation: Expectation | None,
-                 notes: Iterable[str] = (), vacuous: str | None = None) -> None:
+                 notes: Iterable[str] = (), vacuous: str | None = None,
+                 known: Counter[str] | None = None) -> None:
         self.rule = rule
         self.scenario = scenario
         self.violations = violations
@@ -41,25 +48,33 @@ class Finding:
         #: breaks another rule has nothing to compare against). Such an example is rejected,
         #: never counted as passed.
         self.vacuous = vacuous
+        #: How often each known deviation (by entry id) was seen and masked.
+        self.known: Counter[str] = known if known is not None else Counter()
 
     def __bool__(self) -> bool:
         return bool(self.violations)
 
 
-def _observe(adapter: Adapter, scenario: Scenario) -> tuple[Expectation, Observation,
-                                                            list[Violation]]:
+_NONE: Final = KnownDeviations()
+Property = Callable[[Adapter, Scenario, KnownDeviations], Finding]
+
+
+def _observe(adapter: Adapter, scenario: Scenario, known: KnownDeviations = _NONE
+             ) -> tuple[Expectation, Observation, list[Violation], Counter[str]]:
+    """Run ``scenario``; its violations that no known deviation matches, and the known ones."""
     expectation = expect(scenario)
     observation = run_scenario(adapter, scenario)
-    return expectation, observation, check(scenario, expectation, observation)
+    unknown, seen = known.split(check(scenario, expectation, observation))
+    return expectation, observation, unknown, seen
 
 
-def _plain(rule: str) -> Callable[[Adapter, Scenario], Finding]:
+def _plain(rule: str) -> Property:
     """A rule judged by the checker alone (crashes count against every rule)."""
 
-    def prop(adapter: Adapter, scenario: Scenario) -> Finding:
-        expectation, observation, found = _observe(adapter, scenario)
+    def prop(adapter: Adapter, scenario: Scenario, known: KnownDeviations = _NONE) -> Finding:
+        expectation, observation, found, seen = _observe(adapter, scenario, known)
         mine = [v for v in found if v.rule in (rule, None)]
-        return Finding(rule, scenario, mine, observation, expectation)
+        return Finding(rule, scenario, mine, observation, expectation, known=seen)
 
     prop.__name__ = f"property_{rule}"
     return prop
@@ -83,9 +98,10 @@ def _only(scenario: Scenario, handler: str, point: str | None) -> Scenario:
     return Scenario(Chain(nodes, scenario.chain.root), (spec,), inv)
 
 
-def property_r4(adapter: Adapter, scenario: Scenario) -> Finding:
+def property_r4(adapter: Adapter, scenario: Scenario,
+                known: KnownDeviations = _NONE) -> Finding:
     """Scope violations that appear only when registrations are combined break additivity."""
-    expectation, observation, found = _observe(adapter, scenario)
+    expectation, observation, found, seen = _observe(adapter, scenario, known)
     crashes = [v for v in found if v.rule is None]
     if crashes:
         return Finding("R4", scenario, crashes, observation, expectation)
@@ -95,7 +111,7 @@ def property_r4(adapter: Adapter, scenario: Scenario) -> Finding:
         alone_ok = True
         for point in _registration_points(scenario, handler):
             single = _only(scenario, handler, point)
-            _, _, single_found = _observe(adapter, single)
+            _, _, single_found, _ = _observe(adapter, single, known)
             if any(v.rule in SCOPE_RULES or v.rule is None for v in single_found):
                 alone_ok = False
                 break
@@ -105,19 +121,36 @@ def property_r4(adapter: Adapter, scenario: Scenario) -> Finding:
                     violations.append(Violation(
                         "R4", f"{v.message}; registered alone at each of its places it "
                               "receives what it should, so another registration took it away",
-                        handler, v.run))
-    return Finding("R4", scenario, violations, observation, expectation)
+                        handler, v.run, kind=f"registration-dropped:{v.kind}"))
+    return _finish("R4", scenario, violations, observation, expectation, known, seen)
 
 
-def _same_outcomes(a: Outcome, b: Outcome, streamed: bool = False) -> bool:
-    """Equal results; for streams, equal as multisets of chunks, since parallel branches may
+def _finish(rule: str, scenario: Scenario, violations: list[Violation],
+            observation: Observation | None, expectation: Expectation | None,
+            known: KnownDeviations, seen: Counter[str] | None = None) -> Finding:
+    """The finding of a differential property: its own violations, with facts, known ones
+    masked."""
+    unknown, more = known.split(annotate(scenario, expectation, violations))
+    return Finding(rule, scenario, unknown, observation, expectation,
+                   known=(seen or Counter()) + more)
+
+
+def _interleaved(scenario: Scenario) -> bool:
+    """Can stream chunks interleave differently from one run to the next (parallel branches,
+    callees started at once)?"""
+    return any(n.kind == "parallel" or n.concurrent for n in scenario.chain.nodes)
+
+
+def _same_outcomes(a: Outcome, b: Outcome, scenario: Scenario) -> bool:
+    """Equal results; streamed chunks in order, or as multisets where parallel branches may
     interleave their chunks differently from one run to the next."""
     if (a.error is None) != (b.error is None):
         return False
     if a.error is not None and b.error is not None:
         return type(a.error) is type(b.error) and getattr(a.error, "label", None) == getattr(
             b.error, "label", None)
-    if streamed and isinstance(a.value, list) and isinstance(b.value, list):
+    if (scenario.invocation.mode in STREAM_MODES and _interleaved(scenario)
+            and isinstance(a.value, list) and isinstance(b.value, list)):
         return sorted(map(repr, a.value)) == sorted(map(repr, b.value))
     return bool(a.value == b.value)
 
@@ -126,17 +159,18 @@ def _describe(o: Outcome) -> str:
     return f"raised {type(o.error).__name__}: {o.error}" if o.error else f"returned {o.value!r}"
 
 
-def property_r9(adapter: Adapter, scenario: Scenario) -> Finding:
+def property_r9(adapter: Adapter, scenario: Scenario,
+                known: KnownDeviations = _NONE) -> Finding:
     """The same chain without any handler returns and raises exactly the same."""
-    expectation, observation, _ = _observe(adapter, scenario)
+    expectation, observation, _, _ = _observe(adapter, scenario)
     bare = run_scenario(adapter, strip_handlers(scenario))
     violations = [
         Violation("R9", f"input {i}: with handlers the call {_describe(a)}; without handlers it "
-                        f"{_describe(b)}")
+                        f"{_describe(b)}", kind="output-changed")
         for i, (a, b) in enumerate(zip(observation.outcomes, bare.outcomes))
-        if not _same_outcomes(a, b, scenario.invocation.mode in STREAM_MODES)
+        if not _same_outcomes(a, b, scenario)
     ]
-    return Finding("R9", scenario, violations, observation, expectation)
+    return _finish("R9", scenario, violations, observation, expectation, known)
 
 
 def _half_finished(observation: Observation) -> list[Violation]:
@@ -152,15 +186,17 @@ def _half_finished(observation: Observation) -> list[Violation]:
     for (handler, run_id), balance in sorted(per.items()):
         if balance > 0:
             out.append(Violation("R10", "run started but never received an end or error event "
-                                        "after a handler raised", handler, names.get(run_id)))
+                                        "after a handler raised", handler, names.get(run_id),
+                                 kind="run-left-open"))
     return out
 
 
-def property_r10(adapter: Adapter, scenario: Scenario) -> Finding:
+def property_r10(adapter: Adapter, scenario: Scenario,
+                 known: KnownDeviations = _NONE) -> Finding:
     """A faulty handler changes nothing (raise_error=False) or surfaces cleanly (True)."""
     faulty = [h for h in scenario.handlers if h.fault != "none"]
     clean = replace(scenario, handlers=tuple(replace(h, fault="none") for h in scenario.handlers))
-    expectation, clean_obs, clean_found = _observe(adapter, clean)
+    expectation, clean_obs, clean_found, seen = _observe(adapter, clean, known)
     if clean_found:  # the other rules' business; nothing to compare against
         return Finding("R10", scenario, [], clean_obs, expectation,
                        vacuous="the fault-free run already breaks other rules")
@@ -176,24 +212,27 @@ def property_r10(adapter: Adapter, scenario: Scenario) -> Finding:
             if i in reached and not isinstance(got.error, HandlerFault):
                 violations.append(Violation(
                     "R10", f"input {i}: a raise_error=True handler raised, but the call "
-                           f"{_describe(got)} instead of raising the handler's exception"))
+                           f"{_describe(got)} instead of raising the handler's exception",
+                    kind="raise-error-swallowed"))
         violations += _half_finished(observation)
     else:
-        found = check(scenario, expectation, observation)
-        violations += [replace(v, rule="R10", message=f"with a handler that raises: {v.message}")
-                       for v in found]
+        found, more = known.split(check(scenario, expectation, observation))
+        seen += more
+        violations += [replace(v, rule="R10", message=f"with a handler that raises: {v.message}",
+                               kind=f"fault-changes-run:{v.kind}") for v in found]
         for handler, method in sorted(set(observation.faults)):
             mark = f"handler {handler} fails on purpose"
             if not any(mark in report for report in observation.fault_reports):
                 violations.append(Violation(
                     "R10", f"its {method} raised and the engine went on, but logged no warning "
-                           "about it (a contained fault must be reported)", handler))
+                           "about it (a contained fault must be reported)", handler,
+                    kind="fault-not-reported", facts=(("method", method),)))
         for i, (a, b) in enumerate(zip(observation.outcomes, clean_obs.outcomes)):
-            if not _same_outcomes(a, b, scenario.invocation.mode in STREAM_MODES):
+            if not _same_outcomes(a, b, scenario):
                 violations.append(Violation(
                     "R10", f"input {i}: with a raising handler the call {_describe(a)}; "
-                           f"without, it {_describe(b)}"))
-    return Finding("R10", scenario, violations, observation, expectation)
+                           f"without, it {_describe(b)}", kind="fault-changes-output"))
+    return _finish("R10", scenario, violations, observation, expectation, known, seen)
 
 
 Shape = Counter[tuple[object, ...]]
@@ -205,6 +244,7 @@ def _shapes(scenario: Scenario, expectation: Expectation,
     batch items folded together."""
     key_of = match_runs(expectation, observation.events)
     user_tags = user_tags_of(scenario)
+    user_keys = {k for r in expectation.runs.values() for k, _ in r.metadata}
     out: dict[str, Shape] = {}
     for ev in observation.events:
         if ev.kind == "token":
@@ -212,17 +252,20 @@ def _shapes(scenario: Scenario, expectation: Expectation,
         key = key_of.get(ev.run_id)
         where = key[1:] if key else ("unmatched", ev.name)
         tags = tuple(sorted(set(ev.tags) & user_tags)) if ev.kind == "start" else ()
-        out.setdefault(ev.handler, Counter())[(where, ev.kind, ev.name, ev.run_type, tags)] += 1
+        meta = tuple(m for m in ev.metadata if m[0] in user_keys) if ev.kind == "start" else ()
+        out.setdefault(ev.handler, Counter())[(where, ev.kind, ev.name, ev.run_type, tags,
+                                               meta)] += 1
     return out
 
 
-def property_r11(adapter: Adapter, scenario: Scenario) -> Finding:
+def property_r11(adapter: Adapter, scenario: Scenario,
+                 known: KnownDeviations = _NONE) -> Finding:
     """Every supported mode gives each handler the same runs as ``invoke`` (per batch item)."""
     if scenario.invocation.item_callbacks:  # one config across modes: the first item's
         scenario = scenario.with_invocation(callbacks=scenario.invocation.item_callbacks[0],
                                             item_callbacks=())
     base = scenario.with_invocation(mode="invoke", inputs=scenario.invocation.inputs[:1])
-    base_exp, base_obs, base_found = _observe(adapter, base)
+    base_exp, base_obs, base_found, _ = _observe(adapter, base, known)
     if base_found:
         return Finding("R11", scenario, [], base_obs, base_exp,
                        vacuous="invoke already breaks other rules")
@@ -244,8 +287,9 @@ def property_r11(adapter: Adapter, scenario: Scenario) -> Finding:
                 extra = seen - expected
                 violations.append(Violation(
                     "R11", f"in {mode} the handler's events differ from invoke's: "
-                           f"missing {_fmt(missing)}; extra {_fmt(extra)}", handler))
-    return Finding("R11", scenario, violations, observation, base_exp)
+                           f"missing {_fmt(missing)}; extra {_fmt(extra)}", handler,
+                    kind="mode-differs", facts=(("compared", mode),)))
+    return _finish("R11", scenario, violations, observation, base_exp, known)
 
 
 def _fmt(c: Shape) -> str:
@@ -255,7 +299,8 @@ def _fmt(c: Shape) -> str:
                      for k, n in sorted(c.items(), key=str)[:6])
 
 
-def property_r12(adapter: Adapter, scenario: Scenario) -> Finding:
+def property_r12(adapter: Adapter, scenario: Scenario,
+                 known: KnownDeviations = _NONE) -> Finding:
     """Two concurrent invocations with their own runtime handlers behave as if alone."""
     if scenario.chain.handler_ids():
         return Finding("R12", scenario, [], None, None,
@@ -270,22 +315,25 @@ def property_r12(adapter: Adapter, scenario: Scenario) -> Finding:
         replace(scenario.invocation.renamed(renamed),
                 tags=tuple(f"{t}b" for t in scenario.invocation.tags)),
     )
-    expectation, alone, alone_found = _observe(adapter, first)
+    expectation, alone, alone_found, _ = _observe(adapter, first, known)
     if alone_found:
         return Finding("R12", scenario, [], alone, expectation,
                        vacuous="a single invocation already breaks other rules")
     observations = run_concurrently(adapter, [first, second])
     violations: list[Violation] = []
     for which, (sc, obs) in enumerate(zip((first, second), observations)):
-        for v in check(sc, expect(sc), obs):
+        found, _ = known.split(check(sc, expect(sc), obs))
+        for v in found:
             violations.append(replace(v, rule="R12", message=(
-                f"invocation {which + 1} of 2 running concurrently: {v.message}")))
-    return Finding("R12", scenario, violations, observations[0], expectation)
+                f"invocation {which + 1} of 2 running concurrently: {v.message}"),
+                kind=f"concurrent:{v.kind}"))
+    return _finish("R12", scenario, violations, observations[0], expectation, known)
 
 
-def property_r14(adapter: Adapter, scenario: Scenario) -> Finding:
+def property_r14(adapter: Adapter, scenario: Scenario,
+                 known: KnownDeviations = _NONE) -> Finding:
     """The checker's R14 findings, plus: the root has the given run_id, no other run does."""
-    expectation, observation, found = _observe(adapter, scenario)
+    expectation, observation, found, seen = _observe(adapter, scenario, known)
     violations = [v for v in found if v.rule in ("R14", None)]
     wanted = scenario.invocation.run_id
     if wanted is not None:
@@ -293,24 +341,27 @@ def property_r14(adapter: Adapter, scenario: Scenario) -> Finding:
         root_ids = {rid for rid, key in key_of.items() if len(key) == 1}
         if root_ids and wanted not in root_ids:
             violations.append(Violation("R14", f"the root run's id is {sorted(root_ids)[0]}, "
-                                               f"not the run_id given in the config ({wanted})"))
+                                               f"not the run_id given in the config ({wanted})",
+                                        kind="run-id-not-applied"))
         root_name = expectation.runs[expectation.roots[0]].name
         others = {ev.name for ev in observation.events
                   if ev.run_id == wanted and ev.kind == "start" and ev.name != root_name}
         if others:
             violations.append(Violation("R14", f"the given run_id was also used by "
-                                               f"{sorted(map(str, others))}"))
+                                               f"{sorted(map(str, others))}",
+                                        kind="run-id-on-children"))
     run_name = scenario.invocation.run_name
     if run_name is not None:
         named = {ev.run_id for ev in observation.events if ev.kind == "start"
                  and ev.name == run_name}
         if len(named) > len(expectation.roots):
             violations.append(Violation("R14", f"run_name {run_name!r} was given to "
-                                               f"{len(named)} runs, not only the root"))
-    return Finding("R14", scenario, violations, observation, expectation)
+                                               f"{len(named)} runs, not only the root",
+                                        kind="run-name-on-children"))
+    return _finish("R14", scenario, violations, observation, expectation, known, seen)
 
 
-PROPERTIES: Final[Mapping[str, Callable[[Adapter, Scenario], Finding]]] = {
+PROPERTIES: Final[Mapping[str, Property]] = {
     "R1": _plain("R1"),
     "R2": _plain("R2"),
     "R3": _plain("R3"),
@@ -329,6 +380,7 @@ PROPERTIES: Final[Mapping[str, Callable[[Adapter, Scenario], Finding]]] = {
 }
 
 
-def evaluate(rule: str, adapter: Adapter, scenario: Scenario) -> Finding:
-    """Run ``rule``'s property on ``scenario``."""
-    return PROPERTIES[rule](adapter, scenario)
+def evaluate(rule: str, adapter: Adapter, scenario: Scenario,
+             known: KnownDeviations = _NONE) -> Finding:
+    """Run ``rule``'s property on ``scenario``, masking the ``known`` deviations."""
+    return PROPERTIES[rule](adapter, scenario, known)

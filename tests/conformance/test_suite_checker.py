@@ -42,7 +42,8 @@ def perfect(scenario: Scenario, exp: Expectation) -> list[Event]:
             visit(child)
         for h in sorted(run.handlers):
             kind = "error" if run.outcome == "error" else "end"
-            out.append(Event(len(out), h, kind, ids[key], parent, run.run_type, None, (), ()))
+            out.append(Event(len(out), h, kind, ids[key], parent, run.run_type, None,
+                             tuple(sorted(run.tags)), ()))
 
     for root in exp.roots:
         visit(root)

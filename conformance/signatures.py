@@ -1,0 +1,64 @@
+"""Facts for violation signatures: what structurally makes a violation happen.
+
+A violation names a rule, a kind and (usually) a run and a handler; the facts added here are read
+off the scenario, so they are the same every time the same deviation shows, whatever the draw:
+``mode``; for a run, its ``node`` kind, ``run_type`` and the node kind of its ``parent`` (``none``
+for a root); for a handler, the ``routes`` that put it in scope of that run (or, for a run outside
+its scope, the routes it is registered through) and the ``form`` of those registrations
+(``list`` or ``manager``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .model import RUN_TYPE_OF, Scenario
+from .oracle import Expectation, ExpectedRun
+from .violations import Violation
+
+__all__ = ["annotate"]
+
+
+def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str]]:
+    """The routes ``handler`` is registered through, and the forms used."""
+    routes: set[str] = set()
+    forms: set[str] = set()
+    inv = scenario.invocation
+    if handler in inv.all_runtime_handlers():
+        routes.add("runtime")
+        forms.add("manager" if inv.callbacks_as_manager else "list")
+    for node in scenario.chain.nodes:
+        if handler in node.callbacks:
+            routes.add("bound" if node.kind == "binding" else "constructor")
+            forms.add("manager" if node.callbacks_as_manager else "list")
+    return routes, forms
+
+
+def annotate(scenario: Scenario, expectation: Expectation | None,
+             violations: Iterable[Violation]) -> list[Violation]:
+    """``violations`` with their facts filled in (facts already present are kept)."""
+    chain = scenario.chain
+    by_label: dict[str, ExpectedRun] = {}
+    if expectation is not None:
+        for run in expectation.runs.values():
+            by_label.setdefault(run.label, run)
+    out = []
+    for v in violations:
+        facts: dict[str, str] = {"mode": scenario.invocation.mode}
+        exp = by_label.get(v.run) if v.run else None
+        if v.run is not None and v.run in chain:
+            kind = chain[v.run].kind
+            facts["node"] = kind
+            facts["run_type"] = RUN_TYPE_OF.get(kind, "chain")
+        if exp is not None and expectation is not None:
+            parent = expectation.runs[exp.parent].label if exp.parent is not None else None
+            known = parent is not None and parent in chain
+            facts["parent"] = chain[parent].kind if known and parent is not None else "none"
+        if v.handler is not None:
+            routes, forms = _registrations(scenario, v.handler)
+            if exp is not None and v.handler in exp.handlers:
+                routes = {r.kind for r in exp.handlers[v.handler]}
+            facts["routes"] = "+".join(sorted(routes)) or "none"
+            facts["form"] = "+".join(sorted(forms)) or "none"
+        out.append(v.with_facts(**facts))
+    return out

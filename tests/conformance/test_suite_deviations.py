@@ -1,0 +1,107 @@
+"""Known deviations are violation signatures: a listed one is masked, any other still fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.adapter import Probe
+from conformance.checker import Observation, check
+from conformance.deviations import DeviationsError, KnownDeviations, entry_for
+from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
+from conformance.oracle import expect
+from conformance.violations import Violation
+
+SCENARIO = Scenario(Chain((Node("seq", "sequence", ("a", "m")), Node("a", "lambda"),
+                           Node("m", "chat_model")), "seq"),
+                    (HandlerSpec("h"),), Invocation(callbacks=("h",)))
+
+FILE = {
+    "implementation": "lib",
+    "deviations": [
+        {"id": "chains-without-serialized", "rule": "R15", "kind": "serialized-none",
+         "where": {"run_type": "chain"}, "reason": "chain starts get serialized=None"},
+    ],
+}
+
+
+def _violation(kind: str, **facts: str) -> Violation:
+    return Violation("R15", "x", "h", "a", kind, tuple(sorted(facts.items())))
+
+
+def test_a_listed_signature_is_masked_and_counted() -> None:
+    known = KnownDeviations.from_json(FILE)
+    unknown, seen = known.split([_violation("serialized-none", run_type="chain")])
+    assert unknown == [] and seen == {"chains-without-serialized": 1}
+
+
+def test_another_kind_under_the_same_rule_is_not_masked() -> None:
+    known = KnownDeviations.from_json(FILE)
+    other = _violation("copied-exception", run_type="chain")
+    assert known.split([other])[0] == [other]
+
+
+def test_conditions_on_facts_narrow_an_entry() -> None:
+    known = KnownDeviations.from_json(FILE)
+    tool = _violation("serialized-none", run_type="tool")
+    assert known.split([tool])[0] == [tool]
+
+
+def test_the_rule_level_form_is_read_as_coarse_entries() -> None:
+    known = KnownDeviations.from_json({"rules": {"R5": {"reason": "duplicates twice"}}})
+    (entry,) = known.entries
+    assert entry.coarse and entry.rule == "R5"
+    assert known.split([Violation("R5", "x", kind="duplicate-delivery")])[0] == []
+
+
+def test_crashes_are_never_masked() -> None:
+    known = KnownDeviations.from_json({"rules": {"R5": {"reason": "r"}}})
+    crash = Violation(None, "boom", kind="engine-raised")
+    assert known.split([crash])[0] == [crash]
+
+
+@pytest.mark.parametrize("bad, says", [
+    ({"deviations": [{"rule": "R99", "kind": "k", "id": "i", "reason": "r"}]}, "R99"),
+    ({"deviations": [{"rule": "R5", "kind": "k", "id": "i"}]}, "reason"),
+    ({"deviations": [{"rule": "R5", "kind": "k", "id": "i", "reason": "r",
+                      "where": {"mode": 3}}]}, "where"),
+    ({"deviations": [{"rule": "R5", "kind": "k", "id": "i", "reason": "r"},
+                     {"rule": "R5", "kind": "j", "id": "i", "reason": "r"}]}, "unique"),
+])
+def test_a_bad_file_says_what_to_fix(bad: dict[str, object], says: str) -> None:
+    with pytest.raises(DeviationsError, match=says):
+        KnownDeviations.from_json(bad)
+
+
+def test_load_reads_a_file_and_names_it_in_errors(tmp_path: Path) -> None:
+    path = tmp_path / "known.json"
+    path.write_text(json.dumps(FILE), encoding="utf-8")
+    assert KnownDeviations.load(path).entries[0].id == "chains-without-serialized"
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(DeviationsError, match="not valid JSON"):
+        KnownDeviations.load(path)
+
+
+def test_checker_violations_carry_signatures_with_facts() -> None:
+    """A missing run: rule, kind and the facts that make it happen."""
+    probe = Probe()
+    exp = expect(SCENARIO)
+    from conformance.adapter import Outcome
+
+    found = check(SCENARIO, exp, Observation((), (Outcome(value="x"),), probe))
+    by_run = {v.run: v for v in found if v.rule == "R1"}
+    model = by_run["m"]
+    assert model.kind == "missing-run"
+    assert dict(model.facts) == {"mode": "invoke", "node": "chat_model", "run_type": "chat_model",
+                                 "parent": "sequence", "routes": "runtime", "form": "list"}
+    assert model.signature.startswith("R1 missing-run (")
+
+
+def test_entry_for_a_violation_is_a_valid_entry() -> None:
+    v = _violation("serialized-none", run_type="chain", node="lambda", mode="invoke")
+    entry = entry_for(v)
+    entry["reason"] = "because"
+    known = KnownDeviations.from_json({"deviations": [entry]})
+    assert known.split([v])[0] == []
