@@ -13,9 +13,7 @@ from uuid import UUID
 
 from reference.callbacks._dispatch import HandlerSet
 from reference.callbacks._manager import (
-    AsyncCallbackManager,
     BaseCallbackManager,
-    CallbackManager,
     Callbacks,
     check_run_id,
 )
@@ -155,20 +153,6 @@ def manager_for(
     if local is not None:
         mgr = mgr._with_local(*local)
     return mgr
-
-
-def get_sync_manager(
-    config: RunnableConfig, trusted: bool, local: Local | None
-) -> CallbackManager:
-    """:func:`manager_for` a synchronous run."""
-    return manager_for(CallbackManager, config, trusted, local)
-
-
-def get_async_manager(
-    config: RunnableConfig, trusted: bool, local: Local | None
-) -> AsyncCallbackManager:
-    """:func:`manager_for` an async run."""
-    return manager_for(AsyncCallbackManager, config, trusted, local)
 
 
 def _merge_callbacks(base: Callbacks, new: Callbacks) -> Callbacks:
