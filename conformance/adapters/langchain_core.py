@@ -42,6 +42,7 @@ import asyncio
 import contextlib
 import gc
 import importlib
+import shlex
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -58,8 +59,9 @@ __all__ = ["LangChainCoreAdapter", "capabilities_for", "release_line"]
 _CONSTRUCTOR_KINDS: Final[frozenset[NodeKind]] = frozenset({"chat_model", "tool"})
 
 _INSTALL_HINT: Final = (
-    "langchain_core is not installed: pip install 'callback-conformance[langchain]' "
-    "(or pip install langchain-core)"
+    "langchain_core is not installed in this Python environment: "
+    f"{shlex.quote(sys.executable)} -m pip install langchain-core "
+    "(a release line: 'langchain-core>=1,<2', 'langchain-core==0.3.*', 'langchain-core==0.2.*')"
 )
 
 
