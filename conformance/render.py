@@ -199,8 +199,9 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         ("parser", "output_parsers", "StrOutputParser"),
         ("prompt", "prompts", "ChatPromptTemplate"),
         ("tool", "tools", "StructuredTool"),
-        ("retriever", "retrievers", "BaseRetriever"),
-        ("retriever", "documents", "Document")) if kind in kinds]
+        ("retriever", "retrievers", "BaseRetriever")) if kind in kinds]
+    if any(n.kind == "retriever" and not n.fail for n in chain.nodes):
+        modules.append(("documents", ["Document"]))
     out = [f"import {name}" for name, wanted in (
         ("asyncio", inv.mode.startswith("a")),
         ("contextvars", any(n.concurrent for n in chain.nodes)),
@@ -331,11 +332,12 @@ def _node_code(node: Node, prefix: str) -> list[str]:
         branches = ", ".join(f"{c!r}: {c}" for c in node.children)
         return [f"{label} = RunnableParallel({{{branches}}}{kwarg})", f"{label}.name = {label!r}"]
     if kind == "lambda":
-        if not node.fail and not node.slow:
-            return [f"{label} = RunnableLambda(lambda x: {label!r}, name={label!r}{kwarg})"]
-        nap = ["    time.sleep(0.002)"] if node.slow else []
-        return [f"def {label}_fn(x):", *nap, f"    {fail}",
-                f"{label} = RunnableLambda({label}_fn, name={label!r}{kwarg})"]
+        nap = "time.sleep(0.002) or " if node.slow else ""
+        if not node.fail:
+            return [f"{label} = RunnableLambda(lambda x: {nap}{label!r}, name={label!r}{kwarg})"]
+        define = ([f"def {label}_fn(x):", "    time.sleep(0.002)", f"    {fail}"] if node.slow
+                  else [f"def {label}_fn(x): {fail}"])
+        return [*define, f"{label} = RunnableLambda({label}_fn, name={label!r}{kwarg})"]
     if kind in ("dynamic", "tool"):
         sig = "(x, config)" if node.forward_config else "(x)"
         if kind == "tool":

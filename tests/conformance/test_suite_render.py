@@ -8,8 +8,10 @@ reproduction that drops a fault or an async handler would show a different run.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
+import re
 from collections import Counter
 
 import pytest
@@ -76,3 +78,37 @@ def test_rendered_code_prints_what_langchain_core_records(data: st.DataObject) -
     adapter = LangChainCoreAdapter()
     _assert_same_events(adapter, data.draw(scenarios(adapter.capabilities, _ROUTES)),
                         "langchain_core")
+
+
+def _unused_names(code: str) -> set[str]:
+    """Names the code imports or defines at module level and never uses."""
+    tree = ast.parse(code)
+    defined: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Assign):
+            defined.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return defined - used
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(_ADAPTER.capabilities, Registrations(failures=True, faults=True, max_handlers=3,
+                                                      root_config=True, tags=True)))
+def test_rendered_code_defines_and_imports_only_what_it_uses(scenario: Scenario) -> None:
+    for prefix in ("reference", "langchain_core"):
+        code = render_code(scenario, prefix=prefix)
+        assert _unused_names(code) == set(), code
+        printed = {m.group(1) for m in re.finditer(r"def (on_\w+)\(", code)}
+        families = {n.kind for n in scenario.chain.nodes}
+        if "chat_model" not in families:
+            assert "on_chat_model_start" not in printed
+        if "tool" not in families:
+            assert "on_tool_start" not in printed
+        if not any(n.fail for n in scenario.chain.nodes) and all(
+                h.fault == "none" for h in scenario.handlers):
+            assert not any(m.endswith("_error") for m in printed), code
