@@ -40,9 +40,10 @@ class Observation:
     fault_reports: tuple[str, ...] = ()
 
 
-def match_runs(expectation: Expectation, events: Iterable[Event]) -> dict[str, Key]:
+def match_runs(expectation: Expectation, events: Iterable[Event],
+               streaming: bool = False) -> dict[str, Key]:
     """Observed run id -> expected position, for the runs that could be matched."""
-    return match(expectation, tuple(events)).observed()
+    return match(expectation, tuple(events), streaming=streaming).observed()
 
 
 def _rule_for_missing(exp: ExpectedRun, handler: str) -> str:
@@ -70,7 +71,8 @@ def check(
     out: list[Violation] = []
     events = observation.events
     observed = observed_runs(events)
-    placement = match(expectation, observed=observed)
+    placement = match(expectation, observed=observed,
+                      streaming=scenario.invocation.mode in STREAM_MODES)
     id_of = placement.of_key  # with the ids of runs only their children mention
     key_of = placement.observed()
     matched = {key: run_id for run_id, key in key_of.items()}
@@ -313,6 +315,17 @@ def _check_order(
                 out.append(Violation("R7", f"{runs[b].label!r} started before the previous step "
                                            f"{runs[a].label!r} started", handler, exp.label,
                                      kind="step-out-of-order"))
+        if exp.child_order == "pipelined":
+            # A pipelined step may start before an earlier one fails, never after (R8).
+            failed_at: int | None = None
+            for c in exp.children:
+                if failed_at is not None and c in start and start[c] > failed_at:
+                    out.append(Violation("R8", f"started after an earlier step of "
+                                               f"{exp.label!r} had failed (a later step must "
+                                               "never start after the failure)", handler,
+                                         runs[c].label, kind="ran-after-failure"))
+                if failed_at is None and runs[c].outcome == "error" and c in end:
+                    failed_at = end[c]
     return out
 
 

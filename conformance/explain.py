@@ -6,6 +6,7 @@ import shlex
 from collections import defaultdict
 
 from .checker import Violation, match_runs
+from .model import STREAM_MODES
 from .properties import Finding
 from .render import render_code, render_tree
 from .rules import rule
@@ -34,7 +35,8 @@ def _observed_lines(finding: Finding) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     if obs is None:
         return out
-    key_of = match_runs(exp, obs.events) if exp is not None else {}
+    streaming = finding.scenario.invocation.mode in STREAM_MODES
+    key_of = match_runs(exp, obs.events, streaming) if exp is not None else {}
     names = {e.run_id: e.name for e in obs.events if e.kind == "start"}
     order = dict.fromkeys(e.run_id for e in obs.events)
     short = {run_id: f"#{i}" for i, run_id in enumerate(order)}

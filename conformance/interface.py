@@ -16,7 +16,7 @@ from .events import NOT_REPORTED, TERMINAL, Event
 from .oracle import ExpectedRun
 from .violations import Violation
 
-__all__ = ["START_METHOD", "check_interface", "terminal_method"]
+__all__ = ["START_METHOD", "check_interface", "start_payload", "terminal_method"]
 
 #: The start method of each run type. A chat model may start through ``on_llm_start`` only for a
 #: handler that does not implement ``on_chat_model_start`` (the recording handlers all do).
@@ -37,7 +37,7 @@ def terminal_method(run_type: str, kind: str) -> str:
     return f"on_{_FAMILY[run_type]}_{kind}"
 
 
-def _start_payload(run_type: str, value: Any) -> Any:
+def start_payload(run_type: str, value: Any) -> Any:
     """What a start call carries for input ``value`` (None where that is not fixed)."""
     if value is None:
         return None
@@ -111,7 +111,7 @@ def _check_start(exp: ExpectedRun, start: Event, streaming: bool, bad: Any) -> N
         bad("name-keyword-none" if start.name_kw is None else "name-keyword",
             f"its start received name={start.name_kw!r}, expected {exp.name!r}")
     # In stream modes a pipelined step starts before its input is complete: not judged.
-    want = None if streaming else _start_payload(exp.run_type, exp.input)
+    want = None if streaming else start_payload(exp.run_type, exp.input)
     if want is not None and start.payload is not NOT_REPORTED and start.payload != want:
         bad("wrong-inputs", f"its start received inputs {start.payload!r}, but the run's "
             f"input was {want!r}")

@@ -22,13 +22,15 @@ pieces whose parents nobody saw (batch items, subtrees under unobserved runs) wi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from typing import Final
 
-from .events import TERMINAL, Event
+from .events import NOT_REPORTED, TERMINAL, Event
+from .interface import start_payload
 from .oracle import Expectation
 
 __all__ = ["ObservedRun", "RunMatch", "extra_layers", "match", "observed_runs"]
@@ -61,6 +63,8 @@ class ObservedRun:
     tags: set[str] = field(default_factory=set)
     metadata: set[tuple[str, str]] = field(default_factory=set)
     terminals: set[str] = field(default_factory=set)
+    #: The inputs its start events carried (canonical JSON text), where reported.
+    inputs: set[str] = field(default_factory=set)
 
 
 def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
@@ -76,6 +80,8 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
                 run.names.add(ev.name)
             run.tags.update(ev.tags)
             run.metadata.update(ev.metadata)
+            if ev.payload is not NOT_REPORTED:
+                run.inputs.add(json.dumps(ev.payload, sort_keys=True))
         elif ev.kind in TERMINAL:
             run.terminals.add(ev.kind)
         run.run_types.add(ev.run_type)
@@ -112,16 +118,20 @@ class RunMatch:
 
 
 def match(expectation: Expectation, events: Sequence[Event] | None = None,
-          observed: Mapping[str, ObservedRun] | None = None) -> RunMatch:
-    """Place the observed runs at expected positions (see the module docstring)."""
+          observed: Mapping[str, ObservedRun] | None = None,
+          streaming: bool = False) -> RunMatch:
+    """Place the observed runs at expected positions (see the module docstring). Outside
+    ``streaming`` modes the inputs a start carried tell batch items apart."""
     if observed is None:
         observed = observed_runs(events or ())
-    return _Matcher(expectation, observed).solve()
+    return _Matcher(expectation, observed, streaming).solve()
 
 
 class _Matcher:
-    def __init__(self, expectation: Expectation, observed: Mapping[str, ObservedRun]) -> None:
+    def __init__(self, expectation: Expectation, observed: Mapping[str, ObservedRun],
+                 streaming: bool = False) -> None:
         self.exp = expectation
+        self.streaming = streaming
         self.runs = expectation.runs
         self.obs = observed
         self.user_tags = frozenset(t for r in self.runs.values() for t in r.tags)
@@ -186,6 +196,10 @@ class _Matcher:
             cost += len(meta ^ exp.metadata)
         if run.terminals and exp.outcome != "any" and run.terminals != {exp.outcome}:
             cost += 1
+        if run.inputs and not self.streaming:
+            want = start_payload(exp.run_type, exp.input)
+            if want is not None and run.inputs != {json.dumps(want, sort_keys=True)}:
+                cost += 1
         return cost
 
     def _best(self, rid: str, key: Key) -> tuple[int, tuple[tuple[str, Key], ...]] | None:

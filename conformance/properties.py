@@ -205,7 +205,8 @@ def property_r10(adapter: Adapter, scenario: Scenario,
     if any(h.fault == "raise_error" for h in faulty):
         # The inputs whose tree a faulty handler hears (with one config per input, not all do).
         faulty_ids = {h.id for h in faulty}
-        key_of = match_runs(expectation, clean_obs.events)
+        key_of = match_runs(expectation, clean_obs.events,
+                            scenario.invocation.mode in STREAM_MODES)
         reached = {key_of[e.run_id][0] for e in clean_obs.events
                    if e.handler in faulty_ids and e.run_id in key_of}
         for i, got in enumerate(observation.outcomes):
@@ -242,7 +243,7 @@ def _shapes(scenario: Scenario, expectation: Expectation,
             observation: Observation) -> dict[str, Shape]:
     """Per handler, the multiset of runs it saw, with run ids replaced by tree positions and
     batch items folded together."""
-    key_of = match_runs(expectation, observation.events)
+    key_of = match_runs(expectation, observation.events, scenario.invocation.mode in STREAM_MODES)
     user_tags = user_tags_of(scenario)
     user_keys = {k for r in expectation.runs.values() for k, _ in r.metadata}
     out: dict[str, Shape] = {}
@@ -337,7 +338,8 @@ def property_r14(adapter: Adapter, scenario: Scenario,
     violations = [v for v in found if v.rule in ("R14", None)]
     wanted = scenario.invocation.run_id
     if wanted is not None:
-        key_of = match_runs(expectation, observation.events)
+        key_of = match_runs(expectation, observation.events,
+                            scenario.invocation.mode in STREAM_MODES)
         root_ids = {rid for rid, key in key_of.items() if len(key) == 1}
         if root_ids and wanted not in root_ids:
             violations.append(Violation("R14", f"the root run's id is {sorted(root_ids)[0]}, "

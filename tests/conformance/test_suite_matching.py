@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -20,26 +21,32 @@ from hypothesis import strategies as st
 
 from conformance.adapter import Capabilities, Outcome, Probe
 from conformance.checker import Observation, check
-from conformance.events import Event
+from conformance.events import NOT_REPORTED, Event
+from conformance.interface import START_METHOD, start_payload, terminal_method
 from conformance.matching import match
 from conformance.model import STREAM_MODES, Scenario
-from conformance.oracle import Expectation, expect
+from conformance.oracle import Expectation, expect, reply_of
 from conformance.strategies import Registrations, scenarios
 
 Key = tuple[int, ...]
 Step = tuple[str, Key]  # ("start" | "token" | "end" | "error", run position)
 
 
-def _merge(rng: random.Random, parts: list[list[Step]], pipelined: bool) -> list[Step]:
-    """A random interleaving of ``parts``; pipelined parts start in order."""
+def _merge(rng: random.Random, parts: list[list[Step]], pipelined: bool,
+           failing: int | None = None) -> list[Step]:
+    """A random interleaving of ``parts``; pipelined parts start in order, and none starts
+    after part ``failing`` has ended (a later step never starts after the failure)."""
     out: list[Step] = []
     pos = [0] * len(parts)
-    while any(p < len(part) for p, part in zip(pos, parts)):
-        ready = [i for i, part in enumerate(parts) if pos[i] < len(part)
+    alive = list(range(len(parts)))
+    while any(pos[i] < len(parts[i]) for i in alive):
+        ready = [i for i in alive if pos[i] < len(parts[i])
                  and (not pipelined or i == 0 or pos[i - 1] > 0)]
         i = rng.choice(ready)
         out.append(parts[i][pos[i]])
         pos[i] += 1
+        if i == failing and pos[i] == len(parts[i]):
+            alive = [j for j in alive if j <= failing or pos[j] > 0]
     return out
 
 
@@ -50,7 +57,9 @@ def _steps(rng: random.Random, exp: Expectation, key: Key, streaming: bool) -> l
     if run.child_order == "sequential":
         inner = [s for part in parts for s in part]
     else:
-        inner = _merge(rng, parts, run.child_order == "pipelined")
+        pipelined = run.child_order == "pipelined"
+        failing = next((i for i, c in enumerate(kids) if exp.runs[c].outcome == "error"), None)
+        inner = _merge(rng, parts, pipelined, failing if pipelined else None)
     if run.run_type == "chat_model" and streaming:
         inner += [("token", key)] * rng.randint(0, 2)
     outcome = run.outcome if run.outcome != "any" else rng.choice(["end", "error"])
@@ -65,17 +74,40 @@ def synthesise(scenario: Scenario, exp: Expectation, rng: random.Random) -> list
     streaming = scenario.invocation.mode in STREAM_MODES
     steps = _merge(rng, [_steps(rng, exp, root, streaming) for root in exp.roots], False)
     out: list[Event] = []
+    tokens: dict[Key, list[str]] = {}
+    remaining = Counter(key for kind, key in steps if kind == "token")
     for kind, key in steps:
         run = exp.runs[key]
         parent = ids[run.parent] if run.parent is not None else None
         handlers = sorted(run.handlers)
         rng.shuffle(handlers)
         own_tags = ("impl:tag",) if rng.random() < 0.2 else ()
+        if kind == "token":  # the reply, one character per token, split over token events
+            left = tokens.setdefault(key, list(reply_of(run.label)))
+        payload: object = None
+        method = START_METHOD[run.run_type] if kind == "start" else \
+            "on_llm_new_token" if kind == "token" else terminal_method(run.run_type, kind)
+        if kind == "start":
+            payload = None if streaming else start_payload(run.run_type, run.input)
+        elif kind == "end":
+            payload = run.output if run.outcome == "end" else None
+        elif kind == "error":
+            payload = {"label": run.error or "?", "original": True}
+        else:
+            remaining[key] -= 1
+            payload = "".join(left[:1]) if remaining[key] else "".join(left)
+            del left[:len(payload)]
         for h in handlers:
             out.append(Event(len(out), h, kind, ids[key], parent, run.run_type,
                              run.name if kind == "start" or rng.random() < 0.5 else None,
-                             (*sorted(run.tags), *own_tags), tuple(sorted(run.metadata))))
+                             (*sorted(run.tags), *own_tags),
+                             tuple(sorted(run.metadata)) if kind == "start" else (),
+                             method=method, payload=payload,
+                             name_kw=run.name if kind == "start" else NOT_REPORTED,
+                             serialized=(("name", run.name),) if kind == "start"
+                             else NOT_REPORTED))
     return out
+
 
 
 def _outcomes(exp: Expectation, probe: Probe) -> tuple[Outcome, ...]:
