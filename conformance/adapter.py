@@ -110,6 +110,10 @@ class Capabilities:
     ``async_handlers``: handlers may derive from the async handler base (coroutine methods).
     ``per_item_config``: batches accept one config per input; an adapter then passes the list
     built from ``Invocation.item_callbacks`` (see ``Invocation``).
+    ``sync_only_callers``: functions and tools given only a sync body run in async modes (on a
+    worker thread), and their callees join the caller's tree (``Node.sync_only``).
+    ``sync_inside_loop``: sync modes may be called while an event loop is running in the
+    calling thread (``Invocation.inside_loop``).
     """
 
     node_kinds: frozenset[NodeKind] = _ALL_KINDS
@@ -127,6 +131,8 @@ class Capabilities:
     per_item_config: bool = True
     threads: bool = True
     tasks: bool = True
+    sync_only_callers: bool = True
+    sync_inside_loop: bool = True
     notes: Mapping[str, str] = field(default_factory=dict)
 
     def missing(self, needs: Mapping[str, object]) -> list[str]:

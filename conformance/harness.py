@@ -76,10 +76,20 @@ def _call(adapter: Adapter, root: object, invocation: Invocation,
     if invocation.mode in ASYNC_MODES:
         got: object = _guard(adapter, f"ainvoke({invocation.mode})",
                              lambda: asyncio.run(adapter.ainvoke(root, invocation, handlers)))
+    elif invocation.inside_loop:
+        got = _guard(adapter, f"invoke({invocation.mode}) inside a running event loop",
+                     lambda: asyncio.run(_inside_loop(adapter, root, invocation, handlers)))
     else:
         got = _guard(adapter, f"invoke({invocation.mode})",
                      lambda: adapter.invoke(root, invocation, handlers))
     return _outcomes(adapter, got)
+
+
+async def _inside_loop(adapter: Adapter, root: object, invocation: Invocation,
+                       handlers: Mapping[str, object]) -> object:
+    """A sync mode called from a coroutine: the engine finds an event loop running
+    (``Invocation.inside_loop``)."""
+    return adapter.invoke(root, invocation, handlers)
 
 
 def _observation(adapter: Adapter, sink: EventSink, outcomes: tuple[Outcome, ...],

@@ -91,7 +91,9 @@ class Node:
     callees at once, as user code fanning out does: in threads that each run in a copy of the
     caller's context (what ``langchain_core``'s ``ContextThreadPoolExecutor`` does) for sync
     calls, as asyncio tasks for async ones; it waits for all of them, then raises the first
-    failure in declaration order. A failing node raises after its callees ran.
+    failure in declaration order. A failing node raises after its callees ran. A ``sync_only``
+    function or tool has no async twin: in async modes the implementation runs its sync body on
+    a worker thread, and the callees it invokes there must still join the caller's tree.
     """
 
     label: str
@@ -106,6 +108,8 @@ class Node:
     fail: bool = False
     #: A slow lambda sleeps briefly, so concurrent branches and invocations really overlap.
     slow: bool = False
+    #: A function or tool given only a sync body (no coroutine twin).
+    sync_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"label": self.label, "kind": self.kind}
@@ -116,7 +120,8 @@ class Node:
                 data[name] = list(value)
         if self.metadata:
             data["metadata"] = dict(self.metadata)
-        for name in ("callbacks_as_manager", "forward_config", "concurrent", "fail", "slow"):
+        for name in ("callbacks_as_manager", "forward_config", "concurrent", "fail", "slow",
+                     "sync_only"):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 data[name] = value
@@ -141,6 +146,7 @@ class Node:
             concurrent=bool(data.get("concurrent", False)),
             fail=bool(data.get("fail", False)),
             slow=bool(data.get("slow", False)),
+            sync_only=bool(data.get("sync_only", False)),
         )
 
 
@@ -230,6 +236,9 @@ def _validate_node(node: Node, by_label: Mapping[str, Node]) -> None:
     if node.concurrent and node.kind not in CALLER_KINDS:
         raise ModelError(f"only functions and tools call children concurrently, not "
                          f"{node.kind} {node.label!r}")
+    if node.sync_only and node.kind not in CALLER_KINDS:
+        raise ModelError(f"only functions and tools can be sync-only, not "
+                         f"{node.kind} {node.label!r}")
     if node.slow and node.kind != "lambda":
         raise ModelError(f"only lambdas can be slow, not {node.kind} {node.label!r}")
     if node.fail and node.kind not in FAILABLE_KINDS:
@@ -276,6 +285,8 @@ class Invocation:
     ``item_callbacks`` (batch modes only) gives each input its own runtime handlers, passed as
     one config per input (``batch(inputs, [config0, config1, ...])``) instead of ``callbacks``;
     tags, metadata and ``run_name`` then go into every item's config.
+    ``inside_loop`` (sync modes only) calls the sync mode from inside a coroutine that asyncio
+    runs, as code in an async web handler does: the engine finds an event loop already running.
     """
 
     mode: Mode = "invoke"
@@ -287,6 +298,7 @@ class Invocation:
     run_name: str | None = None
     run_id: str | None = None
     item_callbacks: tuple[tuple[str, ...], ...] = ()
+    inside_loop: bool = False
 
     def runtime_handlers(self, item: int) -> tuple[str, ...]:
         """The runtime handlers in the config of input ``item``."""
@@ -326,6 +338,8 @@ class Invocation:
         }
         if self.item_callbacks:
             data["item_callbacks"] = [list(hs) for hs in self.item_callbacks]
+        if self.inside_loop:
+            data["inside_loop"] = True
         return data
 
     @classmethod
@@ -343,6 +357,7 @@ class Invocation:
             run_name=data.get("run_name"),
             run_id=data.get("run_id"),
             item_callbacks=tuple(tuple(hs) for hs in data.get("item_callbacks", ())),
+            inside_loop=bool(data.get("inside_loop", False)),
         )
 
 
@@ -370,6 +385,10 @@ class Scenario:
                 raise ModelError("item_callbacks needs a batch mode and one list per input")
             if inv.callbacks or inv.run_id is not None:
                 raise ModelError("item_callbacks replaces callbacks; run_id needs one input")
+        if inv.run_id is not None and len(inv.inputs) != 1:
+            raise ModelError("run_id names one root: it needs exactly one input")
+        if inv.inside_loop and inv.mode in ASYNC_MODES:
+            raise ModelError(f"inside_loop is for sync modes, not {inv.mode}")
 
     def __repr__(self) -> str:
         # Valid Python that rebuilds the scenario: what Hypothesis prints for a failing case.

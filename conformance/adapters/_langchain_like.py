@@ -411,4 +411,5 @@ def _caller(node: Node, children: list[Any], probe: Probe,
         f.__annotations__["value"] = str
         if "config" in f.__annotations__:
             f.__annotations__["config"] = config_type
-    return func, afunc
+    # A sync-only function has no coroutine: async modes run its body on a worker thread.
+    return func, (None if node.sync_only else afunc)

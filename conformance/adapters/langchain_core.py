@@ -233,7 +233,7 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
             return label
 
         func.__name__ = afunc.__name__ = label
-        return func, afunc
+        return func, (None if node.sync_only else afunc)
 
     # -- leaves that can fail -----------------------------------------------------------------
     _chat_model_cls: Any
