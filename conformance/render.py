@@ -135,7 +135,7 @@ def _printer(cls: str, base: str, scenario: Scenario, first: str | None) -> list
                 "        self.name, self.fault, self.fault_on = name, fault, fault_on",
                 "        self.raise_error = fault == 'raise_error'"]
     else:
-        out += ["    def __init__(self, name):", "        self.name = name"]
+        out += ["    def __init__(self, name): self.name = name"]
     if first is None:
         shown = ""
         if inv.tags or any(n.tags for n in chain.nodes):
@@ -224,7 +224,7 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
                 "    manager = CallbackManager(handlers=[])",
                 "    for h in handlers:",
                 "        manager.add_handler(h, inherit=True)",
-                "    return manager", ""]
+                "    return manager"]
     for h in handlers:
         cls = "AsyncPrinter" if h.asynchronous else "Printer"
         fault = f", fault={h.fault!r}, fault_on={h.fault_on!r}" if h.fault != "none" else ""

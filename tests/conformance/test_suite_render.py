@@ -11,8 +11,14 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -112,3 +118,88 @@ def test_rendered_code_defines_and_imports_only_what_it_uses(scenario: Scenario)
         if not any(n.fail for n in scenario.chain.nodes) and all(
                 h.fault == "none" for h in scenario.handlers):
             assert not any(m.endswith("_error") for m in printed), code
+
+
+# -- the failure report as a user sees it ---------------------------------------------------------
+
+_REPO = Path(__file__).resolve().parents[2]
+#: What a short report leaves to the JSON report and --full-report.
+_LONG_ONLY = ("Draw 1", "Failing test case", "Explanation:", "reproduce_failure",
+              "These lines were always", "_support.py", "def holds(")
+
+
+def _conformance_run(tmp_path: Path, impl: str, *extra: str) -> tuple[str, dict[str, Any]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_REPO), env.get("PYTHONPATH")) if p)
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    report = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "conformance", "run", "--impl", impl,
+                           "--report", str(report), *extra], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 1, proc.stdout[-4000:] + proc.stderr[-4000:]
+    assert not (tmp_path / ".hypothesis").exists()
+    return proc.stdout, json.loads(report.read_text(encoding="utf-8"))
+
+
+def _failure_sections(output: str) -> list[list[str]]:
+    """Each failing test's section of pytest's output, without its title and xdist's line."""
+    body = re.search(r"=+ FAILURES =+\n(.*?)\n=+ conformance", output, flags=re.S)
+    assert body, output[-3000:]
+    sections = re.split(r"^_{3,} \S+ _{3,}$", body.group(1), flags=re.M)[1:]
+    return [[line for line in s.strip("\n").splitlines() if not line.startswith("[gw")]
+            for s in sections]
+
+
+def _reproduction(section: list[str]) -> str:
+    start = next(i for i, line in enumerate(section) if line.startswith("Reproduce by hand"))
+    end = next(i for i, line in enumerate(section) if line.startswith("Replay: "))
+    return "\n".join(line[4:] for line in section[start + 1:end]).strip("\n") + "\n"
+
+
+def _run_reproduction(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "reproduction.py"
+    script.write_text(code, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(_REPO))
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    if proc.returncode != 0:  # only a failure the case itself raises may end it
+        assert re.search(r"^RuntimeError: \S+ fails", proc.stderr, flags=re.M), proc.stderr
+    return proc
+
+
+def test_failure_report_is_short_and_its_reproduction_runs(tmp_path: Path) -> None:
+    output, report = _conformance_run(tmp_path, "tests.selftest.broken.catalogue:NoDedup",
+                                      "--rule", "R5", "--profile", "quick")
+    [section] = _failure_sections(output)
+    assert len(section) <= 40, "\n".join(section)
+    assert section[0].startswith("R5 once-per-handler")
+    assert section[1].startswith("Violation: [R5]")
+    assert not [s for s in _LONG_ONLY if s in output]
+    assert section[-1].startswith("Replay: python -m conformance replay --impl ")
+    # the long form is kept in the JSON report
+    [detail] = report["rules"]["R5"]["details"].values()
+    assert "Draw 1" in detail["message"] and "Replay: " in detail["message"]
+    printed = _run_reproduction(_reproduction(section), tmp_path).stdout
+    assert printed.split()[0] in {h for h in re.findall(r"^\s+(h\d+) = ", "\n".join(section),
+                                                        flags=re.M)}
+
+
+def test_full_report_shows_hypothesis_draw(tmp_path: Path) -> None:
+    output, _ = _conformance_run(tmp_path, "tests.selftest.broken.catalogue:NoDedup",
+                                 "--rule", "R5", "--profile", "quick", "--full-report",
+                                 "-p", "tests.selftest._noshrink")  # no shrinking: faster
+    assert "Draw 1" in output and "R5 once-per-handler" in output
+
+
+def test_langchain_core_failure_report_fits_a_screen(tmp_path: Path) -> None:
+    """As a new user tries it: ``conformance run --impl langchain_core --rule R5``."""
+    pytest.importorskip("langchain_core")
+    output, _ = _conformance_run(tmp_path, "langchain_core", "--rule", "R5")
+    sections = _failure_sections(output)
+    assert sections
+    for section in sections:
+        assert len(section) <= 40, "\n".join(section)
+        assert section[-1].startswith("Replay: ")
+        _run_reproduction(_reproduction(section), tmp_path)
+    assert not [s for s in _LONG_ONLY if s in output]
+    assert "expectations/langchain_core-" in output  # which shipped file fits the release
