@@ -11,7 +11,87 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["Violation"]
+__all__ = ["KINDS", "Violation", "kind_is_known"]
+
+#: The vocabulary of violation kinds, per rule (SPEC.md §7 lists it). A kind ending in ``:`` is
+#: a prefix: the kind of the violation it wraps follows (``concurrent:missing-run``).
+KINDS: dict[str | None, dict[str, str]] = {
+    None: {"engine-raised": "the engine raised where nothing should fail",
+           "outcome-count": "the adapter returned the wrong number of outcomes"},
+    "R1": {"missing-run": "a runtime handler never received a run of its tree",
+           "outside-scope": "one batch input's handler received another input's run"},
+    "R2": {"missing-run": "a bound handler never received a run of the bound subtree",
+           "outside-scope": "a bound handler received a run outside the bound subtree"},
+    "R3": {"missing-run": "a constructor handler never received its object's run",
+           "outside-scope": "a constructor handler received another object's run"},
+    "R4": {"registration-dropped:": "a handler misses runs only when registrations combine"},
+    "R5": {"duplicate-delivery": "a handler received an event of a run more than once"},
+    "R6": {"id-not-uuid": "a run id is not a UUID",
+           "id-shared": "runs of different names share one id",
+           "id-reused": "one id was given to several runs of one object",
+           "parent-disagreement": "handlers disagree on a run's parent id",
+           "unexpected-run": "a run no runnable should produce (a binding's, say)",
+           "root-has-parent": "a root run has a parent id",
+           "wrong-parent": "a run's parent id is another run's",
+           "missing-parent": "a run that has a parent says it has none",
+           "wrong-run-type": "a run reports another run type",
+           "wrong-name": "a start event names the run wrongly",
+           "terminal-with-other-id": "a run's end or error came with another id"},
+    "R7": {"missing-terminal": "a run started and never ended",
+           "event-before-start": "an event of a run came before its start",
+           "event-after-terminal": "an event of a run came after its end or error",
+           "started-before-ancestor": "a run started before its ancestor",
+           "event-after-ancestor-ended": "a run's event came after its ancestor ended",
+           "step-overlap": "a sequence step started before the previous one ended",
+           "step-out-of-order": "a sequence step started before the previous one started",
+           "late-event": "events arrived after the invocation returned"},
+    "R8": {"ran-after-failure": "a later step or callee started after a failure",
+           "missing-terminal": "a failing run never ended",
+           "end-instead-of-error": "a run the failure passed through ended normally",
+           "error-instead-of-end": "a run that succeeded reported an error",
+           "no-exception": "the caller got no exception although a node failed",
+           "wrong-exception": "the caller got another exception than the failure's",
+           "copied-exception": "the caller got a copy of the failure, not the object raised",
+           "exception-of-another-input": "one batch input got another input's exception",
+           "failure-from-elsewhere": "the caller got a failure although nothing should fail"},
+    "R9": {"output-changed": "with handlers the call returned or raised something else"},
+    "R10": {"fault-changes-run:": "with a raising handler, the runs differ (the wrapped kind)",
+            "fault-changes-output": "with a raising handler, the call returned something else",
+            "fault-not-reported": "a contained handler fault was not logged",
+            "raise-error-swallowed": "a raise_error handler's exception did not reach the "
+                                     "caller",
+            "run-left-open": "after a raise_error handler raised, a run never ended"},
+    "R11": {"mode-differs": "a mode gave a handler other runs than invoke"},
+    "R12": {"concurrent:": "run concurrently, an invocation broke a rule (the wrapped kind)"},
+    "R13": {"missing-tags": "a run lacks tags in scope", "extra-tags": "a run carries tags "
+            "out of scope", "wrong-tags": "both", "missing-metadata": "a run lacks metadata in "
+            "scope", "extra-metadata": "a run carries metadata out of scope",
+            "wrong-metadata": "both", "terminal-tags": "an end or error event lacks the "
+            "start's tags"},
+    "R14": {"run-name-not-applied": "the root run does not carry the given run_name",
+            "run-name-on-children": "other runs carry the given run_name",
+            "run-id-not-applied": "the root run does not have the given run_id",
+            "run-id-on-children": "other runs have the given run_id"},
+    "R15": {"wrong-start-method": "a start came through another run type's method",
+            "wrong-end-method": "an end came through another run type's method",
+            "wrong-error-method": "an error came through another run type's method",
+            "token-outside-model": "a token event for a run that is no model's",
+            "serialized-none": "a start got serialized=None",
+            "serialized-name": "a start's serialized['name'] is not the run's name",
+            "name-keyword-none": "a start got name=None",
+            "name-keyword": "a start's name keyword is not the run's name",
+            "wrong-inputs": "a start carried other inputs than the run received",
+            "wrong-outputs": "an end carried other outputs than the run returned",
+            "wrong-exception": "an error carried another exception than the one raised",
+            "copied-exception": "an error carried a copy of the exception raised",
+            "tokens-do-not-add-up": "a model's tokens do not add up to its reply"},
+}
+
+
+def kind_is_known(rule: str | None, kind: str) -> bool:
+    """Is ``kind`` in the vocabulary of ``rule`` (prefixed kinds included)?"""
+    kinds = KINDS.get(rule, {})
+    return kind in kinds or any(k.endswith(":") and kind.startswith(k) for k in kinds)
 
 
 @dataclass(frozen=True)

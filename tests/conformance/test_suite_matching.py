@@ -14,6 +14,7 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +28,7 @@ from conformance.matching import match
 from conformance.model import STREAM_MODES, Scenario
 from conformance.oracle import Expectation, expect, reply_of
 from conformance.strategies import Registrations, scenarios
+from conformance.violations import kind_is_known
 
 Key = tuple[int, ...]
 Step = tuple[str, Key]  # ("start" | "token" | "end" | "error", run position)
@@ -221,3 +223,47 @@ def test_known_cases_hold_on_the_reference(name: str) -> None:
         for rule in PROPERTIES:
             finding = evaluate(rule, adapter, scenario)
             assert not finding, [str(v) for v in finding.violations]
+
+
+def _corrupt(events: list[Event], rng: random.Random) -> list[Event]:
+    """One of the ways a broken engine changes a stream."""
+    if not events:
+        return events
+    i = rng.randrange(len(events))
+    ev = events[i]
+    how = rng.randrange(7)
+    if how == 0:
+        return events[:i] + events[i + 1:]  # a lost event
+    if how == 1:
+        return [*events[:i + 1], ev, *events[i + 1:]]  # a duplicate
+    if how == 2:  # another parent
+        return [*events[:i], replace(ev, parent_run_id=str(uuid.uuid4())), *events[i + 1:]]
+    if how == 3:  # end <-> error
+        kind = {"end": "error", "error": "end"}.get(ev.kind, ev.kind)
+        return [*events[:i], replace(ev, kind=kind), *events[i + 1:]]
+    if how == 4:  # moved
+        rest = events[:i] + events[i + 1:]
+        j = rng.randrange(len(rest) + 1)
+        return [*rest[:j], ev, *rest[j:]]
+    if how == 5:  # payload lost
+        return [*events[:i], replace(ev, serialized=None, name_kw=None, payload=None),
+                *events[i + 1:]]
+    return [*events[:i], replace(ev, tags=(*ev.tags, "tag99")), *events[i + 1:]]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_cases())
+def test_every_violation_has_a_kind_from_the_vocabulary(case: tuple[Scenario, int]) -> None:
+    """Signatures are what expectation files match: a kind outside the documented vocabulary
+    could never be listed as a known deviation."""
+    scenario, seed = case
+    exp = expect(scenario)
+    rng = random.Random(seed)
+    for events in _shuffles(scenario, seed, 3):
+        for _ in range(rng.randint(1, 3)):
+            events = _corrupt(events, rng)
+        events = [replace(e, seq=i) for i, e in enumerate(events)]
+        probe = Probe()
+        for v in check(scenario, exp, Observation(tuple(events), _outcomes(exp, probe), probe)):
+            assert kind_is_known(v.rule, v.kind), v
+            assert ("mode", scenario.invocation.mode) in v.facts
