@@ -9,7 +9,8 @@ import ast
 import re
 from pathlib import Path
 
-__all__ = ["BEGIN", "END", "markdown_table", "tests_by_rule", "update_spec"]
+__all__ = ["BEGIN", "END", "KINDS_BEGIN", "KINDS_END", "kinds_table", "markdown_table",
+           "tests_by_rule", "update_spec"]
 
 # test_R4_something, or test_something_R4 (self-tests name the rule they expect to fail).
 _NAME = re.compile(r"^test_(R\d+)_|_(R\d+)$")
@@ -59,10 +60,35 @@ def markdown_table(tests: dict[str, list[str]]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+KINDS_BEGIN = ("<!-- kinds:begin (generated from conformance/violations.py: "
+               "python -m conformance rules --also tests --update SPEC.md) -->")
+KINDS_END = "<!-- kinds:end -->"
+
+
+def kinds_table() -> str:
+    """SPEC.md's vocabulary of violation kinds, per rule."""
+    from .rules import RULES
+    from .violations import KINDS
+
+    lines = ["| rule | kind | meaning |", "| --- | --- | --- |"]
+    for rule_id in [None, *(r.id for r in RULES)]:
+        for kind, meaning in KINDS.get(rule_id, {}).items():
+            shown = f"`{kind}`<kind>" if kind.endswith(":") else f"`{kind}`"
+            lines.append(f"| {rule_id or 'crash'} | {shown} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+def _replace(text: str, begin: str, end: str, body: str) -> str:
+    if begin not in text or end not in text:
+        raise ValueError(f"SPEC.md lacks the markers {begin!r} and {end!r}")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}{end}{tail}"
+
+
 def update_spec(spec_text: str, tests: dict[str, list[str]]) -> str:
-    """``spec_text`` with the generated section replaced."""
-    if BEGIN not in spec_text or END not in spec_text:
-        raise ValueError(f"SPEC.md lacks the markers {BEGIN!r} and {END!r}")
-    head, rest = spec_text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{markdown_table(tests)}{END}{tail}"
+    """``spec_text`` with the generated sections replaced."""
+    text = _replace(spec_text, BEGIN, END, markdown_table(tests))
+    if KINDS_BEGIN in text:
+        text = _replace(text, KINDS_BEGIN, KINDS_END, kinds_table())
+    return text
