@@ -108,9 +108,10 @@ def check(
     # One id for several runs of the same name (a reused object): a handler gets several starts
     # for it while runs of that name go unmatched. Not a duplicate delivery (R5).
     starts = Counter((ev.handler, ev.run_id) for ev in events if ev.kind == "start")
-    unmatched = {runs[k].name for k in runs if k not in matched and not runs[k].optional}
-    reused = {rid for (_, rid), n in starts.items()
-              if n > 1 and rid in observed and observed[rid].names & unmatched}
+    unmatched = {(runs[k].name, h) for k in runs if k not in matched and not runs[k].optional
+                 for h in runs[k].handlers}
+    reused = {rid for (h, rid), n in starts.items() if n > 1 and rid in observed
+              and any((name, h) in unmatched for name in observed[rid].names)}
     for rid in sorted(reused):
         names = sorted(observed[rid].names)
         out.append(Violation("R6", f"run_id {rid} was given to several runs of {names[0]!r}",

@@ -89,6 +89,8 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
     if len(ends) == 1 and ends[0].payload is not NOT_REPORTED:
         _check_terminal(exp, ends[0], bad)
     tokens = [e.payload for e in events if e.kind == "token" and e.payload is not NOT_REPORTED]
+    if len(starts) > 1:
+        tokens = []  # every event delivered twice is R5's to report, tokens included
     if tokens and exp.run_type in _STREAMING_TYPES and exp.outcome == "end" \
             and isinstance(exp.output, dict):
         content = exp.output.get("content")
