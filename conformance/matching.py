@@ -63,8 +63,10 @@ class ObservedRun:
     tags: set[str] = field(default_factory=set)
     metadata: set[tuple[str, str]] = field(default_factory=set)
     terminals: set[str] = field(default_factory=set)
-    #: The inputs its start events carried (canonical JSON text), where reported.
+    #: The inputs its start events and the outputs its end events carried (canonical JSON
+    #: text), where reported.
     inputs: set[str] = field(default_factory=set)
+    outputs: set[str] = field(default_factory=set)
 
 
 def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
@@ -84,6 +86,8 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
                 run.inputs.add(json.dumps(ev.payload, sort_keys=True))
         elif ev.kind in TERMINAL:
             run.terminals.add(ev.kind)
+            if ev.kind == "end" and ev.payload is not NOT_REPORTED:
+                run.outputs.add(json.dumps(ev.payload, sort_keys=True))
         run.run_types.add(ev.run_type)
         run.parents.add(ev.parent_run_id)
         run.handlers.add(ev.handler)
@@ -200,6 +204,9 @@ class _Matcher:
             want = start_payload(exp.run_type, exp.input)
             if want is not None and run.inputs != {json.dumps(want, sort_keys=True)}:
                 cost += 1
+        if run.outputs and exp.outcome == "end" and exp.output is not None \
+                and run.outputs != {json.dumps(exp.output, sort_keys=True)}:
+            cost += 1
         return cost
 
     def _best(self, rid: str, key: Key) -> tuple[int, tuple[tuple[str, Key], ...]] | None:
