@@ -24,7 +24,7 @@ __all__ = ["main"]
 
 
 #: Crashed pytest-xdist workers replaced before the run stops (the rest is errored "no result").
-MAX_WORKER_RESTARTS = 10
+MAX_WORKER_RESTARTS = 6
 
 
 def _run(args: argparse.Namespace, extra: list[str]) -> int:

@@ -41,9 +41,10 @@ _CELL: Final[Mapping[str, str]] = {
     "unexpected-pass": "**unexpected-pass**",
     "not-applicable": "n/a",
     "error": "**error**",
+    "inconclusive": "**inconclusive**",
     "not-run": "not run",
 }
-_FAILING: Final = frozenset({"fail", "expected-fail", "error"})
+_FAILING: Final = frozenset({"fail", "expected-fail", "error", "inconclusive"})
 
 
 class MatrixError(ValueError):
@@ -96,6 +97,7 @@ def load_report(path: str | Path) -> Column:
     for r in RULES:
         entry = rules.get(r.id, {})
         status = str(entry.get("status", "not-run")) if isinstance(entry, dict) else "not-run"
+        status = "error" if status == "errored" else status  # reports since suite 0.1 say errored
         statuses[r.id] = status if status in _CELL else "error"
         na = entry.get("not_applicable_reasons", []) if isinstance(entry, dict) else []
         if status == "not-applicable" and na:
@@ -229,6 +231,8 @@ def _failures(columns: Sequence[Column]) -> list[str]:
                 text = _escape(c.expected[r.id][0])
             elif status == "error":
                 text = "the adapter or the suite crashed; see the report"
+            elif status == "inconclusive":
+                text = "no example could be checked (all rejected); see the report"
             else:
                 text = "not in any expectation file: a new deviation (see the report)"
             grouped.setdefault(text, []).append(c.title)

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import xml.etree.ElementTree as ET
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -200,7 +201,7 @@ def _conformance_watch(request: pytest.FixtureRequest) -> Iterator[None]:
 
     stop = Path(request.config.stash[_SCRATCH]) / _STOP_FILE
     if stop.exists():
-        raise AdapterError("not run: " + stop.read_text(encoding="utf-8"))
+        raise _NotRun("not run: " + stop.read_text(encoding="utf-8"))
     WATCH.test = node.nodeid
     WATCH.spawned.clear()
     yield
@@ -223,6 +224,10 @@ def _conformance_watch(request: pytest.FixtureRequest) -> Iterator[None]:
             f"adapter {request.config.stash[_ADAPTER].name!r} left {len(alive)} thread"
             f"{'s' if len(alive) != 1 else ''} running after this test ({names}): threads an "
             "invocation starts must end before invoke/ainvoke returns (or be daemon threads)")
+
+
+class _NotRun(Exception):
+    """A test not run because the run stopped (after a hang): errored, shown as skipped."""
 
 
 def _leaves(exc: BaseException) -> Iterator[BaseException]:
@@ -261,7 +266,10 @@ def _message_of(exc: BaseException) -> str:
         return str(adapter_errors[0])
     if any(isinstance(e, AssertionError) for e in leaves):
         return "\n".join(dict.fromkeys(str(e) for e in leaves if isinstance(e, AssertionError)))
-    return cut("\n".join(f"{type(e).__name__}: {e}" for e in leaves), 4000)
+    last = leaves[-1]
+    where = "".join(traceback.format_exception(type(last), last, last.__traceback__)[-6:])
+    return cut("the suite's harness raised " + "; ".join(
+        f"{type(e).__name__}: {e}" for e in leaves) + "\n" + where, 4000)
 
 
 def _counts(item: pytest.Item) -> dict[str, int]:
@@ -329,6 +337,7 @@ class _Session:
         self.scratch = scratch
         self.baseline_threads = baseline_threads
         self.exitstatus: int | None = None
+        self.crashes = 0
 
     # -- collection -------------------------------------------------------------------------
 
@@ -393,7 +402,14 @@ class _Session:
         exc = call.excinfo.value if call.excinfo is not None else None
         status = _base_status(report)
         message: str | None = None
-        if exc is not None and not isinstance(exc, pytest.skip.Exception):
+        if isinstance(exc, _NotRun):
+            status, message = "errored", str(exc)
+            # Skipped as far as pytest is concerned: one line, not a failure section per test.
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), 0, message)
+            if hasattr(report, "wasxfail"):
+                del report.wasxfail
+        elif exc is not None and not isinstance(exc, pytest.skip.Exception):
             verdict = _verdict(exc)
             if verdict != "fail" or status == "errored":
                 status = verdict if verdict != "fail" else "errored"
@@ -440,7 +456,7 @@ class _Session:
                 message = str(getattr(report, "wasxfail", "") or report.longreprtext[-4000:])
         scenario = getattr(item, "conformance_error_scenario", None) \
             if status == "errored" else None
-        if status in ("errored", "inconclusive"):
+        if status in ("errored", "inconclusive") and not isinstance(exc, _NotRun):
             from .results import cut
 
             text = f"{status}: {message}"
@@ -512,7 +528,12 @@ class _Session:
             workeroutput["conformance_leftovers"] = left
             return
         self.summary.leftovers.extend(left)
-        self.summary.finish()
+        limit = getattr(self.config.option, "maxworkerrestart", None)
+        if self.crashes and limit is not None and self.crashes > int(limit):
+            self.summary.finish(f"not run: pytest-xdist stopped replacing crashed workers after "
+                                f"{self.crashes} crashes (--max-worker-restart {limit})")
+        else:
+            self.summary.finish()
         path = self.config.getoption("conformance_report")
         if path:
             self.summary.write(path)
@@ -556,6 +577,8 @@ class _XdistHooks:
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         left = getattr(node, "workeroutput", {}).get("conformance_leftovers", [])
         self.session.summary.leftovers.extend(str(name) for name in left)
+        if error is not None:
+            self.session.crashes += 1
 
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport,
                                sched: Any) -> None:
@@ -581,8 +604,8 @@ class _XdistHooks:
         timeout = self.session.summary.timeout
         if stacks:
             message = (f"timed out: a scenario ran longer than the {timeout:g} s deadline "
-                       "(--timeout), so its process was stopped; the stacks of all its threads:\n"
-                       + cut(stacks, 6000))
+                       "(--timeout), so its process was stopped; the stacks of its threads:\n"
+                       + cut(_useful_stacks(stacks), 6000))
             (self.session.scratch / _STOP_FILE).write_text(
                 f"the adapter hung in {crashitem} (stopped after {timeout:g} s); a hung adapter "
                 "would hang again, so the remaining tests were not run: fix the hang, or run "
@@ -599,6 +622,19 @@ class _XdistHooks:
         report.user_properties = [("rule", _rule_in_nodeid(crashitem)), ("status", "errored"),
                                   ("message", message),
                                   ("scenario", json.dumps(scenario) if scenario else "")]
+
+
+def _useful_stacks(dump: str) -> str:
+    """faulthandler's dump without pytest-xdist's own (execnet) threads, the threads that ran
+    the suite's harness first."""
+    blocks = [b.strip("\n") for b in re.split(r"\n\s*\n|\n(?=(?:Current thread|Thread) 0x)",
+                                               dump) if b.strip()]
+    header = [b for b in blocks if not b.lstrip().startswith(("Thread ", "Current thread "))]
+    threads = [b for b in blocks if b not in header]
+    kept = [b for b in threads if any("File " in line and "execnet" not in line
+                                      for line in b.splitlines()[1:])] or threads
+    kept.sort(key=lambda b: "conformance" not in b)
+    return "\n\n".join(header + kept)
 
 
 def _junit_statuses(config: pytest.Config, summary: Summary) -> None:
@@ -622,7 +658,7 @@ def _junit_statuses(config: pytest.Config, summary: Summary) -> None:
             status = props.get("status")
             seen.add(f"{case.get('classname')}::{case.get('name')}")
             if status in ("errored", "inconclusive"):
-                for failure in case.findall("failure"):
+                for failure in case.findall("failure") + case.findall("skipped"):
                     failure.tag = "error"
                     failure.set("message", f"{status}: {props.get('message', '')}"[:500])
     try:
@@ -646,4 +682,5 @@ def _junit_statuses(config: pytest.Config, summary: Summary) -> None:
         suite.set("tests", str(len(cases)))
         suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
         suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+        suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
     tree.write(path, encoding="utf-8", xml_declaration=True)

@@ -265,13 +265,13 @@ class Summary:
         if status == "errored" and message and message not in self.adapter_errors:
             self.adapter_errors.append(cut(message, 2000))
 
-    def finish(self) -> None:
-        """Selected tests that never reported are errored: their process died or was stopped."""
+    def finish(self, why: str | None = None) -> None:
+        """Selected tests that never reported are errored (``why``: the reason, if known)."""
         for nodeid, rule_id in self.selected.items():
             if nodeid not in self.results[rule_id].details:
                 self.record(rule_id, nodeid, "errored",
-                            message="no result: the test never reported one (its worker process "
-                                    "died or the run stopped before it ran)")
+                            message=why or "no result: the test never reported one (its worker "
+                                           "process died or the run stopped before it ran)")
 
     def errored(self) -> list[tuple[str, str, TestResult]]:
         return [(rid, nodeid, t) for rid, res in self.results.items()
@@ -301,14 +301,25 @@ class Summary:
         """What the table leaves out: errored and inconclusive tests (with their scenario),
         not-applicable reasons, the adapter's notes, leftover threads."""
         lines: list[str] = []
+        groups: dict[str, list[tuple[str, str, TestResult]]] = {}
         for rid, nodeid, t in self.errored():
-            first = (t.message or "errored").strip().splitlines() or ["errored"]
+            groups.setdefault(t.message or "errored", []).append((rid, nodeid, t))
+        # The tests that errored on their own first, then those not run because of them.
+        for message, group in sorted(groups.items(),
+                                     key=lambda g: g[0].startswith(("not run", "no result"))):
+            rid, nodeid, t = group[0]
+            first = message.strip().splitlines() or ["errored"]
             lines.append(f"errored: {rid} {nodeid}: {first[0]}")
-            lines.extend(f"    {line}" for line in first[1:12])
+            lines.extend(f"    {line}" for line in first[1:16])
             if t.scenario is not None:
                 text = t.scenario if isinstance(t.scenario, str) else json.dumps(
                     t.scenario, sort_keys=True)
                 lines.append(f"    scenario: {cut(text, scenario_limit)}")
+            if len(group) > 1:
+                names = ", ".join(n.rsplit("::", 1)[-1] for _, n, _ in group[1:4])
+                more = f" and {len(group) - 4} more" if len(group) > 4 else ""
+                lines.append(f"    the same for {len(group) - 1} other test"
+                             f"{'s' if len(group) > 2 else ''}: {names}{more}")
         for rid, res in self.results.items():
             for nodeid, t in res.details.items():
                 if t.status == "inconclusive":

@@ -64,6 +64,9 @@ def holds(
         _BROKEN_ADAPTERS[id(adapter)] = (str(exc), scenario.dumps())
         node.conformance_error_scenario = scenario.dumps()
         raise
+    except Exception:  # the harness itself crashed: errored, with the (last, shrunk) scenario
+        node.conformance_error_scenario = scenario.dumps()
+        raise
     if finding.vacuous and not finding:
         node.conformance_rejected = getattr(node, "conformance_rejected", 0) + 1
         reject()  # nothing could be checked: not a pass (see Finding.vacuous)

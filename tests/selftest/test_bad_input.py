@@ -27,7 +27,7 @@ def _no_rule_failed(run: Run) -> None:
     assert run.report["adapter_errors"], run.report
     statuses = {r: v["status"] for r, v in run.report["rules"].items()}
     assert "fail" not in statuses.values(), statuses
-    assert statuses["R5"] == "error", statuses
+    assert statuses["R5"] == "errored", statuses
 
 
 def test_bad_input_adapter_module_does_not_import(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "BananaRunTypeAdapter",
     "BuildRaisesAdapter",
     "ChattyAdapter",
+    "EverythingTwiceAdapter",
     "ExitInvokeAdapter",
     "ExitOnStreamAdapter",
     "GarbageInvokeAdapter",
@@ -59,6 +60,28 @@ class _BadRecorderAdapter(ReferenceAdapter):
     def make_handler(self, spec: HandlerSpec, sink: EventSink) -> object:
         distorting: Any = _DistortingSink(sink, self.start_overrides)
         return super().make_handler(spec, distorting)
+
+
+class _TwiceSink:
+    """Records every event twice."""
+
+    def __init__(self, sink: EventSink) -> None:
+        self._sink = sink
+
+    def record(self, handler: str, kind: str, **fields: Any) -> None:
+        self._sink.record(handler, kind, **fields)
+        self._sink.record(handler, kind, **fields)
+
+
+class EverythingTwiceAdapter(ReferenceAdapter):
+    """Every handler hears every event twice: every run breaks R5, so a differential property
+    (R11) has nothing to compare on any example: inconclusive, never pass."""
+
+    name = "everything-twice-adapter"
+
+    def make_handler(self, spec: HandlerSpec, sink: EventSink) -> object:
+        twice: Any = _TwiceSink(sink)
+        return super().make_handler(spec, twice)
 
 
 class NamelessStartsAdapter(_BadRecorderAdapter):
