@@ -1,4 +1,4 @@
-"""Command line: ``python -m conformance run|replay|rules|matrix``.
+"""Command line: ``python -m conformance run|replay|rules|matrix|stats``.
 
 ``run`` is a thin front for pytest with the suite's plugin (so JUnit XML, ``-n auto`` and every
 other pytest option work unchanged); ``replay`` re-checks one scenario printed by a failure report;
@@ -146,6 +146,39 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stats(args: argparse.Namespace) -> int:
+    from .adapter import AdapterError, load_adapter
+    from .stats import draw_scenarios, measure
+    from .strategies import Registrations
+
+    try:
+        capabilities = load_adapter(args.impl).capabilities
+    except AdapterError as exc:
+        print(f"conformance stats: {exc}", file=sys.stderr)
+        return 2
+    registrations = Registrations(failures=args.failures, faults=args.faults,
+                                  root_config=args.root_config,
+                                  per_item_configs=args.per_item_configs)
+    drawn = draw_scenarios(args.examples, capabilities, registrations, modes=args.mode,
+                           seed=args.seed)
+    print(measure(drawn).render())
+    return 0
+
+
+def _stats_parser(sub: Any) -> None:
+    stats = sub.add_parser("stats", help="the distribution of generated scenarios")
+    stats.add_argument("--impl", default="reference",
+                       help="draw what this implementation's capabilities allow")
+    stats.add_argument("-n", "--examples", type=int, default=2000, help="how many to draw")
+    stats.add_argument("--seed", type=int, default=0)
+    stats.add_argument("--mode", action="append", help="only this mode (repeatable)")
+    stats.add_argument("--failures", action="store_true", help="nodes may fail")
+    stats.add_argument("--faults", action="store_true", help="a handler may raise")
+    stats.add_argument("--root-config", action="store_true", help="run_name / run_id")
+    stats.add_argument("--per-item-configs", action="store_true",
+                       help="batches with one config per input")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m conformance",
                                      description="Callback propagation conformance suite.")
@@ -184,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="where expectation files are (default: expectations/ beside the "
                              "reports' folder, and ./expectations)")
     matrix.add_argument("-o", "--output", help="write the page here instead of stdout")
+    _stats_parser(sub)
     return parser
 
 
@@ -253,6 +287,8 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "replay":
         return _replay(args)
+    if args.command == "stats":
+        return _stats(args)
     if args.command == "matrix":
         from .compat import main as matrix_main
 

@@ -285,8 +285,9 @@ class Invocation:
     ``item_callbacks`` (batch modes only) gives each input its own runtime handlers, passed as
     one config per input (``batch(inputs, [config0, config1, ...])``) instead of ``callbacks``;
     tags, metadata and ``run_name`` then go into every item's config.
-    ``inside_loop`` (sync modes only) calls the sync mode from inside a coroutine that asyncio
-    runs, as code in an async web handler does: the engine finds an event loop already running.
+    ``inside_loop`` calls a sync mode from inside a coroutine that asyncio runs, as code in an
+    async web handler does: the engine finds an event loop already running (async modes always
+    run inside one, so there it changes nothing).
     """
 
     mode: Mode = "invoke"
@@ -387,8 +388,6 @@ class Scenario:
                 raise ModelError("item_callbacks replaces callbacks; run_id needs one input")
         if inv.run_id is not None and len(inv.inputs) != 1:
             raise ModelError("run_id names one root: it needs exactly one input")
-        if inv.inside_loop and inv.mode in ASYNC_MODES:
-            raise ModelError(f"inside_loop is for sync modes, not {inv.mode}")
 
     def __repr__(self) -> str:
         # Valid Python that rebuilds the scenario: what Hypothesis prints for a failing case.

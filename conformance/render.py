@@ -27,6 +27,8 @@ def _attachments(node: Node) -> str:
         parts.append("does not forward config")
     if node.concurrent:
         parts.append("calls its children concurrently")
+    if node.sync_only:
+        parts.append("sync only")
     if node.fail:
         parts.append("FAILS")
     if node.slow:
@@ -70,7 +72,8 @@ def render_tree(scenario: Scenario) -> str:
         config.append(f"metadata={dict(inv.metadata)}")
     faults = [f"{h.id} raises ({h.fault})" for h in scenario.handlers if h.fault != "none"]
     lines.append(f"{inv.mode}({list(inv.inputs) if len(inv.inputs) > 1 else inv.inputs[0]!r}"
-                 + (", " + ", ".join(config) if config else "") + ")")
+                 + (", " + ", ".join(config) if config else "") + ")"
+                 + (" inside a running event loop" if inv.inside_loop else ""))
     if faults:
         lines.append("faulty handlers: " + ", ".join(faults))
     return "\n".join(lines)
@@ -203,7 +206,7 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
     if any(n.kind == "retriever" and not n.fail for n in chain.nodes):
         modules.append(("documents", ["Document"]))
     out = [f"import {name}" for name, wanted in (
-        ("asyncio", inv.mode.startswith("a")),
+        ("asyncio", inv.mode.startswith("a") or inv.inside_loop),
         ("contextvars", any(n.concurrent for n in chain.nodes)),
         ("time", any(n.slow for n in chain.nodes)),
         ("uuid", bool(inv.run_id))) if wanted]
@@ -256,14 +259,18 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
     arg = repr(list(inv.inputs)) if batched or len(inv.inputs) > 1 else repr(inv.inputs[0])
     if inv.mode == "astream":
         out += ["async def collect(stream):", "    return [c async for c in stream]"]
-    out.append({
+    call = {
         "invoke": f"{root}.invoke({arg}, {cfg})",
         "batch": f"{root}.batch({arg}, {cfg}, return_exceptions=True)",
         "stream": f"list({root}.stream({arg}, {cfg}))",
         "ainvoke": f"asyncio.run({root}.ainvoke({arg}, {cfg}))",
         "abatch": f"asyncio.run({root}.abatch({arg}, {cfg}, return_exceptions=True))",
         "astream": f"asyncio.run(collect({root}.astream({arg}, {cfg})))",
-    }[inv.mode])
+    }[inv.mode]
+    if inv.inside_loop and not inv.mode.startswith("a"):  # a sync call while a loop runs
+        out += ["async def main():", f"    return {call}", "asyncio.run(main())"]
+    else:
+        out.append(call)
     return "\n".join(out)
 
 

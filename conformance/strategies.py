@@ -2,20 +2,31 @@
 
 One factory per concept, built from smaller ones. Chains are generated top-down with a depth
 budget and value types, so every generated chain runs (a prompt never receives a dict, a tool
-always receives text); they shrink toward a single lambda. Only what the adapter declares it
-supports is generated.
+always receives text). Only what the adapter declares it supports is generated.
+
+Every choice is drawn so that its minimal value is the plain one: a flag is true only when an
+integer drawn from 0-99 is high (:func:`_chance`), lists of options put the plain option first
+(:func:`_pick` shrinks toward it), counts shrink toward the fewest. So a failing case shrinks
+toward a single
+lambda invoked with ``invoke`` and one sync handler, and keeps only what its failure needs: no
+failure, slow lambda, async handler or mode, reuse, fault, unforwarded config, concurrency or
+manager form unless the failure needs it. The weights (``ChainShape``/``Registrations`` percents)
+set the distribution: ``python -m conformance stats`` prints it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
+from hypothesis import event
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 from .adapter import Capabilities
 from .model import (
+    ASYNC_MODES,
     BATCH_MODES,
     FAILABLE_KINDS,
     Chain,
@@ -31,6 +42,7 @@ from .model import (
 
 __all__ = ["ChainShape", "Registrations", "chains", "invocations", "scenarios"]
 
+T = TypeVar("T")
 Value = Literal["text", "dict", "prompt", "message", "docs"]
 _ANY: Final[frozenset[Value]] = frozenset({"text", "dict", "prompt", "message", "docs"})
 
@@ -74,12 +86,54 @@ class ChainShape:
     slow_percent: int = 15
     #: Functions and tools with several callees may start them all at once (threads or tasks).
     concurrent_callers: bool = True
+    #: Percentage of nodes that are composites (sequence, parallel, binding, function with
+    #: callees, tool), by depth (the last entry holds for deeper levels): the root is seldom a
+    #: lone leaf, leaves get likelier further down.
+    composite_percent: tuple[int, ...] = (90, 45, 25)
+    #: Percentage of sequences (whose input a prompt takes) built like the seeds' chain:
+    #: prompt, chat model, and sometimes a parser.
+    seed_percent: int = 35
+    #: Percentage of places that reuse an object built elsewhere in the chain (a DAG).
+    reuse_percent: int = 10
+    #: Percentage of functions and tools with callees that have no async body (async modes
+    #: then run them on a worker thread; needs ``sync_only_callers``).
+    sync_only_percent: int = 30
 
 
 @dataclass
 class _Built:
     accepts: frozenset[Value]
     returns: Value
+
+
+#: The one kind of draw every choice is made of. Hypothesis fills a choice whose type or bounds
+#: no longer fit (after it copies part of one example into another, say) with the simplest
+#: value, so drawing everything as the same die keeps the weights below honest; and each choice
+#: still shrinks toward its plain value (0: false, the first option, the fewest).
+_DIE: Final = st.integers(0, 99)
+
+
+def _chance(draw: st.DrawFn, percent: int) -> bool:
+    """True about ``percent`` times in 100; shrinks to False."""
+    if percent <= 0:
+        return False
+    if percent >= 100:
+        return True
+    return draw(_DIE) >= 100 - percent
+
+
+def _pick(draw: st.DrawFn, options: Sequence[T]) -> T:
+    """One of ``options``, uniformly; shrinks toward the first."""
+    if len(options) == 1:
+        return options[0]
+    return options[draw(_DIE) * len(options) // 100]
+
+
+def _count(draw: st.DrawFn, low: int, high: int) -> int:
+    """An integer in [low, high], uniformly; shrinks toward ``low``."""
+    if high <= low:
+        return low
+    return low + draw(_DIE) * (high - low + 1) // 100
 
 
 @st.composite
@@ -94,70 +148,103 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         return f"{_SHORT[kind]}{counter[0]}"
 
     def leaf_kinds(value: Value) -> list[NodeKind]:
-        return [k for k, (acc, _) in _LEAF_IO.items()
-                if k in shape.kinds and k != "dynamic" and value in acc]
+        return [k for k in _ORDER if k in _LEAF_KINDS and k in shape.kinds
+                and value in _LEAF_IO[k][0]]
 
-    def gen(depth: int, value: Value, avoid: frozenset[str] = frozenset()) -> str:
-        if shape.reuse and info and draw(st.integers(0, 9)) == 0:
+    def composite_kinds(depth: int, value: Value) -> list[NodeKind]:
+        if depth >= shape.max_depth:
+            return []
+        return [k for k in _ORDER if k in _COMPOSITE_KINDS and k in shape.kinds
+                and (k != "tool" or value == "text")]
+
+    def kind_for(depth: int, value: Value, level: int) -> NodeKind:
+        leaves, composites = leaf_kinds(value), composite_kinds(depth, value)
+        percents = shape.composite_percent or (0,)
+        percent = percents[min(level, len(percents) - 1)]
+        if composites and (not leaves or _chance(draw, percent)):
+            return _pick(draw, composites)
+        return _pick(draw, leaves)
+
+    def seed_like(value: Value) -> bool:
+        """Whether this sequence is built like the seeds' chain (prompt, chat model)."""
+        return ({"prompt", "chat_model"} <= shape.kinds and value in _LEAF_IO["prompt"][0]
+                and _chance(draw, shape.seed_percent))
+
+    def gen(depth: int, value: Value, avoid: frozenset[str] = frozenset(),
+            kind: NodeKind | None = None, level: int | None = None) -> str:
+        """A node at ``depth`` taking ``value``; ``level`` counts the runs above it (bindings
+        make none, so the node a binding wraps is as likely a composite as the binding was)."""
+        level = depth if level is None else level
+        if kind is None and shape.reuse and info and _chance(draw, shape.reuse_percent):
             reusable = sorted(lbl for lbl, b in info.items()
                               if value in b.accepts and lbl not in avoid)
             if reusable:
-                return draw(st.sampled_from(reusable))
-        options: list[NodeKind] = leaf_kinds(value)
-        if depth < shape.max_depth:
-            options += [k for k in ("sequence", "parallel", "binding", "dynamic")
-                        if k in shape.kinds]
-            if value == "text" and "tool" in shape.kinds:
-                options.append("tool")
-        kind = draw(st.sampled_from(sorted(set(options), key=_ORDER.index)))
+                return _pick(draw, reusable)
+        kind = kind or kind_for(depth, value, level)
         label = new_label(kind)
         children: list[str] = []
         forward = True
-        concurrent = False
+        concurrent = sync_only = False
         if kind == "sequence":
-            n = draw(st.integers(2, max(2, shape.max_width)))
             current = value
             accepts: frozenset[Value] | None = None
-            for _ in range(n):
-                child = gen(depth + 1, current)
+            if seed_like(value):
+                steps: list[NodeKind | None] = ["prompt", "chat_model"]
+                if "parser" in shape.kinds and _chance(draw, 50):
+                    steps.append("parser")
+            else:
+                steps = [None] * _count(draw, 2, max(2, shape.max_width))
+            for step in steps:
+                child = gen(depth + 1, current, kind=step)
                 children.append(child)
                 accepts = accepts if accepts is not None else info[child].accepts
                 current = info[child].returns
             info[label] = _Built(accepts or _ANY, current)
         elif kind == "parallel":
-            n = draw(st.integers(1, shape.max_width))
+            n = _count(draw, 1, shape.max_width)
             for _ in range(n):
                 children.append(gen(depth + 1, value, frozenset(children)))
             info[label] = _Built(frozenset({value}), "dict")
         elif kind == "binding":
-            child = gen(depth + 1, value)
+            child = gen(depth + 1, value, level=level)
             children.append(child)
             info[label] = _Built(info[child].accepts, info[child].returns)
         elif kind in ("dynamic", "tool") and depth < shape.max_depth:
-            n = draw(st.integers(0, shape.max_width))
+            # The root function calls someone (else it would be a lone leaf), others may not.
+            n = _count(draw, 0 if level else 1, shape.max_width)
             for _ in range(n):
                 children.append(gen(depth + 1, "text"))
+            # Drawn True = not forwarding: the minimal function forwards its config.
             forward = shape.forward_config_only or (
-                not shape.implicit_only and draw(st.booleans()))
-            concurrent = shape.concurrent_callers and n > 1 and draw(st.booleans())
+                not shape.implicit_only and not _chance(draw, 50))
+            concurrent = shape.concurrent_callers and n > 1 and _chance(draw, 50)
+            sync_only = n > 0 and _chance(draw, shape.sync_only_percent)
             acc, ret = _LEAF_IO[kind]
             info[label] = _Built(acc, ret)
         else:
             acc, ret = _LEAF_IO[kind]
             info[label] = _Built(acc, ret)
-        slow = kind == "lambda" and draw(st.integers(0, 99)) < shape.slow_percent
+        slow = kind == "lambda" and _chance(draw, shape.slow_percent)
         nodes[label] = Node(label, kind, tuple(children), forward_config=forward,
-                            concurrent=concurrent, slow=slow)
+                            concurrent=concurrent, slow=slow, sync_only=sync_only)
         return label
 
     root = gen(0, "text")
     return Chain(tuple(nodes.values()), root)
 
 
+#: Kinds in shrink order: the first of each group is the simplest.
 _ORDER: Final[list[NodeKind]] = [
     "lambda", "sequence", "parallel", "binding", "dynamic", "tool",
     "chat_model", "prompt", "parser", "retriever",
 ]
+_LEAF_KINDS: Final[frozenset[NodeKind]] = frozenset(
+    {"lambda", "chat_model", "prompt", "parser", "retriever"})
+_COMPOSITE_KINDS: Final[frozenset[NodeKind]] = frozenset(
+    {"sequence", "parallel", "binding", "dynamic", "tool"})
+#: Modes in shrink order: sync before async, invoke first.
+_MODE_ORDER: Final[tuple[Mode, ...]] = ("invoke", "batch", "stream", "ainvoke", "abatch",
+                                        "astream")
 
 
 @dataclass(frozen=True)
@@ -187,11 +274,29 @@ class Registrations:
     #: With require_bound: wrap the binding in a second one (``x.with_config(..).with_config(..)``)
     #: and give both handlers.
     nested_bound: bool = False
+    #: Percentage of handlers that derive from the async handler base.
+    async_handler_percent: int = 25
+    #: Percentage of batches of several inputs given one config per input (when supported).
+    item_config_percent: int = 33
+    #: With runtime and bound routes: percentage of scenarios where a handler bound on a
+    #: binding is also given at run time (one handler, two routes).
+    two_routes_percent: int = 35
+    #: With the bound route: percentage of scenarios where a drawn node is wrapped in a binding
+    #: (and, as often, that binding in a second one) when the chain has no binding.
+    bind_percent: int = 30
+    #: Percentage of sync invocations called from inside a running event loop (when supported).
+    inside_loop_percent: int = 15
 
 
 def _subset(draw: st.DrawFn, handlers: Sequence[str], duplicates: bool) -> tuple[str, ...]:
-    chosen = draw(st.lists(st.sampled_from(handlers), max_size=len(handlers) + 1,
-                           unique=not duplicates)) if handlers else []
+    """Handlers for one registration list: shrinks toward none; one more than there are
+    handlers (so a duplicate) when ``duplicates``."""
+    chosen: list[str] = []
+    for _ in range(_count(draw, 0, len(handlers) + 1) if handlers else 0):
+        left = handlers if duplicates else [h for h in handlers if h not in chosen]
+        if not left:
+            break
+        chosen.append(_pick(draw, left))
     return tuple(chosen)
 
 
@@ -199,7 +304,7 @@ def _insert_binding(draw: st.DrawFn, chain: Chain, target: str | None = None) ->
     """Wrap one reachable node (``target``, or one drawn) in a new binding, at the root or
     under one of its parents."""
     if target is None:
-        target = draw(st.sampled_from([n.label for n in chain.walk()]))
+        target = _pick(draw, [n.label for n in chain.walk()])
     label = f"bind_{target}"
     while label in chain:
         label += "_"
@@ -207,7 +312,7 @@ def _insert_binding(draw: st.DrawFn, chain: Chain, target: str | None = None) ->
     parents = [n for n in chain.walk() if target in n.children]
     if not parents:
         return Chain((*chain.nodes, binding), label)
-    parent = draw(st.sampled_from(parents))
+    parent = _pick(draw, parents)
     index = parent.children.index(target)
     rewired = replace(parent, children=(*parent.children[:index], label,
                                         *parent.children[index + 1:]))
@@ -227,7 +332,8 @@ def scenarios(
     caps = capabilities
     shape = shape or ChainShape()
     shape = replace(shape, kinds=shape.kinds & caps.node_kinds,
-                    forward_config_only=shape.forward_config_only or not caps.implicit_context)
+                    forward_config_only=shape.forward_config_only or not caps.implicit_context,
+                    sync_only_percent=shape.sync_only_percent if caps.sync_only_callers else 0)
     chain = draw(chains(shape))
     reg = registrations
     if reg.require_bound and "binding" in caps.node_kinds:
@@ -235,18 +341,24 @@ def scenarios(
         if reg.nested_bound:
             inner = chain.nodes[-1].label
             chain = _insert_binding(draw, chain, inner)
-    n = draw(st.integers(1, max(1, reg.max_handlers)))
+    elif (reg.bound and "binding" in shape.kinds
+          and not any(n.kind == "binding" for n in chain.walk())
+          and _chance(draw, reg.bind_percent)):
+        chain = _insert_binding(draw, chain)
+        if _chance(draw, 50):
+            chain = _insert_binding(draw, chain, chain.nodes[-1].label)
+    n = _count(draw, 1, max(1, reg.max_handlers))
     ids = [f"h{i}" for i in range(1, n + 1)]
     tag_counter = [0]
 
     def tags() -> tuple[str, ...]:
-        if not reg.tags or not (reg.tag_every_route or draw(st.booleans())):
+        if not reg.tags or not (reg.tag_every_route or _chance(draw, 50)):
             return ()
         tag_counter[0] += 1
         return (f"tag{tag_counter[0]}",)
 
     def metadata() -> tuple[tuple[str, str], ...]:
-        if not reg.tags or not (reg.tag_every_route or draw(st.booleans())):
+        if not reg.tags or not (reg.tag_every_route or _chance(draw, 50)):
             return ()
         tag_counter[0] += 1
         return ((f"key{tag_counter[0]}", f"value{tag_counter[0]}"),)
@@ -265,36 +377,70 @@ def scenarios(
             callbacks = _subset(draw, ids, reg.duplicates)
             node_tags, meta = tags(), metadata()
         if reg.failures and node.kind in caps.failing_kinds and node.kind in FAILABLE_KINDS:
-            fail = draw(st.integers(0, 99)) < reg.fail_percent
-        as_manager = bool(callbacks) and caps.manager_form and draw(st.booleans())
+            fail = _chance(draw, reg.fail_percent)
+        as_manager = bool(callbacks) and caps.manager_form and _chance(draw, 50)
         nodes.append(replace(node, callbacks=callbacks, tags=node_tags, metadata=meta, fail=fail,
                              callbacks_as_manager=as_manager))
     chain = Chain(tuple(nodes), chain.root)
     if reg.require_bound and not any(n.callbacks for n in chain.nodes if n.kind == "binding"):
         binding = next((n for n in chain.nodes if n.kind == "binding"), None)
         if binding is not None:
-            chain = chain.replace_node(replace(binding, callbacks=(draw(st.sampled_from(ids)),)))
+            chain = chain.replace_node(replace(binding, callbacks=(_pick(draw, ids),)))
     if reg.nested_bound and reg.bound:
         for node in chain.nodes[-2:]:  # the two bindings just inserted, inner then outer
             if node.kind == "binding" and not node.callbacks:
                 chain = chain.replace_node(
-                    replace(node, callbacks=(draw(st.sampled_from(ids)),)))
+                    replace(node, callbacks=(_pick(draw, ids),)))
     if reg.require_constructor:
         eligible = [n for n in chain.nodes
                     if n.kind != "binding" and n.kind in caps.constructor_callbacks]
         if eligible and not any(n.callbacks for n in eligible):
-            node = draw(st.sampled_from(eligible))
-            chain = chain.replace_node(replace(node, callbacks=(draw(st.sampled_from(ids)),)))
-    faulty = draw(st.sampled_from(ids)) if reg.faults else None
+            node = _pick(draw, eligible)
+            chain = chain.replace_node(replace(node, callbacks=(_pick(draw, ids),)))
+    faulty = _pick(draw, ids) if reg.faults else None
     fault: Fault = "raise_error" if reg.raise_error and caps.raise_error else "raise"
-    fault_on: FaultOn = draw(st.sampled_from(["any", "start", "end"])) if faulty else "any"
+    fault_on: FaultOn = _pick(draw, ["any", "start", "end"]) if faulty else "any"
     handlers = tuple(
         HandlerSpec(h, fault if h == faulty else "none", fault_on if h == faulty else "any",
-                    caps.async_handlers and draw(st.integers(0, 3)) == 0)
+                    caps.async_handlers and _chance(draw, reg.async_handler_percent))
         for h in ids
     )
     invocation = draw(invocations(caps, ids if reg.runtime else [], reg, modes, tags, metadata))
-    return Scenario(chain, handlers, invocation)
+    bound = sorted({h for n in chain.walk() if n.kind == "binding" for h in n.callbacks})
+    if reg.runtime and bound and _chance(draw, reg.two_routes_percent):
+        invocation = _also_at_run_time(invocation, _pick(draw, bound))
+    scenario = Scenario(chain, handlers, invocation)
+    _events(scenario)
+    return scenario
+
+
+def _also_at_run_time(inv: Invocation, handler: str) -> Invocation:
+    """``inv`` with ``handler`` among its runtime handlers (of the first input, per item)."""
+    if inv.item_callbacks:
+        first, *rest = inv.item_callbacks
+        if handler in first:
+            return inv
+        return replace(inv, item_callbacks=((*first, handler), *rest))
+    if handler in inv.callbacks:
+        return inv
+    return replace(inv, callbacks=(*inv.callbacks, handler))
+
+
+def _events(scenario: Scenario) -> None:
+    """Hypothesis events (``--hypothesis-show-statistics``): mode, size, notable features."""
+    chain, inv = scenario.chain, scenario.invocation
+    runs = sum(1 for n in chain.walk() if n.kind != "binding")
+    try:
+        event(f"mode: {inv.mode}")
+        event(f"nodes: {runs if runs < 5 else '5+'}")
+        if any(n.fail for n in chain.walk()):
+            event("a node fails")
+        if any(n.sync_only for n in chain.walk()) and inv.mode in ASYNC_MODES:
+            event("sync-only function under an async mode")
+        if inv.inside_loop:
+            event("sync mode inside a running event loop")
+    except InvalidArgument:  # drawn outside a Hypothesis test: no statistics to add to
+        pass
 
 
 @st.composite
@@ -308,34 +454,41 @@ def invocations(
     metadata: Callable[[], tuple[tuple[str, str], ...]],
 ) -> Invocation:
     """How the chain is invoked, with its runtime registrations."""
-    allowed = sorted(m for m in (modes or caps.modes) if m in caps.modes)
-    mode: Mode = draw(st.sampled_from(allowed))
+    wanted = set(modes or caps.modes) & caps.modes
+    allowed = [m for m in _MODE_ORDER if m in wanted]
+    mode: Mode = _pick(draw, allowed)
     per_item = reg.per_item_configs and caps.per_item_config
-    count = draw(st.integers(2 if per_item else 1, 3)) if mode in BATCH_MODES else 1
+    count = _count(draw, 2 if per_item else 1, 3) if mode in BATCH_MODES else 1
     callbacks = _subset(draw, handler_ids, reg.duplicates) if handler_ids else ()
     if reg.runtime and handler_ids and not callbacks:
-        callbacks = (draw(st.sampled_from(handler_ids)),)
+        callbacks = (_pick(draw, handler_ids),)
     item_callbacks: tuple[tuple[str, ...], ...] = ()
     if (callbacks and count > 1 and caps.per_item_config
-            and (per_item or draw(st.integers(0, 2)) == 0)):  # batch(inputs, [config, ...])
+            and (per_item or _chance(draw, reg.item_config_percent))):
+        # batch(inputs, [config, ...])
         item_callbacks = tuple(_subset(draw, handler_ids, reg.duplicates)
                                for _ in range(count))
         callbacks = ()
     run_name = run_id = None
     if reg.root_config and caps.root_config:
-        # Listed first = drawn first and shrunk to: a scenario asking for root config has it.
-        run_name = draw(st.sampled_from(["custom_root_name", None]))
-        if mode not in BATCH_MODES and draw(st.sampled_from([True, False])):
+        # Listed first = drawn first and shrunk to: a scenario asking for root config has it,
+        # in every mode (a batch names each item's root).
+        run_name = _pick(draw, ["custom_root_name", None])
+        # One id names one root: only with one input (a batch of one included).
+        if count == 1 and _pick(draw, [True, False]):
             run_id = str(draw(st.uuids()))
+    inside_loop = (mode not in ASYNC_MODES and caps.sync_inside_loop
+                   and _chance(draw, reg.inside_loop_percent))
     return Invocation(
         mode=mode,
         inputs=tuple(f"input{i}" for i in range(count)),
         callbacks=callbacks,
         callbacks_as_manager=(bool(callbacks or item_callbacks) and caps.manager_form
-                              and draw(st.booleans())),
+                              and _chance(draw, 50)),
         tags=tags() if reg.runtime else (),
         metadata=metadata() if reg.runtime else (),
         run_name=run_name,
         run_id=run_id,
         item_callbacks=item_callbacks,
+        inside_loop=inside_loop,
     )

@@ -16,9 +16,10 @@ def test_R2_bound_handlers_reach_exactly_the_bound_subtree(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Bound handlers see the bound object's runs and descendants, nothing else (not even other
-    uses of the same object outside the binding)."""
+    uses of the same object outside the binding), also when runs fail."""
     holds(request, adapter, "R2", data,
-          Registrations(runtime=False, constructor=False, tags=False, require_bound=True))
+          Registrations(runtime=False, constructor=False, tags=False, require_bound=True,
+                        failures=True, fail_percent=15))
 
 
 @pytest.mark.rule("R2")

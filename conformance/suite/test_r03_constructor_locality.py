@@ -16,6 +16,7 @@ def test_R3_constructor_handlers_fire_only_for_their_object(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Not for children (also those a tool's function invokes), parents or siblings; for every
-    place a reused object runs."""
+    place a reused object runs; also when runs fail."""
     holds(request, adapter, "R3", data,
-          Registrations(runtime=False, bound=False, tags=False, require_constructor=True))
+          Registrations(runtime=False, bound=False, tags=False, require_constructor=True,
+                        failures=True, fail_percent=15))

@@ -1,0 +1,76 @@
+"""The generator's distribution stays within bounds (issue 11, item 7).
+
+Drawn as a rule test draws (Hypothesis's generate phase, fixed seed): few single-run chains,
+and the shapes and routes users write (the seeds' prompt-then-model sequence, one handler bound
+and given at run time, nested bindings, every mode) frequent enough that the default profile
+(100 examples per test) exercises each many times. ``python -m conformance stats`` prints the
+same numbers.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from conformance.adapter import Capabilities
+from conformance.model import MODES
+from conformance.stats import Distribution, draw_scenarios, measure
+from conformance.strategies import Registrations
+
+N = 600
+
+
+@cache
+def _general() -> Distribution:
+    return measure(draw_scenarios(N, Capabilities(), Registrations(), seed=1))
+
+
+def test_at_most_a_fifth_of_chains_are_a_single_run() -> None:
+    assert _general().share("single run per input") <= 0.22, _general().render()
+
+
+@pytest.mark.parametrize("feature, at_least", [
+    ("seed shape (prompt then chat model)", 0.05),
+    ("one handler, bound and runtime", 0.10),
+    ("nested bindings", 0.05),
+    ("reused object", 0.05),
+    ("function with callees", 0.15),
+    ("callees without forwarded config", 0.05),
+    ("concurrent callees", 0.04),
+    ("sync-only function under an async mode", 0.02),
+    ("sync mode inside a running loop", 0.02),
+    ("several inputs", 0.08),
+    ("per-item configs", 0.02),
+    ("async handler", 0.10),
+    ("manager form", 0.20),
+    ("handler twice in one list", 0.20),
+])
+def test_feature_is_drawn_often_enough(feature: str, at_least: float) -> None:
+    assert _general().share(feature) >= at_least, _general().render()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_mode_is_drawn_often(mode: str) -> None:
+    share = _general().mode_share(mode)
+    assert 0.08 <= share <= 0.35, _general().render()
+
+
+def test_plain_values_are_not_the_usual_ones() -> None:
+    """Plain values are where shrinking ends, not what generation mostly draws."""
+    dist = _general()
+    assert dist.share("slow lambda") <= 0.25
+    assert dist.share("async handler") <= 0.6
+    assert dist.mode_share("invoke") <= 0.35
+
+
+def test_failures_and_root_config_when_asked_for() -> None:
+    dist = measure(draw_scenarios(300, Capabilities(),
+                                  Registrations(failures=True, root_config=True), seed=2))
+    assert 0.2 <= dist.share("failing node") <= 0.8, dist.render()
+    assert dist.share("run_name") >= 0.3, dist.render()
+    assert dist.share("run_id") >= 0.2, dist.render()
+    batched_names = measure(draw_scenarios(150, Capabilities(), Registrations(root_config=True),
+                                           modes=("batch", "abatch"), seed=3))
+    assert batched_names.share("run_name") >= 0.3, batched_names.render()
+    assert batched_names.share("run_id") > 0, "a batch of one input may name its root's id"
