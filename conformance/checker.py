@@ -226,7 +226,10 @@ def _check_handler(
         if (len(starts) > 1 or len(ends) > 1) and id_of[key] not in reused:
             out.append(Violation("R5", f"received the start event {len(starts)} times and a "
                                        f"terminal event {len(ends)} times",
-                                 handler, exp.label, kind="duplicate-delivery"))
+                                 handler, exp.label,
+                                 kind="duplicate-delivery" if len(starts) > 1 and len(ends) > 1
+                                 else "duplicate-start" if len(starts) > 1
+                                 else "duplicate-terminal"))
         if not ends and orphaned:
             out.append(Violation("R6", "run started but its end/error event came with another "
                                        "run_id", handler, exp.label, kind="terminal-with-other-id"))

@@ -52,6 +52,8 @@ class KnownDeviation:
     where: Mapping[str, frozenset[str]] = field(default_factory=dict)
     reproduction: str = ""
     shows: str = ""
+    #: Shows only in some runs (timing): never reported as "not observed".
+    intermittent: bool = False
 
     def matches(self, v: Violation) -> bool:
         if v.rule != self.rule or (self.kind != "*" and v.kind != self.kind):
@@ -156,7 +158,8 @@ def _entry(item: Any, where: str) -> KnownDeviation:
         parsed[str(name)] = frozenset(values)
     return KnownDeviation(
         id=item["id"], rule=rule_id, kind=item["kind"], reason=item["reason"], where=parsed,
-        reproduction=str(item.get("reproduction", "")), shows=str(item.get("shows", "")))
+        reproduction=str(item.get("reproduction", "")), shows=str(item.get("shows", "")),
+        intermittent=bool(item.get("intermittent", False)))
 
 
 def entry_for(v: Violation, facts: Sequence[str] = ("node", "run_type", "mode")) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
         _check_start(exp, starts[0], streaming, bad)
     ends = [e for e in events if e.kind in TERMINAL]
     if len(ends) == 1 and ends[0].payload is not NOT_REPORTED:
-        _check_terminal(exp, ends[0], bad)
+        _check_terminal(exp, ends[0], bad, handler, out)
     tokens = [e.payload for e in events if e.kind == "token" and e.payload is not NOT_REPORTED]
     if len(starts) > 1:
         tokens = []  # every event delivered twice is R5's to report, tokens included
@@ -119,7 +119,8 @@ def _check_start(exp: ExpectedRun, start: Event, streaming: bool, bad: Any) -> N
             f"input was {want!r}")
 
 
-def _check_terminal(exp: ExpectedRun, end: Event, bad: Any) -> None:
+def _check_terminal(exp: ExpectedRun, end: Event, bad: Any, handler: str,
+                    out: list[Violation]) -> None:
     if end.kind == "end" and exp.outcome == "end" and exp.output is not None:
         if end.payload != exp.output:
             bad("wrong-outputs", f"its end received outputs {end.payload!r}, but the run "
@@ -129,6 +130,9 @@ def _check_terminal(exp: ExpectedRun, end: Event, bad: Any) -> None:
         if not (isinstance(payload, dict) and payload.get("label") == exp.error
                 and payload.get("original")):
             copied = isinstance(payload, dict) and payload.get("label") == exp.error
-            bad("copied-exception" if copied else "wrong-exception",
-                f"its error received {_describe_error(payload)}, expected the exception "
-                f"raised by {exp.error!r} itself")
+            delivered = payload.get("type", "injected") if isinstance(payload, dict) else "?"
+            out.append(Violation(
+                "R15", f"its error received {_describe_error(payload)}, expected the exception "
+                       f"raised by {exp.error!r} itself", handler, exp.label,
+                "copied-exception" if copied else "wrong-exception",
+                (("delivered", str(delivered)),)))

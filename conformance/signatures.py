@@ -5,7 +5,8 @@ off the scenario, so they are the same every time the same deviation shows, what
 ``mode``; for a run, its ``node`` kind, ``run_type`` and the node kind of its ``parent`` (``none``
 for a root); for a handler, the ``routes`` that put it in scope of that run (or, for a run outside
 its scope, the routes it is registered through) and the ``form`` of those registrations
-(``list`` or ``manager``).
+(``list`` or ``manager``), and whether it is registered ``once`` or ``several`` times in all
+(``registrations``).
 """
 
 from __future__ import annotations
@@ -19,19 +20,23 @@ from .violations import Violation
 __all__ = ["annotate"]
 
 
-def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str]]:
-    """The routes ``handler`` is registered through, and the forms used."""
+def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str], int]:
+    """The routes ``handler`` is registered through, the forms used, and how many times it is
+    registered in all (the same handler twice in one list counts twice)."""
     routes: set[str] = set()
     forms: set[str] = set()
     inv = scenario.invocation
-    if handler in inv.all_runtime_handlers():
+    count = max([hs.count(handler) for hs in (inv.item_callbacks or (inv.callbacks,))],
+                default=0)
+    if count:
         routes.add("runtime")
         forms.add("manager" if inv.callbacks_as_manager else "list")
     for node in scenario.chain.nodes:
         if handler in node.callbacks:
             routes.add("bound" if node.kind == "binding" else "constructor")
             forms.add("manager" if node.callbacks_as_manager else "list")
-    return routes, forms
+            count += node.callbacks.count(handler)
+    return routes, forms, count
 
 
 def annotate(scenario: Scenario, expectation: Expectation | None,
@@ -55,7 +60,8 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
             known = parent is not None and parent in chain
             facts["parent"] = chain[parent].kind if known and parent is not None else "none"
         if v.handler is not None:
-            routes, forms = _registrations(scenario, v.handler)
+            routes, forms, count = _registrations(scenario, v.handler)
+            facts["registrations"] = "once" if count <= 1 else "several"
             if exp is not None and v.handler in exp.handlers:
                 routes = {r.kind for r in exp.handlers[v.handler]}
             facts["routes"] = "+".join(sorted(routes)) or "none"

@@ -25,7 +25,11 @@ KINDS: dict[str | None, dict[str, str]] = {
     "R3": {"missing-run": "a constructor handler never received its object's run",
            "outside-scope": "a constructor handler received another object's run"},
     "R4": {"registration-dropped:": "a handler misses runs only when registrations combine"},
-    "R5": {"duplicate-delivery": "a handler received an event of a run more than once"},
+    "R5": {"duplicate-delivery": "a handler received the start and terminal of a run more "
+                                 "than once",
+           "duplicate-start": "a handler received the start of a run more than once",
+           "duplicate-terminal": "a handler received the end or error of a run more than "
+                                 "once"},
     "R6": {"id-not-uuid": "a run id is not a UUID",
            "id-shared": "runs of different names share one id",
            "id-reused": "one id was given to several runs of one object",
@@ -106,7 +110,8 @@ class Violation:
     #: What kind of violation (see the module docstring); stable across runs and versions.
     kind: str = "unspecified"
     #: Structural facts, as sorted (name, value) pairs: ``mode``, ``node``, ``run_type``,
-    #: ``routes``, ``form``, ``parent`` (the node kind of the run's parent), ``method``.
+    #: ``routes``, ``form``, ``registrations``, ``parent`` (the node kind of the run's parent),
+    #: ``method``, ``delivered`` (what an error event carried).
     facts: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
