@@ -244,13 +244,21 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
 
     def _make_chat_model_class(self) -> type:
         base = self._FakeListChatModel
+        # FakeListChatModel overrides batch/abatch with a loop of invokes that ignores
+        # return_exceptions (a test double's shortcut no real chat model has): the probe model
+        # batches as every chat model does, through the class above it.
+        inherited = {name: next(c.__dict__[name] for c in base.__mro__[1:] if name in c.__dict__)
+                     for name in ("batch", "abatch")}
 
         class ProbeChatModel(base):  # type: ignore[misc, valid-type]
-            """A FakeListChatModel that raises the node's failure instead of answering."""
+            """A FakeListChatModel that raises the node's failure instead of answering, and
+            batches like any chat model."""
 
             label: str = ""
             fail: bool = False
             probe: Any = None
+            batch = inherited["batch"]
+            abatch = inherited["abatch"]
 
             def _check(self) -> None:
                 if self.fail:
