@@ -85,6 +85,10 @@ class Watch:
         self._active = False
         #: thread ident -> (thread name, scenario JSON) for threads that outlived a scenario.
         self.spawned: dict[int, tuple[str, str]] = {}
+        self._exit_code = 2
+        self._watchdog: threading.Thread | None = None
+        self._cond = threading.Condition()
+        self._deadline: float | None = None
 
     def configure(self, timeout: float | None, scratch: str | Path | None = None,
                   worker: str = "main", output_limit: int | None = OUTPUT_LIMIT) -> None:
@@ -97,12 +101,37 @@ class Watch:
             self._scenario_file = scenario_path.open("w", encoding="utf-8")
             self._stacks_file = stacks_path.open("w", encoding="utf-8")
 
-    def stacks_to(self, fd: int) -> None:
-        """Write the stacks of a timed-out process to file descriptor ``fd`` (e.g. a copy of
-        stderr, when no supervising process will read the stacks file)."""
+    def stacks_to(self, fd: int, exit_code: int = 2) -> None:
+        """In a process no one supervises: write the stacks of a timed-out scenario to file
+        descriptor ``fd`` (e.g. a copy of stderr), then end the process with ``exit_code``
+        (faulthandler alone would exit with 1, which means "a rule failed")."""
         if self._stacks_file is not None:
             self._stacks_file.close()
         self._stacks_file = os.fdopen(fd, "w", encoding="utf-8")
+        self._exit_code = exit_code
+        if self._watchdog is None:
+            self._watchdog = threading.Thread(target=self._watch, name="conformance-deadline",
+                                              daemon=True)
+            self._watchdog.start()
+
+    def _watch(self) -> None:
+        while True:
+            with self._cond:
+                deadline = self._deadline
+                if deadline is None or deadline > time.monotonic():
+                    self._cond.wait(None if deadline is None else deadline - time.monotonic())
+                    continue
+            if self._stacks_file is not None:
+                self._stacks_file.write(f"conformance: a scenario of {self.test} ran past the "
+                                        f"{self.timeout:g} s deadline; stopping the run\n")
+                self._stacks_file.flush()
+            os._exit(self._exit_code)
+
+    def _set_deadline(self, deadline: float | None) -> None:
+        if self._watchdog is not None:
+            with self._cond:
+                self._deadline = deadline
+                self._cond.notify()
 
     def close(self) -> None:
         for fh in (self._scenario_file, self._stacks_file):
@@ -137,8 +166,10 @@ class Watch:
         before_output = _output_size() if self.output_limit else 0
         before_threads = frozenset(t.ident for t in threading.enumerate() if t.ident)
         if self.timeout is not None:
-            faulthandler.dump_traceback_later(self.timeout, exit=True,
+            # Supervised (a pytest-xdist worker): faulthandler ends the process itself.
+            faulthandler.dump_traceback_later(self.timeout, exit=self._watchdog is None,
                                               file=self._stacks_file or sys.stderr)
+            self._set_deadline(time.monotonic() + self.timeout + 0.5)
         self._active = True
         try:
             yield
@@ -146,6 +177,7 @@ class Watch:
             self._active = False
             if self.timeout is not None:
                 faulthandler.cancel_dump_traceback_later()
+                self._set_deadline(None)
         for thread in leftover_threads(before_threads):
             if thread.ident is not None:
                 self.spawned.setdefault(thread.ident, (thread.name, described))

@@ -86,7 +86,7 @@ class EverythingTwiceAdapter(ReferenceAdapter):
 
 class NamelessStartsAdapter(_BadRecorderAdapter):
     name = "nameless-starts-adapter"
-    start_overrides = {"name": None}
+    start_overrides = {"name": None, "serialized": None}
 
 
 class BananaRunTypeAdapter(_BadRecorderAdapter):
