@@ -111,6 +111,8 @@ class _Built:
 #: value, so drawing everything as the same die keeps the weights below honest; and each choice
 #: still shrinks toward its plain value (0: false, the first option, the fewest).
 _DIE: Final = st.integers(0, 99)
+#: The run_id a scenario asking for root config gives (any UUID does; a fixed one draws nothing).
+_RUN_ID: Final = "6f1c1a4e-8d2b-4c3a-9e5f-0a1b2c3d4e5f"
 
 
 def _chance(draw: st.DrawFn, percent: int) -> bool:
@@ -123,10 +125,11 @@ def _chance(draw: st.DrawFn, percent: int) -> bool:
 
 
 def _pick(draw: st.DrawFn, options: Sequence[T]) -> T:
-    """One of ``options``, uniformly; shrinks toward the first."""
+    """One of ``options``, about uniformly; shrinks toward the first. Modulo, so a small die
+    names the same option however long the list (a shrunk handler count keeps the picks)."""
     if len(options) == 1:
         return options[0]
-    return options[draw(_DIE) * len(options) // 100]
+    return options[draw(_DIE) % len(options)]
 
 
 def _count(draw: st.DrawFn, low: int, high: int) -> int:
@@ -378,7 +381,7 @@ def scenarios(
             node_tags, meta = tags(), metadata()
         if reg.failures and node.kind in caps.failing_kinds and node.kind in FAILABLE_KINDS:
             fail = _chance(draw, reg.fail_percent)
-        as_manager = bool(callbacks) and caps.manager_form and _chance(draw, 50)
+        as_manager = _chance(draw, 50) and caps.manager_form and bool(callbacks)
         nodes.append(replace(node, callbacks=callbacks, tags=node_tags, metadata=meta, fail=fail,
                              callbacks_as_manager=as_manager))
     chain = Chain(tuple(nodes), chain.root)
@@ -407,7 +410,7 @@ def scenarios(
     )
     invocation = draw(invocations(caps, ids if reg.runtime else [], reg, modes, tags, metadata))
     bound = sorted({h for n in chain.walk() if n.kind == "binding" for h in n.callbacks})
-    if reg.runtime and bound and _chance(draw, reg.two_routes_percent):
+    if reg.runtime and _chance(draw, reg.two_routes_percent) and bound:
         invocation = _also_at_run_time(invocation, _pick(draw, bound))
     scenario = Scenario(chain, handlers, invocation)
     _events(scenario)
@@ -453,38 +456,43 @@ def invocations(
     tags: Callable[[], tuple[str, ...]],
     metadata: Callable[[], tuple[tuple[str, str], ...]],
 ) -> Invocation:
-    """How the chain is invoked, with its runtime registrations."""
+    """How the chain is invoked, with its runtime registrations.
+
+    The choices whose number never varies come first, each drawn whether it applies or not, so
+    shrinking one (the mode toward ``invoke``, say) leaves the meaning of the others alone.
+    """
     wanted = set(modes or caps.modes) & caps.modes
     allowed = [m for m in _MODE_ORDER if m in wanted]
     mode: Mode = _pick(draw, allowed)
     per_item = reg.per_item_configs and caps.per_item_config
-    count = _count(draw, 2 if per_item else 1, 3) if mode in BATCH_MODES else 1
-    callbacks = _subset(draw, handler_ids, reg.duplicates) if handler_ids else ()
-    if reg.runtime and handler_ids and not callbacks:
-        callbacks = (_pick(draw, handler_ids),)
-    item_callbacks: tuple[tuple[str, ...], ...] = ()
-    if (callbacks and count > 1 and caps.per_item_config
-            and (per_item or _chance(draw, reg.item_config_percent))):
-        # batch(inputs, [config, ...])
-        item_callbacks = tuple(_subset(draw, handler_ids, reg.duplicates)
-                               for _ in range(count))
-        callbacks = ()
+    batch_size = _count(draw, 2 if per_item else 1, 3)
+    count = batch_size if mode in BATCH_MODES else 1
+    inside_loop = _chance(draw, reg.inside_loop_percent)
+    inside_loop = inside_loop and mode not in ASYNC_MODES and caps.sync_inside_loop
+    as_manager = _chance(draw, 50) and caps.manager_form
+    one_config_each = (per_item or _chance(draw, reg.item_config_percent)) and caps.per_item_config
     run_name = run_id = None
     if reg.root_config and caps.root_config:
         # Listed first = drawn first and shrunk to: a scenario asking for root config has it,
         # in every mode (a batch names each item's root).
         run_name = _pick(draw, ["custom_root_name", None])
         # One id names one root: only with one input (a batch of one included).
-        if count == 1 and _pick(draw, [True, False]):
-            run_id = str(draw(st.uuids()))
-    inside_loop = (mode not in ASYNC_MODES and caps.sync_inside_loop
-                   and _chance(draw, reg.inside_loop_percent))
+        if _pick(draw, [True, False]) and count == 1:
+            run_id = _RUN_ID
+    fallback = _pick(draw, handler_ids) if handler_ids else None
+    callbacks = _subset(draw, handler_ids, reg.duplicates) if handler_ids else ()
+    if reg.runtime and fallback is not None and not callbacks:
+        callbacks = (fallback,)
+    item_callbacks: tuple[tuple[str, ...], ...] = ()
+    if callbacks and count > 1 and one_config_each:  # batch(inputs, [config, ...])
+        item_callbacks = tuple(_subset(draw, handler_ids, reg.duplicates)
+                               for _ in range(count))
+        callbacks = ()
     return Invocation(
         mode=mode,
         inputs=tuple(f"input{i}" for i in range(count)),
         callbacks=callbacks,
-        callbacks_as_manager=(bool(callbacks or item_callbacks) and caps.manager_form
-                              and _chance(draw, 50)),
+        callbacks_as_manager=as_manager and bool(callbacks or item_callbacks),
         tags=tags() if reg.runtime else (),
         metadata=metadata() if reg.runtime else (),
         run_name=run_name,

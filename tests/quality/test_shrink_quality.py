@@ -1,0 +1,129 @@
+"""Shrink quality, in the style of Hypothesis's own ``tests/quality/``: for every broken engine
+of the self-test catalogue, the counterexample the suite reports is small and carries nothing
+the break does not need.
+
+For each engine and each rule it breaks, the rule's suite tests are searched in turn (their own
+registrations, shapes and modes, derandomised, 100 examples) and the first counterexample found
+is shrunk as a failing rule test would shrink it. The shrunk case must have at most a few runs
+per input, use the plain mode (``invoke``, or the first mode the test allows) and none of the
+incidental features (slow lambdas, async handlers, failures, faults, reuse, manager form,
+concurrency, unforwarded config, sync-only functions, running loops, duplicates, batches, tags,
+root config) unless the break or the test needs it; ``NEEDS`` says which, and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conformance.model import ASYNC_MODES, Scenario
+from conformance.strategies import _MODE_ORDER
+from tests.selftest.broken.catalogue import CATALOGUE, BrokenAdapter
+
+from ._search import SuiteTest, runs_per_input, shrunk_case, suite_tests
+
+#: Incidental features: each is absent from the plain scenario.
+FEATURES: dict[str, Callable[[Scenario], bool]] = {
+    "slow": lambda s: any(n.slow for n in s.chain.walk()),
+    "async handler": lambda s: any(h.asynchronous for h in s.handlers),
+    "failure": lambda s: any(n.fail for n in s.chain.walk()),
+    "fault": lambda s: any(h.fault != "none" for h in s.handlers),
+    "reuse": lambda s: len({c for n in s.chain.walk() for c in n.children})
+    < sum(len(n.children) for n in s.chain.walk()),
+    "manager form": lambda s: s.invocation.callbacks_as_manager
+    or any(n.callbacks_as_manager for n in s.chain.nodes),
+    "concurrent": lambda s: any(n.concurrent for n in s.chain.walk()),
+    "unforwarded config": lambda s: any(n.children and not n.forward_config
+                                        for n in s.chain.walk()),
+    "sync only": lambda s: any(n.sync_only for n in s.chain.walk()),
+    "inside loop": lambda s: s.invocation.inside_loop,
+    "duplicate": lambda s: any(len(set(hs)) != len(hs) for hs in (
+        s.invocation.callbacks, *s.invocation.item_callbacks,
+        *(n.callbacks for n in s.chain.nodes))),
+    "several inputs": lambda s: len(s.invocation.inputs) > 1,
+    "per-item configs": lambda s: bool(s.invocation.item_callbacks),
+    "tags": lambda s: bool(s.invocation.tags or s.invocation.metadata)
+    or any(n.tags or n.metadata for n in s.chain.nodes),
+    "root config": lambda s: s.invocation.run_name is not None or s.invocation.run_id is not None,
+}
+
+
+#: What a break needs beyond the plain case: features, "async mode"/"stream mode"/"batch mode"
+#: (the plain mode is then the first such mode the test allows), and a larger run bound.
+NEEDS: dict[str, frozenset[str]] = {
+    "ParallelTasksLoseHandlers": frozenset({"async mode"}),  # tasks exist only in async modes
+    "BatchUsesFirstConfig": frozenset({"batch mode", "several inputs", "per-item configs"}),
+    "NoImplicitContext": frozenset({"unforwarded config"}),
+    "ImplicitChildrenParentless": frozenset({"unforwarded config"}),
+    "NoDedup": frozenset({"duplicate"}),
+    "ConstructorTagsInherited": frozenset({"tags"}),  # the break is about tags
+    "ParallelAbandonsSiblings": frozenset({"failure"}),
+    "ErrorReportedAsEnd": frozenset({"failure"}),
+    "AncestorsNotTold": frozenset({"failure"}),
+    "CallerGetsCopy": frozenset({"failure"}),
+    "ErrorSwallowedWhenTraced": frozenset({"failure"}),
+    "ErrorIsACopy": frozenset({"failure"}),
+    "AbatchDropsHandlers": frozenset({"async mode", "batch mode"}),
+    "AstreamDropsHandlers": frozenset({"async mode", "stream mode"}),
+    "TokensTwice": frozenset({"stream mode"}),
+    # Two invocations must overlap in time to share the process-wide stack.
+    "GlobalRunStack": frozenset({"slow", "async mode", "stream mode", "batch mode",
+                                 "function with callees", "unforwarded config"}),
+}
+#: Runs per input the shrunk case may have (default 4).
+MAX_RUNS: dict[str, int] = {}
+
+
+def _needs_of_test(test: SuiteTest) -> set[str]:
+    reg = test.registrations
+    needs = set()
+    if reg.faults:
+        needs.add("fault")
+    if reg.root_config:
+        needs.add("root config")
+    if reg.per_item_configs:
+        needs |= {"several inputs", "per-item configs"}
+    if reg.tags and reg.tag_every_route:
+        needs.add("tags")
+    if test.shape is not None and test.shape.implicit_only:
+        needs.add("unforwarded config")
+    return needs
+
+
+def _mode_ok(scenario: Scenario, test: SuiteTest, needs: frozenset[str]) -> bool:
+    allowed = [m for m in _MODE_ORDER if test.modes is None or m in test.modes]
+    mode = scenario.invocation.mode
+    if mode == allowed[0]:
+        return True
+    if "async mode" in needs or "stream mode" in needs or "batch mode" in needs:
+        kinds = {"async mode": mode in ASYNC_MODES, "stream mode": "stream" in mode,
+                 "batch mode": "batch" in mode}
+        return any(ok for name, ok in kinds.items() if name in needs)
+    return False
+
+
+_CASES = [(engine, rule) for engine in CATALOGUE for rule in engine.BREAKS]
+
+
+@pytest.mark.parametrize("engine, rule", _CASES,
+                         ids=[f"{e.__name__}-{r}" for e, r in _CASES])
+def test_shrunk_case_is_small_and_plain(engine: type[BrokenAdapter], rule: str) -> None:
+    adapter = engine()
+    for test in suite_tests():
+        if test.rule != rule:
+            continue
+        scenario = shrunk_case(adapter, test, max_examples=100)
+        if scenario is None:
+            continue  # this test's space does not show the break; the next one may
+        needs = NEEDS.get(engine.__name__, frozenset())
+        allowed = needs | _needs_of_test(test)
+        where = f"{engine.__name__} via {test.name}: {scenario.dumps()}"
+        runs = runs_per_input(scenario)
+        assert runs <= MAX_RUNS.get(engine.__name__, 4), f"{runs} runs: {where}"
+        incidental = sorted(f for f, has in FEATURES.items() if has(scenario) and f not in allowed)
+        assert not incidental, f"incidental {incidental}: {where}"
+        assert _mode_ok(scenario, test, needs), f"mode {scenario.invocation.mode}: {where}"
+        return
+    pytest.fail(f"no test of {rule} found a counterexample for {engine.__name__} in 100 "
+                "examples")
