@@ -638,45 +638,36 @@ def _useful_stacks(dump: str) -> str:
 
 
 def _junit_statuses(config: pytest.Config, summary: Summary) -> None:
-    """Make the JUnit XML say what the summary says: errored and inconclusive tests as
-    ``<error>`` (pytest writes ``<failure>``), and tests that never reported as errored."""
+    """Make the JUnit XML say what the summary says: every test case gets ``rule`` and
+    ``status`` properties, errored and inconclusive tests are ``<error>`` (pytest writes
+    ``<failure>``, or ``<skipped>`` for tests not run), and tests that never reported are added
+    as errored."""
     path = getattr(config.option, "xmlpath", None)
     if not path or not Path(path).exists():
         return
     try:
+        from _pytest.junitxml import mangle_test_address
+
         tree = ET.parse(path)
-    except ET.ParseError:
+    except (ImportError, ET.ParseError):  # pragma: no cover - pytest internals moved
         return
     root = tree.getroot()
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     if not suites:
         return
-    seen: set[str] = set()
+    tests = {}
+    for rule_id, result in summary.results.items():
+        for nodeid, test in result.details.items():
+            names = mangle_test_address(nodeid)
+            tests[(".".join(names[:-1]), names[-1])] = (rule_id, test)
     for suite in suites:
         for case in suite.findall("testcase"):
-            props = {p.get("name"): p.get("value") for p in case.iter("property")}
-            status = props.get("status")
-            seen.add(f"{case.get('classname')}::{case.get('name')}")
-            if status in ("errored", "inconclusive"):
-                for failure in case.findall("failure") + case.findall("skipped"):
-                    failure.tag = "error"
-                    failure.set("message", f"{status}: {props.get('message', '')}"[:500])
-    try:
-        from _pytest.junitxml import mangle_test_address
-    except ImportError:  # pragma: no cover - pytest internals moved
-        pass
-    else:
-        for rule_id, nodeid, test in summary.errored():
-            names = mangle_test_address(nodeid)
-            classname, name = ".".join(names[:-1]), names[-1]
-            if f"{classname}::{name}" in seen:
-                continue
-            case = ET.SubElement(suites[0], "testcase", classname=classname, name=name, time="0")
-            props_el = ET.SubElement(case, "properties")
-            for key, value in (("rule", rule_id), ("status", "errored")):
-                ET.SubElement(props_el, "property", name=key, value=value)
-            error = ET.SubElement(case, "error", message=(test.message or "errored")[:500])
-            error.text = test.message or ""
+            found = tests.pop((case.get("classname", ""), case.get("name", "")), None)
+            if found is not None:
+                _junit_case(case, *found)
+    for (classname, name), (rule_id, test) in tests.items():
+        case = ET.SubElement(suites[0], "testcase", classname=classname, name=name, time="0")
+        _junit_case(case, rule_id, test)
     for suite in suites:
         cases = suite.findall("testcase")
         suite.set("tests", str(len(cases)))
@@ -684,3 +675,22 @@ def _junit_statuses(config: pytest.Config, summary: Summary) -> None:
         suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
         suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
     tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _junit_case(case: ET.Element, rule_id: str, test: Any) -> None:
+    props = case.find("properties")
+    if props is None:
+        props = ET.Element("properties")
+        case.insert(0, props)
+    for prop in props.findall("property"):
+        if prop.get("name") in ("rule", "status", "final"):
+            props.remove(prop)
+    ET.SubElement(props, "property", name="rule", value=rule_id)
+    ET.SubElement(props, "property", name="status", value=test.status)
+    if test.status not in ("errored", "inconclusive"):
+        return
+    outcome = [e for e in case if e.tag in ("failure", "skipped", "error")]
+    for element in outcome:
+        case.remove(element)
+    error = ET.SubElement(case, "error", message=f"{test.status}: {test.message or ''}"[:500])
+    error.text = (outcome[0].text if outcome and outcome[0].text else test.message) or ""
