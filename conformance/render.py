@@ -191,7 +191,13 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
     callbacks = [name for name, wanted in (("AsyncCallbackHandler", async_handlers),
                                            ("BaseCallbackHandler", sync_handlers),
                                            ("CallbackManager", managed)) if wanted]
+    # langchain_core's FakeListChatModel batches with a loop of invokes that ignores
+    # return_exceptions; a failing model batches as every chat model does (Runnable's batch),
+    # as the adapter's does.
+    batch_fix = prefix != "reference" and inv.mode in ("batch", "abatch") and any(
+        n.kind == "chat_model" and n.fail for n in chain.nodes)
     runnables = [name for name, wanted in (
+        ("Runnable", batch_fix),
         ("RunnableConfig", any(n.kind == "tool" and n.forward_config for n in chain.nodes)),
         ("RunnableLambda", bool(kinds & {"lambda", "dynamic"})),
         ("RunnableParallel", "parallel" in kinds),
@@ -233,7 +239,8 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         fault = f", fault={h.fault!r}, fault_on={h.fault_on!r}" if h.fault != "none" else ""
         out.append(f"{h.id} = {cls}({h.id!r}{fault})")
     for label in _postorder(chain):
-        out.extend(_node_code(chain[label], prefix))
+        out.extend(_node_code(chain[label], prefix, chain, batch_fix,
+                              inv.mode.startswith("a")))
     config = []
     if inv.callbacks:
         hs = "[" + ", ".join(inv.callbacks) + "]"
@@ -327,14 +334,19 @@ def _leaf_class(node: Node, base: str, hooks: tuple[tuple[str, str, str, str], .
     return name, lines
 
 
-def _node_code(node: Node, prefix: str) -> list[str]:
+def _node_code(node: Node, prefix: str, chain: Chain, batch_fix: bool = False,
+               async_mode: bool = False) -> list[str]:
     label, kind, kw = node.label, node.kind, _kw(node)
     kwarg = f", {kw}" if kw else ""
     fail = f"raise RuntimeError('{label} fails')" if node.fail else f"return {label!r}"
     if kind == "binding":
         return [f"{label} = {node.children[0]}.with_config({kw})"]
     if kind == "sequence":
-        return [f"{label} = RunnableSequence({', '.join(node.children)}, name={label!r}{kwarg})"]
+        # A sequence given as a step is flattened into its parent (it would have no run of its
+        # own); an empty with_config keeps it whole, as the adapters do.
+        steps = [f"{c}.with_config({{}})" if chain[c].kind == "sequence" else c
+                 for c in node.children]
+        return [f"{label} = RunnableSequence({', '.join(steps)}, name={label!r}{kwarg})"]
     if kind == "parallel":
         branches = ", ".join(f"{c!r}: {c}" for c in node.children)
         return [f"{label} = RunnableParallel({{{branches}}}{kwarg})", f"{label}.name = {label!r}"]
@@ -358,12 +370,26 @@ def _node_code(node: Node, prefix: str) -> list[str]:
                     "    for future in futures:",
                     "        future.result()"]
         func = [f"def {label}_fn{sig}:", *body, f"    {fail}"]
+        twin = ""
+        if async_mode and not node.sync_only:  # async modes run the coroutine twin
+            abody = [f"    await {c}.ainvoke({label!r}{cfg})" for c in node.children]
+            if node.concurrent:  # every callee an asyncio task
+                abody = ["    results = await asyncio.gather(*(c.ainvoke("
+                         f"{label!r}{cfg}) for c in ({', '.join(node.children)},)),",
+                         "                                   return_exceptions=True)",
+                         "    for result in results:",
+                         "        if isinstance(result, BaseException):",
+                         "            raise result"]
+            func += [f"async def {label}_afn{sig}:", *abody, f"    {fail}"]
+            twin = f", {'afunc' if kind == 'dynamic' else 'coroutine'}={label}_afn"
         if kind == "dynamic":
-            return [*func, f"{label} = RunnableLambda({label}_fn, name={label!r}{kwarg})"]
-        return [*func, f"{label} = StructuredTool.from_function({label}_fn, name={label!r}, "
-                       f"description='tool'{kwarg})"]
+            return [*func, f"{label} = RunnableLambda({label}_fn{twin}, name={label!r}{kwarg})"]
+        return [*func, f"{label} = StructuredTool.from_function({label}_fn{twin}, "
+                       f"name={label!r}, description='tool'{kwarg})"]
     if kind == "chat_model":
         cls, define = _leaf_class(node, "FakeListChatModel", _CHAT_HOOKS, prefix)
+        if define and batch_fix:
+            define.insert(1, "    batch, abatch = Runnable.batch, Runnable.abatch")
         return [*define, f"{label} = {cls}(responses=['{label} says hi'], name={label!r}{kwarg})"]
     if kind == "prompt":
         cls, define = _leaf_class(node, "ChatPromptTemplate", _PROMPT_HOOKS, prefix)
