@@ -63,6 +63,8 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["--conformance-timeout", str(args.timeout)]
     if args.full_report:
         argv.append("--full-report")
+    if args.strict_expectations:
+        argv.append("--strict-expectations")
     # Always under pytest-xdist's supervision (one worker unless -n says more): a worker that
     # dies or hangs has its test errored and is replaced, and the run goes on (-n 0: in-process).
     argv += ["-n", args.workers or "1"]
@@ -190,7 +192,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", default="default", choices=("quick", "default", "thorough"))
     run.add_argument("--report", help="write the JSON report to this file")
     run.add_argument("--junitxml", help="write JUnit XML to this file")
-    run.add_argument("--expectations", help="JSON file of rules known to fail")
+    run.add_argument("--expectations",
+                     help="the implementation's known deviations (JSON; SPEC.md §7)")
+    run.add_argument("--strict-expectations", action="store_true",
+                     help="a known deviation that never showed fails the run")
     run.add_argument("--database", help="Hypothesis example database directory")
     run.add_argument("--rule", action="append",
                      help="only this rule (repeatable, case-insensitive: R5, r5, once-per-handler)")

@@ -4,9 +4,10 @@
 ``python -m conformance run --report ...`` wrote (one per implementation and release line), finds
 each report's expectation file (``expectations/<report file name>``, or one naming the same
 implementation and version), and prints a Markdown page: one row per rule, one column per report,
-each cell ``pass``, ``fail``, ``expected-fail``, ``unexpected-pass``, ``n/a`` (not applicable),
-``error`` or ``not run``; then, per rule, a one-line description of every failure taken from the
-expectation files, and the reasons for every "not applicable".
+each cell ``pass``, ``fail``, ``known`` (only known deviations), ``n/a`` (not applicable),
+``error``, ``inconclusive`` or ``not run``; then, per rule, every implementation's known
+deviations by signature (from its expectation file, with how often the run saw each), what failed
+beyond them, and the reasons for every "not applicable".
 
 The output depends on the reports' statuses, versions and profiles only (no dates, no example
 counts), so regenerating from the same reports gives the same page.
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from .results import Expectations, ExpectationsError
+from .deviations import DeviationsError, KnownDeviation, KnownDeviations
 from .rules import RULES
 from .versions import version_numbers
 
@@ -37,14 +38,13 @@ REGENERATE: Final = "python -m conformance matrix reports/*.json > COMPATIBILITY
 _CELL: Final[Mapping[str, str]] = {
     "pass": "pass",
     "fail": "**fail**",
-    "expected-fail": "expected-fail",
-    "unexpected-pass": "**unexpected-pass**",
+    "known": "known",
     "not-applicable": "n/a",
     "error": "**error**",
     "inconclusive": "**inconclusive**",
     "not-run": "not run",
 }
-_FAILING: Final = frozenset({"fail", "expected-fail", "error", "inconclusive"})
+_FAILING: Final = frozenset({"fail", "error", "inconclusive"})
 
 
 class MatrixError(ValueError):
@@ -61,12 +61,11 @@ class Column:
     profile: str
     statuses: Mapping[str, str]
     not_applicable: Mapping[str, str] = field(default_factory=dict)
-    #: Rule id -> (reason, reproduction) from the expectation file, if one was found.
-    expected: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    #: The known deviations of the expectation file, if one was found.
+    deviations: tuple[KnownDeviation, ...] = ()
     expectations_file: str | None = None
-    #: Rule id -> reason, for deviations the expectation file lists under ``"intermittent"``:
-    #: real (each has a reproduction) but found by the suite only in some runs, so not gated.
-    intermittent: Mapping[str, str] = field(default_factory=dict)
+    #: Known deviation id -> how often the run saw it (from the report).
+    seen: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -94,6 +93,9 @@ def load_report(path: str | Path) -> Column:
                           "written by python -m conformance run --report")
     statuses: dict[str, str] = {}
     reasons: dict[str, str] = {}
+    known = data.get("known_deviations", {})
+    seen = {str(k): int(v.get("seen", 0)) for k, v in known.items()
+            if isinstance(v, dict)} if isinstance(known, dict) else {}
     for r in RULES:
         entry = rules.get(r.id, {})
         status = str(entry.get("status", "not-run")) if isinstance(entry, dict) else "not-run"
@@ -109,6 +111,7 @@ def load_report(path: str | Path) -> Column:
         profile=str(data.get("profile", "?")),
         statuses=statuses,
         not_applicable=reasons,
+        seen=seen,
     )
 
 
@@ -140,32 +143,15 @@ def attach_expectations(column: Column, report: Path, dirs: Sequence[Path]) -> C
                                   and str(raw.get("version")) == column.version):
             continue
         try:
-            loaded = Expectations.load(candidate)
-        except ExpectationsError as exc:
+            loaded = KnownDeviations.load(candidate)
+        except DeviationsError as exc:
             raise MatrixError(str(exc)) from None
         if loaded.implementation not in (None, column.implementation):
             continue
-        expected = {rid: (e.reason, e.reproduction) for rid, e in loaded.failing.items()}
         return Column(column.source, column.implementation, column.version, column.profile,
-                      column.statuses, column.not_applicable, expected, candidate.name,
-                      _intermittent(raw, candidate))
+                      column.statuses, column.not_applicable, loaded.entries, candidate.name,
+                      column.seen)
     return column
-
-
-def _intermittent(raw: Mapping[str, Any], path: Path) -> dict[str, str]:
-    entries = raw.get("intermittent", {})
-    if not isinstance(entries, dict):
-        raise MatrixError(f"expectation file {path}: 'intermittent' must be an object of rules")
-    out = {}
-    for rule_id, entry in entries.items():
-        if rule_id not in {r.id for r in RULES}:
-            raise MatrixError(f"expectation file {path}: unknown rule {rule_id!r} in "
-                              "'intermittent'")
-        reason = entry.get("reason") if isinstance(entry, dict) else None
-        if not isinstance(reason, str) or not reason.strip():
-            raise MatrixError(f"expectation file {path}: intermittent {rule_id} needs a reason")
-        out[str(rule_id)] = reason
-    return out
 
 
 def _report_paths(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
@@ -216,42 +202,34 @@ def _table(columns: Sequence[Column]) -> list[str]:
 
 
 def _failures(columns: Sequence[Column]) -> list[str]:
+    """Per rule: what failed beyond the known deviations, and the known deviations by
+    signature, each once with the columns that list it (and how often each run saw it)."""
     lines: list[str] = []
     for r in RULES:
-        # reason -> titles of the columns where the rule fails for that reason
-        grouped: dict[str, list[str]] = {}
         for c in columns:
             status = c.statuses.get(r.id, "not-run")
-            if status not in _FAILING and status != "unexpected-pass":
-                continue
-            if status == "unexpected-pass":
-                text = ("passes, but the expectation file still lists it: strike it off"
-                        + (f" ({_escape(c.expected[r.id][0])})" if r.id in c.expected else ""))
-            elif r.id in c.expected:
-                text = _escape(c.expected[r.id][0])
+            if status == "fail":
+                lines.append(f"- **{r.id} {r.slug}** ({c.title}): **a deviation no expectation "
+                             "entry lists** (see the report)")
             elif status == "error":
-                text = "the adapter or the suite crashed; see the report"
+                lines.append(f"- **{r.id} {r.slug}** ({c.title}): the adapter or the suite "
+                             "crashed; see the report")
             elif status == "inconclusive":
-                text = "no example could be checked (all rejected); see the report"
-            else:
-                text = "not in any expectation file: a new deviation (see the report)"
-            grouped.setdefault(text, []).append(c.title)
-        for text, titles in grouped.items():
-            lines.append(f"- **{r.id} {r.slug}** ({', '.join(titles)}): {text}")
-    return lines or ["None: every implementation passes every applicable rule."]
-
-
-def _intermittent_lines(columns: Sequence[Column]) -> list[str]:
-    lines = []
-    for r in RULES:
-        grouped: dict[str, list[str]] = {}
+                lines.append(f"- **{r.id} {r.slug}** ({c.title}): no example could be checked "
+                             "(all rejected); see the report")
+        grouped: dict[tuple[str, str], list[str]] = {}
         for c in columns:
-            if r.id in c.intermittent:
-                grouped.setdefault(_escape(c.intermittent[r.id]), []).append(
-                    f"{c.title}: {_CELL[c.statuses.get(r.id, 'not-run')]} in this run")
-        for reason, where in grouped.items():
-            lines.append(f"- **{r.id} {r.slug}** ({'; '.join(where)}): {reason}")
-    return lines or ["None."]
+            for entry in c.deviations:
+                if entry.rule != r.id:
+                    continue
+                n = c.seen.get(entry.id, 0)
+                seen = (f"seen {n}x" if n else "intermittent, not seen" if entry.intermittent
+                        else "**not seen in this run**")
+                key = (entry.describe(), _escape(entry.reason))
+                grouped.setdefault(key, []).append(f"{c.title}: {seen}")
+        for (signature, reason), where in grouped.items():
+            lines.append(f"- **{r.id} {r.slug}** `{signature}` ({'; '.join(where)}): {reason}")
+    return lines or ["None: every implementation passes every applicable rule."]
 
 
 def _not_applicable(columns: Sequence[Column]) -> list[str]:
@@ -278,10 +256,10 @@ def render(columns: Sequence[Column]) -> str:
         f"Regenerate with `{REGENERATE}` after running the suites that write the reports "
         "(`tox -e suite-langchain-latest,suite-langchain-0.3,suite-langchain-0.2,compat-matrix` "
         "does all of it). The rules are [SPEC.md](SPEC.md)'s; each cell is what the suite found "
-        "for that rule: `pass`, `fail` (a deviation no expectation file lists), `expected-fail` "
-        "(a known deviation, listed in the implementation's expectation file, see below), "
-        "`unexpected-pass` (listed but fixed), `n/a` (needs a capability the implementation "
-        "lacks), `error` (the adapter broke).",
+        "for that rule: `pass`, `fail` (a violation no known deviation of the implementation's "
+        "expectation file matches), `known` (only known deviations, listed by signature below), "
+        "`n/a` (needs a capability the implementation lacks), `error` (the adapter broke), "
+        "`inconclusive` (nothing could be checked).",
         "",
         *_table(columns),
         "",
@@ -295,18 +273,13 @@ def render(columns: Sequence[Column]) -> str:
         "",
         "## Deviations",
         "",
-        "One line per rule and reason, from the expectation files (each entry there also has a "
-        "reproduction in plain library code).",
+        "Per rule: failures beyond the known deviations, then each known deviation by its "
+        "violation signature (SPEC.md §7) with the implementations that list it, how often the "
+        "run saw it, and the reason from the expectation file (each entry there also has a "
+        "reproduction in plain library code). An intermittent one shows only in some runs, "
+        "because it depends on thread timing.",
         "",
         *_failures(columns),
-        "",
-        "## Known deviations the gate does not check",
-        "",
-        "Real deviations (each expectation file has a reproduction under `intermittent`) that the "
-        "suite finds only in some runs, because whether they show depends on thread timing; "
-        "listing them as expected failures would make the gate flaky.",
-        "",
-        *_intermittent_lines(columns),
         "",
         "## Not applicable",
         "",

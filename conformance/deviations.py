@@ -93,6 +93,11 @@ class KnownDeviations:
                 seen[entry.id] += 1
         return unknown, seen
 
+    def of_rule(self, rule: str, seen: Counter[str]) -> Counter[str]:
+        """The counts in ``seen`` of entries under ``rule``."""
+        rules = {e.id: e.rule for e in self.entries}
+        return Counter({k: n for k, n in seen.items() if rules.get(k) == rule})
+
     def rules(self) -> frozenset[str]:
         return frozenset(e.rule for e in self.entries)
 

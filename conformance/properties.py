@@ -74,7 +74,8 @@ def _plain(rule: str) -> Property:
     def prop(adapter: Adapter, scenario: Scenario, known: KnownDeviations = _NONE) -> Finding:
         expectation, observation, found, seen = _observe(adapter, scenario, known)
         mine = [v for v in found if v.rule in (rule, None)]
-        return Finding(rule, scenario, mine, observation, expectation, known=seen)
+        return Finding(rule, scenario, mine, observation, expectation,
+                       known=known.of_rule(rule, seen))
 
     prop.__name__ = f"property_{rule}"
     return prop
@@ -132,7 +133,7 @@ def _finish(rule: str, scenario: Scenario, violations: list[Violation],
     masked."""
     unknown, more = known.split(annotate(scenario, expectation, violations))
     return Finding(rule, scenario, unknown, observation, expectation,
-                   known=(seen or Counter()) + more)
+                   known=known.of_rule(rule, (seen or Counter()) + more))
 
 
 def _interleaved(scenario: Scenario) -> bool:
@@ -214,7 +215,7 @@ def property_r10(adapter: Adapter, scenario: Scenario,
                 violations.append(Violation(
                     "R10", f"input {i}: a raise_error=True handler raised, but the call "
                            f"{_describe(got)} instead of raising the handler's exception",
-                    kind="raise-error-swallowed"))
+                    handler=faulty[0].id, kind="raise-error-swallowed"))
         violations += _half_finished(observation)
     else:
         found, more = known.split(check(scenario, expectation, observation))
@@ -337,6 +338,8 @@ def property_r14(adapter: Adapter, scenario: Scenario,
     expectation, observation, found, seen = _observe(adapter, scenario, known)
     violations = [v for v in found if v.rule in ("R14", None)]
     wanted = scenario.invocation.run_id
+    root = expectation.runs[expectation.roots[0]]
+    root_name = root.name
     if wanted is not None:
         key_of = match_runs(expectation, observation.events,
                             scenario.invocation.mode in STREAM_MODES)
@@ -344,13 +347,12 @@ def property_r14(adapter: Adapter, scenario: Scenario,
         if root_ids and wanted not in root_ids:
             violations.append(Violation("R14", f"the root run's id is {sorted(root_ids)[0]}, "
                                                f"not the run_id given in the config ({wanted})",
-                                        kind="run-id-not-applied"))
-        root_name = expectation.runs[expectation.roots[0]].name
+                                        run=root.label, kind="run-id-not-applied"))
         others = {ev.name for ev in observation.events
                   if ev.run_id == wanted and ev.kind == "start" and ev.name != root_name}
         if others:
             violations.append(Violation("R14", f"the given run_id was also used by "
-                                               f"{sorted(map(str, others))}",
+                                               f"{sorted(map(str, others))}", run=root.label,
                                         kind="run-id-on-children"))
     run_name = scenario.invocation.run_name
     if run_name is not None:

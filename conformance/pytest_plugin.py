@@ -40,15 +40,17 @@ import pytest
 
 if TYPE_CHECKING:
     from .adapter import Adapter
-    from .results import Expectations, Summary
+    from .deviations import KnownDeviations
+    from .results import Summary
 
-__all__ = ["NOT_APPLICABLE", "OUTPUT_SECTION_LIMIT", "SUITE_DIR"]
+__all__ = ["NOT_APPLICABLE", "OUTPUT_SECTION_LIMIT", "SUITE_DIR", "known_deviations"]
 
 SUITE_DIR = Path(__file__).parent / "suite"
 NOT_APPLICABLE = "not applicable: "
 #: Most characters of captured output (per section: stdout, stderr, log) kept in a test's report.
 OUTPUT_SECTION_LIMIT: Final = 16_000
 _ADAPTER = pytest.StashKey["Adapter"]()
+_KNOWN = pytest.StashKey["KnownDeviations"]()
 _SCRATCH = pytest.StashKey[str]()
 _RULE_IN_NAME = re.compile(r"::test_(R\d+)_")
 _STOP_FILE = "stop.txt"
@@ -63,7 +65,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     default=os.environ.get("CONFORMANCE_PROFILE", "default"),
                     choices=("quick", "default", "thorough"), help="Hypothesis profile")
     group.addoption("--expectations", default=None,
-                    help="JSON file of rules the implementation is known to fail")
+                    help="the implementation's expectation file: its known deviations, as "
+                         "violation signatures (see SPEC.md §7)")
+    group.addoption("--strict-expectations", action="store_true", default=False,
+                    help="a known deviation that never showed fails the run (strike it off)")
     group.addoption("--conformance-report", default=None, help="write the JSON report here")
     group.addoption("--conformance-db", default=os.environ.get("CONFORMANCE_DB"),
                     help="directory of Hypothesis's example database (replays old failures)")
@@ -98,8 +103,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _active(config):
         return
     from .adapter import AdapterError, load_adapter
+    from .deviations import DeviationsError, KnownDeviations
     from .profiles import TIMEOUTS, load_profile
-    from .results import Expectations, ExpectationsError, Summary, select_rules
+    from .results import Summary, select_rules
     from .watch import WATCH, leftover_threads
 
     try:
@@ -112,11 +118,11 @@ def pytest_configure(config: pytest.Config) -> None:
         adapter = load_adapter(spec)
     except AdapterError as exc:
         pytest.exit(f"conformance: {exc}", returncode=2)
-    expectations = Expectations()
+    expectations = KnownDeviations()
     if config.getoption("expectations"):
         try:
-            expectations = Expectations.load(config.getoption("expectations"))
-        except ExpectationsError as exc:
+            expectations = KnownDeviations.load(config.getoption("expectations"))
+        except DeviationsError as exc:
             pytest.exit(f"conformance: {exc}", returncode=2)
     if expectations.implementation not in (None, adapter.name):
         pytest.exit(
@@ -130,6 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if timeout is None:
         timeout = TIMEOUTS[profile]
     config.stash[_ADAPTER] = adapter
+    config.stash[_KNOWN] = expectations
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         scratch = str(workerinput.get("conformance_scratch") or tempfile.mkdtemp(
@@ -143,7 +150,9 @@ def pytest_configure(config: pytest.Config) -> None:
             WATCH.stacks_to(os.dup(sys.stderr.fileno()))
     config.stash[_SCRATCH] = scratch
     summary = Summary(adapter.name, adapter.version, profile,
-                      notes=dict(adapter.capabilities.notes), timeout=timeout or None)
+                      notes=dict(adapter.capabilities.notes), timeout=timeout or None,
+                      deviations=expectations,
+                      strict=bool(config.getoption("strict_expectations")))
     session = _Session(config, summary, expectations, Path(scratch),
                        frozenset(t.ident for t in leftover_threads() if t.ident))
     config.pluginmanager.register(session, "conformance-session")
@@ -326,10 +335,26 @@ def _int(value: object) -> int:
     return value if isinstance(value, int) else 0
 
 
+def _known_counts(value: object) -> dict[str, int]:
+    """The known-deviation counts a worker sent (JSON text)."""
+    try:
+        data = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return {}
+    return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def known_deviations(config: pytest.Config) -> KnownDeviations:
+    """The implementation's known deviations for this run (none without ``--expectations``)."""
+    from .deviations import KnownDeviations
+
+    return config.stash.get(_KNOWN, None) or KnownDeviations()
+
+
 class _Session:
     """Per-run state: expectations in, per-rule summary out."""
 
-    def __init__(self, config: pytest.Config, summary: Summary, expectations: Expectations,
+    def __init__(self, config: pytest.Config, summary: Summary, expectations: KnownDeviations,
                  scratch: Path, baseline_threads: frozenset[int]) -> None:
         self.config = config
         self.summary = summary
@@ -351,16 +376,6 @@ class _Session:
                 drop.append(item)
                 continue
             keep.append(item)
-            expected = self.expectations.failing.get(rule_id or "")
-            name = getattr(item, "originalname", item.name)
-            if expected is not None and expected.covers(name):
-                item.add_marker(pytest.mark.xfail(strict=True,
-                                                  reason=f"{rule_id}: {expected.reason}"))
-            elif expected is not None and name in expected.may_fail:
-                item.add_marker(pytest.mark.xfail(strict=False,
-                                                  reason=f"{rule_id} (may fail): "
-                                                         f"{expected.reason}"))
-                item.user_properties.append(("may_fail", True))
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
@@ -398,7 +413,6 @@ class _Session:
         if rule_id is None:
             return report
         _cap_output(report)
-        props = dict(item.user_properties)
         exc = call.excinfo.value if call.excinfo is not None else None
         status = _base_status(report)
         message: str | None = None
@@ -435,8 +449,12 @@ class _Session:
             message = (f"no example could be checked: {counts.get('rejected', 0)} of "
                        f"{counts.get('examples', 0)} were rejected")
             report.outcome = "failed"
-        if status == "unexpected-pass" and props.get("may_fail"):
-            status = "pass"  # a test listed under may_fail passed: fine either way
+        seen = getattr(item, "conformance_known", None)
+        if call.when == "call" and status == "pass" and seen:
+            # Every violation it found is a known deviation: "known", with how often each.
+            status = "known"
+            message = "only known deviations: " + ", ".join(
+                f"{dev} x{n}" for dev, n in sorted(seen.items()))
         from .results import worst
 
         so_far = worst(filter(None, (getattr(item, "_conformance_status", None), status)))
@@ -465,7 +483,9 @@ class _Session:
             report.longrepr = text
         report.user_properties += [("rule", rule_id), ("status", status),
                                    *counts.items(), ("message", message or ""),
-                                   ("scenario", scenario or "")]
+                                   ("scenario", scenario or ""),
+                                   ("known", json.dumps(dict(seen or {})) if call.when == "call"
+                                    else "{}")]
         return report
 
     # -- collecting results (in the controller) --------------------------------------------
@@ -493,7 +513,7 @@ class _Session:
                             rejected=_int(props.get("rejected")),
                             shrinks=_int(props.get("shrinks")),
                             message=str(props.get("message") or "") or None,
-                            scenario=scenario)
+                            scenario=scenario, known=_known_counts(props.get("known")))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         s = self.summary

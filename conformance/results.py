@@ -1,135 +1,40 @@
-"""Per-rule results, expectation files and the JSON report.
+"""Per-rule results and the JSON report.
 
-An expectation file is kept by an implementation (like test262's and WPT's): the rules it is known
-to break, each with why and a reproduction. The runner turns those into expected failures, so a
-CI gate fails on new failures and on unexpected passes (a fixed bug should be struck off the list).
+An implementation's known deviations (its expectation file, :mod:`conformance.deviations`) are
+masked inside the properties; what reaches this module is, per test, its status and how often
+each known deviation was seen, so a rule that shows only known deviations is ``known`` and a
+listed deviation that never showed is reported (and fails the run with
+``--strict-expectations``: a fixed bug should be struck off the list).
 """
 
 from __future__ import annotations
 
 import json
 import platform
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from .rules import RULES, rule
+from .deviations import KnownDeviations
+from .rules import RULES
 
-__all__ = ["MEANINGS", "SEVERITY", "SUITE_VERSION", "Expectations", "ExpectationsError",
-           "RuleResult", "Summary", "TestResult", "cut", "select_rules", "worst"]
+__all__ = ["MEANINGS", "SEVERITY", "SUITE_VERSION", "RuleResult", "Summary", "TestResult", "cut",
+           "select_rules", "worst"]
 
-SUITE_VERSION: Final = "0.1"
-STATUSES: Final = ("pass", "fail", "expected-fail", "unexpected-pass", "not-applicable", "errored",
-                   "inconclusive")
-
-
-class ExpectationsError(ValueError):
-    """An expectation file that cannot be used, with what to fix."""
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """A rule an implementation is known to break: why, how to see it, and in which tests.
-
-    ``tests`` names the rule's tests that fail (function names, e.g.
-    ``test_R10_raise_error_handler_reaches_caller_and_closes_runs``); empty means all of them.
-    ``may_fail`` names tests that find the deviation only in some draws (a general test, where a
-    targeted one in ``tests`` always does): they may pass or fail, so a change of draws does
-    not break the gate; any other test of the rule must pass.
-    """
-
-    rule: str
-    reason: str
-    reproduction: str = ""
-    tests: tuple[str, ...] = ()
-    may_fail: tuple[str, ...] = ()
-
-    def covers(self, test_name: str) -> bool:
-        """Is the test function ``test_name`` (of this rule) expected to fail?"""
-        if test_name in self.may_fail:
-            return False
-        return not self.tests or test_name in self.tests
-
-
-@dataclass(frozen=True)
-class Expectations:
-    """The rules an implementation is known to fail."""
-
-    implementation: str | None = None
-    failing: Mapping[str, Expectation] = field(default_factory=dict)
-    source: str | None = None
-
-    @classmethod
-    def load(cls, path: str | Path) -> Expectations:
-        """Read and validate a JSON expectation file."""
-        p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ExpectationsError(f"expectation file {p} does not exist") from None
-        except json.JSONDecodeError as exc:
-            raise ExpectationsError(f"expectation file {p} is not valid JSON: {exc}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("rules", {}), dict):
-            raise ExpectationsError(
-                f"expectation file {p}: expected an object with a 'rules' object, e.g. "
-                '{"implementation": "mylib", "rules": {"R5": {"reason": "..."}}}'
-            )
-        failing: dict[str, Expectation] = {}
-        for rule_id, entry in data.get("rules", {}).items():
-            try:
-                rule(rule_id)
-            except KeyError as exc:
-                raise ExpectationsError(f"expectation file {p}: {exc.args[0]}") from None
-            if not isinstance(entry, dict) or not str(entry.get("reason", "")).strip():
-                raise ExpectationsError(
-                    f"expectation file {p}: rule {rule_id} needs a non-empty 'reason'"
-                )
-            status = entry.get("status", "fail")
-            if status != "fail":
-                raise ExpectationsError(
-                    f"expectation file {p}: rule {rule_id}: status must be 'fail', not {status!r}"
-                )
-            tests = _expected_tests(p, rule_id, entry.get("tests", []), "tests")
-            may_fail = _expected_tests(p, rule_id, entry.get("may_fail", []), "may_fail")
-            if set(tests) & set(may_fail):
-                raise ExpectationsError(
-                    f"expectation file {p}: rule {rule_id}: a test is either in 'tests' (always "
-                    f"fails) or in 'may_fail', not both: {sorted(set(tests) & set(may_fail))}")
-            failing[rule_id] = Expectation(rule_id, str(entry["reason"]),
-                                           str(entry.get("reproduction", "")), tests, may_fail)
-        impl = data.get("implementation")
-        return cls(None if impl is None else str(impl), failing, str(p))
-
-
-def _expected_tests(path: Path, rule_id: str, names: Any, field: str) -> tuple[str, ...]:
-    """Validate a rule's optional ``tests``/``may_fail`` list against the rule's tests."""
-    from .traceability import tests_by_rule
-
-    known = [t.rsplit("::", 1)[1] for t in tests_by_rule().get(rule_id, [])]
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ExpectationsError(
-            f"expectation file {path}: rule {rule_id}: '{field}' must be a list of test names, "
-            f"e.g. {known[:1]!r}"
-        )
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ExpectationsError(
-            f"expectation file {path}: rule {rule_id} lists {unknown!r}, which are not tests of "
-            f"{rule_id}; its tests are: {', '.join(known)}"
-        )
-    return tuple(names)
+SUITE_VERSION: Final = "0.2"
+STATUSES: Final = ("pass", "fail", "known", "not-applicable", "errored", "inconclusive")
 
 
 #: Statuses worst first: a test's phases and a rule's tests combine to the worst of theirs.
-SEVERITY: Final = ("errored", "fail", "unexpected-pass", "inconclusive", "expected-fail", "pass",
-                   "not-applicable")
+SEVERITY: Final = ("errored", "fail", "inconclusive", "known", "pass", "not-applicable")
 #: What each status means (README's table says the same).
 MEANINGS: Final[Mapping[str, str]] = {
     "pass": "every selected test ran to a result and the rule held on every example checked",
-    "fail": "a test found an example that breaks the rule",
-    "expected-fail": "failed as the expectation file says",
-    "unexpected-pass": "listed in the expectation file but passed: strike it off",
+    "fail": "a test found an example that breaks the rule in a way no known deviation lists",
+    "known": "every violation found matches a known deviation of the expectation file (each "
+             "listed with how often it was seen)",
     "not-applicable": "the adapter lacks a capability the tests need (reason shown)",
     "errored": "the adapter or harness crashed, hung, wrote too much or broke the protocol; "
                "no verdict",
@@ -189,11 +94,14 @@ class TestResult:
     shrinks: int = 0
     message: str | None = None
     scenario: Any = None
+    #: How often each known deviation (by entry id) was seen and masked.
+    known: Counter[str] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "examples": self.examples, "checked": self.checked,
                 "rejected": self.rejected, "shrink_attempts": self.shrinks,
-                "message": self.message, "scenario": self.scenario}
+                "message": self.message, "scenario": self.scenario,
+                "known_deviations": dict(self.known)}
 
 
 @dataclass
@@ -220,6 +128,10 @@ class RuleResult:
     def examples(self) -> int:
         return self.total("examples")
 
+    @property
+    def known(self) -> Counter[str]:
+        return sum((t.known for t in self.details.values()), Counter())
+
 
 @dataclass
 class Summary:
@@ -240,10 +152,15 @@ class Summary:
     leftovers: list[str] = field(default_factory=list)
     #: Selected tests (node id -> rule id): one that never reports a result is errored.
     selected: dict[str, str] = field(default_factory=dict)
+    #: The implementation's known deviations (its expectation file), if one was given.
+    deviations: KnownDeviations = field(default_factory=KnownDeviations)
+    #: A listed deviation that never showed fails the run (``--strict-expectations``).
+    strict: bool = False
 
     def record(self, rule_id: str, nodeid: str, status: str, *, examples: int = 0,
                checked: int = 0, rejected: int = 0, shrinks: int = 0,
-               message: str | None = None, scenario: Any = None) -> None:
+               message: str | None = None, scenario: Any = None,
+               known: Mapping[str, int] | None = None) -> None:
         """One report of a test (setup, call or teardown): the worst status wins."""
         result = self.results[rule_id]
         test = result.details.get(nodeid)
@@ -252,6 +169,7 @@ class Summary:
         elif worst((test.status, status)) != test.status:
             test.status = status
             test.message = None
+        test.known.update(known or {})
         test.examples += examples
         test.checked += checked
         test.rejected += rejected
@@ -277,12 +195,26 @@ class Summary:
         return [(rid, nodeid, t) for rid, res in self.results.items()
                 for nodeid, t in res.details.items() if t.status == "errored"]
 
+    def seen(self) -> Counter[str]:
+        """How often each known deviation was seen, over every rule."""
+        return sum((res.known for res in self.results.values()), Counter())
+
+    def unobserved(self) -> list[str]:
+        """Listed deviations of the selected rules that never showed (intermittent ones aside):
+        fixed bugs to strike off, or deviations the draws did not reach."""
+        ran = {rid for rid, res in self.results.items()
+               if res.status not in ("not-run", "errored", "not-applicable")}
+        seen = self.seen()
+        return [e.id for e in self.deviations.entries
+                if e.rule in ran and not e.intermittent and not seen[e.id]]
+
     def exit_code(self) -> int:
-        """0 ok; 1 a rule failed or passed unexpectedly; 2 errored, or only inconclusive."""
+        """0 ok; 1 a rule failed (or, strict, a listed deviation never showed); 2 errored, or
+        only inconclusive."""
         statuses = {res.status for res in self.results.values()}
         if "errored" in statuses:
             return 2
-        if statuses & {"fail", "unexpected-pass"}:
+        if "fail" in statuses or (self.strict and self.unobserved()):
             return 1
         return 2 if "inconclusive" in statuses else 0
 
@@ -293,6 +225,8 @@ class Summary:
             note = ""
             if res.status == "not-applicable" and res.reasons:
                 note = "  (" + res.reasons[0] + ")"
+            elif res.known:
+                note = "  (" + ", ".join(f"{k} x{n}" for k, n in sorted(res.known.items())) + ")"
             lines.append(f"{r!s:<26} {res.status:<16} {res.total('checked'):>7} "
                          f"{res.total('rejected'):>8}  {len(res.details)}{note}")
         return "\n".join(lines)
@@ -328,6 +262,14 @@ class Summary:
                 elif t.status == "not-applicable":
                     lines.append(f"not applicable: {rid} {nodeid.rsplit('::', 1)[-1]}: "
                                  f"{t.message or ''}")
+        unobserved = self.unobserved()
+        if unobserved:
+            how = "fails the run (--strict-expectations)" if self.strict else \
+                "strike it off if it is fixed"
+            for dev_id in unobserved:
+                entry = next(e for e in self.deviations.entries if e.id == dev_id)
+                lines.append(f"known deviation not observed: {dev_id} ({entry.describe()}): "
+                             f"{how}")
         for name, note in self.notes.items():
             lines.append(f"adapter note ({name}): {note}")
         if self.leftovers:
@@ -349,6 +291,14 @@ class Summary:
             "errored": [{"rule": rid, "test": nodeid, "message": t.message,
                          "scenario": t.scenario} for rid, nodeid, t in self.errored()],
             "capability_notes": dict(self.notes),
+            "expectations": self.deviations.source,
+            "known_deviations": {
+                e.id: {"rule": e.rule, "kind": e.kind,
+                       "where": {k: sorted(v) for k, v in e.where.items()},
+                       "seen": self.seen()[e.id], "reason": e.reason,
+                       "intermittent": e.intermittent}
+                for e in self.deviations.entries},
+            "unobserved_deviations": self.unobserved(),
             "leftover_threads": self.leftovers,
             "rules": {
                 rid: {
@@ -361,6 +311,7 @@ class Summary:
                     "details": {n: t.to_json() for n, t in res.details.items()},
                     "messages": res.messages,
                     "not_applicable_reasons": res.reasons,
+                    "known_deviations": dict(res.known),
                 }
                 for rid, res in self.results.items()
             },

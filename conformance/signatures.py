@@ -5,8 +5,10 @@ off the scenario, so they are the same every time the same deviation shows, what
 ``mode``; for a run, its ``node`` kind, ``run_type`` and the node kind of its ``parent`` (``none``
 for a root); for a handler, the ``routes`` that put it in scope of that run (or, for a run outside
 its scope, the routes it is registered through) and the ``form`` of those registrations
-(``list`` or ``manager``), and whether it is registered ``once`` or ``several`` times in all
-(``registrations``).
+(``list`` or ``manager``), whether it is registered ``once`` or ``several`` times in all
+(``registrations``) and whether it is a ``sync`` or ``async`` handler (``handler``); and whether
+the invocation ``fails`` at all (``yes``/``no``: consequences of a failure, such as cancelled
+branches, then tell themselves apart from the same kind of violation in a run that succeeds).
 """
 
 from __future__ import annotations
@@ -59,9 +61,14 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
             parent = expectation.runs[exp.parent].label if exp.parent is not None else None
             known = parent is not None and parent in chain
             facts["parent"] = chain[parent].kind if known and parent is not None else "none"
+        if expectation is not None:
+            facts["fails"] = "yes" if any(expectation.failures) else "no"
         if v.handler is not None:
             routes, forms, count = _registrations(scenario, v.handler)
             facts["registrations"] = "once" if count <= 1 else "several"
+            spec = next((h for h in scenario.handlers if h.id == v.handler), None)
+            if spec is not None:
+                facts["handler"] = "async" if spec.asynchronous else "sync"
             if exp is not None and v.handler in exp.handlers:
                 routes = {r.kind for r in exp.handlers[v.handler]}
             facts["routes"] = "+".join(sorted(routes)) or "none"

@@ -3,6 +3,8 @@ and fail with a report naming the rule, the shrunk chain and expected vs observe
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Sequence
 
 import pytest
@@ -10,9 +12,11 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from ..adapter import Adapter, AdapterError
+from ..deviations import entry_for
 from ..explain import explain
 from ..model import Mode, Scenario
 from ..properties import evaluate
+from ..pytest_plugin import known_deviations
 from ..strategies import ChainShape, Registrations, scenarios
 
 __all__ = ["RuleViolation", "holds"]
@@ -59,7 +63,7 @@ def holds(
             node.conformance_error_scenario = broken[1]
         raise AdapterError(broken[0])
     try:
-        finding = evaluate(rule, adapter, scenario)
+        finding = evaluate(rule, adapter, scenario, known_deviations(request.config))
     except AdapterError as exc:
         _BROKEN_ADAPTERS[id(adapter)] = (str(exc), scenario.dumps())
         node.conformance_error_scenario = scenario.dumps()
@@ -71,10 +75,17 @@ def holds(
         node.conformance_rejected = getattr(node, "conformance_rejected", 0) + 1
         reject()  # nothing could be checked: not a pass (see Finding.vacuous)
     node.conformance_checked = getattr(node, "conformance_checked", 0) + 1
+    if finding.known:
+        seen: Counter[str] = getattr(node, "conformance_known", None) or Counter()
+        seen.update(finding.known)
+        node.conformance_known = seen
     if finding:
         prefix = getattr(adapter, "prefix", None)
         prefix = prefix if isinstance(prefix, str) else None
         impl = request.config.getoption("impl", None) or "reference"
-        raise RuleViolation("\n" + explain(finding, prefix, impl=impl),
-                            full_report=explain(finding, prefix, impl=impl, full=True))
+        entry = json.dumps(entry_for(finding.violations[0]))
+        paste = ("\nIf this is a deviation you keep, add it to your expectation file's "
+                 f"\"deviations\" (with its reason):\n  {entry}")
+        raise RuleViolation("\n" + explain(finding, prefix, impl=impl) + paste,
+                            full_report=explain(finding, prefix, impl=impl, full=True) + paste)
     return scenario

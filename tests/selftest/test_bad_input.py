@@ -90,22 +90,17 @@ def test_bad_input_invoke_returns_garbage(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("content", "problem"), [
     ("{not json", "is not valid JSON"),
-    ('["R5"]', "expected an object with a 'rules' object"),
-    ('{"rules": {"R99": {"reason": "x"}}}', "unknown rule 'R99'"),
-    ('{"rules": {"R5": {}}}', "rule R5 needs a non-empty 'reason'"),
-    ('{"rules": {"R5": {"reason": "x", "status": "pass"}}}', "status must be 'fail'"),
-    ('{"rules": {"R10": {"reason": "x", "tests": ["test_R10_nope"]}}}',
-     "lists ['test_R10_nope'], which are not tests of R10; its tests are: test_R10_"),
-    ('{"rules": {"R10": {"reason": "x", "tests": "test_R10_nope"}}}',
-     "'tests' must be a list of test names"),
-    ('{"rules": {"R10": {"reason": "x", "may_fail": ["test_R10_nope"]}}}',
-     "lists ['test_R10_nope'], which are not tests of R10"),
-    ('{"rules": {"R2": {"reason": "x", "tests": ["test_R2_nested_bindings_each_reach_their_'
-     'subtree"], "may_fail": ["test_R2_nested_bindings_each_reach_their_subtree"]}}}',
-     "either in 'tests' (always fails) or in 'may_fail', not both"),
+    ('["R5"]', "expected a JSON object"),
+    ('{"rules": {"R99": {"reason": "x"}}}', "rule 'R99' is not one of R1"),
+    ('{"rules": {"R5": {}}}', "needs a non-empty string 'reason'"),
+    ('{"deviations": [{"id": "d", "rule": "R5", "reason": "x"}]}',
+     "needs a non-empty string 'kind'"),
+    ('{"deviations": [{"id": "d", "rule": "R5", "kind": "k", "reason": "x", "where": 3}]}',
+     "'where' must map fact names to values"),
+    ('{"deviations": {"R5": 1}}', "'deviations' must be a list"),
     (None, "does not exist"),
-], ids=["not-json", "not-an-object", "unknown-rule", "no-reason", "bad-status", "unknown-test",
-        "tests-not-a-list", "unknown-may-fail", "tests-and-may-fail", "missing"])
+], ids=["not-json", "not-an-object", "unknown-rule", "no-reason", "no-kind", "bad-where",
+        "deviations-not-a-list", "missing"])
 def test_bad_input_malformed_expectations_file(tmp_path: Path, content: str | None,
                                                problem: str) -> None:
     path = tmp_path / "expectations.json"
@@ -124,32 +119,30 @@ def test_bad_input_expectations_file_of_another_implementation(tmp_path: Path) -
     _broken_input(run, str(path), "langchain_core", "broken:NoDedup")
 
 
-def test_expectation_naming_one_test_leaves_the_rules_other_tests_gated(tmp_path: Path) -> None:
-    """A rule entry with "tests" makes only those tests expected failures (strictly)."""
-    listed = "test_R10_raise_error_handler_reaches_caller_and_closes_runs"
+def test_expectation_known_deviation_masks_only_its_signature(tmp_path: Path) -> None:
+    """NoDedup delivers duplicates (R5 duplicate-delivery): listed with registrations=several it
+    is known; the run passes with R5 'known' and says how often it was seen."""
     path = tmp_path / "expectations.json"
-    entry = {"reason": "known", "tests": [listed]}
-    path.write_text(json.dumps({"rules": {"R10": entry}}), encoding="utf-8")
-    run = run_suite("reference", tmp_path, rules=("R10",), extra=("--expectations", str(path)))
+    entry = {"id": "dupes", "rule": "R5", "kind": "duplicate-delivery",
+             "where": {"registrations": ["several"]}, "reason": "lists are concatenated."}
+    path.write_text(json.dumps({"deviations": [entry]}), encoding="utf-8")
+    run = run_suite("tests.selftest.broken.catalogue:NoDedup", tmp_path, rules=("R5",),
+                    extra=("--expectations", str(path)))
     assert run.report is not None, run.tail()
-    tests = run.report["rules"]["R10"]["tests"]
-    statuses = {nodeid.rsplit("::", 1)[1].split("[")[0]: status for nodeid, status in tests.items()}
-    # The reference passes both: the listed one is an unexpected pass, the other a plain pass.
-    assert statuses == {listed: "unexpected-pass",
-                        "test_R10_raising_handler_is_contained": "pass"}, statuses
-    assert run.returncode == 1, run.tail()
-
-
-def test_expectation_may_fail_tests_pass_or_fail_without_breaking_the_gate(
-        tmp_path: Path) -> None:
-    """A test listed under may_fail that passes is a plain pass; the run succeeds."""
-    contained = "test_R10_raising_handler_is_contained"
-    path = tmp_path / "expectations.json"
-    entry = {"reason": "known", "tests": [], "may_fail": [contained]}
-    path.write_text(json.dumps({"rules": {"R10": entry}}), encoding="utf-8")
-    run = run_suite("reference", tmp_path, rules=("R10",), extra=("--expectations", str(path),
-                                                                  "-k", contained))
-    assert run.report is not None, run.tail()
-    statuses = set(run.report["rules"]["R10"]["tests"].values())
-    assert statuses == {"pass"}, run.report["rules"]["R10"]
+    assert run.status("R5") == "known", run.tail()
+    assert run.report["known_deviations"]["dupes"]["seen"] > 0
     assert run.returncode == 0, run.tail()
+
+
+def test_expectation_of_another_kind_does_not_hide_a_new_deviation(tmp_path: Path) -> None:
+    """A known R5 deviation of another kind leaves NoDedup's duplicates failing R5."""
+    path = tmp_path / "expectations.json"
+    entry = {"id": "other", "rule": "R5", "kind": "duplicate-terminal", "reason": "x."}
+    path.write_text(json.dumps({"deviations": [entry]}), encoding="utf-8")
+    run = run_suite("tests.selftest.broken.catalogue:NoDedup", tmp_path, rules=("R5",),
+                    extra=("--expectations", str(path), "--strict-expectations"))
+    assert run.report is not None, run.tail()
+    assert run.status("R5") == "fail", run.tail()
+    assert "duplicate-delivery" in run.output  # the entry to paste names the new kind
+    assert run.report["unobserved_deviations"] == ["other"]
+    assert run.returncode == 1, run.tail()
