@@ -21,21 +21,23 @@ _FIXED_BITS: Final = (0xF000 << 64) | (0xC000 << 48)
 _COUNTER_BITS: Final = 62
 
 _new: Final = object.__new__
-# UUID is immutable (its __setattr__ raises); its slot descriptors still write directly.
-_set_int: Final = UUID.__dict__["int"].__set__
-_set_is_safe: Final = UUID.__dict__["is_safe"].__set__
-_UNKNOWN: Final = SafeUUID.unknown
+# UUID is immutable (its __setattr__ raises); its slot descriptors still write directly. The
+# lifecycle's hot loop (``_lifecycle.run_steps``) makes ids with these three inline.
+set_int: Final = UUID.__dict__["int"].__set__
+set_is_safe: Final = UUID.__dict__["is_safe"].__set__
+UNKNOWN: Final = SafeUUID.unknown
 
-_prefix = 0
-_next_number = itertools.count().__next__
+#: The next id's 128-bit value: this process's prefix plus a counter in its low 62 bits (a
+#: count starting at the prefix, which has zeros there). Read it through the module
+#: (``_ids.next_int()``), never bind it elsewhere: ``fork`` replaces it.
+next_int = itertools.count().__next__
 
 
 def _start_numbering() -> None:
     """Draw this process's prefix and restart the counter (at import and after ``fork``)."""
-    global _prefix, _next_number
+    global next_int
     random_high = random.getrandbits(128) & ~_FIXED_BITS & ~((1 << _COUNTER_BITS) - 1)
-    _prefix = random_high | _VERSION_AND_VARIANT
-    _next_number = itertools.count().__next__
+    next_int = itertools.count(random_high | _VERSION_AND_VARIANT).__next__
 
 
 _start_numbering()
@@ -46,6 +48,6 @@ if hasattr(os, "register_at_fork"):
 def new_run_id() -> UUID:
     """Return a fresh version-4 UUID, unique in this process and, with high odds, across them."""
     u: UUID = _new(UUID)
-    _set_int(u, _prefix | _next_number())
-    _set_is_safe(u, _UNKNOWN)
+    set_int(u, next_int())
+    set_is_safe(u, UNKNOWN)
     return u

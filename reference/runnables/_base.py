@@ -72,6 +72,9 @@ class Runnable(Generic[Input, Output]):
     _name: str | None = None
     _local: Local | None = None
     _ser: dict[str, Any] | None = None
+    #: A plain function the run lifecycle may call directly as this runnable's whole run (its
+    #: hot path, ``_lifecycle.run_steps``); None for every runnable but a plain lambda.
+    _leaf: Callable[[Any], Any] | None = None
 
     # -- identity -----------------------------------------------------------------------
 

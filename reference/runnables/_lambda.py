@@ -50,7 +50,7 @@ class RunnableLambda(Runnable[Any, Any]):
     """
 
     __slots__ = ("_afunc", "_afunc_cfg", "_afunc_gen", "_body", "_func", "_func_cfg",
-                 "_func_gen", "_kind")
+                 "_func_gen", "_kind", "_leaf")
 
     def __init__(
         self,
@@ -89,6 +89,8 @@ class RunnableLambda(Runnable[Any, Any]):
             fname = getattr(src, "__name__", None)
             name = fname if fname and fname != "<lambda>" else None
         self._init_scope(name, callbacks, tags, metadata)
+        # No constructor options either: the lifecycle may run it inline (run_steps).
+        self._leaf = func if plain and self._local is None else None
 
     def _default_name(self) -> str:
         return "RunnableLambda"

@@ -15,18 +15,31 @@ raising ``SystemExit``, a cancellation while an async handler is awaited
 a stream early (the stream's run ends with an error event carrying the
 ``GeneratorExit``; its inner streams are closed first). SPEC.md §6 states this.
 
-The lambda's hot path is the first branch of :func:`run`: a step called by
-its enclosing run with the config that run built for its children reuses that
-config's manager as is (nothing to resolve or validate).
+The hot path is :func:`run_steps`, a sequence's body: plain-function steps
+(lambdas of the input alone) run inline there, each with the same frame,
+events and context variable as :func:`run` gives a run, sharing what their
+enclosing run built for its children (nothing to resolve or validate).
+:func:`run`'s first branch sends a lambda called that way by any other parent
+there too, as a one-step chain.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from inspect import isawaitable
 from typing import Any, Final, TypeVar
+from uuid import UUID
 
-from reference.callbacks._dispatch import adeliver, deliver, deliver_chain_start, deliver_outcome
+from reference.callbacks import _ids
+from reference.callbacks._dispatch import (
+    _failed,
+    adeliver,
+    deliver,
+    deliver_chain_start,
+    deliver_outcome,
+    run_coroutine_sync,
+)
 from reference.callbacks._ids import new_run_id
 from reference.callbacks._manager import AsyncCallbackManager, BaseCallbackManager, CallbackManager
 from reference.callbacks._run_managers import (
@@ -63,6 +76,7 @@ __all__ = [
     "fail_run",
     "open_run",
     "run",
+    "run_steps",
     "start_info",
     "stream_run",
 ]
@@ -110,6 +124,9 @@ ACHAT: Final = RunKind(
 _new: Final = object.__new__
 _NOTHING: Final[Any] = object()
 _CallbackManager: Final = CallbackManager
+_set_int: Final = _ids.set_int
+_set_is_safe: Final = _ids.set_is_safe
+_SAFE_UNKNOWN: Final = _ids.UNKNOWN
 
 
 def start_info(r: Runnable[Any, Any], cfg: RunnableConfig) -> tuple[dict[str, Any], str, Any]:
@@ -243,6 +260,87 @@ async def afail_run(frame: RunFrame, error: BaseException) -> None:
         await adeliver(hs, frame.kind.error, (error,), _common(frame, None))
 
 
+def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame) -> Any:
+    """Run ``steps`` one after another as children of ``scope``; each output feeds the next.
+
+    This is the engine's hot path: a sequence's body, and :func:`run` for a
+    plain function called by its enclosing run. A step whose ``_leaf`` is set
+    (a function of the input alone, no constructor options: see
+    ``RunnableLambda``) runs right here, with what :func:`run` would do for it:
+    a frame, the start event, the function as current run, the end or error
+    event. Everything the steps share (the child config, its manager, handler
+    lists, tags, metadata) is read once per call, not once per step, and a step
+    costs no ``invoke``/``run`` calls. Any other step is invoked as usual.
+    """
+    child = scope.child_config
+    mgr: BaseCallbackManager = child["callbacks"]  # type: ignore[assignment]
+    if type(mgr) is not _CallbackManager:
+        mgr = mgr._as(_CallbackManager)
+    hs = mgr._hs
+    starts = hs.on_chain_start
+    ends = hs.on_chain_end
+    parent = mgr.parent_run_id
+    tags = mgr.tags
+    meta = mgr.metadata
+    var = current_run
+    x = input
+    for step in steps:
+        func = step._leaf
+        if func is None:
+            x = step.invoke(x, child)
+            continue
+        # new_run_id(), inline (one call less per step).
+        rid = _new(UUID)
+        _set_int(rid, _ids.next_int())
+        _set_is_safe(rid, _SAFE_UNKNOWN)
+        frame = _new(RunFrame)
+        frame.run_id = rid
+        frame.manager = mgr
+        frame.config = child
+        frame.kind = CHAIN
+        frame._child = None
+        if starts:
+            ser = step._ser or step._serialized()
+            name = ser["name"]
+            pending: BaseException | None = None
+            for method, handler in starts:
+                try:
+                    result = method(ser, x, run_id=rid, parent_run_id=parent, tags=[*tags],
+                                    metadata={**meta}, name=name)
+                    if result is not None and isawaitable(result):
+                        run_coroutine_sync(result)
+                except BaseException as exc:
+                    pending = _failed(handler, "on_chain_start", exc, pending)
+            if pending is not None:
+                with contextlib.suppress(BaseException):
+                    fail_run(frame, pending)
+                raise pending
+        token = var.set(frame)
+        try:
+            out = func(x)
+            if isinstance(out, Runnable):
+                out = out.invoke(x, frame.child_config)
+        except BaseException as e:
+            var.reset(token)
+            fail_run(frame, e)
+            raise
+        var.reset(token)
+        if ends:
+            pending = None
+            for method, handler in ends:
+                try:
+                    result = method(out, run_id=rid, parent_run_id=parent, tags=[*tags],
+                                    metadata={**meta})
+                    if result is not None and isawaitable(result):
+                        run_coroutine_sync(result)
+                except BaseException as exc:
+                    pending = _failed(handler, "on_chain_end", exc, pending)
+            if pending is not None:
+                raise pending
+        x = out
+    return x
+
+
 def run(
     r: Runnable[Any, Any],
     body: Callable[[Any, RunFrame], T],
@@ -266,34 +364,12 @@ def run(
         scope is not None
         and config is not None
         and config is scope._child
-        and kind is FUNCTION
-        and r._local is None
+        and r._leaf is not None
     ):
-        # The hot path: a step called by its enclosing run with the config that run built
-        # for its children (sequences do this): that config's manager is ready to use.
-        mgr: BaseCallbackManager = config["callbacks"]  # type: ignore[assignment]
-        if type(mgr) is not _CallbackManager:
-            mgr = mgr._as(_CallbackManager)
-        frame = _new(RunFrame)
-        frame.run_id = rid = new_run_id()
-        frame.manager = mgr
-        frame.config = config
-        frame.kind = CHAIN
-        frame._child = None
-        pairs = mgr._hs.on_chain_start
-        if pairs:
-            ser = r._ser or r._serialized()
-            try:
-                deliver_chain_start(
-                    pairs, ser, input, rid, mgr.parent_run_id, mgr.tags, mgr.metadata,
-                    ser["name"],
-                )
-            except BaseException as exc:
-                with contextlib.suppress(BaseException):
-                    fail_run(frame, exc)
-                raise
-    else:
-        frame = open_run(r, kind, config, input if payload is _NOTHING else payload, extra)
+        # The hot path: a plain function step called by its enclosing run with the config
+        # that run built for its children: run it as that run's one-step chain.
+        return run_steps((r,), input, scope)  # type: ignore[no-any-return]
+    frame = open_run(r, kind, config, input if payload is _NOTHING else payload, extra)
     token = current_run.set(frame)
     try:
         if kind is FUNCTION:

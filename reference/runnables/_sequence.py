@@ -8,7 +8,7 @@ from typing import Any, final
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
-from reference.runnables._lifecycle import arun, astream_run, run, stream_run
+from reference.runnables._lifecycle import arun, astream_run, run, run_steps, stream_run
 from reference.runnables._streams import aclosing_stream, close_iter
 
 __all__ = ["RunnableSequence"]
@@ -105,11 +105,7 @@ class RunnableSequence(Runnable[Any, Any]):
         return await arun(self, self._arun_steps, input, config)
 
     def _run_steps(self, input: Any, frame: RunFrame) -> Any:
-        child = frame.child_config
-        x = input
-        for step in self.steps:
-            x = step.invoke(x, child)
-        return x
+        return run_steps(self.steps, input, frame)
 
     async def _arun_steps(self, input: Any, frame: RunFrame) -> Any:
         child = frame.child_config
