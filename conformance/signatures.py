@@ -2,8 +2,8 @@
 
 A violation names a rule, a kind and (usually) a run and a handler; the facts added here are read
 off the scenario, so they are the same every time the same deviation shows, whatever the draw:
-``mode``; for a run, its ``node`` kind, ``run_type`` and the node kind of its ``parent`` (``none``
-for a root); for a handler, the ``routes`` that put it in scope of that run (or, for a run outside
+``mode``; for a run, its ``node`` kind, ``run_type``, the node kind of its ``parent`` (``none``
+for a root) and whether a binding with handlers encloses it (``bound``: ``yes``/``no``); for a handler, the ``routes`` that put it in scope of that run (or, for a run outside
 its scope, the routes it is registered through) and the ``form`` of those registrations
 (``list`` or ``manager``), whether it is registered ``once`` or ``several`` times in all
 (``registrations``) and whether it is a ``sync`` or ``async`` handler (``handler``); and whether
@@ -61,6 +61,8 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
             parent = expectation.runs[exp.parent].label if exp.parent is not None else None
             known = parent is not None and parent in chain
             facts["parent"] = chain[parent].kind if known and parent is not None else "none"
+            bound = any(r.kind == "bound" for routes in exp.handlers.values() for r in routes)
+            facts["bound"] = "yes" if bound else "no"
         if expectation is not None:
             facts["fails"] = "yes" if any(expectation.failures) else "no"
         if v.handler is not None:

@@ -96,7 +96,8 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
     assert model.kind == "missing-run"
     assert dict(model.facts) == {"mode": "invoke", "node": "chat_model", "run_type": "chat_model",
                                  "parent": "sequence", "routes": "runtime", "form": "list",
-                                 "registrations": "once"}
+                                 "registrations": "once", "bound": "no", "fails": "no",
+                                 "handler": "sync"}
     assert model.signature.startswith("R1 missing-run (")
 
 
