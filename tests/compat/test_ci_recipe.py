@@ -52,10 +52,13 @@ def test_example_adapter_runs_a_scenario(tmp_path: Path, monkeypatch: pytest.Mon
 def test_expectation_example_is_valid_json_shape() -> None:
     import json
 
+    from conformance.deviations import KnownDeviations
+
     [example] = _blocks("json")
     data = json.loads(example)
-    assert set(data) >= {"implementation", "rules"}
-    assert all("reason" in entry for entry in data["rules"].values())
+    assert set(data) >= {"implementation", "deviations"}
+    loaded = KnownDeviations.from_json(data)
+    assert loaded.entries and not any(e.coarse for e in loaded.entries)
 
 
 def test_commands_use_existing_options() -> None:
