@@ -13,6 +13,14 @@ An adapter does four things and nothing else:
 4. ``capabilities`` declares what the implementation supports; the suite generates only supported
    cases and reports the rest as not applicable, with the reason.
 
+Optionally (:class:`Reproducing`), ``reproduction(scenario)`` writes a case as code in the
+implementation's own API, which failure reports show; an adapter without it gets reports without
+that code (the replay command is always there).
+
+The data an invocation produces (:class:`Outcome`, :class:`Probe`, :class:`InjectedFailure`,
+:class:`HandlerFault`) lives in :mod:`conformance.observed`, which the checker reads; this module
+re-exports it for adapters.
+
 Leaves behave as the :class:`Probe` says: a lambda returns its label (a slow one sleeps
 ``probe.delay`` first, with ``time.sleep``), a dynamic function or tool
 invokes its children one after another with its own input then returns its label, and a node with
@@ -22,13 +30,13 @@ invokes its children one after another with its own input then returns its label
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 from .events import EventSink
-from .model import MODES, NODE_KINDS, Chain, HandlerSpec, Invocation, Mode, NodeKind
+from .model import MODES, NODE_KINDS, Chain, HandlerSpec, Invocation, Mode, NodeKind, Scenario
+from .observed import HandlerFault, InjectedFailure, Outcome, Probe
 
 __all__ = [
     "BUILTIN_ADAPTERS",
@@ -39,6 +47,7 @@ __all__ = [
     "InjectedFailure",
     "Outcome",
     "Probe",
+    "Reproducing",
     "load_adapter",
 ]
 
@@ -46,53 +55,6 @@ __all__ = [
 class AdapterError(RuntimeError):
     """The adapter (not the implementation under test) is broken: it did not import, raised while
     building, or broke the protocol. The runner reports it with exit status 2."""
-
-
-class InjectedFailure(Exception):
-    """The exception a failing node raises; the caller must get this very object back (R8)."""
-
-    def __init__(self, label: str) -> None:
-        super().__init__(f"injected failure in {label!r}")
-        self.label = label
-
-
-class HandlerFault(RuntimeError):
-    """What a faulty recording handler raises, after recording the event (R10)."""
-
-
-class Probe:
-    """What leaves do, shared by all adapters, and a log of the failures they raised."""
-
-    #: How long a slow lambda sleeps, in seconds.
-    delay: float = 0.002
-
-    def __init__(self) -> None:
-        self._raised: list[InjectedFailure] = []
-        self._lock = threading.Lock()
-
-    def failure(self, label: str) -> InjectedFailure:
-        """A fresh exception for ``label``, remembered so the suite can check its identity."""
-        exc = InjectedFailure(label)
-        with self._lock:
-            self._raised.append(exc)
-        return exc
-
-    def was_raised(self, exc: BaseException) -> bool:
-        with self._lock:
-            return any(exc is r for r in self._raised)
-
-    @staticmethod
-    def output(label: str) -> str:
-        """What a lambda, dynamic function or tool returns."""
-        return label
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the caller got for one input: a canonical (JSON-able) value, or the raised exception."""
-
-    value: Any = None
-    error: BaseException | None = None
 
 
 _ALL_KINDS: Final[frozenset[NodeKind]] = frozenset(NODE_KINDS)
@@ -134,6 +96,13 @@ class Capabilities:
     sync_only_callers: bool = True
     sync_inside_loop: bool = True
     notes: Mapping[str, str] = field(default_factory=dict)
+    #: Modes that run the very same call as another mode: alias -> the mode it runs as (in an
+    #: async-only language ``invoke`` is ``ainvoke``); mode parity (R11) never compares the two.
+    mode_aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def runs_as(self, mode: str) -> str:
+        """The mode that ``mode`` really runs as (itself unless it is a declared alias)."""
+        return self.mode_aliases.get(mode, mode)
 
     def missing(self, needs: Mapping[str, object]) -> list[str]:
         """Why ``needs`` (capability name → required value, or ``"any"`` for non-empty) is not
@@ -174,6 +143,19 @@ class Adapter(Protocol):
     ) -> Sequence[Outcome]: ...
 
 
+@runtime_checkable
+class Reproducing(Protocol):
+    """The optional part of the protocol: code that reproduces a case by hand.
+
+    ``reproduction(scenario)`` returns a program in the implementation's own API that builds and
+    invokes ``scenario`` and prints every event each handler gets (None: this case cannot be
+    written). Failure reports show it; the kit for langchain-like APIs
+    (:mod:`conformance.adapters.langchain_like`) provides it.
+    """
+
+    def reproduction(self, scenario: Scenario) -> str | None: ...
+
+
 #: Short names of the adapters shipped with the suite.
 BUILTIN_ADAPTERS: Final[Mapping[str, str]] = {
     "reference": "conformance.adapters.reference:ReferenceAdapter",
@@ -185,7 +167,13 @@ def load_adapter(spec: str) -> Adapter:
     """Load ``reference``, ``langchain_core`` or ``package.module:Attribute`` and instantiate it.
 
     Every way this can go wrong becomes an :class:`AdapterError` that says what to fix.
+    ``harness:COMMAND`` starts a harness process speaking the JSON harness protocol
+    (:mod:`conformance.adapters.harness`).
     """
+    if spec.startswith("harness:"):
+        from .adapters.harness import load
+
+        return load(spec)
     target = BUILTIN_ADAPTERS.get(spec, spec)
     module_name, sep, attr = target.partition(":")
     if not sep or not module_name or not attr:

@@ -9,35 +9,19 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
-from .adapter import InjectedFailure, Outcome, Probe
 from .events import TERMINAL, Event
 from .interface import check_interface
 from .matching import extra_layers, match, observed_runs
 from .model import STREAM_MODES, Scenario
+from .observed import InjectedFailure, Observation
 from .oracle import Expectation, ExpectedRun
 from .signatures import annotate
 from .violations import Violation
 
-__all__ = ["Observation", "Violation", "check", "match_runs", "user_tags_of"]
+__all__ = ["Violation", "check", "match_runs", "user_tags_of"]
 
 Key = tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Observation:
-    """What one invocation produced: the recorded events and what the caller got per input."""
-
-    events: tuple[Event, ...]
-    outcomes: tuple[Outcome, ...]
-    probe: Probe = field(default_factory=Probe)
-    #: How many events had arrived when the call returned; later ones came too late (R7).
-    returned: int | None = None
-    #: Contained faults the recording handlers raised: (handler, method) (R10).
-    faults: tuple[tuple[str, str], ...] = ()
-    #: Warnings the engine gave about handler faults (R10).
-    fault_reports: tuple[str, ...] = ()
 
 
 def match_runs(expectation: Expectation, events: Iterable[Event],
@@ -167,8 +151,43 @@ def check(
                                        "(a run outlived the call: did a parallel runnable stop "
                                        "waiting for its branches?)", handler, str(name),
                                  kind="late-event"))
+    out.extend(_check_root_config(scenario, expectation, events, key_of))
     out.extend(_check_outcomes(expectation, observation))
     return annotate(scenario, expectation, out)
+
+
+def _check_root_config(scenario: Scenario, expectation: Expectation, events: Sequence[Event],
+                       key_of: Mapping[str, Key]) -> list[Violation]:
+    """R14: the invocation's ``run_name`` and ``run_id`` name the root run, and no other."""
+    out: list[Violation] = []
+    inv = scenario.invocation
+    root = expectation.runs[expectation.roots[0]]
+    if inv.run_name is not None:
+        misnamed = sorted({(ev.handler, ev.run_id, str(ev.name)) for ev in events
+                           if ev.kind == "start" and len(key_of.get(ev.run_id, ())) == 1
+                           and ev.name != inv.run_name})
+        for handler, _, name in misnamed:
+            out.append(Violation("R14", f"start event names the run {name!r}, expected "
+                                        f"{inv.run_name!r}", handler, root.label,
+                                 kind="run-name-not-applied"))
+        named = {ev.run_id for ev in events if ev.kind == "start" and ev.name == inv.run_name}
+        if len(named) > len(expectation.roots):
+            out.append(Violation("R14", f"run_name {inv.run_name!r} was given to {len(named)} "
+                                        "runs, not only the root", kind="run-name-on-children"))
+    wanted = inv.run_id
+    if wanted is not None:
+        root_ids = {rid for rid, key in key_of.items() if len(key) == 1}
+        if root_ids and wanted not in root_ids:
+            out.append(Violation("R14", f"the root run's id is {sorted(root_ids)[0]}, not the "
+                                        f"run_id given in the config ({wanted})",
+                                 run=root.label, kind="run-id-not-applied"))
+        others = {ev.name for ev in events
+                  if ev.run_id == wanted and ev.kind == "start" and ev.name != root.name}
+        if others:
+            out.append(Violation("R14", f"the given run_id was also used by "
+                                        f"{sorted(map(str, others))}", run=root.label,
+                                 kind="run-id-on-children"))
+    return out
 
 
 def _routes(exp: ExpectedRun, handler: str) -> str:
@@ -234,19 +253,18 @@ def _check_handler(
             out.append(Violation("R6", "run started but its end/error event came with another "
                                        "run_id", handler, exp.label, kind="terminal-with-other-id"))
         elif not ends:
-            rule = "R8" if exp.outcome == "error" else "R7"
+            rule = "R8" if exp.ending == "error" else "R7"
             out.append(Violation(rule, "run started but never received an end or error event",
                                  handler, exp.label, kind="missing-terminal"))
-        elif exp.outcome != "any" and ends[0].kind != exp.outcome:
-            out.append(Violation("R8", f"received {ends[0].kind}, expected {exp.outcome}",
+        elif exp.ending != "any" and ends[0].kind != exp.ending:
+            out.append(Violation("R8", f"received {ends[0].kind}, expected {exp.ending}",
                                  handler, exp.label, kind=f"{ends[0].kind}-instead-of-"
-                                                          f"{exp.outcome}"))
+                                                          f"{exp.ending}"))
         start = starts[0]
-        if start.name != exp.name:
-            rule = "R14" if exp.parent is None and scenario.invocation.run_name else "R6"
-            out.append(Violation(rule, f"start event names the run {start.name!r}, expected "
-                                       f"{exp.name!r}", handler, exp.label,
-                                 kind="run-name-not-applied" if rule == "R14" else "wrong-name"))
+        # (a root named by the invocation's run_name is R14's: _check_root_config)
+        if start.name != exp.name and not (exp.parent is None and scenario.invocation.run_name):
+            out.append(Violation("R6", f"start event names the run {start.name!r}, expected "
+                                       f"{exp.name!r}", handler, exp.label, kind="wrong-name"))
         tags = frozenset(start.tags) & user_tags
         if tags != exp.tags:
             out.append(Violation("R13", f"tags {sorted(tags)}, expected {sorted(exp.tags)}",
@@ -328,7 +346,7 @@ def _check_order(
                                                f"{exp.label!r} had failed (a later step must "
                                                "never start after the failure)", handler,
                                          runs[c].label, kind="ran-after-failure"))
-                if failed_at is None and runs[c].outcome == "error" and c in end:
+                if failed_at is None and runs[c].ending == "error" and c in end:
                     failed_at = end[c]
     return out
 

@@ -26,7 +26,7 @@ def _expected_lines(finding: Finding) -> dict[str, list[str]]:
             how = ", ".join(sorted(str(r) for r in run.handlers[handler]))
             mark = "?" if run.optional else ""
             out[handler].append(f"{run.label}{mark} ({run.run_type}, parent {parent}, "
-                                f"{run.outcome}; via {how})")
+                                f"{run.ending}; via {how})")
     return out
 
 

@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Final, TypeVar
 
-from .adapter import Adapter, AdapterError, Outcome, Probe
-from .checker import Observation
+from .adapter import Adapter, AdapterError, Reproducing
 from .events import EventSink
 from .faultlog import capture_fault_reports
 from .model import ASYNC_MODES, Chain, Invocation, Scenario
+from .observed import Observation, Outcome, Probe
 from .watch import WATCH
 
-__all__ = ["build", "run_concurrently", "run_scenario", "strip_handlers"]
+__all__ = ["build", "reproduction", "run_concurrently", "run_scenario", "strip_handlers"]
 
 T = TypeVar("T")
 
@@ -133,6 +133,9 @@ def _run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
     with capture_fault_reports(sink):
         outcomes = _call(adapter, root, scenario.invocation, handlers)
     returned = sink.count
+    late = getattr(adapter, "deliver_late", None)
+    if late is not None:  # events a harness process saw arrive after the call returned
+        _guard(adapter, "deliver_late()", lambda: late(root))
     if _may_straggle(scenario):
         time.sleep(STRAGGLER_GRACE)
     return _observation(adapter, sink, outcomes, probe, returned)
@@ -160,7 +163,12 @@ def _run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[O
     sinks = [EventSink(probe.was_raised) for _ in scenarios]
     handler_maps = [_handlers(adapter, s, sink) for s, sink in zip(scenarios, sinks)]
     results: list[tuple[Outcome, ...] | BaseException] = [()] * len(scenarios)
-    if all(s.invocation.mode in ASYNC_MODES for s in scenarios):
+    together = getattr(adapter, "invoke_concurrently", None)
+    if together is not None:  # an adapter that starts the invocations at once itself (a harness)
+        got_all = _guard(adapter, "invoke_concurrently()", lambda: together(
+            root, [s.invocation for s in scenarios], handler_maps))
+        results = [_outcomes(adapter, got) for got in got_all]
+    elif all(s.invocation.mode in ASYNC_MODES for s in scenarios):
 
         async def both() -> list[object]:
             return await asyncio.gather(*(
@@ -194,11 +202,21 @@ def _run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[O
     return observations
 
 
-def strip_handlers(scenario: Scenario, keep: frozenset[str] = frozenset()) -> Scenario:
-    """The same scenario with every handler registration removed, except those of ``keep``."""
-    nodes = tuple(replace(n, callbacks=tuple(h for h in n.callbacks if h in keep))
-                  for n in scenario.chain.nodes)
-    chain = Chain(nodes, scenario.chain.root)
-    inv = scenario.invocation.keeping(keep.__contains__)
-    handlers = tuple(h for h in scenario.handlers if h.id in keep)
-    return Scenario(chain, handlers, inv)
+def strip_handlers(scenario: Scenario) -> Scenario:
+    """The same scenario with every handler registration removed."""
+    nodes = tuple(replace(n, callbacks=()) for n in scenario.chain.nodes)
+    inv = scenario.invocation.keeping(lambda handler: False)
+    return Scenario(Chain(nodes, scenario.chain.root), (), inv)
+
+
+def reproduction(adapter: Adapter, scenario: Scenario) -> str | None:
+    """The adapter's code for ``scenario`` (:class:`~conformance.adapter.Reproducing`), or None
+    when it writes none; an adapter whose ``reproduction`` raises gets none, not a crash of the
+    failure report."""
+    if not isinstance(adapter, Reproducing):
+        return None
+    try:
+        code = adapter.reproduction(scenario)
+    except Exception:
+        return None
+    return code if isinstance(code, str) else None

@@ -91,7 +91,7 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
     tokens = [e.payload for e in events if e.kind == "token" and e.payload is not NOT_REPORTED]
     if len(starts) > 1:
         tokens = []  # every event delivered twice is R5's to report, tokens included
-    if tokens and exp.run_type in _STREAMING_TYPES and exp.outcome == "end" \
+    if tokens and exp.run_type in _STREAMING_TYPES and exp.ending == "end" \
             and isinstance(exp.output, dict):
         content = exp.output.get("content")
         text = "".join(t if isinstance(t, str) else repr(t) for t in tokens)
@@ -121,11 +121,11 @@ def _check_start(exp: ExpectedRun, start: Event, streaming: bool, bad: Any) -> N
 
 def _check_terminal(exp: ExpectedRun, end: Event, bad: Any, handler: str,
                     out: list[Violation]) -> None:
-    if end.kind == "end" and exp.outcome == "end" and exp.output is not None:
+    if end.kind == "end" and exp.ending == "end" and exp.output is not None:
         if end.payload != exp.output:
             bad("wrong-outputs", f"its end received outputs {end.payload!r}, but the run "
                 f"returned {exp.output!r}")
-    elif end.kind == "error" and exp.outcome == "error" and exp.error is not None:
+    elif end.kind == "error" and exp.ending == "error" and exp.error is not None:
         payload = end.payload
         if not (isinstance(payload, dict) and payload.get("label") == exp.error
                 and payload.get("original")):

@@ -198,13 +198,13 @@ class _Matcher:
             cost += len((run.tags & self.user_tags) ^ exp.tags)
             meta = {m for m in run.metadata if m[0] in self.user_keys}
             cost += len(meta ^ exp.metadata)
-        if run.terminals and exp.outcome != "any" and run.terminals != {exp.outcome}:
+        if run.terminals and exp.ending != "any" and run.terminals != {exp.ending}:
             cost += 1
         if run.inputs and not self.streaming:
             want = start_payload(exp.run_type, exp.input)
             if want is not None and run.inputs != {json.dumps(want, sort_keys=True)}:
                 cost += 1
-        if run.outputs and exp.outcome == "end" and exp.output is not None \
+        if run.outputs and exp.ending == "end" and exp.output is not None \
                 and run.outputs != {json.dumps(exp.output, sort_keys=True)}:
             cost += 1
         return cost

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, get_args
 
 __all__ = [
-    "COMPOSITE_KINDS",
     "FAILABLE_KINDS",
     "LEAF_KINDS",
     "NODE_KINDS",
@@ -55,7 +54,6 @@ LEAF_KINDS: Final[frozenset[NodeKind]] = frozenset(
 )
 #: Kinds whose function invokes the node's children itself (dynamic children).
 CALLER_KINDS: Final[frozenset[NodeKind]] = frozenset({"dynamic", "tool"})
-COMPOSITE_KINDS: Final[frozenset[NodeKind]] = frozenset({"sequence", "parallel", "binding"})
 #: Kinds the model lets fail; composites fail only through their children.
 FAILABLE_KINDS: Final[frozenset[NodeKind]] = LEAF_KINDS | CALLER_KINDS
 

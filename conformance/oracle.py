@@ -19,10 +19,11 @@ from .model import (
     Scenario,
 )
 
-__all__ = ["Expectation", "ExpectedRun", "Route", "expect", "reply_of"]
+__all__ = ["Ending", "Expectation", "ExpectedRun", "Route", "expect", "reply_of"]
 
 RouteKind = Literal["runtime", "bound", "constructor"]
-Outcome = Literal["end", "error", "any"]
+#: How an expected run must end: with an end event, an error event, or either (``any``).
+Ending = Literal["end", "error", "any"]
 ChildOrder = Literal["sequential", "pipelined", "unordered"]
 
 
@@ -58,7 +59,7 @@ class ExpectedRun:
     handlers: Mapping[str, frozenset[Route]]
     tags: frozenset[str]
     metadata: frozenset[tuple[str, str]]
-    outcome: Outcome
+    ending: Ending
     optional: bool
     children: tuple[tuple[int, ...], ...]
     child_order: ChildOrder
@@ -137,8 +138,8 @@ def _cut_short(runs: dict[tuple[int, ...], ExpectedRun], roots: list[tuple[int, 
     may end with an end or an error event; they must still end exactly once.
     """
     for key, run in list(runs.items()):
-        if run.outcome == "end" and any(key[: len(root)] == root for root in roots):
-            runs[key] = replace(run, outcome="any")
+        if run.ending == "end" and any(key[: len(root)] == root for root in roots):
+            runs[key] = replace(run, ending="any")
 
 
 def expect(scenario: Scenario) -> Expectation:
@@ -229,7 +230,7 @@ def expect(scenario: Scenario) -> Expectation:
             handlers=own.handlers,
             tags=own.tags,
             metadata=own.metadata,
-            outcome="any" if optional else ("error" if failed else "end"),
+            ending="any" if optional else ("error" if failed else "end"),
             optional=optional,
             children=tuple(child_keys),
             child_order=order,

@@ -9,9 +9,10 @@ from dataclasses import replace
 import pytest
 
 from conformance.adapter import InjectedFailure, Outcome, Probe
-from conformance.checker import Observation, check
+from conformance.checker import check
 from conformance.events import Event
 from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
+from conformance.observed import Observation
 from conformance.oracle import Expectation, expect
 
 CHAIN = Chain((
@@ -41,7 +42,7 @@ def perfect(scenario: Scenario, exp: Expectation) -> list[Event]:
         for child in run.children:
             visit(child)
         for h in sorted(run.handlers):
-            kind = "error" if run.outcome == "error" else "end"
+            kind = "error" if run.ending == "error" else "end"
             out.append(Event(len(out), h, kind, ids[key], parent, run.run_type, None,
                              tuple(sorted(run.tags)), ()))
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from conformance.adapter import Probe
-from conformance.checker import Observation, check
+from conformance.checker import check
 from conformance.deviations import DeviationsError, KnownDeviations, entry_for
 from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
+from conformance.observed import Observation
 from conformance.oracle import expect
 from conformance.violations import Violation
 

@@ -21,11 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.adapter import Capabilities, Outcome, Probe
-from conformance.checker import Observation, check
+from conformance.checker import check
 from conformance.events import NOT_REPORTED, Event
 from conformance.interface import START_METHOD, start_payload, terminal_method
 from conformance.matching import match
 from conformance.model import STREAM_MODES, Scenario
+from conformance.observed import Observation
 from conformance.oracle import Expectation, expect, reply_of
 from conformance.strategies import Registrations, scenarios
 from conformance.violations import kind_is_known
@@ -60,11 +61,11 @@ def _steps(rng: random.Random, exp: Expectation, key: Key, streaming: bool) -> l
         inner = [s for part in parts for s in part]
     else:
         pipelined = run.child_order == "pipelined"
-        failing = next((i for i, c in enumerate(kids) if exp.runs[c].outcome == "error"), None)
+        failing = next((i for i, c in enumerate(kids) if exp.runs[c].ending == "error"), None)
         inner = _merge(rng, parts, pipelined, failing if pipelined else None)
     if run.run_type == "chat_model" and streaming:
         inner += [("token", key)] * rng.randint(0, 2)
-    outcome = run.outcome if run.outcome != "any" else rng.choice(["end", "error"])
+    outcome = run.ending if run.ending != "any" else rng.choice(["end", "error"])
     return [("start", key), *inner, (outcome, key)]
 
 
@@ -92,7 +93,7 @@ def synthesise(scenario: Scenario, exp: Expectation, rng: random.Random) -> list
         if kind == "start":
             payload = None if streaming else start_payload(run.run_type, run.input)
         elif kind == "end":
-            payload = run.output if run.outcome == "end" else None
+            payload = run.output if run.ending == "end" else None
         elif kind == "error":
             payload = {"label": run.error or "?", "original": True}
         else:

@@ -59,7 +59,7 @@ def test_R8_failed_step_stops_the_sequence_and_errors_ancestors() -> None:
     chain = Chain((Node("seq", "sequence", ("a", "b", "c")), Node("a", "lambda"),
                    Node("b", "lambda", fail=True), Node("c", "lambda")), "seq")
     exp = expect(Scenario(chain, (), Invocation()))
-    outcomes = {r.label: r.outcome for r in exp.runs.values()}
+    outcomes = {r.label: r.ending for r in exp.runs.values()}
     assert outcomes == {"seq": "error", "a": "end", "b": "error"}
     assert exp.failures == ("b",)
 
@@ -69,18 +69,18 @@ def test_R8_in_a_stream_later_steps_may_have_started() -> None:
                    Node("b", "lambda", fail=True), Node("c", "lambda")), "seq")
     exp = expect(Scenario(chain, (), Invocation(mode="stream")))
     c = next(r for r in exp.runs.values() if r.label == "c")
-    assert c.optional and c.outcome == "any"
+    assert c.optional and c.ending == "any"
 
 
 def test_R8_in_a_stream_earlier_steps_may_be_cut_short() -> None:
     chain = Chain((Node("seq", "sequence", ("pre", "b", "c")), Node("a", "lambda"),
                    Node("pre", "sequence", ("a", "a")),
                    Node("b", "lambda", fail=True), Node("c", "lambda")), "seq")
-    streamed = {r.key: r.outcome for r in expect(Scenario(chain, (), Invocation(mode="stream")))
+    streamed = {r.key: r.ending for r in expect(Scenario(chain, (), Invocation(mode="stream")))
                 .runs.values()}
     assert streamed == {(0,): "error", (0, 0): "any", (0, 0, 0): "any", (0, 0, 1): "any",
                         (0, 1): "error", (0, 2): "any"}
-    invoked = {r.label: r.outcome for r in expect(Scenario(chain, (), Invocation())).runs.values()}
+    invoked = {r.label: r.ending for r in expect(Scenario(chain, (), Invocation())).runs.values()}
     assert invoked["pre"] == invoked["a"] == "end"
 
 
@@ -89,7 +89,7 @@ def test_R8_parallel_raises_the_first_failing_branch_and_siblings_end() -> None:
                    Node("f1", "lambda", fail=True), Node("f2", "lambda", fail=True)), "par")
     exp = expect(Scenario(chain, (), Invocation()))
     assert exp.failures == ("f1",)
-    assert {r.label: r.outcome for r in exp.runs.values()}["ok"] == "end"
+    assert {r.label: r.ending for r in exp.runs.values()}["ok"] == "end"
 
 
 def test_R14_run_name_renames_the_root_only_and_batch_items_get_trees() -> None:

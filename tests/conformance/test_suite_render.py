@@ -180,7 +180,9 @@ def test_failure_report_is_short_and_its_reproduction_runs(tmp_path: Path) -> No
     assert section[0].startswith("R5 once-per-handler")
     assert section[1].startswith("Violation: [R5]")
     assert not [s for s in _LONG_ONLY if s in output]
-    assert section[-1].startswith("Replay: python -m conformance replay --impl ")
+    # the replay command, then the expectation entry to paste
+    assert section[-3].startswith("Replay: python -m conformance replay --impl ")
+    assert section[-1].lstrip().startswith('{"id": "r5-')
     # the long form is kept in the JSON report
     [detail] = report["rules"]["R5"]["details"].values()
     assert "Draw 1" in detail["message"] and "Replay: " in detail["message"]

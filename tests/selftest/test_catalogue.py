@@ -4,10 +4,6 @@ Each ``test_selftest_<engine>_caught_as_R<n>`` runs ``python -m conformance run`
 only rule ``R<n>``) against one broken engine and asserts the rule fails in the JSON report and
 that the failure report names the rule. The reference itself, through the same adapter
 machinery with no patch, must pass every rule.
-
-Engines the quick profile does not catch are strict expected failures, with the reason found
-(see ``QUICK_MISSES``): they document what the suite misses; if the suite improves and catches
-one, the strict xfail fails and the entry should be struck.
 """
 
 from __future__ import annotations
@@ -16,17 +12,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from conformance.rules import RULES
 from conformance.rules import rule as rule_info
 
 from ._runner import CATALOGUE, run_suite
 from .broken.catalogue import CATALOGUE as ENGINES
 from .broken.catalogue import BrokenAdapter
-
-#: (engine, rule) pairs the suite does not catch in the quick profile, and why.
-QUICK_MISSES: dict[tuple[str, str], str] = {}
 
 
 def _snake(name: str) -> str:
@@ -53,9 +44,6 @@ def _make_test(engine: type[BrokenAdapter], rule: str) -> Callable[[Path], None]
         _check_caught(engine, rule, tmp_path)
 
     test.__doc__ = f"{engine.__name__} breaks {rule}: {engine.BUG}."
-    reason = QUICK_MISSES.get((engine.__name__, rule))
-    if reason is not None:
-        return pytest.mark.xfail(strict=True, reason=reason)(test)  # type: ignore[no-any-return]
     return test
 
 

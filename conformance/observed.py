@@ -1,0 +1,75 @@
+"""What an invocation produced, as the suite records it: the data the adapter side writes and the
+checker reads.
+
+The harness runs a scenario through an adapter and fills an :class:`Observation`: the events the
+recording handlers wrote (:mod:`conformance.events`), one :class:`Outcome` per input, and the
+:class:`Probe` whose injected failures (:class:`InjectedFailure`) the leaves raised. The checker
+and the properties only read these; nothing here knows about adapters or about the oracle.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from .events import Event
+
+__all__ = ["HandlerFault", "InjectedFailure", "Observation", "Outcome", "Probe"]
+
+
+class InjectedFailure(Exception):
+    """The exception a failing node raises; the caller must get this very object back (R8)."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"injected failure in {label!r}")
+        self.label = label
+
+
+class HandlerFault(RuntimeError):
+    """What a faulty recording handler raises, after recording the event (R10)."""
+
+
+class Probe:
+    """What leaves do, shared by all adapters, and a log of the failures they raised."""
+
+    #: How long a slow lambda sleeps, in seconds.
+    delay: float = 0.002
+
+    def __init__(self) -> None:
+        self._raised: list[InjectedFailure] = []
+        self._lock = threading.Lock()
+
+    def failure(self, label: str) -> InjectedFailure:
+        """A fresh exception for ``label``, remembered so the suite can check its identity."""
+        exc = InjectedFailure(label)
+        with self._lock:
+            self._raised.append(exc)
+        return exc
+
+    def was_raised(self, exc: BaseException) -> bool:
+        with self._lock:
+            return any(exc is r for r in self._raised)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the caller got for one input: a canonical (JSON-able) value, or the raised exception."""
+
+    value: Any = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one invocation produced: the recorded events and what the caller got per input."""
+
+    events: tuple[Event, ...]
+    outcomes: tuple[Outcome, ...]
+    probe: Probe = field(default_factory=Probe)
+    #: How many events had arrived when the call returned; later ones came too late (R7).
+    returned: int | None = None
+    #: Contained faults the recording handlers raised: (handler, method) (R10).
+    faults: tuple[tuple[str, str], ...] = ()
+    #: Warnings the engine gave about handler faults (R10).
+    fault_reports: tuple[str, ...] = ()
