@@ -88,7 +88,9 @@ KINDS: dict[str | None, dict[str, str]] = {
             "wrong-outputs": "an end carried other outputs than the run returned",
             "wrong-exception": "an error carried another exception than the one raised",
             "copied-exception": "an error carried a copy of the exception raised",
-            "tokens-do-not-add-up": "a model's tokens do not add up to its reply"},
+            "tokens-do-not-add-up": "a model's tokens do not add up to its reply",
+            "seed-lines-differ": "a seed page's handler prints other lines than the page "
+                                 "shows"},
 }
 
 
