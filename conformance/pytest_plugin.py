@@ -52,7 +52,6 @@ OUTPUT_SECTION_LIMIT: Final = 16_000
 _ADAPTER = pytest.StashKey["Adapter"]()
 _KNOWN = pytest.StashKey["KnownDeviations"]()
 _SCRATCH = pytest.StashKey[str]()
-_RULE_IN_NAME = re.compile(r"::test_(R\d+)_")
 _STOP_FILE = "stop.txt"
 
 
@@ -98,7 +97,8 @@ def _distributed(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "rule(id): the SPEC.md rule a test checks")
+    config.addinivalue_line("markers", "rule(id): the SPEC.md rule a test outside the suite "
+                            "checks (a suite test's name carries it: test_R4_...)")
     config.addinivalue_line("markers", "needs(**capabilities): capabilities a test requires")
     if not _active(config):
         return
@@ -163,13 +163,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _rule_of(item: pytest.Item) -> str | None:
+    """The rule a suite test checks: the id in its name (``test_R4_...``); a test elsewhere
+    may name it with a ``rule`` marker."""
+    from .rules import rule_of_test
+
+    if item.path.is_relative_to(SUITE_DIR):
+        return rule_of_test(item.name)
     marker = item.get_closest_marker("rule")
     return str(marker.args[0]) if marker else None
 
 
 def _rule_in_nodeid(nodeid: str) -> str | None:
-    m = _RULE_IN_NAME.search(nodeid)
-    return m.group(1) if m else None
+    from .rules import rule_of_test
+
+    return rule_of_test(nodeid.split("[")[0])
 
 
 @pytest.fixture(scope="session")

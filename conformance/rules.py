@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["RULES", "Rule", "rule"]
+__all__ = ["RULES", "Rule", "rule", "rule_of_test"]
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,13 @@ def rule(rule_id: str) -> Rule:
         return _BY_ID[rule_id]
     except KeyError:
         raise KeyError(f"unknown rule {rule_id!r}; valid: {', '.join(_BY_ID)}") from None
+
+
+_IN_TEST_NAME: Final = re.compile(r"(?:^|::)test_(R\d+)_")
+
+
+def rule_of_test(name: str) -> str | None:
+    """The rule a suite test checks, from its name, where the id is written once: ``test_R4_...``
+    (or a pytest node id ending in such a name); None for any other name."""
+    m = _IN_TEST_NAME.search(name)
+    return m.group(1) if m else None

@@ -17,9 +17,10 @@ from ..explain import explain
 from ..model import Mode, Scenario
 from ..properties import evaluate
 from ..pytest_plugin import known_deviations
+from ..rules import rule_of_test
 from ..strategies import ChainShape, Registrations, scenarios
 
-__all__ = ["RuleViolation", "holds"]
+__all__ = ["RuleViolation", "holds", "rule_checked"]
 
 
 #: id(adapter) -> (the adapter error, the scenario that raised it), once an adapter has failed.
@@ -35,16 +36,24 @@ class RuleViolation(AssertionError):
         self.full_report = message if full_report is None else full_report
 
 
+def rule_checked(request: pytest.FixtureRequest) -> str:
+    """The rule the requesting test checks: the id its name carries (``test_R4_...``), the one
+    place a suite test writes it."""
+    rule = rule_of_test(request.node.name)
+    if rule is None:
+        raise ValueError(f"{request.node.name}: a rule test's name starts with test_R<n>_")
+    return rule
+
+
 def holds(
     request: pytest.FixtureRequest,
     adapter: Adapter,
-    rule: str,
     data: st.DataObject,
     registrations: Registrations,
     shape: ChainShape | None = None,
     modes: Sequence[Mode] | None = None,
 ) -> Scenario:
-    """Draw one scenario and assert ``rule`` holds for it.
+    """Draw one scenario and assert the test's rule (:func:`rule_checked`) holds for it.
 
     Counts on the test item, for the runner's report: ``conformance_examples`` (scenarios drawn,
     shrink attempts included), ``conformance_checked`` (examples the rule was checked on: it held
@@ -52,6 +61,7 @@ def holds(
     error, ``conformance_error_scenario`` is the scenario (JSON) that raised it.
     """
     node = request.node
+    rule = rule_checked(request)
     node.conformance_examples = getattr(node, "conformance_examples", 0) + 1
     scenario = data.draw(scenarios(adapter.capabilities, registrations, shape, modes),
                          label="scenario")

@@ -13,16 +13,14 @@ from ._support import holds
 RUNTIME_ONLY = Registrations(bound=False, constructor=False, tags=False)
 
 
-@pytest.mark.rule("R1")
 @given(data=st.data())
 def test_R1_runtime_handlers_reach_every_run(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Sequences, parallel branches, batch items, streams, dynamic children, tools."""
-    holds(request, adapter, "R1", data, RUNTIME_ONLY)
+    holds(request, adapter, data, RUNTIME_ONLY)
 
 
-@pytest.mark.rule("R1")
 @pytest.mark.needs(implicit_context=True)
 @given(data=st.data())
 def test_R1_runtime_handlers_reach_children_invoked_without_config(
@@ -32,10 +30,9 @@ def test_R1_runtime_handlers_reach_children_invoked_without_config(
     context propagation), in sync code, threads and asyncio tasks."""
     shape = ChainShape(kinds=frozenset({"dynamic", "tool", "lambda", "parallel", "sequence"}),
                        implicit_only=True)
-    holds(request, adapter, "R1", data, RUNTIME_ONLY, shape)
+    holds(request, adapter, data, RUNTIME_ONLY, shape)
 
 
-@pytest.mark.rule("R1")
 @pytest.mark.needs(per_item_config=True)
 @given(data=st.data())
 def test_R1_each_batch_item_gets_its_own_config(
@@ -43,5 +40,5 @@ def test_R1_each_batch_item_gets_its_own_config(
 ) -> None:
     """``batch(inputs, [config0, config1, ...])``: each input's runtime handlers see that input's
     tree and no other."""
-    holds(request, adapter, "R1", data, replace(RUNTIME_ONLY, per_item_configs=True),
+    holds(request, adapter, data, replace(RUNTIME_ONLY, per_item_configs=True),
           modes=("batch", "abatch"))

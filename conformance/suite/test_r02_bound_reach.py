@@ -9,7 +9,6 @@ from ..strategies import Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R2")
 @pytest.mark.needs(node_kinds=frozenset({"binding"}))
 @given(data=st.data())
 def test_R2_bound_handlers_reach_exactly_the_bound_subtree(
@@ -17,12 +16,11 @@ def test_R2_bound_handlers_reach_exactly_the_bound_subtree(
 ) -> None:
     """Bound handlers see the bound object's runs and descendants, nothing else (not even other
     uses of the same object outside the binding), also when runs fail."""
-    holds(request, adapter, "R2", data,
+    holds(request, adapter, data,
           Registrations(runtime=False, constructor=False, tags=False, require_bound=True,
                         failures=True, fail_percent=15))
 
 
-@pytest.mark.rule("R2")
 @pytest.mark.needs(node_kinds=frozenset({"binding"}))
 @given(data=st.data())
 def test_R2_nested_bindings_each_reach_their_subtree(
@@ -30,6 +28,6 @@ def test_R2_nested_bindings_each_reach_their_subtree(
 ) -> None:
     """``x.with_config(callbacks=[a]).with_config(callbacks=[b])``: a and b both reach x's
     subtree (an outer binding adds to the inner one's handlers, it does not replace them)."""
-    holds(request, adapter, "R2", data,
+    holds(request, adapter, data,
           Registrations(runtime=False, constructor=False, tags=False, require_bound=True,
                         nested_bound=True))

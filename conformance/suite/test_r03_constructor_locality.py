@@ -9,7 +9,6 @@ from ..strategies import Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R3")
 @pytest.mark.needs(constructor_callbacks="any")
 @given(data=st.data())
 def test_R3_constructor_handlers_fire_only_for_their_object(
@@ -17,6 +16,6 @@ def test_R3_constructor_handlers_fire_only_for_their_object(
 ) -> None:
     """Not for children (also those a tool's function invokes), parents or siblings; for every
     place a reused object runs; also when runs fail."""
-    holds(request, adapter, "R3", data,
+    holds(request, adapter, data,
           Registrations(runtime=False, bound=False, tags=False, require_constructor=True,
                         failures=True, fail_percent=15))

@@ -9,11 +9,10 @@ from ..strategies import Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R5")
 @given(data=st.data())
 def test_R5_each_event_delivered_once_per_handler(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """The same handler twice in one list, in a list and a manager, through two routes."""
-    holds(request, adapter, "R5", data, Registrations(max_handlers=2, duplicates=True,
+    holds(request, adapter, data, Registrations(max_handlers=2, duplicates=True,
                                                       tags=False))

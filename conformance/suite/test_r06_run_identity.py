@@ -9,20 +9,18 @@ from ..strategies import ChainShape, Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R6")
 @given(data=st.data())
 def test_R6_run_ids_and_parent_links(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Including dynamic children, failing runs, and bindings (which create no run)."""
-    holds(request, adapter, "R6", data, Registrations(failures=True, tags=False))
+    holds(request, adapter, data, Registrations(failures=True, tags=False))
 
 
-@pytest.mark.rule("R6")
 @given(data=st.data())
 def test_R6_parent_links_of_dynamic_children(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Children invoked by functions and tools (forwarding config or not) link to their run."""
     shape = ChainShape(kinds=frozenset({"dynamic", "tool", "lambda", "sequence", "parallel"}))
-    holds(request, adapter, "R6", data, Registrations(tags=False), shape)
+    holds(request, adapter, data, Registrations(tags=False), shape)

@@ -9,17 +9,15 @@ from ..strategies import ChainShape, Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R7")
 @given(data=st.data())
 def test_R7_events_are_nested_and_ordered(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Per handler; pipelined streams may overlap steps; a failing parallel waits for its
     branches."""
-    holds(request, adapter, "R7", data, Registrations(failures=True, tags=False))
+    holds(request, adapter, data, Registrations(failures=True, tags=False))
 
 
-@pytest.mark.rule("R7")
 @pytest.mark.needs(failing_kinds="any")
 @given(data=st.data())
 def test_R7_failing_parallel_waits_for_its_branches(
@@ -28,6 +26,6 @@ def test_R7_failing_parallel_waits_for_its_branches(
     """A parallel whose branch fails still waits for the others before its error (R7.6), and
     no event arrives after the call returned."""
     shape = ChainShape(kinds=frozenset({"parallel", "lambda", "sequence"}), slow_percent=50)
-    holds(request, adapter, "R7", data,
+    holds(request, adapter, data,
           Registrations(failures=True, fail_percent=35, tags=False), shape,
           modes=["invoke", "batch", "ainvoke", "abatch"])

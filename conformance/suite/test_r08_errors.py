@@ -9,7 +9,6 @@ from ..strategies import ChainShape, Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R8")
 @pytest.mark.needs(failing_kinds="any")
 @given(data=st.data())
 def test_R8_errors_propagate_as_error_events(
@@ -17,10 +16,9 @@ def test_R8_errors_propagate_as_error_events(
 ) -> None:
     """Error events (never end events) up the chain, later steps never start, and the caller
     gets the original exception object."""
-    holds(request, adapter, "R8", data, Registrations(failures=True, tags=False))
+    holds(request, adapter, data, Registrations(failures=True, tags=False))
 
 
-@pytest.mark.rule("R8")
 @pytest.mark.needs(failing_kinds="any")
 @given(data=st.data())
 def test_R8_failing_parallel_branches_in_every_mode(
@@ -29,5 +27,5 @@ def test_R8_failing_parallel_branches_in_every_mode(
     """Parallels with several failing and slow branches: the caller gets the first failing
     branch's exception in declaration order, and the other branches are not cut short."""
     shape = ChainShape(kinds=frozenset({"parallel", "lambda", "sequence"}), slow_percent=50)
-    holds(request, adapter, "R8", data,
+    holds(request, adapter, data,
           Registrations(failures=True, fail_percent=50, tags=False), shape)

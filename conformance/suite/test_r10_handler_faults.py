@@ -9,17 +9,15 @@ from ..strategies import Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R10")
 @given(data=st.data())
 def test_R10_raising_handler_is_contained(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """With raise_error=False: the run goes on, its output is unchanged, and every other handler
     (and the faulty one) still receives every event."""
-    holds(request, adapter, "R10", data, Registrations(faults=True, tags=False))
+    holds(request, adapter, data, Registrations(faults=True, tags=False))
 
 
-@pytest.mark.rule("R10")
 @pytest.mark.needs(raise_error=True)
 @given(data=st.data())
 def test_R10_raise_error_handler_reaches_caller_and_closes_runs(
@@ -27,4 +25,4 @@ def test_R10_raise_error_handler_reaches_caller_and_closes_runs(
 ) -> None:
     """With raise_error=True: the caller gets the handler's exception, and no handler is left
     with a run that started but never ended."""
-    holds(request, adapter, "R10", data, Registrations(faults=True, raise_error=True, tags=False))
+    holds(request, adapter, data, Registrations(faults=True, raise_error=True, tags=False))

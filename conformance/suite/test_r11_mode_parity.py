@@ -9,11 +9,10 @@ from ..strategies import Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R11")
 @given(data=st.data())
 def test_R11_all_modes_match_invoke(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """ainvoke, batch, abatch, stream and astream give every handler the runs invoke gives
     (token events aside), per batch item."""
-    holds(request, adapter, "R11", data, Registrations(), modes=["invoke"])
+    holds(request, adapter, data, Registrations(), modes=["invoke"])

@@ -13,28 +13,25 @@ ISOLATED = Registrations(bound=False, constructor=False)
 OVERLAPPING = ChainShape(slow_percent=60)
 
 
-@pytest.mark.rule("R12")
 @pytest.mark.needs(threads=True)
 @given(data=st.data())
 def test_R12_concurrent_threads_are_isolated(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Two invocations of one chain in two threads, each with its own runtime handlers."""
-    holds(request, adapter, "R12", data, ISOLATED, OVERLAPPING, modes=["invoke", "batch", "stream"])
+    holds(request, adapter, data, ISOLATED, OVERLAPPING, modes=["invoke", "batch", "stream"])
 
 
-@pytest.mark.rule("R12")
 @pytest.mark.needs(tasks=True)
 @given(data=st.data())
 def test_R12_concurrent_asyncio_tasks_are_isolated(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Two invocations of one chain as two asyncio tasks, each with its own runtime handlers."""
-    holds(request, adapter, "R12", data, ISOLATED, OVERLAPPING,
+    holds(request, adapter, data, ISOLATED, OVERLAPPING,
           modes=["ainvoke", "abatch", "astream"])
 
 
-@pytest.mark.rule("R12")
 @pytest.mark.needs(implicit_context=True)
 @given(data=st.data())
 def test_R12_dynamic_children_of_concurrent_invocations_are_isolated(
@@ -44,4 +41,4 @@ def test_R12_dynamic_children_of_concurrent_invocations_are_isolated(
     once: implicit context must not leak from one to the other."""
     shape = ChainShape(kinds=frozenset({"dynamic", "lambda", "sequence", "parallel"}),
                        slow_percent=80, implicit_only=True)
-    holds(request, adapter, "R12", data, ISOLATED, shape)
+    holds(request, adapter, data, ISOLATED, shape)

@@ -9,16 +9,14 @@ from ..strategies import Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R13")
 @given(data=st.data())
 def test_R13_tags_and_metadata_in_scope(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Runtime tags everywhere, bound tags in the subtree, constructor tags on the object only."""
-    holds(request, adapter, "R13", data, Registrations(tags=True))
+    holds(request, adapter, data, Registrations(tags=True))
 
 
-@pytest.mark.rule("R13")
 @pytest.mark.needs(node_kinds=frozenset({"binding"}))
 @given(data=st.data())
 def test_R13_nested_bindings_tags_add_up(
@@ -26,5 +24,5 @@ def test_R13_nested_bindings_tags_add_up(
 ) -> None:
     """``x.with_config(tags=[a]).with_config(tags=[b])``: x's runs carry both a and b (and both
     bindings' metadata), like handlers bound twice."""
-    holds(request, adapter, "R13", data,
+    holds(request, adapter, data,
           Registrations(tags=True, tag_every_route=True, require_bound=True, nested_bound=True))

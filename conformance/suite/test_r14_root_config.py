@@ -9,22 +9,20 @@ from ..strategies import Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R14")
 @pytest.mark.needs(root_config=True)
 @given(data=st.data())
 def test_R14_run_name_and_run_id_apply_to_root_only(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """The root gets the given name and id; no other run does."""
-    holds(request, adapter, "R14", data, Registrations(root_config=True, tags=False))
+    holds(request, adapter, data, Registrations(root_config=True, tags=False))
 
 
-@pytest.mark.rule("R14")
 @pytest.mark.needs(root_config=True)
 @given(data=st.data())
 def test_R14_run_id_is_the_roots_alone(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """Single-input modes, where a run_id may be given: no run below the root reuses it."""
-    holds(request, adapter, "R14", data, Registrations(root_config=True, tags=False),
+    holds(request, adapter, data, Registrations(root_config=True, tags=False),
           modes=("invoke", "ainvoke", "stream", "astream"))

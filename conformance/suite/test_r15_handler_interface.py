@@ -11,7 +11,6 @@ from ..strategies import ChainShape, Registrations
 from ._support import holds
 
 
-@pytest.mark.rule("R15")
 @given(data=st.data())
 def test_R15_calls_carry_the_runs_name_inputs_outputs_and_error(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
@@ -19,10 +18,9 @@ def test_R15_calls_carry_the_runs_name_inputs_outputs_and_error(
     """Every node kind, every mode, failing nodes included: start and terminal methods of the
     run's type, ``serialized['name']`` and ``name`` equal to the run's name, inputs and outputs
     as they flowed, the very exception raised."""
-    holds(request, adapter, "R15", data, Registrations(failures=True, tags=False))
+    holds(request, adapter, data, Registrations(failures=True, tags=False))
 
 
-@pytest.mark.rule("R15")
 @given(data=st.data())
 def test_R15_streamed_tokens_arrive_once_each_in_order(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
@@ -31,5 +29,5 @@ def test_R15_streamed_tokens_arrive_once_each_in_order(
     up to the model's reply."""
     shape = ChainShape(kinds=frozenset({"chat_model", "prompt", "parser", "sequence",
                                         "parallel", "lambda", "binding"}))
-    holds(request, adapter, "R15", data, Registrations(tags=False), shape,
+    holds(request, adapter, data, Registrations(tags=False), shape,
           modes=("stream", "astream"))

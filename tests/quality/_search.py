@@ -22,6 +22,7 @@ import conformance.suite
 from conformance.adapter import Adapter
 from conformance.model import Mode, Scenario
 from conformance.properties import evaluate
+from conformance.rules import rule_of_test
 from conformance.strategies import ChainShape, Registrations, scenarios
 
 __all__ = ["SuiteTest", "runs_per_input", "shrunk_case", "suite_tests"]
@@ -39,15 +40,15 @@ class SuiteTest:
 
 
 class _Drawn(Exception):
-    def __init__(self, rule: str, registrations: Registrations, shape: ChainShape | None,
+    def __init__(self, registrations: Registrations, shape: ChainShape | None,
                  modes: Sequence[Mode] | None) -> None:
-        super().__init__(rule)
-        self.args_ = (rule, registrations, shape, modes)
+        super().__init__("drawn")
+        self.args_ = (registrations, shape, modes)
 
 
-def _record(request: Any, adapter: Any, rule: str, data: Any, registrations: Registrations,
+def _record(request: Any, adapter: Any, data: Any, registrations: Registrations,
             shape: ChainShape | None = None, modes: Sequence[Mode] | None = None) -> None:
-    raise _Drawn(rule, registrations, shape, modes)
+    raise _Drawn(registrations, shape, modes)
 
 
 def suite_tests() -> Iterator[SuiteTest]:
@@ -65,7 +66,9 @@ def suite_tests() -> Iterator[SuiteTest]:
             try:
                 inner(adapter=None, request=None, data=None)
             except _Drawn as drawn:
-                rule, registrations, shape, modes = drawn.args_
+                registrations, shape, modes = drawn.args_
+                rule = rule_of_test(name)
+                assert rule is not None, name
                 yield SuiteTest(name, rule, registrations, shape, modes)
             finally:
                 module.holds = saved
