@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Final
 
@@ -51,12 +52,18 @@ class Finding:
         self.vacuous = vacuous
         #: How often each known deviation (by entry id) was seen and masked.
         self.known: Counter[str] = known if known is not None else Counter()
+        #: Violations of other rules the property's runs showed on the way (first per rule and
+        #: kind, with the scenario that showed it): the runner reports them under their rule.
+        self.incidental: list[tuple[Scenario, Violation]] = []
 
     def __bool__(self) -> bool:
         return bool(self.violations)
 
 
 _NONE: Final = KnownDeviations()
+#: While a property runs: every (scenario, violation) the checker reported on the scenarios it
+#: ran, whatever the rule, so :func:`evaluate` can hand on the other rules' violations.
+_SEEN: ContextVar[list[tuple[Scenario, Violation]] | None] = ContextVar("_SEEN", default=None)
 Property = Callable[[Adapter, Scenario, KnownDeviations], Finding]
 
 
@@ -66,6 +73,9 @@ def _observe(adapter: Adapter, scenario: Scenario, known: KnownDeviations = _NON
     expectation = expect(scenario)
     observation = run_scenario(adapter, scenario)
     unknown, seen = known.split(check(scenario, expectation, observation))
+    seen_here = _SEEN.get()
+    if seen_here is not None:
+        seen_here += [(scenario, v) for v in unknown if v.rule is not None]
     return expectation, observation, unknown, seen
 
 
@@ -164,7 +174,7 @@ def _describe(o: Outcome) -> str:
 def property_r9(adapter: Adapter, scenario: Scenario,
                 known: KnownDeviations = _NONE) -> Finding:
     """The same chain without any handler returns and raises exactly the same."""
-    expectation, observation, _, _ = _observe(adapter, scenario)
+    expectation, observation, _, _ = _observe(adapter, scenario, known)
     bare = run_scenario(adapter, strip_handlers(scenario))
     violations = [
         Violation("R9", f"input {i}: with handlers the call {_describe(a)}; without handlers it "
@@ -359,5 +369,21 @@ PROPERTIES: Final[Mapping[str, Property]] = {
 
 def evaluate(rule: str, adapter: Adapter, scenario: Scenario,
              known: KnownDeviations = _NONE) -> Finding:
-    """Run ``rule``'s property on ``scenario``, masking the ``known`` deviations."""
-    return PROPERTIES[rule](adapter, scenario, known)
+    """Run ``rule``'s property on ``scenario``, masking the ``known`` deviations.
+
+    Violations of other rules seen on the way (a differential property's base run that already
+    breaks R6, say, which leaves nothing to compare) are not dropped: they are the finding's
+    ``incidental`` violations.
+    """
+    token = _SEEN.set([])
+    try:
+        finding = PROPERTIES[rule](adapter, scenario, known)
+        seen = _SEEN.get() or []
+    finally:
+        _SEEN.reset(token)
+    first: dict[tuple[str | None, str], tuple[Scenario, Violation]] = {}
+    for where, v in seen:
+        if v.rule != rule:
+            first.setdefault((v.rule, v.kind), (where, v))
+    finding.incidental = list(first.values())
+    return finding

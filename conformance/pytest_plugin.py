@@ -493,6 +493,10 @@ class _Session:
                                    ("scenario", scenario or ""),
                                    ("known", json.dumps(dict(seen or {})) if call.when == "call"
                                     else "{}")]
+        if call.when == "call":
+            from .incidental import PROPERTY, property_value
+
+            report.user_properties.append((PROPERTY, property_value(item)))
         return report
 
     # -- collecting results (in the controller) --------------------------------------------
@@ -521,6 +525,13 @@ class _Session:
                             shrinks=_int(props.get("shrinks")),
                             message=str(props.get("message") or "") or None,
                             scenario=scenario, known=_known_counts(props.get("known")))
+        from .incidental import PROPERTY, recorded
+
+        for other, entry, message, seen_in in recorded(props.get(PROPERTY), report.nodeid,
+                                                       str(rule_id)):
+            if other in self.summary.results:  # a rule of this run: its own failing entry
+                self.summary.record(other, entry, "fail", examples=1, checked=1,
+                                    message=message, scenario=seen_in or None)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         s = self.summary
@@ -714,6 +725,9 @@ def _junit_case(case: ET.Element, rule_id: str, test: Any) -> None:
             props.remove(prop)
     ET.SubElement(props, "property", name="rule", value=rule_id)
     ET.SubElement(props, "property", name="status", value=test.status)
+    if test.status == "fail" and case.find("failure") is None:  # seen while checking another
+        failure = ET.SubElement(case, "failure", message=(test.message or "")[:500])
+        failure.text = test.message or ""
     if test.status not in ("errored", "inconclusive"):
         return
     outcome = [e for e in case if e.tag in ("failure", "skipped", "error")]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .deviations import KnownDeviations
+from .incidental import SEEN_WHILE
 from .rules import RULES
 
 __all__ = ["MEANINGS", "SEVERITY", "SUITE_VERSION", "RuleResult", "Summary", "TestResult", "cut",
@@ -255,6 +256,19 @@ class Summary:
                 lines.append(f"    the same for {len(group) - 1} other test"
                              f"{'s' if len(group) > 2 else ''}: {names}{more}")
         for rid, res in self.results.items():
+            # A rule whose own tests passed but another rule's test saw it broken: the first
+            # such violation (its own failing tests already show in pytest's failures).
+            seen_elsewhere = [t for n, t in res.details.items()
+                              if t.status == "fail" and SEEN_WHILE in n]
+            own_failures = any(t.status == "fail" and SEEN_WHILE not in n
+                               for n, t in res.details.items())
+            if seen_elsewhere and not own_failures:
+                first = (seen_elsewhere[0].message or "").splitlines() or [""]
+                lines.append(f"fail: {rid} {first[0]}")
+                lines.extend(f"    {line}" for line in first[1:8])
+                if len(seen_elsewhere) > 1:
+                    lines.append(f"    ({len(seen_elsewhere) - 1} more seen by other tests: "
+                                 "in the JSON report)")
             for nodeid, t in res.details.items():
                 if t.status == "inconclusive":
                     lines.append(f"inconclusive: {rid} {nodeid}: {t.rejected} examples "

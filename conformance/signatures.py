@@ -3,8 +3,9 @@
 A violation names a rule, a kind and (usually) a run and a handler; the facts added here are read
 off the scenario, so they are the same every time the same deviation shows, whatever the draw:
 ``mode``; for a run, its ``node`` kind, ``run_type``, the node kind of its ``parent`` (``none``
-for a root) and whether a binding with handlers encloses it (``bound``: ``yes``/``no``); for a handler, the ``routes`` that put it in scope of that run (or, for a run outside
-its scope, the routes it is registered through) and the ``form`` of those registrations
+for a root) and whether a binding with handlers encloses it (``bound``: ``yes``/``no``); for a
+handler, the ``routes`` that put it in scope of that run (or, for a run outside its scope, the
+routes it is registered through) and the ``form`` of those registrations
 (``list`` or ``manager``), whether it is registered ``once`` or ``several`` times in all
 (``registrations``) and whether it is a ``sync`` or ``async`` handler (``handler``); and whether
 the invocation ``fails`` at all (``yes``/``no``: consequences of a failure, such as cancelled

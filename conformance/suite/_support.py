@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from ..adapter import Adapter, AdapterError
 from ..deviations import entry_for
 from ..explain import explain
+from ..incidental import note as note_incidental
 from ..model import Mode, Scenario
 from ..properties import evaluate
 from ..pytest_plugin import known_deviations
@@ -81,6 +82,8 @@ def holds(
     except Exception:  # the harness itself crashed: errored, with the (last, shrunk) scenario
         node.conformance_error_scenario = scenario.dumps()
         raise
+    note_incidental(node, rule, finding.incidental,
+                    request.config.getoption("impl", None) or "reference")
     if finding.vacuous and not finding:
         node.conformance_rejected = getattr(node, "conformance_rejected", 0) + 1
         reject()  # nothing could be checked: not a pass (see Finding.vacuous)
