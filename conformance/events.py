@@ -208,7 +208,9 @@ class EventSink:
         else:
             ser = (("type", type(serialized).__name__),)
         resolved = name or (str(ser_name) if ser_name else None)
-        if kind == "start" and not resolved:
+        # A start with no name at all is the adapter's bug, unless the engine passed a
+        # serialized mapping that carries none: then the run is nameless (R15 says so).
+        if kind == "start" and not resolved and not isinstance(serialized, Mapping):
             raise MalformedEvent(f"{where}: start events must carry the run's name (the name "
                                  "keyword or serialized['name'])")
         if tags is not None and (isinstance(tags, str) or not isinstance(tags, Sequence)):
