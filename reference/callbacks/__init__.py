@@ -1,5 +1,6 @@
 """Callback handlers and the managers that route events to them."""
 
+from reference.callbacks._custom import adispatch_custom_event, dispatch_custom_event
 from reference.callbacks._handlers import AsyncCallbackHandler, BaseCallbackHandler
 from reference.callbacks._manager import (
     AsyncCallbackManager,
@@ -37,4 +38,6 @@ __all__ = [
     "CallbackManagerForToolRun",
     "Callbacks",
     "StdOutCallbackHandler",
+    "adispatch_custom_event",
+    "dispatch_custom_event",
 ]

@@ -50,22 +50,37 @@ __all__ = [
 
 logger: Final = logging.getLogger("reference.callbacks")
 
-# Which ``ignore_*`` flag silences each event, as in LangChain (tool events follow ignore_agent).
-_IGNORE_FLAG: Final[dict[str, str]] = {
-    "on_chain_start": "ignore_chain",
-    "on_chain_end": "ignore_chain",
-    "on_chain_error": "ignore_chain",
-    "on_llm_start": "ignore_llm",
-    "on_llm_new_token": "ignore_llm",
-    "on_llm_end": "ignore_llm",
-    "on_llm_error": "ignore_llm",
-    "on_chat_model_start": "ignore_chat_model",
-    "on_tool_start": "ignore_agent",
-    "on_tool_end": "ignore_agent",
-    "on_tool_error": "ignore_agent",
-    "on_retriever_start": "ignore_retriever",
-    "on_retriever_end": "ignore_retriever",
-    "on_retriever_error": "ignore_retriever",
+# Which ``ignore_*`` flags silence each event. They silence whole runs of a run type (SPEC.md
+# §8): tool events follow ignore_agent, as in LangChain, and a chat-model run is silenced by
+# ignore_chat_model or ignore_llm. Its end, error and token events go to the ``on_llm_*``
+# methods under their own keys (``_METHOD``), so a handler never gets half a run.
+_IGNORE_FLAG: Final[dict[str, tuple[str, ...]]] = {
+    "on_chain_start": ("ignore_chain",),
+    "on_chain_end": ("ignore_chain",),
+    "on_chain_error": ("ignore_chain",),
+    "on_llm_start": ("ignore_llm",),
+    "on_llm_new_token": ("ignore_llm",),
+    "on_llm_end": ("ignore_llm",),
+    "on_llm_error": ("ignore_llm",),
+    "on_chat_model_start": ("ignore_chat_model", "ignore_llm"),
+    "on_chat_model_new_token": ("ignore_chat_model", "ignore_llm"),
+    "on_chat_model_end": ("ignore_chat_model", "ignore_llm"),
+    "on_chat_model_error": ("ignore_chat_model", "ignore_llm"),
+    "on_tool_start": ("ignore_agent",),
+    "on_tool_end": ("ignore_agent",),
+    "on_tool_error": ("ignore_agent",),
+    "on_retriever_start": ("ignore_retriever",),
+    "on_retriever_end": ("ignore_retriever",),
+    "on_retriever_error": ("ignore_retriever",),
+    "on_retry": ("ignore_retry",),
+    "on_custom_event": ("ignore_custom_event",),
+}
+
+#: The handler method behind each event key that is not itself a method name.
+_METHOD: Final[dict[str, str]] = {
+    "on_chat_model_new_token": "on_llm_new_token",
+    "on_chat_model_end": "on_llm_end",
+    "on_chat_model_error": "on_llm_error",
 }
 
 _NOOPS: Final[frozenset[Any]] = frozenset(
@@ -80,10 +95,10 @@ Pair = tuple[Callable[..., Any], Any]
 
 def _wanted(handler: Any, event: str) -> Callable[..., Any] | None:
     """The bound method to call for ``event``, or None when calling it is pointless."""
-    flag = _IGNORE_FLAG.get(event)
-    if flag is not None and getattr(handler, flag, False):
-        return None
-    method = getattr(handler, event, None)
+    for flag in _IGNORE_FLAG.get(event, ()):
+        if getattr(handler, flag, False):
+            return None
+    method = getattr(handler, _METHOD.get(event, event), None)
     if method is None:
         return None
     func = getattr(method, "__func__", None)
@@ -109,7 +124,7 @@ def _chat_pairs(handlers: tuple[Any, ...]) -> Iterable[Pair]:
     # Handlers without on_chat_model_start fall back to on_llm_start (see deliver), so the
     # base class's method is not a no-op here.
     for h in handlers:
-        if getattr(h, "ignore_chat_model", False):
+        if getattr(h, "ignore_chat_model", False) or getattr(h, "ignore_llm", False):
             continue
         method = getattr(h, "on_chat_model_start", None)
         if method is not None:
@@ -227,14 +242,16 @@ def check_handlers(callbacks: Any, where: str) -> tuple[Any, ...]:
 
 
 def _has_event_method(obj: Any) -> bool:
-    return any(callable(getattr(obj, event, None)) for event in _IGNORE_FLAG)
+    return any(
+        callable(getattr(obj, event, None)) for event in _IGNORE_FLAG if event not in _METHOD
+    )
 
 
 def _fault(handler: Any, event: str, exc: BaseException) -> None:
     logger.warning(
         "Error in %s.%s callback: %s: %s",
         type(handler).__name__,
-        event,
+        _METHOD.get(event, event),
         type(exc).__name__,
         exc,
     )

@@ -185,6 +185,28 @@ class BaseCallbackHandler:
     ) -> Any:
         """A retriever run raised ``error``."""
 
+    def on_retry(
+        self,
+        retry_state: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """A run is about to retry (sent by code that calls ``run_manager.on_retry``)."""
+
+    def on_custom_event(
+        self,
+        name: str,
+        data: Any,
+        *,
+        run_id: UUID,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """``dispatch_custom_event(name, data)`` was called inside run ``run_id``."""
+
 
 class AsyncCallbackHandler(BaseCallbackHandler):
     """Handler whose methods are coroutines.
@@ -258,3 +280,9 @@ class AsyncCallbackHandler(BaseCallbackHandler):
         self, error: BaseException, **kwargs: Any
     ) -> None:
         """A retriever run raised ``error``."""
+
+    async def on_retry(self, retry_state: Any, **kwargs: Any) -> None:
+        """A run is about to retry."""
+
+    async def on_custom_event(self, name: str, data: Any, **kwargs: Any) -> None:
+        """``adispatch_custom_event(name, data)`` was called inside run ``run_id``."""

@@ -259,15 +259,9 @@ class BaseCallbackManager:
         reached twice are kept once (R5).
         """
         if isinstance(inheritable_callbacks, BaseCallbackManager):
+            # A manager keeps its split (SPEC §1): its ``handlers``, ``tags`` and ``metadata``
+            # are the run's own, only its ``inheritable_*`` ones reach the run's children.
             mgr = inheritable_callbacks._as(cls)
-            if mgr._hs is not mgr._ihs or mgr.tags is not mgr.inheritable_tags:
-                # A manager given as runtime/bound callbacks is the same registration as a
-                # list (SPEC §1): everything it holds reaches the whole subtree.
-                mgr = mgr._replace(
-                    ihs=mgr._ihs.union(mgr._hs.items),
-                    inheritable_tags=merge_tags(mgr.inheritable_tags, mgr.tags),
-                    inheritable_metadata={**mgr.metadata, **mgr.inheritable_metadata},
-                )
         else:
             handlers = check_handlers(inheritable_callbacks, "callbacks")
             hs = HandlerSet(handlers) if handlers else _EMPTY_SET

@@ -145,6 +145,16 @@ class BaseRunManager:
         if getattr(hs, event):
             await adeliver(hs, event, args, self._common() | kwargs)
 
+    def on_retry(self, retry_state: Any, **kwargs: Any) -> Any:
+        """Tell the handlers this run is about to retry (``ignore_retry`` silences it).
+
+        Sync run managers deliver it now; async ones return the coroutine to await.
+        """
+        if self.is_async:
+            return self._aemit("on_retry", (retry_state,), kwargs)
+        self._emit("on_retry", (retry_state,), kwargs)
+        return None
+
 
 def new_run_manager(cls: type[RM], mgr: BaseCallbackManager, run_id: UUID) -> RM:
     """A run manager for run ``run_id`` of ``mgr`` (no ``__init__``: nothing to copy)."""

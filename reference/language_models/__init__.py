@@ -1,5 +1,13 @@
-"""Chat models (a fake one for tests and examples)."""
+"""Language models: chat models and non-chat LLMs (fake ones for tests and examples)."""
 
 from reference.language_models._fake import BaseChatModel, FakeListChatModel
+from reference.language_models._fake_llm import LLM, BaseLLM, FakeListLLM, FakeStreamingListLLM
 
-__all__ = ["BaseChatModel", "FakeListChatModel"]
+__all__ = [
+    "LLM",
+    "BaseChatModel",
+    "BaseLLM",
+    "FakeListChatModel",
+    "FakeListLLM",
+    "FakeStreamingListLLM",
+]

@@ -87,7 +87,9 @@ class BaseChatModel(Runnable[Any, AIMessage]):
             if delay:
                 time.sleep(delay)
             chunk = AIMessageChunk(token, id=msg_id)
-            rm.on_llm_new_token(token, chunk=ChatGenerationChunk(message=chunk))
+            # A chat model's tokens: silenced by ignore_chat_model too (the whole run is).
+            rm._emit("on_chat_model_new_token", (token,),
+                     {"chunk": ChatGenerationChunk(message=chunk)})
             yield chunk
 
     async def _achunks(
@@ -100,7 +102,8 @@ class BaseChatModel(Runnable[Any, AIMessage]):
             if delay:
                 await asyncio.sleep(delay)
             chunk = AIMessageChunk(token, id=msg_id)
-            await rm.on_llm_new_token(token, chunk=ChatGenerationChunk(message=chunk))
+            await rm._aemit("on_chat_model_new_token", (token,),
+                            {"chunk": ChatGenerationChunk(message=chunk)})
             yield chunk
 
     def stream(

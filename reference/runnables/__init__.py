@@ -1,24 +1,37 @@
 """Runnables: composable units of work, and their configuration."""
 
+from reference.runnables._assign import RunnableAssign, RunnablePick
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._binding import RunnableBinding
+from reference.runnables._branch import RunnableBranch
 from reference.runnables._config import RunnableConfig, ensure_config, merge_configs
+from reference.runnables._each import RunnableEach
+from reference.runnables._fallbacks import RunnableWithFallbacks
+from reference.runnables._generator import RunnableGenerator
 from reference.runnables._lambda import RunnableLambda
 from reference.runnables._parallel import RunnableParallel
 from reference.runnables._passthrough import RunnablePassthrough
+from reference.runnables._retry import RunnableRetry
 from reference.runnables._sequence import RunnableSequence
 
 RunnableMap = RunnableParallel
 
 __all__ = [
     "Runnable",
+    "RunnableAssign",
     "RunnableBinding",
+    "RunnableBranch",
     "RunnableConfig",
+    "RunnableEach",
+    "RunnableGenerator",
     "RunnableLambda",
     "RunnableMap",
     "RunnableParallel",
     "RunnablePassthrough",
+    "RunnablePick",
+    "RunnableRetry",
     "RunnableSequence",
+    "RunnableWithFallbacks",
     "coerce_to_runnable",
     "ensure_config",
     "merge_configs",

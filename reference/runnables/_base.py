@@ -34,6 +34,7 @@ from reference.runnables._streams import aclosing_stream, add_chunks
 
 if TYPE_CHECKING:
     from reference.runnables._binding import RunnableBinding
+    from reference.runnables._fallbacks import RunnableWithFallbacks
     from reference.runnables._sequence import RunnableSequence
 
 __all__ = [
@@ -279,6 +280,117 @@ class Runnable(Generic[Input, Output]):
         validate_config(kwargs, "with_config(**kwargs)")
         merged = merge_configs(config, cast(RunnableConfig, kwargs))
         return RunnableBinding(bound=self, config=merged)
+
+    # -- composed runnables (SPEC.md §8; each in its own module) ---------------------------
+
+    def with_fallbacks(
+        self,
+        fallbacks: Sequence[Runnable[Any, Any]],
+        *,
+        exceptions_to_handle: tuple[type[BaseException], ...] = (Exception,),
+        exception_key: str | None = None,
+    ) -> RunnableWithFallbacks:
+        """Try ``fallbacks`` in turn when this runnable raises one of ``exceptions_to_handle``."""
+        from reference.runnables._fallbacks import RunnableWithFallbacks
+
+        return RunnableWithFallbacks(
+            self, fallbacks, exceptions_to_handle=exceptions_to_handle,
+            exception_key=exception_key,
+        )
+
+    def with_retry(
+        self,
+        *,
+        retry_if_exception_type: tuple[type[BaseException], ...] = (Exception,),
+        wait_exponential_jitter: bool = True,
+        exponential_jitter_params: dict[str, float] | None = None,
+        stop_after_attempt: int = 3,
+    ) -> Runnable[Input, Output]:
+        """Run again (at most ``stop_after_attempt`` times in all) on a retryable exception."""
+        from reference.runnables._retry import RunnableRetry
+
+        return RunnableRetry(
+            bound=self,
+            retry_exception_types=retry_if_exception_type,
+            wait_exponential_jitter=wait_exponential_jitter,
+            exponential_jitter_params=exponential_jitter_params,
+            max_attempt_number=stop_after_attempt,
+        )
+
+    def map(self) -> Runnable[list[Input], list[Output]]:
+        """A runnable taking a list of inputs and running this one on each (``RunnableEach``)."""
+        from reference.runnables._each import RunnableEach
+
+        return RunnableEach(bound=self)
+
+    def pick(self, keys: str | list[str]) -> RunnableSequence:
+        """``self | RunnablePick(keys)``."""
+        from reference.runnables._assign import RunnablePick
+
+        return self | RunnablePick(keys)
+
+    def assign(self, **kwargs: Any) -> RunnableSequence:
+        """``self | RunnableAssign(RunnableParallel(kwargs))``: keys added to this one's output."""
+        from reference.runnables._assign import RunnableAssign
+        from reference.runnables._parallel import RunnableParallel
+
+        return self | RunnableAssign(RunnableParallel(kwargs))
+
+    def _for_batch(
+        self, config: Any, n: int
+    ) -> tuple[Runnable[Input, Output], Any]:
+        """(runnable, config) a batch of ``n`` inputs invokes (a binding adjusts its run_id)."""
+        return self, config
+
+    def batch_as_completed(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> Iterator[tuple[int, Output | Exception]]:
+        """Like ``batch``, yielding ``(index, output)`` pairs as the items finish."""
+        from reference.runnables._as_completed import batch_as_completed
+
+        return batch_as_completed(self, inputs, config, return_exceptions, kwargs)
+
+    def abatch_as_completed(
+        self,
+        inputs: Sequence[Input],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> AsyncIterator[tuple[int, Output | Exception]]:
+        """Like ``abatch``, yielding ``(index, output)`` pairs as the items finish."""
+        from reference.runnables._as_completed import abatch_as_completed
+
+        return abatch_as_completed(self, inputs, config, return_exceptions, kwargs)
+
+    def astream_events(
+        self,
+        input: Any,
+        config: RunnableConfig | None = None,
+        *,
+        version: str = "v2",
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The runs of ``astream(input, config)`` as event dicts (version ``"v2"``)."""
+        from reference.runnables._events import astream_events
+
+        return astream_events(
+            self, input, config, version=version, include_names=include_names,
+            include_types=include_types, include_tags=include_tags,
+            exclude_names=exclude_names, exclude_types=exclude_types,
+            exclude_tags=exclude_tags, kwargs=kwargs,
+        )
 
 
 def coerce_to_runnable(thing: Any, where: str = "|") -> Runnable[Any, Any]:

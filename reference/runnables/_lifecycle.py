@@ -113,11 +113,11 @@ ARETRIEVER: Final = RunKind(
     rm_cls=AsyncCallbackManagerForRetrieverRun,
 )
 CHAT: Final = RunKind(
-    start="on_chat_model_start", end="on_llm_end", error="on_llm_error",
+    start="on_chat_model_start", end="on_chat_model_end", error="on_chat_model_error",
     rm_cls=CallbackManagerForLLMRun,
 )
 ACHAT: Final = RunKind(
-    start="on_chat_model_start", end="on_llm_end", error="on_llm_error",
+    start="on_chat_model_start", end="on_chat_model_end", error="on_chat_model_error",
     rm_cls=AsyncCallbackManagerForLLMRun,
 )
 

@@ -33,6 +33,15 @@ class RunnablePassthrough(Runnable[Any, Any]):
     ) -> None:
         self._init_scope(name, callbacks, tags, metadata)
 
+    @classmethod
+    def assign(cls, **kwargs: Any) -> Any:
+        """``RunnableAssign(RunnableParallel(kwargs))``: the dict input plus ``kwargs``' outputs
+        (no passthrough run: the assign run is the one that passes the input through)."""
+        from reference.runnables._assign import RunnableAssign
+        from reference.runnables._parallel import RunnableParallel
+
+        return RunnableAssign(RunnableParallel(kwargs))
+
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         return run(self, _identity, input, config)
 

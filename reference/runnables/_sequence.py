@@ -61,8 +61,9 @@ class RunnableSequence(Runnable[Any, Any]):
         flat: list[Runnable[Any, Any]] = []
         for s in parts:
             r = coerce_to_runnable(s, "RunnableSequence")
-            # Unnamed, option-free inner sequences are pure grouping: flatten them like LangChain.
-            if isinstance(r, RunnableSequence) and r._name is None and r._local is None:
+            # Inner sequences are flattened, as in LangChain (a name is lost: SPEC.md §8); only
+            # one with constructor callbacks/tags/metadata (this engine's extension) keeps its run.
+            if isinstance(r, RunnableSequence) and r._local is None:
                 flat.extend(r.steps)
             else:
                 flat.append(r)
@@ -87,14 +88,19 @@ class RunnableSequence(Runnable[Any, Any]):
         return " | ".join(repr(s) for s in self.steps)
 
     def __or__(self, other: Any) -> RunnableSequence:
-        if self._name is None and self._local is None:
-            return RunnableSequence(*self.steps, coerce_to_runnable(other, "|"))
-        return RunnableSequence(self, coerce_to_runnable(other, "|"))
+        # ``seq | x`` extends the sequence and keeps its name (or x's, if x is a sequence).
+        right = coerce_to_runnable(other, "|")
+        if self._local is None:
+            name = self._name or (right._name if isinstance(right, RunnableSequence) else None)
+            return RunnableSequence(*self.steps, right, name=name)
+        return RunnableSequence(self, right)
 
     def __ror__(self, other: Any) -> RunnableSequence:
-        if self._name is None and self._local is None:
-            return RunnableSequence(coerce_to_runnable(other, "|"), *self.steps)
-        return RunnableSequence(coerce_to_runnable(other, "|"), self)
+        left = coerce_to_runnable(other, "|")
+        if self._local is None:
+            name = self._name or (left._name if isinstance(left, RunnableSequence) else None)
+            return RunnableSequence(left, *self.steps, name=name)
+        return RunnableSequence(left, self)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         return run(self, self._run_steps, input, config)

@@ -92,8 +92,13 @@ def test_sequence_flattening_and_names() -> None:
     assert chain.get_name() == "RunnableSequence"
     assert RunnableLambda(lambda x: x).get_name() == "RunnableLambda"
     assert lam("zz").name == "zz"
+    # As in langchain_core: a named sequence is flattened too; ``|`` keeps its name, the
+    # constructor drops it (SPEC.md §8).
     named = RunnableSequence(lam("a"), lam("b"), name="n")
-    assert len((named | lam("c")).steps) == 2
+    assert len((named | lam("c")).steps) == 3 and (named | lam("c")).get_name() == "n"
+    assert len((lam("z") | named).steps) == 3 and (lam("z") | named).get_name() == "n"
+    assert RunnableSequence(named, lam("c")).get_name() == "RunnableSequence"
+    assert len(RunnableSequence(named, lam("c")).steps) == 3
 
 
 def test_lambda_config_parameter_detected_once() -> None:

@@ -212,10 +212,48 @@ def test_R1_tool_invoking_children_with_and_without_config() -> None:
     assert h.parents()["child"] == "search"
 
 
-def test_R1_runtime_manager_object_same_as_list() -> None:
+def test_R1_runtime_manager_local_handlers_reach_the_root_run_only() -> None:
+    # As in langchain_core: a manager's ``handlers`` are local to the run it is given to,
+    # its ``inheritable_handlers`` reach the children too; a plain list is inheritable.
+    local, inherited, listed = Recorder("local"), Recorder("inherited"), Recorder("listed")
+    manager = CallbackManager(handlers=[local, inherited], inheritable_handlers=[inherited])
+    (lam("a") | lam("b")).invoke(1, {"callbacks": manager})
+    (lam("a") | lam("b")).invoke(1, {"callbacks": [listed]})
+    assert local.names() == ["RunnableSequence"]
+    assert local.seq() == [("start", "RunnableSequence"), ("end", "RunnableSequence")]
+    assert inherited.names() == ["RunnableSequence", "a", "b"]
+    assert listed.names() == ["RunnableSequence", "a", "b"]
+
+
+def test_R1_runtime_manager_added_with_inherit_reaches_the_whole_tree() -> None:
     h = Recorder()
-    (lam("a") | lam("b")).invoke(1, {"callbacks": CallbackManager(handlers=[h])})
+    manager = CallbackManager(handlers=[])
+    manager.add_handler(h, inherit=True)
+    (lam("a") | lam("b")).invoke(1, {"callbacks": manager})
     assert h.names() == ["RunnableSequence", "a", "b"]
+
+
+def test_R1_runtime_manager_local_tags_stay_on_the_root_run() -> None:
+    h = Recorder()
+    manager = CallbackManager(
+        handlers=[h], inheritable_handlers=[h], tags=["local"], inheritable_tags=["inherited"]
+    )
+    (lam("a") | lam("b")).invoke(1, {"callbacks": manager})
+    assert h.tags_of("RunnableSequence") == {"local"}
+    assert h.tags_of("a") == {"inherited"} and h.tags_of("b") == {"inherited"}
+
+
+def test_R2_bound_manager_local_handlers_reach_the_bound_run_only() -> None:
+    h, outer = Recorder("bound-local"), Recorder("runtime")
+    inner = (lam("b1") | lam("b2")).with_config(callbacks=CallbackManager(handlers=[h]))
+    (lam("a") | inner).invoke(1, {"callbacks": [outer]})
+    assert h.seq() == [("start", "RunnableSequence"), ("end", "RunnableSequence")]
+    runs = {e.run_id for e in h.events}
+    assert len(runs) == 1
+    assert outer.names() == ["RunnableSequence", "a", "RunnableSequence", "b1", "b2"]
+    inner_id = next(e.run_id for e in outer.events if e.kind == "on_chain_start"
+                    and e.parent_run_id is not None and e.name == "RunnableSequence")
+    assert runs == {inner_id}
 
 
 # ----------------------------------------------------------------------------- R2

@@ -1,0 +1,213 @@
+"""Non-chat LLMs: ``BaseLLM`` emits an ``llm`` run, ``FakeListLLM`` replays replies.
+
+An LLM run starts with ``on_llm_start(serialized, [prompt], ...)`` (the input
+rendered as one prompt string), streams tokens through ``on_llm_new_token``
+when it streams, and ends with ``on_llm_end`` (an ``LLMResult`` whose first
+generation's text is the reply) or ``on_llm_error``. ``invoke`` returns the
+reply string. ``FakeListLLM`` does not stream (``stream`` yields the reply
+whole, no token events), as langchain_core's; ``FakeStreamingListLLM`` streams
+one token per character.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import partial
+from typing import Any, Final
+
+from reference.callbacks._run_managers import (
+    AsyncCallbackManagerForLLMRun,
+    CallbackManagerForLLMRun,
+)
+from reference.messages import BaseMessage
+from reference.outputs import Generation, GenerationChunk, LLMResult
+from reference.prompt_values import PromptValue
+from reference.prompt_values._values import ChatPromptValue
+from reference.runnables._base import Runnable
+from reference.runnables._config import RunnableConfig
+from reference.runnables._frame import RunFrame, RunKind
+from reference.runnables._lifecycle import arun, astream_run, run, stream_run
+from reference.runnables._streams import aclosing_stream
+
+__all__ = ["LLM", "BaseLLM", "FakeListLLM", "FakeStreamingListLLM"]
+
+#: The run kinds of an LLM run (sync and async): ``on_llm_*`` events.
+LLM_RUN: Final = RunKind(
+    start="on_llm_start", end="on_llm_end", error="on_llm_error",
+    rm_cls=CallbackManagerForLLMRun,
+)
+ALLM_RUN: Final = RunKind(
+    start="on_llm_start", end="on_llm_end", error="on_llm_error",
+    rm_cls=AsyncCallbackManagerForLLMRun,
+)
+
+
+def to_prompt(input: Any) -> str:
+    """A string, a prompt value or a list of messages, as one prompt string (like LangChain)."""
+    if isinstance(input, str):
+        return input
+    if isinstance(input, PromptValue):
+        return input.to_string()
+    if isinstance(input, Sequence) and all(isinstance(m, BaseMessage) for m in input):
+        return ChatPromptValue(list(input)).to_string()
+    raise TypeError(
+        f"An LLM takes a str, a PromptValue or a list of messages, got "
+        f"{type(input).__name__}: {input!r}"
+    )
+
+
+def _result(text: str) -> LLMResult:
+    return LLMResult(generations=[[Generation(text=text)]])
+
+
+def _streamed_result(chunks: list[str]) -> LLMResult:
+    return _result("".join(chunks))
+
+
+class BaseLLM(Runnable[Any, str]):
+    """An LLM run around :meth:`_reply`; subclasses set :attr:`streams` to stream tokens."""
+
+    #: Whether ``stream``/``astream`` emit one token per character (else the reply whole).
+    streams: bool = False
+
+    def _reply(self, prompt: str, frame: RunFrame) -> str:
+        raise NotImplementedError(f"{type(self).__name__} must implement _reply")
+
+    @property
+    def _llm_type(self) -> str:
+        return type(self).__name__
+
+    def _invocation_params(self) -> dict[str, Any]:
+        return {"_type": self._llm_type, "stop": None}
+
+    def _token_delay(self) -> float | None:
+        return None
+
+    def _start_extra(self) -> dict[str, Any]:
+        return {
+            "invocation_params": self._invocation_params(),
+            "options": {"stop": None},
+            "batch_size": 1,
+        }
+
+    # -- invoke -----------------------------------------------------------------------------
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
+        prompt = to_prompt(input)
+        return run(self, self._reply, prompt, config, LLM_RUN, payload=[prompt],
+                   extra=self._start_extra(), report=_result)
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> str:
+        prompt = to_prompt(input)
+        return await arun(self, self._areply, prompt, config, ALLM_RUN, payload=[prompt],
+                          extra=self._start_extra(), report=_result)
+
+    async def _areply(self, prompt: str, frame: RunFrame) -> str:
+        return self._reply(prompt, frame)
+
+    # -- streaming ----------------------------------------------------------------------------
+
+    def _chunks(self, prompt: str, frame: RunFrame) -> Iterator[str]:
+        rm = frame.run_manager
+        delay = self._token_delay()
+        for token in self._reply(prompt, frame):
+            if delay:
+                time.sleep(delay)
+            rm.on_llm_new_token(token, chunk=GenerationChunk(text=token))
+            yield token
+
+    async def _achunks(self, prompt: str, frame: RunFrame) -> AsyncIterator[str]:
+        rm = frame.run_manager
+        delay = self._token_delay()
+        for token in self._reply(prompt, frame):
+            if delay:
+                await asyncio.sleep(delay)
+            await rm.on_llm_new_token(token, chunk=GenerationChunk(text=token))
+            yield token
+
+    def stream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[str]:
+        if not self.streams:
+            yield self.invoke(input, config, **kwargs)
+            return
+        prompt = to_prompt(input)
+        yield from stream_run(self, prompt, config, partial(self._chunks, prompt), LLM_RUN,
+                              payload=[prompt], extra=self._start_extra(),
+                              report=_streamed_result)
+
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[str]:
+        if not self.streams:
+            yield await self.ainvoke(input, config, **kwargs)
+            return
+        prompt = to_prompt(input)
+        stream = astream_run(self, prompt, config, partial(self._achunks, prompt), ALLM_RUN,
+                             payload=[prompt], extra=self._start_extra(),
+                             report=_streamed_result)
+        async with aclosing_stream(stream) as it:
+            async for chunk in it:
+                yield chunk
+
+
+class LLM(BaseLLM):
+    """Subclass and implement ``_call(prompt, stop=None, run_manager=None, **kwargs)``."""
+
+    def _call(self, prompt: str, stop: list[str] | None = None, run_manager: Any = None,
+              **kwargs: Any) -> str:
+        raise NotImplementedError(f"{type(self).__name__} must implement _call")
+
+    def _reply(self, prompt: str, frame: RunFrame) -> str:
+        return self._call(prompt, stop=None, run_manager=frame.run_manager)
+
+
+class FakeListLLM(LLM):
+    """Reply with ``responses`` in turn, cycling (a non-chat model for tests and examples)."""
+
+    def __init__(
+        self,
+        responses: list[str],
+        sleep: float | None = None,
+        i: int = 0,
+        name: str | None = None,
+        *,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        if not responses or not all(isinstance(r, str) for r in responses):
+            raise TypeError(f"{type(self).__name__} needs a non-empty list of str responses")
+        self.responses = list(responses)
+        self.sleep = sleep
+        self.i = i
+        self._lock = threading.Lock()
+        self._init_scope(name, callbacks, tags, metadata)
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake-list"
+
+    def _invocation_params(self) -> dict[str, Any]:
+        return {"responses": self.responses, "_type": self._llm_type, "stop": None}
+
+    def _token_delay(self) -> float | None:
+        return self.sleep
+
+    def _call(self, prompt: str, stop: list[str] | None = None, run_manager: Any = None,
+              **kwargs: Any) -> str:
+        with self._lock:
+            text = self.responses[self.i]
+            self.i = (self.i + 1) % len(self.responses)
+        return text
+
+
+class FakeStreamingListLLM(FakeListLLM):
+    """``FakeListLLM`` that streams: one ``on_llm_new_token`` per character of the reply."""
+
+    streams = True

@@ -1,0 +1,61 @@
+"""``RunnableEach``: what ``runnable.map()`` returns; runs ``bound`` on each item of a list.
+
+One chain run, ``RunnableEach<name>``; each item is a child run of ``bound``, run
+as a batch (threads in sync modes, tasks in async ones, bounded by
+``max_concurrency``). The run waits for every item; when items fail it fails
+with the first failing item's exception in input order (SPEC.md §8).
+"""
+
+from __future__ import annotations
+
+from typing import Any, final
+
+from reference.runnables._base import Runnable
+from reference.runnables._config import RunnableConfig
+from reference.runnables._frame import RunFrame
+from reference.runnables._lifecycle import arun, run
+
+__all__ = ["RunnableEach"]
+
+
+def _items(inputs: Any) -> list[Any]:
+    if isinstance(inputs, (str, bytes, dict)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(
+            f"RunnableEach (runnable.map()) takes a list of inputs, got {type(inputs).__name__}"
+        )
+    return list(inputs)
+
+
+@final
+class RunnableEach(Runnable[list[Any], list[Any]]):
+    """``RunnableEach(bound=runnable)``: a list of inputs to the list of outputs."""
+
+    __slots__ = ("bound",)
+
+    def __init__(self, *, bound: Runnable[Any, Any], name: str | None = None) -> None:
+        if not isinstance(bound, Runnable):
+            raise TypeError(f"RunnableEach.bound must be a Runnable, got {bound!r}")
+        self.bound = bound
+        self._init_scope(name, None, None, None)
+
+    def _default_name(self) -> str:
+        return f"RunnableEach<{self.bound.get_name()}>"
+
+    def __repr__(self) -> str:
+        return f"RunnableEach(bound={self.bound!r})"
+
+    def invoke(
+        self, input: list[Any], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> list[Any]:
+        return run(self, self._body, _items(input), config)
+
+    def _body(self, inputs: list[Any], frame: RunFrame) -> list[Any]:
+        return self.bound.batch(inputs, frame.child_config)
+
+    async def ainvoke(
+        self, input: list[Any], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> list[Any]:
+        return await arun(self, self._abody, _items(input), config)
+
+    async def _abody(self, inputs: list[Any], frame: RunFrame) -> list[Any]:
+        return await self.bound.abatch(inputs, frame.child_config)

@@ -1,0 +1,276 @@
+"""``astream_events`` (version ``"v2"``): the runs of one ``astream`` as a stream of dicts.
+
+The events are derived from the callback events of the very same invocation:
+``astream_events`` runs ``astream`` with one more runtime handler (inheritable,
+so it reaches every run, R1) that turns each callback event into a stream
+event. So the runs it reports are exactly the runs every other handler of the
+invocation sees, with the same run ids, names, tags, metadata and parents
+(SPEC.md §8):
+
+- a run's start event gives ``on_<type>_start`` (``data.input``); its end event
+  ``on_<type>_end`` (``data.output`` and ``data.input``); an error event gives
+  no stream event (the exception is raised by the iterator once every run has
+  ended, as ``astream`` raises it);
+- a model's token events give ``on_chat_model_stream`` / ``on_llm_stream``;
+- the chunks the root run yields give ``on_<type>_stream`` for the root run
+  (a non-model root; a model root streams through its tokens);
+- ``dispatch_custom_event`` gives ``on_custom_event``.
+
+``<type>`` is the run type: ``chain``, ``chat_model``, ``llm``, ``tool``,
+``retriever``. Other handlers in the config get what ``astream`` gives them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final, final
+from uuid import UUID
+
+from reference.callbacks._handlers import BaseCallbackHandler
+from reference.runnables._config import RunnableConfig, merge_configs, validate_config
+
+if TYPE_CHECKING:
+    from reference.runnables._base import Runnable
+
+__all__ = ["StreamEvent", "astream_events"]
+
+StreamEvent = dict[str, Any]
+
+_DONE: Final[Any] = object()
+_MODELS: Final = frozenset({"chat_model", "llm"})
+
+
+@final
+class _Run:
+    __slots__ = ("input", "metadata", "name", "parent", "tags", "type")
+
+    def __init__(self, type: str, name: str, parent: UUID | None, tags: list[str],
+                 metadata: dict[str, Any], input: Any) -> None:
+        self.type = type
+        self.name = name
+        self.parent = parent
+        self.tags = tags
+        self.metadata = metadata
+        self.input = input
+
+
+@final
+class _EventHandler(BaseCallbackHandler):
+    """Turns the callback events of one invocation into stream events (``emit(event)``).
+
+    ``run_inline``: in async modes it is called on the event loop, in event
+    order; calls from worker threads are handed to the loop thread-safely.
+    """
+
+    run_inline = True
+
+    def __init__(self, emit: Callable[[StreamEvent], None]) -> None:
+        self._emit = emit
+        self.runs: dict[UUID, _Run] = {}
+        self.root: UUID | None = None
+        self._lock = threading.Lock()
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+
+    def _parent_ids(self, run: _Run) -> list[str]:
+        out: list[str] = []
+        parent = run.parent
+        while parent is not None and parent in self.runs:
+            out.append(str(parent))
+            parent = self.runs[parent].parent
+        return out[::-1]
+
+    def _send(self, run_id: UUID, run: _Run, phase: str, data: dict[str, Any]) -> None:
+        self._emit({
+            "event": f"on_{run.type}_{phase}",
+            "name": run.name,
+            "run_id": str(run_id),
+            "parent_ids": self._parent_ids(run),
+            "tags": list(run.tags),
+            "metadata": dict(run.metadata),
+            "data": data,
+        })
+
+    def _start(self, type: str, input: Any, kw: dict[str, Any]) -> None:
+        run_id = kw["run_id"]
+        run = _Run(type, kw.get("name") or "", kw.get("parent_run_id"),
+                   list(kw.get("tags") or ()), dict(kw.get("metadata") or {}), input)
+        with self._lock:
+            self.runs[run_id] = run
+            if self.root is None:
+                self.root = run_id
+        self._send(run_id, run, "start", {"input": input})
+
+    def _end(self, output: Any, kw: dict[str, Any]) -> None:
+        run_id = kw["run_id"]
+        run = self.runs.get(run_id)
+        if run is not None:
+            self._send(run_id, run, "end", {"output": output, "input": run.input})
+
+    def stream_chunk(self, chunk: Any) -> None:
+        """A chunk the root run yielded (models stream through their tokens instead)."""
+        root = self.root
+        run = self.runs.get(root) if root is not None else None
+        if root is not None and run is not None and run.type not in _MODELS:
+            self._send(root, run, "stream", {"chunk": chunk})
+
+    # -- callback methods -----------------------------------------------------------------------
+
+    def on_chain_start(self, serialized: Any, inputs: Any, **kw: Any) -> None:
+        self._start("chain", inputs, kw)
+
+    def on_chain_end(self, outputs: Any, **kw: Any) -> None:
+        self._end(outputs, kw)
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, **kw: Any) -> None:
+        self._start("chat_model", {"messages": messages}, kw)
+
+    def on_llm_start(self, serialized: Any, prompts: Any, **kw: Any) -> None:
+        self._start("llm", {"prompts": prompts}, kw)
+
+    def on_llm_new_token(self, token: str, **kw: Any) -> None:
+        run_id = kw["run_id"]
+        run = self.runs.get(run_id)
+        if run is None:
+            return
+        chunk = kw.get("chunk")
+        if run.type == "chat_model":
+            chunk = getattr(chunk, "message", chunk)
+        self._send(run_id, run, "stream", {"chunk": chunk if chunk is not None else token})
+
+    def on_llm_end(self, response: Any, **kw: Any) -> None:
+        run = self.runs.get(kw["run_id"])
+        if run is None:
+            return
+        first = response.generations[0][0] if response.generations else None
+        output: Any
+        if run.type == "chat_model":
+            output = getattr(first, "message", None)
+        else:
+            output = {
+                "generations": [[{"text": g.text, "generation_info": g.generation_info}
+                                 for g in gens] for gens in response.generations],
+                "llm_output": getattr(response, "llm_output", None),
+            }
+        self._end(output, kw)
+
+    def on_tool_start(self, serialized: Any, input_str: str, **kw: Any) -> None:
+        inputs = kw.get("inputs")
+        self._start("tool", inputs if inputs is not None else input_str, kw)
+
+    def on_tool_end(self, output: Any, **kw: Any) -> None:
+        self._end(output, kw)
+
+    def on_retriever_start(self, serialized: Any, query: str, **kw: Any) -> None:
+        self._start("retriever", {"query": query}, kw)
+
+    def on_retriever_end(self, documents: Any, **kw: Any) -> None:
+        self._end(documents, kw)
+
+    def on_custom_event(self, name: str, data: Any, **kw: Any) -> None:
+        run_id = kw["run_id"]
+        run = self.runs.get(run_id)
+        self._emit({
+            "event": "on_custom_event",
+            "name": name,
+            "run_id": str(run_id),
+            "parent_ids": self._parent_ids(run) if run is not None else [],
+            "tags": list(kw.get("tags") or ()),
+            "metadata": dict(kw.get("metadata") or {}),
+            "data": data,
+        })
+
+
+def _selector(
+    include_names: Sequence[str] | None,
+    include_types: Sequence[str] | None,
+    include_tags: Sequence[str] | None,
+    exclude_names: Sequence[str] | None,
+    exclude_types: Sequence[str] | None,
+    exclude_tags: Sequence[str] | None,
+) -> Callable[[StreamEvent], bool]:
+    def type_of(event: StreamEvent) -> str:
+        kind: str = event["event"]
+        return kind[3:].rsplit("_", 1)[0] if kind != "on_custom_event" else "custom_event"
+
+    def matches(event: StreamEvent, names: Any, types: Any, tags: Any) -> bool:
+        return bool(
+            (names and event["name"] in names)
+            or (types and type_of(event) in types)
+            or (tags and set(event["tags"]) & set(tags))
+        )
+
+    including = bool(include_names or include_types or include_tags)
+
+    def wanted(event: StreamEvent) -> bool:
+        if including and not matches(event, include_names, include_types, include_tags):
+            return False
+        return not matches(event, exclude_names, exclude_types, exclude_tags)
+
+    return wanted
+
+
+async def astream_events(
+    r: Runnable[Any, Any],
+    input: Any,
+    config: RunnableConfig | None,
+    *,
+    version: str,
+    include_names: Sequence[str] | None,
+    include_types: Sequence[str] | None,
+    include_tags: Sequence[str] | None,
+    exclude_names: Sequence[str] | None,
+    exclude_types: Sequence[str] | None,
+    exclude_tags: Sequence[str] | None,
+    kwargs: dict[str, Any],
+) -> AsyncIterator[StreamEvent]:
+    """See the module docstring; ``Runnable.astream_events`` is the public entry."""
+    if version != "v2":
+        raise NotImplementedError(
+            f"astream_events supports version='v2' only, got version={version!r}"
+        )
+    if config is not None:
+        validate_config(config, "astream_events(config)")
+    loop = asyncio.get_running_loop()
+    loop_thread = threading.get_ident()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    def emit(event: Any) -> None:
+        if threading.get_ident() == loop_thread:
+            queue.put_nowait(event)
+        else:
+            loop.call_soon_threadsafe(queue.put_nowait, event)
+
+    handler = _EventHandler(emit)
+    wanted = _selector(include_names, include_types, include_tags,
+                       exclude_names, exclude_types, exclude_tags)
+    cfg = merge_configs(config, {"callbacks": [handler]})
+
+    async def drive() -> None:
+        try:
+            stream = r.astream(input, cfg, **kwargs)
+            try:
+                async for chunk in stream:
+                    handler.stream_chunk(chunk)
+            finally:
+                aclose = getattr(stream, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+        finally:
+            emit(_DONE)
+
+    task = asyncio.ensure_future(drive())
+    try:
+        while True:
+            event = await queue.get()
+            if event is _DONE:
+                break
+            if wanted(event):
+                yield event
+        await task  # the invocation's exception, if it failed
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
