@@ -96,7 +96,8 @@ def test_sequence_flattening_and_names() -> None:
     # constructor drops it (SPEC.md §8).
     named = RunnableSequence(lam("a"), lam("b"), name="n")
     assert len((named | lam("c")).steps) == 3 and (named | lam("c")).get_name() == "n"
-    assert len((lam("z") | named).steps) == 3 and (lam("z") | named).get_name() == "n"
+    assert len(((lambda x: x) | named).steps) == 3 and ((lambda x: x) | named).get_name() == "n"
+    assert (lam("z") | named).get_name() == "RunnableSequence"  # Runnable.__or__: the constructor
     assert RunnableSequence(named, lam("c")).get_name() == "RunnableSequence"
     assert len(RunnableSequence(named, lam("c")).steps) == 3
 
