@@ -106,7 +106,7 @@ class HarnessConnection:
     def _spawn(self) -> subprocess.Popen[bytes]:
         try:
             proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, cwd=self.cwd, bufsize=0)
+                                    stderr=subprocess.PIPE, cwd=self.cwd)
         except OSError as exc:
             raise AdapterError(f"harness {shlex.join(self.argv)!r} did not start: {exc}") from exc
         assert proc.stdout is not None and proc.stderr is not None
@@ -199,6 +199,7 @@ class HarnessConnection:
             try:
                 assert proc.stdin is not None
                 proc.stdin.write(line.encode())
+                proc.stdin.flush()
             except (OSError, ValueError):
                 pass  # the reader sees the process end and fails the request with its status
         try:

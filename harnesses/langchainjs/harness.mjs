@@ -92,7 +92,7 @@ function canonical(value) {
   return out;
 }
 
-// SPEC §8: an engine that wraps a bare chain input as {input: v} (or output as {output: v})
+// SPEC §9: an engine that wraps a bare chain input as {input: v} (or output as {output: v})
 // reports the same payload as one that passes v.
 function unwrap(value, key) {
   if (value && typeof value === "object" && !Array.isArray(value)) {
@@ -208,7 +208,7 @@ class ProbeChatModel extends FakeListChatModel {
 
 class ProbePrompt extends ChatPromptTemplate {
   // The chain model's prompts take any input that is not a mapping as their one variable, as
-  // Python's do (SPEC §8: bare inputs).
+  // Python's do (SPEC §9: bare inputs).
   async invoke(input, options) {
     const mapping = input !== null && typeof input === "object" && input.constructor === Object;
     return super.invoke(mapping ? input : { input }, options);
@@ -400,8 +400,12 @@ async function runCases(chain, cases) {
     returned[i] = states[i].events.length;
     return got;
   })));
-  await awaitAllCallbacks();
-  await sleep(mayStraggle(chain) ? 20 : 0);
+  if (mayStraggle(chain)) {
+    await awaitAllCallbacks();
+    await sleep(20);
+  } else {
+    await new Promise((resolve) => setImmediate(resolve)); // one turn for anything just queued
+  }
   return cases.map((c, i) => ({ outcomes: outcomes[i], events: states[i].events, returned: returned[i],
     faults: states[i].faults, reports: states[i].reports }));
 }
