@@ -101,6 +101,7 @@ def _end_if_threads_left(code: int) -> None:
 def _replay(args: argparse.Namespace) -> int:
     from .adapter import AdapterError, load_adapter
     from .explain import explain
+    from .harness import reproduction
     from .model import ModelError, Scenario
     from .properties import PROPERTIES, evaluate
 
@@ -121,7 +122,7 @@ def _replay(args: argparse.Namespace) -> int:
             finding = evaluate(rule_id, adapter, scenario)
             if finding:
                 failed = True
-                print(explain(finding, getattr(adapter, "prefix", None)))
+                print(explain(finding, reproduction(adapter, scenario), impl=args.impl))
                 print()
             elif finding.vacuous:
                 print(f"{rule_id}: nothing to check ({finding.vacuous})")

@@ -8,7 +8,7 @@ from collections import defaultdict
 from .checker import Violation, match_runs
 from .model import STREAM_MODES
 from .properties import Finding
-from .render import render_code, render_tree
+from .render import render_tree
 from .rules import rule
 
 __all__ = ["explain"]
@@ -77,11 +77,12 @@ def _replay_line(finding: Finding, impl: str | None) -> str:
             + f" --rule {finding.rule} " + shlex.quote(finding.scenario.dumps()))
 
 
-def explain(finding: Finding, adapter_prefix: str | None = None, max_violations: int = 4, *,
+def explain(finding: Finding, reproduction: str | None = None, max_violations: int = 4, *,
             impl: str | None = None, full: bool = False) -> str:
     """A report of ``finding``: the rule, its violation, the smallest chain as a tree, expected
-    vs observed per handler, a reproduction in the implementation's own code (when its API is
-    langchain-like: ``adapter_prefix``) and the command that replays the case.
+    vs observed per handler, ``reproduction`` (the case in the implementation's own code, as its
+    adapter writes it: :func:`conformance.harness.reproduction`) and the command that replays
+    the case.
 
     By default the report is short (about 40 lines for a shrunk case): repeated violations are
     said once, at most ``max_violations`` are listed, and only the handlers they name are shown.
@@ -112,10 +113,9 @@ def explain(finding: Finding, adapter_prefix: str | None = None, max_violations:
         lines.append(f"  {h} observed: " + ("; ".join(observed.get(h, [])) or "nothing"))
     for note in finding.notes:
         lines.append(f"note: {note}")
-    if adapter_prefix:
-        lines += ["", f"Reproduce by hand ({adapter_prefix}; prints each event a handler gets):"]
-        lines += [("    " + line).rstrip() for line in render_code(finding.scenario,
-                                                                   adapter_prefix).splitlines()]
+    if reproduction:
+        lines += ["", "Reproduce by hand (prints each event a handler gets):"]
+        lines += [("    " + line).rstrip() for line in reproduction.splitlines()]
     lines += ["", _replay_line(finding, impl)]
     return "\n".join(lines)
 

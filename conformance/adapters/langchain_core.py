@@ -45,13 +45,21 @@ import importlib
 import shlex
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from ..adapter import AdapterError, Capabilities, Outcome, Probe
-from ..model import FAILABLE_KINDS, Invocation, Node, NodeKind
+from ..adapter import AdapterError, Capabilities
+from ..model import Invocation, Node, NodeKind
+from ..observed import Outcome
 from ..versions import version_numbers
-from ._langchain_like import LangChainLikeAdapter, acall_children, call_children
+from .langchain_like import (
+    BUILDERS,
+    LangChainLikeAdapter,
+    NodeBuilder,
+    Parts,
+    acall_children,
+    call_children,
+)
 
 __all__ = ["LangChainCoreAdapter", "capabilities_for", "release_line"]
 
@@ -128,8 +136,10 @@ def release_line(version: str) -> str:
     return f"{major}.x" if major >= 1 else f"{major}.{minor}"
 
 
-def capabilities_for(version: str, python: tuple[int, int] | None = None) -> Capabilities:
-    """What langchain-core ``version`` supports on Python ``python`` (default: this one)."""
+def _declared(version: str, python: tuple[int, int] | None = None
+              ) -> tuple[dict[str, Any], dict[str, str]]:
+    """What langchain-core ``version`` lacks on Python ``python`` (default: this one), as the
+    kit's ``supports``, and the notes saying why."""
     py = python or (sys.version_info.major, sys.version_info.minor)
     async_context = py >= (3, 11)
     if version_numbers(version) < (0, 2):
@@ -141,18 +151,65 @@ def capabilities_for(version: str, python: tuple[int, int] | None = None) -> Cap
         "metadata= only; output parsers, RunnableLambda, RunnableSequence and RunnableParallel "
         "take none",
     }
+    supports: dict[str, Any] = {}
     if not async_context:
+        supports["implicit_context"] = False
         notes["implicit_context"] = (
             f"on Python {py[0]}.{py[1]} langchain-core cannot hand the run context to callees "
             "invoked without a config inside asyncio code (it needs asyncio.create_task(context=),"
             " Python 3.11+)"
         )
-    return Capabilities(
-        constructor_callbacks=_CONSTRUCTOR_KINDS,
-        failing_kinds=FAILABLE_KINDS,
-        implicit_context=async_context,
-        notes=notes,
-    )
+    return supports, notes
+
+
+def capabilities_for(version: str, python: tuple[int, int] | None = None) -> Capabilities:
+    """What langchain-core ``version`` supports on Python ``python`` (default: this one): what
+    :class:`LangChainCoreAdapter` declares, without importing langchain-core."""
+    supports, notes = _declared(version, python)
+    return Capabilities(constructor_callbacks=_CONSTRUCTOR_KINDS,
+                        failing_kinds=frozenset(k for k, b in _BUILDERS.items() if b.fail),
+                        notes=notes, **supports)
+
+
+# -- builders: every leaf can fail through a small subclass of what it normally is ----------------
+
+def _chat_model(adapter: Any, node: Node, parts: Parts) -> Any:
+    cls = adapter.derived("ProbeChatModel", _chat_model_class)
+    model = cls(responses=[f"{node.label} says hi"], name=node.label, **parts.local)
+    model.label, model.fail, model.probe = node.label, node.fail, parts.probe
+    return model
+
+
+def _prompt(adapter: Any, node: Node, parts: Parts) -> Any:
+    prompt = adapter.derived("ProbePrompt", _prompt_class).from_messages([("human", "{input}")])
+    prompt.name = prompt.label = node.label
+    prompt.fail, prompt.probe = node.fail, parts.probe
+    return prompt
+
+
+def _parser(adapter: Any, node: Node, parts: Parts) -> Any:
+    parser = adapter.derived("ProbeParser", _parser_class)()
+    parser.name = parser.label = node.label
+    parser.fail, parser.probe = node.fail, parts.probe
+    return parser
+
+
+def _tool(adapter: Any, node: Node, parts: Parts) -> Any:
+    if not (node.forward_config and not adapter.tool_config_injection):
+        return BUILDERS["tool"].build(adapter, node, parts)
+    func, afunc = _tool_forwarding_callbacks(node, parts.children, parts.probe)
+    return adapter.api["StructuredTool"].from_function(
+        func=func, coroutine=afunc, name=node.label, description=f"tool {node.label}",
+        **parts.local)
+
+
+_BUILDERS: Final = {
+    **BUILDERS,
+    "chat_model": NodeBuilder(("FakeListChatModel",), _chat_model, fail=_chat_model),
+    "prompt": NodeBuilder(("ChatPromptTemplate",), _prompt, fail=_prompt),
+    "parser": NodeBuilder(("StrOutputParser",), _parser, fail=_parser),
+    "tool": NodeBuilder(BUILDERS["tool"].uses, _tool, fail=_tool),
+}
 
 
 class LangChainCoreAdapter(LangChainLikeAdapter):
@@ -160,8 +217,10 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
 
     name = "langchain_core"
     prefix = "langchain_core"
-    constructor_kwargs = _CONSTRUCTOR_KINDS
-    capabilities = capabilities_for("1.0.0")
+    constructor_kinds = _CONSTRUCTOR_KINDS
+    builders = _BUILDERS
+    #: Whether tool functions get their config through a ``config: RunnableConfig`` parameter.
+    tool_config_injection: bool = True
 
     def __init__(self) -> None:
         try:
@@ -178,12 +237,9 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
                 raise AdapterError(_INSTALL_HINT) from None
         self.version = version
         self.line = release_line(version)
-        self.capabilities = capabilities_for(version)
+        self.supports, self.notes = _declared(version)
         try:
             super().__init__()
-            self._chat_model_cls = self._make_chat_model_class()
-            self._prompt_cls = self._make_prompt_class()
-            self._parser_cls = self._make_parser_class()
             self.tool_config_injection = self._tool_injects_config()
         except (ImportError, AttributeError) as exc:
             raise AdapterError(f"langchain-core {version}: an object the adapter needs is "
@@ -205,142 +261,112 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
     def _tool_injects_config(self) -> bool:
         """Whether this release passes a ``config: RunnableConfig`` parameter into a tool's
         function (rather than asking the caller for a ``config`` argument)."""
-        config_type = self._RunnableConfig
 
         def probe(value: str, config: Any) -> str:
             return value
 
-        probe.__annotations__["config"] = config_type
-        tool = self._StructuredTool.from_function(func=probe, name="probe", description="probe")
+        probe.__annotations__["config"] = self.api["RunnableConfig"]
+        tool = self.api["StructuredTool"].from_function(func=probe, name="probe",
+                                                       description="probe")
         return "config" not in tool.args
 
-    def _tool_forwarding_callbacks(self, node: Node, children: list[Any],
-                                   probe: Probe) -> tuple[Any, Any]:
-        """Tool functions for releases without config injection: they take the ``callbacks``
-        langchain-core hands in and pass them on as the callees' config."""
-        label, fail, concurrent = node.label, node.fail, node.concurrent
 
-        def func(value: str, callbacks: Any = None) -> str:
-            call_children(children, label, ({"callbacks": callbacks},), concurrent)
-            if fail:
-                raise probe.failure(label)
-            return label
+def _tool_forwarding_callbacks(node: Node, children: Sequence[Any],
+                               probe: Any) -> tuple[Any, Any]:
+    """Tool functions for releases without config injection: they take the ``callbacks``
+    langchain-core hands in and pass them on as the callees' config."""
+    label, fail, concurrent = node.label, node.fail, node.concurrent
 
-        async def afunc(value: str, callbacks: Any = None) -> str:
-            await acall_children(children, label, ({"callbacks": callbacks},), concurrent)
-            if fail:
-                raise probe.failure(label)
-            return label
+    def func(value: str, callbacks: Any = None) -> str:
+        call_children(children, label, ({"callbacks": callbacks},), concurrent)
+        if fail:
+            raise probe.failure(label)
+        return label
 
-        func.__name__ = afunc.__name__ = label
-        return func, (None if node.sync_only else afunc)
+    async def afunc(value: str, callbacks: Any = None) -> str:
+        await acall_children(children, label, ({"callbacks": callbacks},), concurrent)
+        if fail:
+            raise probe.failure(label)
+        return label
 
-    # -- leaves that can fail -----------------------------------------------------------------
-    _chat_model_cls: Any
-    _prompt_cls: Any
-    _parser_cls: Any
-    #: Whether tool functions get their config through a ``config: RunnableConfig`` parameter.
-    tool_config_injection: bool = True
+    func.__name__ = afunc.__name__ = label
+    return func, (None if node.sync_only else afunc)
 
-    def _make_chat_model_class(self) -> type:
-        base = self._FakeListChatModel
-        # FakeListChatModel overrides batch/abatch with a loop of invokes that ignores
-        # return_exceptions (a test double's shortcut no real chat model has): the probe model
-        # batches as every chat model does, through the class above it.
-        inherited = {name: next(c.__dict__[name] for c in base.__mro__[1:] if name in c.__dict__)
-                     for name in ("batch", "abatch")}
 
-        class ProbeChatModel(base):  # type: ignore[misc, valid-type]
-            """A FakeListChatModel that raises the node's failure instead of answering, and
-            batches like any chat model."""
+def _chat_model_class(adapter: Any) -> type:
+    base = adapter.api["FakeListChatModel"]
+    # FakeListChatModel overrides batch/abatch with a loop of invokes that ignores
+    # return_exceptions (a test double's shortcut no real chat model has): the probe model
+    # batches as every chat model does, through the class above it.
+    inherited = {name: next(c.__dict__[name] for c in base.__mro__[1:] if name in c.__dict__)
+                 for name in ("batch", "abatch")}
 
-            label: str = ""
-            fail: bool = False
-            probe: Any = None
-            batch = inherited["batch"]
-            abatch = inherited["abatch"]
+    class ProbeChatModel(base):  # type: ignore[misc, valid-type]
+        """A FakeListChatModel that raises the node's failure instead of answering, and
+        batches like any chat model."""
 
-            def _check(self) -> None:
-                if self.fail:
-                    raise self.probe.failure(self.label)
+        label: str = ""
+        fail: bool = False
+        probe: Any = None
+        batch = inherited["batch"]
+        abatch = inherited["abatch"]
 
-            def _call(self, *args: Any, **kwargs: Any) -> Any:
-                self._check()
-                return super()._call(*args, **kwargs)
+        def _check(self) -> None:
+            if self.fail:
+                raise self.probe.failure(self.label)
 
-            def _stream(self, *args: Any, **kwargs: Any) -> Any:
-                self._check()
-                yield from super()._stream(*args, **kwargs)
+        def _call(self, *args: Any, **kwargs: Any) -> Any:
+            self._check()
+            return super()._call(*args, **kwargs)
 
-            async def _astream(self, *args: Any, **kwargs: Any) -> Any:
-                self._check()
-                async for chunk in super()._astream(*args, **kwargs):
-                    yield chunk
+        def _stream(self, *args: Any, **kwargs: Any) -> Any:
+            self._check()
+            yield from super()._stream(*args, **kwargs)
 
-        return ProbeChatModel
+        async def _astream(self, *args: Any, **kwargs: Any) -> Any:
+            self._check()
+            async for chunk in super()._astream(*args, **kwargs):
+                yield chunk
 
-    def _make_prompt_class(self) -> type:
-        base = self._ChatPromptTemplate
+    return ProbeChatModel
 
-        class ProbePrompt(base):  # type: ignore[misc, valid-type]
-            """A ChatPromptTemplate whose formatting raises the node's failure."""
 
-            label: str = ""
-            fail: bool = False
-            probe: Any = None
+def _prompt_class(adapter: Any) -> type:
+    base = adapter.api["ChatPromptTemplate"]
 
-            def format_prompt(self, **kwargs: Any) -> Any:
-                if self.fail:
-                    raise self.probe.failure(self.label)
-                return super().format_prompt(**kwargs)
+    class ProbePrompt(base):  # type: ignore[misc, valid-type]
+        """A ChatPromptTemplate whose formatting raises the node's failure."""
 
-            async def aformat_prompt(self, **kwargs: Any) -> Any:
-                if self.fail:
-                    raise self.probe.failure(self.label)
-                return await super().aformat_prompt(**kwargs)
+        label: str = ""
+        fail: bool = False
+        probe: Any = None
 
-        return ProbePrompt
+        def format_prompt(self, **kwargs: Any) -> Any:
+            if self.fail:
+                raise self.probe.failure(self.label)
+            return super().format_prompt(**kwargs)
 
-    def _make_parser_class(self) -> type:
-        base = self._StrOutputParser
+        async def aformat_prompt(self, **kwargs: Any) -> Any:
+            if self.fail:
+                raise self.probe.failure(self.label)
+            return await super().aformat_prompt(**kwargs)
 
-        class ProbeParser(base):  # type: ignore[misc, valid-type]
-            """A StrOutputParser whose parsing raises the node's failure."""
+    return ProbePrompt
 
-            label: str = ""
-            fail: bool = False
-            probe: Any = None
 
-            def parse(self, text: str) -> Any:
-                if self.fail:
-                    raise self.probe.failure(self.label)
-                return super().parse(text)
+def _parser_class(adapter: Any) -> type:
+    base = adapter.api["StrOutputParser"]
 
-        return ProbeParser
+    class ProbeParser(base):  # type: ignore[misc, valid-type]
+        """A StrOutputParser whose parsing raises the node's failure."""
 
-    def _build_node(self, node: Node, get: Callable[[str], Any],
-                    handlers: Mapping[str, object], probe: Probe) -> Any:
-        label, kind = node.label, node.kind
-        local = self._local(node, handlers)
-        if kind != "binding" and local and kind not in self.constructor_kwargs:
-            raise ValueError(f"langchain_core: a {kind} takes no constructor callbacks= "
-                             "(see the adapter's capabilities)")
-        if kind == "chat_model":
-            model = self._chat_model_cls(responses=[f"{label} says hi"], name=label, **local)
-            model.label, model.fail, model.probe = label, node.fail, probe
-            return model
-        if kind == "prompt":
-            prompt = self._prompt_cls.from_messages([("human", "{input}")])
-            prompt.name, prompt.label, prompt.fail, prompt.probe = label, label, node.fail, probe
-            return prompt
-        if kind == "tool" and node.forward_config and not self.tool_config_injection:
-            func, afunc = self._tool_forwarding_callbacks(node, [get(c) for c in node.children],
-                                                          probe)
-            return self._StructuredTool.from_function(
-                func=func, coroutine=afunc, name=label, description=f"tool {label}", **local
-            )
-        if kind == "parser":
-            parser = self._parser_cls()
-            parser.name, parser.label, parser.fail, parser.probe = label, label, node.fail, probe
-            return parser
-        return super()._build_node(node, get, handlers, probe)
+        label: str = ""
+        fail: bool = False
+        probe: Any = None
+
+        def parse(self, text: str) -> Any:
+            if self.fail:
+                raise self.probe.failure(self.label)
+            return super().parse(text)
+
+    return ProbeParser

@@ -1,20 +1,36 @@
 """The built-in adapter for this project's reference engine.
 
-It is checked like any other implementation: nothing in the oracle or checker imports it.
-Failing chat models and prompts are small subclasses that raise the node's failure where they
+It is checked like any other implementation: nothing in the oracle or checker imports it. It is
+the kit's adapter (:mod:`conformance.adapters.langchain_like`) with two failing-leaf hooks added:
+failing chat models and prompts are small subclasses that raise the node's failure where they
 would answer or format, after their run has started, as the langchain-core adapter does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from ..adapter import Capabilities, Probe
 from ..model import NODE_KINDS, Node
-from ._langchain_like import LangChainLikeAdapter
+from .langchain_like import BUILDERS, LangChainLikeAdapter, Parts
 
 __all__ = ["ReferenceAdapter"]
+
+
+def _failing_chat_model(adapter: Any, node: Node, parts: Parts) -> Any:
+    cls = adapter.derived("FailingChatModel", _failing_chat_model_class)
+    model = cls(responses=[f"{node.label} says hi"], name=node.label, **parts.local)
+    model.failure = lambda: parts.probe.failure(node.label)
+    return model
+
+
+def _failing_prompt(adapter: Any, node: Node, parts: Parts) -> Any:
+    prompt = adapter.derived("FailingPrompt", _failing_prompt_class).from_template(
+        "{input}", **parts.local)
+    prompt.name = node.label
+    prompt.failure = lambda: parts.probe.failure(node.label)
+    return prompt
 
 
 class ReferenceAdapter(LangChainLikeAdapter):
@@ -23,38 +39,18 @@ class ReferenceAdapter(LangChainLikeAdapter):
     name = "reference"
     prefix = "reference"
     version = "0.1.0"
-    constructor_kwargs = frozenset(k for k in NODE_KINDS if k != "binding")
-    capabilities = Capabilities(
-        failing_kinds=frozenset({"lambda", "dynamic", "tool", "retriever", "chat_model",
-                                 "prompt"}),
-        notes={"failing_kinds": "the adapter cannot make a StrOutputParser fail (it parses "
-                                "through a module function, with no method to override)"},
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._failing_chat_model_cls: Any = _failing_chat_model_class(self._FakeListChatModel)
-        self._failing_prompt_cls: Any = _failing_prompt_class(self._ChatPromptTemplate)
-
-    def _build_node(self, node: Node, get: Callable[[str], Any],
-                    handlers: Mapping[str, object], probe: Probe) -> Any:
-        if node.fail and node.kind == "chat_model":
-            model = self._failing_chat_model_cls(
-                responses=[f"{node.label} says hi"], name=node.label,
-                **self._local(node, handlers))
-            model.failure = lambda: probe.failure(node.label)
-            return model
-        if node.fail and node.kind == "prompt":
-            prompt = self._failing_prompt_cls.from_template("{input}",
-                                                            **self._local(node, handlers))
-            prompt.name = node.label
-            prompt.failure = lambda: probe.failure(node.label)
-            return prompt
-        return super()._build_node(node, get, handlers, probe)
+    constructor_kinds = tuple(k for k in NODE_KINDS if k != "binding")
+    builders = {**BUILDERS,
+                "chat_model": replace(BUILDERS["chat_model"], fail=_failing_chat_model),
+                "prompt": replace(BUILDERS["prompt"], fail=_failing_prompt)}
+    notes = {"failing_kinds": "the adapter cannot make a StrOutputParser fail (it parses "
+                              "through a module function, with no method to override)"}
 
 
-def _failing_chat_model_class(base: type) -> type:
-    class FailingChatModel(base):  # type: ignore[misc]
+def _failing_chat_model_class(adapter: Any) -> type:
+    base = adapter.api["FakeListChatModel"]
+
+    class FailingChatModel(base):  # type: ignore[misc, valid-type]
         """Starts its run like any chat model, then raises instead of replying."""
 
         failure: Callable[[], BaseException]
@@ -65,8 +61,10 @@ def _failing_chat_model_class(base: type) -> type:
     return FailingChatModel
 
 
-def _failing_prompt_class(base: type) -> type:
-    class FailingPrompt(base):  # type: ignore[misc]
+def _failing_prompt_class(adapter: Any) -> type:
+    base = adapter.api["ChatPromptTemplate"]
+
+    class FailingPrompt(base):  # type: ignore[misc, valid-type]
         """Starts its run like any prompt, then raises instead of formatting."""
 
         failure: Callable[[], BaseException]

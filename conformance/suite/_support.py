@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from ..adapter import Adapter, AdapterError
 from ..deviations import entry_for
 from ..explain import explain
+from ..harness import reproduction
 from ..incidental import note as note_incidental
 from ..model import Mode, Scenario
 from ..properties import evaluate
@@ -93,12 +94,11 @@ def holds(
         seen.update(finding.known)
         node.conformance_known = seen
     if finding:
-        prefix = getattr(adapter, "prefix", None)
-        prefix = prefix if isinstance(prefix, str) else None
+        code = reproduction(adapter, finding.scenario)
         impl = request.config.getoption("impl", None) or "reference"
         entry = json.dumps(entry_for(finding.violations[0]))
         paste = ("\nIf this is a deviation you keep, add it to your expectation file's "
                  f"\"deviations\" (with its reason):\n  {entry}")
-        raise RuleViolation("\n" + explain(finding, prefix, impl=impl) + paste,
-                            full_report=explain(finding, prefix, impl=impl, full=True) + paste)
+        raise RuleViolation("\n" + explain(finding, code, impl=impl) + paste,
+                            full_report=explain(finding, code, impl=impl, full=True) + paste)
     return scenario

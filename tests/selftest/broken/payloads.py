@@ -51,8 +51,9 @@ class _DistortedDeliveries(BrokenAdapter):
 
     def __init__(self) -> None:
         super().__init__()
-        self._Recorder = _distorted(self._Recorder, self.distort, False)
-        self._AsyncRecorder = _distorted(self._AsyncRecorder, self.distort, True)
+        assert self.async_recorder is not None
+        self.recorder = _distorted(self.recorder, self.distort, False)
+        self.async_recorder = _distorted(self.async_recorder, self.distort, True)
 
     def patches(self) -> Iterable[Patch]:
         return ()

@@ -1,0 +1,659 @@
+"""The adapter kit for runtimes whose API mirrors langchain_core's.
+
+A runtime whose package ``P`` spells its classes as langchain_core does (``P.runnables.
+RunnableLambda``, ``P.callbacks.BaseCallbackHandler``, ...) gets its adapter in a few lines: it
+names its package and the node kinds it has, and the kit does the rest::
+
+    from conformance.adapters.langchain_like import LangChainLikeAdapter
+
+    class Adapter(LangChainLikeAdapter):
+        name = "tinyrt"
+        prefix = "tinyrt"
+        kinds = ("lambda", "sequence", "parallel", "binding")
+
+How the kit builds each node kind is a table, :data:`BUILDERS`: per kind, the names it uses from
+the runtime (looked up under ``prefix`` in the modules of :data:`LOCATIONS`), the builder, and the
+*failing-leaf hook*, which builds the node so that it raises ``probe.failure(label)`` after its
+run started (None: the kit cannot make that kind fail). The declared capabilities follow from the
+tables, never from a separate list that could disagree with them:
+
+* ``node_kinds`` is ``kinds`` (every one needs a builder); only the modules those kinds use are
+  imported, so a runtime without retrievers has no ``P.retrievers`` to provide;
+* ``failing_kinds`` are the declared kinds that have a failing-leaf hook;
+* ``constructor_callbacks`` is ``constructor_kinds``: the kinds whose constructor takes
+  ``callbacks=``, ``tags=`` and ``metadata=``;
+* async handlers and callback managers are declared when ``P.callbacks`` has
+  ``AsyncCallbackHandler`` and ``CallbackManager``; implicit context and sync-only callers only
+  when there are functions or tools that invoke children (``dynamic``, ``tool``);
+* everything else is a complete runtime's unless ``supports`` says otherwise
+  (``supports = {"per_item_config": False}``), and ``notes`` says why, for the not-applicable
+  reports (the kit writes a note for what it leaves out itself).
+
+To add or change a kind, put another :class:`NodeBuilder` into the adapter's ``builders``
+(``builders = {**BUILDERS, "chat_model": NodeBuilder(...)}``), as the reference and langchain-core
+adapters do for their failing chat models. Reproductions in failure reports are written in the
+runtime's own API (``reproduction``, :func:`conformance.render.render_code`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import importlib
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ..adapter import AdapterError, Capabilities
+from ..events import METHODS, EventSink, canonical
+from ..model import (
+    CALLER_KINDS,
+    FAILABLE_KINDS,
+    NODE_KINDS,
+    Chain,
+    HandlerSpec,
+    Invocation,
+    Node,
+    NodeKind,
+)
+from ..observed import HandlerFault, Outcome, Probe
+from ..render import render_code
+
+__all__ = [
+    "BUILDERS",
+    "LOCATIONS",
+    "LangChainLikeAdapter",
+    "NodeBuilder",
+    "Parts",
+    "acall_children",
+    "call_children",
+    "caller_functions",
+    "make_recorder_class",
+]
+
+
+# -- recording handlers ------------------------------------------------------------------------
+
+_FAULT_KINDS: dict[str, frozenset[str]] = {
+    "any": frozenset({"start", "token", "end", "error"}),
+    "start": frozenset({"start"}),
+    "end": frozenset({"end", "error"}),
+}
+
+
+class _Recorder:
+    """State and the one recording routine shared by the sync and async recording handlers."""
+
+    def __init__(self, spec: HandlerSpec, sink: EventSink) -> None:
+        super().__init__()
+        self.spec_id = spec.id
+        self.fault_kinds = _FAULT_KINDS[spec.fault_on] if spec.fault != "none" else frozenset()
+        self.raise_error = spec.fault == "raise_error"
+        self._sink = sink
+        self._types: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.spec_id!r})"
+
+    def _emit(self, method: str, args: tuple[Any, ...], kw: Mapping[str, Any]) -> None:
+        kind, run_type = METHODS[method]
+        run_id = str(kw.get("run_id"))
+        with self._lock:
+            if run_type is not None:
+                self._types[run_id] = run_type
+            else:
+                run_type = self._types.get(run_id, "chain")
+        sink = self._sink
+        if kind == "start":
+            serialized = args[0] if args else kw.get("serialized")
+            payload = canonical(_argument(method, args[1:], kw))
+            extra: dict[str, Any] = {"name": kw.get("name"), "serialized": serialized}
+        else:
+            value = _argument(method, args, kw)
+            payload = sink.describe_error(value) if kind == "error" else canonical(value)
+            extra = {}
+        sink.record(
+            self.spec_id, kind, run_id=kw.get("run_id"), parent_run_id=kw.get("parent_run_id"),
+            run_type=run_type, tags=kw.get("tags"), metadata=kw.get("metadata"),
+            method=method, payload=payload, **extra,
+        )
+        if kind in self.fault_kinds:
+            if not self.raise_error:
+                sink.fault_raised(self.spec_id, method)
+            raise HandlerFault(f"handler {self.spec_id} fails on purpose ({kind})")
+
+
+#: The keyword of each method's payload argument, for engines that pass it by keyword.
+_PAYLOAD_KEYWORD: dict[str, str] = {
+    "on_chain_start": "inputs", "on_chat_model_start": "messages", "on_llm_start": "prompts",
+    "on_tool_start": "input_str", "on_retriever_start": "query",
+    "on_chain_end": "outputs", "on_llm_end": "response", "on_tool_end": "output",
+    "on_retriever_end": "documents", "on_llm_new_token": "token",
+}
+
+
+def _argument(method: str, args: tuple[Any, ...], kw: Mapping[str, Any]) -> Any:
+    """The payload argument of a handler call: the first positional one, else its keyword."""
+    if args:
+        return args[0]
+    return kw.get(_PAYLOAD_KEYWORD.get(method, "error"))
+
+
+def _sync_method(name: str) -> Callable[..., None]:
+    def method(self: _Recorder, *args: Any, **kw: Any) -> None:
+        self._emit(name, args, kw)
+
+    return method
+
+
+def _async_method(name: str) -> Callable[..., Any]:
+    async def method(self: _Recorder, *args: Any, **kw: Any) -> None:
+        self._emit(name, args, kw)
+
+    return method
+
+
+def make_recorder_class(base: type, asynchronous: bool = False) -> type:
+    """A recording handler class deriving from the implementation's (async) handler base."""
+    make = _async_method if asynchronous else _sync_method
+    namespace: dict[str, Any] = {m: make(m) for m in METHODS}
+    namespace["__doc__"] = "Writes every callback into the suite's sink as a canonical event."
+    name = "AsyncRecordingHandler" if asynchronous else "RecordingHandler"
+    return type(name, (_Recorder, base), namespace)
+
+
+# -- the tables --------------------------------------------------------------------------------
+
+#: The module (under the runtime's package) where the kit looks up each name it uses.
+LOCATIONS: Final[Mapping[str, str]] = {
+    "BaseCallbackHandler": "callbacks",
+    "AsyncCallbackHandler": "callbacks",
+    "CallbackManager": "callbacks",
+    "RunnableLambda": "runnables",
+    "RunnableSequence": "runnables",
+    "RunnableParallel": "runnables",
+    "RunnableConfig": "runnables",
+    "ChatPromptTemplate": "prompts",
+    "FakeListChatModel": "language_models",
+    "StrOutputParser": "output_parsers",
+    "StructuredTool": "tools",
+    "BaseRetriever": "retrievers",
+    "Document": "documents",
+}
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What a builder gets besides the node."""
+
+    #: The node's children, built (a label used twice is the same object).
+    children: tuple[Any, ...]
+    #: The constructor keywords for the node's own ``callbacks=``, ``tags=`` and ``metadata=``
+    #: (empty when it has none; for a binding, what its ``with_config`` binds).
+    local: Mapping[str, Any]
+    probe: Probe
+
+
+#: A builder: ``build(adapter, node, parts)`` returns the runtime's object for ``node``.
+Build = Callable[[Any, Node, Parts], Any]
+
+
+@dataclass(frozen=True)
+class NodeBuilder:
+    """How the kit builds one node kind."""
+
+    #: The names (keys of :data:`LOCATIONS`) the builders use, found in ``adapter.api``.
+    uses: tuple[str, ...]
+    #: Builds the node (``node.fail`` False).
+    build: Build
+    #: The failing-leaf hook: builds the node so that it raises ``parts.probe.failure(label)``
+    #: after its run started. None: the kit cannot make this kind fail, and does not declare it.
+    fail: Build | None = None
+
+
+def _binding(adapter: Any, node: Node, parts: Parts) -> Any:
+    return parts.children[0].with_config(**parts.local)
+
+
+def _sequence(adapter: Any, node: Node, parts: Parts) -> Any:
+    sequence = adapter.api["RunnableSequence"]
+    # langchain_core flattens a sequence given as a step into its parent, so the inner sequence
+    # would have no run; an empty binding (which creates no run) keeps it whole.
+    steps = [s.with_config({}) if isinstance(s, sequence) and hasattr(s, "with_config") else s
+             for s in parts.children]
+    return sequence(*steps, name=node.label, **parts.local)
+
+
+def _parallel(adapter: Any, node: Node, parts: Parts) -> Any:
+    branches = dict(zip(node.children, parts.children))
+    par = adapter.api["RunnableParallel"](branches, **parts.local)
+    par.name = node.label
+    return par
+
+
+def _lambda(adapter: Any, node: Node, parts: Parts) -> Any:
+    return adapter.api["RunnableLambda"](_leaf(node, parts.probe), name=node.label, **parts.local)
+
+
+def _dynamic(adapter: Any, node: Node, parts: Parts) -> Any:
+    func, afunc = caller_functions(node, parts.children, parts.probe)
+    return adapter.api["RunnableLambda"](func, afunc=afunc, name=node.label, **parts.local)
+
+
+def _tool(adapter: Any, node: Node, parts: Parts) -> Any:
+    func, afunc = caller_functions(node, parts.children, parts.probe,
+                                   adapter.api["RunnableConfig"])
+    return adapter.api["StructuredTool"].from_function(
+        func=func, coroutine=afunc, name=node.label, description=f"tool {node.label}",
+        **parts.local)
+
+
+def _chat_model(adapter: Any, node: Node, parts: Parts) -> Any:
+    return adapter.api["FakeListChatModel"](responses=[f"{node.label} says hi"], name=node.label,
+                                            **parts.local)
+
+
+def _prompt(adapter: Any, node: Node, parts: Parts) -> Any:
+    prompt = adapter.api["ChatPromptTemplate"].from_template("{input}", **parts.local)
+    prompt.name = node.label
+    return prompt
+
+
+def _parser(adapter: Any, node: Node, parts: Parts) -> Any:
+    parser = adapter.api["StrOutputParser"](**parts.local)
+    parser.name = node.label
+    return parser
+
+
+def _retriever(adapter: Any, node: Node, parts: Parts) -> Any:
+    cls = adapter.derived("ProbeRetriever", _retriever_class)
+    retriever = cls(name=node.label, **parts.local)
+    retriever.label, retriever.fail, retriever.probe = node.label, node.fail, parts.probe
+    return retriever
+
+
+def _retriever_class(adapter: Any) -> type:
+    document, base = adapter.api["Document"], adapter.api["BaseRetriever"]
+
+    class ProbeRetriever(base):  # type: ignore[misc, valid-type]
+        """Returns one document named after the node, or raises the node's failure."""
+
+        label: str = ""
+        fail: bool = False
+        probe: Any = None
+
+        def _get_relevant_documents(self, query: str, *, run_manager: Any) -> list[Any]:
+            if self.fail:
+                raise self.probe.failure(self.label)
+            return [document(page_content=self.label)]
+
+    return ProbeRetriever
+
+
+#: How the kit builds each node kind. Lambdas, functions, tools and retrievers raise the node's
+#: failure from code the kit writes; chat models, prompts and parsers have no failing hook here,
+#: because where they do their work differs between runtimes (an adapter that knows adds one).
+BUILDERS: Final[Mapping[NodeKind, NodeBuilder]] = {
+    "binding": NodeBuilder((), _binding),
+    "sequence": NodeBuilder(("RunnableSequence",), _sequence),
+    "parallel": NodeBuilder(("RunnableParallel",), _parallel),
+    "lambda": NodeBuilder(("RunnableLambda",), _lambda, fail=_lambda),
+    "dynamic": NodeBuilder(("RunnableLambda",), _dynamic, fail=_dynamic),
+    "tool": NodeBuilder(("StructuredTool", "RunnableConfig"), _tool, fail=_tool),
+    "chat_model": NodeBuilder(("FakeListChatModel",), _chat_model),
+    "prompt": NodeBuilder(("ChatPromptTemplate",), _prompt),
+    "parser": NodeBuilder(("StrOutputParser",), _parser),
+    "retriever": NodeBuilder(("BaseRetriever", "Document"), _retriever, fail=_retriever),
+}
+
+
+# -- the adapter -------------------------------------------------------------------------------
+
+class LangChainLikeAdapter:
+    """Builds chain models with a langchain_core-shaped API found under ``prefix``."""
+
+    #: The implementation's name (reports, expectation files) and version.
+    name: str = "langchain-like"
+    version: str = "unknown"
+    #: The runtime's package: the kit imports ``{prefix}.runnables``, ``{prefix}.callbacks``, ...
+    prefix: str = "langchain_core"
+    #: The node kinds the runtime has; "binding" means its runnables have ``with_config``.
+    kinds: Collection[NodeKind] = NODE_KINDS
+    #: The kinds whose constructor takes ``callbacks=``, ``tags=`` and ``metadata=``.
+    constructor_kinds: Collection[NodeKind] = ()
+    #: Capabilities (fields of :class:`~conformance.adapter.Capabilities` other than
+    #: ``node_kinds``, ``failing_kinds`` and ``constructor_callbacks``) the runtime lacks, e.g.
+    #: ``{"per_item_config": False}``.
+    supports: Mapping[str, Any] = {}
+    #: Why, per capability: shown as the reason of the tests that are not applicable.
+    notes: Mapping[str, str] = {}
+    #: Node kind -> how to build it (see :data:`BUILDERS`).
+    builders: Mapping[NodeKind, NodeBuilder] = BUILDERS
+    #: Where each name is found under ``prefix`` (see :data:`LOCATIONS`).
+    locations: Mapping[str, str] = LOCATIONS
+
+    #: What the runtime supports, from the tables (set when the adapter is created).
+    capabilities: Capabilities
+
+    def __init__(self) -> None:
+        if any("capabilities" in vars(cls) for cls in type(self).__mro__):
+            raise AdapterError(
+                f"adapter {self.name!r}: a LangChainLikeAdapter declares its capabilities through "
+                "kinds, constructor_kinds, supports and notes, not a capabilities attribute")
+        unknown = sorted(set(self.kinds) - set(self.builders))
+        if unknown:
+            raise AdapterError(f"adapter {self.name!r}: kinds lists {unknown}, for which it has "
+                               "no builder (see conformance.adapters.langchain_like.BUILDERS)")
+        self.api: dict[str, Any] = {}
+        self._derived: dict[str, type] = {}
+        self._load("BaseCallbackHandler", "handlers")
+        for kind in sorted(self.kinds):
+            for name in self.builders[kind].uses:
+                self._load(name, f"{kind} nodes")
+        self.capabilities = self._declare()
+        if self.capabilities.async_handlers:
+            self._load("AsyncCallbackHandler", "async handlers")
+        if self.capabilities.manager_form:
+            self._load("CallbackManager", "callbacks given as a callback manager")
+        #: The recording handler classes (:func:`make_recorder_class`); the async one is None
+        #: when the runtime has no async handlers.
+        self.recorder: type = make_recorder_class(self.api["BaseCallbackHandler"])
+        self.async_recorder: type | None = (
+            make_recorder_class(self.api["AsyncCallbackHandler"], True)
+            if self.capabilities.async_handlers else None)
+
+    # -- what the runtime has ---------------------------------------------------------------
+    def _module_of(self, name: str) -> str:
+        return f"{self.prefix}.{self.locations[name]}"
+
+    def _find(self, name: str) -> Any:
+        """The runtime's ``name``, or None when its module or the name is missing."""
+        try:
+            return getattr(importlib.import_module(self._module_of(name)), name, None)
+        except ImportError:
+            return None
+
+    def _load(self, name: str, needed_for: str) -> None:
+        if name in self.api:
+            return
+        module = self._module_of(name)
+        try:
+            found = getattr(importlib.import_module(module), name)
+        except ImportError as exc:
+            raise AdapterError(f"adapter {self.name!r}: cannot import {module!r} ({exc}), where "
+                               f"{name} is looked up for {needed_for}; if the runtime has none, "
+                               "leave that out of the adapter's kinds (or supports)") from exc
+        except AttributeError:
+            raise AdapterError(f"adapter {self.name!r}: {module} has no {name}, which the kit "
+                               f"uses for {needed_for}; if the runtime has none, leave that out "
+                               "of the adapter's kinds (or supports)") from None
+        self.api[name] = found
+
+    def derived(self, key: str, make: Callable[[Any], type]) -> type:
+        """A class made once per adapter from the runtime's classes (``make(adapter)``)."""
+        if key not in self._derived:
+            self._derived[key] = make(self)
+        return self._derived[key]
+
+    def _declare(self) -> Capabilities:
+        """The capabilities that follow from the tables, ``supports`` and ``notes``."""
+        kinds = frozenset(self.kinds)
+        supports = dict(self.supports)
+        notes = dict(self.notes)
+        failing = frozenset(k for k in kinds & FAILABLE_KINDS if self.builders[k].fail)
+        constructible = frozenset(self.constructor_kinds) & kinds - {"binding"}
+        absent = [k for k in NODE_KINDS if k not in kinds]
+        if absent:
+            notes.setdefault("node_kinds", f"{self.name} has no {', '.join(absent)} nodes (its "
+                                           f"adapter declares {', '.join(sorted(kinds))})")
+        rigid = sorted(kinds & FAILABLE_KINDS - failing)
+        if rigid:
+            notes.setdefault("failing_kinds", f"the adapter cannot make {', '.join(rigid)} "
+                                              "nodes fail (no failing-leaf hook)")
+        if not constructible:
+            notes.setdefault("constructor_callbacks", f"no node kind of {self.name} is declared "
+                                                      "to take callbacks= in its constructor")
+        if not kinds & CALLER_KINDS:
+            for name in ("implicit_context", "sync_only_callers"):
+                if name not in supports:
+                    supports[name] = False
+                    notes.setdefault(name, f"{self.name} has no functions or tools that invoke "
+                                           "other runnables (dynamic, tool)")
+        for name, capability in (("AsyncCallbackHandler", "async_handlers"),
+                                 ("CallbackManager", "manager_form")):
+            if capability not in supports and self._find(name) is None:
+                supports[capability] = False
+                notes.setdefault(capability, f"{self._module_of(name)} has no {name}")
+        return Capabilities(node_kinds=kinds, failing_kinds=failing,
+                            constructor_callbacks=constructible, notes=notes, **supports)
+
+    # -- handlers ---------------------------------------------------------------------------
+    def make_handler(self, spec: HandlerSpec, sink: EventSink) -> object:
+        if spec.asynchronous and self.async_recorder is not None:
+            return self.async_recorder(spec, sink)
+        return self.recorder(spec, sink)
+
+    def _callbacks(self, ids: Sequence[str], handlers: Mapping[str, object],
+                   as_manager: bool) -> Any:
+        objs = [handlers[h] for h in ids]
+        if not as_manager:
+            return objs
+        manager = self.api["CallbackManager"](handlers=[])
+        for h in objs:
+            manager.add_handler(h, inherit=True)
+        return manager
+
+    # -- building ---------------------------------------------------------------------------
+    def _local(self, node: Node, handlers: Mapping[str, object]) -> dict[str, Any]:
+        """Constructor keyword arguments for the node's own callbacks, tags and metadata."""
+        kw: dict[str, Any] = {}
+        if node.callbacks:
+            kw["callbacks"] = self._callbacks(node.callbacks, handlers, node.callbacks_as_manager)
+        if node.tags:
+            kw["tags"] = list(node.tags)
+        if node.metadata:
+            kw["metadata"] = dict(node.metadata)
+        return kw
+
+    def build(self, chain: Chain, handlers: Mapping[str, object], probe: Probe) -> object:
+        built: dict[str, Any] = {}
+
+        def get(label: str) -> Any:
+            if label not in built:
+                node = chain[label]
+                parts = Parts(tuple(get(c) for c in node.children),
+                              self._local(node, handlers), probe)
+                built[label] = self.build_node(node, parts)
+            return built[label]
+
+        return get(chain.root)
+
+    def build_node(self, node: Node, parts: Parts) -> Any:
+        """The runtime's object for ``node``, from the builder table."""
+        kind = node.kind
+        if kind not in self.capabilities.node_kinds:
+            raise ValueError(f"{self.name}: the adapter does not declare {kind} nodes")
+        if parts.local and kind != "binding" and kind not in \
+                self.capabilities.constructor_callbacks:
+            raise ValueError(f"{self.name}: a {kind} takes no constructor callbacks=, tags= or "
+                             "metadata= (see the adapter's constructor_kinds)")
+        entry = self.builders[kind]
+        make = entry.fail if node.fail else entry.build
+        if make is None:
+            raise ValueError(f"{self.name}: the adapter cannot make a {kind} fail")
+        return make(self, node, parts)
+
+    # -- reproducing ------------------------------------------------------------------------
+    def reproduction(self, scenario: Any) -> str | None:
+        """The case as code in the runtime's own API (imports under ``prefix``)."""
+        return render_code(scenario, self.prefix)
+
+    # -- invoking ---------------------------------------------------------------------------
+    def _config(self, invocation: Invocation,
+                handlers: Mapping[str, object]) -> dict[str, Any] | list[dict[str, Any]]:
+        """The config to invoke with: one dict, or one per input for ``item_callbacks``."""
+        if invocation.item_callbacks:
+            return [self._one_config(invocation, handlers, ids)
+                    for ids in invocation.item_callbacks]
+        return self._one_config(invocation, handlers, invocation.callbacks)
+
+    def _one_config(self, invocation: Invocation, handlers: Mapping[str, object],
+                    callbacks: Sequence[str]) -> dict[str, Any]:
+        config: dict[str, Any] = {}
+        if callbacks:
+            config["callbacks"] = self._callbacks(callbacks, handlers,
+                                                  invocation.callbacks_as_manager)
+        if invocation.tags:
+            config["tags"] = list(invocation.tags)
+        if invocation.metadata:
+            config["metadata"] = dict(invocation.metadata)
+        if invocation.run_name is not None:
+            config["run_name"] = invocation.run_name
+        if invocation.run_id is not None:
+            config["run_id"] = uuid.UUID(invocation.run_id)
+        return config
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        config = self._config(invocation, handlers)
+        mode, inputs = invocation.mode, invocation.inputs
+        if mode == "batch":
+            try:
+                results = root.batch(list(inputs), config, return_exceptions=True)
+            except Exception as exc:
+                return [Outcome(error=exc) for _ in inputs]
+            return [_outcome_of(r) for r in results]
+        try:
+            if mode == "invoke":
+                return [Outcome(value=canonical(root.invoke(inputs[0], config)))]
+            if mode == "stream":
+                return [Outcome(value=[canonical(c) for c in root.stream(inputs[0], config)])]
+        except Exception as exc:
+            return [Outcome(error=exc)]
+        raise ValueError(f"invoke() cannot run mode {mode!r}")
+
+    async def ainvoke(self, root: Any, invocation: Invocation,
+                      handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        config = self._config(invocation, handlers)
+        mode, inputs = invocation.mode, invocation.inputs
+        if mode == "abatch":
+            try:
+                results = await root.abatch(list(inputs), config, return_exceptions=True)
+            except Exception as exc:
+                return [Outcome(error=exc) for _ in inputs]
+            return [_outcome_of(r) for r in results]
+        try:
+            if mode == "ainvoke":
+                return [Outcome(value=canonical(await root.ainvoke(inputs[0], config)))]
+            if mode == "astream":
+                chunks = [canonical(c) async for c in root.astream(inputs[0], config)]
+                return [Outcome(value=chunks)]
+        except Exception as exc:
+            return [Outcome(error=exc)]
+        raise ValueError(f"ainvoke() cannot run mode {mode!r}")
+
+
+def _outcome_of(result: Any) -> Outcome:
+    if isinstance(result, BaseException):
+        return Outcome(error=result)
+    return Outcome(value=canonical(result))
+
+
+# -- what leaves and functions do (the adapter protocol's Probe conventions) -------------------
+
+def _leaf(node: Node, probe: Probe) -> Callable[[Any], str]:
+    label, fail, delay = node.label, node.fail, probe.delay if node.slow else 0.0
+
+    def leaf(value: Any) -> str:
+        if delay:
+            time.sleep(delay)
+        if fail:
+            raise probe.failure(label)
+        return label
+
+    leaf.__name__ = label
+    return leaf
+
+
+def call_children(children: Sequence[Any], value: Any, extra: tuple[Any, ...],
+                  concurrent: bool) -> None:
+    """Invoke every child with ``value`` (and ``extra`` arguments), as a function's body would.
+
+    In turn, stopping at the first failure; or, when ``concurrent``, all at once in threads that
+    each run in a copy of this context (as user code with langchain_core's
+    ``ContextThreadPoolExecutor`` does), waiting for all before raising the first failure in
+    declaration order.
+    """
+    if not concurrent:
+        for child in children:
+            child.invoke(value, *extra)
+        return
+    with ThreadPoolExecutor(max_workers=max(1, len(children))) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, child.invoke, value, *extra)
+                   for child in children]
+    for future in futures:
+        future.result()
+
+
+async def acall_children(children: Sequence[Any], value: Any, extra: tuple[Any, ...],
+                         concurrent: bool) -> None:
+    """Async twin of :func:`call_children`: concurrent children are asyncio tasks (gather)."""
+    if not concurrent:
+        for child in children:
+            await child.ainvoke(value, *extra)
+        return
+    results = await asyncio.gather(*(child.ainvoke(value, *extra) for child in children),
+                                   return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+
+
+def caller_functions(node: Node, children: Sequence[Any], probe: Probe,
+                     config_type: Any = Any) -> tuple[Any, Any]:
+    """Sync and async functions that invoke ``children`` (in turn or concurrently), forwarding
+    config or not, then return the node's label or raise its failure.
+
+    ``config_type`` annotates the ``config`` parameter: tools recognise it by that annotation.
+    The async function is None for a sync-only node: async modes run its body on a worker thread.
+    """
+    label, fail, concurrent = node.label, node.fail, node.concurrent
+    if node.forward_config:
+
+        def func(value: Any, config: Any) -> str:
+            call_children(children, label, (config,), concurrent)
+            if fail:
+                raise probe.failure(label)
+            return label
+
+        async def afunc(value: Any, config: Any) -> str:
+            await acall_children(children, label, (config,), concurrent)
+            if fail:
+                raise probe.failure(label)
+            return label
+
+    else:
+
+        def func(value: Any) -> str:  # type: ignore[misc]
+            call_children(children, label, (), concurrent)
+            if fail:
+                raise probe.failure(label)
+            return label
+
+        async def afunc(value: Any) -> str:  # type: ignore[misc]
+            await acall_children(children, label, (), concurrent)
+            if fail:
+                raise probe.failure(label)
+            return label
+
+    for f in (func, afunc):
+        f.__name__ = label
+        f.__annotations__["value"] = str
+        if "config" in f.__annotations__:
+            f.__annotations__["config"] = config_type
+    return func, (None if node.sync_only else afunc)
