@@ -55,7 +55,10 @@ _merged = RunnableBinding._merged
 _run_branches = RunnableParallel._run_branches
 _arun_branches = RunnableParallel._arun_branches
 _EMPTY_CONFIG: dict[str, Any] = {}
-_ENDS = frozenset({"on_chain_end", "on_tool_end", "on_llm_end", "on_retriever_end"})
+# A chat model's end is delivered under its own key (the reference's dispatch, SPEC.md §8).
+_ENDS = frozenset(
+    {"on_chain_end", "on_tool_end", "on_llm_end", "on_chat_model_end", "on_retriever_end"}
+)
 
 
 class BrokenAdapter(ReferenceAdapter):
