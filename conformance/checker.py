@@ -171,9 +171,10 @@ def _check_root_config(scenario: Scenario, expectation: Expectation, events: Seq
                                         f"{inv.run_name!r}", handler, root.label,
                                  kind="run-name-not-applied"))
         named = {ev.run_id for ev in events if ev.kind == "start" and ev.name == inv.run_name}
-        if len(named) > len(expectation.roots):
+        if len(named) > len(expectation.roots):  # (run: the root, whose config leaked)
             out.append(Violation("R14", f"run_name {inv.run_name!r} was given to {len(named)} "
-                                        "runs, not only the root", kind="run-name-on-children"))
+                                        "runs, not only the root", run=root.label,
+                                 kind="run-name-on-children"))
     wanted = inv.run_id
     if wanted is not None:
         root_ids = {rid for rid, key in key_of.items() if len(key) == 1}

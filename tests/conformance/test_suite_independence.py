@@ -90,7 +90,8 @@ def test_the_graph_sees_the_known_edges() -> None:
     graph = _graph()
     assert "conformance.observed" in graph["conformance.checker"]
     assert "conformance.adapter" in graph["conformance.harness"]
-    assert "conformance.adapter" in graph["conformance.adapters.reference"]
+    assert "conformance.adapters.langchain_like" in graph["conformance.adapters.reference"]
+    assert "conformance.render" in graph["conformance.adapters.langchain_like"]
 
 
 def test_readers_never_import_the_adapter_side() -> None:
