@@ -8,13 +8,13 @@ import pytest
 
 from ..adapter import Adapter
 from ..explain import explain
-from ..harness import run_scenario
+from ..harness import reproduction, run_scenario
 from ..model import MODES, Mode
 from ..oracle import expect
 from ..properties import Finding
 from ..pytest_plugin import NOT_APPLICABLE, known_deviations
 from ..seeds import SEEDS, Seed, seed_scenario, seed_violations
-from ._support import RuleViolation
+from ._support import RuleViolation, rule_checked
 
 
 def _needs(seed: Seed, mode: Mode) -> dict[str, object]:
@@ -47,8 +47,8 @@ def test_R15_seed_pages_print_what_they_show(
     if seen:
         node.conformance_known = seen
     if unknown:
-        finding = Finding("R15", scenario, unknown, observation, expect(scenario))
-        prefix = getattr(adapter, "prefix", None)
+        finding = Finding(rule_checked(request), scenario, unknown, observation,
+                          expect(scenario))
         impl = request.config.getoption("impl", None) or "reference"
-        text = explain(finding, prefix if isinstance(prefix, str) else None, impl=impl)
+        text = explain(finding, reproduction(adapter, scenario), impl=impl)
         raise RuleViolation("\n" + text)
