@@ -17,8 +17,9 @@ the runtime (looked up under ``prefix`` in the modules of :data:`LOCATIONS`), th
 run started (None: the kit cannot make that kind fail). The declared capabilities follow from the
 tables, never from a separate list that could disagree with them:
 
-* ``node_kinds`` is ``kinds`` (every one needs a builder); only the modules those kinds use are
-  imported, so a runtime without retrievers has no ``P.retrievers`` to provide;
+* ``node_kinds`` is ``kinds`` (every one needs a builder; ``binding`` only if the runtime's
+  runnables have ``with_config``); only the modules those kinds use are imported, so a runtime
+  without retrievers has no ``P.retrievers`` to provide;
 * ``failing_kinds`` are the declared kinds that have a failing-leaf hook;
 * ``constructor_callbacks`` is ``constructor_kinds``: the kinds whose constructor takes
   ``callbacks=``, ``tags=`` and ``metadata=``;
@@ -405,12 +406,21 @@ class LangChainLikeAdapter:
         kinds = frozenset(self.kinds)
         supports = dict(self.supports)
         notes = dict(self.notes)
-        failing = frozenset(k for k in kinds & FAILABLE_KINDS if self.builders[k].fail)
-        constructible = frozenset(self.constructor_kinds) & kinds - {"binding"}
+        unbindable = sorted(n for n in ("RunnableLambda", "RunnableSequence", "RunnableParallel")
+                            if n in self.api and not hasattr(self.api[n], "with_config"))
+        missing = []
+        if "binding" in kinds and unbindable:
+            kinds -= {"binding"}
+            missing.append(f"{self.name}'s {', '.join(unbindable)} has no with_config, so the "
+                           "adapter builds no bindings")
         absent = [k for k in NODE_KINDS if k not in kinds]
         if absent:
-            notes.setdefault("node_kinds", f"{self.name} has no {', '.join(absent)} nodes (its "
-                                           f"adapter declares {', '.join(sorted(kinds))})")
+            missing.append(f"{self.name} has no {', '.join(absent)} nodes (its adapter "
+                           f"declares {', '.join(sorted(kinds))})")
+        if missing:
+            notes.setdefault("node_kinds", "; ".join(missing))
+        failing = frozenset(k for k in kinds & FAILABLE_KINDS if self.builders[k].fail)
+        constructible = frozenset(self.constructor_kinds) & kinds - {"binding"}
         rigid = sorted(kinds & FAILABLE_KINDS - failing)
         if rigid:
             notes.setdefault("failing_kinds", f"the adapter cannot make {', '.join(rigid)} "

@@ -161,6 +161,27 @@ def test_the_kit_declares_what_the_toy_runtime_has(toy: Any) -> None:
     assert "from toyrt.runnables import RunnableLambda, RunnableParallel, RunnableSequence" in code
 
 
+def test_a_runtime_without_with_config_gets_no_bindings(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = tmp_path / "plainrt"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "callbacks.py").write_text("class BaseCallbackHandler:\n    pass\n", encoding="utf-8")
+    (pkg / "runnables.py").write_text("".join(
+        f"class {name}:\n    pass\n" for name in
+        ("RunnableLambda", "RunnableSequence", "RunnableParallel")), encoding="utf-8")
+    (pkg / "conformance_adapter.py").write_text(
+        _adapter_block(RECIPE).replace("mylib", "plainrt"), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        caps = load_adapter("plainrt.conformance_adapter:Adapter").capabilities
+    finally:
+        for name in [m for m in sys.modules if m.split(".")[0] == "plainrt"]:
+            del sys.modules[name]
+    assert caps.node_kinds == {"lambda", "sequence", "parallel"}
+    assert "has no with_config" in caps.notes["node_kinds"]
+
+
 def test_the_docs_adapter_passes_for_the_toy_runtime(tmp_path: Path) -> None:
     _make_runtime(tmp_path, "toyrt", _adapter_block(_readme_adapter_section()))
     code, output, report = _run(tmp_path, "toyrt.conformance_adapter:Adapter",
