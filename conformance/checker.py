@@ -109,13 +109,13 @@ def check(
             if parent is not None:
                 out.append(Violation("R6", f"root run has parent_run_id {parent}, expected None",
                                      run=exp.label, kind="root-has-parent"))
-        elif exp.parent in id_of:
+        elif exp.parent in id_of and parent is not None:
             if parent != id_of[exp.parent]:
                 seen = "" if exp.parent in matched else ", as its siblings say"
                 out.append(Violation("R6", f"parent_run_id is {parent}, expected the id of "
                                            f"{runs[exp.parent].label!r} ({id_of[exp.parent]}"
                                            f"{seen})", run=exp.label, kind="wrong-parent"))
-        elif parent is None:
+        elif parent is None:  # (one kind whether or not the parent's id was seen)
             out.append(Violation("R6", f"parent_run_id is None, expected the run of "
                                        f"{runs[exp.parent].label!r}", run=exp.label,
                                  kind="missing-parent"))
