@@ -3,9 +3,14 @@
 ``uuid.uuid4()`` reads ``os.urandom`` and validates its argument, about 1.4 us
 per id, paid on every run. Run ids only need to be unique, so each process
 draws a random 128-bit prefix once (version-4 and RFC 4122 variant bits set,
-60 random bits) and numbers its runs in the low 62 bits. Filling the ``UUID``'s
-two slots through their descriptors skips ``UUID.__init__``'s parsing. A forked
-child draws a new prefix, so parent and child never hand out the same id.
+60 random bits) and numbers its runs in the low 62 bits. A forked child draws a
+new prefix, so parent and child never hand out the same id.
+
+An id is a :class:`RunId`, a ``uuid.UUID`` that is made with one slot write:
+``RunId()`` skips ``UUID.__init__``'s parsing, and ``is_safe`` is a class
+constant (``SafeUUID.unknown``, what ``uuid4()`` gives) instead of a second
+slot. It compares, hashes and prints like the UUID it is equal to, and copies or
+pickles as a plain ``uuid.UUID``.
 """
 
 from __future__ import annotations
@@ -13,19 +18,34 @@ from __future__ import annotations
 import itertools
 import os
 import random
-from typing import Final
+from typing import Final, final
 from uuid import UUID, SafeUUID
 
 _VERSION_AND_VARIANT: Final = (0x4000 << 64) | (0x8000 << 48)
 _FIXED_BITS: Final = (0xF000 << 64) | (0xC000 << 48)
 _COUNTER_BITS: Final = 62
 
-_new: Final = object.__new__
-# UUID is immutable (its __setattr__ raises); its slot descriptors still write directly. The
-# lifecycle's hot loop (``_lifecycle.run_steps``) makes ids with these three inline.
+
+@final
+class RunId(UUID):
+    """A run id: a ``uuid.UUID`` whose ``is_safe`` is a class constant (see the module doc)."""
+
+    __slots__ = ()
+    is_safe = SafeUUID.unknown  # type: ignore[misc]  # shadows UUID's slot, never written
+    #: ``RunId()`` makes an empty id without ``UUID.__init__``; :func:`new_run_id` fills it.
+    __init__ = object.__init__
+
+    def __repr__(self) -> str:
+        return f"UUID('{self}')"
+
+    def __reduce__(self) -> tuple[type[UUID], tuple[None, None, None, None, int]]:
+        # Copies and pickles are plain UUIDs (``UUID.__setstate__`` cannot set is_safe here).
+        return UUID, (None, None, None, None, self.int)
+
+
+# UUID is immutable (its __setattr__ raises); its slot descriptor still writes directly. The
+# lifecycle's hot loop (``_lifecycle.run_steps``) makes ids with ``RunId()`` and this inline.
 set_int: Final = UUID.__dict__["int"].__set__
-set_is_safe: Final = UUID.__dict__["is_safe"].__set__
-UNKNOWN: Final = SafeUUID.unknown
 
 #: The next id's 128-bit value: this process's prefix plus a counter in its low 62 bits (a
 #: count starting at the prefix, which has zeros there). Read it through the module
@@ -47,7 +67,6 @@ if hasattr(os, "register_at_fork"):
 
 def new_run_id() -> UUID:
     """Return a fresh version-4 UUID, unique in this process and, with high odds, across them."""
-    u: UUID = _new(UUID)
+    u: UUID = RunId()
     set_int(u, next_int())
-    set_is_safe(u, UNKNOWN)
     return u

@@ -29,7 +29,6 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from inspect import isawaitable
 from typing import Any, Final, TypeVar
-from uuid import UUID
 
 from reference.callbacks import _ids
 from reference.callbacks._dispatch import (
@@ -121,12 +120,10 @@ ACHAT: Final = RunKind(
     rm_cls=AsyncCallbackManagerForLLMRun,
 )
 
-_new: Final = object.__new__
 _NOTHING: Final[Any] = object()
 _CallbackManager: Final = CallbackManager
+_RunId: Final = _ids.RunId
 _set_int: Final = _ids.set_int
-_set_is_safe: Final = _ids.set_is_safe
-_SAFE_UNKNOWN: Final = _ids.UNKNOWN
 
 
 def start_info(r: Runnable[Any, Any], cfg: RunnableConfig) -> tuple[dict[str, Any], str, Any]:
@@ -139,7 +136,7 @@ def start_info(r: Runnable[Any, Any], cfg: RunnableConfig) -> tuple[dict[str, An
 
 
 def _frame(kind: RunKind, mgr: BaseCallbackManager, cfg: Any, run_id: Any) -> RunFrame:
-    frame: RunFrame = _new(RunFrame)
+    frame = RunFrame()
     frame.run_id = new_run_id() if run_id is None else run_id
     frame.manager = mgr
     frame.config = cfg
@@ -289,11 +286,9 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
         if func is None:
             x = step.invoke(x, child)
             continue
-        # new_run_id(), inline (one call less per step).
-        rid = _new(UUID)
+        rid = _RunId()  # new_run_id(), inline (one call less per step)
         _set_int(rid, _ids.next_int())
-        _set_is_safe(rid, _SAFE_UNKNOWN)
-        frame = _new(RunFrame)
+        frame = RunFrame()
         frame.run_id = rid
         frame.manager = mgr
         frame.config = child
