@@ -49,6 +49,8 @@ START_TIMEOUT: Final = 60.0
 #: Per-request deadline when neither the environment nor the scenario deadline says otherwise.
 DEFAULT_TIMEOUT: Final = 10.0
 _STDERR_TAIL: Final = 4000
+#: Handshakes already made, by command, for the processes this one starts (xdist workers).
+HANDSHAKE_ENV: Final = "CONFORMANCE_HARNESS_HANDSHAKES"
 
 
 class RemoteError(Exception):
@@ -100,7 +102,42 @@ class HarnessConnection:
         self.started: dict[str, Any] | None = None
         #: How many times a process had to be started again after breaking.
         self.restarts = 0
+        self._spawned = False
         atexit.register(self.close)
+
+    def handshake(self) -> dict[str, Any]:
+        """The harness's answer to ``start``, without keeping a process for it.
+
+        A process that learnt it from its parent (the environment variable
+        :data:`HANDSHAKE_ENV`, set by the first process that asked: the controller of a
+        distributed run) starts no harness here; otherwise one is started for the handshake
+        and stopped again. Either way the first request starts the harness that runs cases, so
+        a process that never sends one (the xdist controller) keeps none running.
+        """
+        if self.started is not None:
+            return self.started
+        key = json.dumps([self.argv, self.cwd])
+        try:
+            cached = json.loads(os.environ.get(HANDSHAKE_ENV, "{}")).get(key)
+        except (ValueError, AttributeError):
+            cached = None
+        if isinstance(cached, dict):
+            try:
+                validate("messages#/$defs/started", cached)
+            except ProtocolError:
+                cached = None
+        if isinstance(cached, dict):
+            self.started = cached
+            return cached
+        self._ensure()
+        started: dict[str, Any] = self.started or {}
+        self.close()
+        self._spawned = False  # the next start is the first to run cases, not a restart
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            known = json.loads(os.environ.get(HANDSHAKE_ENV, "{}"))
+            known[key] = started
+            os.environ[HANDSHAKE_ENV] = json.dumps(known, separators=(",", ":"))
+        return started
 
     # -- process ----------------------------------------------------------------------------
     def _spawn(self) -> subprocess.Popen[bytes]:
@@ -121,9 +158,10 @@ class HarnessConnection:
         with self._lock:
             if self._proc is not None:
                 return self._proc
-            if self.started is not None:
+            if self._spawned:
                 self.restarts += 1
             self._proc = proc = self._spawn()
+            self._spawned = True
         answer = self._send(proc, {"cmd": "start", "protocol": PROTOCOL_VERSION}, START_TIMEOUT,
                             "start")
         try:
@@ -274,6 +312,9 @@ class HarnessAdapter:
     """Forwards every case to a harness process; see the module docstring."""
 
     prefix: str | None = None
+    #: A request that errored stopped the process; the next one starts a fresh one, so one
+    #: errored case does not make the suite error the rest of the run.
+    recovers_after_error = True
 
     def __init__(self, command: str | Sequence[str], timeout: float | None = None,
                  cwd: str | None = None) -> None:
@@ -284,8 +325,7 @@ class HarnessAdapter:
             argv[0] = sys.executable
         self.connection = HarnessConnection(argv, cwd)
         self._timeout = timeout
-        self.connection._ensure()
-        started = self.connection.started or {}
+        started = self.connection.handshake()
         impl = started["implementation"]
         self.name: str = impl["name"]
         self.version: str = impl["version"]
@@ -360,6 +400,10 @@ class HarnessAdapter:
             from ..render import render_code
 
             return render_code(scenario, self.package)
+        if self.language == "javascript" and self.package == "@langchain/core":
+            from ..render_js import render_js
+
+            return render_js(scenario, self.package)
         return None
 
     # -- results ----------------------------------------------------------------------------

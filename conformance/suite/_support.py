@@ -25,8 +25,16 @@ from ..strategies import ChainShape, Registrations, scenarios
 __all__ = ["RuleViolation", "holds", "rule_checked"]
 
 
-#: id(adapter) -> (the adapter error, the scenario that raised it), once an adapter has failed.
-_BROKEN_ADAPTERS: dict[int, tuple[str, str]] = {}
+#: id(adapter) -> (the adapter error, the scenario that raised it), once an adapter has failed;
+#: (id(adapter), test id) for an adapter that recovers after an error (``recovers_after_error``:
+#: a harness process is started afresh), so that only the rest of that test is errored.
+_BROKEN_ADAPTERS: dict[int | tuple[int, str], tuple[str, str]] = {}
+
+
+def _broken_key(adapter: Adapter, test: str) -> int | tuple[int, str]:
+    if getattr(adapter, "recovers_after_error", False) is True:
+        return (id(adapter), test)
+    return id(adapter)
 
 
 class RuleViolation(AssertionError):
@@ -67,17 +75,18 @@ def holds(
     node.conformance_examples = getattr(node, "conformance_examples", 0) + 1
     scenario = data.draw(scenarios(adapter.capabilities, registrations, shape, modes),
                          label="scenario")
-    broken = _BROKEN_ADAPTERS.get(id(adapter))
+    broken = _BROKEN_ADAPTERS.get(_broken_key(adapter, node.nodeid))
     if broken is not None:
-        # Once the adapter itself has failed, fail every further example at once: shrinking an
-        # adapter bug as if it were a rule failure only wastes time.
+        # Once the adapter itself has failed, fail every further example at once (of this test
+        # only, for an adapter that recovers): shrinking an adapter bug as if it were a rule
+        # failure only wastes time.
         if not hasattr(node, "conformance_error_scenario"):
             node.conformance_error_scenario = broken[1]
         raise AdapterError(broken[0])
     try:
         finding = evaluate(rule, adapter, scenario, known_deviations(request.config))
     except AdapterError as exc:
-        _BROKEN_ADAPTERS[id(adapter)] = (str(exc), scenario.dumps())
+        _BROKEN_ADAPTERS[_broken_key(adapter, node.nodeid)] = (str(exc), scenario.dumps())
         node.conformance_error_scenario = scenario.dumps()
         raise
     except Exception:  # the harness itself crashed: errored, with the (last, shrunk) scenario

@@ -466,6 +466,8 @@ function send(message) {
 
 process.on("unhandledRejection", () => {}); // abandoned branches' failures also reached the caller
 
+const inFlight = new Set();
+let closed = false;
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
 lines.on("line", (line) => {
   if (!line.trim()) return;
@@ -477,7 +479,17 @@ lines.on("line", (line) => {
     return;
   }
   if (request.cmd === "stop") process.exit(0);
-  answer(request).then(send, (error) => send({ id: request.id ?? null,
+  const done = answer(request).then(send, (error) => send({ id: request.id ?? null,
     error: { message: String(error?.message ?? error), detail: String(error?.stack ?? "") } }));
+  inFlight.add(done);
+  done.finally(() => {
+    inFlight.delete(done);
+    if (closed && !inFlight.size) process.exit(0);
+  });
 });
-lines.on("close", () => process.exit(0));
+// Standard input ended (the runner is gone, or a script piped its requests): answer what is
+// in flight, then exit.
+lines.on("close", () => {
+  closed = true;
+  if (!inFlight.size) process.exit(0);
+});

@@ -1,18 +1,13 @@
 """The LangChain.js harness (harnesses/langchainjs) through the runner, when node and npm are on
-the machine: its dependencies are installed with ``npm ci`` from the lockfile into a cache
-directory outside the repository (keyed by the lockfile's hash), next to a copy of the harness."""
+the machine (the ``harness_script`` fixture in conftest.py installs it)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from conformance.adapter import load_adapter
 from conformance.harness import run_scenario
@@ -20,30 +15,6 @@ from conformance.model import Scenario
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "harnesses" / "langchainjs"
-
-
-def _cache_root() -> Path:
-    base = os.environ.get("CONFORMANCE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "callback-conformance")
-    return Path(base)
-
-
-@pytest.fixture(scope="module")
-def harness_script() -> Path:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are not on this machine: the LangChain.js harness is not run")
-    lock = (SOURCE / "package-lock.json").read_bytes()
-    where = _cache_root() / f"langchainjs-{hashlib.sha256(lock).hexdigest()[:16]}"
-    where.mkdir(parents=True, exist_ok=True)
-    for name in ("package.json", "package-lock.json", "harness.mjs"):
-        shutil.copy2(SOURCE / name, where / name)
-    if not (where / "node_modules" / "@langchain" / "core").is_dir():
-        proc = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=where,
-                              capture_output=True, text=True, timeout=300, check=False)
-        if proc.returncode != 0:
-            pytest.skip(f"npm ci failed (no registry?): {proc.stderr[-500:]}")
-    return where / "harness.mjs"
 
 
 def test_langchainjs_handshake_and_one_case(harness_script: Path) -> None:
