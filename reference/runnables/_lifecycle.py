@@ -268,6 +268,11 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
     event. Everything the steps share (the child config, its manager, handler
     lists, tags, metadata) is read once per call, not once per step, and a step
     costs no ``invoke``/``run`` calls. Any other step is invoked as usual.
+
+    With exactly one handler for an event (the common case), its method is
+    called right here; with several, the event goes through the shared
+    delivery loop (``deliver_chain_start`` / ``deliver_outcome``). Either way
+    every handler gets its own copies of the tags and metadata.
     """
     child = scope.child_config
     mgr: BaseCallbackManager = child["callbacks"]  # type: ignore[assignment]
@@ -276,6 +281,8 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
     hs = mgr._hs
     starts = hs.on_chain_start
     ends = hs.on_chain_end
+    start, start_handler = starts[0] if len(starts) == 1 else (None, None)
+    end, end_handler = ends[0] if len(ends) == 1 else (None, None)
     parent = mgr.parent_run_id
     tags = mgr.tags
     meta = mgr.metadata
@@ -296,20 +303,19 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
         frame._child = None
         if starts:
             ser = step._ser or step._serialized()
-            name = ser["name"]
-            pending: BaseException | None = None
-            for method, handler in starts:
-                try:
-                    result = method(ser, x, run_id=rid, parent_run_id=parent, tags=[*tags],
-                                    metadata={**meta}, name=name)
+            try:
+                if start is None:
+                    deliver_chain_start(starts, ser, x, rid, parent, tags, meta, ser["name"])
+                else:
+                    result = start(ser, x, run_id=rid, parent_run_id=parent, tags=[*tags],
+                                   metadata={**meta}, name=ser["name"])
                     if result is not None and isawaitable(result):
                         run_coroutine_sync(result)
-                except BaseException as exc:
-                    pending = _failed(handler, "on_chain_start", exc, pending)
-            if pending is not None:
-                with contextlib.suppress(BaseException):
-                    fail_run(frame, pending)
-                raise pending
+            except BaseException as exc:
+                if start is None or _failed(start_handler, "on_chain_start", exc, None) is not None:
+                    with contextlib.suppress(BaseException):
+                        fail_run(frame, exc)
+                    raise
         token = var.set(frame)
         try:
             out = func(x)
@@ -321,17 +327,17 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
             raise
         var.reset(token)
         if ends:
-            pending = None
-            for method, handler in ends:
-                try:
-                    result = method(out, run_id=rid, parent_run_id=parent, tags=[*tags],
-                                    metadata={**meta})
+            try:
+                if end is None:
+                    deliver_outcome(ends, "on_chain_end", out, rid, parent, tags, meta)
+                else:
+                    result = end(out, run_id=rid, parent_run_id=parent, tags=[*tags],
+                                 metadata={**meta})
                     if result is not None and isawaitable(result):
                         run_coroutine_sync(result)
-                except BaseException as exc:
-                    pending = _failed(handler, "on_chain_end", exc, pending)
-            if pending is not None:
-                raise pending
+            except BaseException as exc:
+                if end is None or _failed(end_handler, "on_chain_end", exc, None) is not None:
+                    raise
         x = out
     return x
 
