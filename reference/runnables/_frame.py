@@ -75,9 +75,9 @@ class RunFrame:
         """
         child = self._child
         if child is None:
-            built: dict[str, Any] = {
-                k: v for k, v in self.config.items() if k not in _ROOT_ONLY
-            }
+            built: dict[str, Any] = {**self.config}
+            built.pop("run_name", None)
+            built.pop("run_id", None)
             built["callbacks"] = child_manager(
                 self.manager, self.run_id, is_async=self.kind.is_async
             )
@@ -108,8 +108,6 @@ class RunFrame:
         """A run manager for this run (a view: its events go to the frame's handlers)."""
         return new_run_manager(self.kind.rm_cls, self.manager, self.run_id)
 
-
-_ROOT_ONLY: Final = frozenset({"run_name", "run_id"})
 
 #: The frame of the run whose body is executing in this context (thread / task), if any.
 current_run: Final[ContextVar[RunFrame | None]] = ContextVar(

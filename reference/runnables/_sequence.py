@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from functools import partial
 from typing import Any, final
 
 from reference.runnables._base import Runnable, coerce_to_runnable
@@ -40,9 +41,11 @@ async def _one(x: Any) -> AsyncIterator[Any]:
 class RunnableSequence(Runnable[Any, Any]):
     """Feed each step's output to the next; one chain run with a child run per step."""
 
-    __slots__ = ("steps",)
+    __slots__ = ("_body", "steps")
 
     steps: tuple[Runnable[Any, Any], ...]
+    #: The run's body, ``run_steps`` over ``steps`` (made once: no method call per invoke).
+    _body: Callable[[Any, RunFrame], Any]
 
     def __init__(
         self,
@@ -70,6 +73,7 @@ class RunnableSequence(Runnable[Any, Any]):
         if len(flat) < 2:
             raise ValueError(f"RunnableSequence needs at least 2 steps, got {len(flat)}")
         self.steps = tuple(flat)
+        self._body = partial(run_steps, self.steps)
         self._init_scope(name, callbacks, tags, metadata)
 
     @property
@@ -103,15 +107,12 @@ class RunnableSequence(Runnable[Any, Any]):
         return RunnableSequence(left, self)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        return run(self, self._run_steps, input, config)
+        return run(self, self._body, input, config)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
         return await arun(self, self._arun_steps, input, config)
-
-    def _run_steps(self, input: Any, frame: RunFrame) -> Any:
-        return run_steps(self.steps, input, frame)
 
     async def _arun_steps(self, input: Any, frame: RunFrame) -> Any:
         child = frame.child_config
