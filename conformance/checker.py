@@ -262,8 +262,11 @@ def _check_handler(
                                  handler, exp.label, kind=f"{ends[0].kind}-instead-of-"
                                                           f"{exp.ending}"))
         start = starts[0]
-        # (a root named by the invocation's run_name is R14's: _check_root_config)
-        if start.name != exp.name and not (exp.parent is None and scenario.invocation.run_name):
+        # (a root named by the invocation's run_name, and a run the run_name leaked onto, are
+        # R14's: _check_root_config)
+        run_name = scenario.invocation.run_name
+        if start.name != exp.name and not (exp.parent is None and run_name) \
+                and not (run_name is not None and start.name == run_name):
             out.append(Violation("R6", f"start event names the run {start.name!r}, expected "
                                        f"{exp.name!r}", handler, exp.label, kind="wrong-name"))
         tags = frozenset(start.tags) & user_tags
@@ -282,7 +285,7 @@ def _check_handler(
                                             f"{sorted(end_tags)}, expected {sorted(exp.tags)} "
                                             "(as its start did)", handler, exp.label,
                                      kind="terminal-tags"))
-        out.extend(check_interface(exp, handler, got, streaming))
+        out.extend(check_interface(exp, handler, got, streaming, scenario.invocation.run_name))
     out.extend(_check_order(expectation, handler, per_run))
     return out
 

@@ -99,10 +99,18 @@ def extra_layers(expectation: Expectation, observed: Mapping[str, ObservedRun]) 
     their own name (a chain is acyclic, so such a run is an extra layer — a binding that made a
     run of its own, say — never the real one)."""
     names = {r.name for r in expectation.runs.values()}
+    leaked = leaked_names(expectation)
     out = {r.run_id for r in observed.values() if r.names and not r.names & names}
     out |= {pid for r in observed.values() for pid in r.parents
-            if pid is not None and pid in observed and observed[pid].names & r.names}
+            if pid is not None and pid in observed and (observed[pid].names & r.names) - leaked}
     return out
+
+
+def leaked_names(expectation: Expectation) -> frozenset[str]:
+    """The invocation's ``run_name`` (a root named other than its object): an engine that lets
+    it reach other runs breaks R14, which says so; the name then tells nothing of identity."""
+    runs = expectation.runs
+    return frozenset(runs[k].name for k in expectation.roots if runs[k].name != runs[k].label)
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,9 @@ class _Matcher:
         self.by_name: dict[str, list[Key]] = {}
         for key, exp in self.runs.items():
             self.by_name.setdefault(exp.name, []).append(key)
+        self.leaked = leaked_names(expectation)
+        for name in self.leaked:  # a leaked run_name may sit on any run (R14 reports it)
+            self.by_name[name] = list(self.runs)
         self.best = lru_cache(maxsize=None)(self._best)
 
     # -- the observed forest --------------------------------------------------------------
@@ -189,9 +200,11 @@ class _Matcher:
         if run is None:  # a hidden run: nobody saw it, so every handler in scope missed it
             return len(exp.handlers) * _MISSED if self.children.get(rid) and exp.children \
                 else None
-        if run.names and exp.name not in run.names:
-            return None
         cost = 0 if run.names else 1
+        if run.names and exp.name not in run.names:
+            if not run.names <= self.leaked:
+                return None
+            cost += 1  # named by the leaked run_name: R14's violation, not another run
         cost += len(run.handlers.symmetric_difference(exp.handlers))
         cost += run.run_types != {exp.run_type}
         if run.names:

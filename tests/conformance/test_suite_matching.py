@@ -268,3 +268,27 @@ def test_every_violation_has_a_kind_from_the_vocabulary(case: tuple[Scenario, in
         for v in check(scenario, exp, Observation(tuple(events), _outcomes(exp, probe), probe)):
             assert kind_is_known(v.rule, v.kind), v
             assert ("mode", scenario.invocation.mode) in v.facts
+
+
+def test_a_run_name_leaked_onto_children_is_r14s_alone() -> None:
+    """An engine that gives the invocation's run_name to every run (langchain-core's tools
+    forward it): each run is still placed at its own position, and R14 alone reports it (the
+    name is no longer evidence of identity, nor a reason to splice the root out as a layer)."""
+    scenario = Scenario.from_json(json.loads(
+        '{"chain":{"root":"tool1","nodes":[{"label":"prompt2","kind":"prompt"},{"label":'
+        '"bind_prompt2","kind":"binding","children":["prompt2"]},{"label":"tool1","kind":'
+        '"tool","children":["bind_prompt2"]}]},"handlers":[{"id":"h1"}],"invocation":{'
+        '"mode":"invoke","inputs":["input0"],"callbacks":["h1"],"run_name":"custom",'
+        '"run_id":"6f1c1a4e-8d2b-4c3a-9e5f-0a1b2c3d4e5f"}}'))
+    exp = expect(scenario)
+    for events in _shuffles(scenario, 11, 20):
+        leaked = [replace(e, name="custom", name_kw="custom", serialized=(("name", "custom"),))
+                  if e.kind == "start" else e for e in events]
+        placed = match(exp, leaked).observed()
+        starts = {e.run_id: e for e in leaked if e.kind == "start"}
+        assert {exp.runs[key].label: starts[rid].run_type for rid, key in placed.items()} == \
+            {"tool1": "tool", "prompt2": "chain"}
+        probe = Probe()
+        found = check(scenario, exp, Observation(tuple(leaked), _outcomes(exp, probe), probe))
+        assert {(v.rule, v.kind) for v in found} == {("R14", "run-name-on-children")}, \
+            [str(v) for v in found]
