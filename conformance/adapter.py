@@ -35,7 +35,17 @@ from dataclasses import dataclass, field
 from typing import Final, Protocol, runtime_checkable
 
 from .events import EventSink
-from .model import MODES, NODE_KINDS, Chain, HandlerSpec, Invocation, Mode, NodeKind, Scenario
+from .model import (
+    COMPOSED_KINDS,
+    MODES,
+    NODE_KINDS,
+    Chain,
+    HandlerSpec,
+    Invocation,
+    Mode,
+    NodeKind,
+    Scenario,
+)
 from .observed import HandlerFault, InjectedFailure, Outcome, Probe
 
 __all__ = [
@@ -82,7 +92,7 @@ class Capabilities:
     modes: frozenset[Mode] = frozenset(MODES)
     constructor_callbacks: frozenset[NodeKind] = _CONSTRUCTIBLE
     failing_kinds: frozenset[NodeKind] = frozenset(
-        {"lambda", "dynamic", "tool", "chat_model", "retriever"}
+        {"lambda", "dynamic", "tool", "chat_model", "retriever", "llm"}
     )
     implicit_context: bool = True
     manager_form: bool = True
@@ -99,6 +109,12 @@ class Capabilities:
     #: Modes that run the very same call as another mode: alias -> the mode it runs as (in an
     #: async-only language ``invoke`` is ``ainvoke``); mode parity (R11) never compares the two.
     mode_aliases: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def composed_kinds(self) -> frozenset[NodeKind]:
+        """The composed kinds of SPEC.md §8 declared (``llm``, ``branch``, ``fallbacks``): their
+        rule tests are not applicable without any."""
+        return self.node_kinds & COMPOSED_KINDS
 
     def runs_as(self, mode: str) -> str:
         """The mode that ``mode`` really runs as (itself unless it is a declared alias)."""

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal, get_args
 
 __all__ = [
+    "CLASSIC_KINDS",
+    "COMPOSED_KINDS",
     "FAILABLE_KINDS",
     "LEAF_KINDS",
     "NODE_KINDS",
@@ -38,19 +40,28 @@ NodeKind = Literal[
     "tool",
     "retriever",
     "binding",
+    "llm",
+    "branch",
+    "fallbacks",
 ]
 Mode = Literal["invoke", "ainvoke", "batch", "abatch", "stream", "astream"]
 Fault = Literal["none", "raise", "raise_error"]
 FaultOn = Literal["any", "start", "end"]
 
 NODE_KINDS: Final[tuple[NodeKind, ...]] = get_args(NodeKind)
+#: The constructs of SPEC.md §8 the model draws (a non-chat LLM, ``RunnableBranch``,
+#: ``with_fallbacks``): only tests that ask for them draw them, so the draws of the classic
+#: kinds' tests stay as they were.
+COMPOSED_KINDS: Final[frozenset[NodeKind]] = frozenset({"llm", "branch", "fallbacks"})
+#: The kinds every other test draws from.
+CLASSIC_KINDS: Final[frozenset[NodeKind]] = frozenset(NODE_KINDS) - COMPOSED_KINDS
 MODES: Final[tuple[Mode, ...]] = get_args(Mode)
 ASYNC_MODES: Final[frozenset[Mode]] = frozenset({"ainvoke", "abatch", "astream"})
 STREAM_MODES: Final[frozenset[Mode]] = frozenset({"stream", "astream"})
 BATCH_MODES: Final[frozenset[Mode]] = frozenset({"batch", "abatch"})
 
 LEAF_KINDS: Final[frozenset[NodeKind]] = frozenset(
-    {"lambda", "chat_model", "prompt", "parser", "retriever"}
+    {"lambda", "chat_model", "prompt", "parser", "retriever", "llm"}
 )
 #: Kinds whose function invokes the node's children itself (dynamic children).
 CALLER_KINDS: Final[frozenset[NodeKind]] = frozenset({"dynamic", "tool"})
@@ -68,6 +79,9 @@ RUN_TYPE_OF: Final[Mapping[NodeKind, str]] = {
     "chat_model": "chat_model",
     "tool": "tool",
     "retriever": "retriever",
+    "llm": "llm",
+    "branch": "chain",
+    "fallbacks": "chain",
 }
 
 
@@ -92,6 +106,13 @@ class Node:
     failure in declaration order. A failing node raises after its callees ran. A ``sync_only``
     function or tool has no async twin: in async modes the implementation runs its sync body on
     a worker thread, and the callees it invokes there must still join the caller's tree.
+
+    The composed kinds (SPEC.md §8): an ``llm`` is a non-chat model (a leaf answering
+    ``"<label> says hi"``). A ``branch`` is ``RunnableBranch((c1, b1), ..., (cn, bn), default)``:
+    its children are ``c1, b1, ..., cn, bn, default``, every condition ``ci`` a lambda (maybe
+    bound), which
+    holds unless it is ``falsy`` (returns ``""`` instead of its label). ``fallbacks`` is
+    ``children[0].with_fallbacks(children[1:])``.
     """
 
     label: str
@@ -108,6 +129,8 @@ class Node:
     slow: bool = False
     #: A function or tool given only a sync body (no coroutine twin).
     sync_only: bool = False
+    #: A lambda that returns ``""`` (false, as a branch condition) instead of its label.
+    falsy: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"label": self.label, "kind": self.kind}
@@ -119,7 +142,7 @@ class Node:
         if self.metadata:
             data["metadata"] = dict(self.metadata)
         for name in ("callbacks_as_manager", "forward_config", "concurrent", "fail", "slow",
-                     "sync_only"):
+                     "sync_only", "falsy"):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 data[name] = value
@@ -145,6 +168,7 @@ class Node:
             fail=bool(data.get("fail", False)),
             slow=bool(data.get("slow", False)),
             sync_only=bool(data.get("sync_only", False)),
+            falsy=bool(data.get("falsy", False)),
         )
 
 
@@ -243,6 +267,21 @@ def _validate_node(node: Node, by_label: Mapping[str, Node]) -> None:
         raise ModelError(f"{node.kind} {node.label!r} cannot fail by itself")
     if node.kind == "parallel" and len(set(node.children)) != len(node.children):
         raise ModelError(f"parallel {node.label!r} names the same branch twice")
+    if node.falsy and node.kind != "lambda":
+        raise ModelError(f"only lambdas can be falsy, not {node.kind} {node.label!r}")
+    if node.kind == "branch":
+        if len(node.children) < 3 or len(node.children) % 2 == 0:
+            raise ModelError(f"branch {node.label!r} needs (condition, runnable) pairs and a "
+                             "default: an odd number of children, at least 3")
+        for cond in node.children[:-1:2]:
+            target = by_label[cond]
+            while target.kind == "binding" and target.children[0] in by_label:
+                target = by_label[target.children[0]]
+            if target.kind != "lambda":
+                raise ModelError(f"branch {node.label!r}: condition {cond!r} must be a lambda "
+                                 "(or a binding of one)")
+    if node.kind == "fallbacks" and len(node.children) < 2:
+        raise ModelError(f"fallbacks {node.label!r} needs a runnable and at least one fallback")
 
 
 @dataclass(frozen=True)

@@ -117,8 +117,12 @@ def reply_of(label: str) -> str:
 def _leaf_output(node: Node, value: Any) -> Any:
     """What a leaf returns for ``value``, canonical; None when the model does not fix it."""
     kind = node.kind
+    if kind == "lambda" and node.falsy:
+        return ""
     if kind in ("lambda", "dynamic", "tool"):
         return node.label
+    if kind == "llm":
+        return reply_of(node.label)
     if kind == "chat_model":
         return {"type": "ai", "content": reply_of(node.label)}
     if kind == "retriever":
@@ -199,6 +203,45 @@ def expect(scenario: Scenario) -> Expectation:
                     failed = branch_failed
             if None not in branch_outputs.values():
                 output = branch_outputs
+        elif node.kind in ("branch", "fallbacks") and optional:
+            # Maybe never started (after a failure upstream in a pipelined stream): any of its
+            # children may have run, none must.
+            for i, child in enumerate(node.children):
+                child_keys.append((*key, i))
+                expand(child, ctx, (*key, i), key, optional, value)
+        elif node.kind == "branch":
+            # SPEC §8: each condition evaluated is a child, in order, until one holds (or
+            # raises); then the chosen runnable (or the default), invoked or streamed.
+            chosen = len(node.children) - 1
+            for i in range(0, len(node.children) - 1, 2):
+                child_key = (*key, i)
+                child_keys.append(child_key)
+                failed = expand(node.children[i], ctx, child_key, key, optional, value)
+                if failed is not None:
+                    break
+                if outputs.get(child_key):
+                    chosen = i + 1
+                    break
+            if failed is None:
+                child_key = (*key, chosen)
+                child_keys.append(child_key)
+                failed = expand(node.children[chosen], ctx, child_key, key, optional, value)
+                output = outputs.get(child_key)
+        elif node.kind == "fallbacks":
+            # SPEC §8: each attempt a child, in turn, until one succeeds; when all fail, the
+            # first attempt's exception. (The attempts the strategies draw fail before they
+            # yield anything, so a stream falls back too.)
+            first: str | None = None
+            for i, attempt in enumerate(node.children):
+                child_key = (*key, i)
+                child_keys.append(child_key)
+                attempt_failed = expand(attempt, ctx, child_key, key, optional, value)
+                if attempt_failed is None:
+                    first = None
+                    output = outputs.get(child_key)
+                    break
+                first = first or attempt_failed
+            failed = first
         elif node.concurrent:  # a function or tool starting all its callees at once
             order = "unordered"
             for i, callee in enumerate(node.children):

@@ -308,8 +308,27 @@ def property_r11(adapter: Adapter, scenario: Scenario,
                 violations.append(Violation(
                     "R11", f"in {mode} the handler's events differ from invoke's: "
                            f"missing {_fmt(missing)}; extra {_fmt(extra)}", handler,
-                    kind="mode-differs", facts=(("compared", mode),)))
+                    kind="mode-differs",
+                    facts=(("compared", mode), *_where_differs(base, base_exp,
+                                                              missing + extra))))
     return _finish("R11", scenario, violations, observation, base_exp, known)
+
+
+def _where_differs(scenario: Scenario, expectation: Expectation,
+                   differing: Shape) -> tuple[tuple[str, str], ...]:
+    """The ``node`` kind and ``parent`` kind of the first run (in tree order) whose events
+    differ between the modes, as facts (none when no differing event is at a known run)."""
+    chain = expectation.runs
+    positions = {k[0] for k in differing if isinstance(k[0], tuple)
+                 and all(isinstance(i, int) for i in k[0])}
+    for where in sorted(positions, key=lambda w: (len(w), w)):
+        run = chain.get((0, *where))
+        if run is None:
+            continue
+        parent = chain[run.parent].label if run.parent is not None else None
+        return (("node", scenario.chain[run.label].kind),
+                ("parent", scenario.chain[parent].kind if parent is not None else "none"))
+    return ()
 
 
 def _fmt(c: Shape) -> str:

@@ -33,23 +33,33 @@ def _attachments(node: Node) -> str:
         parts.append("FAILS")
     if node.slow:
         parts.append("slow")
+    if node.falsy:
+        parts.append('returns ""')
     return ("  [" + "; ".join(parts) + "]") if parts else ""
 
 
 def _tree_lines(chain: Chain, label: str, prefix: str, last: bool, top: bool,
-                seen: set[str]) -> Iterator[str]:
+                seen: set[str], parent_label: str | None = None,
+                index: int = 0) -> Iterator[str]:
     node = chain[label]
     branch = "" if top else ("└─ " if last else "├─ ")
     reused = " (same object as above)" if label in seen else ""
     kind = "with_config" if node.kind == "binding" else node.kind
-    yield f"{prefix}{branch}{label}: {kind}{_attachments(node)}{reused}"
+    parent = chain[parent_label] if parent_label is not None else None
+    role = ""
+    if parent is not None and parent.kind == "branch":
+        role = (" (default)" if index == len(parent.children) - 1
+                else " (condition)" if index % 2 == 0 else " (branch)")
+    elif parent is not None and parent.kind == "fallbacks":
+        role = " (runnable)" if index == 0 else " (fallback)"
+    yield f"{prefix}{branch}{label}: {kind}{role}{_attachments(node)}{reused}"
     if reused:
         return
     seen.add(label)
     child_prefix = prefix if top else prefix + ("   " if last else "│  ")
     for i, child in enumerate(node.children):
         yield from _tree_lines(chain, child, child_prefix, i == len(node.children) - 1, False,
-                               seen)
+                               seen, label, i)
 
 
 def render_tree(scenario: Scenario) -> str:
@@ -99,7 +109,7 @@ def _manager(handlers: str) -> str:
 _FAMILY: Final[dict[str, str]] = {
     "sequence": "chain", "parallel": "chain", "lambda": "chain", "dynamic": "chain",
     "prompt": "chain", "parser": "chain", "chat_model": "chat", "tool": "tool",
-    "retriever": "retriever",
+    "retriever": "retriever", "llm": "llm", "branch": "chain", "fallbacks": "chain",
 }
 
 #: Per family, the printed handler methods: (method, its parameters, what it prints, whether it
@@ -111,6 +121,9 @@ _PRINTED_EVENTS: Final[dict[str, tuple[tuple[str, str, str, bool], ...]]] = {
     "chat": (("on_chat_model_start", "s, messages", "chat start", True),
              ("on_llm_end", "response", "llm end", False),
              ("on_llm_error", "error", "llm error", False)),
+    "llm": (("on_llm_start", "s, prompts", "llm start", True),
+            ("on_llm_end", "response", "llm end", False),
+            ("on_llm_error", "error", "llm error", False)),
     "tool": (("on_tool_start", "s, input_str", "tool start", True),
              ("on_tool_end", "output", "tool end", False),
              ("on_tool_error", "error", "tool error", False)),
@@ -155,10 +168,14 @@ def _printer(cls: str, base: str, scenario: Scenario, first: str | None) -> list
                     "        if self.fault != 'none' and self.fault_on in ('any', phase):",
                     "            raise RuntimeError(f'{self.name} fails on {event}')"]
     define = "async def" if asynchronous else "def"
+    printed: set[str] = set()
     for family in _FAMILIES:
         if family not in families:
             continue
         for method, params, label, serialized in _PRINTED_EVENTS[family][:3 if errors else 2]:
+            if method in printed:  # on_llm_end/on_llm_error: chat models' and LLMs' alike
+                continue
+            printed.add(method)
             out.append(f"    {define} {method}(self, {params}, **kw): "
                        f"self.show({label!r}, kw{', s' if serialized else ''})")
     return out
@@ -199,12 +216,14 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
     runnables = [name for name, wanted in (
         ("Runnable", batch_fix),
         ("RunnableConfig", any(n.kind == "tool" and n.forward_config for n in chain.nodes)),
+        ("RunnableBranch", "branch" in kinds),
         ("RunnableLambda", bool(kinds & {"lambda", "dynamic"})),
         ("RunnableParallel", "parallel" in kinds),
         ("RunnableSequence", "sequence" in kinds)) if wanted]
     modules = [("callbacks", callbacks), ("runnables", runnables)]
     modules += [(module, [name]) for kind, module, name in (
         ("chat_model", "language_models", "FakeListChatModel"),
+        ("llm", "language_models", "FakeListLLM"),
         ("parser", "output_parsers", "StrOutputParser"),
         ("prompt", "prompts", "ChatPromptTemplate"),
         ("tool", "tools", "StructuredTool"),
@@ -350,10 +369,28 @@ def _node_code(node: Node, prefix: str, chain: Chain, batch_fix: bool = False,
     if kind == "parallel":
         branches = ", ".join(f"{c!r}: {c}" for c in node.children)
         return [f"{label} = RunnableParallel({{{branches}}}{kwarg})", f"{label}.name = {label!r}"]
+    if kind == "branch":
+        kids = node.children
+        pairs = [f"({kids[i]}, {kids[i + 1]})" for i in range(0, len(kids) - 1, 2)]
+        return [f"{label} = RunnableBranch({', '.join(pairs)}, {kids[-1]})",
+                f"{label}.name = {label!r}"]
+    if kind == "fallbacks":
+        first, *rest = node.children
+        return [f"{label} = {first}.with_fallbacks([{', '.join(rest)}])",
+                f"{label}.name = {label!r}"]
+    if kind == "llm":
+        if not node.fail:
+            return [f"{label} = FakeListLLM(responses=['{label} says hi'], name={label!r}{kwarg})"]
+        cls = f"{label.capitalize()}LLM"
+        return [f"class {cls}(FakeListLLM):",
+                f"    def _call(self, *a, **kw): raise RuntimeError('{label} fails')",
+                f"    async def _acall(self, *a, **kw): raise RuntimeError('{label} fails')",
+                f"{label} = {cls}(responses=['{label} says hi'], name={label!r}{kwarg})"]
     if kind == "lambda":
         nap = "time.sleep(0.002) or " if node.slow else ""
         if not node.fail:
-            return [f"{label} = RunnableLambda(lambda x: {nap}{label!r}, name={label!r}{kwarg})"]
+            answer = "''" if node.falsy else repr(label)
+            return [f"{label} = RunnableLambda(lambda x: {nap}{answer}, name={label!r}{kwarg})"]
         define = ([f"def {label}_fn(x):", "    time.sleep(0.002)", f"    {fail}"] if node.slow
                   else [f"def {label}_fn(x): {fail}"])
         return [*define, f"{label} = RunnableLambda({label}_fn, name={label!r}{kwarg})"]

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal, TypeVar
 
-from hypothesis import event
+from hypothesis import event, reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -28,6 +28,8 @@ from .adapter import Capabilities
 from .model import (
     ASYNC_MODES,
     BATCH_MODES,
+    CLASSIC_KINDS,
+    COMPOSED_KINDS,
     FAILABLE_KINDS,
     Chain,
     Fault,
@@ -40,10 +42,13 @@ from .model import (
     Scenario,
 )
 
-__all__ = ["ChainShape", "Registrations", "chains", "invocations", "scenarios"]
+__all__ = ["COMPOSED_SHAPE", "ChainShape", "Registrations", "chains", "invocations",
+           "scenarios"]
 
 T = TypeVar("T")
-Value = Literal["text", "dict", "prompt", "message", "docs"]
+#: "any": the output of a branch whose branches return different types (only what accepts
+#: every value takes it).
+Value = Literal["text", "dict", "prompt", "message", "docs", "any"]
 _ANY: Final[frozenset[Value]] = frozenset({"text", "dict", "prompt", "message", "docs"})
 
 #: What each leaf accepts and returns (composites are derived from their children).
@@ -56,6 +61,7 @@ _LEAF_IO: Final[dict[NodeKind, tuple[frozenset[Value], Value]]] = {
     "retriever": (frozenset({"text"}), "docs"),
     "tool": (frozenset({"text"}), "text"),
     "dynamic": (_ANY, "text"),
+    "llm": (frozenset({"text", "prompt"}), "text"),
 }
 _SHORT: Final[dict[NodeKind, str]] = {
     "sequence": "seq",
@@ -68,7 +74,17 @@ _SHORT: Final[dict[NodeKind, str]] = {
     "tool": "tool",
     "retriever": "retriever",
     "binding": "bind",
+    "llm": "llm",
+    "branch": "branch",
+    "fallbacks": "fb",
 }
+#: Leaf kinds a fallbacks node's attempts are drawn from (all of one kind, so they return the
+#: same type; each fails before it yields anything, so a stream falls back as invoke does).
+_ATTEMPT_KINDS: Final[tuple[NodeKind, ...]] = ("lambda", "llm", "chat_model", "retriever")
+
+
+def _accepts(accepted: frozenset[Value], value: Value) -> bool:
+    return value in accepted or (value == "any" and accepted == _ANY)
 
 
 @dataclass(frozen=True)
@@ -77,7 +93,8 @@ class ChainShape:
 
     max_depth: int = 3
     max_width: int = 3
-    kinds: frozenset[NodeKind] = frozenset(_SHORT)
+    #: The composed kinds (``COMPOSED_KINDS``) only when a test asks for them.
+    kinds: frozenset[NodeKind] = CLASSIC_KINDS
     reuse: bool = True
     forward_config_only: bool = False
     #: Functions and tools never forward their config (only implicit propagation reaches).
@@ -98,6 +115,9 @@ class ChainShape:
     #: Percentage of functions and tools with callees that have no async body (async modes
     #: then run them on a worker thread; needs ``sync_only_callers``).
     sync_only_percent: int = 30
+    #: Chains with none of these kinds (among ``kinds``) are rejected: the composed runnables'
+    #: tests check composed runnables, not the classic chains the other tests draw.
+    require_kinds: frozenset[NodeKind] = frozenset()
 
 
 @dataclass
@@ -152,13 +172,18 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
 
     def leaf_kinds(value: Value) -> list[NodeKind]:
         return [k for k in _ORDER if k in _LEAF_KINDS and k in shape.kinds
-                and value in _LEAF_IO[k][0]]
+                and _accepts(_LEAF_IO[k][0], value)]
 
     def composite_kinds(depth: int, value: Value) -> list[NodeKind]:
         if depth >= shape.max_depth:
             return []
         return [k for k in _ORDER if k in _COMPOSITE_KINDS and k in shape.kinds
-                and (k != "tool" or value == "text")]
+                and (k != "tool" or value == "text")
+                and (k != "fallbacks" or bool(attempt_kinds(value)))]
+
+    def attempt_kinds(value: Value) -> list[NodeKind]:
+        return [k for k in _ATTEMPT_KINDS if k in shape.kinds
+                and _accepts(_LEAF_IO[k][0], value)]
 
     def kind_for(depth: int, value: Value, level: int) -> NodeKind:
         leaves, composites = leaf_kinds(value), composite_kinds(depth, value)
@@ -180,7 +205,7 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         level = depth if level is None else level
         if kind is None and shape.reuse and info and _chance(draw, shape.reuse_percent):
             reusable = sorted(lbl for lbl, b in info.items()
-                              if value in b.accepts and lbl not in avoid)
+                              if _accepts(b.accepts, value) and lbl not in avoid)
             if reusable:
                 return _pick(draw, reusable)
         kind = kind or kind_for(depth, value, level)
@@ -212,6 +237,24 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
             child = gen(depth + 1, value, level=level)
             children.append(child)
             info[label] = _Built(info[child].accepts, info[child].returns)
+        elif kind == "branch":
+            returns: set[Value] = set()
+            for _ in range(_count(draw, 1, max(1, shape.max_width - 1))):
+                counter[0] += 1
+                condition = f"cond{counter[0]}"  # never reused: not in ``info``
+                nodes[condition] = Node(condition, "lambda", falsy=_chance(draw, 50))
+                children.append(condition)
+                children.append(gen(depth + 1, value))
+                returns.add(info[children[-1]].returns)
+            children.append(gen(depth + 1, value))  # the default
+            returns.add(info[children[-1]].returns)
+            info[label] = _Built(frozenset({value}),
+                                 returns.pop() if len(returns) == 1 else "any")
+        elif kind == "fallbacks":
+            attempt = _pick(draw, attempt_kinds(value))
+            for _ in range(_count(draw, 2, max(2, shape.max_width))):
+                children.append(gen(depth + 1, value, kind=attempt))
+            info[label] = _Built(frozenset({value}), _LEAF_IO[attempt][1])
         elif kind in ("dynamic", "tool") and depth < shape.max_depth:
             # The root function calls someone (else it would be a lone leaf), others may not.
             n = _count(draw, 0 if level else 1, shape.max_width)
@@ -233,6 +276,9 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         return label
 
     root = gen(0, "text")
+    required = shape.require_kinds & shape.kinds
+    if required and not any(n.kind in required for n in nodes.values()):
+        reject()
     return Chain(tuple(nodes.values()), root)
 
 
@@ -240,11 +286,19 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
 _ORDER: Final[list[NodeKind]] = [
     "lambda", "sequence", "parallel", "binding", "dynamic", "tool",
     "chat_model", "prompt", "parser", "retriever",
+    # the composed kinds last: the classic kinds' draws do not move
+    "branch", "fallbacks", "llm",
 ]
 _LEAF_KINDS: Final[frozenset[NodeKind]] = frozenset(
-    {"lambda", "chat_model", "prompt", "parser", "retriever"})
+    {"lambda", "chat_model", "prompt", "parser", "retriever", "llm"})
 _COMPOSITE_KINDS: Final[frozenset[NodeKind]] = frozenset(
-    {"sequence", "parallel", "binding", "dynamic", "tool"})
+    {"sequence", "parallel", "binding", "dynamic", "tool", "branch", "fallbacks"})
+#: The chains the composed runnables' rule tests draw: SPEC.md §8's constructs among the
+#: classic kinds they are composed with.
+COMPOSED_SHAPE: Final = ChainShape(
+    kinds=frozenset[NodeKind]({"lambda", "sequence", "parallel", "binding", "chat_model",
+                               "prompt", "parser"}) | COMPOSED_KINDS,
+    require_kinds=COMPOSED_KINDS)
 #: Modes in shrink order: sync before async, invoke first.
 _MODE_ORDER: Final[tuple[Mode, ...]] = ("invoke", "batch", "stream", "ainvoke", "abatch",
                                         "astream")
@@ -289,6 +343,9 @@ class Registrations:
     bind_percent: int = 30
     #: Percentage of sync invocations called from inside a running event loop (when supported).
     inside_loop_percent: int = 15
+    #: With failures: the chance (percent) that each attempt of a fallbacks node fails (so that
+    #: fallbacks are tried, and all attempts fail now and then).
+    attempt_fail_percent: int = 60
 
 
 def _subset(draw: st.DrawFn, handlers: Sequence[str], duplicates: bool) -> tuple[str, ...]:
@@ -366,6 +423,7 @@ def scenarios(
         tag_counter[0] += 1
         return ((f"key{tag_counter[0]}", f"value{tag_counter[0]}"),)
 
+    attempts = {a for n in chain.nodes if n.kind == "fallbacks" for a in n.children}
     nodes = []
     for node in chain.nodes:
         callbacks: tuple[str, ...] = ()
@@ -380,7 +438,8 @@ def scenarios(
             callbacks = _subset(draw, ids, reg.duplicates)
             node_tags, meta = tags(), metadata()
         if reg.failures and node.kind in caps.failing_kinds and node.kind in FAILABLE_KINDS:
-            fail = _chance(draw, reg.fail_percent)
+            fail = _chance(draw, reg.attempt_fail_percent if node.label in attempts
+                           else reg.fail_percent)
         as_manager = _chance(draw, 50) and caps.manager_form and bool(callbacks)
         nodes.append(replace(node, callbacks=callbacks, tags=node_tags, metadata=meta, fail=fail,
                              callbacks_as_manager=as_manager))

@@ -49,7 +49,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from ..adapter import AdapterError, Capabilities
-from ..model import Invocation, Node, NodeKind
+from ..model import CLASSIC_KINDS, COMPOSED_KINDS, Invocation, Node, NodeKind
 from ..observed import Outcome
 from ..versions import version_numbers
 from .langchain_like import (
@@ -64,7 +64,7 @@ from .langchain_like import (
 __all__ = ["LangChainCoreAdapter", "capabilities_for", "release_line"]
 
 #: Kinds whose constructor takes callbacks=, tags= and metadata= in every supported line.
-_CONSTRUCTOR_KINDS: Final[frozenset[NodeKind]] = frozenset({"chat_model", "tool"})
+_CONSTRUCTOR_KINDS: Final[frozenset[NodeKind]] = frozenset({"chat_model", "tool", "llm"})
 
 _INSTALL_HINT: Final = (
     "langchain_core is not installed in this Python environment: "
@@ -166,8 +166,9 @@ def capabilities_for(version: str, python: tuple[int, int] | None = None) -> Cap
     """What langchain-core ``version`` supports on Python ``python`` (default: this one): what
     :class:`LangChainCoreAdapter` declares, without importing langchain-core."""
     supports, notes = _declared(version, python)
-    return Capabilities(constructor_callbacks=_CONSTRUCTOR_KINDS,
-                        failing_kinds=frozenset(k for k, b in _BUILDERS.items() if b.fail),
+    return Capabilities(node_kinds=_KINDS, constructor_callbacks=_CONSTRUCTOR_KINDS,
+                        failing_kinds=frozenset(k for k, b in _BUILDERS.items()
+                                                if b.fail and k in _KINDS),
                         notes=notes, **supports)
 
 
@@ -203,6 +204,9 @@ def _tool(adapter: Any, node: Node, parts: Parts) -> Any:
         **parts.local)
 
 
+#: The node kinds the adapter declares.
+_KINDS: Final[frozenset[NodeKind]] = CLASSIC_KINDS | COMPOSED_KINDS
+
 _BUILDERS: Final = {
     **BUILDERS,
     "chat_model": NodeBuilder(("FakeListChatModel",), _chat_model, fail=_chat_model),
@@ -217,6 +221,7 @@ class LangChainCoreAdapter(LangChainLikeAdapter):
 
     name = "langchain_core"
     prefix = "langchain_core"
+    kinds = _KINDS
     constructor_kinds = _CONSTRUCTOR_KINDS
     builders = _BUILDERS
     #: Whether tool functions get their config through a ``config: RunnableConfig`` parameter.

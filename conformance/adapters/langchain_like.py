@@ -53,6 +53,8 @@ from ..adapter import AdapterError, Capabilities
 from ..events import METHODS, EventSink, canonical
 from ..model import (
     CALLER_KINDS,
+    CLASSIC_KINDS,
+    COMPOSED_KINDS,
     FAILABLE_KINDS,
     NODE_KINDS,
     Chain,
@@ -181,6 +183,8 @@ LOCATIONS: Final[Mapping[str, str]] = {
     "RunnableConfig": "runnables",
     "ChatPromptTemplate": "prompts",
     "FakeListChatModel": "language_models",
+    "FakeListLLM": "language_models",
+    "RunnableBranch": "runnables",
     "StrOutputParser": "output_parsers",
     "StructuredTool": "tools",
     "BaseRetriever": "retrievers",
@@ -271,6 +275,49 @@ def _parser(adapter: Any, node: Node, parts: Parts) -> Any:
     return parser
 
 
+def _llm(adapter: Any, node: Node, parts: Parts) -> Any:
+    cls = adapter.api["FakeListLLM"]
+    if node.fail:
+        cls = adapter.derived("FailingLLM", _failing_llm_class)
+    model = cls(responses=[f"{node.label} says hi"], name=node.label, **parts.local)
+    if node.fail:
+        model.failure = lambda: parts.probe.failure(node.label)
+    return model
+
+
+def _failing_llm_class(adapter: Any) -> type:
+    base = adapter.api["FakeListLLM"]
+
+    class FailingLLM(base):  # type: ignore[misc, valid-type]
+        """Starts its run like any LLM, then raises from ``_call``/``_acall`` (``LLM``'s
+        extension points) instead of answering."""
+
+        failure: Any = None
+
+        def _call(self, *args: Any, **kwargs: Any) -> str:
+            raise self.failure()
+
+        async def _acall(self, *args: Any, **kwargs: Any) -> str:  # langchain_core's twin
+            raise self.failure()
+
+    return FailingLLM
+
+
+def _branch(adapter: Any, node: Node, parts: Parts) -> Any:
+    built = parts.children
+    pairs = [(built[i], built[i + 1]) for i in range(0, len(built) - 1, 2)]
+    branch = adapter.api["RunnableBranch"](*pairs, built[-1], **parts.local)
+    branch.name = node.label
+    return branch
+
+
+def _fallbacks(adapter: Any, node: Node, parts: Parts) -> Any:
+    first, *rest = parts.children
+    runnable = first.with_fallbacks(rest, **parts.local)
+    runnable.name = node.label
+    return runnable
+
+
 def _retriever(adapter: Any, node: Node, parts: Parts) -> Any:
     cls = adapter.derived("ProbeRetriever", _retriever_class)
     retriever = cls(name=node.label, **parts.local)
@@ -310,6 +357,10 @@ BUILDERS: Final[Mapping[NodeKind, NodeBuilder]] = {
     "prompt": NodeBuilder(("ChatPromptTemplate",), _prompt),
     "parser": NodeBuilder(("StrOutputParser",), _parser),
     "retriever": NodeBuilder(("BaseRetriever", "Document"), _retriever, fail=_retriever),
+    # SPEC.md §8's composed kinds (declared only by adapters that list them in ``kinds``)
+    "llm": NodeBuilder(("FakeListLLM",), _llm, fail=_llm),
+    "branch": NodeBuilder(("RunnableBranch",), _branch),
+    "fallbacks": NodeBuilder((), _fallbacks),
 }
 
 
@@ -323,8 +374,9 @@ class LangChainLikeAdapter:
     version: str = "unknown"
     #: The runtime's package: the kit imports ``{prefix}.runnables``, ``{prefix}.callbacks``, ...
     prefix: str = "langchain_core"
-    #: The node kinds the runtime has; "binding" means its runnables have ``with_config``.
-    kinds: Collection[NodeKind] = NODE_KINDS
+    #: The node kinds the runtime has; "binding" means its runnables have ``with_config``. The
+    #: composed kinds of SPEC.md §8 (``llm``, ``branch``, ``fallbacks``) are opt-in.
+    kinds: Collection[NodeKind] = CLASSIC_KINDS
     #: The kinds whose constructor takes ``callbacks=``, ``tags=`` and ``metadata=``.
     constructor_kinds: Collection[NodeKind] = ()
     #: Capabilities (fields of :class:`~conformance.adapter.Capabilities` other than
@@ -413,7 +465,11 @@ class LangChainLikeAdapter:
             kinds -= {"binding"}
             missing.append(f"{self.name}'s {', '.join(unbindable)} has no with_config, so the "
                            "adapter builds no bindings")
-        absent = [k for k in NODE_KINDS if k not in kinds]
+        absent = [k for k in NODE_KINDS if k not in kinds and k not in COMPOSED_KINDS]
+        lacking = sorted(COMPOSED_KINDS - kinds)
+        if lacking:
+            notes.setdefault("composed_kinds", f"the {self.name} adapter does not declare "
+                                               f"{', '.join(lacking)} nodes")
         if absent:
             missing.append(f"{self.name} has no {', '.join(absent)} nodes (its adapter "
                            f"declares {', '.join(sorted(kinds))})")
@@ -578,13 +634,14 @@ def _outcome_of(result: Any) -> Outcome:
 
 def _leaf(node: Node, probe: Probe) -> Callable[[Any], str]:
     label, fail, delay = node.label, node.fail, probe.delay if node.slow else 0.0
+    result = "" if node.falsy else label
 
     def leaf(value: Any) -> str:
         if delay:
             time.sleep(delay)
         if fail:
             raise probe.failure(label)
-        return label
+        return result
 
     leaf.__name__ = label
     return leaf

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..model import NODE_KINDS, Node
+from ..model import COMPOSED_KINDS, NODE_KINDS, Node
 from .langchain_like import BUILDERS, LangChainLikeAdapter, Parts
 
 __all__ = ["ReferenceAdapter"]
@@ -39,7 +39,10 @@ class ReferenceAdapter(LangChainLikeAdapter):
     name = "reference"
     prefix = "reference"
     version = "0.1.0"
-    constructor_kinds = tuple(k for k in NODE_KINDS if k != "binding")
+    kinds = NODE_KINDS
+    # RunnableBranch and RunnableWithFallbacks take no callbacks=, tags= or metadata=
+    constructor_kinds = tuple(k for k in NODE_KINDS
+                              if k != "binding" and (k not in COMPOSED_KINDS or k == "llm"))
     builders = {**BUILDERS,
                 "chat_model": replace(BUILDERS["chat_model"], fail=_failing_chat_model),
                 "prompt": replace(BUILDERS["prompt"], fail=_failing_prompt)}

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..strategies import ChainShape, Registrations
+from ..strategies import COMPOSED_SHAPE, ChainShape, Registrations
 from ._support import holds
 
 RUNTIME_ONLY = Registrations(bound=False, constructor=False, tags=False)
@@ -42,3 +42,14 @@ def test_R1_each_batch_item_gets_its_own_config(
     tree and no other."""
     holds(request, adapter, data, replace(RUNTIME_ONLY, per_item_configs=True),
           modes=("batch", "abatch"))
+
+
+@pytest.mark.needs(composed_kinds="any")
+@given(data=st.data())
+def test_R1_runtime_handlers_reach_composed_runnables(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """SPEC.md §8: every condition and chosen branch of a ``RunnableBranch``, every attempt of
+    ``with_fallbacks`` (failed ones too), every non-chat LLM run, in every mode."""
+    holds(request, adapter, data, replace(RUNTIME_ONLY, failures=True, fail_percent=30),
+          COMPOSED_SHAPE)

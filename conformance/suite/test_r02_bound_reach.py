@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..strategies import Registrations
+from ..strategies import COMPOSED_SHAPE, Registrations
 from ._support import holds
 
 
@@ -31,3 +31,15 @@ def test_R2_nested_bindings_each_reach_their_subtree(
     holds(request, adapter, data,
           Registrations(runtime=False, constructor=False, tags=False, require_bound=True,
                         nested_bound=True))
+
+
+@pytest.mark.needs(node_kinds=frozenset({"binding"}), composed_kinds="any")
+@given(data=st.data())
+def test_R2_bound_handlers_reach_composed_runnables(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """A handler bound on a branch, a fallbacks runnable or what they contain sees exactly that
+    subtree: conditions, chosen branches and every attempt below the binding."""
+    holds(request, adapter, data,
+          Registrations(runtime=False, constructor=False, tags=False, require_bound=True,
+                        failures=True, fail_percent=30), COMPOSED_SHAPE)

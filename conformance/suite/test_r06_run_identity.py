@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..strategies import ChainShape, Registrations
+from ..strategies import COMPOSED_SHAPE, ChainShape, Registrations
 from ._support import holds
 
 
@@ -24,3 +24,14 @@ def test_R6_parent_links_of_dynamic_children(
     """Children invoked by functions and tools (forwarding config or not) link to their run."""
     shape = ChainShape(kinds=frozenset({"dynamic", "tool", "lambda", "sequence", "parallel"}))
     holds(request, adapter, data, Registrations(tags=False), shape)
+
+
+@pytest.mark.needs(composed_kinds="any")
+@given(data=st.data())
+def test_R6_composed_runnables_parent_their_parts(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """A branch's conditions and chosen branch, and every attempt of a fallbacks runnable, are
+    child runs of it, each with its own id; an LLM reports run type ``llm``."""
+    holds(request, adapter, data, Registrations(failures=True, fail_percent=30, tags=False),
+          COMPOSED_SHAPE)

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..strategies import ChainShape, Registrations
+from ..strategies import COMPOSED_SHAPE, ChainShape, Registrations
 from ._support import holds
 
 
@@ -29,3 +29,14 @@ def test_R7_failing_parallel_waits_for_its_branches(
     holds(request, adapter, data,
           Registrations(failures=True, fail_percent=35, tags=False), shape,
           modes=["invoke", "batch", "ainvoke", "abatch"])
+
+
+@pytest.mark.needs(composed_kinds="any")
+@given(data=st.data())
+def test_R7_composed_runnables_run_their_parts_in_turn(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """Conditions in declaration order before the chosen branch; fallback attempts one after
+    another, each ended before the next starts; all nested in the construct's run."""
+    holds(request, adapter, data, Registrations(failures=True, fail_percent=30, tags=False),
+          COMPOSED_SHAPE)

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..strategies import ChainShape, Registrations
+from ..strategies import COMPOSED_SHAPE, ChainShape, Registrations
 from ._support import holds
 
 
@@ -29,3 +29,15 @@ def test_R8_failing_parallel_branches_in_every_mode(
     shape = ChainShape(kinds=frozenset({"parallel", "lambda", "sequence"}), slow_percent=50)
     holds(request, adapter, data,
           Registrations(failures=True, fail_percent=50, tags=False), shape)
+
+
+@pytest.mark.needs(composed_kinds="any", failing_kinds="any")
+@given(data=st.data())
+def test_R8_composed_failing_conditions_and_fallbacks(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """A branch whose condition raises fails with that exception and starts nothing more; a
+    fallbacks runnable whose attempts all fail fails with the first attempt's exception, which
+    the caller gets; a failing LLM reports its error."""
+    holds(request, adapter, data, Registrations(failures=True, fail_percent=50, tags=False),
+          COMPOSED_SHAPE)

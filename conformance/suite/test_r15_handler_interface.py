@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..strategies import ChainShape, Registrations
+from ..strategies import COMPOSED_SHAPE, ChainShape, Registrations
 from ._support import holds
 
 
@@ -31,3 +31,15 @@ def test_R15_streamed_tokens_arrive_once_each_in_order(
                                         "parallel", "lambda", "binding"}))
     holds(request, adapter, data, Registrations(tags=False), shape,
           modes=("stream", "astream"))
+
+
+@pytest.mark.needs(composed_kinds="any")
+@given(data=st.data())
+def test_R15_composed_llm_runs_use_the_llm_methods(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """A non-chat LLM starts through ``on_llm_start`` with its prompt strings and its name, and
+    ends through ``on_llm_end``/``on_llm_error``; conditions and attempts carry their own
+    inputs and outputs."""
+    holds(request, adapter, data, Registrations(failures=True, fail_percent=30, tags=False),
+          COMPOSED_SHAPE)

@@ -72,6 +72,9 @@ class _TwiceSink:
         self._sink.record(handler, kind, **fields)
         self._sink.record(handler, kind, **fields)
 
+    def __getattr__(self, name: str) -> Any:  # describe_error, fault_raised: the sink's own
+        return getattr(self._sink, name)
+
 
 class EverythingTwiceAdapter(ReferenceAdapter):
     """Every handler hears every event twice: every run breaks R5, so a differential property
