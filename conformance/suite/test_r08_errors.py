@@ -39,5 +39,6 @@ def test_R8_composed_failing_conditions_and_fallbacks(
     """A branch whose condition raises fails with that exception and starts nothing more; a
     fallbacks runnable whose attempts all fail fails with the first attempt's exception, which
     the caller gets; a failing LLM reports its error."""
-    holds(request, adapter, data, Registrations(failures=True, fail_percent=50, tags=False),
+    holds(request, adapter, data, Registrations(failures=True, fail_percent=40,
+                                                attempt_fail_percent=75, tags=False),
           COMPOSED_SHAPE)

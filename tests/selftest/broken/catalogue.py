@@ -31,6 +31,8 @@ from reference.output_parsers._str import StrOutputParser
 from reference.runnables import _config, _frame, _lifecycle
 from reference.runnables._base import Runnable
 from reference.runnables._binding import RunnableBinding
+from reference.runnables._branch import RunnableBranch
+from reference.runnables._fallbacks import RunnableWithFallbacks
 from reference.runnables._frame import RunFrame
 from reference.runnables._lambda import RunnableLambda
 from reference.runnables._parallel import RunnableParallel
@@ -904,3 +906,108 @@ from .payloads import PAYLOAD_ENGINES  # noqa: E402
 for _engine in PAYLOAD_ENGINES:
     globals()[_engine.__name__] = _engine
 CATALOGUE = (*CATALOGUE, *PAYLOAD_ENGINES)
+
+
+# -- composed runnables (SPEC.md §8) -------------------------------------------------------------
+
+_choose = RunnableBranch._choose
+_achoose = RunnableBranch._achoose
+
+
+class FallbackAttemptsLoseRuntimeHandlers(BrokenAdapter):
+    BREAKS = ("R1",)
+    BUG = ("with_fallbacks runs every fallback after the first attempt detached: in a fresh "
+           "context, with a config without callbacks, so runtime handlers never see it")
+
+    def patches(self) -> Iterable[Patch]:
+        def body(fb: Any, input: Any, frame: Any) -> Any:
+            child = frame.child_config
+            first: BaseException | None = None
+            for i, attempt in enumerate(fb.runnables):
+                try:
+                    if i == 0:
+                        return attempt.invoke(input, child)
+                    return contextvars.Context().run(attempt.invoke, input,
+                                                     _without_callbacks(child))
+                except fb.exceptions_to_handle as e:
+                    first = first or e
+            assert first is not None
+            raise first
+
+        async def abody(fb: Any, input: Any, frame: Any) -> Any:
+            child = frame.child_config
+            first: BaseException | None = None
+            for i, attempt in enumerate(fb.runnables):
+                try:
+                    if i == 0:
+                        return await attempt.ainvoke(input, child)
+                    return await asyncio.create_task(
+                        attempt.ainvoke(input, _without_callbacks(child)),
+                        context=contextvars.Context())
+                except fb.exceptions_to_handle as e:
+                    first = first or e
+            assert first is not None
+            raise first
+
+        return [(RunnableWithFallbacks, "_body", body), (RunnableWithFallbacks, "_abody", abody)]
+
+
+def _parentless(child: Any) -> Any:
+    """A child config whose callback manager says its runs have no parent."""
+    mgr = child.get("callbacks") if isinstance(child, Mapping) else None
+    if mgr is None or not hasattr(mgr, "copy"):
+        return child
+    return _manager_with_parent(child, None)
+
+
+class BranchConditionsParentless(BrokenAdapter):
+    BREAKS = ("R6",)
+    BUG = "RunnableBranch's conditions run as roots (parent_run_id None), not as its children"
+
+    def patches(self) -> Iterable[Patch]:
+        def choose(branch: Any, input: Any, child: Any) -> Any:
+            for cond, then in branch.branches:
+                if cond.invoke(input, _parentless(child)):
+                    return then
+            return branch.default
+
+        async def achoose(branch: Any, input: Any, child: Any) -> Any:
+            for cond, then in branch.branches:
+                if await cond.ainvoke(input, _parentless(child)):
+                    return then
+            return branch.default
+
+        return [(RunnableBranch, "_choose", choose), (RunnableBranch, "_achoose", achoose)]
+
+
+class FallbacksRaiseLastError(BrokenAdapter):
+    BREAKS = ("R8",)
+    BUG = ("with_fallbacks whose attempts all fail raises the last attempt's exception, not the "
+           "first's")
+
+    def patches(self) -> Iterable[Patch]:
+        def body(fb: Any, input: Any, frame: Any) -> Any:
+            last: BaseException | None = None
+            for attempt in fb.runnables:
+                try:
+                    return attempt.invoke(input, frame.child_config)
+                except fb.exceptions_to_handle as e:
+                    last = e
+            assert last is not None
+            raise last
+
+        async def abody(fb: Any, input: Any, frame: Any) -> Any:
+            last: BaseException | None = None
+            for attempt in fb.runnables:
+                try:
+                    return await attempt.ainvoke(input, frame.child_config)
+                except fb.exceptions_to_handle as e:
+                    last = e
+            assert last is not None
+            raise last
+
+        return [(RunnableWithFallbacks, "_body", body), (RunnableWithFallbacks, "_abody", abody)]
+
+
+CATALOGUE = (*CATALOGUE, FallbackAttemptsLoseRuntimeHandlers, BranchConditionsParentless,
+             FallbacksRaiseLastError)
