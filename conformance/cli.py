@@ -168,9 +168,14 @@ def _stats(args: argparse.Namespace) -> int:
     registrations = Registrations(failures=args.failures, faults=args.faults,
                                   root_config=args.root_config,
                                   per_item_configs=args.per_item_configs)
-    drawn = draw_scenarios(args.examples, capabilities, registrations, modes=args.mode,
-                           seed=args.seed)
-    print(measure(drawn).render())
+    shape = None
+    if args.composed:  # what the composed runnables' rule tests draw
+        from .strategies import COMPOSED_SHAPE
+
+        shape = COMPOSED_SHAPE
+    drawn = draw_scenarios(args.examples, capabilities, registrations, shape=shape,
+                           modes=args.mode, seed=args.seed)
+    print(measure(drawn, composed=args.composed).render())
     return 0
 
 
@@ -186,6 +191,9 @@ def _stats_parser(sub: Any) -> None:
     stats.add_argument("--root-config", action="store_true", help="run_name / run_id")
     stats.add_argument("--per-item-configs", action="store_true",
                        help="batches with one config per input")
+    stats.add_argument("--composed", action="store_true",
+                       help="the chains the composed runnables' tests draw (SPEC.md §8: llm, "
+                            "branch, fallbacks), with their features")
 
 
 def _parser() -> argparse.ArgumentParser:

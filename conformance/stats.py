@@ -19,7 +19,7 @@ from .adapter import Capabilities
 from .model import ASYNC_MODES, MODES, NODE_KINDS, Chain, Mode, Scenario
 from .strategies import ChainShape, Registrations, scenarios
 
-__all__ = ["FEATURES", "Distribution", "draw_scenarios", "measure"]
+__all__ = ["COMPOSED_FEATURES", "FEATURES", "Distribution", "draw_scenarios", "measure"]
 
 
 _DEFAULT: Final = Registrations()
@@ -103,6 +103,27 @@ def _duplicated(scenario: Scenario) -> bool:
     return any(len(set(hs)) != len(hs) for hs in lists)
 
 
+def _condition_fails(chain: Chain) -> bool:
+    return any(n.kind == "branch" and any(chain[c].fail for c in n.children[:-1:2])
+               for n in chain.walk())
+
+
+def _fallback_tried(chain: Chain, every: bool) -> bool:
+    """A fallbacks node whose first attempt fails (``every``: all its attempts fail)."""
+    return any(n.kind == "fallbacks" and (all if every else any)(
+        chain[c].fail for c in (n.children if every else n.children[:1])) for n in chain.walk())
+
+
+#: Features of the composed runnables (SPEC.md §8), drawn by the tests that ask for them
+#: (``stats --composed``).
+COMPOSED_FEATURES: Final[dict[str, Callable[[Scenario], bool]]] = {
+    "false branch condition": lambda s: any(n.falsy for n in s.chain.walk()),
+    "failing branch condition": lambda s: _condition_fails(s.chain),
+    "fallback tried": lambda s: _fallback_tried(s.chain, every=False),
+    "every fallback attempt fails": lambda s: _fallback_tried(s.chain, every=True),
+    "failing llm": lambda s: any(n.kind == "llm" and n.fail for n in s.chain.walk()),
+}
+
 #: Feature name -> predicate; what ``stats`` counts and the distribution test bounds.
 FEATURES: Final[dict[str, Callable[[Scenario], bool]]] = {
     "single run per input": lambda s: _runs_per_input(s.chain) == 1,
@@ -148,6 +169,8 @@ class Distribution:
     kinds: Counter[str] = field(default_factory=Counter)
     modes: Counter[str] = field(default_factory=Counter)
     features: Counter[str] = field(default_factory=Counter)
+    #: The features counted (their rows, in order).
+    counted: tuple[str, ...] = tuple(FEATURES)
 
     def share(self, feature: str) -> float:
         return self.features[feature] / self.total if self.total else 0.0
@@ -172,16 +195,18 @@ class Distribution:
         lines += ["", "modes:"]
         lines += [f"  {m:<40}{pct(self.modes[m])}" for m in MODES]
         lines += ["", "features:"]
-        lines += [f"  {f:<40}{pct(self.features[f])}" for f in FEATURES]
+        lines += [f"  {f:<40}{pct(self.features[f])}" for f in self.counted]
         return "\n".join(lines)
 
 
-def measure(drawn: Iterable[Scenario]) -> Distribution:
-    dist = Distribution()
+def measure(drawn: Iterable[Scenario], composed: bool = False) -> Distribution:
+    """The distribution of ``drawn``; ``composed`` also counts :data:`COMPOSED_FEATURES`."""
+    features = {**FEATURES, **COMPOSED_FEATURES} if composed else FEATURES
+    dist = Distribution(counted=tuple(features))
     for s in drawn:
         dist.total += 1
         dist.runs[_runs_per_input(s.chain)] += 1
         dist.kinds.update({n.kind for n in s.chain.walk()})
         dist.modes[s.invocation.mode] += 1
-        dist.features.update(name for name, has in FEATURES.items() if has(s))
+        dist.features.update(name for name, has in features.items() if has(s))
     return dist

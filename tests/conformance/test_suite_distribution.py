@@ -74,3 +74,33 @@ def test_failures_and_root_config_when_asked_for() -> None:
                                            modes=("batch", "abatch"), seed=3))
     assert batched_names.share("run_name") >= 0.3, batched_names.render()
     assert batched_names.share("run_id") > 0, "a batch of one input may name its root's id"
+
+
+@cache
+def _composed() -> Distribution:
+    """What the composed runnables' rule tests draw (``stats --composed --failures``)."""
+    from conformance.strategies import COMPOSED_SHAPE
+
+    return measure(draw_scenarios(N, Capabilities(), Registrations(failures=True),
+                                  shape=COMPOSED_SHAPE, seed=1), composed=True)
+
+
+@pytest.mark.parametrize("kind", ["llm", "branch", "fallbacks"])
+def test_composed_tests_draw_each_construct_often(kind: str) -> None:
+    assert _composed().kinds[kind] >= 0.25 * N, _composed().render()
+
+
+def test_the_classic_tests_never_draw_composed_constructs() -> None:
+    assert not any(_general().kinds[k] for k in ("llm", "branch", "fallbacks")), \
+        _general().render()
+
+
+@pytest.mark.parametrize("feature, at_least", [
+    ("false branch condition", 0.10),
+    ("failing branch condition", 0.05),
+    ("fallback tried", 0.15),
+    ("every fallback attempt fails", 0.03),
+    ("failing llm", 0.10),
+])
+def test_composed_feature_is_drawn_often_enough(feature: str, at_least: float) -> None:
+    assert _composed().share(feature) >= at_least, _composed().render()
