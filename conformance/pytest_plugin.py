@@ -529,7 +529,9 @@ class _Session:
 
         for other, entry, message, seen_in in recorded(props.get(PROPERTY), report.nodeid,
                                                        str(rule_id)):
-            if other in self.summary.results:  # a rule of this run: its own failing entry
+            chosen = self.config.getoption("rule")
+            if other in self.summary.results and (not chosen or other in chosen):
+                # a rule this run checks (all, or those --rule names): its own failing entry
                 self.summary.record(other, entry, "fail", examples=1, checked=1,
                                     message=message, scenario=seen_in or None)
 
