@@ -134,9 +134,9 @@ def _run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
         outcomes = _call(adapter, root, scenario.invocation, handlers)
     returned = sink.count
     late = getattr(adapter, "deliver_late", None)
-    if late is not None:  # events a harness process saw arrive after the call returned
-        _guard(adapter, "deliver_late()", lambda: late(root))
-    if _may_straggle(scenario):
+    if late is not None:  # events a harness process saw arrive after the call returned (it
+        _guard(adapter, "deliver_late()", lambda: late(root))  # waited for stragglers itself)
+    elif _may_straggle(scenario):
         time.sleep(STRAGGLER_GRACE)
     return _observation(adapter, sink, outcomes, probe, returned)
 

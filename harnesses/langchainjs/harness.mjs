@@ -425,7 +425,13 @@ console.log = console.info = console.debug = (...args) => process.stderr.write(a
 
 // -- the protocol -------------------------------------------------------------------------------
 
+// The kinds it builds (see buildNode), listed so that kinds the chain model gains later are
+// reported not applicable rather than sent here.
+const NODE_KINDS = ["sequence", "parallel", "lambda", "dynamic", "tool", "chat_model", "prompt",
+  "parser", "retriever", "binding"];
+
 const CAPABILITIES = {
+  node_kinds: NODE_KINDS,
   constructor_callbacks: ["chat_model", "retriever", "tool"],
   failing_kinds: ["chat_model", "dynamic", "lambda", "parser", "prompt", "retriever", "tool"],
   mode_aliases: { invoke: "ainvoke", batch: "abatch", stream: "astream" },
@@ -433,6 +439,7 @@ const CAPABILITIES = {
   sync_only_callers: false,
   sync_inside_loop: false,
   notes: {
+    node_kinds: `the LangChain.js harness builds ${NODE_KINDS.join(", ")}`,
     constructor_callbacks: "in @langchain/core chat models, tools and retrievers take callbacks, tags and metadata in their constructor; RunnableLambda, RunnableSequence, RunnableMap, prompt templates and output parsers take none",
     threads: "JavaScript runs a chain on one thread: concurrency is promises (tasks)",
     sync_only_callers: "JavaScript functions have no sync and async twins",

@@ -2,9 +2,10 @@
 
 LINE is ``latest`` (``package.json`` and ``package-lock.json`` next to this file) or an older
 line with its own pair under ``lines/LINE/`` (``0.3``). DEST (default: a cache directory keyed
-by the lockfile's hash, ``$CONFORMANCE_CACHE_DIR`` or ``~/.cache/callback-conformance``) gets a
-copy of ``harness.mjs`` and that line's package files, and ``npm ci`` installs the locked
-dependencies there unless they already are. Prints the harness's path, to run the suite with::
+by the lockfile's hash, ``$CONFORMANCE_CACHE_DIR`` or ``~/.cache/callback-conformance``) gets
+that line's package files, ``npm ci`` installs the locked dependencies there unless they already
+are, and a copy of ``harness.mjs`` (in DEST; in the cache, in a folder named by its hash).
+Prints the harness's path, to run the suite with::
 
     python -m conformance run \
         --impl "harness:node $(python harnesses/langchainjs/prepare.py latest)"
@@ -50,11 +51,22 @@ def prepare(line: str = "latest", dest: Path | None = None) -> Path:
     """The installed harness script for ``line`` (see the module docstring)."""
     src = source(line)
     lock = (src / "package-lock.json").read_bytes()
+    script = None
     if dest is None:
+        # node_modules shared by every checkout with this lockfile; each version of the harness
+        # in its own folder below it (node finds node_modules in a parent folder), so checkouts
+        # with different harnesses never overwrite each other's
         dest = cache_root() / f"langchainjs-{hashlib.sha256(lock).hexdigest()[:16]}"
+        harness = (HERE / "harness.mjs").read_bytes()
+        script = dest / f"harness-{hashlib.sha256(harness).hexdigest()[:12]}" / "harness.mjs"
     dest.mkdir(parents=True, exist_ok=True)
     with _locked(dest / ".prepare.lock"):  # one install at a time (test workers, tox envs)
-        return _install(src, dest, lock)
+        installed = _install(src, dest, lock)
+        if script is None:
+            return installed
+        script.parent.mkdir(exist_ok=True)
+        shutil.copy2(HERE / "harness.mjs", script)
+        return script
 
 
 @contextlib.contextmanager
