@@ -17,7 +17,7 @@ from referencing import Registry, Resource
 from conformance.adapter import Capabilities
 from conformance.model import Scenario
 from conformance.protocol import SCHEMAS, ProtocolError, schema, validate
-from conformance.strategies import ChainShape, Registrations, scenarios
+from conformance.strategies import COMPOSED_SHAPE, ChainShape, Registrations, scenarios
 
 URN = "urn:callback-conformance:harness-protocol:1:"
 REGISTRY: Any = Registry().with_resources(
@@ -30,7 +30,7 @@ PRESETS = [
     Registrations(require_bound=True, nested_bound=True, tag_every_route=True),
     Registrations(require_constructor=True, faults=True, duplicates=True),
 ]
-SHAPES = [ChainShape(), ChainShape(slow_percent=60), ChainShape(implicit_only=True)]
+SHAPES = [ChainShape(), ChainShape(slow_percent=60), ChainShape(implicit_only=True), COMPOSED_SHAPE]
 
 
 def _validator(ref: str) -> Draft202012Validator:
@@ -101,3 +101,17 @@ def test_protocol_responses_validate() -> None:
     with pytest.raises(ProtocolError, match="method"):
         validate("messages#/$defs/ran", bad)
     assert list(_validator("messages#/$defs/ran").iter_errors(bad))
+
+
+def test_protocol_schema_names_every_node_kind_and_field_of_the_model() -> None:
+    """The schema moves with the chain model: a new node kind or field the strategies can draw
+    is in the scenario schema (a harness declaring it must pass the handshake)."""
+    import dataclasses
+
+    from conformance.model import NODE_KINDS, Node
+
+    defs = schema("scenario")["$defs"]
+    assert set(defs["node_kind"]["enum"]) == set(NODE_KINDS)
+    assert set(defs["node"]["properties"]) == {f.name for f in dataclasses.fields(Node)}
+    caps = schema("capabilities")
+    assert "node_kinds" in json.dumps(caps)
