@@ -21,7 +21,14 @@ from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame, current_run
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
-from reference.runnables._streams import aclosing_stream, add_chunks, close_iter
+from reference.runnables._streams import (
+    aclosing_stream,
+    add_chunks,
+    aone,
+    aprepend,
+    close_iter,
+    prepend,
+)
 
 __all__ = ["RunnableGenerator"]
 
@@ -158,10 +165,7 @@ class RunnableGenerator(Runnable[Any, Any]):
         return await arun(self, self._abody, input, config)
 
     async def _abody(self, input: Any, frame: RunFrame) -> Any:
-        async def one() -> AsyncIterator[Any]:
-            yield input
-
-        async with aclosing_stream(self._apump(one(), frame)) as it:
+        async with aclosing_stream(self._apump(aone(input), frame)) as it:
             return add_chunks([chunk async for chunk in it])
 
     # -- streaming ----------------------------------------------------------------------------
@@ -180,22 +184,12 @@ class RunnableGenerator(Runnable[Any, Any]):
         if first is _END:
             return
 
-        def rest() -> Iterator[Any]:
-            try:
-                yield first
-                yield from upstream
-            finally:
-                close_iter(upstream)
-
-        yield from stream_run(self, first, config, partial(self._pump, rest()))
+        yield from stream_run(self, first, config, partial(self._pump, prepend(first, upstream)))
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        async def one() -> AsyncIterator[Any]:
-            yield input
-
-        async with aclosing_stream(self.atransform(one(), config, **kwargs)) as it:
+        async with aclosing_stream(self.atransform(aone(input), config, **kwargs)) as it:
             async for chunk in it:
                 yield chunk
 
@@ -207,13 +201,7 @@ class RunnableGenerator(Runnable[Any, Any]):
         if first is _END:
             return
 
-        async def rest() -> AsyncIterator[Any]:
-            async with aclosing_stream(upstream) as up:
-                yield first
-                async for chunk in up:
-                    yield chunk
-
-        stream = astream_run(self, first, config, partial(self._apump, rest()))
+        stream = astream_run(self, first, config, partial(self._apump, aprepend(first, upstream)))
         async with aclosing_stream(stream) as it:
             async for chunk in it:
                 yield chunk

@@ -10,31 +10,11 @@ from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, astream_run, run, run_steps, stream_run
-from reference.runnables._streams import aclosing_stream, close_iter
+from reference.runnables._streams import aclosing_stream, aone, aprepend, prepend
 
 __all__ = ["RunnableSequence"]
 
 _END: Any = object()
-
-
-def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    """``first``, then ``rest``; closing us closes ``rest`` (so its runs end now)."""
-    try:
-        yield first
-        yield from rest
-    finally:
-        close_iter(rest)
-
-
-async def _aprepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    async with aclosing_stream(rest) as it:
-        yield first
-        async for x in it:
-            yield x
-
-
-async def _one(x: Any) -> AsyncIterator[Any]:
-    yield x
 
 
 @final
@@ -144,13 +124,13 @@ class RunnableSequence(Runnable[Any, Any]):
         first = next(upstream, _END)
         if first is _END:
             return
-        rest = _prepend(first, upstream)
+        rest = prepend(first, upstream)
         yield from stream_run(self, first, config, lambda f: self._pipeline(rest, f))
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        async with aclosing_stream(self.atransform(_one(input), config, **kwargs)) as stream:
+        async with aclosing_stream(self.atransform(aone(input), config, **kwargs)) as stream:
             async for chunk in stream:
                 yield chunk
 
@@ -168,7 +148,7 @@ class RunnableSequence(Runnable[Any, Any]):
         first = await anext(upstream, _END)
         if first is _END:
             return
-        rest = _aprepend(first, upstream)
+        rest = aprepend(first, upstream)
         stream = astream_run(self, first, config, lambda f: self._apipeline(rest, f))
         async with aclosing_stream(stream) as it:
             async for chunk in it:

@@ -7,11 +7,19 @@ whenever the garbage collector gets to them (SPEC.md §6).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import aclosing
 from typing import Any, cast
 
-__all__ = ["aclose_iter", "aclosing_stream", "add_chunks", "close_iter"]
+__all__ = [
+    "aclose_iter",
+    "aclosing_stream",
+    "add_chunks",
+    "aone",
+    "aprepend",
+    "close_iter",
+    "prepend",
+]
 
 
 def add_chunks(chunks: Sequence[Any]) -> Any:
@@ -51,3 +59,25 @@ async def aclose_iter(it: Any) -> None:
     aclose = getattr(it, "aclose", None)
     if aclose is not None:
         await aclose()
+
+
+def prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    """``first``, then ``rest``; closing us closes ``rest`` (so its runs end now)."""
+    try:
+        yield first
+        yield from rest
+    finally:
+        close_iter(rest)
+
+
+async def aprepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """Async twin of :func:`prepend`."""
+    async with aclosing_stream(rest) as it:
+        yield first
+        async for x in it:
+            yield x
+
+
+async def aone(x: Any) -> AsyncIterator[Any]:
+    """A one-chunk async stream (what ``astream`` feeds ``atransform``)."""
+    yield x
