@@ -29,6 +29,17 @@ def _fails(exc: BaseException | None, return_exceptions: bool) -> bool:
     return exc is not None and (not return_exceptions or not isinstance(exc, Exception))
 
 
+def _prepare(r: Runnable[Any, Any],
+             config: RunnableConfig | Sequence[RunnableConfig] | None, n: int
+             ) -> tuple[Runnable[Any, Any], list[RunnableConfig | None], int | None]:
+    """What both modes run for ``n`` inputs: the target, one config per item, the
+    ``max_concurrency`` limit (None: no limit)."""
+    target, config = r._for_batch(config, n)
+    configs = per_item_configs(config, n)
+    limit = configs[0].get("max_concurrency") if configs[0] else None
+    return target, configs, limit
+
+
 def batch_as_completed(
     r: Runnable[Any, Any],
     inputs: Sequence[Any],
@@ -40,9 +51,7 @@ def batch_as_completed(
     inputs = list(inputs)
     if not inputs:
         return
-    target, config = r._for_batch(config, len(inputs))
-    configs = per_item_configs(config, len(inputs))
-    limit = configs[0].get("max_concurrency") if configs[0] else None
+    target, configs, limit = _prepare(r, config, len(inputs))
     pool = ThreadPoolExecutor(max_workers=min(limit or len(inputs), len(inputs)))
     index: dict[Future[Any], int] = {}
     closed = False
@@ -80,9 +89,7 @@ async def abatch_as_completed(
     inputs = list(inputs)
     if not inputs:
         return
-    target, config = r._for_batch(config, len(inputs))
-    configs = per_item_configs(config, len(inputs))
-    limit = configs[0].get("max_concurrency") if configs[0] else None
+    target, configs, limit = _prepare(r, config, len(inputs))
     sem = asyncio.Semaphore(limit) if limit is not None and limit < len(inputs) else None
     closed = False
     _SKIPPED: Any = object()
