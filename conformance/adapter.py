@@ -92,7 +92,8 @@ class Capabilities:
     modes: frozenset[Mode] = frozenset(MODES)
     constructor_callbacks: frozenset[NodeKind] = _CONSTRUCTIBLE
     failing_kinds: frozenset[NodeKind] = frozenset(
-        {"lambda", "dynamic", "tool", "chat_model", "retriever", "llm"}
+        {"lambda", "dynamic", "tool", "chat_model", "retriever", "llm", "generator",
+         "streaming_llm"}
     )
     implicit_context: bool = True
     manager_form: bool = True
@@ -112,8 +113,8 @@ class Capabilities:
 
     @property
     def composed_kinds(self) -> frozenset[NodeKind]:
-        """The composed kinds of SPEC.md §8 declared (``llm``, ``branch``, ``fallbacks``): their
-        rule tests are not applicable without any."""
+        """The composed kinds of SPEC.md §8 declared (``llm``, ``branch``, ``fallbacks``,
+        ``retry``, ...): their rule tests are not applicable without any."""
         return self.node_kinds & COMPOSED_KINDS
 
     def runs_as(self, mode: str) -> str:

@@ -98,11 +98,14 @@ def extra_layers(expectation: Expectation, observed: Mapping[str, ObservedRun]) 
     """Observed runs that can be no expected run: names no runnable has, and runs with a child of
     their own name (a chain is acyclic, so such a run is an extra layer — a binding that made a
     run of its own, say — never the real one)."""
-    names = {r.name for r in expectation.runs.values()}
-    leaked = leaked_names(expectation)
+    runs = expectation.runs
+    names = {r.name for r in runs.values()}
+    # ... unless the expected tree has such a pair itself (a retry and its attempts)
+    nested = leaked_names(expectation) | {r.name for r in runs.values()
+                                          if any(runs[c].name == r.name for c in r.children)}
     out = {r.run_id for r in observed.values() if r.names and not r.names & names}
     out |= {pid for r in observed.values() for pid in r.parents
-            if pid is not None and pid in observed and (observed[pid].names & r.names) - leaked}
+            if pid is not None and pid in observed and (observed[pid].names & r.names) - nested}
     return out
 
 
@@ -110,7 +113,10 @@ def leaked_names(expectation: Expectation) -> frozenset[str]:
     """The invocation's ``run_name`` (a root named other than its object): an engine that lets
     it reach other runs breaks R14, which says so; the name then tells nothing of identity."""
     runs = expectation.runs
-    return frozenset(runs[k].name for k in expectation.roots if runs[k].name != runs[k].label)
+    name = expectation.run_name
+    if name is None:
+        return frozenset()
+    return frozenset({name}) - {runs[k].label for k in expectation.roots}
 
 
 @dataclass(frozen=True)

@@ -43,16 +43,25 @@ NodeKind = Literal[
     "llm",
     "branch",
     "fallbacks",
+    "retry",
+    "map",
+    "assign",
+    "pick",
+    "generator",
+    "streaming_llm",
 ]
 Mode = Literal["invoke", "ainvoke", "batch", "abatch", "stream", "astream"]
 Fault = Literal["none", "raise", "raise_error"]
 FaultOn = Literal["any", "start", "end"]
 
 NODE_KINDS: Final[tuple[NodeKind, ...]] = get_args(NodeKind)
-#: The constructs of SPEC.md §8 the model draws (a non-chat LLM, ``RunnableBranch``,
-#: ``with_fallbacks``): only tests that ask for them draw them, so the draws of the classic
-#: kinds' tests stay as they were.
-COMPOSED_KINDS: Final[frozenset[NodeKind]] = frozenset({"llm", "branch", "fallbacks"})
+#: The constructs of SPEC.md §8 the model draws (non-chat LLMs, streaming or not,
+#: ``RunnableBranch``, ``with_fallbacks``, ``with_retry``, ``.map()``, ``RunnablePassthrough.
+#: assign`` and ``.pick``, ``RunnableGenerator``): only tests that ask for them draw them, so the
+#: draws of the classic kinds' tests stay as they were.
+COMPOSED_KINDS: Final[frozenset[NodeKind]] = frozenset(
+    {"llm", "branch", "fallbacks", "retry", "map", "assign", "pick", "generator",
+     "streaming_llm"})
 #: The kinds every other test draws from.
 CLASSIC_KINDS: Final[frozenset[NodeKind]] = frozenset(NODE_KINDS) - COMPOSED_KINDS
 MODES: Final[tuple[Mode, ...]] = get_args(Mode)
@@ -61,12 +70,16 @@ STREAM_MODES: Final[frozenset[Mode]] = frozenset({"stream", "astream"})
 BATCH_MODES: Final[frozenset[Mode]] = frozenset({"batch", "abatch"})
 
 LEAF_KINDS: Final[frozenset[NodeKind]] = frozenset(
-    {"lambda", "chat_model", "prompt", "parser", "retriever", "llm"}
+    {"lambda", "chat_model", "prompt", "parser", "retriever", "llm", "pick", "generator",
+     "streaming_llm"}
 )
 #: Kinds whose function invokes the node's children itself (dynamic children).
 CALLER_KINDS: Final[frozenset[NodeKind]] = frozenset({"dynamic", "tool"})
-#: Kinds the model lets fail; composites fail only through their children.
-FAILABLE_KINDS: Final[frozenset[NodeKind]] = LEAF_KINDS | CALLER_KINDS
+#: Kinds the model lets fail; composites fail only through their children (a pick has no code
+#: of its own to fail in).
+FAILABLE_KINDS: Final[frozenset[NodeKind]] = LEAF_KINDS - {"pick"} | CALLER_KINDS
+#: How many attempts a ``retry`` node makes at most (``stop_after_attempt``).
+RETRY_ATTEMPTS: Final = 2
 
 #: The run type (callback family) each kind's runs report.
 RUN_TYPE_OF: Final[Mapping[NodeKind, str]] = {
@@ -82,6 +95,12 @@ RUN_TYPE_OF: Final[Mapping[NodeKind, str]] = {
     "llm": "llm",
     "branch": "chain",
     "fallbacks": "chain",
+    "retry": "chain",
+    "map": "chain",
+    "assign": "chain",
+    "pick": "chain",
+    "generator": "chain",
+    "streaming_llm": "llm",
 }
 
 
@@ -113,6 +132,17 @@ class Node:
     bound), which
     holds unless it is ``falsy`` (returns ``""`` instead of its label). ``fallbacks`` is
     ``children[0].with_fallbacks(children[1:])``.
+
+    ``retry`` is ``children[0].with_retry(stop_after_attempt=2, wait_exponential_jitter=False)``
+    (:data:`RETRY_ATTEMPTS`); a ``flaky`` lambda (only under a retry) fails on its first call
+    with a given input and succeeds on the next (a toggle per input value: each retry of it
+    fails once, then succeeds). ``map`` is ``children[0].map()`` (``RunnableEach``) and takes a
+    list: a lambda with ``fanout`` n returns ``["<label>:0", ..., "<label>:<n-1>"]``. ``assign``
+    is ``RunnablePassthrough.assign(**{child label: child})``; ``pick`` is ``RunnablePick(keys)``
+    (one key: ``pick("k")``, several: ``pick([...])``), what ``x.pick(keys)`` appends. A
+    ``generator`` is ``RunnableGenerator`` over a transform that reads its input chunks, then
+    yields its label in two chunks. A ``streaming_llm`` is ``FakeStreamingListLLM`` (one token
+    per character in stream modes).
     """
 
     label: str
@@ -131,18 +161,24 @@ class Node:
     sync_only: bool = False
     #: A lambda that returns ``""`` (false, as a branch condition) instead of its label.
     falsy: bool = False
+    #: A lambda under a retry that fails on its first call with each input, then succeeds.
+    flaky: bool = False
+    #: A lambda returning a list of this many items (a ``map`` node's input), when above 0.
+    fanout: int = 0
+    #: The keys a ``pick`` node keeps (one: its value; several: a dict of them).
+    keys: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"label": self.label, "kind": self.kind}
         defaults = _NODE_DEFAULTS
-        for name in ("children", "callbacks", "tags"):
+        for name in ("children", "callbacks", "tags", "keys"):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 data[name] = list(value)
         if self.metadata:
             data["metadata"] = dict(self.metadata)
         for name in ("callbacks_as_manager", "forward_config", "concurrent", "fail", "slow",
-                     "sync_only", "falsy"):
+                     "sync_only", "falsy", "flaky", "fanout"):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 data[name] = value
@@ -169,6 +205,9 @@ class Node:
             slow=bool(data.get("slow", False)),
             sync_only=bool(data.get("sync_only", False)),
             falsy=bool(data.get("falsy", False)),
+            flaky=bool(data.get("flaky", False)),
+            fanout=int(data.get("fanout", 0)),
+            keys=tuple(data.get("keys", ())),
         )
 
 
@@ -195,6 +234,7 @@ class Chain:
         for node in self.nodes:
             _validate_node(node, by_label)
         self._check_acyclic()
+        self._check_flaky()
 
     def __getitem__(self, label: str) -> Node:
         return self._by_label[label]
@@ -218,8 +258,26 @@ class Chain:
     def handler_ids(self) -> frozenset[str]:
         return frozenset(h for n in self.nodes for h in n.callbacks)
 
+    def target(self, label: str) -> Node:
+        """The node ``label`` names, through any bindings."""
+        node = self._by_label[label]
+        while node.kind == "binding":
+            node = self._by_label[node.children[0]]
+        return node
+
     def replace_node(self, node: Node) -> Chain:
         return Chain(tuple(node if n.label == node.label else n for n in self.nodes), self.root)
+
+    def _check_flaky(self) -> None:
+        """A flaky lambda is only ever some retry's target: anywhere else its outcome would
+        depend on how often it ran before."""
+        for node in self.nodes:
+            for child in node.children:
+                if self.target(child).flaky and node.kind not in ("retry", "binding"):
+                    raise ModelError(f"flaky lambda {self.target(child).label!r} is reached "
+                                     f"from {node.kind} {node.label!r}, not from a retry")
+        if self.target(self.root).flaky:
+            raise ModelError("a flaky lambda must be a retry's target, not the root")
 
     def _check_acyclic(self) -> None:
         state: dict[str, int] = {}
@@ -282,6 +340,19 @@ def _validate_node(node: Node, by_label: Mapping[str, Node]) -> None:
                                  "(or a binding of one)")
     if node.kind == "fallbacks" and len(node.children) < 2:
         raise ModelError(f"fallbacks {node.label!r} needs a runnable and at least one fallback")
+    if node.kind in ("retry", "map") and len(node.children) != 1:
+        raise ModelError(f"{node.kind} {node.label!r} must wrap exactly one child")
+    if node.kind == "assign" and (not node.children
+                                  or len(set(node.children)) != len(node.children)):
+        raise ModelError(f"assign {node.label!r} needs distinct children (its keys)")
+    if (node.kind == "pick") != bool(node.keys):
+        raise ModelError(f"{node.label!r}: a pick has keys, and only a pick")
+    if (node.flaky or node.fanout) and node.kind != "lambda":
+        raise ModelError(f"only lambdas can be flaky or fan out, not {node.kind} {node.label!r}")
+    if node.fanout < 0 or (node.fanout and (node.flaky or node.falsy)):
+        raise ModelError(f"lambda {node.label!r}: fanout is a count, not with flaky or falsy")
+    if node.flaky and node.fail:
+        raise ModelError(f"lambda {node.label!r} is flaky or failing, not both")
 
 
 @dataclass(frozen=True)
@@ -337,6 +408,8 @@ class Invocation:
     run_id: str | None = None
     item_callbacks: tuple[tuple[str, ...], ...] = ()
     inside_loop: bool = False
+    #: The config's ``max_concurrency`` (never changes which runs exist: SPEC.md §8).
+    max_concurrency: int | None = None
 
     def runtime_handlers(self, item: int) -> tuple[str, ...]:
         """The runtime handlers in the config of input ``item``."""
@@ -378,6 +451,8 @@ class Invocation:
             data["item_callbacks"] = [list(hs) for hs in self.item_callbacks]
         if self.inside_loop:
             data["inside_loop"] = True
+        if self.max_concurrency is not None:
+            data["max_concurrency"] = self.max_concurrency
         return data
 
     @classmethod
@@ -396,6 +471,7 @@ class Invocation:
             run_id=data.get("run_id"),
             item_callbacks=tuple(tuple(hs) for hs in data.get("item_callbacks", ())),
             inside_loop=bool(data.get("inside_loop", False)),
+            max_concurrency=data.get("max_concurrency"),
         )
 
 
@@ -425,6 +501,13 @@ class Scenario:
                 raise ModelError("item_callbacks replaces callbacks; run_id needs one input")
         if inv.run_id is not None and len(inv.inputs) != 1:
             raise ModelError("run_id names one root: it needs exactly one input")
+        if inv.max_concurrency is not None and inv.max_concurrency < 1:
+            raise ModelError("max_concurrency must be at least 1")
+        if (inv.mode in BATCH_MODES and inv.max_concurrency != 1 and len(inv.inputs) > 1
+                and any(n.flaky for n in self.chain.walk())):
+            # Items running at once would share each flaky lambda's toggle per input.
+            raise ModelError("a batch of several inputs with a flaky lambda needs "
+                             "max_concurrency 1")
 
     def __repr__(self) -> str:
         # Valid Python that rebuilds the scenario: what Hypothesis prints for a failing case.

@@ -39,6 +39,18 @@ class Probe:
     def __init__(self) -> None:
         self._raised: list[InjectedFailure] = []
         self._lock = threading.Lock()
+        self._flaky: set[tuple[str, str]] = set()
+
+    def flaky_fails(self, label: str, value: Any) -> bool:
+        """Whether flaky lambda ``label`` fails this call with ``value``: the first call with
+        each input does, the next does not, and so on (so each retry of it fails once)."""
+        key = (label, repr(value))
+        with self._lock:
+            if key in self._flaky:
+                self._flaky.discard(key)
+                return False
+            self._flaky.add(key)
+            return True
 
     def failure(self, label: str) -> InjectedFailure:
         """A fresh exception for ``label``, remembered so the suite can check its identity."""

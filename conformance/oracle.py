@@ -13,6 +13,7 @@ from typing import Any, Final, Literal
 
 from .model import (
     BATCH_MODES,
+    RETRY_ATTEMPTS,
     RUN_TYPE_OF,
     STREAM_MODES,
     Node,
@@ -79,6 +80,8 @@ class Expectation:
     roots: tuple[tuple[int, ...], ...]
     #: Per input: the label whose injected failure the caller must receive, or None for success.
     failures: tuple[str | None, ...]
+    #: The invocation's ``run_name`` (it names each root instead of its object).
+    run_name: str | None = None
 
     def ancestors(self, key: tuple[int, ...]) -> list[tuple[int, ...]]:
         out = []
@@ -119,10 +122,14 @@ def _leaf_output(node: Node, value: Any) -> Any:
     kind = node.kind
     if kind == "lambda" and node.falsy:
         return ""
-    if kind in ("lambda", "dynamic", "tool"):
+    if kind == "lambda" and node.fanout:
+        return [f"{node.label}:{i}" for i in range(node.fanout)]
+    if kind in ("lambda", "dynamic", "tool", "generator"):
         return node.label
-    if kind == "llm":
+    if kind in ("llm", "streaming_llm"):
         return reply_of(node.label)
+    if kind == "pick":
+        return pick_of(node.keys, value)
     if kind == "chat_model":
         return {"type": "ai", "content": reply_of(node.label)}
     if kind == "retriever":
@@ -133,6 +140,16 @@ def _leaf_output(node: Node, value: Any) -> Any:
         if isinstance(value, dict) and value.get("type") == "ai":
             return value.get("content")
     return None
+
+
+def pick_of(keys: tuple[str, ...], value: Any) -> Any:
+    """What ``RunnablePick`` returns for ``value``: one key's value, or the dict of the keys
+    present (None when none is); None when ``value`` is not known."""
+    if not isinstance(value, dict):
+        return None
+    if len(keys) == 1:
+        return value.get(keys[0])
+    return {k: value[k] for k in keys if k in value} or None
 
 
 def _cut_short(runs: dict[tuple[int, ...], ExpectedRun], roots: list[tuple[int, ...]]) -> None:
@@ -163,13 +180,15 @@ def expect(scenario: Scenario) -> Expectation:
         optional: bool,
         value: Any,
         name: str | None = None,
+        first_attempt: bool = False,
     ) -> str | None:
         """Add the runs of ``label`` at ``key`` receiving ``value``; return the failing label,
-        if it fails (its output goes to ``outputs[key]``)."""
+        if it fails (its output goes to ``outputs[key]``). ``first_attempt``: a retry's first
+        attempt, where a flaky lambda fails."""
         node = chain[label]
         if node.kind == "binding":
             return expand(node.children[0], ctx.add(node, Route("bound", label)), key, parent,
-                          optional, value, name)
+                          optional, value, name, first_attempt)
         own = ctx.add(node, Route("constructor", label))
         child_keys: list[tuple[int, ...]] = []
         failed: str | None = None
@@ -203,6 +222,57 @@ def expect(scenario: Scenario) -> Expectation:
                     failed = branch_failed
             if None not in branch_outputs.values():
                 output = branch_outputs
+        elif node.kind == "retry":
+            # SPEC §8: each attempt a child with its own id, until one succeeds or
+            # stop_after_attempt runs out; the retry run ends with the last attempt's outcome
+            # and is named after the runnable it retries.
+            name = name or chain.target(node.children[0]).label
+            for n in range(RETRY_ATTEMPTS):
+                child_key = (*key, n)
+                child_keys.append(child_key)
+                failed = expand(node.children[0], ctx, child_key, key, optional, value,
+                                first_attempt=n == 0)
+                if failed is None and not optional:  # (maybe never started: any attempts may run)
+                    output = outputs.get(child_key)
+                    break
+        elif node.kind == "map":
+            # SPEC §8: each item a child run of the mapped runnable, run as a batch (all of
+            # them, at once); the first failing item in input order fails the map.
+            order = "unordered"
+            items = value if isinstance(value, list) else []
+            item_outputs = []
+            for i, item in enumerate(items):
+                child_key = (*key, i)
+                child_keys.append(child_key)
+                item_failed = expand(node.children[0], ctx, child_key, key, optional, item)
+                item_outputs.append(outputs.get(child_key))
+                failed = failed or item_failed
+            output = item_outputs if None not in item_outputs else None
+        elif node.kind == "assign":
+            # SPEC §8: one child, the run of its RunnableParallel, whose children are the
+            # branches (each receiving the input dict); the input with their outputs added.
+            mapper = (*key, 0)
+            child_keys.append(mapper)
+            mapper_keys: list[tuple[int, ...]] = []
+            added: dict[str, Any] = {}
+            mapper_failed: str | None = None
+            for i, branch in enumerate(node.children):
+                child_key = (*mapper, i)
+                mapper_keys.append(child_key)
+                branch_failed = expand(branch, ctx, child_key, mapper, optional, value)
+                added[branch] = outputs.get(child_key)
+                mapper_failed = mapper_failed or branch_failed
+            failed = mapper_failed
+            if isinstance(value, dict) and None not in added.values():
+                output = {**value, **added}
+            runs[mapper] = ExpectedRun(
+                key=mapper, label=label, name=f"RunnableParallel<{','.join(node.children)}>",
+                run_type="chain", parent=key, handlers=ctx.handlers, tags=ctx.tags,
+                metadata=ctx.metadata,
+                ending="any" if optional else ("error" if failed else "end"),
+                optional=optional, children=tuple(mapper_keys), child_order="unordered",
+                input=value, output=None if optional or failed else dict(added),
+                error=None if optional else failed)
         elif node.kind in ("branch", "fallbacks") and optional:
             # Maybe never started (after a failure upstream in a pipelined stream): any of its
             # children may have run, none must.
@@ -260,7 +330,7 @@ def expect(scenario: Scenario) -> Expectation:
                 failed = expand(callee, ctx, child_key, key, optional, label)
                 if failed is not None:
                     break
-            if failed is None and node.fail:
+            if failed is None and (node.fail or (node.flaky and first_attempt)):
                 failed = label
             output = _leaf_output(node, value)
         outputs[key] = output if not failed else None
@@ -295,4 +365,4 @@ def expect(scenario: Scenario) -> Expectation:
         expand(chain.root, runtime(item), (item,), None, False, inv.inputs[item], inv.run_name)
         for item in range(items)
     )
-    return Expectation(runs, tuple((i,) for i in range(items)), failures)
+    return Expectation(runs, tuple((i,) for i in range(items)), failures, inv.run_name)

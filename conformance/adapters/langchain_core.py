@@ -64,7 +64,8 @@ from .langchain_like import (
 __all__ = ["LangChainCoreAdapter", "capabilities_for", "release_line"]
 
 #: Kinds whose constructor takes callbacks=, tags= and metadata= in every supported line.
-_CONSTRUCTOR_KINDS: Final[frozenset[NodeKind]] = frozenset({"chat_model", "tool", "llm"})
+_CONSTRUCTOR_KINDS: Final[frozenset[NodeKind]] = frozenset(
+    {"chat_model", "tool", "llm", "streaming_llm"})
 
 _INSTALL_HINT: Final = (
     "langchain_core is not installed in this Python environment: "

@@ -57,6 +57,7 @@ from ..model import (
     COMPOSED_KINDS,
     FAILABLE_KINDS,
     NODE_KINDS,
+    RETRY_ATTEMPTS,
     Chain,
     HandlerSpec,
     Invocation,
@@ -184,7 +185,11 @@ LOCATIONS: Final[Mapping[str, str]] = {
     "ChatPromptTemplate": "prompts",
     "FakeListChatModel": "language_models",
     "FakeListLLM": "language_models",
+    "FakeStreamingListLLM": "language_models",
     "RunnableBranch": "runnables",
+    "RunnablePassthrough": "runnables",
+    "RunnablePick": "runnables",
+    "RunnableGenerator": "runnables",
     "StrOutputParser": "output_parsers",
     "StructuredTool": "tools",
     "BaseRetriever": "retrievers",
@@ -276,17 +281,18 @@ def _parser(adapter: Any, node: Node, parts: Parts) -> Any:
 
 
 def _llm(adapter: Any, node: Node, parts: Parts) -> Any:
-    cls = adapter.api["FakeListLLM"]
+    base = "FakeStreamingListLLM" if node.kind == "streaming_llm" else "FakeListLLM"
+    cls = adapter.api[base]
     if node.fail:
-        cls = adapter.derived("FailingLLM", _failing_llm_class)
+        cls = adapter.derived(f"Failing{base}", lambda a: _failing_llm_class(a, base))
     model = cls(responses=[f"{node.label} says hi"], name=node.label, **parts.local)
     if node.fail:
         model.failure = lambda: parts.probe.failure(node.label)
     return model
 
 
-def _failing_llm_class(adapter: Any) -> type:
-    base = adapter.api["FakeListLLM"]
+def _failing_llm_class(adapter: Any, base_name: str) -> type:
+    base = adapter.api[base_name]
 
     class FailingLLM(base):  # type: ignore[misc, valid-type]
         """Starts its run like any LLM, then raises from ``_call``/``_acall`` (``LLM``'s
@@ -316,6 +322,34 @@ def _fallbacks(adapter: Any, node: Node, parts: Parts) -> Any:
     runnable = first.with_fallbacks(rest, **parts.local)
     runnable.name = node.label
     return runnable
+
+
+def _retry(adapter: Any, node: Node, parts: Parts) -> Any:
+    return parts.children[0].with_retry(stop_after_attempt=RETRY_ATTEMPTS,
+                                        wait_exponential_jitter=False)
+
+
+def _map(adapter: Any, node: Node, parts: Parts) -> Any:
+    each = parts.children[0].map()
+    each.name = node.label
+    return each
+
+
+def _assign(adapter: Any, node: Node, parts: Parts) -> Any:
+    assign = adapter.api["RunnablePassthrough"].assign(**dict(zip(node.children, parts.children)))
+    assign.name = node.label
+    return assign
+
+
+def _pick(adapter: Any, node: Node, parts: Parts) -> Any:
+    pick = adapter.api["RunnablePick"](node.keys[0] if len(node.keys) == 1 else list(node.keys))
+    pick.name = node.label
+    return pick
+
+
+def _generator(adapter: Any, node: Node, parts: Parts) -> Any:
+    transform, atransform = generator_functions(node, parts.probe)
+    return adapter.api["RunnableGenerator"](transform, atransform, name=node.label)
 
 
 def _retriever(adapter: Any, node: Node, parts: Parts) -> Any:
@@ -361,6 +395,12 @@ BUILDERS: Final[Mapping[NodeKind, NodeBuilder]] = {
     "llm": NodeBuilder(("FakeListLLM",), _llm, fail=_llm),
     "branch": NodeBuilder(("RunnableBranch",), _branch),
     "fallbacks": NodeBuilder((), _fallbacks),
+    "retry": NodeBuilder((), _retry),
+    "map": NodeBuilder((), _map),
+    "assign": NodeBuilder(("RunnablePassthrough",), _assign),
+    "pick": NodeBuilder(("RunnablePick",), _pick),
+    "generator": NodeBuilder(("RunnableGenerator",), _generator, fail=_generator),
+    "streaming_llm": NodeBuilder(("FakeStreamingListLLM",), _llm, fail=_llm),
 }
 
 
@@ -582,6 +622,8 @@ class LangChainLikeAdapter:
             config["run_name"] = invocation.run_name
         if invocation.run_id is not None:
             config["run_id"] = uuid.UUID(invocation.run_id)
+        if invocation.max_concurrency is not None:
+            config["max_concurrency"] = invocation.max_concurrency
         return config
 
     def invoke(self, root: Any, invocation: Invocation,
@@ -632,19 +674,47 @@ def _outcome_of(result: Any) -> Outcome:
 
 # -- what leaves and functions do (the adapter protocol's Probe conventions) -------------------
 
-def _leaf(node: Node, probe: Probe) -> Callable[[Any], str]:
+def _leaf(node: Node, probe: Probe) -> Callable[[Any], Any]:
     label, fail, delay = node.label, node.fail, probe.delay if node.slow else 0.0
-    result = "" if node.falsy else label
+    result: Any = "" if node.falsy else label
+    if node.fanout:
+        result = [f"{label}:{i}" for i in range(node.fanout)]
+    flaky = node.flaky
 
-    def leaf(value: Any) -> str:
+    def leaf(value: Any) -> Any:
         if delay:
             time.sleep(delay)
-        if fail:
+        if fail or (flaky and probe.flaky_fails(label, value)):
             raise probe.failure(label)
-        return result
+        return list(result) if isinstance(result, list) else result
 
     leaf.__name__ = label
     return leaf
+
+
+def generator_functions(node: Node, probe: Probe) -> tuple[Any, Any]:
+    """A ``RunnableGenerator``'s transform and its async twin: read every input chunk, then
+    raise the node's failure or yield its label in two chunks."""
+    label, fail = node.label, node.fail
+
+    def transform(chunks: Any) -> Any:
+        for _ in chunks:
+            pass
+        if fail:
+            raise probe.failure(label)
+        yield label[:1]
+        yield label[1:]
+
+    async def atransform(chunks: Any) -> Any:
+        async for _ in chunks:
+            pass
+        if fail:
+            raise probe.failure(label)
+        yield label[:1]
+        yield label[1:]
+
+    transform.__name__ = atransform.__name__ = label
+    return transform, atransform
 
 
 def call_children(children: Sequence[Any], value: Any, extra: tuple[Any, ...],

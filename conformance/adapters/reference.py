@@ -40,9 +40,10 @@ class ReferenceAdapter(LangChainLikeAdapter):
     prefix = "reference"
     version = "0.1.0"
     kinds = NODE_KINDS
-    # RunnableBranch and RunnableWithFallbacks take no callbacks=, tags= or metadata=
-    constructor_kinds = tuple(k for k in NODE_KINDS
-                              if k != "binding" and (k not in COMPOSED_KINDS or k == "llm"))
+    # Of the composed kinds only the LLMs take callbacks=, tags= and metadata= (RunnableBranch,
+    # with_fallbacks, with_retry, map, assign, pick and RunnableGenerator do not)
+    constructor_kinds = tuple(k for k in NODE_KINDS if k != "binding" and (
+        k not in COMPOSED_KINDS or k in ("llm", "streaming_llm")))
     builders = {**BUILDERS,
                 "chat_model": replace(BUILDERS["chat_model"], fail=_failing_chat_model),
                 "prompt": replace(BUILDERS["prompt"], fail=_failing_prompt)}
