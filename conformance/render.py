@@ -35,6 +35,12 @@ def _attachments(node: Node) -> str:
         parts.append("slow")
     if node.falsy:
         parts.append('returns ""')
+    if node.flaky:
+        parts.append("fails on its first call with each input")
+    if node.fanout:
+        parts.append(f"returns a list of {node.fanout}")
+    if node.keys:
+        parts.append(f"keys={list(node.keys)}")
     return ("  [" + "; ".join(parts) + "]") if parts else ""
 
 
@@ -52,6 +58,10 @@ def _tree_lines(chain: Chain, label: str, prefix: str, last: bool, top: bool,
                 else " (condition)" if index % 2 == 0 else " (branch)")
     elif parent is not None and parent.kind == "fallbacks":
         role = " (runnable)" if index == 0 else " (fallback)"
+    elif parent is not None and parent.kind == "retry":
+        role = " (retried, at most 2 attempts)"
+    elif parent is not None and parent.kind == "map":
+        role = " (mapped over each item)"
     yield f"{prefix}{branch}{label}: {kind}{role}{_attachments(node)}{reused}"
     if reused:
         return
@@ -74,7 +84,7 @@ def render_tree(scenario: Scenario) -> str:
         config.append("one config per input, callbacks "
                       + ", ".join(str(list(hs)) for hs in inv.item_callbacks)
                       + (" as CallbackManagers" if inv.callbacks_as_manager else ""))
-    for name in ("tags", "run_name", "run_id"):
+    for name in ("tags", "run_name", "run_id", "max_concurrency"):
         value = getattr(inv, name)
         if value:
             config.append(f"{name}={list(value) if name == 'tags' else value!r}")
@@ -110,6 +120,8 @@ _FAMILY: Final[dict[str, str]] = {
     "sequence": "chain", "parallel": "chain", "lambda": "chain", "dynamic": "chain",
     "prompt": "chain", "parser": "chain", "chat_model": "chat", "tool": "tool",
     "retriever": "retriever", "llm": "llm", "branch": "chain", "fallbacks": "chain",
+    "retry": "chain", "map": "chain", "assign": "chain", "pick": "chain", "generator": "chain",
+    "streaming_llm": "llm",
 }
 
 #: Per family, the printed handler methods: (method, its parameters, what it prints, whether it
@@ -141,7 +153,7 @@ def _printer(cls: str, base: str, scenario: Scenario, first: str | None) -> list
     chain, inv = scenario.chain, scenario.invocation
     families = {_FAMILY[n.kind] for n in chain.nodes if n.kind in _FAMILY}
     faulty = any(h.fault != "none" for h in scenario.handlers)
-    errors = faulty or any(n.fail for n in chain.nodes)
+    errors = faulty or any(n.fail or n.flaky for n in chain.nodes)
     asynchronous = base == "AsyncCallbackHandler"
     out = [f"class {cls}({base}):"]
     if first is not None:
@@ -217,13 +229,17 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         ("Runnable", batch_fix),
         ("RunnableConfig", any(n.kind == "tool" and n.forward_config for n in chain.nodes)),
         ("RunnableBranch", "branch" in kinds),
+        ("RunnableGenerator", "generator" in kinds),
         ("RunnableLambda", bool(kinds & {"lambda", "dynamic"})),
         ("RunnableParallel", "parallel" in kinds),
+        ("RunnablePassthrough", "assign" in kinds),
+        ("RunnablePick", "pick" in kinds),
         ("RunnableSequence", "sequence" in kinds)) if wanted]
     modules = [("callbacks", callbacks), ("runnables", runnables)]
     modules += [(module, [name]) for kind, module, name in (
         ("chat_model", "language_models", "FakeListChatModel"),
         ("llm", "language_models", "FakeListLLM"),
+        ("streaming_llm", "language_models", "FakeStreamingListLLM"),
         ("parser", "output_parsers", "StrOutputParser"),
         ("prompt", "prompts", "ChatPromptTemplate"),
         ("tool", "tools", "StructuredTool"),
@@ -272,6 +288,8 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         config.append(f"'run_name': {inv.run_name!r}")
     if inv.run_id:
         config.append(f"'run_id': uuid.UUID({inv.run_id!r})")
+    if inv.max_concurrency is not None:
+        config.append(f"'max_concurrency': {inv.max_concurrency}")
     cfg = "{" + ", ".join(config) + "}"
     if inv.item_callbacks:  # one config per input: the shared keys plus that input's handlers
         per_item = []
@@ -378,18 +396,47 @@ def _node_code(node: Node, prefix: str, chain: Chain, batch_fix: bool = False,
         first, *rest = node.children
         return [f"{label} = {first}.with_fallbacks([{', '.join(rest)}])",
                 f"{label}.name = {label!r}"]
-    if kind == "llm":
+    if kind == "retry":
+        return [f"{label} = {node.children[0]}.with_retry(stop_after_attempt=2, "
+                "wait_exponential_jitter=False)"]
+    if kind == "map":
+        return [f"{label} = {node.children[0]}.map()", f"{label}.name = {label!r}"]
+    if kind == "assign":
+        mappers = ", ".join(f"{c}={c}" for c in node.children)
+        return [f"{label} = RunnablePassthrough.assign({mappers})", f"{label}.name = {label!r}"]
+    if kind == "pick":
+        keys = repr(node.keys[0]) if len(node.keys) == 1 else repr(list(node.keys))
+        return [f"{label} = RunnablePick({keys})", f"{label}.name = {label!r}"]
+    if kind == "generator":
+        stop = f"    raise RuntimeError('{label} fails'); yield" if node.fail else (
+            f"    yield {label[:1]!r}\n    yield {label[1:]!r}")
+        return [f"def {label}_gen(chunks):", "    for _ in chunks: pass", stop,
+                f"async def {label}_agen(chunks):", "    async for _ in chunks: pass", stop,
+                f"{label} = RunnableGenerator({label}_gen, {label}_agen, name={label!r})"]
+    if kind in ("llm", "streaming_llm"):
+        base = "FakeListLLM" if kind == "llm" else "FakeStreamingListLLM"
         if not node.fail:
-            return [f"{label} = FakeListLLM(responses=['{label} says hi'], name={label!r}{kwarg})"]
+            return [f"{label} = {base}(responses=['{label} says hi'], name={label!r}{kwarg})"]
         cls = f"{label.capitalize()}LLM"
-        return [f"class {cls}(FakeListLLM):",
+        return [f"class {cls}({base}):",
                 f"    def _call(self, *a, **kw): raise RuntimeError('{label} fails')",
                 f"    async def _acall(self, *a, **kw): raise RuntimeError('{label} fails')",
                 f"{label} = {cls}(responses=['{label} says hi'], name={label!r}{kwarg})"]
     if kind == "lambda":
         nap = "time.sleep(0.002) or " if node.slow else ""
+        if node.flaky:  # fails on its first call with each input, succeeds on the next
+            return [f"{label}_calls = set()",
+                    f"def {label}_fn(x):",
+                    f"    if repr(x) in {label}_calls:",
+                    f"        {label}_calls.discard(repr(x))",
+                    f"        return {label!r}",
+                    f"    {label}_calls.add(repr(x))",
+                    f"    raise RuntimeError('{label} fails')",
+                    f"{label} = RunnableLambda({label}_fn, name={label!r}{kwarg})"]
         if not node.fail:
             answer = "''" if node.falsy else repr(label)
+            if node.fanout:
+                answer = repr([f"{label}:{i}" for i in range(node.fanout)])
             return [f"{label} = RunnableLambda(lambda x: {nap}{answer}, name={label!r}{kwarg})"]
         define = ([f"def {label}_fn(x):", "    time.sleep(0.002)", f"    {fail}"] if node.slow
                   else [f"def {label}_fn(x): {fail}"])
