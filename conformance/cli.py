@@ -20,24 +20,24 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-__all__ = ["main"]
+__all__ = ["main", "parse", "run_argv"]
 
 
 #: Crashed pytest-xdist workers replaced before the run stops (the rest is errored "no result").
 MAX_WORKER_RESTARTS = 6
 
 
-def _run(args: argparse.Namespace, extra: list[str]) -> int:
-    import pytest
+def run_argv(args: argparse.Namespace, extra: Sequence[str] = ()) -> list[str]:
+    """pytest's command line for ``run`` with these arguments (``extra``: passed to pytest).
 
+    Public so that the project's self-tests can run exactly this command in-process
+    (``pytest.main``) where a subprocess per run would only add start-up time. Raises ValueError
+    (a one-line message) for an unknown ``--rule``.
+    """
     from .pytest_plugin import SUITE_DIR
     from .results import select_rules
 
-    try:
-        rules = select_rules(args.rule)
-    except ValueError as exc:
-        print(f"conformance: {exc}", file=sys.stderr)
-        return 2
+    rules = select_rules(args.rule)
     argv = [
         str(SUITE_DIR),  # the plugin itself is loaded by its pytest11 entry point
         "-p", "no:cacheprovider",
@@ -73,10 +73,21 @@ def _run(args: argparse.Namespace, extra: list[str]) -> int:
         argv += ["-n", args.workers or "1"]
         if not any(a.startswith("--max-worker-restart") for a in extra):
             argv += ["--max-worker-restart", str(MAX_WORKER_RESTARTS)]
-    else:  # without pytest-xdist (not in the 'suite' extra) a hang or a crash ends the run
+    return argv + list(extra)
+
+
+def _run(args: argparse.Namespace, extra: list[str]) -> int:
+    import pytest
+
+    try:
+        argv = run_argv(args, extra)
+    except ValueError as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return 2
+    if "-n" not in argv:  # without pytest-xdist (not in the 'suite' extra) a hang or a crash
         print("conformance: pytest-xdist is not installed, so a crashing or hanging adapter "
               "will end the run: python -m pip install pytest-xdist", file=sys.stderr)
-    code = int(pytest.main(argv + extra))
+    code = int(pytest.main(argv))
     code = code if code in (0, 1, 2) else 2
     _end_if_threads_left(code)
     return code
@@ -296,6 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sys.stdout is not None:
             with contextlib.suppress(BrokenPipeError):
                 sys.stdout.flush()
+
+
+def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    """The command line's arguments, and those it does not know (``run`` passes them to
+    pytest)."""
+    return _parser().parse_known_args(argv)
 
 
 def _main(argv: Sequence[str] | None) -> int:

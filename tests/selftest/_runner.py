@@ -1,16 +1,26 @@
-"""Runs the conformance runner (``python -m conformance run``) in a subprocess, as a user would."""
+"""Runs the conformance runner (``python -m conformance run``): in a subprocess, as a user would,
+or in this process (:func:`run_in_process`), where a check needs the same command's verdict and
+report but not a process of its own.
+
+A subprocess costs about five CPU-seconds of start-up here (the runner and its pytest-xdist worker
+each import pytest, Hypothesis and the suite) against under a second for the tests of one rule;
+the catalogue's forty-odd runs made that most of the project's test time.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["REPO", "Run", "run_suite"]
+__all__ = ["REPO", "Run", "run_in_process", "run_suite"]
 
 REPO = Path(__file__).resolve().parents[2]
 #: Import path of the catalogue for ``--impl`` (the subprocess runs from the repository root).
@@ -55,3 +65,57 @@ def run_suite(impl: str, tmp_path: Path, rules: tuple[str, ...] = (), profile: s
                           timeout=timeout, check=False)
     data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
     return Run(proc.returncode, proc.stdout + proc.stderr, data)
+
+
+@contextlib.contextmanager
+def _kept_globals() -> Iterator[None]:
+    """What an in-process run changes for the whole process, put back afterwards: Hypothesis's
+    default settings (the run loads its profile), the scenario watch (the run configures it),
+    the environment variables the plugin reads, stdout and stderr."""
+    from hypothesis import settings
+
+    from conformance.watch import WATCH
+
+    saved_settings = settings.default
+    saved_env = {k: os.environ.pop(k) for k in ("CONFORMANCE_DB", "CONFORMANCE_PROFILE")
+                 if k in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved_env)
+        settings.register_profile("tests-outer", saved_settings)
+        settings.load_profile("tests-outer")
+        WATCH.configure(None, None, output_limit=None)
+
+
+def run_in_process(impl: str, tmp_path: Path, rules: tuple[str, ...] = (),
+                   profile: str = "quick", extra: tuple[str, ...] = (),
+                   shrink: bool = False) -> Run:
+    """What :func:`run_suite` does, in this process: the runner's own pytest command line
+    (``conformance.cli.run_argv``) with ``-n 0``, through ``pytest.main``.
+
+    For checks of a verdict (which rule fails, what the report and the failure text say), not
+    of what supervision does: a crash or a hang here would take this process with it.
+    """
+    import pytest
+
+    from conformance import cli
+
+    from .broken import _patching
+
+    report = tmp_path / "report.json"
+    argv = ["run", "--impl", impl, "--profile", profile, "--report", str(report), "-n", "0",
+            *extra]
+    if not shrink:
+        argv += ["-p", "tests.selftest._noshrink"]
+    for rule in rules:
+        argv += ["--rule", rule]
+    args, rest = cli.parse(argv)
+    with _kept_globals(), tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            code = int(pytest.main(cli.run_argv(args, rest)))
+        out.seek(0)
+        output = out.read()
+    assert not _patching.is_active(), "a broken engine's patches outlived its run"
+    data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
+    return Run(code if code in (0, 1, 2) else 2, output, data)
