@@ -48,8 +48,8 @@ __all__ = ["COMPOSED_SHAPE", "ChainShape", "Registrations", "chains", "invocatio
 T = TypeVar("T")
 #: "any": the output of a branch whose branches return different types (only what accepts
 #: every value takes it).
-Value = Literal["text", "dict", "prompt", "message", "docs", "any"]
-_ANY: Final[frozenset[Value]] = frozenset({"text", "dict", "prompt", "message", "docs"})
+Value = Literal["text", "dict", "prompt", "message", "docs", "list", "any"]
+_ANY: Final[frozenset[Value]] = frozenset({"text", "dict", "prompt", "message", "docs", "list"})
 
 #: What each leaf accepts and returns (composites are derived from their children).
 _LEAF_IO: Final[dict[NodeKind, tuple[frozenset[Value], Value]]] = {
@@ -62,6 +62,8 @@ _LEAF_IO: Final[dict[NodeKind, tuple[frozenset[Value], Value]]] = {
     "tool": (frozenset({"text"}), "text"),
     "dynamic": (_ANY, "text"),
     "llm": (frozenset({"text", "prompt"}), "text"),
+    "generator": (_ANY, "text"),
+    "streaming_llm": (frozenset({"text", "prompt"}), "text"),
 }
 _SHORT: Final[dict[NodeKind, str]] = {
     "sequence": "seq",
@@ -77,6 +79,12 @@ _SHORT: Final[dict[NodeKind, str]] = {
     "llm": "llm",
     "branch": "branch",
     "fallbacks": "fb",
+    "retry": "retry",
+    "map": "map",
+    "assign": "assign",
+    "pick": "pick",
+    "generator": "gen",
+    "streaming_llm": "sllm",
 }
 #: Leaf kinds a fallbacks node's attempts are drawn from (all of one kind, so they return the
 #: same type; each fails before it yields anything, so a stream falls back as invoke does).
@@ -165,6 +173,9 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
     nodes: dict[str, Node] = {}
     info: dict[str, _Built] = {}
     counter = [0]
+    #: Retries and what holds one: never reused (a flaky lambda called from two places at
+    #: once, with one input, would fail in either).
+    retrying: set[str] = set()
 
     def new_label(kind: NodeKind) -> str:
         counter[0] += 1
@@ -179,7 +190,10 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
             return []
         return [k for k in _ORDER if k in _COMPOSITE_KINDS and k in shape.kinds
                 and (k != "tool" or value == "text")
-                and (k != "fallbacks" or bool(attempt_kinds(value)))]
+                and (k != "fallbacks" or bool(attempt_kinds(value)))
+                and (k != "retry" or bool(attempt_kinds(value)))
+                and (k != "map" or "lambda" in shape.kinds)
+                and (k != "assign" or value == "dict" or "parallel" in shape.kinds)]
 
     def attempt_kinds(value: Value) -> list[NodeKind]:
         return [k for k in _ATTEMPT_KINDS if k in shape.kinds
@@ -205,10 +219,15 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         level = depth if level is None else level
         if kind is None and shape.reuse and info and _chance(draw, shape.reuse_percent):
             reusable = sorted(lbl for lbl, b in info.items()
-                              if _accepts(b.accepts, value) and lbl not in avoid)
+                              if _accepts(b.accepts, value) and lbl not in avoid
+                              and lbl not in retrying)
             if reusable:
                 return _pick(draw, reusable)
         kind = kind or kind_for(depth, value, level)
+        if kind == "map":
+            return mapped(depth)
+        if kind == "assign":
+            return assigned(depth, value)
         label = new_label(kind)
         children: list[str] = []
         forward = True
@@ -255,6 +274,12 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
             for _ in range(_count(draw, 2, max(2, shape.max_width))):
                 children.append(gen(depth + 1, value, kind=attempt))
             info[label] = _Built(frozenset({value}), _LEAF_IO[attempt][1])
+        elif kind == "retry":
+            # mostly a lambda, which may be flaky (fail once, then succeed)
+            kinds = attempt_kinds(value)
+            target = gen(depth + 1, value, kind=kinds[0] if _chance(draw, 50) else _pick(draw, kinds))
+            children.append(target)
+            info[label] = _Built(frozenset({value}), info.pop(target).returns)
         elif kind in ("dynamic", "tool") and depth < shape.max_depth:
             # The root function calls someone (else it would be a lone leaf), others may not.
             n = _count(draw, 0 if level else 1, shape.max_width)
@@ -273,7 +298,58 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         slow = kind == "lambda" and _chance(draw, shape.slow_percent)
         nodes[label] = Node(label, kind, tuple(children), forward_config=forward,
                             concurrent=concurrent, slow=slow, sync_only=sync_only)
+        if kind == "retry" or retrying.intersection(children):
+            retrying.add(label)
         return label
+
+    def sequence_of(steps: list[str], accepts: frozenset[Value]) -> str:
+        label = new_label("sequence")
+        nodes[label] = Node(label, "sequence", tuple(steps))
+        info[label] = _Built(accepts, info[steps[-1]].returns)
+        if retrying.intersection(steps):
+            retrying.add(label)
+        return label
+
+    def mapped(depth: int) -> str:
+        """``split | child.map()``: a lambda fanning its input out to a list, then the map."""
+        split = new_label("lambda")
+        nodes[split] = Node(split, "lambda", fanout=_count(draw, 1, 3))
+        info[split] = _Built(_ANY, "list")
+        child = gen(depth + 2, "text")
+        label = new_label("map")
+        nodes[label] = Node(label, "map", (child,))
+        info[label] = _Built(frozenset({"list"}), "list")
+        if child in retrying:
+            retrying.add(label)
+        return sequence_of([split, label], _ANY)
+
+    def assigned(depth: int, value: Value) -> str:
+        """``RunnablePassthrough.assign(...)`` of a dict (from a parallel unless ``value`` is
+        one), maybe followed by a ``pick`` of some of the keys it assigns."""
+        steps = [] if value == "dict" else [gen(depth + 1, value, kind="parallel")]
+        branches: list[str] = []
+        for _ in range(_count(draw, 1, max(1, shape.max_width - 1))):
+            branches.append(gen(depth + 2, "dict", frozenset(branches)))
+        label = new_label("assign")
+        nodes[label] = Node(label, "assign", tuple(branches))
+        info[label] = _Built(frozenset({"dict"}), "dict")
+        if retrying.intersection(branches):
+            retrying.add(label)
+        steps.append(label)
+        if _chance(draw, 50):
+            keys = tuple(branches[:_count(draw, 1, len(branches))])
+            pick = new_label("pick")
+            nodes[pick] = Node(pick, "pick", keys=keys)
+            info[pick] = _Built(frozenset({"dict"}),
+                                info[keys[0]].returns if len(keys) == 1 else "dict")
+            steps.append(pick)
+        if len(steps) == 1:
+            return label
+        accepts = frozenset({value}) if value != "dict" else frozenset({"dict"})
+        out = sequence_of(steps, accepts)
+        info.pop(label)
+        info.pop(steps[-1], None)  # a pick takes only the dict its assign made
+        return out
 
     root = gen(0, "text")
     required = shape.require_kinds & shape.kinds
@@ -288,11 +364,14 @@ _ORDER: Final[list[NodeKind]] = [
     "chat_model", "prompt", "parser", "retriever",
     # the composed kinds last: the classic kinds' draws do not move
     "branch", "fallbacks", "llm",
+    "retry", "map", "assign", "generator", "streaming_llm",
 ]
 _LEAF_KINDS: Final[frozenset[NodeKind]] = frozenset(
-    {"lambda", "chat_model", "prompt", "parser", "retriever", "llm"})
+    {"lambda", "chat_model", "prompt", "parser", "retriever", "llm", "generator",
+     "streaming_llm"})
 _COMPOSITE_KINDS: Final[frozenset[NodeKind]] = frozenset(
-    {"sequence", "parallel", "binding", "dynamic", "tool", "branch", "fallbacks"})
+    {"sequence", "parallel", "binding", "dynamic", "tool", "branch", "fallbacks", "retry",
+     "map", "assign"})
 #: The chains the composed runnables' rule tests draw: SPEC.md §8's constructs among the
 #: classic kinds they are composed with.
 COMPOSED_SHAPE: Final = ChainShape(
@@ -346,6 +425,9 @@ class Registrations:
     #: With failures: the chance (percent) that each attempt of a fallbacks node fails (so that
     #: fallbacks are tried, and all attempts fail now and then).
     attempt_fail_percent: int = 60
+    #: With failures: the chance (percent) that a retried lambda that does not always fail
+    #: fails on its first attempt (then succeeds on the second).
+    flaky_percent: int = 75
 
 
 def _subset(draw: st.DrawFn, handlers: Sequence[str], duplicates: bool) -> tuple[str, ...]:
@@ -424,12 +506,13 @@ def scenarios(
         return ((f"key{tag_counter[0]}", f"value{tag_counter[0]}"),)
 
     attempts = {a for n in chain.nodes if n.kind == "fallbacks" for a in n.children}
+    retried = {chain.target(n.children[0]).label for n in chain.nodes if n.kind == "retry"}
     nodes = []
     for node in chain.nodes:
         callbacks: tuple[str, ...] = ()
         node_tags: tuple[str, ...] = ()
         meta: tuple[tuple[str, str], ...] = ()
-        fail = False
+        fail = flaky = False
         if node.kind == "binding":
             if reg.bound:
                 callbacks = _subset(draw, ids, reg.duplicates)
@@ -437,12 +520,16 @@ def scenarios(
         elif reg.constructor and node.kind in caps.constructor_callbacks:
             callbacks = _subset(draw, ids, reg.duplicates)
             node_tags, meta = tags(), metadata()
-        if reg.failures and node.kind in caps.failing_kinds and node.kind in FAILABLE_KINDS:
+        if (reg.failures and node.kind in caps.failing_kinds and node.kind in FAILABLE_KINDS
+                and not node.fanout):
             fail = _chance(draw, reg.attempt_fail_percent if node.label in attempts
                            else reg.fail_percent)
+            # a retried lambda that does not always fail fails on its first attempt
+            flaky = node.label in retried and node.kind == "lambda" and not fail and _chance(
+                draw, reg.flaky_percent)
         as_manager = _chance(draw, 50) and caps.manager_form and bool(callbacks)
         nodes.append(replace(node, callbacks=callbacks, tags=node_tags, metadata=meta, fail=fail,
-                             callbacks_as_manager=as_manager))
+                             callbacks_as_manager=as_manager, flaky=flaky))
     chain = Chain(tuple(nodes), chain.root)
     if reg.require_bound and not any(n.callbacks for n in chain.nodes if n.kind == "binding"):
         binding = next((n for n in chain.nodes if n.kind == "binding"), None)
@@ -471,6 +558,9 @@ def scenarios(
     bound = sorted({h for n in chain.walk() if n.kind == "binding" for h in n.callbacks})
     if reg.runtime and _chance(draw, reg.two_routes_percent) and bound:
         invocation = _also_at_run_time(invocation, _pick(draw, bound))
+    if len(invocation.inputs) > 1 and any(n.flaky for n in chain.nodes):
+        # the items one after the other: at once, they would share each flaky lambda's toggle
+        invocation = replace(invocation, max_concurrency=1)
     scenario = Scenario(chain, handlers, invocation)
     _events(scenario)
     return scenario
