@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from .adapter import Capabilities
-from .model import ASYNC_MODES, MODES, NODE_KINDS, Chain, Mode, Scenario
+from .model import ASYNC_MODES, MODES, NODE_KINDS, STREAM_MODES, Chain, Mode, Scenario
 from .strategies import ChainShape, Registrations, scenarios
 
 __all__ = ["COMPOSED_FEATURES", "FEATURES", "Distribution", "draw_scenarios", "measure"]
@@ -122,6 +122,15 @@ COMPOSED_FEATURES: Final[dict[str, Callable[[Scenario], bool]]] = {
     "fallback tried": lambda s: _fallback_tried(s.chain, every=False),
     "every fallback attempt fails": lambda s: _fallback_tried(s.chain, every=True),
     "failing llm": lambda s: any(n.kind == "llm" and n.fail for n in s.chain.walk()),
+    "retry succeeds on attempt 2": lambda s: any(n.flaky for n in s.chain.walk()),
+    "every retry attempt fails": lambda s: any(
+        n.kind == "retry" and s.chain.target(n.children[0]).fail for n in s.chain.walk()),
+    "map over several items": lambda s: any(n.fanout > 1 for n in s.chain.walk()),
+    "pick after assign": lambda s: any(n.kind == "pick" for n in s.chain.walk()),
+    "failing generator": lambda s: any(
+        n.kind == "generator" and n.fail for n in s.chain.walk()),
+    "streaming llm in a stream mode": lambda s: s.invocation.mode in STREAM_MODES and any(
+        n.kind == "streaming_llm" for n in s.chain.walk()),
 }
 
 #: Feature name -> predicate; what ``stats`` counts and the distribution test bounds.

@@ -14,7 +14,7 @@ from functools import cache
 import pytest
 
 from conformance.adapter import Capabilities
-from conformance.model import MODES
+from conformance.model import COMPOSED_KINDS, MODES
 from conformance.stats import Distribution, draw_scenarios, measure
 from conformance.strategies import Registrations
 
@@ -85,22 +85,30 @@ def _composed() -> Distribution:
                                   shape=COMPOSED_SHAPE, seed=1), composed=True)
 
 
-@pytest.mark.parametrize("kind", ["llm", "branch", "fallbacks"])
-def test_composed_tests_draw_each_construct_often(kind: str) -> None:
-    assert _composed().kinds[kind] >= 0.25 * N, _composed().render()
+@pytest.mark.parametrize("kind, at_least", [
+    ("llm", 0.18), ("branch", 0.15), ("fallbacks", 0.08), ("retry", 0.18), ("map", 0.18),
+    ("assign", 0.18), ("pick", 0.10), ("generator", 0.20), ("streaming_llm", 0.10),
+])
+def test_composed_tests_draw_each_construct_often(kind: str, at_least: float) -> None:
+    assert _composed().kinds[kind] >= at_least * N, _composed().render()
 
 
 def test_the_classic_tests_never_draw_composed_constructs() -> None:
-    assert not any(_general().kinds[k] for k in ("llm", "branch", "fallbacks")), \
-        _general().render()
+    assert not any(_general().kinds[k] for k in COMPOSED_KINDS), _general().render()
 
 
 @pytest.mark.parametrize("feature, at_least", [
-    ("false branch condition", 0.10),
-    ("failing branch condition", 0.05),
-    ("fallback tried", 0.15),
-    ("every fallback attempt fails", 0.03),
-    ("failing llm", 0.10),
+    ("false branch condition", 0.08),
+    ("failing branch condition", 0.04),
+    ("fallback tried", 0.06),
+    ("every fallback attempt fails", 0.015),
+    ("failing llm", 0.05),
+    ("retry succeeds on attempt 2", 0.07),
+    ("every retry attempt fails", 0.04),
+    ("map over several items", 0.12),
+    ("pick after assign", 0.10),
+    ("failing generator", 0.06),
+    ("streaming llm in a stream mode", 0.03),
 ])
 def test_composed_feature_is_drawn_often_enough(feature: str, at_least: float) -> None:
     assert _composed().share(feature) >= at_least, _composed().render()
