@@ -524,7 +524,8 @@ class _Session:
                             rejected=_int(props.get("rejected")),
                             shrinks=_int(props.get("shrinks")),
                             message=str(props.get("message") or "") or None,
-                            scenario=scenario, known=_known_counts(props.get("known")))
+                            scenario=scenario, known=_known_counts(props.get("known")),
+                            seconds=float(getattr(report, "duration", 0.0) or 0.0))
         from .incidental import PROPERTY, recorded
 
         for other, entry, message, seen_in in recorded(props.get(PROPERTY), report.nodeid,

@@ -97,12 +97,15 @@ class TestResult:
     scenario: Any = None
     #: How often each known deviation (by entry id) was seen and masked.
     known: Counter[str] = field(default_factory=Counter)
+    #: Wall time pytest measured for the test's reported phases (its call; setup or teardown
+    #: too when they error or skip): throughput figures (``python -m benchmarks report``).
+    seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "examples": self.examples, "checked": self.checked,
                 "rejected": self.rejected, "shrink_attempts": self.shrinks,
-                "message": self.message, "scenario": self.scenario,
-                "known_deviations": dict(self.known)}
+                "seconds": round(self.seconds, 4), "message": self.message,
+                "scenario": self.scenario, "known_deviations": dict(self.known)}
 
 
 @dataclass
@@ -161,7 +164,7 @@ class Summary:
     def record(self, rule_id: str, nodeid: str, status: str, *, examples: int = 0,
                checked: int = 0, rejected: int = 0, shrinks: int = 0,
                message: str | None = None, scenario: Any = None,
-               known: Mapping[str, int] | None = None) -> None:
+               known: Mapping[str, int] | None = None, seconds: float = 0.0) -> None:
         """One report of a test (setup, call or teardown): the worst status wins."""
         result = self.results[rule_id]
         test = result.details.get(nodeid)
@@ -175,6 +178,7 @@ class Summary:
         test.checked += checked
         test.rejected += rejected
         test.shrinks += shrinks
+        test.seconds += seconds
         if message and test.status == status:
             test.message = cut(message)
             (result.reasons if status == "not-applicable" else result.messages).append(
@@ -321,6 +325,7 @@ class Summary:
                     "checked": res.total("checked"),
                     "rejected": res.total("rejected"),
                     "shrink_attempts": res.total("shrinks"),
+                    "seconds": round(sum(t.seconds for t in res.details.values()), 4),
                     "tests": res.tests,
                     "details": {n: t.to_json() for n, t in res.details.items()},
                     "messages": res.messages,
