@@ -345,8 +345,7 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
             steps.append(pick)
         if len(steps) == 1:
             return label
-        accepts = frozenset({value}) if value != "dict" else frozenset({"dict"})
-        out = sequence_of(steps, accepts)
+        out = sequence_of(steps, frozenset({value}))
         info.pop(label)
         info.pop(steps[-1], None)  # a pick takes only the dict its assign made
         return out
