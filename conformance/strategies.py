@@ -277,7 +277,8 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         elif kind == "retry":
             # mostly a lambda, which may be flaky (fail once, then succeed)
             kinds = attempt_kinds(value)
-            target = gen(depth + 1, value, kind=kinds[0] if _chance(draw, 50) else _pick(draw, kinds))
+            target = gen(depth + 1, value,
+                         kind=kinds[0] if _chance(draw, 50) else _pick(draw, kinds))
             children.append(target)
             info[label] = _Built(frozenset({value}), info.pop(target).returns)
         elif kind in ("dynamic", "tool") and depth < shape.max_depth:
