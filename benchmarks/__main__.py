@@ -4,6 +4,10 @@
 to prove the code works). ``report`` runs them ``--repeat`` times with ``--benchmark-json``,
 keeps each benchmark's best pass in one JSON file and turns it into ratios, exponents, verdicts
 and plots; ``report --json FILE`` reports on an earlier run.
+``report`` also times the conformance suite itself (:mod:`benchmarks.suite_speed`: examples per
+second per rule test and end-to-end wall time for the quick and default profiles, per
+implementation), with ratios against the previous archived run; ``--no-suite`` leaves it out,
+``--suite-only`` measures nothing else.
 ``profile`` shows where one engine's time goes on a width workload (cProfile).
 Arguments after ``--`` go to pytest (e.g. ``-- -k width``).
 """
@@ -19,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
+from benchmarks import suite_speed
 from benchmarks._plot import BACKENDS
 from benchmarks._report import (
     STATS,
@@ -88,6 +93,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "to commit; the report needs only the stats)")
     rep.add_argument("--check", action="store_true",
                      help="exit 1 if a judged figure misses its target")
+    suite = rep.add_mutually_exclusive_group()
+    suite.add_argument("--no-suite", action="store_true",
+                       help="do not time the conformance suite itself")
+    suite.add_argument("--suite-only", action="store_true",
+                       help="time only the conformance suite (no pytest-benchmark passes)")
+    rep.add_argument("--suite-impl", action="append", metavar="IMPL",
+                     help="implementation for the suite timing (repeatable; default: reference, "
+                     "and langchain_core when importable)")
+    rep.add_argument("--suite-profile", action="append", metavar="PROFILE",
+                     choices=("quick", "default", "thorough"),
+                     help="suite profile to time (repeatable; default: quick and default)")
+    rep.add_argument("--suite-rule", action="append", metavar="RULE",
+                     help="time only this rule's tests (repeatable; default: all)")
+    rep.add_argument("--suite-seed", type=int, default=suite_speed.DEFAULT_SEED,
+                     help="--hypothesis-seed of the suite runs (default "
+                     f"{suite_speed.DEFAULT_SEED})")
+    rep.add_argument("--previous", type=Path,
+                     help="archived results to compare the suite figures with (default: the "
+                     "newest in benchmarks/results/ that has them)")
     prof = sub.add_parser("profile", help="cProfile one width workload (where the time goes)")
     prof.add_argument("--impl", default="reference", help="floor, reference or langchain_core")
     prof.add_argument("--nodes", type=int, default=100)
@@ -114,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         json_path = out / "results.json"
         json_path.unlink(missing_ok=True)
         passes = []
-        for number in range(1, args.repeat + 1):
+        for number in range(1, 0 if args.suite_only else args.repeat + 1):
             pass_path = out / f"results-pass{number}.json"
             pass_path.unlink(missing_ok=True)
             print(f"pass {number} of {args.repeat}", flush=True)
@@ -123,12 +147,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             if pass_path.exists():
                 passes.append(load_json(pass_path))
                 pass_path.unlink()
-        if passes:
-            json_path.write_text(json.dumps(merge_passes(passes, args.stat)))
-        command = "python -m benchmarks report " + shlex.join(
-            [*(["--repeat", str(args.repeat)] if args.repeat != DEFAULT_REPEAT else []),
-             *(["--max-time", str(args.max_time)] if args.max_time != DEFAULT_MAX_TIME else []),
-             *(["--", *extra] if extra else [])])
+        results: dict[str, object] = merge_passes(passes, args.stat) if passes else {}
+        if not args.no_suite:
+            results["suite_speed"] = suite_speed.measure_all(
+                args.suite_impl or suite_speed.available_impls(),
+                args.suite_profile or suite_speed.DEFAULT_PROFILES, out / "suite",
+                seed=args.suite_seed, rules=args.suite_rule or ())
+        if results:
+            json_path.write_text(json.dumps(results))
+        command = "python -m benchmarks report " + shlex.join(_report_options(args, extra))
     else:
         json_path = args.json
         command = f"python -m benchmarks report --json {shlex.quote(str(json_path))}"
@@ -141,26 +168,65 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.archive.parent.mkdir(parents=True, exist_ok=True)
         args.archive.write_text(json.dumps(strip_rounds(data), indent=1) + "\n")
     records = load_records(data, args.stat)
-    if not records:
+    suite_data = data.get("suite_speed")
+    if not records and not suite_data:
         print(f"{json_path} holds no labelled benchmark results (was it run with "
               "--benchmark-disable?)", file=sys.stderr)
         return status or 1
-    analysis = analyse(records)
-    text = render(analysis, command=command.strip(), stat=args.stat,
-                  machine=machine_summary(data), measured_with=data.get("measured_with", ""),
-                  passes=int(data.get("passes", 1)))
+    analysis = analyse(records) if records else None
+    if analysis is not None:
+        text = render(analysis, command=command.strip(), stat=args.stat,
+                      machine=machine_summary(data),
+                      measured_with=data.get("measured_with", ""),
+                      passes=int(data.get("passes", 1)))
+    else:
+        text = (f"# Conformance suite speed\n\nThis report: `{command.strip()}`  \n"
+                + (f"Measured with: `{data['measured_with']}`\n" if data.get(
+                    "measured_with") else "") + "\n")
+    if suite_data:
+        text += "\n" + _suite_section(suite_data, args, exclude=(json_path, args.archive))
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(text)
     print(text)
-    if args.plots != "none":
+    if args.plots != "none" and analysis is not None:
         files, note = write_plots(analysis, out, args.plots)
         if note:
             print(f"note: {note}", file=sys.stderr)
         print("plots: " + ", ".join(str(f) for f in files))
     print(f"report: {out / 'report.md'}")
-    if args.check and any(v.ok is False for v in analysis.verdicts):
+    if args.check and analysis is not None and any(v.ok is False for v in analysis.verdicts):
         return status or 1
     return status
+
+
+def _report_options(args: argparse.Namespace, extra: Sequence[str]) -> list[str]:
+    """The options of this ``report`` run that differ from the defaults (for the report)."""
+    opts = [*(["--repeat", str(args.repeat)] if args.repeat != DEFAULT_REPEAT else []),
+            *(["--max-time", str(args.max_time)] if args.max_time != DEFAULT_MAX_TIME else [])]
+    opts += ["--no-suite"] if args.no_suite else []
+    opts += ["--suite-only"] if args.suite_only else []
+    for flag, values in (("--suite-impl", args.suite_impl), ("--suite-profile",
+                                                            args.suite_profile),
+                         ("--suite-rule", args.suite_rule)):
+        for value in values or ():
+            opts += [flag, value]
+    if args.suite_seed != suite_speed.DEFAULT_SEED:
+        opts += ["--suite-seed", str(args.suite_seed)]
+    return [*opts, *(["--", *extra] if extra else [])]
+
+
+def _suite_section(current: dict[str, object], args: argparse.Namespace,
+                   exclude: Sequence[Path | None]) -> str:
+    """The suite-speed section, compared with ``--previous`` or the newest archived run."""
+    if args.previous is not None:
+        found: tuple[Path, dict[str, object]] | None = (
+            args.previous, load_json(args.previous).get("suite_speed") or {})
+    else:
+        found = suite_speed.previous_run(exclude=[p for p in exclude if p is not None])
+    if found is None:
+        return suite_speed.render(current)
+    path, before = found
+    return suite_speed.render(current, before, path.name)
 
 
 if __name__ == "__main__":
