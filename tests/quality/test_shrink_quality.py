@@ -28,6 +28,7 @@ FEATURES: dict[str, Callable[[Scenario], bool]] = {
     "slow": lambda s: any(n.slow for n in s.chain.walk()),
     "async handler": lambda s: any(h.asynchronous for h in s.handlers),
     "failure": lambda s: any(n.fail for n in s.chain.walk()),
+    "flaky": lambda s: any(n.flaky for n in s.chain.walk()),
     "fault": lambda s: any(h.fault != "none" for h in s.handlers),
     "reuse": lambda s: len({c for n in s.chain.walk() for c in n.children})
     < sum(len(n.children) for n in s.chain.walk()),
@@ -75,6 +76,8 @@ NEEDS: dict[str, frozenset[str]] = {
     "FallbacksRaiseLastError": frozenset({"failure"}),
     # A branch needs a branch and a default: the simplest has one object as both.
     "BranchConditionsParentless": frozenset({"reuse"}),
+    # A retry reuses its id only when it retries: after a failure.
+    "RetryReusesRunId": frozenset({"failure", "flaky"}),
 }
 #: Breaks that show only when invocations overlap in time: how far shrinking gets depends on
 #: the machine's load, so their shrunk cases are not judged (nor pinned: test_pinned).
@@ -84,6 +87,12 @@ MAX_RUNS: dict[str, int] = {
     # all attempts fail under a branch whose condition does not hold: condition, default,
     # the fallbacks run and its attempts
     "FallbacksRaiseLastError": 6,
+    # an assign needs a dict: a parallel before it (sequence, parallel, its branch, the
+    # assign, its branch)
+    "AssignSkipsItsParallel": 5,
+    # a lone generator shows the break (1 run), but the shrinker stops at a generator under an
+    # assign (5 runs)
+    "GeneratorEndReportsLastChunk": 5,
 }
 
 

@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import functools
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextvars import ContextVar
@@ -29,13 +30,17 @@ from reference.callbacks._manager import BaseCallbackManager
 from reference.language_models._fake import BaseChatModel
 from reference.output_parsers._str import StrOutputParser
 from reference.runnables import _config, _frame, _lifecycle
+from reference.runnables._assign import RunnableAssign
 from reference.runnables._base import Runnable
 from reference.runnables._binding import RunnableBinding
 from reference.runnables._branch import RunnableBranch
+from reference.runnables._each import RunnableEach
 from reference.runnables._fallbacks import RunnableWithFallbacks
 from reference.runnables._frame import RunFrame
+from reference.runnables._generator import RunnableGenerator
 from reference.runnables._lambda import RunnableLambda
 from reference.runnables._parallel import RunnableParallel
+from reference.runnables._retry import RunnableRetry
 from reference.runnables._sequence import RunnableSequence
 
 from ._patching import Patch, PatchSet, everywhere
@@ -1011,3 +1016,97 @@ class FallbacksRaiseLastError(BrokenAdapter):
 
 CATALOGUE = (*CATALOGUE, FallbackAttemptsLoseRuntimeHandlers, BranchConditionsParentless,
              FallbacksRaiseLastError)
+
+
+# ------------------------------------------- retry, map, assign, generator (SPEC.md §8)
+
+
+class RetryReusesRunId(BrokenAdapter):
+    BREAKS = ("R6",)
+    BUG = ("with_retry gives every attempt of one retry the same run id, so a trace merges "
+           "them")
+
+    def patches(self) -> Iterable[Patch]:
+        def body(retry: Any, input: Any, frame: Any) -> Any:
+            child = {**frame.child_config, "run_id": uuid.uuid4()}
+            attempt = 1
+            while True:
+                try:
+                    return retry.bound.invoke(input, child)
+                except BaseException as e:
+                    if not retry._retryable(e, attempt):
+                        raise
+                attempt += 1
+
+        async def abody(retry: Any, input: Any, frame: Any) -> Any:
+            child = {**frame.child_config, "run_id": uuid.uuid4()}
+            attempt = 1
+            while True:
+                try:
+                    return await retry.bound.ainvoke(input, child)
+                except BaseException as e:
+                    if not retry._retryable(e, attempt):
+                        raise
+                attempt += 1
+
+        return [(RunnableRetry, "_body", body), (RunnableRetry, "_abody", abody)]
+
+
+class MapItemsLoseRuntimeHandlers(BrokenAdapter):
+    BREAKS = ("R1",)
+    BUG = (".map() (RunnableEach) runs its items detached: in a fresh context, with a config "
+           "without callbacks, so runtime handlers never see them")
+
+    def patches(self) -> Iterable[Patch]:
+        def body(each: Any, inputs: Any, frame: Any) -> Any:
+            return contextvars.Context().run(each.bound.batch, inputs,
+                                             _without_callbacks(frame.child_config))
+
+        async def abody(each: Any, inputs: Any, frame: Any) -> Any:
+            return await asyncio.create_task(
+                each.bound.abatch(inputs, _without_callbacks(frame.child_config)),
+                context=contextvars.Context())
+
+        return [(RunnableEach, "_body", body), (RunnableEach, "_abody", abody)]
+
+
+class AssignSkipsItsParallel(BrokenAdapter):
+    BREAKS = ("R1",)
+    BUG = ("RunnablePassthrough.assign runs its branches as its own children, one after "
+           "another, with no RunnableParallel run between")
+
+    def patches(self) -> Iterable[Patch]:
+        def body(assign: Any, input: Any, frame: Any) -> Any:
+            child = frame.child_config
+            return {**input, **{k: r.invoke(input, child)
+                                for k, r in assign.mapper.steps__.items()}}
+
+        async def abody(assign: Any, input: Any, frame: Any) -> Any:
+            child = frame.child_config
+            return {**input, **{k: await r.ainvoke(input, child)
+                                for k, r in assign.mapper.steps__.items()}}
+
+        return [(RunnableAssign, "_body", body), (RunnableAssign, "_abody", abody)]
+
+
+class GeneratorEndReportsLastChunk(BrokenAdapter):
+    BREAKS = ("R15",)
+    BUG = ("RunnableGenerator's invoke returns (and its end event reports) only the last chunk "
+           "its generator yields, not the chunks added up")
+
+    def patches(self) -> Iterable[Patch]:
+        def body(gen: Any, input: Any, frame: Any) -> Any:
+            return list(gen._gen(iter((input,)), frame))[-1]
+
+        async def abody(gen: Any, input: Any, frame: Any) -> Any:
+            return [chunk async for chunk in gen._apump(_one(input), frame)][-1]
+
+        return [(RunnableGenerator, "_body", body), (RunnableGenerator, "_abody", abody)]
+
+
+async def _one(value: Any) -> Any:
+    yield value
+
+
+CATALOGUE = (*CATALOGUE, RetryReusesRunId, MapItemsLoseRuntimeHandlers, AssignSkipsItsParallel,
+             GeneratorEndReportsLastChunk)
