@@ -1,6 +1,10 @@
 """The runner's handling of broken adapters and input files: exit status 2, a message that names
 the adapter (or file) and what is wrong, no traceback from the suite's internals, and never a
-rule reported as failed because of the adapter's own bug."""
+rule reported as failed because of the adapter's own bug.
+
+Most run in this process (``run_in_process``: the runner's own pytest command line with ``-n 0``):
+what they check is the verdict and the message, which do not depend on the process. One adapter
+bug (``BuildRaisesAdapter``) goes through the real command, with its pytest-xdist worker."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ._runner import Run, run_suite
+from ._runner import Run, run_in_process, run_suite
 
 BAD = "tests.selftest.broken.bad_adapters"
 
@@ -32,7 +36,7 @@ def _no_rule_failed(run: Run) -> None:
 
 def test_bad_input_adapter_module_does_not_import(tmp_path: Path) -> None:
     impl = "tests.selftest.broken.no_such_module:Adapter"
-    run = run_suite(impl, tmp_path)
+    run = run_in_process(impl, tmp_path)
     _broken_input(run, impl, "cannot import", "No module named")
 
 
@@ -40,24 +44,24 @@ def test_bad_input_adapter_module_raises_on_import(tmp_path: Path) -> None:
     impl = "tests.selftest.broken.bad_adapters_import_error:Adapter"
     module = Path(__file__).parent / "broken" / "bad_adapters_import_error.py"
     assert module.exists()
-    run = run_suite(impl, tmp_path)
+    run = run_in_process(impl, tmp_path)
     _broken_input(run, impl, "ZeroDivisionError")
 
 
 def test_bad_input_module_without_the_attribute(tmp_path: Path) -> None:
     impl = f"{BAD}:NoSuchAdapter"
-    run = run_suite(impl, tmp_path)
+    run = run_in_process(impl, tmp_path)
     _broken_input(run, impl, "has no 'NoSuchAdapter'")
 
 
 def test_bad_input_adapter_spec_without_attribute_part(tmp_path: Path) -> None:
-    run = run_suite("no-such-adapter", tmp_path)
+    run = run_in_process("no-such-adapter", tmp_path)
     _broken_input(run, "'no-such-adapter'", "package.module:Adapter")
 
 
 def test_bad_input_adapter_creation_raises(tmp_path: Path) -> None:
     impl = f"{BAD}:RaisesOnCreation"
-    run = run_suite(impl, tmp_path)
+    run = run_in_process(impl, tmp_path)
     _broken_input(run, impl, "RuntimeError", "no adapter today")
 
 
@@ -69,20 +73,20 @@ def test_bad_input_adapter_raises_in_build(tmp_path: Path) -> None:
 
 
 def test_bad_input_recording_handler_emits_nameless_starts(tmp_path: Path) -> None:
-    run = run_suite(f"{BAD}:NamelessStartsAdapter", tmp_path, rules=("R5",))
+    run = run_in_process(f"{BAD}:NamelessStartsAdapter", tmp_path, rules=("R5",))
     _broken_input(run, "nameless-starts-adapter", "malformed events",
                   "start events must carry the run's name")
     _no_rule_failed(run)
 
 
 def test_bad_input_recording_handler_emits_run_type_banana(tmp_path: Path) -> None:
-    run = run_suite(f"{BAD}:BananaRunTypeAdapter", tmp_path, rules=("R5",))
+    run = run_in_process(f"{BAD}:BananaRunTypeAdapter", tmp_path, rules=("R5",))
     _broken_input(run, "banana-adapter", "malformed events", "run_type 'banana'")
     _no_rule_failed(run)
 
 
 def test_bad_input_invoke_returns_garbage(tmp_path: Path) -> None:
-    run = run_suite(f"{BAD}:GarbageInvokeAdapter", tmp_path, rules=("R5",))
+    run = run_in_process(f"{BAD}:GarbageInvokeAdapter", tmp_path, rules=("R5",))
     _broken_input(run, "garbage-invoke-adapter",
                   "must return a sequence of conformance.Outcome")
     _no_rule_failed(run)
@@ -106,7 +110,7 @@ def test_bad_input_malformed_expectations_file(tmp_path: Path, content: str | No
     path = tmp_path / "expectations.json"
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    run = run_suite("reference", tmp_path, extra=("--expectations", str(path)))
+    run = run_in_process("reference", tmp_path, extra=("--expectations", str(path)))
     _broken_input(run, str(path), problem)
 
 
@@ -114,8 +118,8 @@ def test_bad_input_expectations_file_of_another_implementation(tmp_path: Path) -
     path = tmp_path / "expectations.json"
     path.write_text('{"implementation": "langchain_core", "rules": {"R5": {"reason": "known"}}}',
                     encoding="utf-8")
-    run = run_suite("tests.selftest.broken.catalogue:NoDedup", tmp_path, rules=("R5",),
-                    extra=("--expectations", str(path)))
+    run = run_in_process("tests.selftest.broken.catalogue:NoDedup", tmp_path, rules=("R5",),
+                         extra=("--expectations", str(path)))
     _broken_input(run, str(path), "langchain_core", "broken:NoDedup")
 
 
@@ -126,8 +130,8 @@ def test_expectation_known_deviation_masks_only_its_signature(tmp_path: Path) ->
     entry = {"id": "dupes", "rule": "R5", "kind": "duplicate-delivery",
              "where": {"registrations": ["several"]}, "reason": "lists are concatenated."}
     path.write_text(json.dumps({"deviations": [entry]}), encoding="utf-8")
-    run = run_suite("tests.selftest.broken.catalogue:NoDedup", tmp_path, rules=("R5",),
-                    extra=("--expectations", str(path)))
+    run = run_in_process("tests.selftest.broken.catalogue:NoDedup", tmp_path, rules=("R5",),
+                         extra=("--expectations", str(path)))
     assert run.report is not None, run.tail()
     assert run.status("R5") == "known", run.tail()
     assert run.report["known_deviations"]["dupes"]["seen"] > 0
@@ -139,8 +143,8 @@ def test_expectation_of_another_kind_does_not_hide_a_new_deviation(tmp_path: Pat
     path = tmp_path / "expectations.json"
     entry = {"id": "other", "rule": "R5", "kind": "duplicate-terminal", "reason": "x."}
     path.write_text(json.dumps({"deviations": [entry]}), encoding="utf-8")
-    run = run_suite("tests.selftest.broken.catalogue:NoDedup", tmp_path, rules=("R5",),
-                    extra=("--expectations", str(path), "--strict-expectations"))
+    run = run_in_process("tests.selftest.broken.catalogue:NoDedup", tmp_path, rules=("R5",),
+                         extra=("--expectations", str(path), "--strict-expectations"))
     assert run.report is not None, run.tail()
     assert run.status("R5") == "fail", run.tail()
     assert "duplicate-delivery" in run.output  # the entry to paste names the new kind

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._runner import CATALOGUE, run_suite
+from ._runner import CATALOGUE, run_in_process
 
 
 def test_a_rule_broken_only_where_another_rule_looks_fails(tmp_path: Path) -> None:
     """NoDedup breaks R5 only; with R5's own tests deselected, R1's tests still see it."""
-    run = run_suite(f"{CATALOGUE}:NoDedup", tmp_path, rules=("R1", "R5"),
-                    extra=("-k", "test_R1", "-n", "0"))
+    run = run_in_process(f"{CATALOGUE}:NoDedup", tmp_path, rules=("R1", "R5"),
+                         extra=("-k", "test_R1"))
     assert run.returncode == 1, run.tail()
     assert run.status("R1") == "pass", run.tail()
     assert run.status("R5") == "fail", run.tail()
@@ -23,7 +23,7 @@ def test_a_rule_broken_only_where_another_rule_looks_fails(tmp_path: Path) -> No
 
 
 def test_the_reference_shows_nothing_incidental(tmp_path: Path) -> None:
-    run = run_suite(f"{CATALOGUE}:Unbroken", tmp_path, rules=("R1", "R5"),
-                    extra=("-k", "test_R1", "-n", "0"))
+    run = run_in_process(f"{CATALOGUE}:Unbroken", tmp_path, rules=("R1", "R5"),
+                         extra=("-k", "test_R1"))
     assert run.returncode == 0, run.tail()
     assert run.status("R5") == "not-run", run.tail()
