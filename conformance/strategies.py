@@ -4,14 +4,14 @@ One factory per concept, built from smaller ones. Chains are generated top-down 
 budget and value types, so every generated chain runs (a prompt never receives a dict, a tool
 always receives text). Only what the adapter declares it supports is generated.
 
-Every choice is drawn so that its minimal value is the plain one: a flag is true only when an
-integer drawn from 0-99 is high (:func:`_chance`), lists of options put the plain option first
-(:func:`_pick` shrinks toward it), counts shrink toward the fewest. So a failing case shrinks
-toward a single
-lambda invoked with ``invoke`` and one sync handler, and keeps only what its failure needs: no
-failure, slow lambda, async handler or mode, reuse, fault, unforwarded config, concurrency or
-manager form unless the failure needs it. The weights (``ChainShape``/``Registrations`` percents)
-set the distribution: ``python -m conformance stats`` prints it.
+Every choice is a die (0-99, :class:`Dice`) read so that its minimal value is the plain one: a
+flag is true only when its die is high (:func:`_chance`), lists of options put the plain option
+first (:func:`_pick` shrinks toward it), counts shrink toward the fewest. So a failing case
+shrinks toward a single lambda invoked with ``invoke`` and one sync handler, and keeps only what
+its failure needs: no failure, slow lambda, async handler or mode, reuse, fault, unforwarded
+config, concurrency or manager form unless the failure needs it. The weights
+(``ChainShape``/``Registrations`` percents) set the distribution: ``python -m conformance
+stats`` prints it.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from .model import (
     Scenario,
 )
 
-__all__ = ["COMPOSED_SHAPE", "ChainShape", "Registrations", "chains", "invocations",
+__all__ = ["COMPOSED_SHAPE", "ChainShape", "Dice", "Registrations", "chains",
            "scenarios"]
 
 T = TypeVar("T")
@@ -134,42 +134,80 @@ class _Built:
     returns: Value
 
 
-#: The one kind of draw every choice is made of. Hypothesis fills a choice whose type or bounds
-#: no longer fit (after it copies part of one example into another, say) with the simplest
-#: value, so drawing everything as the same die keeps the weights below honest; and each choice
-#: still shrinks toward its plain value (0: false, the first option, the fewest).
-_DIE: Final = st.integers(0, 99)
 #: The run_id a scenario asking for root config gives (any UUID does; a fixed one draws nothing).
 _RUN_ID: Final = "6f1c1a4e-8d2b-4c3a-9e5f-0a1b2c3d4e5f"
+#: Dice come in byte strings of this many, drawn as they are needed, and each node of a chain
+#: (its shape, then its registrations) and the invocation start a string of their own. One draw
+#: of a byte string costs Hypothesis about what one integer draw does (tens of microseconds)
+#: plus a few microseconds per byte, where a draw per die cost about 50 microseconds, 60-100
+#: times per scenario. Shrinking deletes and simplifies whole strings as it did single choices,
+#: and since a string belongs to one node, dropping a node's string leaves the others' meaning
+#: alone.
+CHUNK: Final = 4
+_CHUNK: Final = st.binary(min_size=CHUNK, max_size=CHUNK)
 
 
-def _chance(draw: st.DrawFn, percent: int) -> bool:
+class Dice:
+    """The choices of one scenario, read in order from byte strings drawn as they are needed.
+
+    ``roll()`` is 0-99, monotone in its byte; ``fresh()`` starts the next string (one per node).
+    Hypothesis still generates and shrinks every die: it shrinks a byte string by zeroing and
+    lowering its bytes, so each choice still shrinks toward its plain value (0: false, the first
+    option, the fewest).
+    """
+
+    __slots__ = ("_at", "_draw", "_tape")
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self._draw = draw
+        self._tape = b""
+        self._at = 0
+
+    def fresh(self) -> None:
+        """Read the next die from a new string."""
+        self._at = len(self._tape)
+
+    def roll(self) -> int:
+        at = self._at
+        if at >= len(self._tape):
+            self._tape = self._draw(_CHUNK)
+            at = 0
+        self._at = at + 1
+        return self._tape[at] * 100 >> 8
+
+
+def _chance(dice: Dice, percent: int) -> bool:
     """True about ``percent`` times in 100; shrinks to False."""
     if percent <= 0:
         return False
     if percent >= 100:
         return True
-    return draw(_DIE) >= 100 - percent
+    return dice.roll() >= 100 - percent
 
 
-def _pick(draw: st.DrawFn, options: Sequence[T]) -> T:
+def _pick(dice: Dice, options: Sequence[T]) -> T:
     """One of ``options``, about uniformly; shrinks toward the first. Modulo, so a small die
     names the same option however long the list (a shrunk handler count keeps the picks)."""
     if len(options) == 1:
         return options[0]
-    return options[draw(_DIE) % len(options)]
+    return options[dice.roll() % len(options)]
 
 
-def _count(draw: st.DrawFn, low: int, high: int) -> int:
+def _count(dice: Dice, low: int, high: int) -> int:
     """An integer in [low, high], uniformly; shrinks toward ``low``."""
     if high <= low:
         return low
-    return low + draw(_DIE) * (high - low + 1) // 100
+    return low + dice.roll() * (high - low + 1) // 100
 
 
 @st.composite
 def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
     """Well-typed chains within ``shape``; handler, tag and failure fields are left empty."""
+    return _chain(Dice(draw), shape)
+
+
+def _chain(dice: Dice, shape: ChainShape) -> Chain:
+    """A chain within ``shape``, from ``dice`` (see :func:`chains`)."""
     nodes: dict[str, Node] = {}
     info: dict[str, _Built] = {}
     counter = [0]
@@ -203,26 +241,27 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         leaves, composites = leaf_kinds(value), composite_kinds(depth, value)
         percents = shape.composite_percent or (0,)
         percent = percents[min(level, len(percents) - 1)]
-        if composites and (not leaves or _chance(draw, percent)):
-            return _pick(draw, composites)
-        return _pick(draw, leaves)
+        if composites and (not leaves or _chance(dice, percent)):
+            return _pick(dice, composites)
+        return _pick(dice, leaves)
 
     def seed_like(value: Value) -> bool:
         """Whether this sequence is built like the seeds' chain (prompt, chat model)."""
         return ({"prompt", "chat_model"} <= shape.kinds and value in _LEAF_IO["prompt"][0]
-                and _chance(draw, shape.seed_percent))
+                and _chance(dice, shape.seed_percent))
 
     def gen(depth: int, value: Value, avoid: frozenset[str] = frozenset(),
             kind: NodeKind | None = None, level: int | None = None) -> str:
         """A node at ``depth`` taking ``value``; ``level`` counts the runs above it (bindings
         make none, so the node a binding wraps is as likely a composite as the binding was)."""
         level = depth if level is None else level
-        if kind is None and shape.reuse and info and _chance(draw, shape.reuse_percent):
+        dice.fresh()
+        if kind is None and shape.reuse and info and _chance(dice, shape.reuse_percent):
             reusable = sorted(lbl for lbl, b in info.items()
                               if _accepts(b.accepts, value) and lbl not in avoid
                               and lbl not in retrying)
             if reusable:
-                return _pick(draw, reusable)
+                return _pick(dice, reusable)
         kind = kind or kind_for(depth, value, level)
         if kind == "map":
             return mapped(depth)
@@ -237,10 +276,10 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
             accepts: frozenset[Value] | None = None
             if seed_like(value):
                 steps: list[NodeKind | None] = ["prompt", "chat_model"]
-                if "parser" in shape.kinds and _chance(draw, 50):
+                if "parser" in shape.kinds and _chance(dice, 50):
                     steps.append("parser")
             else:
-                steps = [None] * _count(draw, 2, max(2, shape.max_width))
+                steps = [None] * _count(dice, 2, max(2, shape.max_width))
             for step in steps:
                 child = gen(depth + 1, current, kind=step)
                 children.append(child)
@@ -248,7 +287,7 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
                 current = info[child].returns
             info[label] = _Built(accepts or _ANY, current)
         elif kind == "parallel":
-            n = _count(draw, 1, shape.max_width)
+            n = _count(dice, 1, shape.max_width)
             for _ in range(n):
                 children.append(gen(depth + 1, value, frozenset(children)))
             info[label] = _Built(frozenset({value}), "dict")
@@ -258,10 +297,10 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
             info[label] = _Built(info[child].accepts, info[child].returns)
         elif kind == "branch":
             returns: set[Value] = set()
-            for _ in range(_count(draw, 1, max(1, shape.max_width - 1))):
+            for _ in range(_count(dice, 1, max(1, shape.max_width - 1))):
                 counter[0] += 1
                 condition = f"cond{counter[0]}"  # never reused: not in ``info``
-                nodes[condition] = Node(condition, "lambda", falsy=_chance(draw, 50))
+                nodes[condition] = Node(condition, "lambda", falsy=_chance(dice, 50))
                 children.append(condition)
                 children.append(gen(depth + 1, value))
                 returns.add(info[children[-1]].returns)
@@ -270,33 +309,33 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
             info[label] = _Built(frozenset({value}),
                                  returns.pop() if len(returns) == 1 else "any")
         elif kind == "fallbacks":
-            attempt = _pick(draw, attempt_kinds(value))
-            for _ in range(_count(draw, 2, max(2, shape.max_width))):
+            attempt = _pick(dice, attempt_kinds(value))
+            for _ in range(_count(dice, 2, max(2, shape.max_width))):
                 children.append(gen(depth + 1, value, kind=attempt))
             info[label] = _Built(frozenset({value}), _LEAF_IO[attempt][1])
         elif kind == "retry":
             # mostly a lambda, which may be flaky (fail once, then succeed)
             kinds = attempt_kinds(value)
             target = gen(depth + 1, value,
-                         kind=kinds[0] if _chance(draw, 50) else _pick(draw, kinds))
+                         kind=kinds[0] if _chance(dice, 50) else _pick(dice, kinds))
             children.append(target)
             info[label] = _Built(frozenset({value}), info.pop(target).returns)
         elif kind in ("dynamic", "tool") and depth < shape.max_depth:
             # The root function calls someone (else it would be a lone leaf), others may not.
-            n = _count(draw, 0 if level else 1, shape.max_width)
+            n = _count(dice, 0 if level else 1, shape.max_width)
             for _ in range(n):
                 children.append(gen(depth + 1, "text"))
             # Drawn True = not forwarding: the minimal function forwards its config.
             forward = shape.forward_config_only or (
-                not shape.implicit_only and not _chance(draw, 50))
-            concurrent = shape.concurrent_callers and n > 1 and _chance(draw, 50)
-            sync_only = n > 0 and _chance(draw, shape.sync_only_percent)
+                not shape.implicit_only and not _chance(dice, 50))
+            concurrent = shape.concurrent_callers and n > 1 and _chance(dice, 50)
+            sync_only = n > 0 and _chance(dice, shape.sync_only_percent)
             acc, ret = _LEAF_IO[kind]
             info[label] = _Built(acc, ret)
         else:
             acc, ret = _LEAF_IO[kind]
             info[label] = _Built(acc, ret)
-        slow = kind == "lambda" and _chance(draw, shape.slow_percent)
+        slow = kind == "lambda" and _chance(dice, shape.slow_percent)
         nodes[label] = Node(label, kind, tuple(children), forward_config=forward,
                             concurrent=concurrent, slow=slow, sync_only=sync_only)
         if kind == "retry" or retrying.intersection(children):
@@ -314,7 +353,7 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
     def mapped(depth: int) -> str:
         """``split | child.map()``: a lambda fanning its input out to a list, then the map."""
         split = new_label("lambda")
-        nodes[split] = Node(split, "lambda", fanout=_count(draw, 1, 3))
+        nodes[split] = Node(split, "lambda", fanout=_count(dice, 1, 3))
         info[split] = _Built(_ANY, "list")
         child = gen(depth + 2, "text")
         label = new_label("map")
@@ -329,7 +368,7 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         one), maybe followed by a ``pick`` of some of the keys it assigns."""
         steps = [] if value == "dict" else [gen(depth + 1, value, kind="parallel")]
         branches: list[str] = []
-        for _ in range(_count(draw, 1, max(1, shape.max_width - 1))):
+        for _ in range(_count(dice, 1, max(1, shape.max_width - 1))):
             branches.append(gen(depth + 2, "dict", frozenset(branches)))
         label = new_label("assign")
         nodes[label] = Node(label, "assign", tuple(branches))
@@ -337,8 +376,8 @@ def chains(draw: st.DrawFn, shape: ChainShape = ChainShape()) -> Chain:
         if retrying.intersection(branches):
             retrying.add(label)
         steps.append(label)
-        if _chance(draw, 50):
-            keys = tuple(branches[:_count(draw, 1, len(branches))])
+        if _chance(dice, 50):
+            keys = tuple(branches[:_count(dice, 1, len(branches))])
             pick = new_label("pick")
             nodes[pick] = Node(pick, "pick", keys=keys)
             info[pick] = _Built(frozenset({"dict"}),
@@ -430,23 +469,23 @@ class Registrations:
     flaky_percent: int = 75
 
 
-def _subset(draw: st.DrawFn, handlers: Sequence[str], duplicates: bool) -> tuple[str, ...]:
+def _subset(dice: Dice, handlers: Sequence[str], duplicates: bool) -> tuple[str, ...]:
     """Handlers for one registration list: shrinks toward none; one more than there are
     handlers (so a duplicate) when ``duplicates``."""
     chosen: list[str] = []
-    for _ in range(_count(draw, 0, len(handlers) + 1) if handlers else 0):
+    for _ in range(_count(dice, 0, len(handlers) + 1) if handlers else 0):
         left = handlers if duplicates else [h for h in handlers if h not in chosen]
         if not left:
             break
-        chosen.append(_pick(draw, left))
+        chosen.append(_pick(dice, left))
     return tuple(chosen)
 
 
-def _insert_binding(draw: st.DrawFn, chain: Chain, target: str | None = None) -> Chain:
+def _insert_binding(dice: Dice, chain: Chain, target: str | None = None) -> Chain:
     """Wrap one reachable node (``target``, or one drawn) in a new binding, at the root or
     under one of its parents."""
     if target is None:
-        target = _pick(draw, [n.label for n in chain.walk()])
+        target = _pick(dice, [n.label for n in chain.walk()])
     label = f"bind_{target}"
     while label in chain:
         label += "_"
@@ -454,7 +493,7 @@ def _insert_binding(draw: st.DrawFn, chain: Chain, target: str | None = None) ->
     parents = [n for n in chain.walk() if target in n.children]
     if not parents:
         return Chain((*chain.nodes, binding), label)
-    parent = _pick(draw, parents)
+    parent = _pick(dice, parents)
     index = parent.children.index(target)
     rewired = replace(parent, children=(*parent.children[:index], label,
                                         *parent.children[index + 1:]))
@@ -471,36 +510,38 @@ def scenarios(
     modes: Sequence[Mode] | None = None,
 ) -> Scenario:
     """A chain with handlers registered through the allowed routes, and one invocation."""
+    dice = Dice(draw)
     caps = capabilities
     shape = shape or ChainShape()
     shape = replace(shape, kinds=shape.kinds & caps.node_kinds,
                     forward_config_only=shape.forward_config_only or not caps.implicit_context,
                     sync_only_percent=shape.sync_only_percent if caps.sync_only_callers else 0)
-    chain = draw(chains(shape))
+    chain = _chain(dice, shape)
+    dice.fresh()
     reg = registrations
     if reg.require_bound and "binding" in caps.node_kinds:
-        chain = _insert_binding(draw, chain)
+        chain = _insert_binding(dice, chain)
         if reg.nested_bound:
             inner = chain.nodes[-1].label
-            chain = _insert_binding(draw, chain, inner)
+            chain = _insert_binding(dice, chain, inner)
     elif (reg.bound and "binding" in shape.kinds
           and not any(n.kind == "binding" for n in chain.walk())
-          and _chance(draw, reg.bind_percent)):
-        chain = _insert_binding(draw, chain)
-        if _chance(draw, 50):
-            chain = _insert_binding(draw, chain, chain.nodes[-1].label)
-    n = _count(draw, 1, max(1, reg.max_handlers))
+          and _chance(dice, reg.bind_percent)):
+        chain = _insert_binding(dice, chain)
+        if _chance(dice, 50):
+            chain = _insert_binding(dice, chain, chain.nodes[-1].label)
+    n = _count(dice, 1, max(1, reg.max_handlers))
     ids = [f"h{i}" for i in range(1, n + 1)]
     tag_counter = [0]
 
     def tags() -> tuple[str, ...]:
-        if not reg.tags or not (reg.tag_every_route or _chance(draw, 50)):
+        if not reg.tags or not (reg.tag_every_route or _chance(dice, 50)):
             return ()
         tag_counter[0] += 1
         return (f"tag{tag_counter[0]}",)
 
     def metadata() -> tuple[tuple[str, str], ...]:
-        if not reg.tags or not (reg.tag_every_route or _chance(draw, 50)):
+        if not reg.tags or not (reg.tag_every_route or _chance(dice, 50)):
             return ()
         tag_counter[0] += 1
         return ((f"key{tag_counter[0]}", f"value{tag_counter[0]}"),)
@@ -509,55 +550,56 @@ def scenarios(
     retried = {chain.target(n.children[0]).label for n in chain.nodes if n.kind == "retry"}
     nodes = []
     for node in chain.nodes:
+        dice.fresh()
         callbacks: tuple[str, ...] = ()
         node_tags: tuple[str, ...] = ()
         meta: tuple[tuple[str, str], ...] = ()
         fail = flaky = False
         if node.kind == "binding":
             if reg.bound:
-                callbacks = _subset(draw, ids, reg.duplicates)
+                callbacks = _subset(dice, ids, reg.duplicates)
                 node_tags, meta = tags(), metadata()
         elif reg.constructor and node.kind in caps.constructor_callbacks:
-            callbacks = _subset(draw, ids, reg.duplicates)
+            callbacks = _subset(dice, ids, reg.duplicates)
             node_tags, meta = tags(), metadata()
         if (reg.failures and node.kind in caps.failing_kinds and node.kind in FAILABLE_KINDS
                 and not node.fanout):
-            fail = _chance(draw, reg.attempt_fail_percent if node.label in attempts
+            fail = _chance(dice, reg.attempt_fail_percent if node.label in attempts
                            else reg.fail_percent)
             # a retried lambda that does not always fail fails on its first attempt
             flaky = node.label in retried and node.kind == "lambda" and not fail and _chance(
-                draw, reg.flaky_percent)
-        as_manager = _chance(draw, 50) and caps.manager_form and bool(callbacks)
+                dice, reg.flaky_percent)
+        as_manager = _chance(dice, 50) and caps.manager_form and bool(callbacks)
         nodes.append(replace(node, callbacks=callbacks, tags=node_tags, metadata=meta, fail=fail,
                              callbacks_as_manager=as_manager, flaky=flaky))
     chain = Chain(tuple(nodes), chain.root)
     if reg.require_bound and not any(n.callbacks for n in chain.nodes if n.kind == "binding"):
         binding = next((n for n in chain.nodes if n.kind == "binding"), None)
         if binding is not None:
-            chain = chain.replace_node(replace(binding, callbacks=(_pick(draw, ids),)))
+            chain = chain.replace_node(replace(binding, callbacks=(_pick(dice, ids),)))
     if reg.nested_bound and reg.bound:
         for node in chain.nodes[-2:]:  # the two bindings just inserted, inner then outer
             if node.kind == "binding" and not node.callbacks:
                 chain = chain.replace_node(
-                    replace(node, callbacks=(_pick(draw, ids),)))
+                    replace(node, callbacks=(_pick(dice, ids),)))
     if reg.require_constructor:
         eligible = [n for n in chain.nodes
                     if n.kind != "binding" and n.kind in caps.constructor_callbacks]
         if eligible and not any(n.callbacks for n in eligible):
-            node = _pick(draw, eligible)
-            chain = chain.replace_node(replace(node, callbacks=(_pick(draw, ids),)))
-    faulty = _pick(draw, ids) if reg.faults else None
+            node = _pick(dice, eligible)
+            chain = chain.replace_node(replace(node, callbacks=(_pick(dice, ids),)))
+    faulty = _pick(dice, ids) if reg.faults else None
     fault: Fault = "raise_error" if reg.raise_error and caps.raise_error else "raise"
-    fault_on: FaultOn = _pick(draw, ["any", "start", "end"]) if faulty else "any"
+    fault_on: FaultOn = _pick(dice, ["any", "start", "end"]) if faulty else "any"
     handlers = tuple(
         HandlerSpec(h, fault if h == faulty else "none", fault_on if h == faulty else "any",
-                    caps.async_handlers and _chance(draw, reg.async_handler_percent))
+                    caps.async_handlers and _chance(dice, reg.async_handler_percent))
         for h in ids
     )
-    invocation = draw(invocations(caps, ids if reg.runtime else [], reg, modes, tags, metadata))
+    invocation = _invocation(dice, caps, ids if reg.runtime else [], reg, modes, tags, metadata)
     bound = sorted({h for n in chain.walk() if n.kind == "binding" for h in n.callbacks})
-    if reg.runtime and _chance(draw, reg.two_routes_percent) and bound:
-        invocation = _also_at_run_time(invocation, _pick(draw, bound))
+    if reg.runtime and _chance(dice, reg.two_routes_percent) and bound:
+        invocation = _also_at_run_time(invocation, _pick(dice, bound))
     if len(invocation.inputs) > 1 and any(n.flaky for n in chain.nodes):
         # the items one after the other: at once, they would share each flaky lambda's toggle
         invocation = replace(invocation, max_concurrency=1)
@@ -595,9 +637,8 @@ def _events(scenario: Scenario) -> None:
         pass
 
 
-@st.composite
-def invocations(
-    draw: st.DrawFn,
+def _invocation(
+    dice: Dice,
     caps: Capabilities,
     handler_ids: Sequence[str],
     reg: Registrations,
@@ -610,31 +651,32 @@ def invocations(
     The choices whose number never varies come first, each drawn whether it applies or not, so
     shrinking one (the mode toward ``invoke``, say) leaves the meaning of the others alone.
     """
+    dice.fresh()
     wanted = set(modes or caps.modes) & caps.modes
     allowed = [m for m in _MODE_ORDER if m in wanted]
-    mode: Mode = _pick(draw, allowed)
+    mode: Mode = _pick(dice, allowed)
     per_item = reg.per_item_configs and caps.per_item_config
-    batch_size = _count(draw, 2 if per_item else 1, 3)
+    batch_size = _count(dice, 2 if per_item else 1, 3)
     count = batch_size if mode in BATCH_MODES else 1
-    inside_loop = _chance(draw, reg.inside_loop_percent)
+    inside_loop = _chance(dice, reg.inside_loop_percent)
     inside_loop = inside_loop and mode not in ASYNC_MODES and caps.sync_inside_loop
-    as_manager = _chance(draw, 50) and caps.manager_form
-    one_config_each = (per_item or _chance(draw, reg.item_config_percent)) and caps.per_item_config
+    as_manager = _chance(dice, 50) and caps.manager_form
+    one_config_each = (per_item or _chance(dice, reg.item_config_percent)) and caps.per_item_config
     run_name = run_id = None
     if reg.root_config and caps.root_config:
         # Listed first = drawn first and shrunk to: a scenario asking for root config has it,
         # in every mode (a batch names each item's root).
-        run_name = _pick(draw, ["custom_root_name", None])
+        run_name = _pick(dice, ["custom_root_name", None])
         # One id names one root: only with one input (a batch of one included).
-        if _pick(draw, [True, False]) and count == 1:
+        if _pick(dice, [True, False]) and count == 1:
             run_id = _RUN_ID
-    fallback = _pick(draw, handler_ids) if handler_ids else None
-    callbacks = _subset(draw, handler_ids, reg.duplicates) if handler_ids else ()
+    fallback = _pick(dice, handler_ids) if handler_ids else None
+    callbacks = _subset(dice, handler_ids, reg.duplicates) if handler_ids else ()
     if reg.runtime and fallback is not None and not callbacks:
         callbacks = (fallback,)
     item_callbacks: tuple[tuple[str, ...], ...] = ()
     if callbacks and count > 1 and one_config_each:  # batch(inputs, [config, ...])
-        item_callbacks = tuple(_subset(draw, handler_ids, reg.duplicates)
+        item_callbacks = tuple(_subset(dice, handler_ids, reg.duplicates)
                                for _ in range(count))
         callbacks = ()
     return Invocation(
