@@ -410,9 +410,10 @@ def _node_code(node: Node, prefix: str, chain: Chain, batch_fix: bool = False,
     if kind == "generator":
         stop = f"    raise RuntimeError('{label} fails'); yield" if node.fail else (
             f"    yield {label[:1]!r}\n    yield {label[1:]!r}")
-        return [f"def {label}_gen(chunks):", "    for _ in chunks: pass", stop,
-                f"async def {label}_agen(chunks):", "    async for _ in chunks: pass", stop,
-                f"{label} = RunnableGenerator({label}_gen, {label}_agen, name={label!r})"]
+        # named by the function's __name__ (langchain-core 0.2 takes no name=)
+        return [f"def {label}(chunks):", "    for _ in chunks: pass", stop,
+                f"async def {label}_async(chunks):", "    async for _ in chunks: pass", stop,
+                f"{label} = RunnableGenerator({label}, {label}_async)"]
     if kind in ("llm", "streaming_llm"):
         base = "FakeListLLM" if kind == "llm" else "FakeStreamingListLLM"
         if not node.fail:

@@ -349,7 +349,8 @@ def _pick(adapter: Any, node: Node, parts: Parts) -> Any:
 
 def _generator(adapter: Any, node: Node, parts: Parts) -> Any:
     transform, atransform = generator_functions(node, parts.probe)
-    return adapter.api["RunnableGenerator"](transform, atransform, name=node.label)
+    # named by the transform's __name__ (langchain-core 0.2 takes no name=)
+    return adapter.api["RunnableGenerator"](transform, atransform)
 
 
 def _retriever(adapter: Any, node: Node, parts: Parts) -> Any:
