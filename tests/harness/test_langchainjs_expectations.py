@@ -79,6 +79,7 @@ def _installed(line: str, harness_script: Path) -> Path:
     return Path(prepare.prepare(line))
 
 
+@pytest.mark.slow  # one node process per entry; the harness tests run LangChain.js by default
 @pytest.mark.parametrize("line", LINES)
 def test_reproductions_show_the_deviation(line: str, harness_script: Path) -> None:
     script = _installed(line, harness_script)

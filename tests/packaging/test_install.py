@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "docs" / "ci-recipe.md"
 
-pytestmark = pytest.mark.packaging
+pytestmark = [pytest.mark.packaging, pytest.mark.slow]
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float = 240) -> str:
