@@ -65,12 +65,13 @@ def run_argv(args: argparse.Namespace, extra: Sequence[str] = ()) -> list[str]:
         argv.append("--full-report")
     if args.strict_expectations:
         argv.append("--strict-expectations")
-    # Always under pytest-xdist's supervision (one worker unless -n says more): a worker that
-    # dies or hangs has its test errored and is replaced, and the run goes on (-n 0: in-process).
+    # Always under pytest-xdist's supervision (one worker per CPU unless -n says otherwise): a
+    # worker that dies or hangs has its test errored and is replaced, and the run goes on (-n 0:
+    # in-process).
     import importlib.util
 
     if args.workers or importlib.util.find_spec("xdist") is not None:
-        argv += ["-n", args.workers or "1"]
+        argv += ["-n", args.workers or "auto"]
         if not any(a.startswith("--max-worker-restart") for a in extra):
             argv += ["--max-worker-restart", str(MAX_WORKER_RESTARTS)]
     return argv + list(extra)
@@ -232,7 +233,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--full-report", action="store_true",
                      help="long failure reports: every violation, Hypothesis's draw and "
                           "explain phase, the traceback (always in the JSON report)")
-    run.add_argument("-n", dest="workers", help="pytest-xdist workers, e.g. auto")
+    run.add_argument("-n", dest="workers",
+                     help="pytest-xdist workers (default auto: one per CPU; 0: in-process)")
     replay = sub.add_parser("replay", help="check one scenario (JSON, or @file) against rules")
     replay.add_argument("scenario")
     replay.add_argument("--impl", default="reference")

@@ -257,6 +257,18 @@ class EventSink:
         with self._lock:
             return tuple(self._events)
 
+    def open_runs(self) -> int:
+        """How many runs a handler saw start and not yet end (end or error)."""
+        with self._lock:
+            events = list(self._events)
+        open_: set[tuple[str, str]] = set()
+        for e in events:
+            if e.kind == "start":
+                open_.add((e.handler, e.run_id))
+            elif e.kind in TERMINAL:
+                open_.discard((e.handler, e.run_id))
+        return len(open_)
+
 
 _MESSAGE_TYPES: Final[Mapping[str, str]] = {
     "human": "human", "ai": "ai", "system": "system", "tool": "tool", "chat": "chat",

@@ -220,7 +220,10 @@ def _conformance_watch(request: pytest.FixtureRequest) -> Iterator[None]:
         raise _NotRun("not run: " + stop.read_text(encoding="utf-8"))
     WATCH.test = node.nodeid
     WATCH.spawned.clear()
-    yield
+    try:
+        yield
+    finally:
+        WATCH.test_done()
     if not WATCH.spawned:
         return
     until = time.monotonic() + 1.0

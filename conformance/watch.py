@@ -6,9 +6,14 @@ process). For each scenario, :meth:`Watch.scenario`
 - writes the scenario (and the test running it) to a per-process file first, so that when the
   process dies mid-scenario (``os._exit``, a signal, a deadline) the supervising process can say
   which scenario killed it;
-- arms :func:`faulthandler.dump_traceback_later` with the deadline: on expiry it writes every
-  thread's stack to a per-process file and ends the process, which the supervisor (pytest-xdist)
-  reports as a crashed test, errored with those stacks;
+- sets the deadline of a watchdog thread: on expiry it writes every thread's stack
+  (:func:`faulthandler.dump_traceback`) to a per-process file and ends the process, which the
+  supervisor (pytest-xdist) reports as a crashed test, errored with those stacks. Behind it,
+  :func:`faulthandler.dump_traceback_later` does the same from native code for a hang that never
+  lets the watchdog run (native code holding the GIL), within twice the deadline: it is armed
+  for two deadlines and re-armed only when less than one is left (arming it costs a native
+  thread start and join, about a millisecond, more than a scenario's own checks), and disarmed
+  after each test (:meth:`Watch.test_done`);
 - measures what the scenario wrote to the captured stdout/stderr: more than :data:`OUTPUT_LIMIT`
   per scenario is an adapter error (the output itself is cut in the reports);
 - notes non-daemon threads that appeared during the scenario, so that threads still running at
@@ -89,6 +94,10 @@ class Watch:
         self._watchdog: threading.Thread | None = None
         self._cond = threading.Condition()
         self._deadline: float | None = None
+        #: Until when faulthandler's native backstop is armed (monotonic; 0: not armed).
+        self._backstop_until = 0.0
+        #: Whether the watchdog says why it stops the process (no supervisor will).
+        self._announce = False
 
     def configure(self, timeout: float | None, scratch: str | Path | None = None,
                   worker: str = "main", output_limit: int | None = OUTPUT_LIMIT) -> None:
@@ -100,6 +109,14 @@ class Watch:
             scenario_path, stacks_path = crash_files(scratch, worker)
             self._scenario_file = scenario_path.open("w", encoding="utf-8")
             self._stacks_file = stacks_path.open("w", encoding="utf-8")
+        if self.timeout is not None:
+            self._start_watchdog()
+
+    def _start_watchdog(self) -> None:
+        if self._watchdog is None:
+            self._watchdog = threading.Thread(target=self._watch, name="conformance-deadline",
+                                              daemon=True)
+            self._watchdog.start()
 
     def stacks_to(self, fd: int, exit_code: int = 2) -> None:
         """In a process no one supervises: write the stacks of a timed-out scenario to file
@@ -109,10 +126,8 @@ class Watch:
             self._stacks_file.close()
         self._stacks_file = os.fdopen(fd, "w", encoding="utf-8")
         self._exit_code = exit_code
-        if self._watchdog is None:
-            self._watchdog = threading.Thread(target=self._watch, name="conformance-deadline",
-                                              daemon=True)
-            self._watchdog.start()
+        self._announce = True
+        self._start_watchdog()
 
     def _watch(self) -> None:
         while True:
@@ -121,10 +136,13 @@ class Watch:
                 if deadline is None or deadline > time.monotonic():
                     self._cond.wait(None if deadline is None else deadline - time.monotonic())
                     continue
-            if self._stacks_file is not None:
-                self._stacks_file.write(f"conformance: a scenario of {self.test} ran past the "
-                                        f"{self.timeout:g} s deadline; stopping the run\n")
-                self._stacks_file.flush()
+            out = self._stacks_file or sys.stderr
+            if self._announce:
+                out.write(f"conformance: a scenario of {self.test} ran past the "
+                          f"{self.timeout:g} s deadline; stopping the run\n")
+                out.flush()
+            faulthandler.dump_traceback(file=out, all_threads=True)
+            out.flush()
             os._exit(self._exit_code)
 
     def _set_deadline(self, deadline: float | None) -> None:
@@ -133,7 +151,21 @@ class Watch:
                 self._deadline = deadline
                 self._cond.notify()
 
+    def _arm_backstop(self, timeout: float) -> None:
+        now = time.monotonic()
+        if self._backstop_until - now < timeout + 1.0:
+            faulthandler.dump_traceback_later(2 * timeout + 1.0, exit=True,
+                                              file=self._stacks_file or sys.stderr)
+            self._backstop_until = now + 2 * timeout + 1.0
+
+    def test_done(self) -> None:
+        """Disarm the native backstop between tests (see the module docstring)."""
+        if self._backstop_until:
+            faulthandler.cancel_dump_traceback_later()
+            self._backstop_until = 0.0
+
     def close(self) -> None:
+        self.test_done()
         for fh in (self._scenario_file, self._stacks_file):
             if fh is not None:
                 fh.close()
@@ -166,17 +198,14 @@ class Watch:
         before_output = _output_size() if self.output_limit else 0
         before_threads = frozenset(t.ident for t in threading.enumerate() if t.ident)
         if self.timeout is not None:
-            # Supervised (a pytest-xdist worker): faulthandler ends the process itself.
-            faulthandler.dump_traceback_later(self.timeout, exit=self._watchdog is None,
-                                              file=self._stacks_file or sys.stderr)
-            self._set_deadline(time.monotonic() + self.timeout + 0.5)
+            self._arm_backstop(self.timeout)
+            self._set_deadline(time.monotonic() + self.timeout)
         self._active = True
         try:
             yield
         finally:
             self._active = False
             if self.timeout is not None:
-                faulthandler.cancel_dump_traceback_later()
                 self._set_deadline(None)
         for thread in leftover_threads(before_threads):
             if thread.ident is not None:
