@@ -94,6 +94,10 @@ class Watch:
         self._watchdog: threading.Thread | None = None
         self._cond = threading.Condition()
         self._deadline: float | None = None
+        #: When the watchdog wakes next (None: only when notified).
+        self._wake_at: float | None = None
+        #: Length of the last record in the scenario file.
+        self._record_length = 0
         #: Until when faulthandler's native backstop is armed (monotonic; 0: not armed).
         self._backstop_until = 0.0
         #: Whether the watchdog says why it stops the process (no supervisor will).
@@ -134,6 +138,9 @@ class Watch:
             with self._cond:
                 deadline = self._deadline
                 if deadline is None or deadline > time.monotonic():
+                    # Wake at the deadline (or when told of an earlier one): a later deadline
+                    # set meanwhile is seen then, without waking this thread per scenario.
+                    self._wake_at = deadline
                     self._cond.wait(None if deadline is None else deadline - time.monotonic())
                     continue
             out = self._stacks_file or sys.stderr
@@ -149,7 +156,10 @@ class Watch:
         if self._watchdog is not None:
             with self._cond:
                 self._deadline = deadline
-                self._cond.notify()
+                # Only a deadline before the watchdog's wake-up needs to wake it now (a notify
+                # is a thread switch, per scenario).
+                if deadline is not None and (self._wake_at is None or deadline < self._wake_at):
+                    self._cond.notify()
 
     def _arm_backstop(self, timeout: float) -> None:
         now = time.monotonic()
@@ -189,11 +199,15 @@ class Watch:
             return
         described = self._describe(scenarios)
         if self._scenario_file is not None:
+            record = (json.dumps({"test": self.test, "pid": os.getpid(), "started": time.time(),
+                                  "timeout": self.timeout})[:-1] + ', "scenario": '
+                      + described + "}")
+            # Spaces over the rest of a longer earlier record (JSON allows them; no truncate).
+            padded = record.ljust(self._record_length)
+            self._record_length = len(padded)
             fh = self._scenario_file
             fh.seek(0)
-            fh.write(json.dumps({"test": self.test, "pid": os.getpid(), "started": time.time(),
-                                 "timeout": self.timeout, "scenario": json.loads(described)}))
-            fh.truncate()
+            fh.write(padded)
             fh.flush()
         before_output = _output_size() if self.output_limit else 0
         before_threads = frozenset(t.ident for t in threading.enumerate() if t.ident)

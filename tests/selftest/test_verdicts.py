@@ -61,7 +61,7 @@ def _errored(run: Run, rule: str, *needles: str) -> dict[str, object]:
 
 def test_verdict_sync_hang_is_errored_with_stacks_and_stops_the_run(tmp_path: Path) -> None:
     """After a hang the other tests are errored unrun, not each given another deadline."""
-    run, took = _timed("HangInvokeAdapter", tmp_path, rules=("R5", "R1"))
+    run, took = _timed("HangInvokeAdapter", tmp_path, rules=("R5", "R1"), extra=("-n", "1"))
     entry = _errored(run, "R1", "timed out", f"{DEADLINE:g} s deadline")  # R1 runs first
     assert "Thread 0x" in str(entry["message"]), entry  # faulthandler's stacks
     assert "invoke" in str(entry["message"]), entry
@@ -75,7 +75,7 @@ def test_verdict_sync_hang_is_errored_with_stacks_and_stops_the_run(tmp_path: Pa
 
 
 def test_verdict_async_hang_is_errored(tmp_path: Path) -> None:
-    run, took = _timed("HangAinvokeAdapter", tmp_path)
+    run, took = _timed("HangAinvokeAdapter", tmp_path, extra=("-n", "1"))
     entry = _errored(run, "R5", "timed out")
     assert "Thread 0x" in str(entry["message"]), entry
     assert took < DEADLINE + 60, took
