@@ -79,13 +79,34 @@ def _kept_globals() -> Iterator[None]:
     saved_settings = settings.default
     saved_env = {k: os.environ.pop(k) for k in ("CONFORMANCE_DB", "CONFORMANCE_PROFILE")
                  if k in os.environ}
+    saved_modules = _suite_modules()
     try:
         yield
     finally:
+        _suite_modules()
+        sys.modules.update(saved_modules)
+        package = sys.modules.get("conformance.suite")
+        for name in dir(package):
+            if name.startswith("test_"):
+                delattr(package, name)
+        for name, module in saved_modules.items():
+            setattr(package, name.rsplit(".", 1)[1], module)
         os.environ.update(saved_env)
         settings.register_profile("tests-outer", saved_settings)
         settings.load_profile("tests-outer")
         WATCH.configure(None, None, output_limit=None)
+
+
+def _suite_modules() -> dict[str, Any]:
+    """The suite's test modules this process has imported, taken out of ``sys.modules``.
+
+    Hypothesis fixes a test's settings when ``@given`` decorates it: a suite module imported
+    earlier in this process (another test read the suite's tests) would run with the settings
+    of that moment, not the run's profile (its examples, derandomisation, no deadline). Taken
+    out, the run imports them afresh after the profile is loaded, as a fresh process does.
+    """
+    names = [n for n in sys.modules if n.startswith("conformance.suite.test_")]
+    return {n: sys.modules.pop(n) for n in names}
 
 
 def run_in_process(impl: str, tmp_path: Path, rules: tuple[str, ...] = (),
