@@ -214,9 +214,12 @@ class _Matcher:
         cost += len(run.handlers.symmetric_difference(exp.handlers))
         cost += run.run_types != {exp.run_type}
         if run.names:
-            cost += len((run.tags & self.user_tags) ^ exp.tags)
+            # One disagreement each, however many tags or keys differ: nested bindings each add
+            # theirs, so an engine that drops them (R13 reports which) would otherwise make a
+            # perfectly named and placed run cost more than leaving it out.
+            cost += bool((run.tags & self.user_tags) ^ exp.tags)
             meta = {m for m in run.metadata if m[0] in self.user_keys}
-            cost += len(meta ^ exp.metadata)
+            cost += bool(meta ^ exp.metadata)
         if run.terminals and exp.ending != "any" and run.terminals != {exp.ending}:
             cost += 1
         if run.inputs and not self.streaming:

@@ -50,9 +50,12 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
     if expectation is not None:
         for run in expectation.runs.values():
             by_label.setdefault(run.label, run)
+    # Whether sync code runs under an async mode: a function with no async body (run on a worker
+    # thread), where an engine's sync paths run inside an async invocation.
+    sync_only = "yes" if any(n.sync_only for n in chain.walk()) else "no"
     out = []
     for v in violations:
-        facts: dict[str, str] = {"mode": scenario.invocation.mode}
+        facts: dict[str, str] = {"mode": scenario.invocation.mode, "sync_only": sync_only}
         exp = by_label.get(v.run) if v.run else None
         if v.run is not None and v.run in chain:
             kind = chain[v.run].kind

@@ -98,7 +98,7 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
     assert dict(model.facts) == {"mode": "invoke", "node": "chat_model", "run_type": "chat_model",
                                  "parent": "sequence", "routes": "runtime", "form": "list",
                                  "registrations": "once", "bound": "no", "fails": "no",
-                                 "handler": "sync"}
+                                 "handler": "sync", "sync_only": "no"}
     assert model.signature.startswith("R1 missing-run (")
 
 

@@ -292,3 +292,45 @@ def test_a_run_name_leaked_onto_children_is_r14s_alone() -> None:
         found = check(scenario, exp, Observation(tuple(leaked), _outcomes(exp, probe), probe))
         assert {(v.rule, v.kind) for v in found} == {("R14", "run-name-on-children")}, \
             [str(v) for v in found]
+
+
+#: Found by the langchain-core 1.8.3 gate (default profile, seed 3), seen while checking R13.
+_FOUR_NESTED_BINDINGS = (
+    '{"chain": {"nodes": [{"kind": "retriever", "label": "retriever4"}, {"kind": '
+    '"lambda", "label": "fn5"}, {"kind": "retriever", "label": "retriever6"}, '
+    '{"children": ["retriever4", "fn5", "retriever6"], "concurrent": true, "kind": '
+    '"dynamic", "label": "dyn3"}, {"callbacks": ["h1", "h1"], "children": ["dyn3"], '
+    '"kind": "binding", "label": "bind2", "metadata": {"key2": "value2"}, "tags": '
+    '["tag1"]}, {"callbacks": ["h1"], "callbacks_as_manager": true, "children": '
+    '["bind_bind_bind2"], "kind": "binding", "label": "bind1", "metadata": {"key4": '
+    '"value4"}, "tags": ["tag3"]}, {"callbacks": ["h1"], "children": ["bind2"], '
+    '"kind": "binding", "label": "bind_bind2", "metadata": {"key6": "value6"}, '
+    '"tags": ["tag5"]}, {"callbacks": ["h1"], "children": ["bind_bind2"], "kind": '
+    '"binding", "label": "bind_bind_bind2", "metadata": {"key8": "value8"}, "tags": '
+    '["tag7"]}], "root": "bind1"}, "handlers": [{"fault": "none", "id": "h1"}], '
+    '"invocation": {"callbacks": ["h1"], "callbacks_as_manager": false, "inputs": '
+    '["input0"], "metadata": {"key10": "value10"}, "mode": "ainvoke", "run_id": null, '
+    '"run_name": null, "tags": ["tag9"]}}')
+
+
+def test_tags_dropped_by_nested_bindings_are_r13s_alone() -> None:
+    """An engine whose nested bindings replace their tags and metadata instead of adding them
+    (langchain-core's): under four nested bindings, every run differs from its expected run in
+    many tags and keys, yet each is still placed at its own position, and R13 alone reports it
+    (however many tags differ, they are one disagreement, less than leaving the run out)."""
+    scenario = Scenario.from_json(json.loads(_FOUR_NESTED_BINDINGS))
+    exp = expect(scenario)
+    for events in _shuffles(scenario, 17, 20):
+        outer_only = [replace(e, tags=tuple(t for t in e.tags if t in ("tag3", "tag9")),
+                              metadata=tuple(m for m in e.metadata
+                                             if m[0] in ("key4", "key10")))
+                      for e in events]
+        placed = match(exp, outer_only).observed()
+        starts = {e.run_id: e for e in outer_only if e.kind == "start"}
+        assert sorted(exp.runs[key].label == starts[rid].name for rid, key in placed.items()) \
+            == [True] * 4
+        probe = Probe()
+        found = check(scenario, exp,
+                      Observation(tuple(outer_only), _outcomes(exp, probe), probe))
+        assert {v.rule for v in found} == {"R13"}, [str(v) for v in found]
+
