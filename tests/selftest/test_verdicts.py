@@ -28,6 +28,10 @@ from ._runner import REPO, Run, run_in_process, run_suite
 BAD = "tests.selftest.broken.bad_adapters"
 #: Deadline per scenario in these runs, in seconds.
 DEADLINE = 2.0
+#: Wall-time bounds only catch a run that waits out far longer deadlines or never stops; the
+#: deadline itself is checked from the messages. Generous: CI machines run these under load
+#: (62.8 s observed for a 2 s hang and the worker restarts around it, at load 8 on 2 cores).
+SLACK = 240.0
 
 
 def _timed(impl: str, tmp_path: Path, rules: tuple[str, ...] = ("R5",),
@@ -71,7 +75,7 @@ def test_verdict_sync_hang_is_errored_with_stacks_and_stops_the_run(tmp_path: Pa
     assert "not run: the adapter hung in" in run.output, run.tail()
     assert any(str(e["message"]).startswith("not run: the adapter hung in")
                for e in run.report["errored"] if e["rule"] == "R5"), run.report
-    assert took < DEADLINE + 60, took
+    assert took < DEADLINE + SLACK, took
     junit = ET.parse(tmp_path / "junit.xml").getroot()
     assert len(junit.findall(".//testcase/error")) == 5, ET.tostring(junit)[:3000]
 
@@ -80,7 +84,7 @@ def test_verdict_async_hang_is_errored(tmp_path: Path) -> None:
     run, took = _timed("HangAinvokeAdapter", tmp_path, extra=("-n", "1"))
     entry = _errored(run, "R5", "timed out")
     assert "Thread 0x" in str(entry["message"]), entry
-    assert took < DEADLINE + 60, took
+    assert took < DEADLINE + SLACK, took
 
 
 def test_verdict_process_exit_under_two_workers_errors_the_tests(tmp_path: Path) -> None:
@@ -90,7 +94,7 @@ def test_verdict_process_exit_under_two_workers_errors_the_tests(tmp_path: Path)
     statuses = [s for v in run.report["rules"].values()  # type: ignore[index]
                 for s in v["tests"].values()]
     assert sorted(statuses) == ["errored"] * 3, statuses
-    assert took < 120, took
+    assert took < SLACK, took
 
 
 def test_verdict_process_exit_errors_its_test_and_the_next_test_runs(tmp_path: Path) -> None:
@@ -99,7 +103,7 @@ def test_verdict_process_exit_errors_its_test_and_the_next_test_runs(tmp_path: P
     _errored(run, "R5", "crashed: the worker process died")
     r11 = run.report["rules"]["R11"]["details"]  # type: ignore[index]
     assert r11 and all(t["status"] == "errored" and t["scenario"] for t in r11.values()), r11
-    assert took < 120, took
+    assert took < SLACK, took
 
 
 @pytest.mark.parametrize("workers", ["1", "0"])
@@ -109,7 +113,7 @@ def test_verdict_leaked_non_daemon_thread_errors_the_test_and_does_not_block_exi
     written)."""
     run, took = _timed("LeakThreadAdapter", tmp_path, extra=("-n", workers))
     _errored(run, "R5", "threads running after this test", "leaked-by-adapter")
-    assert took < 60, took
+    assert took < SLACK, took
 
 
 def test_verdict_megabytes_of_output_are_errored_and_cut(tmp_path: Path) -> None:
@@ -117,7 +121,7 @@ def test_verdict_megabytes_of_output_are_errored_and_cut(tmp_path: Path) -> None
     _errored(run, "R5", "bytes to stdout/stderr in one scenario")
     assert len(run.output) < 200_000, len(run.output)
     assert (tmp_path / "report.json").stat().st_size < 200_000
-    assert took < 60, took
+    assert took < SLACK, took
 
 
 def test_verdict_no_example_checked_is_inconclusive_not_pass(tmp_path: Path) -> None:
