@@ -334,3 +334,32 @@ def test_tags_dropped_by_nested_bindings_are_r13s_alone() -> None:
                       Observation(tuple(outer_only), _outcomes(exp, probe), probe))
         assert {v.rule for v in found} == {"R13"}, [str(v) for v in found]
 
+
+
+#: Found by the LangChain.js 1.4.0 gate (default profile, seed 3): one function object called
+#: through three nested bindings and, again, inside a parallel.
+_REUSED_UNDER_NESTED_BINDINGS = (
+    '{"chain": {"root": "dyn1", "nodes": [{"label": "fn3", "kind": "lambda"}, {"label": "bind2", '
+    '"kind": "binding", "children": ["fn3"], "callbacks": ["h2"]}, {"label": "bind_bind2", '
+    '"kind": "binding", "children": ["bind2"], "callbacks": ["h1"]}, {"label": '
+    '"bind_bind_bind2", "kind": "binding", "children": ["bind_bind2"], "callbacks": ["h3"]}, '
+    '{"label": "par4", "kind": "parallel", "children": ["fn3"]}, {"label": "fn5", "kind": '
+    '"lambda"}, {"label": "dyn1", "kind": "dynamic", "children": ["bind_bind_bind2", "par4", '
+    '"fn5"]}]}, "handlers": [{"id": "h1"}, {"id": "h2"}, {"id": "h3"}], "invocation": '
+    '{"mode": "invoke", "inputs": ["input0"]}}')
+
+
+def test_handlers_dropped_by_nested_bindings_do_not_move_the_run_out_of_scope() -> None:
+    """An engine whose outer binding replaces the inner ones' handlers (LangChain.js's): only
+    the outermost handler sees the bound call of a function that is also called elsewhere. Its
+    run stays at the bound call (R2 reports the dropped handlers as missing-run), not at the
+    other call, where that handler would be out of scope."""
+    scenario = Scenario.from_json(json.loads(_REUSED_UNDER_NESTED_BINDINGS))
+    exp = expect(scenario)
+    for events in _shuffles(scenario, 23, 20):
+        outer_only = [e for e in events if e.handler == "h3"]
+        probe = Probe()
+        found = check(scenario, exp,
+                      Observation(tuple(outer_only), _outcomes(exp, probe), probe))
+        assert {(v.rule, v.kind) for v in found} == {("R2", "missing-run")}, \
+            [str(v) for v in found]
