@@ -27,6 +27,7 @@ run on the loop first, in registration order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import logging
@@ -280,7 +281,7 @@ class _PrivateLoop:
 
     def __init__(self) -> None:
         self._runner = asyncio.Runner()
-        weakref.finalize(self, _close_quietly, self._runner)
+        weakref.finalize(self, _close_quietly, self._runner, self._runner.get_loop())
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
         runner = self._runner
@@ -299,13 +300,17 @@ async def _gather(tasks: list[asyncio.Task[Any]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _close_quietly(runner: asyncio.Runner) -> None:
+def _close_quietly(runner: asyncio.Runner, loop: asyncio.AbstractEventLoop) -> None:
+    """Close a private loop whose thread ended: as ``asyncio.run`` would where no other loop
+    runs; else (collected while some loop runs here) the loop alone, without its clean-up."""
     try:
-        runner.close()
-    except RuntimeError:  # closed from inside another running loop: close the loop alone
-        loop = runner.get_loop()
-        if not loop.is_running():
-            loop.close()
+        asyncio.get_running_loop()
+    except RuntimeError:
+        with contextlib.suppress(RuntimeError):
+            runner.close()
+        return
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
 
 
 _THREAD_LOOP = threading.local()
