@@ -122,6 +122,27 @@ def _pairs(handlers: tuple[Any, ...], event: str) -> tuple[Pair, ...]:
     return tuple(found)
 
 
+def _chain_pairs(handlers: tuple[Any, ...]) -> tuple[tuple[Pair, ...], tuple[Pair, ...]]:
+    """``_pairs`` of ``on_chain_start`` and ``on_chain_end`` in one pass (every set needs both).
+
+    The tuples grow by concatenation: handler sets are small, and one or two handlers (the
+    common case) then cost no list and no conversion.
+    """
+    starts: tuple[Pair, ...] = ()
+    ends: tuple[Pair, ...] = ()
+    noops = _NOOPS
+    for h in handlers:
+        if getattr(h, "ignore_chain", False):
+            continue
+        method = getattr(h, "on_chain_start", None)
+        if method is not None and getattr(method, "__func__", None) not in noops:
+            starts += ((method, h),)
+        method = getattr(h, "on_chain_end", None)
+        if method is not None and getattr(method, "__func__", None) not in noops:
+            ends += ((method, h),)
+    return starts, ends
+
+
 def _chat_pairs(handlers: tuple[Any, ...]) -> Iterable[Pair]:
     # Handlers without on_chat_model_start fall back to on_llm_start (see deliver), so the
     # base class's method is not a no-op here.
@@ -158,8 +179,7 @@ class HandlerSet:
         if len(items) > 1:  # keep the first of each object (by identity), in order
             items = tuple({id(h): h for h in items}.values())
         self.items = items
-        self.on_chain_start = _pairs(items, "on_chain_start")
-        self.on_chain_end = _pairs(items, "on_chain_end")
+        self.on_chain_start, self.on_chain_end = _chain_pairs(items)
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -226,6 +246,11 @@ def check_handlers(callbacks: Any, where: str) -> tuple[Any, ...]:
             f"got {type(callbacks).__name__}: {callbacks!r}. Wrap a single handler in a list: "
             "callbacks=[handler]."
         )
+    for h in callbacks:
+        if not isinstance(h, BaseCallbackHandler):
+            break
+    else:
+        return tuple(callbacks)
     for i, h in enumerate(callbacks):
         if isinstance(h, BaseCallbackHandler) or (
             not isinstance(h, type) and _has_event_method(h)
@@ -442,8 +467,8 @@ def deliver_chain_start(
                 inputs,
                 run_id=run_id,
                 parent_run_id=parent_run_id,
-                tags=[*tags],
-                metadata={**metadata},
+                tags=[*tags] if tags else [],
+                metadata={**metadata} if metadata else {},
                 name=name,
             )
             if result is not None and inspect.isawaitable(result):
@@ -471,8 +496,8 @@ def deliver_outcome(
                 value,
                 run_id=run_id,
                 parent_run_id=parent_run_id,
-                tags=[*tags],
-                metadata={**metadata},
+                tags=[*tags] if tags else [],
+                metadata={**metadata} if metadata else {},
             )
             if result is not None and inspect.isawaitable(result):
                 run_coroutine_sync(result)

@@ -47,17 +47,18 @@ class RunId(UUID):
 # lifecycle's hot loop (``_lifecycle.run_steps``) makes ids with ``RunId()`` and this inline.
 set_int: Final = UUID.__dict__["int"].__set__
 
-#: The next id's 128-bit value: this process's prefix plus a counter in its low 62 bits (a
-#: count starting at the prefix, which has zeros there). Read it through the module
-#: (``_ids.next_int()``), never bind it elsewhere: ``fork`` replaces it.
-next_int = itertools.count().__next__
+#: The ids' 128-bit values: this process's prefix plus a counter in its low 62 bits (a count
+#: starting at the prefix, which has zeros there); ``next(counter)`` is the next id's value
+#: (``next`` calls it directly, where its bound ``__next__`` goes through a slot wrapper).
+#: Read it through the module (``_ids.counter``), never bind it elsewhere: ``fork`` replaces it.
+counter = itertools.count()
 
 
 def _start_numbering() -> None:
     """Draw this process's prefix and restart the counter (at import and after ``fork``)."""
-    global next_int
+    global counter
     random_high = random.getrandbits(128) & ~_FIXED_BITS & ~((1 << _COUNTER_BITS) - 1)
-    next_int = itertools.count(random_high | _VERSION_AND_VARIANT).__next__
+    counter = itertools.count(random_high | _VERSION_AND_VARIANT)
 
 
 _start_numbering()
@@ -68,5 +69,5 @@ if hasattr(os, "register_at_fork"):
 def new_run_id() -> UUID:
     """Return a fresh version-4 UUID, unique in this process and, with high odds, across them."""
     u: UUID = RunId()
-    set_int(u, next_int())
+    set_int(u, next(counter))
     return u

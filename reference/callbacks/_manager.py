@@ -262,40 +262,42 @@ class BaseCallbackManager:
             # A manager keeps its split (SPEC §1): its ``handlers``, ``tags`` and ``metadata``
             # are the run's own, only its ``inheritable_*`` ones reach the run's children.
             mgr = inheritable_callbacks._as(cls)
+            if inheritable_tags:
+                mgr = mgr._replace(
+                    tags=merge_tags(mgr.tags, inheritable_tags),
+                    inheritable_tags=merge_tags(mgr.inheritable_tags, inheritable_tags),
+                )
+            if inheritable_metadata:
+                mgr = mgr._replace(
+                    metadata=merge_metadata(mgr.metadata, inheritable_metadata),
+                    inheritable_metadata=merge_metadata(
+                        mgr.inheritable_metadata, inheritable_metadata
+                    ),
+                )
         else:
+            # A list: one manager, built with its tags and metadata (each container its own).
             handlers = check_handlers(inheritable_callbacks, "callbacks")
             hs = HandlerSet(handlers) if handlers else _EMPTY_SET
             mgr = cls._make(
                 hs=hs,
                 ihs=hs,
                 parent_run_id=None,
-                tags=[],
-                inheritable_tags=[],
-                metadata={},
-                inheritable_metadata={},
+                tags=[*inheritable_tags] if inheritable_tags else [],
+                inheritable_tags=[*inheritable_tags] if inheritable_tags else [],
+                metadata={**inheritable_metadata} if inheritable_metadata else {},
+                inheritable_metadata={**inheritable_metadata} if inheritable_metadata else {},
             )
-        if inheritable_tags:
-            mgr = mgr._replace(
-                tags=merge_tags(mgr.tags, inheritable_tags),
-                inheritable_tags=merge_tags(mgr.inheritable_tags, inheritable_tags),
-            )
-        if inheritable_metadata:
-            mgr = mgr._replace(
-                metadata=merge_metadata(mgr.metadata, inheritable_metadata),
-                inheritable_metadata=merge_metadata(
-                    mgr.inheritable_metadata, inheritable_metadata
-                ),
-            )
-        if isinstance(local_callbacks, BaseCallbackManager):
-            local = local_callbacks._hs
-            local_tags = [*(local_tags or ()), *local_callbacks.tags]
-            local_metadata = {**local_callbacks.metadata, **(local_metadata or {})}
-        elif local_callbacks:
-            local = HandlerSet(check_handlers(local_callbacks, "local_callbacks"))
-        else:
-            local = _EMPTY_SET
-        if local.items or local_tags or local_metadata:
-            mgr = mgr._with_local(local, local_tags, local_metadata)
+        if local_callbacks is not None or local_tags or local_metadata:
+            if isinstance(local_callbacks, BaseCallbackManager):
+                local = local_callbacks._hs
+                local_tags = [*(local_tags or ()), *local_callbacks.tags]
+                local_metadata = {**local_callbacks.metadata, **(local_metadata or {})}
+            elif local_callbacks:
+                local = HandlerSet(check_handlers(local_callbacks, "local_callbacks"))
+            else:
+                local = _EMPTY_SET
+            if local.items or local_tags or local_metadata:
+                mgr = mgr._with_local(local, local_tags, local_metadata)
         if verbose and not any(type(h).__name__ == "StdOutCallbackHandler" for h in mgr._hs.items):
             from reference.callbacks._stdout import StdOutCallbackHandler
 

@@ -7,7 +7,7 @@ functions that do not forward ``config`` still build the right tree (R1).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypedDict, TypeVar, cast
 from uuid import UUID
 
@@ -63,20 +63,56 @@ def validate_config(config: Any, where: str = "config") -> None:
         raise TypeError(
             f"Unknown key(s) {sorted(map(str, unknown))} in {where}. Valid keys are: {_VALID}."
         )
+    # Only the keys present are looked at (configs are small); the first bad value found
+    # sends us to _reject, which reports in a fixed order.
+    for key, value in config.items():
+        if value is not None and not _VALUE_OK[key](value):
+            _reject(config, where)
+
+
+def _callbacks_ok(value: Any) -> bool:
+    return type(value) is list or isinstance(value, (list, tuple, BaseCallbackManager))
+
+
+def _tags_ok(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(t, str) for t in value)
+
+
+def _mapping_ok(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+#: Whether a (non-None) value is acceptable for each key of RunnableConfig.
+_VALUE_OK: Final[dict[str, Callable[[Any], bool]]] = {
+    "callbacks": _callbacks_ok,
+    "tags": _tags_ok,
+    "metadata": _mapping_ok,
+    "configurable": _mapping_ok,
+    "run_id": lambda value: isinstance(value, UUID),
+    "run_name": lambda value: isinstance(value, str),
+    "max_concurrency": _anything,
+    "recursion_limit": _anything,
+}
+
+
+def _reject(config: Mapping[str, Any], where: str) -> None:
+    """Raise the TypeError for the first bad value of ``config``, in a fixed key order."""
     cb = config.get("callbacks")
-    if cb is not None and not isinstance(cb, (list, tuple, BaseCallbackManager)):
+    if cb is not None and not _callbacks_ok(cb):
         raise TypeError(
             f"{where}['callbacks'] must be a list of handlers or a CallbackManager, got "
             f"{type(cb).__name__}. Wrap a single handler in a list: callbacks=[handler]."
         )
     tags = config.get("tags")
-    if tags is not None and (
-        not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags)
-    ):
+    if tags is not None and not _tags_ok(tags):
         raise TypeError(f"{where}['tags'] must be a list of strings, got {tags!r}.")
     for key in ("metadata", "configurable"):
         value = config.get(key)
-        if value is not None and not isinstance(value, Mapping):
+        if value is not None and not _mapping_ok(value):
             raise TypeError(f"{where}[{key!r}] must be a dict, got {type(value).__name__}.")
     check_run_id(config.get("run_id"), f"{where}['run_id']")
     run_name = config.get("run_name")

@@ -14,7 +14,7 @@ threads and asyncio tasks alike (each copies the context).
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Final, cast, final
+from typing import TYPE_CHECKING, Any, Final, final
 from uuid import UUID
 
 from reference.callbacks._manager import BaseCallbackManager, child_manager
@@ -75,13 +75,15 @@ class RunFrame:
         """
         child = self._child
         if child is None:
-            built: dict[str, Any] = {**self.config}
-            built.pop("run_name", None)
-            built.pop("run_id", None)
-            built["callbacks"] = child_manager(
+            child = {**self.config}
+            if "run_name" in child:
+                del child["run_name"]
+            if "run_id" in child:
+                del child["run_id"]
+            child["callbacks"] = child_manager(
                 self.manager, self.run_id, is_async=self.kind.is_async
             )
-            child = self._child = cast("RunnableConfig", built)
+            self._child = child
         return child
 
     def function_config(self) -> RunnableConfig:

@@ -128,21 +128,11 @@ _set_int: Final = _ids.set_int
 
 def start_info(r: Runnable[Any, Any], cfg: RunnableConfig) -> tuple[dict[str, Any], str, Any]:
     """(serialized, name, run_id) for a run, honouring root-only ``run_name``/``run_id``."""
-    ser = r._serialized()
+    ser = r._ser or r._serialized()
     run_name = cfg.get("run_name")
     if run_name:
         return {**ser, "name": run_name}, run_name, cfg.get("run_id")
     return ser, ser["name"], cfg.get("run_id")
-
-
-def _frame(kind: RunKind, mgr: BaseCallbackManager, cfg: Any, run_id: Any) -> RunFrame:
-    frame = RunFrame()
-    frame.run_id = new_run_id() if run_id is None else run_id
-    frame.manager = mgr
-    frame.config = cfg
-    frame.kind = kind
-    frame._child = None
-    return frame
 
 
 def _common(frame: RunFrame, extra: dict[str, Any] | None) -> dict[str, Any]:
@@ -159,12 +149,23 @@ def _common(frame: RunFrame, extra: dict[str, Any] | None) -> dict[str, Any]:
 def _prepare(
     r: Runnable[Any, Any], kind: RunKind, config: RunnableConfig | None
 ) -> tuple[RunFrame, dict[str, Any], str]:
+    """A run's frame (config resolved, manager built, id chosen), ``serialized`` and name."""
     cfg, trusted = resolve_config(config)
-    mgr = manager_for(
+    frame = RunFrame()
+    frame.manager = manager_for(
         AsyncCallbackManager if kind.is_async else CallbackManager, cfg, trusted, r._local
     )
-    ser, name, run_id = start_info(r, cfg)
-    return _frame(kind, mgr, cfg, run_id), ser, name
+    frame.config = cfg
+    frame.kind = kind
+    frame._child = None
+    ser = r._ser or r._serialized()
+    if "run_name" in cfg or "run_id" in cfg:
+        ser, name, run_id = start_info(r, cfg)
+        frame.run_id = new_run_id() if run_id is None else run_id
+        return frame, ser, name
+    frame.run_id = rid = _RunId()  # new_run_id(), inline
+    _set_int(rid, next(_ids.counter))
+    return frame, ser, ser["name"]
 
 
 def open_run(
@@ -272,7 +273,8 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
     With exactly one handler for an event (the common case), its method is
     called right here; with several, the event goes through the shared
     delivery loop (``deliver_chain_start`` / ``deliver_outcome``). Either way
-    every handler gets its own copies of the tags and metadata.
+    every handler gets its own copies of the tags and metadata (new empty ones
+    when there are none).
     """
     child = scope.child_config
     mgr: BaseCallbackManager = child["callbacks"]  # type: ignore[assignment]
@@ -286,6 +288,9 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
     parent = mgr.parent_run_id
     tags = mgr.tags
     meta = mgr.metadata
+    # No tags and no metadata (the common case): each handler call gets new empty containers,
+    # cheaper to make than copies of empty ones.
+    bare = not tags and not meta
     var = current_run
     x = input
     for step in steps:
@@ -294,7 +299,7 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
             x = step.invoke(x, child)
             continue
         rid = _RunId()  # new_run_id(), inline (one call less per step)
-        _set_int(rid, _ids.next_int())
+        _set_int(rid, next(_ids.counter))
         frame = RunFrame()
         frame.run_id = rid
         frame.manager = mgr
@@ -307,8 +312,12 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
                 if start is None:
                     deliver_chain_start(starts, ser, x, rid, parent, tags, meta, ser["name"])
                 else:
-                    result = start(ser, x, run_id=rid, parent_run_id=parent, tags=[*tags],
-                                   metadata={**meta}, name=ser["name"])
+                    if bare:
+                        result = start(ser, x, run_id=rid, parent_run_id=parent, tags=[],
+                                       metadata={}, name=ser["name"])
+                    else:
+                        result = start(ser, x, run_id=rid, parent_run_id=parent, tags=[*tags],
+                                       metadata={**meta}, name=ser["name"])
                     if result is not None and isawaitable(result):
                         run_coroutine_sync(result)
             except BaseException as exc:
@@ -331,8 +340,11 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
                 if end is None:
                     deliver_outcome(ends, "on_chain_end", out, rid, parent, tags, meta)
                 else:
-                    result = end(out, run_id=rid, parent_run_id=parent, tags=[*tags],
-                                 metadata={**meta})
+                    if bare:
+                        result = end(out, run_id=rid, parent_run_id=parent, tags=[], metadata={})
+                    else:
+                        result = end(out, run_id=rid, parent_run_id=parent, tags=[*tags],
+                                     metadata={**meta})
                     if result is not None and isawaitable(result):
                         run_coroutine_sync(result)
             except BaseException as exc:
