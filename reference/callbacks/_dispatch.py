@@ -122,27 +122,6 @@ def _pairs(handlers: tuple[Any, ...], event: str) -> tuple[Pair, ...]:
     return tuple(found)
 
 
-def _chain_pairs(handlers: tuple[Any, ...]) -> tuple[tuple[Pair, ...], tuple[Pair, ...]]:
-    """``_pairs`` of ``on_chain_start`` and ``on_chain_end`` in one pass (every set needs both).
-
-    The tuples grow by concatenation: handler sets are small, and one or two handlers (the
-    common case) then cost no list and no conversion.
-    """
-    starts: tuple[Pair, ...] = ()
-    ends: tuple[Pair, ...] = ()
-    noops = _NOOPS
-    for h in handlers:
-        if getattr(h, "ignore_chain", False):
-            continue
-        method = getattr(h, "on_chain_start", None)
-        if method is not None and getattr(method, "__func__", None) not in noops:
-            starts += ((method, h),)
-        method = getattr(h, "on_chain_end", None)
-        if method is not None and getattr(method, "__func__", None) not in noops:
-            ends += ((method, h),)
-    return starts, ends
-
-
 def _chat_pairs(handlers: tuple[Any, ...]) -> Iterable[Pair]:
     # Handlers without on_chat_model_start fall back to on_llm_start (see deliver), so the
     # base class's method is not a no-op here.
@@ -179,7 +158,21 @@ class HandlerSet:
         if len(items) > 1:  # keep the first of each object (by identity), in order
             items = tuple({id(h): h for h in items}.values())
         self.items = items
-        self.on_chain_start, self.on_chain_end = _chain_pairs(items)
+        # Chain start and end in one pass (what _pairs does per event): every set needs both.
+        # The tuples grow by concatenation: sets are small, and one handler costs no list.
+        starts: tuple[Pair, ...] = ()
+        ends: tuple[Pair, ...] = ()
+        for h in items:
+            if getattr(h, "ignore_chain", False):
+                continue
+            method = getattr(h, "on_chain_start", None)
+            if method is not None and getattr(method, "__func__", None) not in _NOOPS:
+                starts += ((method, h),)
+            method = getattr(h, "on_chain_end", None)
+            if method is not None and getattr(method, "__func__", None) not in _NOOPS:
+                ends += ((method, h),)
+        self.on_chain_start = starts
+        self.on_chain_end = ends
 
     def __bool__(self) -> bool:
         return bool(self.items)
