@@ -49,7 +49,7 @@ _VALID: Final = ", ".join(sorted(CONFIG_KEYS))
 
 Local = tuple[HandlerSet, "list[str] | None", "dict[str, Any] | None"]
 
-_EMPTY: Final[dict[str, Any]] = {}
+_EMPTY: Final[RunnableConfig] = {}
 
 
 def validate_config(config: Any, where: str = "config") -> None:
@@ -58,16 +58,17 @@ def validate_config(config: Any, where: str = "config") -> None:
         raise TypeError(
             f"{where} must be a dict (RunnableConfig), got {type(config).__name__}: {config!r}"
         )
-    if not CONFIG_KEYS.issuperset(config):
-        unknown = config.keys() - CONFIG_KEYS
-        raise TypeError(
-            f"Unknown key(s) {sorted(map(str, unknown))} in {where}. Valid keys are: {_VALID}."
-        )
-    # Only the keys present are looked at (configs are small); the first bad value found
-    # sends us to _reject, which reports in a fixed order.
-    for key, value in config.items():
-        if value is not None and not _VALUE_OK[key](value):
-            _reject(config, where)
+    # One pass over the keys present (configs are small): an unknown key or a bad value sends
+    # us to _reject, which reports the first problem in a fixed order.
+    try:
+        for key, value in config.items():
+            if value is not None and not _VALUE_OK[key](value):
+                break
+        else:
+            return
+    except KeyError:
+        pass
+    _reject(config, where)
 
 
 def _callbacks_ok(value: Any) -> bool:
@@ -100,7 +101,12 @@ _VALUE_OK: Final[dict[str, Callable[[Any], bool]]] = {
 
 
 def _reject(config: Mapping[str, Any], where: str) -> None:
-    """Raise the TypeError for the first bad value of ``config``, in a fixed key order."""
+    """Raise the TypeError for ``config``'s first problem: unknown keys, then bad values."""
+    if not CONFIG_KEYS.issuperset(config):
+        unknown = config.keys() - CONFIG_KEYS
+        raise TypeError(
+            f"Unknown key(s) {sorted(map(str, unknown))} in {where}. Valid keys are: {_VALID}."
+        )
     cb = config.get("callbacks")
     if cb is not None and not _callbacks_ok(cb):
         raise TypeError(
@@ -129,7 +135,7 @@ def resolve_config(config: RunnableConfig | None) -> tuple[RunnableConfig, bool]
     scope = current_run.get()
     if config is None:
         if scope is None:
-            return cast(RunnableConfig, _EMPTY), False
+            return _EMPTY, False
         return scope.child_config, True
     if scope is None:
         validate_config(config)
@@ -138,7 +144,8 @@ def resolve_config(config: RunnableConfig | None) -> tuple[RunnableConfig, bool]
     if config is inherited:
         return config, True
     validate_config(config)
-    return cast(RunnableConfig, {**inherited, **config}), False
+    merged: RunnableConfig = {**inherited, **config}
+    return merged, False
 
 
 def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
@@ -178,7 +185,8 @@ def manager_for(
     this call, so its manager is used as is.
     """
     if trusted:
-        mgr = cast(BaseCallbackManager, config["callbacks"])._as(cls)
+        inherited: BaseCallbackManager = config["callbacks"]  # type: ignore[assignment]
+        mgr = inherited._as(cls)
     else:
         mgr = cls.configure(
             config.get("callbacks"),

@@ -61,6 +61,36 @@ def test_bad_input_wrong_callbacks_type() -> None:
         lam("a").invoke(1, ["callbacks"])  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        # Unknown keys are reported first, wherever they sit; then bad values in a fixed key
+        # order (callbacks, tags, metadata, configurable, run_id, run_name), not dict order.
+        ({"tags": "x", "callback": []}, r"Unknown key\(s\) \['callback'\]"),
+        ({"run_name": 1, "tags": "x"}, r"config\['tags'\] must be a list of strings"),
+        ({"metadata": 1, "callbacks": 1}, r"config\['callbacks'\] must be a list of handlers"),
+        ({"run_name": 3}, r"config\['run_name'\] must be a str, got int"),
+        ({"configurable": []}, r"config\['configurable'\] must be a dict, got list"),
+        ({"run_id": "x"}, r"config\['run_id'\] must be a uuid.UUID or None"),
+    ],
+)
+def test_bad_input_config_reports_its_first_problem_in_a_fixed_order(
+    config: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        lam("a").invoke(1, config)  # type: ignore[arg-type]
+
+
+def test_every_config_key_has_a_value_check() -> None:
+    from reference.runnables._config import _VALUE_OK, CONFIG_KEYS
+
+    assert _VALUE_OK.keys() == CONFIG_KEYS
+    # Valid values of every key pass; None is always allowed.
+    lam("a").invoke(1, {"tags": ["t"], "metadata": {}, "configurable": {}, "run_name": "n",
+                        "max_concurrency": 2, "recursion_limit": 5, "callbacks": [],
+                        "run_id": None})
+
+
 def test_bad_input_async_only_lambda_invoked_sync() -> None:
     async def f(x: Any) -> Any:
         return x
