@@ -132,14 +132,16 @@ def _run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
     sink = EventSink(probe.was_raised)
     handlers = _handlers(adapter, scenario, sink)
     root = build(adapter, scenario.chain, handlers, probe)
-    threads_before = set(threading.enumerate())
+    late = getattr(adapter, "deliver_late", None)
+    # Only calls that may leave stragglers need the threads they start told apart.
+    threads_before = set(threading.enumerate()) \
+        if late is None and _may_straggle(scenario) else None
     with capture_fault_reports(sink):
         outcomes = _call(adapter, root, scenario.invocation, handlers)
     returned = sink.count
-    late = getattr(adapter, "deliver_late", None)
     if late is not None:  # events a harness process saw arrive after the call returned (it
         _guard(adapter, "deliver_late()", lambda: late(root))  # waited for stragglers itself)
-    elif _may_straggle(scenario):
+    elif threads_before is not None:
         _await_stragglers(sink, threads_before, STRAGGLER_GRACE)
     return _observation(adapter, sink, outcomes, probe, returned)
 
