@@ -263,7 +263,8 @@ def expect(scenario: Scenario) -> Expectation:
                 added[branch] = outputs.get(child_key)
                 mapper_failed = mapper_failed or branch_failed
             failed = mapper_failed
-            if isinstance(value, dict) and None not in added.values():
+            known = None not in added.values()  # a branch whose output the model cannot fix
+            if isinstance(value, dict) and known:
                 output = {**value, **added}
             runs[mapper] = ExpectedRun(
                 key=mapper, label=label, name=f"RunnableParallel<{','.join(node.children)}>",
@@ -271,7 +272,7 @@ def expect(scenario: Scenario) -> Expectation:
                 metadata=ctx.metadata,
                 ending="any" if optional else ("error" if failed else "end"),
                 optional=optional, children=tuple(mapper_keys), child_order="unordered",
-                input=value, output=None if optional or failed else dict(added),
+                input=value, output=dict(added) if known and not (optional or failed) else None,
                 error=None if optional else failed)
         elif node.kind in ("branch", "fallbacks") and optional:
             # Maybe never started (after a failure upstream in a pipelined stream): any of its

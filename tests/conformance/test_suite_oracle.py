@@ -98,3 +98,18 @@ def test_R14_run_name_renames_the_root_only_and_batch_items_get_trees() -> None:
                                                 run_name="root")))
     assert exp.roots == ((0,), (1,))
     assert sorted(r.name for r in exp.runs.values()) == ["a", "a", "a", "a", "root", "root"]
+
+
+def test_R15_assign_mapper_output_is_unknown_when_a_branch_output_is() -> None:
+    """A prompt's output is not fixed by the model, so neither is a branch built on it, nor the
+    RunnableParallel inside the assign: the oracle must not expect None in its place (the
+    reference was reported wrong-outputs on such a chain, default profile, in-process)."""
+    chain = Chain((Node("outer", "sequence", ("par", "assign")),
+                   Node("par", "parallel", ("fn",)), Node("assign", "assign", ("seq",)),
+                   Node("seq", "sequence", ("fn", "map")), Node("fn", "lambda", fanout=2),
+                   Node("map", "map", ("prompt",)), Node("prompt", "prompt")), "outer")
+    exp = expect(Scenario(chain, (HandlerSpec("h"),),
+                          Invocation(mode="astream", inputs=("input",), callbacks=("h",))))
+    mapper = next(r for r in exp.runs.values() if r.name.startswith("RunnableParallel"))
+    assert mapper.output is None
+    assert next(r for r in exp.runs.values() if r.parent is None).output is None
