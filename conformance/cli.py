@@ -47,7 +47,9 @@ def run_argv(args: argparse.Namespace, extra: Sequence[str] = ()) -> list[str]:
         "--impl", args.impl,
         "--conformance-profile", args.profile,
         "-q",
-        "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        # The suite reports through its own messages, never bare asserts; rewriting would
+        # re-compile every module of Hypothesis in each worker where bytecode is not cached.
+        "--assert=plain",
     ]
     if args.report:
         argv += ["--conformance-report", args.report]

@@ -55,16 +55,30 @@ def _broken(runner: asyncio.Runner) -> bool:
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion on this thread's loop, like ``asyncio.run``."""
-    runner = _runner()
+    """Run ``coro`` to completion on this thread's loop, like ``asyncio.run``.
+
+    One task runs the call and then its clean-up, in a copy of the caller's context (as
+    ``asyncio.run``); the loop is driven with ``run_until_complete``, not ``Runner.run``, which
+    installs and removes a SIGINT handler on every call (four times the cost of the call)."""
+    loop = _runner().get_loop()
+    task = loop.create_task(_whole(coro), context=contextvars.copy_context())
+    try:
+        return loop.run_until_complete(task)
+    finally:
+        if not task.done() and not loop.is_closed() and not loop.is_running():
+            # Interrupted (KeyboardInterrupt, a stopped loop): let the call and its clean-up
+            # end before this returns, as asyncio.run does.
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                loop.run_until_complete(task)
+
+
+async def _whole(coro: Coroutine[Any, Any, T]) -> T:
     generators: weakref.WeakSet[AsyncGenerator[Any, Any]] = weakref.WeakSet()
     try:
-        # Runner.run alone reuses one context for every call; asyncio.run copies the caller's.
-        return runner.run(_noting_generators(coro, generators),
-                          context=contextvars.copy_context())
+        return await _noting_generators(coro, generators)
     finally:
-        if not _broken(runner):
-            runner.run(_finish(generators), context=contextvars.copy_context())
+        await _finish(generators)
 
 
 async def _noting_generators(coro: Coroutine[Any, Any, T],

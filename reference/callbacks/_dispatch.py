@@ -302,16 +302,17 @@ class _PrivateLoop:
         weakref.finalize(self, _close_quietly, self._runner, self._runner.get_loop())
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        runner = self._runner
+        # run_until_complete, not Runner.run: that one swaps the SIGINT handler on every call.
+        loop = self._runner.get_loop()
+        task = loop.create_task(coro, context=contextvars.copy_context())
         try:
-            return runner.run(coro, context=contextvars.copy_context())
+            return loop.run_until_complete(task)
         finally:
-            loop = runner.get_loop()
             left = [t for t in asyncio.all_tasks(loop) if not t.done()]
-            if left:
-                for task in left:
-                    task.cancel()
-                runner.run(_gather(left))
+            if left and not loop.is_running():
+                for t in left:
+                    t.cancel()
+                loop.run_until_complete(_gather(left))
 
 
 async def _gather(tasks: list[asyncio.Task[Any]]) -> None:

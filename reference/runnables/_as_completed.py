@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import AsyncIterator, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from reference.runnables._config import RunnableConfig, per_item_configs
+from reference.runnables._workers import start_all
 
 if TYPE_CHECKING:
     from reference.runnables._base import Runnable
@@ -52,13 +53,13 @@ def batch_as_completed(
     if not inputs:
         return
     target, configs, limit = _prepare(r, config, len(inputs))
-    pool = ThreadPoolExecutor(max_workers=min(limit or len(inputs), len(inputs)))
-    index: dict[Future[Any], int] = {}
+    futures = start_all([
+        partial(contextvars.copy_context().run, target.invoke, x, c, **kwargs)
+        for x, c in zip(inputs, configs, strict=True)
+    ], limit)
+    index: dict[Future[Any], int] = {f: i for i, f in enumerate(futures)}
     closed = False
     try:
-        for i, (x, c) in enumerate(zip(inputs, configs, strict=True)):
-            call = partial(contextvars.copy_context().run, target.invoke, x, c, **kwargs)
-            index[pool.submit(call)] = i
         pending = set(index)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -75,7 +76,10 @@ def batch_as_completed(
     finally:
         # Closed early: items not started never start. Either way, wait for the running ones
         # (after a failure, every item runs, as in batch()).
-        pool.shutdown(wait=True, cancel_futures=closed)
+        if closed:
+            for f in futures:
+                f.cancel()
+        wait(futures)
 
 
 async def abatch_as_completed(

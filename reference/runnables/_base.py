@@ -18,7 +18,6 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -31,6 +30,7 @@ from reference.runnables._config import (
     validate_config,
 )
 from reference.runnables._streams import aclosing_stream, add_chunks
+from reference.runnables._workers import run_all
 
 if TYPE_CHECKING:
     from reference.runnables._binding import RunnableBinding
@@ -182,13 +182,10 @@ class Runnable(Generic[Input, Output]):
                 if return_exceptions:
                     return [cast(Output, e)]
                 raise
-        workers = min(limit or len(inputs), len(inputs))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(partial(contextvars.copy_context().run, self.invoke, x, c, **kwargs))
-                for x, c in zip(inputs, configs, strict=True)
-            ]
-            wait(futures)
+        futures = run_all([
+            partial(contextvars.copy_context().run, self.invoke, x, c, **kwargs)
+            for x, c in zip(inputs, configs, strict=True)
+        ], limit)
         return _collect([f.exception() or f.result() for f in futures], return_exceptions)
 
     async def abatch(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
 from typing import Any, final
 
@@ -12,6 +11,7 @@ from reference.runnables._base import Runnable, coerce_to_runnable, gather_limit
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, run
+from reference.runnables._workers import run_all
 
 __all__ = ["RunnableParallel"]
 
@@ -70,12 +70,10 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
             return {key: step.invoke(input, child)}
         limit = frame.config.get("max_concurrency")
         # Each branch runs in its own copy of our context (which points at this run).
-        with ThreadPoolExecutor(max_workers=min(limit or len(items), len(items))) as pool:
-            futures = [
-                pool.submit(contextvars.copy_context().run, step.invoke, input, child)
-                for _, step in items
-            ]
-            wait(futures)
+        futures = run_all([
+            partial(contextvars.copy_context().run, step.invoke, input, child)
+            for _, step in items
+        ], limit)
         for f in futures:
             exc = f.exception()
             if exc is not None:
