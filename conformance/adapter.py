@@ -37,10 +37,12 @@ from typing import Final, Protocol, runtime_checkable
 from .events import EventSink
 from .model import (
     COMPOSED_KINDS,
+    IGNORE_FLAGS,
     MODES,
     NODE_KINDS,
     Chain,
     HandlerSpec,
+    IgnoreFlag,
     Invocation,
     Mode,
     NodeKind,
@@ -86,6 +88,11 @@ class Capabilities:
     worker thread), and their callees join the caller's tree (``Node.sync_only``).
     ``sync_inside_loop``: sync modes may be called while an event loop is running in the
     calling thread (``Invocation.inside_loop``).
+    ``ignore_flags``: the handlers' ``ignore_*`` flags the implementation has (``"chain"`` for
+    ``ignore_chain``, ...; ``HandlerSpec.ignore``). ``run_inline``: handlers may set
+    ``run_inline = True``. ``local_handlers``: a callback manager may hold local
+    (non-inheritable) handlers next to inheritable ones (``Node.local``, ``Invocation.local``;
+    needs ``manager_form``).
     """
 
     node_kinds: frozenset[NodeKind] = _ALL_KINDS
@@ -106,6 +113,9 @@ class Capabilities:
     tasks: bool = True
     sync_only_callers: bool = True
     sync_inside_loop: bool = True
+    ignore_flags: frozenset[IgnoreFlag] = frozenset(IGNORE_FLAGS)
+    run_inline: bool = True
+    local_handlers: bool = True
     notes: Mapping[str, str] = field(default_factory=dict)
     #: Modes that run the very same call as another mode: alias -> the mode it runs as (in an
     #: async-only language ``invoke`` is ``ainvoke``); mode parity (R11) never compares the two.

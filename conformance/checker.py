@@ -31,7 +31,7 @@ def match_runs(expectation: Expectation, events: Iterable[Event],
 
 
 def _rule_for_missing(exp: ExpectedRun, handler: str) -> str:
-    kinds = {r.kind for r in exp.handlers[handler]}
+    kinds = {r.kind for r in (exp.handlers.get(handler) or exp.ignoring[handler])}
     if "runtime" in kinds:
         return "R1"
     return "R2" if "bound" in kinds else "R3"
@@ -39,8 +39,11 @@ def _rule_for_missing(exp: ExpectedRun, handler: str) -> str:
 
 def _rule_for_extra(scenario: Scenario, handler: str) -> str:
     chain = scenario.chain
-    if any(handler in hs for hs in scenario.invocation.item_callbacks):
+    inv = scenario.invocation
+    if any(handler in hs for hs in inv.item_callbacks):
         return "R1"  # one batch item's runtime handler saw another item's runs
+    if handler in inv.local and handler in inv.callbacks and inv.callbacks_as_manager:
+        return "R1"  # a local runtime handler reached past the root run
     if any(handler in n.callbacks for n in chain.nodes if n.kind != "binding"):
         return "R3"
     if any(handler in n.callbacks for n in chain.nodes if n.kind == "binding"):
@@ -191,6 +194,10 @@ def _check_root_config(scenario: Scenario, expectation: Expectation, events: Seq
     return out
 
 
+def _flags(scenario: Scenario, handler: str) -> tuple[str, ...]:
+    return next((h.ignore for h in scenario.handlers if h.id == handler), ())
+
+
 def _routes(exp: ExpectedRun, handler: str) -> str:
     return ", ".join(sorted(str(r) for r in exp.handlers[handler]))
 
@@ -229,7 +236,14 @@ def _check_handler(
     for key, exp in runs.items():
         got = per_run.get(key, [])
         if handler not in exp.handlers:
-            if got:
+            if got and handler in exp.ignoring:  # in scope, but its ignore_* flags silence it
+                flags = ", ".join(f"ignore_{f}" for f in sorted(_flags(scenario, handler)))
+                out.append(Violation(_rule_for_missing(exp, handler),
+                                     f"received {len(got)} event(s) "
+                                     f"({', '.join(sorted({e.kind for e in got}))}) of a "
+                                     f"{exp.run_type} run its {flags} silences (SPEC.md §8)",
+                                     handler, exp.label, kind="ignored-run-received"))
+            elif got:
                 out.append(Violation(_rule_for_extra(scenario, handler),
                                      f"received {len(got)} event(s) of a run outside its scope",
                                      handler, exp.label, kind="outside-scope"))

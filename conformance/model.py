@@ -15,12 +15,16 @@ from typing import Any, Final, Literal, get_args
 __all__ = [
     "CLASSIC_KINDS",
     "COMPOSED_KINDS",
+    "EXTRA_MODES",
     "FAILABLE_KINDS",
+    "IGNORE_FLAGS",
     "LEAF_KINDS",
     "NODE_KINDS",
     "RUN_TYPE_OF",
+    "SILENCED_BY",
     "Chain",
     "HandlerSpec",
+    "IgnoreFlag",
     "Invocation",
     "Mode",
     "ModelError",
@@ -50,8 +54,12 @@ NodeKind = Literal[
     "generator",
     "streaming_llm",
 ]
-Mode = Literal["invoke", "ainvoke", "batch", "abatch", "stream", "astream"]
+Mode = Literal["invoke", "ainvoke", "batch", "abatch", "stream", "astream", "batch_as_completed",
+               "abatch_as_completed"]
 Fault = Literal["none", "raise", "raise_error"]
+#: The ``ignore_*`` handler flags the chain model can observe (``ignore_<flag>``): the run types
+#: it produces. ``ignore_retry`` and ``ignore_custom_event`` silence events no drawn chain sends.
+IgnoreFlag = Literal["chain", "llm", "chat_model", "agent", "retriever"]
 FaultOn = Literal["any", "start", "end"]
 
 NODE_KINDS: Final[tuple[NodeKind, ...]] = get_args(NodeKind)
@@ -65,9 +73,26 @@ COMPOSED_KINDS: Final[frozenset[NodeKind]] = frozenset(
 #: The kinds every other test draws from.
 CLASSIC_KINDS: Final[frozenset[NodeKind]] = frozenset(NODE_KINDS) - COMPOSED_KINDS
 MODES: Final[tuple[Mode, ...]] = get_args(Mode)
-ASYNC_MODES: Final[frozenset[Mode]] = frozenset({"ainvoke", "abatch", "astream"})
+IGNORE_FLAGS: Final[tuple[IgnoreFlag, ...]] = get_args(IgnoreFlag)
+#: Which flags silence a run of each run type (SPEC.md §8: whole runs; a chat-model run follows
+#: ``ignore_chat_model`` and ``ignore_llm``, a tool run ``ignore_agent``).
+SILENCED_BY: Final[Mapping[str, frozenset[IgnoreFlag]]] = {
+    "chain": frozenset({"chain"}),
+    "llm": frozenset({"llm"}),
+    "chat_model": frozenset({"chat_model", "llm"}),
+    "tool": frozenset({"agent"}),
+    "retriever": frozenset({"retriever"}),
+}
+ASYNC_MODES: Final[frozenset[Mode]] = frozenset({"ainvoke", "abatch", "astream",
+                                                  "abatch_as_completed"})
 STREAM_MODES: Final[frozenset[Mode]] = frozenset({"stream", "astream"})
-BATCH_MODES: Final[frozenset[Mode]] = frozenset({"batch", "abatch"})
+#: Modes taking several inputs, each its own run tree. ``batch_as_completed`` /
+#: ``abatch_as_completed`` build exactly ``batch``'s trees (SPEC.md §8), their results arriving
+#: in completion order.
+BATCH_MODES: Final[frozenset[Mode]] = frozenset({"batch", "abatch", "batch_as_completed",
+                                                 "abatch_as_completed"})
+#: The modes SPEC.md §8 adds (an implementation without them declares ``modes`` without them).
+EXTRA_MODES: Final[frozenset[Mode]] = frozenset({"batch_as_completed", "abatch_as_completed"})
 
 LEAF_KINDS: Final[frozenset[NodeKind]] = frozenset(
     {"lambda", "chat_model", "prompt", "parser", "retriever", "llm", "pick", "generator",
@@ -150,6 +175,11 @@ class Node:
     children: tuple[str, ...] = ()
     callbacks: tuple[str, ...] = ()
     callbacks_as_manager: bool = False
+    #: Handlers of ``callbacks`` the callback manager holds as local (``add_handler(h,
+    #: inherit=False)``): their scope is the run the manager is given to (SPEC.md §1), for a
+    #: binding its target's run. Only with ``callbacks_as_manager``; ids not in ``callbacks``
+    #: mean nothing (so removing a handler from ``callbacks`` removes it).
+    local: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     metadata: tuple[tuple[str, str], ...] = ()
     forward_config: bool = True
@@ -171,7 +201,7 @@ class Node:
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"label": self.label, "kind": self.kind}
         defaults = _NODE_DEFAULTS
-        for name in ("children", "callbacks", "tags", "keys"):
+        for name in ("children", "callbacks", "local", "tags", "keys"):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 data[name] = list(value)
@@ -197,6 +227,7 @@ class Node:
             children=tuple(data.get("children", ())),
             callbacks=tuple(data.get("callbacks", ())),
             callbacks_as_manager=bool(data.get("callbacks_as_manager", False)),
+            local=tuple(data.get("local", ())),
             tags=tuple(data.get("tags", ())),
             metadata=tuple(sorted(dict(data.get("metadata", {})).items())),
             forward_config=bool(data.get("forward_config", True)),
@@ -351,6 +382,8 @@ def _validate_node(node: Node, by_label: Mapping[str, Node]) -> None:
         raise ModelError(f"only lambdas can be flaky or fan out, not {node.kind} {node.label!r}")
     if node.fanout < 0 or (node.fanout and (node.flaky or node.falsy)):
         raise ModelError(f"lambda {node.label!r}: fanout is a count, not with flaky or falsy")
+    if node.local and not node.callbacks_as_manager:
+        raise ModelError(f"{node.label!r}: local handlers need callbacks_as_manager")
     if node.flaky and node.fail:
         raise ModelError(f"lambda {node.label!r} is flaky or failing, not both")
 
@@ -362,13 +395,23 @@ class HandlerSpec:
     ``fault`` makes methods raise after recording: ``"raise"`` with ``raise_error=False`` (must be
     contained), ``"raise_error"`` with ``raise_error=True`` (must reach the caller); ``fault_on``
     picks which events raise (start events, end/error events, or all). ``asynchronous`` asks for
-    the implementation's async handler base class (coroutine methods).
+    the implementation's async handler base class (coroutine methods). ``ignore`` sets the
+    handler's ``ignore_<flag>`` properties true (SPEC.md §8: it must get no event of the runs
+    they silence, :data:`SILENCED_BY`); ``run_inline`` sets ``run_inline = True`` (where a sync
+    handler runs in async modes; never which events it gets).
     """
 
     id: str
     fault: Fault = "none"
     fault_on: FaultOn = "any"
     asynchronous: bool = False
+    ignore: tuple[IgnoreFlag, ...] = ()
+    run_inline: bool = False
+
+    def ignores(self, run_type: str) -> bool:
+        """Whether the handler's flags silence runs of ``run_type``."""
+        return bool(self.ignore) and not SILENCED_BY.get(run_type, frozenset()).isdisjoint(
+            self.ignore)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "fault": self.fault}
@@ -376,6 +419,10 @@ class HandlerSpec:
             data["fault_on"] = self.fault_on
         if self.asynchronous:
             data["asynchronous"] = True
+        if self.ignore:
+            data["ignore"] = list(self.ignore)
+        if self.run_inline:
+            data["run_inline"] = True
         return data
 
     @classmethod
@@ -383,7 +430,12 @@ class HandlerSpec:
         fault, fault_on = data.get("fault", "none"), data.get("fault_on", "any")
         if fault not in get_args(Fault) or fault_on not in get_args(FaultOn):
             raise ModelError(f"handler {data.get('id')!r}: bad fault {fault!r}/{fault_on!r}")
-        return cls(str(data["id"]), fault, fault_on, bool(data.get("asynchronous", False)))
+        ignore = tuple(data.get("ignore", ()))
+        if not set(ignore) <= set(IGNORE_FLAGS):
+            raise ModelError(f"handler {data.get('id')!r}: ignore flags are among "
+                             f"{IGNORE_FLAGS}, not {list(ignore)}")
+        return cls(str(data["id"]), fault, fault_on, bool(data.get("asynchronous", False)),
+                   ignore, bool(data.get("run_inline", False)))
 
 
 @dataclass(frozen=True)
@@ -402,6 +454,9 @@ class Invocation:
     inputs: tuple[str, ...] = ("input",)
     callbacks: tuple[str, ...] = ()
     callbacks_as_manager: bool = False
+    #: Runtime handlers the callback manager holds as local (see ``Node.local``): they reach
+    #: each input's root run only.
+    local: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     metadata: tuple[tuple[str, str], ...] = ()
     run_name: str | None = None
@@ -434,6 +489,7 @@ class Invocation:
             self,
             callbacks=tuple(names[h] for h in self.callbacks),
             item_callbacks=tuple(tuple(names[h] for h in hs) for hs in self.item_callbacks),
+            local=tuple(names.get(h, h) for h in self.local),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -449,6 +505,8 @@ class Invocation:
         }
         if self.item_callbacks:
             data["item_callbacks"] = [list(hs) for hs in self.item_callbacks]
+        if self.local:
+            data["local"] = list(self.local)
         if self.inside_loop:
             data["inside_loop"] = True
         if self.max_concurrency is not None:
@@ -465,6 +523,7 @@ class Invocation:
             inputs=tuple(data.get("inputs", ("input",))),
             callbacks=tuple(data.get("callbacks", ())),
             callbacks_as_manager=bool(data.get("callbacks_as_manager", False)),
+            local=tuple(data.get("local", ())),
             tags=tuple(data.get("tags", ())),
             metadata=tuple(sorted(dict(data.get("metadata", {})).items())),
             run_name=data.get("run_name"),
@@ -501,6 +560,8 @@ class Scenario:
                 raise ModelError("item_callbacks replaces callbacks; run_id needs one input")
         if inv.run_id is not None and len(inv.inputs) != 1:
             raise ModelError("run_id names one root: it needs exactly one input")
+        if inv.local and not inv.callbacks_as_manager:
+            raise ModelError("local runtime handlers need callbacks_as_manager")
         if inv.max_concurrency is not None and inv.max_concurrency < 1:
             raise ModelError("max_concurrency must be at least 1")
         if (inv.mode in BATCH_MODES and inv.max_concurrency != 1 and len(inv.inputs) > 1

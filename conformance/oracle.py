@@ -7,8 +7,8 @@ checked against it like every other engine.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from .model import (
@@ -70,6 +70,9 @@ class ExpectedRun:
     output: Any = None
     #: The label of the injected failure that passes through the run, when it fails.
     error: str | None = None
+    #: Handlers in scope by a route whose ``ignore_*`` flags silence this run (SPEC.md §8):
+    #: not in ``handlers``; an event of the run delivered to one breaks its route's rule.
+    ignoring: Mapping[str, frozenset[Route]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,21 +98,46 @@ class Expectation:
         return [r for r in self.runs.values() if handler in r.handlers]
 
 
+Handlers = Mapping[str, frozenset[Route]]
+_NO_HANDLERS: Final[Handlers] = {}
+
+
+def _with(handlers: Handlers, ids: Iterable[str], route: Route) -> Handlers:
+    out = dict(handlers)
+    for h in ids:
+        out[h] = out.get(h, frozenset()) | {route}
+    return out
+
+
 @dataclass(frozen=True)
 class _Context:
-    """What flows down the tree: inheritable handlers, tags and metadata."""
+    """What flows down the tree: inheritable handlers, tags and metadata; and ``local``, the
+    handlers a callback manager holds as local, which reach the next run only (SPEC.md §1)."""
 
-    handlers: Mapping[str, frozenset[Route]]
+    handlers: Handlers
     tags: frozenset[str]
     metadata: frozenset[tuple[str, str]]
+    local: Handlers = field(default_factory=dict)
 
     def add(self, node: Node, route: Route) -> _Context:
-        handlers = dict(self.handlers)
-        for h in node.callbacks:
-            handlers[h] = handlers.get(h, frozenset()) | {route}
+        local = set(node.local) if node.callbacks_as_manager else set()
         return _Context(
-            handlers, self.tags | set(node.tags), self.metadata | set(node.metadata)
-        )
+            _with(self.handlers, (h for h in node.callbacks if h not in local), route),
+            self.tags | set(node.tags), self.metadata | set(node.metadata),
+            _with(self.local, (h for h in node.callbacks if h in local), route))
+
+    def run_handlers(self) -> Handlers:
+        """The handlers of the run this context is given to: the inheritable and the local."""
+        if not self.local:
+            return self.handlers
+        out = dict(self.handlers)
+        for h, routes in self.local.items():
+            out[h] = out.get(h, frozenset()) | routes
+        return out
+
+    def inherited(self) -> _Context:
+        """What the run hands to its children: without the local handlers."""
+        return replace(self, local=_NO_HANDLERS) if self.local else self
 
 
 def reply_of(label: str) -> str:
@@ -190,6 +218,7 @@ def expect(scenario: Scenario) -> Expectation:
             return expand(node.children[0], ctx.add(node, Route("bound", label)), key, parent,
                           optional, value, name, first_attempt)
         own = ctx.add(node, Route("constructor", label))
+        ctx = ctx.inherited()
         child_keys: list[tuple[int, ...]] = []
         failed: str | None = None
         order: ChildOrder = "sequential"
@@ -266,9 +295,11 @@ def expect(scenario: Scenario) -> Expectation:
             known = None not in added.values()  # a branch whose output the model cannot fix
             if isinstance(value, dict) and known:
                 output = {**value, **added}
+            mapper_handlers, mapper_ignoring = _silenced(ctx.handlers, "chain")
             runs[mapper] = ExpectedRun(
                 key=mapper, label=label, name=f"RunnableParallel<{','.join(node.children)}>",
-                run_type="chain", parent=key, handlers=ctx.handlers, tags=ctx.tags,
+                run_type="chain", parent=key, handlers=mapper_handlers,
+                ignoring=mapper_ignoring, tags=ctx.tags,
                 metadata=ctx.metadata,
                 ending="any" if optional else ("error" if failed else "end"),
                 optional=optional, children=tuple(mapper_keys), child_order="unordered",
@@ -335,13 +366,16 @@ def expect(scenario: Scenario) -> Expectation:
                 failed = label
             output = _leaf_output(node, value)
         outputs[key] = output if not failed else None
+        run_type = RUN_TYPE_OF[node.kind]
+        handlers, ignoring = _silenced(own.run_handlers(), run_type)
         runs[key] = ExpectedRun(
             key=key,
             label=label,
             name=name or label,
-            run_type=RUN_TYPE_OF[node.kind],
+            run_type=run_type,
             parent=parent,
-            handlers=own.handlers,
+            handlers=handlers,
+            ignoring=ignoring,
             tags=own.tags,
             metadata=own.metadata,
             ending="any" if optional else ("error" if failed else "end"),
@@ -354,11 +388,25 @@ def expect(scenario: Scenario) -> Expectation:
         )
         return None if optional else failed
 
+    local = set(inv.local) if inv.callbacks_as_manager else set()
+    ignores = {h.id: h for h in scenario.handlers if h.ignore}
+
+    def _silenced(handlers: Handlers, run_type: str) -> tuple[Handlers, Handlers]:
+        """``handlers`` split into those the run reaches and those whose flags silence it."""
+        if not ignores or not any(ignores[h].ignores(run_type) for h in handlers
+                                  if h in ignores):
+            return handlers, _NO_HANDLERS
+        reached = {h: r for h, r in handlers.items()
+                   if h not in ignores or not ignores[h].ignores(run_type)}
+        return reached, {h: r for h, r in handlers.items() if h not in reached}
+
     def runtime(item: int) -> _Context:
+        given = inv.runtime_handlers(item)
         return _Context(
-            {h: frozenset({RUNTIME}) for h in inv.runtime_handlers(item)},
+            {h: frozenset({RUNTIME}) for h in given if h not in local},
             frozenset(inv.tags),
             frozenset(inv.metadata),
+            {h: frozenset({RUNTIME}) for h in given if h in local},
         )
 
     items = len(inv.inputs) if inv.mode in BATCH_MODES else 1

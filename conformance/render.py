@@ -17,8 +17,8 @@ __all__ = ["render_code", "render_tree"]
 def _attachments(node: Node) -> str:
     parts = []
     if node.callbacks:
-        form = "CallbackManager" if node.callbacks_as_manager else "list"
-        parts.append(f"callbacks={list(node.callbacks)}" + (f" as {form}" if len(form) > 4 else ""))
+        parts.append(f"callbacks={list(node.callbacks)}" + _form(node.callbacks_as_manager,
+                                                                   node.local, node.callbacks))
     if node.tags:
         parts.append(f"tags={list(node.tags)}")
     if node.metadata:
@@ -42,6 +42,25 @@ def _attachments(node: Node) -> str:
     if node.keys:
         parts.append(f"keys={list(node.keys)}")
     return ("  [" + "; ".join(parts) + "]") if parts else ""
+
+
+def _form(as_manager: bool, local: tuple[str, ...], given: tuple[str, ...]) -> str:
+    """How a registration's handlers are given: as a list (nothing said), or as a callback
+    manager, with its local handlers named."""
+    if not as_manager:
+        return ""
+    held = [h for h in dict.fromkeys(local) if h in given]
+    return " as CallbackManager" + (f" ({', '.join(held)} local)" if held else "")
+
+
+def _options(scenario: Scenario) -> list[str]:
+    """Each handler's ``ignore_*`` flags and ``run_inline``, as the handler class sets them."""
+    out = []
+    for h in scenario.handlers:
+        flags = [f"ignore_{f}" for f in h.ignore] + (["run_inline"] if h.run_inline else [])
+        if flags:
+            out.append(f"{h.id} sets {', '.join(flags)}")
+    return out
 
 
 def _tree_lines(chain: Chain, label: str, prefix: str, last: bool, top: bool,
@@ -79,11 +98,12 @@ def render_tree(scenario: Scenario) -> str:
     config = []
     if inv.callbacks:
         config.append(f"callbacks={list(inv.callbacks)}"
-                      + (" as CallbackManager" if inv.callbacks_as_manager else ""))
+                      + _form(inv.callbacks_as_manager, inv.local, inv.callbacks))
     if inv.item_callbacks:
         config.append("one config per input, callbacks "
                       + ", ".join(str(list(hs)) for hs in inv.item_callbacks)
-                      + (" as CallbackManagers" if inv.callbacks_as_manager else ""))
+                      + _form(inv.callbacks_as_manager, inv.local,
+                              inv.all_runtime_handlers()).replace("Manager", "Managers"))
     for name in ("tags", "run_name", "run_id", "max_concurrency"):
         value = getattr(inv, name)
         if value:
@@ -96,6 +116,9 @@ def render_tree(scenario: Scenario) -> str:
                  + (" inside a running event loop" if inv.inside_loop else ""))
     if faults:
         lines.append("faulty handlers: " + ", ".join(faults))
+    options = _options(scenario)
+    if options:
+        lines.append("handler options: " + "; ".join(options))
     return "\n".join(lines)
 
 
@@ -103,7 +126,9 @@ def _kw(node: Node) -> str:
     parts = []
     if node.callbacks:
         hs = "[" + ", ".join(node.callbacks) + "]"
-        parts.append(f"callbacks={_manager(hs) if node.callbacks_as_manager else hs}")
+        if node.callbacks_as_manager:
+            hs = _manager(hs, _held(node.local, node.callbacks))
+        parts.append(f"callbacks={hs}")
     if node.tags:
         parts.append(f"tags={list(node.tags)!r}")
     if node.metadata:
@@ -111,7 +136,15 @@ def _kw(node: Node) -> str:
     return ", ".join(parts)
 
 
-def _manager(handlers: str) -> str:
+def _held(local: tuple[str, ...], given: tuple[str, ...]) -> tuple[str, ...]:
+    """The local handlers a registration of ``given`` really holds."""
+    return tuple(h for h in dict.fromkeys(local) if h in given)
+
+
+def _manager(handlers: str, local: tuple[str, ...] = ()) -> str:
+    """A callback manager holding ``handlers``; those in ``local`` not inherited."""
+    if local:
+        return f"manager_of({handlers}, local=[{', '.join(dict.fromkeys(local))}])"
     return f"manager_of({handlers})"
 
 
@@ -264,13 +297,23 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         out += _printer("AsyncPrinter", "AsyncCallbackHandler", scenario, first)
     out.append("")
     if managed:
-        out += ["def manager_of(handlers):",
+        local = inv.local or any(n.local for n in chain.nodes)
+        out += ["def manager_of(handlers, local=()):" if local else "def manager_of(handlers):",
                 "    manager = CallbackManager(handlers=[])",
                 "    for h in handlers:",
+                "        manager.add_handler(h, inherit=h not in local)" if local else
                 "        manager.add_handler(h, inherit=True)",
                 "    return manager"]
+    if any(h.ignore or h.run_inline for h in handlers):
+        # (langchain_core declares the ignore_* flags as properties: a subclass overrides them)
+        out += ["def with_options(cls, **options):",
+                "    return type(cls.__name__, (cls,), options)"]
     for h in handlers:
         cls = "AsyncPrinter" if h.asynchronous else "Printer"
+        options = [f"ignore_{f}=True" for f in h.ignore] + (
+            ["run_inline=True"] if h.run_inline else [])
+        if options:
+            cls = f"with_options({cls}, {', '.join(options)})"
         fault = f", fault={h.fault!r}, fault_on={h.fault_on!r}" if h.fault != "none" else ""
         out.append(f"{h.id} = {cls}({h.id!r}{fault})")
     for label in _postorder(chain):
@@ -279,7 +322,9 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
     config = []
     if inv.callbacks:
         hs = "[" + ", ".join(inv.callbacks) + "]"
-        config.append(f"'callbacks': {_manager(hs) if inv.callbacks_as_manager else hs}")
+        if inv.callbacks_as_manager:
+            hs = _manager(hs, _held(inv.local, inv.callbacks))
+        config.append(f"'callbacks': {hs}")
     if inv.tags:
         config.append(f"'tags': {list(inv.tags)!r}")
     if inv.metadata:
@@ -295,13 +340,14 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         per_item = []
         for ids in inv.item_callbacks:
             listed = "[" + ", ".join(ids) + "]"
-            given = _manager(listed) if inv.callbacks_as_manager else listed
+            given = (_manager(listed, _held(inv.local, ids)) if inv.callbacks_as_manager
+                     else listed)
             per_item.append("{" + ", ".join([f"'callbacks': {given}", *config]) + "}")
         cfg = "[" + ", ".join(per_item) + "]"
     root = chain.root
-    batched = inv.mode in ("batch", "abatch")
+    batched = inv.mode in ("batch", "abatch", "batch_as_completed", "abatch_as_completed")
     arg = repr(list(inv.inputs)) if batched or len(inv.inputs) > 1 else repr(inv.inputs[0])
-    if inv.mode == "astream":
+    if inv.mode in ("astream", "abatch_as_completed"):
         out += ["async def collect(stream):", "    return [c async for c in stream]"]
     call = {
         "invoke": f"{root}.invoke({arg}, {cfg})",
@@ -310,6 +356,10 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         "ainvoke": f"asyncio.run({root}.ainvoke({arg}, {cfg}))",
         "abatch": f"asyncio.run({root}.abatch({arg}, {cfg}, return_exceptions=True))",
         "astream": f"asyncio.run(collect({root}.astream({arg}, {cfg})))",
+        "batch_as_completed":
+            f"list({root}.batch_as_completed({arg}, {cfg}, return_exceptions=True))",
+        "abatch_as_completed": f"asyncio.run(collect({root}.abatch_as_completed({arg}, {cfg}, "
+                               "return_exceptions=True)))",
     }[inv.mode]
     if inv.inside_loop and not inv.mode.startswith("a"):  # a sync call while a loop runs
         out += ["async def main():", f"    return {call}", "asyncio.run(main())"]

@@ -7,7 +7,9 @@ for a root) and whether a binding with handlers encloses it (``bound``: ``yes``/
 handler, the ``routes`` that put it in scope of that run (or, for a run outside its scope, the
 routes it is registered through) and the ``form`` of those registrations
 (``list`` or ``manager``), whether it is registered ``once`` or ``several`` times in all
-(``registrations``) and whether it is a ``sync`` or ``async`` handler (``handler``); and whether
+(``registrations``), whether it is a ``sync`` or ``async`` handler (``handler``), the
+``ignore_*`` flags it sets (``ignore``: ``chain+llm``, or ``none``) and whether a callback
+manager holds it as a local handler anywhere (``local``: ``yes``/``no``); and whether
 the invocation ``fails`` at all (``yes``/``no``: consequences of a failure, such as cancelled
 branches, then tell themselves apart from the same kind of violation in a run that succeeds).
 """
@@ -46,6 +48,7 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
              violations: Iterable[Violation]) -> list[Violation]:
     """``violations`` with their facts filled in (facts already present are kept)."""
     chain = scenario.chain
+    inv = scenario.invocation
     by_label: dict[str, ExpectedRun] = {}
     if expectation is not None:
         for run in expectation.runs.values():
@@ -75,8 +78,12 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
             spec = next((h for h in scenario.handlers if h.id == v.handler), None)
             if spec is not None:
                 facts["handler"] = "async" if spec.asynchronous else "sync"
-            if exp is not None and v.handler in exp.handlers:
-                routes = {r.kind for r in exp.handlers[v.handler]}
+                facts["ignore"] = "+".join(sorted(spec.ignore)) or "none"
+                local = v.handler in inv.local or any(v.handler in n.local for n in chain.nodes)
+                facts["local"] = "yes" if local else "no"
+            if exp is not None and (v.handler in exp.handlers or v.handler in exp.ignoring):
+                routes = {r.kind for r in (exp.handlers.get(v.handler)
+                                           or exp.ignoring[v.handler])}
             facts["routes"] = "+".join(sorted(routes)) or "none"
             facts["form"] = "+".join(sorted(forms)) or "none"
         out.append(v.with_facts(**facts))

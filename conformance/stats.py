@@ -16,7 +16,16 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from .adapter import Capabilities
-from .model import ASYNC_MODES, MODES, NODE_KINDS, STREAM_MODES, Chain, Mode, Scenario
+from .model import (
+    ASYNC_MODES,
+    MODES,
+    NODE_KINDS,
+    RUN_TYPE_OF,
+    STREAM_MODES,
+    Chain,
+    Mode,
+    Scenario,
+)
 from .strategies import ChainShape, Registrations, scenarios
 
 __all__ = ["COMPOSED_FEATURES", "FEATURES", "Distribution", "draw_scenarios", "measure"]
@@ -166,7 +175,21 @@ FEATURES: Final[dict[str, Callable[[Scenario], bool]]] = {
         n.tags or n.metadata for n in s.chain.nodes),
     "run_name": lambda s: s.invocation.run_name is not None,
     "run_id": lambda s: s.invocation.run_id is not None,
+    "ignore flag silencing a drawn run": lambda s: _silencing(s),
+    "run_inline handler": lambda s: any(h.run_inline and h.id in _routes(s)
+                                        for h in s.handlers),
+    "local manager handler": lambda s: any(
+        h in s.invocation.all_runtime_handlers() for h in s.invocation.local) or any(
+        h in n.callbacks for n in s.chain.walk() for h in n.local),
 }
+
+
+def _silencing(scenario: Scenario) -> bool:
+    """Whether a registered handler's ``ignore_*`` flag silences a run type the chain has."""
+    types = {RUN_TYPE_OF[n.kind] for n in scenario.chain.walk() if n.kind != "binding"}
+    registered = _routes(scenario)
+    return any(h.id in registered and any(h.ignores(t) for t in types)
+               for h in scenario.handlers)
 
 
 @dataclass

@@ -30,11 +30,14 @@ from .model import (
     BATCH_MODES,
     CLASSIC_KINDS,
     COMPOSED_KINDS,
+    EXTRA_MODES,
     FAILABLE_KINDS,
+    IGNORE_FLAGS,
     Chain,
     Fault,
     FaultOn,
     HandlerSpec,
+    IgnoreFlag,
     Invocation,
     Mode,
     Node,
@@ -419,7 +422,7 @@ COMPOSED_SHAPE: Final = ChainShape(
     require_kinds=COMPOSED_KINDS)
 #: Modes in shrink order: sync before async, invoke first.
 _MODE_ORDER: Final[tuple[Mode, ...]] = ("invoke", "batch", "stream", "ainvoke", "abatch",
-                                        "astream")
+                                        "astream", "batch_as_completed", "abatch_as_completed")
 
 
 @dataclass(frozen=True)
@@ -467,6 +470,17 @@ class Registrations:
     #: With failures: the chance (percent) that a retried lambda that does not always fail
     #: fails on its first attempt (then succeeds on the second).
     flaky_percent: int = 75
+    #: Percentage of registrations (lists of handlers) given as a callback manager.
+    manager_percent: int = 50
+    # SPEC.md §1 and §8's handler options, drawn by the tests that ask for them (0: not drawn,
+    # and no die rolled, so the other tests' draws stay as they were).
+    #: Percentage of handlers that set ``ignore_*`` flags (one, a quarter of them two).
+    ignore_percent: int = 0
+    #: Percentage of handlers with ``run_inline = True``.
+    inline_percent: int = 0
+    #: Percentage of registrations given as a callback manager that hold one of their
+    #: handlers as local (non-inheritable).
+    local_percent: int = 0
 
 
 def _subset(dice: Dice, handlers: Sequence[str], duplicates: bool) -> tuple[str, ...]:
@@ -569,9 +583,10 @@ def scenarios(
             # a retried lambda that does not always fail fails on its first attempt
             flaky = node.label in retried and node.kind == "lambda" and not fail and _chance(
                 dice, reg.flaky_percent)
-        as_manager = _chance(dice, 50) and caps.manager_form and bool(callbacks)
+        as_manager = _chance(dice, reg.manager_percent) and caps.manager_form and bool(callbacks)
+        local = _local(dice, caps, reg, callbacks) if as_manager else ()
         nodes.append(replace(node, callbacks=callbacks, tags=node_tags, metadata=meta, fail=fail,
-                             callbacks_as_manager=as_manager, flaky=flaky))
+                             callbacks_as_manager=as_manager, flaky=flaky, local=local))
     chain = Chain(tuple(nodes), chain.root)
     if reg.require_bound and not any(n.callbacks for n in chain.nodes if n.kind == "binding"):
         binding = next((n for n in chain.nodes if n.kind == "binding"), None)
@@ -593,7 +608,9 @@ def scenarios(
     fault_on: FaultOn = _pick(dice, ["any", "start", "end"]) if faulty else "any"
     handlers = tuple(
         HandlerSpec(h, fault if h == faulty else "none", fault_on if h == faulty else "any",
-                    caps.async_handlers and _chance(dice, reg.async_handler_percent))
+                    caps.async_handlers and _chance(dice, reg.async_handler_percent),
+                    _ignored(dice, caps, reg),
+                    caps.run_inline and _chance(dice, reg.inline_percent))
         for h in ids
     )
     invocation = _invocation(dice, caps, ids if reg.runtime else [], reg, modes, tags, metadata)
@@ -606,6 +623,24 @@ def scenarios(
     scenario = Scenario(chain, handlers, invocation)
     _events(scenario)
     return scenario
+
+
+def _ignored(dice: Dice, caps: Capabilities, reg: Registrations) -> tuple[IgnoreFlag, ...]:
+    """A handler's ``ignore_*`` flags: mostly none; else one, now and then two."""
+    flags = [f for f in IGNORE_FLAGS if f in caps.ignore_flags]
+    if not flags or not _chance(dice, reg.ignore_percent):
+        return ()
+    first = _pick(dice, flags)
+    second = _pick(dice, flags) if _chance(dice, 25) else first
+    return tuple(dict.fromkeys((first, second)))
+
+
+def _local(dice: Dice, caps: Capabilities, reg: Registrations,
+           handlers: Sequence[str]) -> tuple[str, ...]:
+    """The handler a callback manager holds as local, if any (SPEC.md §1)."""
+    if not (caps.local_handlers and handlers and _chance(dice, reg.local_percent)):
+        return ()
+    return (_pick(dice, handlers),)
 
 
 def _also_at_run_time(inv: Invocation, handler: str) -> Invocation:
@@ -652,7 +687,8 @@ def _invocation(
     shrinking one (the mode toward ``invoke``, say) leaves the meaning of the others alone.
     """
     dice.fresh()
-    wanted = set(modes or caps.modes) & caps.modes
+    # The modes SPEC.md §8 adds only where a test asks for them (the others' draws stay put)
+    wanted = set(modes or caps.modes - EXTRA_MODES) & caps.modes
     allowed = [m for m in _MODE_ORDER if m in wanted]
     mode: Mode = _pick(dice, allowed)
     per_item = reg.per_item_configs and caps.per_item_config
@@ -660,7 +696,7 @@ def _invocation(
     count = batch_size if mode in BATCH_MODES else 1
     inside_loop = _chance(dice, reg.inside_loop_percent)
     inside_loop = inside_loop and mode not in ASYNC_MODES and caps.sync_inside_loop
-    as_manager = _chance(dice, 50) and caps.manager_form
+    as_manager = _chance(dice, reg.manager_percent) and caps.manager_form
     one_config_each = (per_item or _chance(dice, reg.item_config_percent)) and caps.per_item_config
     run_name = run_id = None
     if reg.root_config and caps.root_config:
@@ -679,11 +715,15 @@ def _invocation(
         item_callbacks = tuple(_subset(dice, handler_ids, reg.duplicates)
                                for _ in range(count))
         callbacks = ()
+    as_manager = as_manager and bool(callbacks or item_callbacks)
+    given = tuple(dict.fromkeys(h for hs in (callbacks, *item_callbacks) for h in hs))
+    local = _local(dice, caps, reg, given) if as_manager else ()
     return Invocation(
         mode=mode,
         inputs=tuple(f"input{i}" for i in range(count)),
         callbacks=callbacks,
-        callbacks_as_manager=as_manager and bool(callbacks or item_callbacks),
+        callbacks_as_manager=as_manager,
+        local=local,
         tags=tags() if reg.runtime else (),
         metadata=metadata() if reg.runtime else (),
         run_name=run_name,

@@ -19,11 +19,18 @@ KINDS: dict[str | None, dict[str, str]] = {
     None: {"engine-raised": "the engine raised where nothing should fail",
            "outcome-count": "the adapter returned the wrong number of outcomes"},
     "R1": {"missing-run": "a runtime handler never received a run of its tree",
-           "outside-scope": "one batch input's handler received another input's run"},
+           "outside-scope": "one batch input's handler received another input's run, or a "
+                            "local runtime handler a run below the root",
+           "ignored-run-received": "a runtime handler received a run its ignore_* flags "
+                                   "silence"},
     "R2": {"missing-run": "a bound handler never received a run of the bound subtree",
-           "outside-scope": "a bound handler received a run outside the bound subtree"},
+           "outside-scope": "a bound handler received a run outside the bound subtree",
+           "ignored-run-received": "a bound handler received a run its ignore_* flags "
+                                   "silence"},
     "R3": {"missing-run": "a constructor handler never received its object's run",
-           "outside-scope": "a constructor handler received another object's run"},
+           "outside-scope": "a constructor handler received another object's run",
+           "ignored-run-received": "a constructor handler received a run its ignore_* flags "
+                                   "silence"},
     "R4": {"registration-dropped:": "a handler misses runs only when registrations combine"},
     "R5": {"duplicate-delivery": "a handler received the start and terminal of a run more "
                                  "than once",

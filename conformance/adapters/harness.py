@@ -35,7 +35,7 @@ from typing import IO, Any, Final
 
 from ..adapter import AdapterError, Capabilities, HandlerFault, InjectedFailure, Outcome, Probe
 from ..events import METHODS, NOT_REPORTED, EventSink, MalformedEvent
-from ..model import Chain, HandlerSpec, Invocation, Scenario
+from ..model import EXTRA_MODES, MODES, Chain, HandlerSpec, Invocation, Scenario
 from ..protocol import PROTOCOL_VERSION, ProtocolError, validate
 from ..watch import WATCH
 
@@ -69,11 +69,23 @@ def _remote_error(name: str, message: str) -> RemoteError:
     return cls(message)
 
 
+#: What a harness that leaves them out is taken to lack: the options and modes added to the
+#: suite after protocol 1 was first published (SPEC.md §8), which an older harness cannot know.
+LATER_ADDITIONS: Final[Mapping[str, Any]] = {
+    "modes": frozenset(MODES) - EXTRA_MODES,
+    "ignore_flags": frozenset(),
+    "run_inline": False,
+    "local_handlers": False,
+}
+
+
 def capabilities_from_json(data: Mapping[str, Any]) -> Capabilities:
-    """The :class:`Capabilities` a harness declared (fields left out keep their defaults)."""
-    kw: dict[str, Any] = {}
+    """The :class:`Capabilities` a harness declared (fields left out keep their defaults, but
+    for :data:`LATER_ADDITIONS`, which a harness must declare to be tested on)."""
+    kw: dict[str, Any] = dict(LATER_ADDITIONS)
     for name, value in data.items():
-        if name in ("node_kinds", "modes", "constructor_callbacks", "failing_kinds"):
+        if name in ("node_kinds", "modes", "constructor_callbacks", "failing_kinds",
+                    "ignore_flags"):
             kw[name] = frozenset(value)
         elif name in ("notes", "mode_aliases"):
             kw[name] = dict(value)

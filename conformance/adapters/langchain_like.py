@@ -56,6 +56,7 @@ from ..model import (
     CLASSIC_KINDS,
     COMPOSED_KINDS,
     FAILABLE_KINDS,
+    IGNORE_FLAGS,
     NODE_KINDS,
     RETRY_ATTEMPTS,
     Chain,
@@ -95,6 +96,9 @@ class _Recorder:
     def __init__(self, spec: HandlerSpec, sink: EventSink) -> None:
         super().__init__()
         self.spec_id = spec.id
+        self._ignore = frozenset(spec.ignore)
+        if spec.run_inline:
+            self.run_inline = True
         self.fault_kinds = _FAULT_KINDS[spec.fault_on] if spec.fault != "none" else frozenset()
         self.raise_error = spec.fault == "raise_error"
         self._sink = sink
@@ -162,10 +166,17 @@ def _async_method(name: str) -> Callable[..., Any]:
     return method
 
 
+def _ignore_property(flag: str) -> property:
+    """``ignore_<flag>``: true when the handler's spec lists the flag (langchain_core declares
+    the flags as read-only properties, so an instance attribute cannot set them)."""
+    return property(lambda self: flag in self._ignore, doc=f"ignore_{flag} (HandlerSpec.ignore)")
+
+
 def make_recorder_class(base: type, asynchronous: bool = False) -> type:
     """A recording handler class deriving from the implementation's (async) handler base."""
     make = _async_method if asynchronous else _sync_method
     namespace: dict[str, Any] = {m: make(m) for m in METHODS}
+    namespace.update({f"ignore_{flag}": _ignore_property(flag) for flag in IGNORE_FLAGS})
     namespace["__doc__"] = "Writes every callback into the suite's sink as a canonical event."
     name = "AsyncRecordingHandler" if asynchronous else "RecordingHandler"
     return type(name, (_Recorder, base), namespace)
@@ -536,6 +547,19 @@ class LangChainLikeAdapter:
             if capability not in supports and self._find(name) is None:
                 supports[capability] = False
                 notes.setdefault(capability, f"{self._module_of(name)} has no {name}")
+        if supports.get("manager_form") is False and "local_handlers" not in supports:
+            supports["local_handlers"] = False
+            notes.setdefault("local_handlers", "no callback manager to hold local handlers")
+        base = self.api["BaseCallbackHandler"]
+        if "ignore_flags" not in supports:
+            flags = frozenset(f for f in IGNORE_FLAGS if hasattr(base, f"ignore_{f}"))
+            supports["ignore_flags"] = flags
+            if flags != frozenset(IGNORE_FLAGS):
+                no = ", ".join(f"ignore_{f}" for f in IGNORE_FLAGS if f not in flags)
+                notes.setdefault("ignore_flags", f"its BaseCallbackHandler has no {no}")
+        if "run_inline" not in supports and not hasattr(base, "run_inline"):
+            supports["run_inline"] = False
+            notes.setdefault("run_inline", "its BaseCallbackHandler has no run_inline")
         return Capabilities(node_kinds=kinds, failing_kinds=failing,
                             constructor_callbacks=constructible, notes=notes, **supports)
 
@@ -546,13 +570,12 @@ class LangChainLikeAdapter:
         return self.recorder(spec, sink)
 
     def _callbacks(self, ids: Sequence[str], handlers: Mapping[str, object],
-                   as_manager: bool) -> Any:
-        objs = [handlers[h] for h in ids]
+                   as_manager: bool, local: Collection[str] = ()) -> Any:
         if not as_manager:
-            return objs
+            return [handlers[h] for h in ids]
         manager = self.api["CallbackManager"](handlers=[])
-        for h in objs:
-            manager.add_handler(h, inherit=True)
+        for h in ids:
+            manager.add_handler(handlers[h], inherit=h not in local)
         return manager
 
     # -- building ---------------------------------------------------------------------------
@@ -560,7 +583,8 @@ class LangChainLikeAdapter:
         """Constructor keyword arguments for the node's own callbacks, tags and metadata."""
         kw: dict[str, Any] = {}
         if node.callbacks:
-            kw["callbacks"] = self._callbacks(node.callbacks, handlers, node.callbacks_as_manager)
+            kw["callbacks"] = self._callbacks(node.callbacks, handlers, node.callbacks_as_manager,
+                                              node.local)
         if node.tags:
             kw["tags"] = list(node.tags)
         if node.metadata:
@@ -614,7 +638,8 @@ class LangChainLikeAdapter:
         config: dict[str, Any] = {}
         if callbacks:
             config["callbacks"] = self._callbacks(callbacks, handlers,
-                                                  invocation.callbacks_as_manager)
+                                                  invocation.callbacks_as_manager,
+                                                  invocation.local)
         if invocation.tags:
             config["tags"] = list(invocation.tags)
         if invocation.metadata:
@@ -637,6 +662,12 @@ class LangChainLikeAdapter:
             except Exception as exc:
                 return [Outcome(error=exc) for _ in inputs]
             return [_outcome_of(r) for r in results]
+        if mode == "batch_as_completed":
+            try:
+                done = dict(root.batch_as_completed(list(inputs), config, return_exceptions=True))
+            except Exception as exc:
+                return [Outcome(error=exc) for _ in inputs]
+            return _in_input_order(done, len(inputs))
         try:
             if mode == "invoke":
                 return [Outcome(value=canonical(root.invoke(inputs[0], config)))]
@@ -656,6 +687,13 @@ class LangChainLikeAdapter:
             except Exception as exc:
                 return [Outcome(error=exc) for _ in inputs]
             return [_outcome_of(r) for r in results]
+        if mode == "abatch_as_completed":
+            try:
+                done = {i: r async for i, r in root.abatch_as_completed(
+                    list(inputs), config, return_exceptions=True)}
+            except Exception as exc:
+                return [Outcome(error=exc) for _ in inputs]
+            return _in_input_order(done, len(inputs))
         try:
             if mode == "ainvoke":
                 return [Outcome(value=canonical(await root.ainvoke(inputs[0], config)))]
@@ -665,6 +703,15 @@ class LangChainLikeAdapter:
         except Exception as exc:
             return [Outcome(error=exc)]
         raise ValueError(f"ainvoke() cannot run mode {mode!r}")
+
+
+def _in_input_order(done: Mapping[int, Any], count: int) -> list[Outcome]:
+    """``(index, result)`` pairs received in completion order, as one outcome per input; an
+    input whose pair never came is the adapter's to report (:class:`AdapterError`)."""
+    missing = sorted(set(range(count)) - set(done))
+    if missing or len(done) != count:
+        raise AdapterError(f"as_completed yielded indexes {sorted(done)} for {count} inputs")
+    return [_outcome_of(done[i]) for i in range(count)]
 
 
 def _outcome_of(result: Any) -> Outcome:

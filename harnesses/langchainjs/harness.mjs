@@ -438,12 +438,18 @@ const CAPABILITIES = {
   threads: false,
   sync_only_callers: false,
   sync_inside_loop: false,
+  ignore_flags: [],
+  run_inline: false,
+  local_handlers: false,
   notes: {
     node_kinds: `the LangChain.js harness builds ${NODE_KINDS.join(", ")}`,
     constructor_callbacks: "in @langchain/core chat models, tools and retrievers take callbacks, tags and metadata in their constructor; RunnableLambda, RunnableSequence, RunnableMap, prompt templates and output parsers take none",
     threads: "JavaScript runs a chain on one thread: concurrency is promises (tasks)",
     sync_only_callers: "JavaScript functions have no sync and async twins",
     sync_inside_loop: "every LangChain.js call is asynchronous: there is no sync call inside a running loop",
+    ignore_flags: "the harness does not map the suite's ignore_* handler flags onto LangChain.js's ignoreChain/ignoreLLM/ignoreAgent/ignoreRetriever (it has no ignoreChatModel)",
+    run_inline: "LangChain.js handlers have no run_inline (awaitHandlers is another option)",
+    local_handlers: "the harness builds callback managers with inheritable handlers only",
   },
 };
 

@@ -98,7 +98,8 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
     assert dict(model.facts) == {"mode": "invoke", "node": "chat_model", "run_type": "chat_model",
                                  "parent": "sequence", "routes": "runtime", "form": "list",
                                  "registrations": "once", "bound": "no", "fails": "no",
-                                 "handler": "sync", "sync_only": "no"}
+                                 "handler": "sync", "sync_only": "no", "ignore": "none",
+                                 "local": "no"}
     assert model.signature.startswith("R1 missing-run (")
 
 

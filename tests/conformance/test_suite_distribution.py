@@ -14,9 +14,9 @@ from functools import cache
 import pytest
 
 from conformance.adapter import Capabilities
-from conformance.model import COMPOSED_KINDS, MODES
+from conformance.model import COMPOSED_KINDS, EXTRA_MODES, MODES, Mode
 from conformance.stats import Distribution, draw_scenarios, measure
-from conformance.strategies import Registrations
+from conformance.strategies import ChainShape, Registrations
 
 N = 600
 
@@ -50,7 +50,7 @@ def test_feature_is_drawn_often_enough(feature: str, at_least: float) -> None:
     assert _general().share(feature) >= at_least, _general().render()
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", sorted(set(MODES) - EXTRA_MODES))
 def test_every_mode_is_drawn_often(mode: str) -> None:
     share = _general().mode_share(mode)
     assert 0.08 <= share <= 0.35, _general().render()
@@ -112,3 +112,58 @@ def test_the_classic_tests_never_draw_composed_constructs() -> None:
 ])
 def test_composed_feature_is_drawn_often_enough(feature: str, at_least: float) -> None:
     assert _composed().share(feature) >= at_least, _composed().render()
+
+
+def _options(registrations: Registrations, shape: ChainShape | None = None,
+             modes: tuple[Mode, ...] | None = None) -> Distribution:
+    return measure(draw_scenarios(300, Capabilities(), registrations, shape=shape, modes=modes,
+                                  seed=1))
+
+
+def test_the_other_tests_draw_no_handler_option_and_no_added_mode() -> None:
+    """SPEC.md §8's options and modes are drawn by their own tests only, so the draws (and the
+    derandomised quick profile's examples) of every other test stay as they were."""
+    for feature in ("ignore flag silencing a drawn run", "run_inline handler",
+                    "local manager handler"):
+        assert not _general().features[feature], _general().render()
+    assert not any(_general().modes[m] for m in EXTRA_MODES), _general().render()
+
+
+@pytest.mark.parametrize("test, feature, at_least", [
+    ("ignoring", "ignore flag silencing a drawn run", 0.3),
+    ("ignoring", "run_inline handler", 0.2),
+    ("local at run time", "local manager handler", 0.9),
+    ("local at run time", "run_inline handler", 0.2),
+    ("bound managers", "local manager handler", 0.5),
+    ("bound, ignoring", "ignore flag silencing a drawn run", 0.3),
+    ("constructors", "ignore flag silencing a drawn run", 0.2),
+    ("constructors", "local manager handler", 0.2),
+])
+def test_handler_option_tests_draw_their_option_often(test: str, feature: str,
+                                                      at_least: float) -> None:
+    """The tests of SPEC.md §8's handler options (test_r01/r02/r03_handler_options): with 100
+    examples each in the default profile, each option is drawn tens of times per run."""
+    from conformance.suite import test_r01_handler_options as r1
+    from conformance.suite import test_r02_handler_options as r2
+    from conformance.suite import test_r03_handler_options as r3
+
+    registrations, shape = {
+        "ignoring": (r1.IGNORING, r1.EVERY_RUN_TYPE),
+        "local at run time": (r1.LOCAL_AT_RUN_TIME, None),
+        "bound managers": (r2.BOUND_MANAGERS, None),
+        "bound, ignoring": (r2.BOUND_IGNORING, None),
+        "constructors": (r3.CONSTRUCTOR_OPTIONS, None),
+    }[test]
+    dist = _options(registrations, shape)
+    assert dist.share(feature) >= at_least, dist.render()
+
+
+def test_as_completed_tests_draw_both_modes_with_several_inputs() -> None:
+    from conformance.suite.test_r01_handler_options import AS_COMPLETED
+
+    dist = _options(Registrations(bound=False, constructor=False, tags=False, failures=True,
+                                  item_config_percent=50), modes=AS_COMPLETED)
+    for mode in AS_COMPLETED:
+        assert dist.mode_share(mode) >= 0.35, dist.render()
+    assert dist.share("several inputs") >= 0.5, dist.render()
+    assert dist.share("per-item configs") >= 0.2, dist.render()

@@ -47,6 +47,9 @@ FEATURES: dict[str, Callable[[Scenario], bool]] = {
     "tags": lambda s: bool(s.invocation.tags or s.invocation.metadata)
     or any(n.tags or n.metadata for n in s.chain.nodes),
     "root config": lambda s: s.invocation.run_name is not None or s.invocation.run_id is not None,
+    "ignore flags": lambda s: any(h.ignore for h in s.handlers),
+    "run inline": lambda s: any(h.run_inline for h in s.handlers),
+    "local handler": lambda s: bool(s.invocation.local) or any(n.local for n in s.chain.nodes),
 }
 
 
@@ -78,6 +81,11 @@ NEEDS: dict[str, frozenset[str]] = {
     "BranchConditionsParentless": frozenset({"reuse"}),
     # A retry reuses its id only when it retries: after a failure.
     "RetryReusesRunId": frozenset({"failure", "flaky"}),
+    # SPEC.md §1 and §8's handler options and modes: each break is about one of them.
+    "IgnoreChainSilencesTools": frozenset({"ignore flags"}),
+    "ChatModelRunHalfIgnored": frozenset({"ignore flags"}),
+    "ManagerHandlersAllInherited": frozenset({"manager form", "local handler"}),
+    "AsCompletedDropsLateItemsHandlers": frozenset({"batch mode", "several inputs"}),
 }
 #: Breaks that show only when invocations overlap in time: how far shrinking gets depends on
 #: the machine's load, so their shrunk cases are not judged (nor pinned: test_pinned).
@@ -93,6 +101,10 @@ MAX_RUNS: dict[str, int] = {
     # a lone generator shows the break (1 run), but the shrinker stops at a generator under an
     # assign (5 runs)
     "GeneratorEndReportsLastChunk": 5,
+    # the break needs a tool run and a handler ignoring chains; a tool shrinks toward the
+    # kinds before it in the kind order (lambda, sequence, parallel), so the shrinker stops at
+    # a tool among lambdas under a parallel (8 runs, every one a plain lambda but the two)
+    "IgnoreChainSilencesTools": 8,
 }
 
 
@@ -109,6 +121,10 @@ def _needs_of_test(test: SuiteTest) -> set[str]:
         needs.add("tags")
     if test.shape is not None and test.shape.implicit_only:
         needs.add("unforwarded config")
+    if reg.manager_percent >= 100:
+        needs.add("manager form")
+    if reg.local_percent >= 100:
+        needs.add("local handler")
     return needs
 
 

@@ -77,7 +77,9 @@ def test_verdict_sync_hang_is_errored_with_stacks_and_stops_the_run(tmp_path: Pa
                for e in run.report["errored"] if e["rule"] == "R5"), run.report
     assert took < DEADLINE + SLACK, took
     junit = ET.parse(tmp_path / "junit.xml").getroot()
-    assert len(junit.findall(".//testcase/error")) == 5, ET.tostring(junit)[:3000]
+    tests = sum(len(run.report["rules"][r]["tests"]) for r in ("R5", "R1"))  # type: ignore[index]
+    assert tests >= 5 and len(junit.findall(".//testcase/error")) == tests, \
+        ET.tostring(junit)[:3000]
 
 
 def test_verdict_async_hang_is_errored(tmp_path: Path) -> None:
@@ -93,7 +95,7 @@ def test_verdict_process_exit_under_two_workers_errors_the_tests(tmp_path: Path)
     assert run.status("R3") == "errored"
     statuses = [s for v in run.report["rules"].values()  # type: ignore[index]
                 for s in v["tests"].values()]
-    assert sorted(statuses) == ["errored"] * 3, statuses
+    assert len(statuses) >= 3 and set(statuses) == {"errored"}, statuses
     assert took < SLACK, took
 
 

@@ -29,7 +29,7 @@ from reference.callbacks._dispatch import HandlerSet
 from reference.callbacks._manager import BaseCallbackManager
 from reference.language_models._fake import BaseChatModel
 from reference.output_parsers._str import StrOutputParser
-from reference.runnables import _config, _frame, _lifecycle
+from reference.runnables import _as_completed, _config, _frame, _lifecycle
 from reference.runnables._assign import RunnableAssign
 from reference.runnables._base import Runnable
 from reference.runnables._binding import RunnableBinding
@@ -1110,3 +1110,81 @@ async def _one(value: Any) -> Any:
 
 CATALOGUE = (*CATALOGUE, RetryReusesRunId, MapItemsLoseRuntimeHandlers, AssignSkipsItsParallel,
              GeneratorEndReportsLastChunk)
+
+
+# ----------------------------------------------------- handler options (SPEC.md §1, §8)
+
+
+class IgnoreChainSilencesTools(BrokenAdapter):
+    BREAKS = ("R1",)
+    BUG = "ignore_chain also silences tool runs (which follow ignore_agent only)"
+
+    def patches(self) -> Iterable[Patch]:
+        flags = dict(_dispatch._IGNORE_FLAG)
+        for event in ("on_tool_start", "on_tool_end", "on_tool_error"):
+            flags[event] = (*flags[event], "ignore_chain")
+        return [(_dispatch, "_IGNORE_FLAG", flags)]
+
+
+class ChatModelRunHalfIgnored(BrokenAdapter):
+    BREAKS = ("R1",)
+    BUG = ("the ignore_* flag is checked per method, not per run: a chat model's start follows "
+           "ignore_chat_model, its tokens, end and error ignore_llm, so a handler with one of "
+           "the two flags gets half of the run")
+
+    def patches(self) -> Iterable[Patch]:
+        flags = dict(_dispatch._IGNORE_FLAG)
+        flags["on_chat_model_start"] = ("ignore_chat_model",)
+        for event in ("on_chat_model_new_token", "on_chat_model_end", "on_chat_model_error"):
+            flags[event] = ("ignore_llm",)
+
+        def chat_pairs(handlers: tuple[Any, ...]) -> Iterable[Any]:
+            for h in handlers:
+                method = getattr(h, "on_chat_model_start", None)
+                if method is not None and not getattr(h, "ignore_chat_model", False):
+                    yield method, h
+
+        return [(_dispatch, "_IGNORE_FLAG", flags), (_dispatch, "_chat_pairs", chat_pairs)]
+
+
+class ManagerHandlersAllInherited(BrokenAdapter):
+    BREAKS = ("R1", "R2")
+    BUG = ("a callback manager in a config is taken as a list of its handlers: its local ones "
+           "(add_handler(h, inherit=False)) reach every child run")
+
+    def patches(self) -> Iterable[Patch]:
+        configure = vars(BaseCallbackManager)["configure"].__func__
+
+        def flattened(cls: Any, inheritable_callbacks: Any = None, *args: Any,
+                      **kwargs: Any) -> Any:
+            if isinstance(inheritable_callbacks, BaseCallbackManager):
+                inheritable_callbacks = list(inheritable_callbacks.handlers)
+            return configure(cls, inheritable_callbacks, *args, **kwargs)
+
+        return [(BaseCallbackManager, "configure", classmethod(flattened))]
+
+
+class AsCompletedDropsLateItemsHandlers(BrokenAdapter):
+    BREAKS = ("R1", "R11")
+    BUG = ("batch_as_completed and abatch_as_completed run every input after the first with "
+           "its config's callbacks dropped (batch and abatch are fine)")
+
+    def patches(self) -> Iterable[Patch]:
+        sync, asynchronous = _as_completed.batch_as_completed, _as_completed.abatch_as_completed
+
+        def late_without_callbacks(inputs: Sequence[Any], config: Any) -> list[Any]:
+            configs = list(config) if isinstance(config, list) else [config] * len(inputs)
+            return [c if i == 0 else _without_callbacks(c) for i, c in enumerate(configs)]
+
+        def batch_as_completed(r: Any, inputs: Sequence[Any], config: Any, *args: Any) -> Any:
+            return sync(r, inputs, late_without_callbacks(inputs, config), *args)
+
+        def abatch_as_completed(r: Any, inputs: Sequence[Any], config: Any, *args: Any) -> Any:
+            return asynchronous(r, inputs, late_without_callbacks(inputs, config), *args)
+
+        return [(_as_completed, "batch_as_completed", batch_as_completed),
+                (_as_completed, "abatch_as_completed", abatch_as_completed)]
+
+
+CATALOGUE = (*CATALOGUE, IgnoreChainSilencesTools, ChatModelRunHalfIgnored,
+             ManagerHandlersAllInherited, AsCompletedDropsLateItemsHandlers)
