@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..model import CLASSIC_KINDS
+from ..model import CLASSIC_KINDS, Mode
 from ..strategies import ChainShape, Registrations
 from ._support import holds
 
@@ -43,7 +43,7 @@ def test_R1_local_runtime_handlers_reach_the_root_only(
     holds(request, adapter, data, LOCAL_AT_RUN_TIME)
 
 
-AS_COMPLETED = ("batch_as_completed", "abatch_as_completed")
+AS_COMPLETED: tuple[Mode, ...] = ("batch_as_completed", "abatch_as_completed")
 
 
 @pytest.mark.needs(modes=frozenset(AS_COMPLETED))
