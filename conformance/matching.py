@@ -18,6 +18,9 @@ The solution is a dynamic programme over (observed run, expected run) pairs — 
 is its own disagreement plus the best assignment of its children (order-preserving for sequence
 steps, any one-to-one for branches) — followed by a small branch-and-bound search that places the
 pieces whose parents nobody saw (batch items, subtrees under unobserved runs) without overlap.
+Time order is judged per handler, as R7 is: handlers called asynchronously receive events late,
+so a run may have ended for one handler while another still waits for its end, and a child can
+fit inside its parent for the handler that saw both and not by the order of all deliveries.
 """
 
 from __future__ import annotations
@@ -26,8 +29,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
-from typing import Final
+from typing import Final, NamedTuple
 
 from .events import NOT_REPORTED, TERMINAL, Event
 from .interface import start_payload
@@ -49,6 +51,14 @@ _MISSED: Final = 1
 _SEARCH_BUDGET: Final = 4000
 
 
+class _Candidate(NamedTuple):
+    """A place for a piece: its cost, the expected position of its root, every pair."""
+
+    cost: int
+    key: Key
+    pairs: tuple[tuple[str, Key], ...]
+
+
 @dataclass
 class ObservedRun:
     """What all handlers' events together say about one run id."""
@@ -67,6 +77,10 @@ class ObservedRun:
     #: text), where reported.
     inputs: set[str] = field(default_factory=set)
     outputs: set[str] = field(default_factory=set)
+    #: Per handler: the seq of its first event, of its last, and of its first terminal event.
+    first_of: dict[str, int] = field(default_factory=dict)
+    last_of: dict[str, int] = field(default_factory=dict)
+    ended: dict[str, int] = field(default_factory=dict)
 
 
 def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
@@ -77,6 +91,8 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
         if run is None:
             run = runs[ev.run_id] = ObservedRun(ev.run_id, ev.seq, ev.seq)
         run.last_seq = ev.seq
+        run.first_of.setdefault(ev.handler, ev.seq)
+        run.last_of[ev.handler] = ev.seq
         if ev.kind == "start":
             if ev.name is not None:
                 run.names.add(ev.name)
@@ -86,6 +102,7 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
                 run.inputs.add(json.dumps(ev.payload, sort_keys=True))
         elif ev.kind in TERMINAL:
             run.terminals.add(ev.kind)
+            run.ended.setdefault(ev.handler, ev.seq)
             if ev.kind == "end" and ev.payload is not NOT_REPORTED:
                 run.outputs.add(json.dumps(ev.payload, sort_keys=True))
         run.run_types.add(ev.run_type)
@@ -173,6 +190,8 @@ class _Matcher:
         for name in self.leaked:  # a leaked run_name may sit on any run (R14 reports it)
             self.by_name[name] = list(self.runs)
         self.best = lru_cache(maxsize=None)(self._best)
+        self.payloads: dict[Key, tuple[str | None, str]] = {}
+        self.sizes: dict[str, int] = {}
 
     # -- the observed forest --------------------------------------------------------------
 
@@ -228,13 +247,25 @@ class _Matcher:
         if run.terminals and exp.ending != "any" and run.terminals != {exp.ending}:
             cost += 1
         if run.inputs and not self.streaming:
-            want = start_payload(exp.run_type, exp.input)
-            if want is not None and run.inputs != {json.dumps(want, sort_keys=True)}:
+            want = self._payloads(key)[0]
+            if want is not None and run.inputs != {want}:
                 cost += 1
         if run.outputs and exp.ending == "end" and exp.output is not None \
-                and run.outputs != {json.dumps(exp.output, sort_keys=True)}:
+                and run.outputs != {self._payloads(key)[1]}:
             cost += 1
         return cost
+
+    def _payloads(self, key: Key) -> tuple[str | None, str]:
+        """Expected run ``key``'s start payload and output as canonical JSON text (computed
+        once: every observed run of its name is compared with them)."""
+        texts = self.payloads.get(key)
+        if texts is None:
+            exp = self.runs[key]
+            want = start_payload(exp.run_type, exp.input)
+            texts = self.payloads[key] = (
+                None if want is None else json.dumps(want, sort_keys=True),
+                json.dumps(exp.output, sort_keys=True))
+        return texts
 
     def _best(self, rid: str, key: Key) -> tuple[int, tuple[tuple[str, Key], ...]] | None:
         """The cheapest placement of ``rid``'s observed subtree with ``rid`` at ``key``:
@@ -324,8 +355,7 @@ class _Matcher:
 
     # -- placing the pieces -----------------------------------------------------------------
 
-    def _candidates(self, rid: str, parent: str | None
-                    ) -> list[tuple[int, Key, tuple[tuple[str, Key], ...]]]:
+    def _candidates(self, rid: str, parent: str | None) -> list[_Candidate]:
         """Where the piece rooted at ``rid`` may go, cheapest first."""
         run = self.obs.get(rid)
         if run is not None and run.names:
@@ -347,80 +377,124 @@ class _Matcher:
                 cost += _WRONG_PARENT  # says it is a root, but is not one
             elif run is not None and parent == _UNKNOWN:
                 cost += _WRONG_PARENT
-            out.append((cost, key, fit[1]))
-        out.sort(key=lambda c: (c[0], c[1]))
+            out.append(_Candidate(cost, key, fit[1]))
+        out.sort(key=lambda c: (c.cost, c.key))
         return out
 
     def _size(self, rid: str) -> int:
-        return (rid in self.obs) + sum(self._size(c) for c in self.children.get(rid, ()))
+        """How many observed runs the piece rooted at ``rid`` holds."""
+        size = self.sizes.get(rid)
+        if size is None:
+            size = self.sizes[rid] = (rid in self.obs) + sum(
+                self._size(c) for c in self.children.get(rid, ()))
+        return size
 
     def _place(self, pieces: Sequence[str], taken: Mapping[Key, str],
                parent_of: Mapping[str, str | None]) -> dict[Key, str]:
         """Place ``pieces`` (roots of observed subtrees) at positions not yet ``taken``,
-        minimising disagreement plus the expected runs left unseen."""
+        minimising disagreement, order faults and the expected runs left unseen (see
+        :meth:`_order_faults`: cross-handler order hints only break ties)."""
         options = [self._candidates(p, parent_of.get(p)) for p in pieces]
         order = sorted(range(len(pieces)), key=lambda i: (len(options[i]) or 99, -self._size(
             pieces[i])))
         unplaced_cost = [_UNPLACED * self._size(p) for p in pieces]
-        best_cost: list[int] = []
+        # floor[i]: the least the pieces order[i:] can add (a bound that prunes the search)
+        floor = [0] * (len(order) + 1)
+        for i in range(len(order) - 1, -1, -1):
+            idx = order[i]
+            floor[i] = floor[i + 1] + min([c.cost for c in options[idx]] + [unplaced_cost[idx]])
+        best_key: list[tuple[int, int]] = []
         best: dict[Key, str] = {}
         budget = [_SEARCH_BUDGET]
         watched = {k for k, r in self.runs.items() if r.handlers and not r.optional}
+        seen = [(k, rid) for k, rid in taken.items() if rid in self.obs]
 
-        def search(i: int, assignment: dict[Key, str], cost: int) -> None:
-            if best_cost and cost >= best_cost[0]:
+        def search(i: int, assignment: dict[Key, str], cost: int, hint: int) -> None:
+            if best_key and (cost + floor[i], hint) >= best_key[0]:
                 return
             if i == len(order):
-                total = cost + len(watched - assignment.keys() - taken.keys()) * _MISSED
-                if not best_cost or total < best_cost[0]:
-                    total += self._disorder({**taken, **assignment})
-                if not best_cost or total < best_cost[0]:
-                    best_cost[:] = [total]
+                total = (cost + len(watched - assignment.keys() - taken.keys()) * _MISSED, hint)
+                if not best_key or total < best_key[0]:
+                    best_key[:] = [total]
                     best.clear()
                     best.update(assignment)
                 return
             budget[0] -= 1
             idx = order[i]
-            branches = [(c, pairs) for c, _, pairs in options[idx]
-                        if not any(k in assignment or k in taken for _, k in pairs)]
-            branches.append((unplaced_cost[idx], ()))
-            if budget[0] < 0:  # out of budget: finish greedily
+            branches: list[tuple[int, int, tuple[tuple[str, Key], ...]]] = []
+            for option in options[idx]:
+                if not any(k in assignment or k in taken for _, k in option.pairs):
+                    faults, hints = self._order_faults(option.pairs, seen)
+                    branches.append((option.cost + faults, hints, option.pairs))
+            branches.append((unplaced_cost[idx], 0, ()))
+            branches.sort(key=lambda b: (b[0], b[1]))  # stable: ties keep the candidates' order
+            if budget[0] < 0:  # out of budget: finish greedily, in time order and parent links
                 branches = branches[:1]
-            for c, pairs in branches:
+            for add, add_hint, pairs in branches:
+                mark = len(seen)
                 for rid, k in pairs:
                     assignment[k] = rid
-                search(i + 1, assignment, cost + c)
+                    if rid in self.obs:
+                        seen.append((k, rid))
+                search(i + 1, assignment, cost + add, hint + add_hint)
+                del seen[mark:]
                 for _, k in pairs:
                     del assignment[k]
 
-        search(0, {}, 0)
+        search(0, {}, 0, 0)
         return best
 
-    def _disorder(self, placed: Mapping[Key, str]) -> int:
-        """How many order constraints of R7 the placement breaks, by global delivery order:
-        a run's events enclose its descendants', sequence steps start in order (and, unless
-        pipelined, one ends before the next starts). Telling apart two places that ids alone
-        leave open (a reused object under two unobserved parents, say) is up to this."""
-        spans: dict[Key, tuple[int, int]] = {}
-        bad = 0
-        for key in sorted(self.runs, key=len, reverse=True):
-            exp = self.runs[key]
-            kids = [spans[c] for c in exp.children if c in spans]
-            run = self.obs.get(placed.get(key, ""))
-            if run is not None:
-                own = (run.first_seq, run.last_seq)
-                bad += sum(1 for first, _ in kids if first < own[0])
-                if run.terminals:
-                    bad += sum(1 for _, last in kids if last > own[1])
-                kids.append(own)
-            if exp.child_order != "unordered":
-                steps = [spans[c] for c in exp.children if c in spans]
-                pipelined = exp.child_order == "pipelined"
-                bad += sum(1 for a, b in pairwise(steps)
-                           if (a[0] if pipelined else a[1]) > b[0])
-            if kids:
-                spans[key] = (min(k[0] for k in kids), max(k[1] for k in kids))
-        return bad
+    def _order_faults(self, pairs: Sequence[tuple[str, Key]], seen: Sequence[tuple[Key, str]]
+                      ) -> tuple[int, int]:
+        """The order constraints of R7 that placing ``pairs`` beside the ``seen`` placements
+        breaks (pairs within ``pairs`` are not compared): (faults, hints).
+
+        A fault is what the checker would report: for a handler that saw both runs, a run's
+        events outside its ancestor's, or a sequence step's before an earlier step's end
+        (pipelined steps: start). One per constraint however many handlers show it, so that a
+        fault weighs like any other disagreement. Hints are the same constraints judged by
+        global delivery order, for pairs no handler saw both of: they tell apart places that
+        ids alone leave open (a reused object under two unobserved parents), but count only
+        between placements of equal cost, since handlers called asynchronously may lag.
+        """
+        faults = hints = 0
+        for rid, key in pairs:
+            run = self.obs.get(rid)
+            if run is None:
+                continue
+            for other_key, other in seen:
+                relation = self._relation(key, other_key)
+                if relation is None:
+                    continue
+                kind, new_first = relation
+                a, b = (run, self.obs[other]) if new_first else (self.obs[other], run)
+                f, h = _faults(kind, a, b)
+                faults, hints = faults + f, hints + h
+        return faults, hints
+
+    def _relation(self, a: Key, b: Key) -> tuple[str, bool] | None:
+        """How R7 orders expected runs ``a`` and ``b`` (positions: a run's key extends its
+        parent's): ("nested", a encloses b), ("sequential", a's subtree precedes b's) or
+        ("pipelined", a starts first); None when it does not."""
+        n = 0
+        for x, y in zip(a, b):
+            if x != y:
+                break
+            n += 1
+        if n == len(a) or n == len(b):
+            return "nested", n == len(a)
+        if not n:
+            return None  # batch items, or roots of a run and a leaked one
+        exp = self.runs[a[:n]]
+        if exp.child_order == "unordered":
+            return None
+        step_a, step_b = a[:n + 1], b[:n + 1]
+        a_first = exp.children.index(step_a) < exp.children.index(step_b)
+        if exp.child_order == "sequential":
+            return "sequential", a_first
+        if step_a == a and step_b == b:
+            return "pipelined", a_first
+        return None
 
     def solve(self) -> RunMatch:
         pieces = [rid for rid, pid in self.parent.items() if pid is None or pid == _UNKNOWN]
@@ -442,3 +516,23 @@ class _Matcher:
             first_round.update(left)
         hidden = frozenset(k for k, rid in of_key.items() if rid not in self.obs)
         return RunMatch(of_key, hidden)
+
+
+def _faults(kind: str, a: ObservedRun, b: ObservedRun) -> tuple[int, int]:
+    """Order faults between observed runs ``a`` and ``b``, placed where ``a`` encloses
+    ("nested") or precedes ("sequential", "pipelined") ``b``: (faults, hints), see
+    ``_Matcher._order_faults``."""
+    shared = a.first_of.keys() & b.first_of.keys()
+    if not shared:
+        if kind == "nested":
+            return 0, (b.first_seq < a.first_seq) + (bool(a.terminals) and b.last_seq > a.last_seq)
+        if kind == "sequential":
+            return 0, int(a.last_seq > b.first_seq)
+        return 0, int(a.first_seq > b.first_seq)
+    if kind == "nested":
+        early = any(b.first_of[h] < a.first_of[h] for h in shared)
+        late = any(h in a.ended and b.last_of[h] > a.ended[h] for h in shared)
+        return early + late, 0
+    if kind == "sequential":
+        return int(any(a.last_of[h] > b.first_of[h] for h in shared)), 0
+    return int(any(a.first_of[h] > b.first_of[h] for h in shared)), 0

@@ -363,3 +363,66 @@ def test_handlers_dropped_by_nested_bindings_do_not_move_the_run_out_of_scope() 
                       Observation(tuple(outer_only), _outcomes(exp, probe), probe))
         assert {(v.rule, v.kind) for v in found} == {("R2", "missing-run")}, \
             [str(v) for v in found]
+
+
+#: Recorded from langchain-core 0.2.43 (the R7 gate, batch mode): three batch items of a tool
+#: whose retriever child reports no parent (the tool passes its own config on: the R6 known
+#: deviation tool-config-skips-tool-run-at-root). Only time order tells which tool each
+#: retriever ran in, and only per handler: h2 got tool t1's error (seq 6) before retriever rb
+#: started (seq 7), while h1, called asynchronously, got it at seq 13.
+_PARENTLESS_RETRIEVERS = (
+    '{"chain": {"nodes": [{"fail": true, "kind": "retriever", "label": "retriever3"}, {"kind": '
+    '"prompt", "label": "prompt4"}, {"kind": "prompt", "label": "prompt6"}, {"children": '
+    '["prompt6"], "kind": "parallel", "label": "par5"}, {"callbacks": ["h1", "h2", "h2"], '
+    '"callbacks_as_manager": true, "children": ["retriever3", "prompt4", "par5"], "fail": true, '
+    '"kind": "tool", "label": "tool2"}, {"callbacks": ["h2", "h2"], "callbacks_as_manager": '
+    'true, "children": ["tool2"], "kind": "binding", "label": "bind1"}], "root": "bind1"}, '
+    '"handlers": [{"asynchronous": true, "fault": "none", "id": "h1"}, {"fault": "none", "id": '
+    '"h2"}], "invocation": {"callbacks": ["h2"], "callbacks_as_manager": false, "inputs": '
+    '["input0", "input1", "input2"], "metadata": {}, "mode": "batch", "run_id": null, '
+    '"run_name": null, "tags": []}}')
+#: (handler, event, run) in delivery order; t<i> is the tool run of input<i>.
+_RECORDED = (
+    ("h2", "start", "t0"), ("h1", "start", "t0"), ("h2", "start", "t1"), ("h1", "start", "t1"),
+    ("h2", "start", "ra"), ("h2", "error", "ra"), ("h2", "error", "t1"), ("h2", "start", "rb"),
+    ("h2", "error", "rb"), ("h2", "error", "t0"), ("h1", "error", "t0"), ("h2", "start", "t2"),
+    ("h1", "start", "t2"), ("h1", "error", "t1"), ("h2", "start", "rc"), ("h2", "error", "rc"),
+    ("h2", "error", "t2"), ("h1", "error", "t2"))
+
+
+def _recorded_events() -> list[Event]:
+    ids = {run: str(uuid.UUID(int=i + 1, version=4)) for i, run in
+           enumerate(("t0", "t1", "t2", "ra", "rb", "rc"))}
+    out = []
+    for seq, (handler, kind, run) in enumerate(_RECORDED):
+        tool = run.startswith("t")
+        run_type, name = ("tool", "tool2") if tool else ("retriever", "retriever3")
+        if kind == "error":
+            out.append(Event(seq, handler, kind, ids[run], None, run_type, None, (), (),
+                             method=f"on_{run_type}_error",
+                             payload={"label": "retriever3", "original": True}))
+        else:
+            out.append(Event(seq, handler, kind, ids[run], None, run_type, name, (),
+                             () if tool else (("ls_retriever_name", name),),
+                             method=f"on_{run_type}_start", name_kw=None if tool else name,
+                             serialized=(("name", name),) if tool else None,
+                             payload=f"input{run[1]}" if tool else "tool2"))
+    return out
+
+
+def test_parentless_children_are_placed_by_each_handlers_order() -> None:
+    """Each parentless retriever goes to the tool whose events, as the handler that saw both
+    received them, enclose its own. Placing ra under t0 and rb under t1, which the order across
+    all handlers allows (t1's last event is h1's, at seq 13), makes R7 report rb after t1
+    ended: a violation of the matcher's making."""
+    scenario = Scenario.from_json(json.loads(_PARENTLESS_RETRIEVERS))
+    exp = expect(scenario)
+    events = _recorded_events()
+    labels = {e.run_id: run for e, (_, _, run) in zip(events, _RECORDED)}
+    placed = {labels[rid]: key for rid, key in match(exp, events).observed().items()}
+    assert placed == {"t0": (0,), "t1": (1,), "t2": (2,),
+                      "ra": (1, 0), "rb": (0, 0), "rc": (2, 0)}
+    probe = Probe()
+    outcomes = tuple(Outcome(error=probe.failure("retriever3")) for _ in range(3))
+    found = check(scenario, exp, Observation(tuple(events), outcomes, probe))
+    assert [str(v) for v in found if v.rule == "R7"] == []
