@@ -233,9 +233,11 @@ class _Matcher:
         # Handlers that saw the run where none is expected weigh two each; expected handlers
         # that missed it weigh one, however many: engines drop handlers (nested bindings that
         # replace instead of add, say), and the dropped ones must not outweigh the handler that
-        # did see the run and place it where that handler is out of scope.
+        # did see the run and place it where that handler is out of scope. A handler in scope
+        # whose ignore_* flags silence the run (``exp.ignoring``) is no stranger there: seeing
+        # it is the checker's ignored-run-received, not a reason to place the run elsewhere.
         cost += min(1, len(exp.handlers.keys() - run.handlers)) \
-            + 2 * len(run.handlers - exp.handlers.keys())
+            + 2 * len(run.handlers - exp.handlers.keys() - exp.ignoring.keys())
         cost += run.run_types != {exp.run_type}
         if run.names:
             # One disagreement each, however many tags or keys differ: nested bindings each add
