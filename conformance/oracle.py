@@ -220,6 +220,16 @@ def expect(scenario: Scenario) -> Expectation:
         own = ctx.add(node, Route("constructor", label))
         ctx = ctx.inherited()
         child_keys: list[tuple[int, ...]] = []
+
+        def child(i: int, child_label: str, arg: Any, maybe: bool = optional,
+                  first: bool = False) -> tuple[tuple[int, ...], str | None]:
+            """Add child ``i`` of this run, ``child_label`` receiving ``arg``: (its key, the
+            failing label if it fails)."""
+            child_key = (*key, i)
+            child_keys.append(child_key)
+            return child_key, expand(child_label, ctx, child_key, key, maybe, arg,
+                                     first_attempt=first)
+
         failed: str | None = None
         order: ChildOrder = "sequential"
         output: Any = None
@@ -228,10 +238,8 @@ def expect(scenario: Scenario) -> Expectation:
             later_optional = optional
             step_value = value
             for i, step in enumerate(node.children):
-                child_key = (*key, i)
-                step_failed = expand(step, ctx, child_key, key, later_optional, step_value)
+                child_key, step_failed = child(i, step, step_value, later_optional)
                 step_value = outputs.get(child_key)
-                child_keys.append(child_key)
                 if step_failed is not None and failed is None and not later_optional:
                     failed = step_failed
                     if not streaming:
@@ -243,10 +251,8 @@ def expect(scenario: Scenario) -> Expectation:
             order = "unordered"
             branch_outputs = {}
             for i, branch in enumerate(node.children):
-                child_key = (*key, i)
-                branch_failed = expand(branch, ctx, child_key, key, optional, value)
+                child_key, branch_failed = child(i, branch, value)
                 branch_outputs[branch] = outputs.get(child_key)
-                child_keys.append(child_key)
                 if failed is None:
                     failed = branch_failed
             if None not in branch_outputs.values():
@@ -257,10 +263,7 @@ def expect(scenario: Scenario) -> Expectation:
             # and is named after the runnable it retries.
             name = name or chain.target(node.children[0]).label
             for n in range(RETRY_ATTEMPTS):
-                child_key = (*key, n)
-                child_keys.append(child_key)
-                failed = expand(node.children[0], ctx, child_key, key, optional, value,
-                                first_attempt=n == 0)
+                child_key, failed = child(n, node.children[0], value, first=n == 0)
                 if failed is None and not optional:  # (maybe never started: any attempts may run)
                     output = outputs.get(child_key)
                     break
@@ -271,9 +274,7 @@ def expect(scenario: Scenario) -> Expectation:
             items = value if isinstance(value, list) else []
             item_outputs = []
             for i, item in enumerate(items):
-                child_key = (*key, i)
-                child_keys.append(child_key)
-                item_failed = expand(node.children[0], ctx, child_key, key, optional, item)
+                child_key, item_failed = child(i, node.children[0], item)
                 item_outputs.append(outputs.get(child_key))
                 failed = failed or item_failed
             output = item_outputs if None not in item_outputs else None
@@ -308,26 +309,21 @@ def expect(scenario: Scenario) -> Expectation:
         elif node.kind in ("branch", "fallbacks") and optional:
             # Maybe never started (after a failure upstream in a pipelined stream): any of its
             # children may have run, none must.
-            for i, child in enumerate(node.children):
-                child_keys.append((*key, i))
-                expand(child, ctx, (*key, i), key, optional, value)
+            for i, maybe_run in enumerate(node.children):
+                child(i, maybe_run, value)
         elif node.kind == "branch":
             # SPEC §8: each condition evaluated is a child, in order, until one holds (or
             # raises); then the chosen runnable (or the default), invoked or streamed.
             chosen = len(node.children) - 1
             for i in range(0, len(node.children) - 1, 2):
-                child_key = (*key, i)
-                child_keys.append(child_key)
-                failed = expand(node.children[i], ctx, child_key, key, optional, value)
+                child_key, failed = child(i, node.children[i], value)
                 if failed is not None:
                     break
                 if outputs.get(child_key):
                     chosen = i + 1
                     break
             if failed is None:
-                child_key = (*key, chosen)
-                child_keys.append(child_key)
-                failed = expand(node.children[chosen], ctx, child_key, key, optional, value)
+                child_key, failed = child(chosen, node.children[chosen], value)
                 output = outputs.get(child_key)
         elif node.kind == "fallbacks":
             # SPEC §8: each attempt a child, in turn, until one succeeds; when all fail, the
@@ -335,9 +331,7 @@ def expect(scenario: Scenario) -> Expectation:
             # yield anything, so a stream falls back too.)
             first: str | None = None
             for i, attempt in enumerate(node.children):
-                child_key = (*key, i)
-                child_keys.append(child_key)
-                attempt_failed = expand(attempt, ctx, child_key, key, optional, value)
+                child_key, attempt_failed = child(i, attempt, value)
                 if attempt_failed is None:
                     first = None
                     output = outputs.get(child_key)
@@ -347,9 +341,7 @@ def expect(scenario: Scenario) -> Expectation:
         elif node.concurrent:  # a function or tool starting all its callees at once
             order = "unordered"
             for i, callee in enumerate(node.children):
-                child_key = (*key, i)
-                child_keys.append(child_key)
-                callee_failed = expand(callee, ctx, child_key, key, optional, label)
+                callee_failed = child(i, callee, label)[1]
                 if failed is None:
                     failed = callee_failed
             if failed is None and node.fail:
@@ -357,9 +349,7 @@ def expect(scenario: Scenario) -> Expectation:
             output = _leaf_output(node, value)
         else:  # leaves, and dynamic functions / tools calling their children in turn
             for i, callee in enumerate(node.children):
-                child_key = (*key, i)
-                child_keys.append(child_key)
-                failed = expand(callee, ctx, child_key, key, optional, label)
+                failed = child(i, callee, label)[1]
                 if failed is not None:
                     break
             if failed is None and (node.fail or (node.flaky and first_attempt)):
