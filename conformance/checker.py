@@ -17,6 +17,7 @@ from .model import STREAM_MODES, Scenario
 from .observed import InjectedFailure, Observation
 from .oracle import Expectation, ExpectedRun
 from .signatures import annotate
+from .stream_events import check_stream_events
 from .violations import Violation
 
 __all__ = ["Violation", "check", "match_runs", "user_tags_of"]
@@ -88,9 +89,14 @@ def check(
                                            "had failed (it must never start)",
                                      run=min(run.names & labels), kind="ran-after-failure"))
             else:
+                # (a run without a start that one handler saw: named after it, so its facts
+                # tell, e.g., a terminal its ignore_* flags should have silenced)
+                alone = next(iter(run.handlers)) if not run.names and len(run.handlers) == 1 \
+                    else None
                 out.append(Violation("R6", f"a run no runnable should produce was observed: "
                                            f"{label} (type {sorted(run.run_types)}), seen by "
-                                           f"{sorted(run.handlers)}", kind="unexpected-run"))
+                                           f"{sorted(run.handlers)}", alone,
+                                     kind="unexpected-run"))
 
     # One id for several runs of the same name (a reused object): a handler gets several starts
     # for it while runs of that name go unmatched. Not a duplicate delivery (R5).
@@ -155,6 +161,8 @@ def check(
                                        "waiting for its branches?)", handler, str(name),
                                  kind="late-event"))
     out.extend(_check_root_config(scenario, expectation, events, key_of))
+    if scenario.invocation.mode == "astream_events":
+        out.extend(check_stream_events(expectation, observation, observed, matched))
     out.extend(_check_outcomes(expectation, observation))
     return annotate(scenario, expectation, out)
 

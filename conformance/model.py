@@ -55,7 +55,7 @@ NodeKind = Literal[
     "streaming_llm",
 ]
 Mode = Literal["invoke", "ainvoke", "batch", "abatch", "stream", "astream", "batch_as_completed",
-               "abatch_as_completed"]
+               "abatch_as_completed", "astream_events"]
 Fault = Literal["none", "raise", "raise_error"]
 #: The ``ignore_*`` handler flags the chain model can observe (``ignore_<flag>``): the run types
 #: it produces. ``ignore_retry`` and ``ignore_custom_event`` silence events no drawn chain sends.
@@ -84,15 +84,18 @@ SILENCED_BY: Final[Mapping[str, frozenset[IgnoreFlag]]] = {
     "retriever": frozenset({"retriever"}),
 }
 ASYNC_MODES: Final[frozenset[Mode]] = frozenset({"ainvoke", "abatch", "astream",
-                                                  "abatch_as_completed"})
-STREAM_MODES: Final[frozenset[Mode]] = frozenset({"stream", "astream"})
+                                                  "abatch_as_completed", "astream_events"})
+#: Streamed modes (a sequence is pipelined). ``astream_events`` (version v2) is an ``astream``
+#: whose stream events must agree with the callbacks of the same invocation (SPEC.md §8).
+STREAM_MODES: Final[frozenset[Mode]] = frozenset({"stream", "astream", "astream_events"})
 #: Modes taking several inputs, each its own run tree. ``batch_as_completed`` /
 #: ``abatch_as_completed`` build exactly ``batch``'s trees (SPEC.md §8), their results arriving
 #: in completion order.
 BATCH_MODES: Final[frozenset[Mode]] = frozenset({"batch", "abatch", "batch_as_completed",
                                                  "abatch_as_completed"})
 #: The modes SPEC.md §8 adds (an implementation without them declares ``modes`` without them).
-EXTRA_MODES: Final[frozenset[Mode]] = frozenset({"batch_as_completed", "abatch_as_completed"})
+EXTRA_MODES: Final[frozenset[Mode]] = frozenset({"batch_as_completed", "abatch_as_completed",
+                                                  "astream_events"})
 
 LEAF_KINDS: Final[frozenset[NodeKind]] = frozenset(
     {"lambda", "chat_model", "prompt", "parser", "retriever", "llm", "pick", "generator",

@@ -15,7 +15,7 @@ from typing import Any
 
 from .events import Event
 
-__all__ = ["HandlerFault", "InjectedFailure", "Observation", "Outcome", "Probe"]
+__all__ = ["HandlerFault", "InjectedFailure", "Observation", "Outcome", "Probe", "StreamEvent"]
 
 
 class InjectedFailure(Exception):
@@ -65,11 +65,25 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class StreamEvent:
+    """One event ``astream_events`` (version v2) yielded: what the suite compares with the
+    callbacks of the same invocation (SPEC.md §8). Ids are strings; ``parent_ids`` root first."""
+
+    event: str
+    run_id: str
+    name: str
+    parent_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """What the caller got for one input: a canonical (JSON-able) value, or the raised exception."""
+    """What the caller got for one input: a canonical (JSON-able) value, or the raised exception;
+    in mode ``astream_events``, also every event the stream yielded, in order (the value: the
+    root run's stream chunks)."""
 
     value: Any = None
     error: BaseException | None = None
+    stream_events: tuple[StreamEvent, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -349,6 +349,11 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
     arg = repr(list(inv.inputs)) if batched or len(inv.inputs) > 1 else repr(inv.inputs[0])
     if inv.mode in ("astream", "abatch_as_completed"):
         out += ["async def collect(stream):", "    return [c async for c in stream]"]
+    if inv.mode == "astream_events":
+        out += ["async def show(events):",
+                "    async for ev in events:",
+                "        print('stream', ev['event'], ev['name'], 'run', ev['run_id'][-8:],",
+                "              'parents', [p[-8:] for p in ev['parent_ids']])"]
     call = {
         "invoke": f"{root}.invoke({arg}, {cfg})",
         "batch": f"{root}.batch({arg}, {cfg}, return_exceptions=True)",
@@ -356,6 +361,8 @@ def render_code(scenario: Scenario, prefix: str = "langchain_core") -> str:
         "ainvoke": f"asyncio.run({root}.ainvoke({arg}, {cfg}))",
         "abatch": f"asyncio.run({root}.abatch({arg}, {cfg}, return_exceptions=True))",
         "astream": f"asyncio.run(collect({root}.astream({arg}, {cfg})))",
+        "astream_events":
+            f"asyncio.run(show({root}.astream_events({arg}, {cfg}, version='v2')))",
         "batch_as_completed":
             f"list({root}.batch_as_completed({arg}, {cfg}, return_exceptions=True))",
         "abatch_as_completed": f"asyncio.run(collect({root}.abatch_as_completed({arg}, {cfg}, "

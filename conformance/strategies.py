@@ -422,7 +422,8 @@ COMPOSED_SHAPE: Final = ChainShape(
     require_kinds=COMPOSED_KINDS)
 #: Modes in shrink order: sync before async, invoke first.
 _MODE_ORDER: Final[tuple[Mode, ...]] = ("invoke", "batch", "stream", "ainvoke", "abatch",
-                                        "astream", "batch_as_completed", "abatch_as_completed")
+                                        "astream", "batch_as_completed", "abatch_as_completed",
+                                        "astream_events")
 
 
 @dataclass(frozen=True)
@@ -481,6 +482,9 @@ class Registrations:
     #: Percentage of registrations given as a callback manager that hold one of their
     #: handlers as local (non-inheritable).
     local_percent: int = 0
+    #: Percentage of invocations of several inputs given ``max_concurrency`` 1 or 2 (SPEC.md
+    #: §8: it never changes which runs exist).
+    max_concurrency_percent: int = 0
 
 
 def _subset(dice: Dice, handlers: Sequence[str], duplicates: bool) -> tuple[str, ...]:
@@ -718,6 +722,9 @@ def _invocation(
     as_manager = as_manager and bool(callbacks or item_callbacks)
     given = tuple(dict.fromkeys(h for hs in (callbacks, *item_callbacks) for h in hs))
     local = _local(dice, caps, reg, given) if as_manager else ()
+    limit = None
+    if count > 1 and _chance(dice, reg.max_concurrency_percent):
+        limit = _pick(dice, [1, 2, 2])  # mostly items at once, now and then one at a time
     return Invocation(
         mode=mode,
         inputs=tuple(f"input{i}" for i in range(count)),
@@ -730,4 +737,5 @@ def _invocation(
         run_id=run_id,
         item_callbacks=item_callbacks,
         inside_loop=inside_loop,
+        max_concurrency=limit,
     )

@@ -17,12 +17,15 @@ __all__ = ["KINDS", "Violation", "kind_is_known"]
 #: a prefix: the kind of the violation it wraps follows (``concurrent:missing-run``).
 KINDS: dict[str | None, dict[str, str]] = {
     None: {"engine-raised": "the engine raised where nothing should fail",
-           "outcome-count": "the adapter returned the wrong number of outcomes"},
+           "outcome-count": "the adapter returned the wrong number of outcomes",
+           "no-stream-events": "the adapter reported no stream events for astream_events"},
     "R1": {"missing-run": "a runtime handler never received a run of its tree",
            "outside-scope": "one batch input's handler received another input's run, or a "
                             "local runtime handler a run below the root",
            "ignored-run-received": "a runtime handler received a run its ignore_* flags "
-                                   "silence"},
+                                   "silence",
+           "stream-missing-run": "astream_events gave no start event of a run the callbacks "
+                                 "saw"},
     "R2": {"missing-run": "a bound handler never received a run of the bound subtree",
            "outside-scope": "a bound handler received a run outside the bound subtree",
            "ignored-run-received": "a bound handler received a run its ignore_* flags "
@@ -47,7 +50,11 @@ KINDS: dict[str | None, dict[str, str]] = {
            "missing-parent": "a run that has a parent says it has none",
            "wrong-run-type": "a run reports another run type",
            "wrong-name": "a start event names the run wrongly",
-           "terminal-with-other-id": "a run's end or error came with another id"},
+           "terminal-with-other-id": "a run's end or error came with another id",
+           "stream-wrong-name": "astream_events names a run otherwise than the callbacks",
+           "stream-wrong-type": "astream_events gives a run another type than the callbacks",
+           "stream-wrong-parent-ids": "astream_events's parent_ids are not the run's ancestors "
+                                      "(root first) the callbacks report"},
     "R7": {"missing-terminal": "a run started and never ended",
            "event-before-start": "an event of a run came before its start",
            "event-after-terminal": "an event of a run came after its end or error",
@@ -55,7 +62,10 @@ KINDS: dict[str | None, dict[str, str]] = {
            "event-after-ancestor-ended": "a run's event came after its ancestor ended",
            "step-overlap": "a sequence step started before the previous one ended",
            "step-out-of-order": "a sequence step started before the previous one started",
-           "late-event": "events arrived after the invocation returned"},
+           "late-event": "events arrived after the invocation returned",
+           "stream-start-before-parent": "astream_events starts a run before its parent",
+           "stream-missing-end": "astream_events gave no end event of a run the callbacks saw "
+                                 "end"},
     "R8": {"ran-after-failure": "a later step or callee started after a failure",
            "missing-terminal": "a failing run never ended",
            "end-instead-of-error": "a run the failure passed through ended normally",
@@ -64,7 +74,9 @@ KINDS: dict[str | None, dict[str, str]] = {
            "wrong-exception": "the caller got another exception than the failure's",
            "copied-exception": "the caller got a copy of the failure, not the object raised",
            "exception-of-another-input": "one batch input got another input's exception",
-           "failure-from-elsewhere": "the caller got a failure although nothing should fail"},
+           "failure-from-elsewhere": "the caller got a failure although nothing should fail",
+           "stream-end-of-failed-run": "astream_events gave an end event of a run that "
+                                       "failed"},
     "R9": {"output-changed": "with handlers the call returned or raised something else"},
     "R10": {"fault-changes-run:": "with a raising handler, the runs differ (the wrapped kind)",
             "fault-changes-output": "with a raising handler, the call returned something else",

@@ -65,7 +65,7 @@ from ..model import (
     Node,
     NodeKind,
 )
-from ..observed import HandlerFault, Outcome, Probe
+from ..observed import HandlerFault, Outcome, Probe, StreamEvent
 from ..render import render_code
 
 __all__ = [
@@ -694,6 +694,8 @@ class LangChainLikeAdapter:
             except Exception as exc:
                 return [Outcome(error=exc) for _ in inputs]
             return _in_input_order(done, len(inputs))
+        if mode == "astream_events":
+            return [await _stream_events(root, inputs[0], config)]
         try:
             if mode == "ainvoke":
                 return [Outcome(value=canonical(await root.ainvoke(inputs[0], config)))]
@@ -703,6 +705,23 @@ class LangChainLikeAdapter:
         except Exception as exc:
             return [Outcome(error=exc)]
         raise ValueError(f"ainvoke() cannot run mode {mode!r}")
+
+
+async def _stream_events(root: Any, value: Any, config: Any) -> Outcome:
+    """``astream_events(version="v2")`` run to its end: every event (what the checker compares
+    with the callbacks), and the chunks of the root run's stream events as the value."""
+    events: list[StreamEvent] = []
+    chunks: list[Any] = []
+    try:
+        async for ev in root.astream_events(value, config, version="v2"):
+            parents = tuple(str(p) for p in ev.get("parent_ids") or ())
+            events.append(StreamEvent(str(ev.get("event")), str(ev.get("run_id")),
+                                      str(ev.get("name")), parents))
+            if not parents and str(ev.get("event")).endswith("_stream"):
+                chunks.append(canonical((ev.get("data") or {}).get("chunk")))
+    except Exception as exc:
+        return Outcome(error=exc, stream_events=tuple(events))
+    return Outcome(value=chunks, stream_events=tuple(events))
 
 
 def _in_input_order(done: Mapping[int, Any], count: int) -> list[Outcome]:

@@ -56,3 +56,18 @@ def test_R1_batch_as_completed_builds_the_trees_batch_builds(
     (one per input, or one shared), failing items included."""
     holds(request, adapter, data, replace(RUNTIME_ONLY, failures=True, item_config_percent=50),
           modes=AS_COMPLETED)
+
+
+BATCH_MODES_DRAWN: tuple[Mode, ...] = ("batch", "abatch", *AS_COMPLETED)
+LIMITED = replace(RUNTIME_ONLY, failures=True, item_config_percent=75,
+                  max_concurrency_percent=100)
+
+
+@given(data=st.data())
+def test_R1_max_concurrency_changes_no_run(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """``max_concurrency`` 1 or 2 in the config of a batch of several inputs (one config or one
+    per input; SPEC.md §8): the items run fewer at a time, each still in its own tree with its
+    own handlers; R11 compares the same limit across modes."""
+    holds(request, adapter, data, LIMITED, modes=BATCH_MODES_DRAWN)  # (those it has)

@@ -158,6 +158,18 @@ def test_handler_option_tests_draw_their_option_often(test: str, feature: str,
     assert dist.share(feature) >= at_least, dist.render()
 
 
+def test_max_concurrency_test_draws_limits_on_batches_of_several() -> None:
+    from conformance.suite.test_r01_handler_options import BATCH_MODES_DRAWN, LIMITED
+
+    dist = _options(LIMITED, modes=BATCH_MODES_DRAWN)
+    limited = [s.invocation.max_concurrency for s in draw_scenarios(
+        300, Capabilities(), LIMITED, modes=BATCH_MODES_DRAWN, seed=1)]
+    assert limited.count(2) >= 90 and limited.count(1) >= 45, limited
+    assert dist.share("per-item configs") >= 0.2, dist.render()
+    assert all(m is None for m in (s.invocation.max_concurrency for s in draw_scenarios(
+        100, Capabilities(), Registrations(), seed=1))), "other tests draw no limit"
+
+
 def test_as_completed_tests_draw_both_modes_with_several_inputs() -> None:
     from conformance.suite.test_r01_handler_options import AS_COMPLETED
 

@@ -29,7 +29,7 @@ from reference.callbacks._dispatch import HandlerSet
 from reference.callbacks._manager import BaseCallbackManager
 from reference.language_models._fake import BaseChatModel
 from reference.output_parsers._str import StrOutputParser
-from reference.runnables import _as_completed, _config, _frame, _lifecycle
+from reference.runnables import _as_completed, _config, _events, _frame, _lifecycle
 from reference.runnables._assign import RunnableAssign
 from reference.runnables._base import Runnable
 from reference.runnables._binding import RunnableBinding
@@ -1186,5 +1186,38 @@ class AsCompletedDropsLateItemsHandlers(BrokenAdapter):
                 (_as_completed, "abatch_as_completed", abatch_as_completed)]
 
 
+class LimitedBatchSharesFirstConfig(BrokenAdapter):
+    BREAKS = ("R1",)
+    BUG = ("a batch whose configs set max_concurrency above 1 runs every input with the first "
+           "input's config (one config object shared by the items that run at once)")
+
+    def patches(self) -> Iterable[Patch]:
+        def per_item_configs(config: Any, n: int) -> Any:
+            if isinstance(config, list) and config and (
+                    (config[0] or {}).get("max_concurrency") or 0) > 1:
+                config = config[0]
+            return _per_item_configs(config, n)
+
+        return everywhere(_per_item_configs, per_item_configs)
+
+
+class StreamEventsParentIdsNearestFirst(BrokenAdapter):
+    BREAKS = ("R6",)
+    BUG = ("astream_events gives parent_ids nearest ancestor first (the callbacks' parent links "
+           "read upwards) instead of root first")
+
+    def patches(self) -> Iterable[Patch]:
+        def parent_ids(handler: Any, run: Any) -> list[str]:
+            out: list[str] = []
+            parent = run.parent
+            while parent is not None and parent in handler.runs:
+                out.append(str(parent))
+                parent = handler.runs[parent].parent
+            return out
+
+        return [(_events._EventHandler, "_parent_ids", parent_ids)]
+
+
 CATALOGUE = (*CATALOGUE, IgnoreChainSilencesTools, ChatModelRunHalfIgnored,
-             ManagerHandlersAllInherited, AsCompletedDropsLateItemsHandlers)
+             ManagerHandlersAllInherited, AsCompletedDropsLateItemsHandlers,
+             LimitedBatchSharesFirstConfig, StreamEventsParentIdsNearestFirst)
