@@ -59,6 +59,19 @@ class _Candidate(NamedTuple):
     pairs: tuple[tuple[str, Key], ...]
 
 
+class _Branch(NamedTuple):
+    """One way to go on in the search: what it adds (cost, order hints) and the pairs."""
+
+    cost: int
+    hint: int
+    pairs: tuple[tuple[str, Key], ...]
+
+
+def _ties(branches: Sequence[_Branch]) -> int:
+    """How many branches are as good as the first (the cheapest)."""
+    return sum(1 for b in branches if (b.cost, b.hint) == (branches[0].cost, branches[0].hint))
+
+
 @dataclass
 class ObservedRun:
     """What all handlers' events together say about one run id."""
@@ -397,24 +410,38 @@ class _Matcher:
         minimising disagreement, order faults and the expected runs left unseen (see
         :meth:`_order_faults`: cross-handler order hints only break ties)."""
         options = [self._candidates(p, parent_of.get(p)) for p in pieces]
-        order = sorted(range(len(pieces)), key=lambda i: (len(options[i]) or 99, -self._size(
-            pieces[i])))
         unplaced_cost = [_UNPLACED * self._size(p) for p in pieces]
-        # floor[i]: the least the pieces order[i:] can add (a bound that prunes the search)
-        floor = [0] * (len(order) + 1)
-        for i in range(len(order) - 1, -1, -1):
-            idx = order[i]
-            floor[i] = floor[i + 1] + min([c.cost for c in options[idx]] + [unplaced_cost[idx]])
+        # the least each piece can add (a bound that prunes the search)
+        least = [min([c.cost for c in options[i]] + [unplaced_cost[i]])
+                 for i in range(len(pieces))]
+        # Shallow pieces first, so that the runs a piece may go under are placed before it and
+        # its order faults show; then the most constrained, then the largest.
+        order = sorted(range(len(pieces)), key=lambda i: (
+            min((len(c.key) for c in options[i]), default=99), len(options[i]) or 99,
+            -self._size(pieces[i])))
         best_key: list[tuple[int, int]] = []
         best: dict[Key, str] = {}
         budget = [_SEARCH_BUDGET]
         watched = {k for k, r in self.runs.items() if r.handlers and not r.optional}
         seen = [(k, rid) for k, rid in taken.items() if rid in self.obs]
 
-        def search(i: int, assignment: dict[Key, str], cost: int, hint: int) -> None:
-            if best_key and (cost + floor[i], hint) >= best_key[0]:
+        def branches_of(idx: int, assignment: Mapping[Key, str]) -> list[_Branch]:
+            """Piece ``idx``'s free places (and leaving it out), cheapest first, order faults
+            beside what is placed included; ties keep the candidates' order."""
+            out = []
+            for option in options[idx]:
+                if not any(k in assignment or k in taken for _, k in option.pairs):
+                    faults, hints = self._order_faults(option.pairs, seen)
+                    out.append(_Branch(option.cost + faults, hints, option.pairs))
+            out.append(_Branch(unplaced_cost[idx], 0, ()))
+            out.sort(key=lambda b: (b.cost, b.hint))
+            return out
+
+        def search(todo: list[int], assignment: dict[Key, str], cost: int, hint: int,
+                   floor: int) -> None:
+            if best_key and (cost + floor, hint) >= best_key[0]:
                 return
-            if i == len(order):
+            if not todo:
                 total = (cost + len(watched - assignment.keys() - taken.keys()) * _MISSED, hint)
                 if not best_key or total < best_key[0]:
                     best_key[:] = [total]
@@ -422,28 +449,27 @@ class _Matcher:
                     best.update(assignment)
                 return
             budget[0] -= 1
-            idx = order[i]
-            branches: list[tuple[int, int, tuple[tuple[str, Key], ...]]] = []
-            for option in options[idx]:
-                if not any(k in assignment or k in taken for _, k in option.pairs):
-                    faults, hints = self._order_faults(option.pairs, seen)
-                    branches.append((option.cost + faults, hints, option.pairs))
-            branches.append((unplaced_cost[idx], 0, ()))
-            branches.sort(key=lambda b: (b[0], b[1]))  # stable: ties keep the candidates' order
-            if budget[0] < 0:  # out of budget: finish greedily, in time order and parent links
+            if budget[0] >= 0:
+                idx = todo[0]
+                branches = branches_of(idx, assignment)
+            else:  # out of budget: finish greedily, the piece with the fewest best places first
+                idx, branches = min(((j, branches_of(j, assignment)) for j in todo),
+                                    key=lambda jb: _ties(jb[1]))
                 branches = branches[:1]
-            for add, add_hint, pairs in branches:
+            rest = [j for j in todo if j != idx]
+            for branch in branches:
                 mark = len(seen)
-                for rid, k in pairs:
+                for rid, k in branch.pairs:
                     assignment[k] = rid
                     if rid in self.obs:
                         seen.append((k, rid))
-                search(i + 1, assignment, cost + add, hint + add_hint)
+                search(rest, assignment, cost + branch.cost, hint + branch.hint,
+                       floor - least[idx])
                 del seen[mark:]
-                for _, k in pairs:
+                for _, k in branch.pairs:
                     del assignment[k]
 
-        search(0, {}, 0, 0)
+        search(order, {}, 0, 0, sum(least))
         return best
 
     def _order_faults(self, pairs: Sequence[tuple[str, Key]], seen: Sequence[tuple[Key, str]]

@@ -410,11 +410,16 @@ def _recorded_events() -> list[Event]:
     return out
 
 
-def test_parentless_children_are_placed_by_each_handlers_order() -> None:
+@pytest.mark.parametrize("budget", [None, 0])
+def test_parentless_children_are_placed_by_each_handlers_order(
+        budget: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each parentless retriever goes to the tool whose events, as the handler that saw both
-    received them, enclose its own. Placing ra under t0 and rb under t1, which the order across
-    all handlers allows (t1's last event is h1's, at seq 13), makes R7 report rb after t1
-    ended: a violation of the matcher's making."""
+    received them, enclose its own; also when the search budget is spent at once (the greedy
+    completion follows time order, the piece with the fewest fitting places first). Placing ra
+    under t0 and rb under t1, which the order across all handlers allows (t1's last event is
+    h1's, at seq 13), makes R7 report rb after t1 ended: a violation of the matcher's making."""
+    if budget is not None:
+        monkeypatch.setattr("conformance.matching._SEARCH_BUDGET", budget)
     scenario = Scenario.from_json(json.loads(_PARENTLESS_RETRIEVERS))
     exp = expect(scenario)
     events = _recorded_events()
