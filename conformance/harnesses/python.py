@@ -24,18 +24,16 @@ from ..protocol import PROTOCOL_VERSION
 
 __all__ = ["capabilities_to_json", "main", "observation_to_json"]
 
-_SET_FIELDS = ("node_kinds", "modes", "constructor_callbacks", "failing_kinds")
-_MAPPING_FIELDS = ("notes", "mode_aliases")
-
-
 def capabilities_to_json(caps: Capabilities) -> dict[str, Any]:
-    """The ``capabilities`` of ``started``: every field of :class:`Capabilities`."""
+    """The ``capabilities`` of ``started``: every field of :class:`Capabilities`, by its type
+    (sets as sorted lists, mappings as objects, the rest booleans), so a field added later is
+    sent in the shape the protocol's schema gives it."""
     out: dict[str, Any] = {}
     for name in Capabilities.__dataclass_fields__:
         value = getattr(caps, name)
-        if name in _SET_FIELDS:
+        if isinstance(value, set | frozenset):
             out[name] = sorted(value)
-        elif name in _MAPPING_FIELDS:
+        elif isinstance(value, Mapping):
             out[name] = dict(value)
         else:
             out[name] = bool(value)

@@ -115,3 +115,18 @@ def test_protocol_schema_names_every_node_kind_and_field_of_the_model() -> None:
     assert set(defs["node"]["properties"]) == {f.name for f in dataclasses.fields(Node)}
     caps = schema("capabilities")
     assert "node_kinds" in json.dumps(caps)
+
+
+def test_protocol_schema_names_every_mode_and_capability_of_the_model() -> None:
+    """Modes and capability fields move with the model too: a harness declaring a new mode (or
+    the Python harness sending every capability) must pass the handshake."""
+    import dataclasses
+
+    from conformance.adapter import Capabilities
+    from conformance.harnesses.python import capabilities_to_json
+    from conformance.model import MODES
+
+    assert set(schema("scenario")["$defs"]["mode"]["enum"]) == set(MODES)
+    assert set(schema("capabilities")["properties"]) == {
+        f.name for f in dataclasses.fields(Capabilities)}
+    validate("capabilities", capabilities_to_json(Capabilities()))
