@@ -154,8 +154,11 @@ def _await_stragglers(sink: EventSink, threads_before: set[threading.Thread],
     its work costs nothing here (the old fixed sleep cost every such call 10 ms)."""
     deadline = time.monotonic() + grace
     for thread in threading.enumerate():
+        # is_alive() first: enumerate() also lists a thread being started this instant, which
+        # join() refuses ("cannot join thread before it is started"); its runs are still open.
         if (thread not in threads_before and thread is not threading.current_thread()
-                and not thread.name.startswith(eventloop.EXECUTOR_THREAD_PREFIX)):
+                and not thread.name.startswith(eventloop.EXECUTOR_THREAD_PREFIX)
+                and thread.is_alive()):
             thread.join(max(0.0, deadline - time.monotonic()))
     while sink.open_runs() and time.monotonic() < deadline:
         time.sleep(0.001)
