@@ -74,6 +74,10 @@ def run_argv(args: argparse.Namespace, extra: Sequence[str] = ()) -> list[str]:
 
     if args.workers or importlib.util.find_spec("xdist") is not None:
         argv += ["-n", args.workers or "auto"]
+        if args.workers != "0" and not any(a.startswith("--dist") for a in extra):
+            # Rule tests differ tenfold in length (R11 runs every mode per example): a worker
+            # that runs out of tests takes some of another's instead of waiting for it.
+            argv += ["--dist", "worksteal"]
         if not any(a.startswith("--max-worker-restart") for a in extra):
             argv += ["--max-worker-restart", str(MAX_WORKER_RESTARTS)]
     return argv + list(extra)
