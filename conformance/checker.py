@@ -16,7 +16,7 @@ from .matching import extra_layers, match, observed_runs
 from .model import STREAM_MODES, Scenario
 from .observed import InjectedFailure, Observation
 from .oracle import Expectation, ExpectedRun
-from .signatures import annotate
+from .signatures import annotate, run_facts
 from .stream_events import check_stream_events
 from .violations import Violation
 
@@ -110,9 +110,11 @@ def check(
         out.append(Violation("R6", f"run_id {rid} was given to several runs of {names[0]!r}",
                              run=names[0], kind="id-reused"))
 
-    # Parent links, names and types of matched runs.
+    # Parent links, names and types of matched runs. Each violation carries the facts of its own
+    # run (an object used twice has two runs, under different parents).
     for key, run_id in matched.items():
         exp, obs = runs[key], observed[run_id]
+        first = len(out)
         parent = next(iter(obs.parents)) if len(obs.parents) == 1 else "?"
         if exp.parent is None:
             if parent is not None:
@@ -131,6 +133,9 @@ def check(
         if obs.run_types != {exp.run_type}:
             out.append(Violation("R6", f"run type {sorted(obs.run_types)}, expected "
                                        f"{exp.run_type!r}", run=exp.label, kind="wrong-run-type"))
+        if len(out) > first:
+            out[first:] = [v.with_facts(**run_facts(scenario, expectation, exp))
+                           for v in out[first:]]
 
     # Runs that had to happen but nobody saw.
     for key, exp in runs.items():
@@ -138,7 +143,9 @@ def check(
             for h in sorted(exp.handlers):
                 out.append(Violation(_rule_for_missing(exp, h), "never received this run "
                                      f"(in scope through {_routes(exp, h)})", h, exp.label,
-                                     kind="missing-run"))
+                                     kind="missing-run",
+                                     facts=tuple(sorted(run_facts(scenario, expectation,
+                                                                  exp).items()))))
 
     by_handler: dict[str, list[Event]] = defaultdict(list)
     for ev in events:

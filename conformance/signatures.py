@@ -22,7 +22,7 @@ from .model import RUN_TYPE_OF, Scenario
 from .oracle import Expectation, ExpectedRun
 from .violations import Violation
 
-__all__ = ["annotate"]
+__all__ = ["annotate", "run_facts"]
 
 
 def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str], int]:
@@ -42,6 +42,18 @@ def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str]
             forms.add("manager" if node.callbacks_as_manager else "list")
             count += node.callbacks.count(handler)
     return routes, forms, count
+
+
+def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) -> dict[str, str]:
+    """The facts of one expected run: the node kind of ``parent`` (``none`` for a root) and
+    whether a binding with handlers encloses it (``bound``). A violation about one particular run
+    of an object used several times gets these from that run (the checker adds them), not from
+    the object's first use, which is what :func:`annotate` falls back to for a bare label."""
+    chain = scenario.chain
+    parent = expectation.runs[exp.parent].label if exp.parent is not None else None
+    bound = any(r.kind == "bound" for routes in exp.handlers.values() for r in routes)
+    return {"parent": chain[parent].kind if parent is not None and parent in chain else "none",
+            "bound": "yes" if bound else "no"}
 
 
 def annotate(scenario: Scenario, expectation: Expectation | None,
@@ -65,11 +77,7 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
             facts["node"] = kind
             facts["run_type"] = RUN_TYPE_OF.get(kind, "chain")
         if exp is not None and expectation is not None:
-            parent = expectation.runs[exp.parent].label if exp.parent is not None else None
-            known = parent is not None and parent in chain
-            facts["parent"] = chain[parent].kind if known and parent is not None else "none"
-            bound = any(r.kind == "bound" for routes in exp.handlers.values() for r in routes)
-            facts["bound"] = "yes" if bound else "no"
+            facts.update(run_facts(scenario, expectation, exp))
         if expectation is not None:
             facts["fails"] = "yes" if any(expectation.failures) else "no"
         if v.handler is not None:

@@ -10,6 +10,7 @@ import pytest
 from conformance.adapter import Probe
 from conformance.checker import check
 from conformance.deviations import DeviationsError, KnownDeviations, entry_for
+from conformance.events import Event
 from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
 from conformance.observed import Observation
 from conformance.oracle import expect
@@ -101,6 +102,42 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
                                  "local": "no"}
     assert model.signature.startswith("R1 missing-run (")
+
+
+def test_facts_of_a_reused_object_come_from_the_run_that_broke_the_rule() -> None:
+    """An object used twice has two runs: a violation about its second run (under a tool) says
+    parent=tool, not the parent of its first use (a sequence). Seen against langchain-core
+    (seed 4): the tool forwards the config it got, so the reused lambda under it was parented
+    to the sequence, and the known deviation for parent=tool did not cover it."""
+    from conformance.adapter import Outcome
+
+    scenario = Scenario(Chain((
+        Node("seq", "sequence", ("f", "g", "t")), Node("f", "lambda"), Node("g", "lambda"),
+        Node("t", "tool", ("f",)),
+    ), "seq"), (HandlerSpec("h"),), Invocation(callbacks=("h",)))
+    exp = expect(scenario)
+    ids = {key: f"00000000-0000-4000-8000-{i:012d}" for i, key in enumerate(sorted(exp.runs))}
+    events = []
+    root = next(k for k in exp.runs if exp.runs[k].parent is None)
+    inner_f = next(k for k, r in exp.runs.items()
+                   if r.label == "f" and r.parent is not None and exp.runs[r.parent].label == "t")
+
+    def visit(key: tuple[int, ...]) -> None:
+        run = exp.runs[key]
+        # the second f reports the sequence as its parent, as langchain-core's tool makes it
+        parent = ids[root] if key == inner_f else (ids[run.parent] if run.parent else None)
+        events.append(Event(len(events), "h", "start", ids[key], parent, run.run_type,
+                            run.name, (), ()))
+        for child in run.children:
+            visit(child)
+        events.append(Event(len(events), "h", "end", ids[key], parent, run.run_type, None,
+                            (), ()))
+
+    visit(root)
+    found = [v for v in check(scenario, exp, Observation(tuple(events), (Outcome(value="x"),),
+                                                         Probe())) if v.rule == "R6"]
+    assert [(v.kind, v.run, v.fact("parent"), v.fact("node")) for v in found] \
+        == [("wrong-parent", "f", "tool", "lambda")]
 
 
 def test_entry_for_a_violation_is_a_valid_entry() -> None:
