@@ -93,9 +93,12 @@ def check(
                 # tell, e.g., a terminal its ignore_* flags should have silenced)
                 alone = next(iter(run.handlers)) if not run.names and len(run.handlers) == 1 \
                     else None
+                # (a run named like a node of the chain: named after it, so its facts tell
+                # where that node sits, e.g. under a function that does not forward its config)
                 out.append(Violation("R6", f"a run no runnable should produce was observed: "
                                            f"{label} (type {sorted(run.run_types)}), seen by "
                                            f"{sorted(run.handlers)}", alone,
+                                     min(run.names & labels, default=None),
                                      kind="unexpected-run"))
 
     # One id for several runs of the same name (a reused object): a handler gets several starts

@@ -189,3 +189,19 @@ def test_R1_batch_items_with_their_own_configs_are_told_apart() -> None:
     assert observe(scenario, perfect(scenario, exp)) == []
     # The engine gives every input the first input's config: nobody hears anything.
     assert observe(scenario, []) == ["R1"]
+
+
+def test_an_unexpected_run_named_like_a_node_names_that_node() -> None:
+    """A run no placement fits but named like a node of the chain carries that node's facts
+    (node, parent, bound), so an expectation entry can say where it happens: against
+    langchain-core (seed 4), a bound lambda under a tool that does not forward its config was
+    left unplaced and its violation had no facts but the mode."""
+    ev = _events()
+    i = _first(ev, "hr", "z", "end")
+    extra = str(uuid.uuid4())
+    ev[i + 1:i + 1] = [replace(ev[i - 1], handler="hb", kind=kind, run_id=extra, parent_run_id=None,
+                               name="z" if kind == "start" else None) for kind in ("start", "end")]
+    exp = expect(SCENARIO)
+    found = [v for v in check(SCENARIO, exp, Observation(tuple(ev), (Outcome(value="ok"),),
+                                                         Probe())) if v.kind == "unexpected-run"]
+    assert [(v.run, v.fact("node"), v.fact("parent")) for v in found] == [("z", "lambda", "tool")]
