@@ -113,3 +113,19 @@ def test_reproduction_sets_the_options_and_runs() -> None:
         ["h1", "chain", "start"], ["h1", "chain", "end"]]
     # bound (inheritable): the whole subtree; at run time (local) the root again, delivered once
     assert sum(ln.startswith("h2 ") for ln in lines) == 2 * 5
+
+
+def test_a_harness_is_tested_on_the_later_options_and_modes_only_when_it_declares_them() -> None:
+    """Protocol 1 harnesses predate them: left out, the options and the modes SPEC.md §8 added
+    are taken as missing (not applicable), declared they are drawn; the Python harness declares
+    what the reference has but astream_events, whose stream events protocol 1 cannot return."""
+    from conformance.adapters.harness import capabilities_from_json
+    from conformance.harnesses.python import capabilities_to_json
+    from conformance.model import EXTRA_MODES
+
+    old = capabilities_from_json({})
+    assert not old.ignore_flags and not old.run_inline and not old.local_handlers
+    assert not old.modes & EXTRA_MODES
+    declared = capabilities_from_json(capabilities_to_json(ReferenceAdapter().capabilities))
+    assert declared.ignore_flags and declared.run_inline and declared.local_handlers
+    assert declared.modes & EXTRA_MODES == {"batch_as_completed", "abatch_as_completed"}
