@@ -482,8 +482,8 @@ class Registrations:
     #: Percentage of registrations given as a callback manager that hold one of their
     #: handlers as local (non-inheritable).
     local_percent: int = 0
-    #: Percentage of invocations of several inputs given ``max_concurrency`` 1 or 2 (SPEC.md
-    #: §8: it never changes which runs exist).
+    #: Percentage of invocations of several inputs, or of chains that run children at once,
+    #: given ``max_concurrency`` 1 or 2 (SPEC.md §8: it never changes which runs exist).
     max_concurrency_percent: int = 0
 
 
@@ -617,7 +617,9 @@ def scenarios(
                     caps.run_inline and _chance(dice, reg.inline_percent))
         for h in ids
     )
-    invocation = _invocation(dice, caps, ids if reg.runtime else [], reg, modes, tags, metadata)
+    fans_out = any(n.kind in ("parallel", "map") or n.concurrent for n in chain.walk())
+    invocation = _invocation(dice, caps, ids if reg.runtime else [], reg, modes, tags, metadata,
+                             fans_out)
     bound = sorted({h for n in chain.walk() if n.kind == "binding" for h in n.callbacks})
     if reg.runtime and _chance(dice, reg.two_routes_percent) and bound:
         invocation = _also_at_run_time(invocation, _pick(dice, bound))
@@ -684,8 +686,11 @@ def _invocation(
     modes: Sequence[Mode] | None,
     tags: Callable[[], tuple[str, ...]],
     metadata: Callable[[], tuple[tuple[str, str], ...]],
+    fans_out: bool = False,
 ) -> Invocation:
-    """How the chain is invoked, with its runtime registrations.
+    """How the chain is invoked, with its runtime registrations. ``fans_out``: the chain runs
+    children at once (parallel branches, map items, concurrent callees), which a
+    ``max_concurrency`` limits too.
 
     The choices whose number never varies come first, each drawn whether it applies or not, so
     shrinking one (the mode toward ``invoke``, say) leaves the meaning of the others alone.
@@ -723,7 +728,7 @@ def _invocation(
     given = tuple(dict.fromkeys(h for hs in (callbacks, *item_callbacks) for h in hs))
     local = _local(dice, caps, reg, given) if as_manager else ()
     limit = None
-    if count > 1 and _chance(dice, reg.max_concurrency_percent):
+    if (count > 1 or fans_out) and _chance(dice, reg.max_concurrency_percent):
         limit = _pick(dice, [1, 2, 2])  # mostly items at once, now and then one at a time
     return Invocation(
         mode=mode,

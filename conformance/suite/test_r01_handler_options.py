@@ -68,6 +68,7 @@ def test_R1_max_concurrency_changes_no_run(
     adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
 ) -> None:
     """``max_concurrency`` 1 or 2 in the config of a batch of several inputs (one config or one
-    per input; SPEC.md §8): the items run fewer at a time, each still in its own tree with its
-    own handlers; R11 compares the same limit across modes."""
+    per input) or of a chain with parallel branches or concurrent callees (SPEC.md §8): fewer
+    run at a time, each still in its own tree with its own handlers; R11 compares the same
+    limit across modes."""
     holds(request, adapter, data, LIMITED, modes=BATCH_MODES_DRAWN)  # (those it has)
