@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -59,9 +60,17 @@ def _snapshot() -> dict[tuple[str, str], int]:
     return out
 
 
+def _loggers() -> dict[str, tuple[bool, int, bool]]:
+    """disabled, level and propagate of every logger: an engine that silences the reference's
+    warnings must give them back, or every later R10 check fails the reference."""
+    return {name: (lg.disabled, lg.level, lg.propagate)
+            for name, lg in list(logging.root.manager.loggerDict.items())
+            if isinstance(lg, logging.Logger)}
+
+
 @pytest.mark.parametrize("engine", ENGINES, ids=lambda e: e.__name__)
 def test_selftest_patches_do_not_leak(engine: type[BrokenAdapter]) -> None:
-    before = _snapshot()
+    before, loggers = _snapshot(), _loggers()
     adapter = engine()
     for mode in ("invoke", "ainvoke", "batch", "abatch", "stream", "astream"):
         run_scenario(adapter, _scenario(mode))
@@ -72,6 +81,9 @@ def test_selftest_patches_do_not_leak(engine: type[BrokenAdapter]) -> None:
     after = _snapshot()
     changed = sorted(k for k in before if after.get(k) != before[k])
     assert not changed, f"{engine.__name__} left the reference patched: {changed}"
+    now = _loggers()
+    left = sorted(name for name in loggers if now.get(name) != loggers[name])
+    assert not left, f"{engine.__name__} left loggers changed: {left}"
 
 
 def test_selftest_reference_unaffected_after_broken_engine_ran() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -118,19 +119,34 @@ class FaultsSwallowedSilently(BrokenAdapter):
     def patches(self) -> Iterable[Patch]:
         return ()
 
+    #: Engine blocks in effect (concurrent invocations overlap them), and the loggers' states
+    #: before the first: restored when the last ends. Each block restoring what it saw on entry
+    #: left the loggers disabled after two overlapping ainvoke calls, and every later R10 check
+    #: in the process then failed the reference for logging nothing.
+    _active: ClassVar[int] = 0
+    _saved: ClassVar[list[tuple[logging.Logger, bool]]] = []
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
     @contextlib.contextmanager
     def engine(self) -> Iterator[None]:
-        names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "reference"]
-        loggers = [logging.getLogger(n) for n in names]
-        was = [lg.disabled for lg in loggers]
-        for lg in loggers:
-            lg.disabled = True
+        cls = FaultsSwallowedSilently
+        with cls._lock:
+            if cls._active == 0:
+                names = [n for n in logging.root.manager.loggerDict
+                         if n.split(".")[0] == "reference"]
+                cls._saved = [(lg, lg.disabled) for lg in map(logging.getLogger, names)]
+                for lg, _ in cls._saved:
+                    lg.disabled = True
+            cls._active += 1
         try:
             with super().engine():
                 yield
         finally:
-            for lg, disabled in zip(loggers, was):
-                lg.disabled = disabled
+            with cls._lock:
+                cls._active -= 1
+                if cls._active == 0:
+                    for lg, disabled in cls._saved:
+                        lg.disabled = disabled
 
 
 PAYLOAD_ENGINES: tuple[type[BrokenAdapter], ...] = (
