@@ -9,7 +9,8 @@ routes it is registered through) and the ``form`` of those registrations
 (``list`` or ``manager``), whether it is registered ``once`` or ``several`` times in all
 (``registrations``), whether it is a ``sync`` or ``async`` handler (``handler``), the
 ``ignore_*`` flags it sets (``ignore``: ``chain+llm``, or ``none``) and whether a callback
-manager holds it as a local handler anywhere (``local``: ``yes``/``no``); and whether
+manager holds it as a local handler anywhere (``local``: ``yes``/``no``); whether any handler
+of the scenario is marked ``run_inline`` (``inline``: ``yes``/``no``); and whether
 the invocation ``fails`` at all (``yes``/``no``: consequences of a failure, such as cancelled
 branches, then tell themselves apart from the same kind of violation in a run that succeeds).
 """
@@ -68,9 +69,13 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
     # Whether sync code runs under an async mode: a function with no async body (run on a worker
     # thread), where an engine's sync paths run inside an async invocation.
     sync_only = "yes" if any(n.sync_only for n in chain.walk()) else "no"
+    # Whether any handler is marked run_inline: an engine may treat a whole handler list
+    # differently when one of them is (langchain-core's async LLM start does).
+    inline = "yes" if any(h.run_inline for h in scenario.handlers) else "no"
     out = []
     for v in violations:
-        facts: dict[str, str] = {"mode": scenario.invocation.mode, "sync_only": sync_only}
+        facts: dict[str, str] = {"mode": scenario.invocation.mode, "sync_only": sync_only,
+                                 "inline": inline}
         exp = by_label.get(v.run) if v.run else None
         if v.run is not None and v.run in chain:
             kind = chain[v.run].kind

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from conformance.adapter import Probe
+from conformance.adapter import Outcome, Probe
 from conformance.checker import check
 from conformance.deviations import DeviationsError, KnownDeviations, entry_for
 from conformance.events import Event
@@ -100,8 +101,18 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
                                  "parent": "sequence", "routes": "runtime", "form": "list",
                                  "registrations": "once", "bound": "no", "fails": "no",
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
-                                 "local": "no"}
+                                 "local": "no", "inline": "no"}
     assert model.signature.startswith("R1 missing-run (")
+
+
+def test_a_run_inline_handler_anywhere_is_a_fact_of_every_violation() -> None:
+    """langchain-core's async LLM start skips every other handler when one is run_inline: the
+    starved handler's violation must say so (inline=yes) for an expectation entry to be narrow."""
+    inline = replace(SCENARIO, handlers=tuple(replace(h, run_inline=True)
+                                              for h in SCENARIO.handlers))
+    for scenario, want in ((SCENARIO, "no"), (inline, "yes")):
+        found = check(scenario, expect(scenario), Observation((), (Outcome(value="x"),), Probe()))
+        assert found and all(dict(v.facts)["inline"] == want for v in found)
 
 
 def test_facts_of_a_reused_object_come_from_the_run_that_broke_the_rule() -> None:
