@@ -319,13 +319,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
     """The command line's arguments, and those it does not know (``run`` passes them to
-    pytest)."""
-    return _parser().parse_known_args(argv)
+    pytest; a leading ``--`` only separates them, pytest would take what follows for paths)."""
+    args, extra = _parser().parse_known_args(argv)
+    return args, extra[1:] if extra[:1] == ["--"] else extra
 
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parse(argv)
     if args.command == "run":
         return _run(args, extra)
     if extra:

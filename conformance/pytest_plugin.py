@@ -557,10 +557,10 @@ class _Session:
             if note:
                 tr.write_line(note)
         code = s.exit_code()
-        tr.write_line(f"conformance exit status {code}: " + {
+        tr.write_line(f"conformance exit status {code}: " + (s.no_verdict() or {
             0: "every selected rule holds (or fails as expected)",
             1: "a rule failed or passed unexpectedly",
-            2: "errored or inconclusive: no verdict for some tests (see above)"}[code],
+            2: "errored or inconclusive: no verdict for some tests (see above)"}[code]),
             bold=True)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -578,13 +578,12 @@ class _Session:
                                 f"{self.crashes} crashes (--max-worker-restart {limit})")
         else:
             self.summary.finish()
+        self.summary.pytest_status = int(session.exitstatus)
         path = self.config.getoption("conformance_report")
         if path:
             self.summary.write(path)
         if self.summary.selected or any(r.details for r in self.summary.results.values()):
-            pytest_code = int(session.exitstatus)
-            code = self.summary.exit_code()
-            session.exitstatus = 2 if pytest_code in (2, 3, 4) else code
+            session.exitstatus = self.summary.exit_code()
         self.exitstatus = int(session.exitstatus)
 
     @pytest.hookimpl(trylast=True)

@@ -84,6 +84,11 @@ def select_rules(values: Any) -> list[str]:
     return chosen
 
 
+#: pytest exit statuses that are no verdict on the implementation (pytest.ExitCode).
+_PYTEST_NO_VERDICT: Final[dict[int | None, str]] = {
+    2: "interrupted", 3: "internal error", 4: "usage error", 5: "no tests collected"}
+
+
 @dataclass
 class TestResult:
     """One test's outcome and counts (a test's setup, call and teardown combine)."""
@@ -160,6 +165,9 @@ class Summary:
     deviations: KnownDeviations = field(default_factory=KnownDeviations)
     #: A listed deviation that never showed fails the run (``--strict-expectations``).
     strict: bool = False
+    #: pytest's own exit status, once the session ends (a usage error, an interrupted run or
+    #: an internal error is no verdict, whatever the tests that ran before it said).
+    pytest_status: int | None = None
 
     def record(self, rule_id: str, nodeid: str, status: str, *, examples: int = 0,
                checked: int = 0, rejected: int = 0, shrinks: int = 0,
@@ -213,9 +221,21 @@ class Summary:
         return [e.id for e in self.deviations.entries
                 if e.rule in ran and not e.intermittent and not seen[e.id]]
 
+    def no_verdict(self) -> str | None:
+        """Why the run as a whole has no verdict (no test ran, or pytest itself stopped it), or
+        None."""
+        if self.pytest_status in _PYTEST_NO_VERDICT:
+            return (f"pytest stopped the run ({_PYTEST_NO_VERDICT[self.pytest_status]}, "
+                    f"its exit status {self.pytest_status}; see its message above)")
+        if not any(res.details for res in self.results.values()):
+            return "no test ran (see pytest's message above: a mistyped option or path?)"
+        return None
+
     def exit_code(self) -> int:
         """0 ok; 1 a rule failed (or, strict, a listed deviation never showed); 2 errored, or
-        only inconclusive."""
+        only inconclusive, or no verdict at all (:meth:`no_verdict`)."""
+        if self.no_verdict() is not None:
+            return 2
         statuses = {res.status for res in self.results.values()}
         if "errored" in statuses:
             return 2

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance import cli
 from conformance.profiles import PROFILES
 from conformance.results import Summary, select_rules
 
@@ -203,3 +204,24 @@ def test_verdict_rule_selection_is_case_insensitive() -> None:
     assert select_rules(["r5", "R05", "once-per-handler", "R14"]) == ["R5", "R14"]
     with pytest.raises(ValueError, match="unknown rule id 'R99'; valid ids: R1, R2"):
         select_rules(["R99"])
+
+
+def test_verdict_no_test_ran_is_no_verdict_not_pass() -> None:
+    s = Summary("x", "1", "quick")
+    assert s.exit_code() == 2  # nothing ran: no rule holds for want of a check
+    assert "no test ran" in (s.no_verdict() or "")
+    s.record("R1", "t::test_R1_a", "pass", checked=3)
+    assert s.exit_code() == 0 and s.no_verdict() is None
+    s.pytest_status = 4  # a usage error after some tests ran
+    assert s.exit_code() == 2 and "usage error" in (s.no_verdict() or "")
+    assert s.to_json()["exit_status"] == 2
+
+
+def test_verdict_pytest_arguments_after_a_separator_reach_pytest(tmp_path: Path) -> None:
+    args, rest = cli.parse(["run", "--rule", "R5", "--", "--hypothesis-seed=3", "-x"])
+    assert args.rule == ["R5"] and rest == ["--hypothesis-seed=3", "-x"]
+    # a run whose every test is deselected says so and is no verdict, in the report too
+    run = run_in_process("reference", tmp_path, rules=("R5",), extra=("-k", "no_such_test"))
+    assert run.returncode != 0, run.tail()
+    assert "conformance exit status 2: pytest stopped the run" in run.output, run.tail()
+    assert run.report is not None and run.report["exit_status"] == 2, run.report
