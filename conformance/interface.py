@@ -16,7 +16,7 @@ from .events import NOT_REPORTED, TERMINAL, Event
 from .oracle import ExpectedRun
 from .violations import Violation
 
-__all__ = ["START_METHOD", "check_interface", "start_payload", "terminal_method"]
+__all__ = ["START_METHOD", "check_interface", "method_fits", "start_payload", "terminal_method"]
 
 #: The start method of each run type. A chat model may start through ``on_llm_start`` only for a
 #: handler that does not implement ``on_chat_model_start`` (the recording handlers all do).
@@ -35,6 +35,12 @@ _STREAMING_TYPES: Final = frozenset({"chat_model", "llm"})
 def terminal_method(run_type: str, kind: str) -> str:
     """``on_chain_end``, ``on_llm_error``, ...: the method for ``kind`` of a ``run_type`` run."""
     return f"on_{_FAMILY[run_type]}_{kind}"
+
+
+def method_fits(run_type: str, method: str) -> bool:
+    """Whether a ``run_type`` run's events may come through ``method`` (a chat model's and an
+    LLM's terminals and tokens share the ``on_llm_*`` methods)."""
+    return method.startswith(f"on_{_FAMILY[run_type]}_")
 
 
 def start_payload(run_type: str, value: Any) -> Any:

@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Final, NamedTuple
 
 from .events import NOT_REPORTED, TERMINAL, Event
-from .interface import start_payload
+from .interface import method_fits, start_payload
 from .oracle import Expectation
 
 __all__ = ["ObservedRun", "RunMatch", "extra_layers", "match", "observed_runs"]
@@ -81,6 +81,11 @@ class ObservedRun:
     last_seq: int
     names: set[str] = field(default_factory=set)
     run_types: set[str] = field(default_factory=set)
+    #: The run types its start events gave, and the methods its other events came through
+    #: (where reported): an adapter gives those events the type of the start the same handler
+    #: saw, and only guesses when it saw none (Event requires a run type on starts only).
+    start_types: set[str] = field(default_factory=set)
+    methods: set[str] = field(default_factory=set)
     parents: set[str | None] = field(default_factory=set)
     handlers: set[str] = field(default_factory=set)
     tags: set[str] = field(default_factory=set)
@@ -94,6 +99,14 @@ class ObservedRun:
     first_of: dict[str, int] = field(default_factory=dict)
     last_of: dict[str, int] = field(default_factory=dict)
     ended: dict[str, int] = field(default_factory=dict)
+
+    def type_differs(self, run_type: str) -> bool:
+        """Whether the run is not of ``run_type`` as far as the events tell: by the types its
+        starts gave; without a start, by the methods its other events came through (a chat
+        model and an LLM end alike), never by the type a handler that saw no start guessed."""
+        if self.start_types:
+            return self.start_types != {run_type}
+        return not all(method_fits(run_type, m) for m in self.methods)
 
 
 def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
@@ -113,11 +126,14 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
             run.metadata.update(ev.metadata)
             if ev.payload is not NOT_REPORTED:
                 run.inputs.add(json.dumps(ev.payload, sort_keys=True))
+            run.start_types.add(ev.run_type)
         elif ev.kind in TERMINAL:
             run.terminals.add(ev.kind)
             run.ended.setdefault(ev.handler, ev.seq)
             if ev.kind == "end" and ev.payload is not NOT_REPORTED:
                 run.outputs.add(json.dumps(ev.payload, sort_keys=True))
+        if ev.kind != "start" and isinstance(ev.method, str):
+            run.methods.add(ev.method)
         run.run_types.add(ev.run_type)
         run.parents.add(ev.parent_run_id)
         run.handlers.add(ev.handler)
@@ -251,7 +267,7 @@ class _Matcher:
         # it is the checker's ignored-run-received, not a reason to place the run elsewhere.
         cost += min(1, len(exp.handlers.keys() - run.handlers)) \
             + 2 * len(run.handlers - exp.handlers.keys() - exp.ignoring.keys())
-        cost += run.run_types != {exp.run_type}
+        cost += run.type_differs(exp.run_type)
         if run.names:
             # One disagreement each, however many tags or keys differ: nested bindings each add
             # theirs, so an engine that drops them (R13 reports which) would otherwise make a

@@ -431,3 +431,58 @@ def test_parentless_children_are_placed_by_each_handlers_order(
     outcomes = tuple(Outcome(error=probe.failure("retriever3")) for _ in range(3))
     found = check(scenario, exp, Observation(tuple(events), outcomes, probe))
     assert [str(v) for v in found if v.rule == "R7"] == []
+
+
+#: Found by the langchain-core 1.8.3 gate (default profile, seed 4, the R1 ignore-flags test):
+#: a handler with ignore_chain and ignore_chat_model gets only the chat model's end (its
+#: known per-method flags), through on_llm_end, under the function's run it never saw. The
+#: recording handler, which never saw the run start, can only guess its run type ("chain").
+_IGNORED_START_ONLY = (
+    '{"chain": {"nodes": [{"kind": "lambda", "label": "fn2"}, {"kind": "chat_model", "label": '
+    '"model3"}, {"children": ["fn2", "model3"], "kind": "dynamic", "label": "dyn1"}], "root": '
+    '"dyn1"}, "handlers": [{"fault": "none", "id": "h1", "ignore": ["chain", "chat_model"]}], '
+    '"invocation": {"callbacks": ["h1"], "callbacks_as_manager": false, "inputs": ["input0"], '
+    '"metadata": {}, "mode": "invoke", "run_id": null, "run_name": null, "tags": []}}')
+
+
+@pytest.mark.parametrize("method", [NOT_REPORTED, "on_llm_end"])
+def test_a_terminal_without_start_is_placed_by_its_method_not_a_guessed_type(
+        method: object) -> None:
+    """The run type on an event other than a start is the adapter's (Event's contract requires
+    it on starts only); without a start the adapter guesses, and the method the engine called
+    is the evidence. The lone on_llm_end goes to the chat model, whose ignored run it is (R1
+    ignored-run-received, at node chat_model), not to the root function, which made R1 report
+    the function's run and R6 a root with a parent."""
+    scenario = Scenario.from_json(json.loads(_IGNORED_START_ONLY))
+    exp = expect(scenario)
+    end = Event(0, "h1", "end", str(uuid.UUID(int=2, version=4)),
+                str(uuid.UUID(int=1, version=4)), "chain", None, (), (),
+                method=method, payload={"type": "ai", "content": "model3 says hi"})
+    placed = match(exp, [end]).observed()
+    assert {exp.runs[key].label for key in placed.values()} == {"model3"}
+    probe = Probe()
+    found = check(scenario, exp, Observation((end,), _outcomes(exp, probe), probe))
+    assert [(v.rule, v.kind, v.run) for v in found] == \
+        [("R1", "ignored-run-received", "model3")], [str(v) for v in found]
+    assert ("node", "chat_model") in found[0].facts
+
+
+def test_a_guessed_type_beside_a_start_is_no_second_run_type() -> None:
+    """A run that one handler saw start as an LLM and another only end (through on_llm_end,
+    the type guessed "chain" by its recording handler): the engine reported one run type, so
+    R6 has nothing to say; R1 reports the handler that missed the start."""
+    scenario = Scenario.from_json(json.loads(
+        '{"chain": {"nodes": [{"kind": "llm", "label": "llm1"}], "root": "llm1"}, "handlers": '
+        '[{"id": "h1"}, {"id": "h2", "run_inline": true}], "invocation": {"callbacks": '
+        '["h1", "h2"], "inputs": ["input0"], "mode": "ainvoke"}}'))
+    exp = expect(scenario)
+    run_id = str(uuid.UUID(int=3, version=4))
+    events = (
+        Event(0, "h2", "start", run_id, None, "llm", "llm1", (), (), method="on_llm_start",
+              name_kw=NOT_REPORTED, serialized=NOT_REPORTED),
+        Event(1, "h1", "end", run_id, None, "chain", None, (), (), method="on_llm_end"),
+        Event(2, "h2", "end", run_id, None, "llm", None, (), (), method="on_llm_end"))
+    probe = Probe()
+    found = check(scenario, exp, Observation(events, _outcomes(exp, probe), probe))
+    assert {(v.rule, v.kind, v.handler) for v in found if v.rule in ("R1", "R6")} == \
+        {("R1", "missing-run", "h1")}, [str(v) for v in found]
