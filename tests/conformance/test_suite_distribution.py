@@ -14,7 +14,7 @@ from functools import cache
 import pytest
 
 from conformance.adapter import Capabilities
-from conformance.model import COMPOSED_KINDS, EXTRA_MODES, MODES, Mode
+from conformance.model import COMPOSED_KINDS, EXTRA_MODES, MODES, Mode, Scenario
 from conformance.stats import Distribution, draw_scenarios, measure
 from conformance.strategies import ChainShape, Registrations
 
@@ -114,10 +114,16 @@ def test_composed_feature_is_drawn_often_enough(feature: str, at_least: float) -
     assert _composed().share(feature) >= at_least, _composed().render()
 
 
+@cache  # several tests measure the same draws (Registrations and ChainShape are frozen)
 def _options(registrations: Registrations, shape: ChainShape | None = None,
              modes: tuple[Mode, ...] | None = None) -> Distribution:
-    return measure(draw_scenarios(300, Capabilities(), registrations, shape=shape, modes=modes,
-                                  seed=1))
+    return measure(_drawn(registrations, shape, modes))
+
+
+@cache
+def _drawn(registrations: Registrations, shape: ChainShape | None = None,
+           modes: tuple[Mode, ...] | None = None) -> list[Scenario]:
+    return draw_scenarios(300, Capabilities(), registrations, shape=shape, modes=modes, seed=1)
 
 
 def test_the_other_tests_draw_no_handler_option_and_no_added_mode() -> None:
@@ -162,8 +168,7 @@ def test_max_concurrency_test_draws_limits_on_batches_of_several() -> None:
     from conformance.suite.test_r01_handler_options import BATCH_MODES_DRAWN, LIMITED
 
     dist = _options(LIMITED, modes=BATCH_MODES_DRAWN)
-    limited = [s.invocation.max_concurrency for s in draw_scenarios(
-        300, Capabilities(), LIMITED, modes=BATCH_MODES_DRAWN, seed=1)]
+    limited = [s.invocation.max_concurrency for s in _drawn(LIMITED, modes=BATCH_MODES_DRAWN)]
     assert limited.count(2) >= 90 and limited.count(1) >= 45, limited
     assert dist.share("per-item configs") >= 0.2, dist.render()
     assert all(m is None for m in (s.invocation.max_concurrency for s in draw_scenarios(
