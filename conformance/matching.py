@@ -255,6 +255,8 @@ class _Matcher:
             return len(exp.handlers) * _MISSED if self.children.get(rid) and exp.children \
                 else None
         cost = 0 if run.names else 1
+        if not run.start_types and run.type_differs(exp.run_type):
+            return None  # without a start, its methods are all that tells its type
         if run.names and exp.name not in run.names:
             if not run.names <= self.leaked:
                 return None

@@ -486,3 +486,38 @@ def test_a_guessed_type_beside_a_start_is_no_second_run_type() -> None:
     found = check(scenario, exp, Observation(events, _outcomes(exp, probe), probe))
     assert {(v.rule, v.kind, v.handler) for v in found if v.rule in ("R1", "R6")} == \
         {("R1", "missing-run", "h1")}, [str(v) for v in found]
+
+
+#: Found by the langchain-core 1.8.3 gate (default profile, seed 4, the R1 ignore-flags test):
+#: a tool passes its own config to its callees (the known tool-config-skips-tool-run-at-root),
+#: so they report no parent, and a handler with ignore_agent and ignore_chat_model gets the
+#: failing chat model's error alone (on_llm_error: the known per-method flags).
+_TOOL_WITH_IGNORED_MODEL = (
+    '{"chain": {"nodes": [{"kind": "lambda", "label": "fn2"}, {"fail": true, "kind": '
+    '"chat_model", "label": "model3"}, {"children": ["fn2", "model3"], "kind": "tool", "label": '
+    '"tool1"}], "root": "tool1"}, "handlers": [{"fault": "none", "id": "h1", "ignore": ["agent", '
+    '"chat_model"]}], "invocation": {"callbacks": ["h1"], "callbacks_as_manager": false, '
+    '"inputs": ["input0"], "metadata": {}, "mode": "invoke", "run_id": null, "run_name": null, '
+    '"tags": []}}')
+
+
+def test_a_terminal_without_start_goes_only_where_its_method_fits() -> None:
+    """A parentless on_llm_error is a model's, never the root tool's: a tool's error comes
+    through on_tool_error. Placed at the root (a run that claims no parent fits the root
+    better than a child), R1 reported the tool's run as received against ignore_agent."""
+    scenario = Scenario.from_json(json.loads(_TOOL_WITH_IGNORED_MODEL))
+    exp = expect(scenario)
+    fn2, model3 = (str(uuid.UUID(int=i, version=4)) for i in (1, 2))
+    events = (
+        Event(0, "h1", "start", fn2, None, "chain", "fn2", (), (), method="on_chain_start"),
+        Event(1, "h1", "end", fn2, None, "chain", None, (), (), method="on_chain_end"),
+        Event(2, "h1", "error", model3, None, "chain", None, (), (), method="on_llm_error"))
+    placed = {rid: exp.runs[key].label for rid, key in match(exp, events).observed().items()}
+    assert placed == {fn2: "fn2", model3: "model3"}
+    probe = Probe()
+    outcomes = (Outcome(error=probe.failure("model3")),)
+    found = check(scenario, exp, Observation(events, outcomes, probe))
+    assert {(v.rule, v.kind, v.run) for v in found if v.rule in ("R1", "R6")} == {
+        ("R1", "ignored-run-received", "model3"), ("R6", "missing-parent", "fn2"),
+        ("R6", "missing-parent", "model3")}, [str(v) for v in found]
+
