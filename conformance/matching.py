@@ -560,8 +560,78 @@ class _Matcher:
                 break
             of_key.update(more)
             first_round.update(left)
+        self._swap_runs_of_one_object(of_key)
         hidden = frozenset(k for k, rid in of_key.items() if rid not in self.obs)
         return RunMatch(of_key, hidden)
+
+    # -- improving the placement ----------------------------------------------------------
+
+    def _swap_runs_of_one_object(self, of_key: dict[Key, str]) -> None:
+        """Swap the runs placed at two runs of one object (with their subtrees) wherever that
+        disagrees less with the events, until no swap does.
+
+        The placement of children that fit under no child of their observed parent (runs whose
+        parent link is wrong) is settled after their siblings, whose places are chosen without
+        looking at them: of two runs of one object that both name the same parent, the one the
+        first round kept there may be the one whose events only fit the other place (it started
+        before the run the other place lies under, say).
+        """
+        for _ in range(len(of_key)):
+            by_name: dict[str, list[Key]] = {}
+            for key, rid in of_key.items():
+                if rid in self.obs and not self.obs[rid].names <= self.leaked:
+                    by_name.setdefault(self.runs[key].name, []).append(key)
+            # (only where a run is placed against its parent link: elsewhere nothing calls for it)
+            astray = {key for keys in by_name.values() if len(keys) > 1 for key in keys
+                      if self.parent.get(of_key[key]) != of_key.get(key[:-1])}
+            swaps = ((a, b) for keys in by_name.values() for i, a in enumerate(sorted(keys))
+                     for b in sorted(keys)[i + 1:]
+                     if b[:len(a)] != a and (a in astray or b in astray))
+            better = next((swapped for a, b in swaps
+                           for swapped in [self._swapped(of_key, a, b)] if swapped), None)
+            if better is None:
+                return
+            of_key.clear()
+            of_key.update(better)
+
+    def _swapped(self, of_key: Mapping[Key, str], a: Key, b: Key) -> dict[Key, str] | None:
+        """``of_key`` with the subtrees placed at ``a`` and ``b`` swapped, if that costs less
+        (disagreements, wrong parent links, order faults, expected runs unseen); else None."""
+        def moved(key: Key) -> Key | None:
+            for x, y in ((a, b), (b, a)):
+                if key[:len(x)] == x:
+                    return y + key[len(x):]
+            return None
+
+        after: dict[Key, str] = {}
+        for key, rid in of_key.items():
+            to = moved(key)
+            if to is not None and (to not in self.runs or self._local(rid, to) is None):
+                return None  # the two runs' subtrees differ: no swap
+            after[key if to is None else to] = rid
+        if self._cost(after, a, b) < self._cost(of_key, a, b):
+            return after
+        return None
+
+    def _cost(self, of_key: Mapping[Key, str], a: Key, b: Key) -> int:
+        """What ``of_key`` costs that a swap of the subtrees at ``a`` and ``b`` can change."""
+        def inside(key: Key) -> bool:
+            return key[:len(a)] == a or key[:len(b)] == b
+
+        changed = [(rid, key) for key, rid in of_key.items() if inside(key)]
+        cost = 0
+        for rid, key in changed:
+            local = self._local(rid, key)
+            cost += local if local is not None else _UNPLACED
+            if rid in self.obs:  # its parent link
+                cost += _WRONG_PARENT * (self.parent.get(rid) != of_key.get(key[:-1]))
+        cost += sum(_MISSED for key, run in self.runs.items() if inside(key) and run.handlers
+                    and not run.optional and key not in of_key)
+        rest = [(key, rid) for key, rid in of_key.items() if not inside(key) and rid in self.obs]
+        under_a = [(rid, key) for rid, key in changed if key[:len(a)] == a]
+        under_b = [(key, rid) for rid, key in changed if key[:len(b)] == b]
+        return cost + self._order_faults(changed, rest)[0] \
+            + self._order_faults(under_a, under_b)[0]
 
 
 def _faults(kind: str, a: ObservedRun, b: ObservedRun) -> tuple[int, int]:

@@ -521,3 +521,57 @@ def test_a_terminal_without_start_goes_only_where_its_method_fits() -> None:
         ("R1", "ignored-run-received", "model3"), ("R6", "missing-parent", "fn2"),
         ("R6", "missing-parent", "model3")}, [str(v) for v in found]
 
+
+#: Found by the langchain-core 1.8.3 gate (default profile, seed 4, the R7 order test, about
+#: one run in two): parser5 runs as a branch of par3 and, again, inside tool6, whose callees
+#: name par3 as their parent (tool-config-skips-tool-run), so both parser5 runs claim par3.
+_REUSED_UNDER_A_TOOL = (
+    '{"chain": {"nodes": [{"kind": "lambda", "label": "fn2"}, {"kind": "prompt", "label": '
+    '"prompt4"}, {"fail": true, "kind": "parser", "label": "parser5"}, {"kind": "lambda", '
+    '"label": "fn7"}, {"kind": "lambda", "label": "fn8"}, {"callbacks": ["h1", "h2", "h2"], '
+    '"callbacks_as_manager": true, "children": ["fn7", "parser5", "fn8"], "concurrent": true, '
+    '"kind": "tool", "label": "tool6", "sync_only": true}, {"children": ["prompt4", "parser5", '
+    '"tool6"], "kind": "parallel", "label": "par3"}, {"kind": "parser", "label": "parser9"}, '
+    '{"children": ["fn2", "par3", "parser9"], "kind": "dynamic", "label": "dyn1"}], "root": '
+    '"dyn1"}, "handlers": [{"fault": "none", "id": "h1"}, {"fault": "none", "id": "h2"}, '
+    '{"asynchronous": true, "fault": "none", "id": "h3"}], "invocation": {"callbacks": ["h3"], '
+    '"callbacks_as_manager": true, "inputs": ["input0"], "metadata": {}, "mode": "astream", '
+    '"run_id": null, "run_name": null, "tags": []}}')
+#: (handler, event, run, parent) in delivery order, as recorded; pa is par3's own parser5
+#: branch (it starts before tool6 and its error fails par3), pb the parser5 tool6 calls.
+_RECORDED_REUSE = (
+    ("h3", "start", "dyn1", None), ("h3", "start", "fn2", "dyn1"), ("h3", "end", "fn2", "dyn1"),
+    ("h3", "start", "par3", "dyn1"), ("h3", "start", "prompt4", "par3"),
+    ("h3", "start", "pa", "par3"), ("h1", "start", "tool6", "par3"),
+    ("h2", "start", "tool6", "par3"), ("h3", "start", "tool6", "par3"),
+    ("h3", "end", "prompt4", "par3"), ("h3", "error", "pa", "par3"),
+    ("h3", "error", "par3", "dyn1"), ("h3", "error", "dyn1", None),
+    ("h3", "start", "fn7", "par3"), ("h3", "end", "fn7", "par3"), ("h3", "start", "fn8", "par3"),
+    ("h3", "start", "pb", "par3"), ("h3", "error", "pb", "par3"), ("h3", "end", "fn8", "par3"),
+    ("h1", "error", "tool6", "par3"), ("h2", "error", "tool6", "par3"),
+    ("h3", "error", "tool6", "par3"))
+
+
+def test_two_runs_of_one_object_under_one_parent_are_placed_by_order() -> None:
+    """Of the two parser5 runs that both name par3, the one that started before tool6 is par3's
+    branch and the later one tool6's callee. The first round chose which parser5 stays under
+    par3 without looking at the other's fit; when it kept the later one, the earlier went under
+    tool6, and R7 reported it as started before its ancestor tool6."""
+    scenario = Scenario.from_json(json.loads(_REUSED_UNDER_A_TOOL))
+    exp = expect(scenario)
+    ids = {run: str(uuid.UUID(int=i + 1, version=4)) for i, run in enumerate(
+        ("dyn1", "fn2", "par3", "prompt4", "pa", "tool6", "fn7", "fn8", "pb"))}
+    events = []
+    for seq, (handler, kind, run, parent) in enumerate(_RECORDED_REUSE):
+        name = "parser5" if run in ("pa", "pb") else run
+        run_type = "tool" if run == "tool6" else "chain"
+        family = "tool" if run == "tool6" else "chain"
+        events.append(Event(seq, handler, kind, ids[run], ids[parent] if parent else None,
+                            run_type, name if kind == "start" else None, (), (),
+                            method=f"on_{family}_{kind}"))
+    placed = {rid: key for rid, key in match(exp, events, streaming=True).observed().items()}
+    assert (exp.runs[placed[ids["pa"]]].parent, exp.runs[placed[ids["pb"]]].parent) == \
+        (placed[ids["par3"]], placed[ids["tool6"]])
+    probe = Probe()
+    found = check(scenario, exp, Observation(tuple(events), _outcomes(exp, probe), probe))
+    assert [str(v) for v in found if v.kind == "started-before-ancestor"] == []
