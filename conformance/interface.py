@@ -98,9 +98,10 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
     tokens = [e.payload for e in events if e.kind == "token" and e.payload is not NOT_REPORTED]
     if len(starts) > 1:
         tokens = []  # every event delivered twice is R5's to report, tokens included
+    # The reply: a chat model's message content, a (non-chat) LLM's text.
+    content = exp.output.get("content") if isinstance(exp.output, dict) else exp.output
     if tokens and exp.run_type in _STREAMING_TYPES and exp.ending == "end" \
-            and isinstance(exp.output, dict):
-        content = exp.output.get("content")
+            and isinstance(content, str):
         text = "".join(t if isinstance(t, str) else repr(t) for t in tokens)
         if text != content:
             bad("tokens-do-not-add-up", f"its {len(tokens)} token(s) add up to {text!r}, not "

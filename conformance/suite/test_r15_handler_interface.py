@@ -43,3 +43,18 @@ def test_R15_composed_llm_runs_use_the_llm_methods(
     inputs and outputs."""
     holds(request, adapter, data, Registrations(failures=True, fail_percent=30, tags=False),
           COMPOSED_SHAPE)
+
+
+@pytest.mark.needs(node_kinds=frozenset({"streaming_llm"}))
+@given(data=st.data())
+def test_R15_streamed_llm_tokens_arrive_once_each_in_order(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """Streaming (non-chat) LLMs streamed alone and through sequences, parallels and bindings,
+    given a string or a prompt: the tokens a handler receives add up to the LLM's reply (the
+    chat models' test above draws no LLM)."""
+    shape = ChainShape(kinds=frozenset({"streaming_llm", "prompt", "parser", "sequence",
+                                        "parallel", "lambda", "binding"}),
+                       require_kinds=frozenset({"streaming_llm"}))
+    holds(request, adapter, data, Registrations(tags=False), shape,
+          modes=("stream", "astream"))

@@ -1,0 +1,56 @@
+"""R15 on hand-made cases: what each handler call must carry, for the payloads of every node kind.
+
+Each test runs one small scenario through the reference engine (which must pass) and checks the
+interface checker on events distorted the way a broken engine would deliver them (which must be
+reported, under R15 and the kind that says what is wrong)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from conformance.adapters.reference import ReferenceAdapter
+from conformance.events import Event
+from conformance.interface import check_interface
+from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
+from conformance.oracle import expect
+from conformance.properties import evaluate
+
+
+def _scenario(*nodes: Node, mode: str = "invoke") -> Scenario:
+    return Scenario(Chain(nodes, nodes[0].label), (HandlerSpec("h"),),
+                    Invocation(mode=mode, callbacks=("h",)))  # type: ignore[arg-type]
+
+
+def _kinds(scenario: Scenario, label: str, events: list[Event]) -> list[str]:
+    """The R15 kinds ``check_interface`` reports for ``events`` of the run of ``label``."""
+    exp = next(r for r in expect(scenario).runs.values() if r.label == label)
+    streaming = scenario.invocation.mode in ("stream", "astream")
+    return [v.kind for v in check_interface(exp, "h", events, streaming)]
+
+
+def _run(label: str, run_type: str, start: tuple[str, object], end: tuple[str, object],
+         tokens: list[str] = ()) -> list[Event]:  # type: ignore[assignment]
+    """One run's events as a handler receives them: start, tokens, end."""
+    rid = str(uuid.uuid4())
+    base = Event(0, "h", "start", rid, None, run_type, label, (), (), start[0], label,
+                 (("name", label),), start[1])
+    out = [base]
+    out += [replace(base, seq=i + 1, kind="token", method="on_llm_new_token", payload=t)
+            for i, t in enumerate(tokens)]
+    out.append(replace(base, seq=len(out), kind="end", method=end[0], payload=end[1]))
+    return out
+
+
+def test_R15_a_streamed_llms_tokens_add_up_to_its_reply() -> None:
+    """A non-chat LLM's tokens are judged like a chat model's: every token once, in order."""
+    scenario = _scenario(Node("sllm", "streaming_llm"), mode="stream")
+    assert not evaluate("R15", ReferenceAdapter(), scenario)
+    reply = "sllm says hi"
+    start = ("on_llm_start", None)
+    end = ("on_llm_end", reply)
+    assert _kinds(scenario, "sllm", _run("sllm", "llm", start, end, list(reply))) == []
+    assert _kinds(scenario, "sllm", _run("sllm", "llm", start, end, list(reply)[1:])) == [
+        "tokens-do-not-add-up"]
+    assert _kinds(scenario, "sllm", _run("sllm", "llm", start, end, list(reply) * 2)) == [
+        "tokens-do-not-add-up"]
