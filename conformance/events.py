@@ -219,7 +219,7 @@ class EventSink:
             raise MalformedEvent(f"{where}: tags must be strings, got {list(tags)!r}")
         if metadata is not None and not isinstance(metadata, Mapping):
             raise MalformedEvent(f"{where}: metadata must be a mapping, got {metadata!r}")
-        if payload is not NOT_REPORTED:
+        if payload is not NOT_REPORTED and not (payload is None or type(payload) in _SCALARS):
             try:
                 json.dumps(payload)
             except (TypeError, ValueError) as exc:
@@ -268,6 +268,10 @@ class EventSink:
             elif e.kind in TERMINAL:
                 open_.discard((e.handler, e.run_id))
         return len(open_)
+
+
+#: Payload types that are canonical JSON values as they are (no encoding needed to tell).
+_SCALARS: Final = frozenset({str, int, float, bool})
 
 
 _MESSAGE_TYPES: Final[Mapping[str, str]] = {

@@ -109,6 +109,11 @@ class ObservedRun:
         return not all(method_fits(run_type, m) for m in self.methods)
 
 
+#: Canonical JSON text of a payload, keys sorted (one encoder for all: ``json.dumps`` with
+#: ``sort_keys`` builds a new one per call).
+_text: Final = json.JSONEncoder(sort_keys=True).encode
+
+
 def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
     """Run id -> what the events say about that run, in order of first appearance."""
     runs: dict[str, ObservedRun] = {}
@@ -125,13 +130,13 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
             run.tags.update(ev.tags)
             run.metadata.update(ev.metadata)
             if ev.payload is not NOT_REPORTED:
-                run.inputs.add(json.dumps(ev.payload, sort_keys=True))
+                run.inputs.add(_text(ev.payload))
             run.start_types.add(ev.run_type)
         elif ev.kind in TERMINAL:
             run.terminals.add(ev.kind)
             run.ended.setdefault(ev.handler, ev.seq)
             if ev.kind == "end" and ev.payload is not NOT_REPORTED:
-                run.outputs.add(json.dumps(ev.payload, sort_keys=True))
+                run.outputs.add(_text(ev.payload))
         if ev.kind != "start" and isinstance(ev.method, str):
             run.methods.add(ev.method)
         run.run_types.add(ev.run_type)
@@ -296,8 +301,8 @@ class _Matcher:
             exp = self.runs[key]
             want = start_payload(exp.run_type, exp.input)
             texts = self.payloads[key] = (
-                None if want is None else json.dumps(want, sort_keys=True),
-                json.dumps(exp.output, sort_keys=True))
+                None if want is None else _text(want),
+                _text(exp.output))
         return texts
 
     def _best(self, rid: str, key: Key) -> tuple[int, tuple[tuple[str, Key], ...]] | None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from ..adapter import Adapter, AdapterError
+from ..adapter import Adapter, AdapterError, Capabilities
 from ..deviations import entry_for
 from ..explain import explain
 from ..harness import reproduction
@@ -46,6 +46,24 @@ class RuleViolation(AssertionError):
         self.full_report = message if full_report is None else full_report
 
 
+#: (id(capabilities), registrations, shape, modes) -> (capabilities, their strategy).
+_STRATEGIES: dict[tuple[object, ...], tuple[Capabilities, st.SearchStrategy[Scenario]]] = {}
+
+
+def _scenarios(capabilities: Capabilities, registrations: Registrations,
+               shape: ChainShape | None, modes: Sequence[Mode] | None
+               ) -> st.SearchStrategy[Scenario]:
+    """:func:`~conformance.strategies.scenarios`, one strategy object per test's arguments:
+    a new one per example cost Hypothesis its validation and label again, every example (the
+    draws are the same). Capabilities hold dicts, so they are keyed by identity (and kept)."""
+    key = (id(capabilities), registrations, shape, None if modes is None else tuple(modes))
+    cached = _STRATEGIES.get(key)
+    if cached is None or cached[0] is not capabilities:
+        cached = _STRATEGIES[key] = (capabilities,
+                                     scenarios(capabilities, registrations, shape, modes))
+    return cached[1]
+
+
 def rule_checked(request: pytest.FixtureRequest) -> str:
     """The rule the requesting test checks: the id its name carries (``test_R4_...``), the one
     place a suite test writes it."""
@@ -73,7 +91,7 @@ def holds(
     node = request.node
     rule = rule_checked(request)
     node.conformance_examples = getattr(node, "conformance_examples", 0) + 1
-    scenario = data.draw(scenarios(adapter.capabilities, registrations, shape, modes),
+    scenario = data.draw(_scenarios(adapter.capabilities, registrations, shape, modes),
                          label="scenario")
     broken = _BROKEN_ADAPTERS.get(_broken_key(adapter, node.nodeid))
     if broken is not None:
