@@ -825,3 +825,39 @@ def test_astream_events_filters_by_name_type_and_tag() -> None:
 
     with pytest.raises(NotImplementedError, match="v2"):
         asyncio.run(v1())
+
+
+def _plain(x: Any, config: Any) -> Any:
+    return config is not None
+
+
+def _keyword_only(x: Any, *, config: Any = None) -> Any:
+    return config is not None
+
+
+def _positional_only(x: Any, config: Any, /) -> Any:
+    return config is not None
+
+
+def _kwargs(x: Any, **kwargs: Any) -> Any:
+    return "config" in kwargs
+
+
+def _local_named_config(x: Any, *args: Any) -> Any:
+    config = None
+    return config is not None
+
+
+def test_lambda_passes_config_to_exactly_the_functions_inspect_says_take_it() -> None:
+    """The code-object shortcut agrees with inspect.signature, wrappers included."""
+    import functools
+    import inspect
+
+    @functools.wraps(_plain)
+    def wrapper(x: Any) -> Any:  # claims _plain's signature, as inspect reads it
+        return _plain(x, None)
+
+    for func in (_plain, _keyword_only, _positional_only, _kwargs, _local_named_config,
+                 wrapper, lambda x: x, lambda x, config: x):
+        expected = "config" in inspect.signature(func).parameters
+        assert RunnableLambda(func)._func_cfg is expected, func
