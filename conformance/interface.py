@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from .events import NOT_REPORTED, TERMINAL, Event
-from .oracle import ExpectedRun
+from .oracle import ExpectedRun, prompt_text
 from .violations import Violation
 
 __all__ = ["START_METHOD", "check_interface", "method_fits", "start_payload", "terminal_method"]
@@ -50,7 +50,12 @@ def start_payload(run_type: str, value: Any) -> Any:
     if run_type == "chain":
         return value
     if not isinstance(value, str):
-        return None
+        # A prompt node's prompt value: its messages for a chat model, its text for an LLM.
+        text = prompt_text(value)
+        if text is None or run_type not in ("chat_model", "llm"):
+            return None
+        return [[{"type": "human", "content": text}]] if run_type == "chat_model" \
+            else [value["prompt"]]
     if run_type == "chat_model":
         return [[{"type": "human", "content": value}]]
     if run_type == "llm":

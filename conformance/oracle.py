@@ -20,7 +20,8 @@ from .model import (
     Scenario,
 )
 
-__all__ = ["Ending", "Expectation", "ExpectedRun", "Route", "expect", "reply_of"]
+__all__ = ["Ending", "Expectation", "ExpectedRun", "Route", "expect", "prompt_of", "prompt_text",
+           "reply_of"]
 
 RouteKind = Literal["runtime", "bound", "constructor"]
 #: How an expected run must end: with an end event, an error event, or either (``any``).
@@ -65,7 +66,7 @@ class ExpectedRun:
     children: tuple[tuple[int, ...], ...]
     child_order: ChildOrder
     #: The value the run receives and returns, canonical (see ``conformance.events.canonical``);
-    #: None where the chain model does not fix it (a prompt's rendering, say).
+    #: None where the chain model does not fix it (a prompt's rendering of documents, say).
     input: Any = None
     output: Any = None
     #: The label of the injected failure that passes through the run, when it fails.
@@ -145,6 +146,26 @@ def reply_of(label: str) -> str:
     return f"{label} says hi"
 
 
+#: How a prompt value renders the one human message of a prompt node (``to_string()``).
+_HUMAN: Final = "Human: "
+
+
+def prompt_of(text: str) -> dict[str, str]:
+    """What a prompt node (one human message from its one variable, the adapter protocol's
+    convention) returns for the string ``text``, canonical: a prompt value rendered as text."""
+    return {"prompt": f"{_HUMAN}{text}"}
+
+
+def prompt_text(value: Any) -> str | None:
+    """The text a prompt node made the prompt value ``value`` of (what its human message
+    holds), or None when ``value`` is no such prompt value."""
+    if isinstance(value, dict) and set(value) == {"prompt"}:
+        rendered = value["prompt"]
+        if isinstance(rendered, str) and rendered.startswith(_HUMAN) and "\n" not in rendered:
+            return rendered[len(_HUMAN):]
+    return None
+
+
 def _leaf_output(node: Node, value: Any) -> Any:
     """What a leaf returns for ``value``, canonical; None when the model does not fix it."""
     kind = node.kind
@@ -158,6 +179,8 @@ def _leaf_output(node: Node, value: Any) -> Any:
         return reply_of(node.label)
     if kind == "pick":
         return pick_of(node.keys, value)
+    if kind == "prompt":  # (given documents or a prompt value, its rendering is the engine's)
+        return prompt_of(value) if isinstance(value, str) else None
     if kind == "chat_model":
         return {"type": "ai", "content": reply_of(node.label)}
     if kind == "retriever":

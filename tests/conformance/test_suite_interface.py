@@ -54,3 +54,36 @@ def test_R15_a_streamed_llms_tokens_add_up_to_its_reply() -> None:
         "tokens-do-not-add-up"]
     assert _kinds(scenario, "sllm", _run("sllm", "llm", start, end, list(reply) * 2)) == [
         "tokens-do-not-add-up"]
+
+
+def test_R15_a_prompt_ends_with_its_prompt_value_and_a_model_starts_with_its_messages() -> None:
+    """A prompt given a string returns a prompt value of one human message; the chat model it
+    feeds starts with that message, an LLM with its text, a lambda with the value itself."""
+    seq = Node("seq", "sequence", ("prompt", "model"))
+    scenario = _scenario(seq, Node("prompt", "prompt"), Node("model", "chat_model"))
+    assert not evaluate("R15", ReferenceAdapter(), scenario)
+    value = {"prompt": "Human: input"}
+    prompt_end = ("on_chain_end", value)
+    assert _kinds(scenario, "prompt", _run("prompt", "chain", ("on_chain_start", "input"),
+                                           prompt_end)) == []
+    assert _kinds(scenario, "prompt", _run("prompt", "chain", ("on_chain_start", "input"),
+                                           ("on_chain_end", "input"))) == ["wrong-outputs"]
+    reply = ("on_llm_end", {"type": "ai", "content": "model says hi"})
+    messages = [[{"type": "human", "content": "input"}]]
+    assert _kinds(scenario, "model", _run("model", "chat_model",
+                                          ("on_chat_model_start", messages), reply)) == []
+    rendered = [[{"type": "human", "content": "Human: input"}]]
+    assert _kinds(scenario, "model", _run("model", "chat_model",
+                                          ("on_chat_model_start", rendered), reply)) == [
+        "wrong-inputs"]
+    for kind, start in (("llm", ("on_llm_start", ["Human: input"])),
+                        ("lambda", ("on_chain_start", value))):
+        other = _scenario(replace(seq, children=("prompt", "next")), Node("prompt", "prompt"),
+                          Node("next", kind))  # type: ignore[arg-type]
+        assert not evaluate("R15", ReferenceAdapter(), other)
+        run_type = "llm" if kind == "llm" else "chain"
+        end = ("on_llm_end" if kind == "llm" else "on_chain_end",
+               "next says hi" if kind == "llm" else "next")
+        assert _kinds(other, "next", _run("next", run_type, start, end)) == []
+        assert _kinds(other, "next", _run("next", run_type, (start[0], "input"), end)) == [
+            "wrong-inputs"]

@@ -101,15 +101,30 @@ def test_R14_run_name_renames_the_root_only_and_batch_items_get_trees() -> None:
 
 
 def test_R15_assign_mapper_output_is_unknown_when_a_branch_output_is() -> None:
-    """A prompt's output is not fixed by the model, so neither is a branch built on it, nor the
-    RunnableParallel inside the assign: the oracle must not expect None in its place (the
-    reference was reported wrong-outputs on such a chain, default profile, in-process)."""
+    """A prompt's output given documents is not fixed by the model (how it renders them is the
+    engine's), so neither is a branch built on it, nor the RunnableParallel inside the assign:
+    the oracle must not expect None in its place (the reference was reported wrong-outputs on
+    such a chain, a prompt given a string then, default profile, in-process)."""
     chain = Chain((Node("outer", "sequence", ("par", "assign")),
                    Node("par", "parallel", ("fn",)), Node("assign", "assign", ("seq",)),
                    Node("seq", "sequence", ("fn", "map")), Node("fn", "lambda", fanout=2),
-                   Node("map", "map", ("prompt",)), Node("prompt", "prompt")), "outer")
+                   Node("map", "map", ("docs",)),
+                   Node("docs", "sequence", ("retriever", "prompt")),
+                   Node("retriever", "retriever"), Node("prompt", "prompt")), "outer")
     exp = expect(Scenario(chain, (HandlerSpec("h"),),
                           Invocation(mode="astream", inputs=("input",), callbacks=("h",))))
     mapper = next(r for r in exp.runs.values() if r.name.startswith("RunnableParallel"))
     assert mapper.output is None
     assert next(r for r in exp.runs.values() if r.parent is None).output is None
+
+
+def test_R15_a_prompt_given_a_string_returns_its_prompt_value() -> None:
+    """A prompt node given a string makes one human message of it (the adapter protocol's
+    convention), so its output, and what the parallel and map around it return, are fixed."""
+    chain = Chain((Node("par", "parallel", ("prompt", "seq")), Node("prompt", "prompt"),
+                   Node("seq", "sequence", ("fn", "map")), Node("fn", "lambda", fanout=2),
+                   Node("map", "map", ("prompt",))), "par")
+    exp = expect(Scenario(chain, (HandlerSpec("h"),), Invocation(callbacks=("h",))))
+    root = next(r for r in exp.runs.values() if r.parent is None)
+    assert root.output == {"prompt": {"prompt": "Human: input"},
+                           "seq": [{"prompt": "Human: fn:0"}, {"prompt": "Human: fn:1"}]}
