@@ -96,6 +96,24 @@ def _distributed(config: pytest.Config) -> bool:
         config.option, "dist", "no") != "no"
 
 
+def _unwritable(path: str | None) -> str | None:
+    """Why a report could not be written to ``path`` (checked before the run, not after it),
+    or None. Creates its missing directories, not the file."""
+    if not path:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        return f"{path} is a directory"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"{path}: cannot create {target.parent} ({exc.strerror or exc})"
+    if not os.access(target.parent, os.W_OK) or (target.exists()
+                                                 and not os.access(target, os.W_OK)):
+        return f"{path}: not writable"
+    return None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(id): the SPEC.md rule a test outside the suite "
                             "checks (a suite test's name carries it: test_R4_...)")
@@ -135,6 +153,12 @@ def pytest_configure(config: pytest.Config) -> None:
     timeout = config.getoption("conformance_timeout")
     if timeout is None:
         timeout = TIMEOUTS[profile]
+    elif not timeout >= 0:  # NaN too
+        pytest.exit(f"conformance: --timeout {timeout:g}: give a deadline in seconds, or 0 for "
+                    "none", returncode=2)
+    problem = _unwritable(config.getoption("conformance_report"))
+    if problem and getattr(config, "workerinput", None) is None:
+        pytest.exit(f"conformance: cannot write the report: {problem}", returncode=2)
     config.stash[_ADAPTER] = adapter
     config.stash[_KNOWN] = expectations
     workerinput = getattr(config, "workerinput", None)
@@ -581,7 +605,10 @@ class _Session:
         self.summary.pytest_status = int(session.exitstatus)
         path = self.config.getoption("conformance_report")
         if path:
-            self.summary.write(path)
+            try:
+                self.summary.write(path)
+            except OSError as exc:  # checked before the run; gone since
+                self.summary.report_error = f"{path}: {exc}"
         if self.summary.selected or any(r.details for r in self.summary.results.values()):
             session.exitstatus = self.summary.exit_code()
         self.exitstatus = int(session.exitstatus)

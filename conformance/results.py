@@ -40,7 +40,7 @@ MEANINGS: Final[Mapping[str, str]] = {
     "errored": "the adapter or harness crashed, hung, wrote too much or broke the protocol; "
                "no verdict",
     "inconclusive": "no example could be checked (every one was rejected)",
-    "not-run": "not selected (--rule)",
+    "not-run": "no test of the rule ran (not selected with --rule, or deselected with -k/-m)",
 }
 #: Longest message kept per test (the rest is cut, with a note).
 MESSAGE_LIMIT: Final = 8000
@@ -168,6 +168,8 @@ class Summary:
     #: pytest's own exit status, once the session ends (a usage error, an interrupted run or
     #: an internal error is no verdict, whatever the tests that ran before it said).
     pytest_status: int | None = None
+    #: Why the JSON report could not be written, if it could not: the run then has no verdict.
+    report_error: str | None = None
 
     def record(self, rule_id: str, nodeid: str, status: str, *, examples: int = 0,
                checked: int = 0, rejected: int = 0, shrinks: int = 0,
@@ -224,6 +226,8 @@ class Summary:
     def no_verdict(self) -> str | None:
         """Why the run as a whole has no verdict (no test ran, or pytest itself stopped it), or
         None."""
+        if self.report_error:
+            return f"the JSON report could not be written ({self.report_error})"
         if self.pytest_status in _PYTEST_NO_VERDICT:
             return (f"pytest stopped the run ({_PYTEST_NO_VERDICT[self.pytest_status]}, "
                     f"its exit status {self.pytest_status}; see its message above)")

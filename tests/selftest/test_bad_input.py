@@ -150,3 +150,19 @@ def test_expectation_of_another_kind_does_not_hide_a_new_deviation(tmp_path: Pat
     assert "duplicate-delivery" in run.output  # the entry to paste names the new kind
     assert run.report["unobserved_deviations"] == ["other"]
     assert run.returncode == 1, run.tail()
+
+
+@pytest.mark.parametrize("option, value, needle", [
+    ("--report", "{tmp}", "cannot write the report: {tmp} is a directory"),
+    ("--report", "/proc/no-such-dir/report.json", "cannot create /proc/no-such-dir"),
+    ("--timeout", "-3", "--timeout -3: give a deadline in seconds, or 0 for none"),
+])
+def test_bad_input_unusable_option_stops_before_any_test_runs(
+        tmp_path: Path, option: str, value: str, needle: str) -> None:
+    """Found before the run, not after minutes of it (a report path that cannot be written
+    crashed the end of the run with a traceback; a negative deadline errored every test)."""
+    value, needle = value.format(tmp=tmp_path), needle.format(tmp=tmp_path)
+    run = run_in_process("reference", tmp_path, rules=("R5",), extra=(option, value))
+    assert run.returncode == 2, run.tail()
+    assert needle in run.output and "Traceback" not in run.output, run.tail()
+    assert "passed" not in run.output and "failed" not in run.output, run.tail()

@@ -215,6 +215,10 @@ def test_verdict_no_test_ran_is_no_verdict_not_pass() -> None:
     s.pytest_status = 4  # a usage error after some tests ran
     assert s.exit_code() == 2 and "usage error" in (s.no_verdict() or "")
     assert s.to_json()["exit_status"] == 2
+    s.pytest_status = 1
+    assert s.exit_code() == 0
+    s.report_error = "r.json: [Errno 28] No space left on device"  # at the very end
+    assert s.exit_code() == 2 and "report could not be written" in (s.no_verdict() or "")
 
 
 def test_verdict_pytest_arguments_after_a_separator_reach_pytest(tmp_path: Path) -> None:
