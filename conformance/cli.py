@@ -122,19 +122,28 @@ def _replay(args: argparse.Namespace) -> int:
     from .harness import reproduction
     from .model import ModelError, Scenario
     from .properties import PROPERTIES, evaluate
+    from .results import select_rules
 
+    try:
+        rules = select_rules(args.rule) or list(PROPERTIES)
+    except ValueError as exc:
+        print(f"conformance replay: {exc}", file=sys.stderr)
+        return 2
     try:
         text = args.scenario
         if text.startswith("@"):
             with open(text[1:], encoding="utf-8") as fh:
                 text = fh.read()
-        scenario = Scenario.from_json(json.loads(text))
-    except (OSError, ValueError, KeyError, ModelError) as exc:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ModelError(f"expected a JSON object with chain, handlers and invocation "
+                             f"(a report's scenario), got {type(data).__name__}")
+        scenario = Scenario.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ModelError) as exc:
         print(f"conformance replay: cannot read the scenario: {exc}", file=sys.stderr)
         return 2
     try:
         adapter = load_adapter(args.impl)
-        rules = args.rule or list(PROPERTIES)
         failed = False
         for rule_id in rules:
             finding = evaluate(rule_id, adapter, scenario)

@@ -166,3 +166,30 @@ def test_bad_input_unusable_option_stops_before_any_test_runs(
     assert run.returncode == 2, run.tail()
     assert needle in run.output and "Traceback" not in run.output, run.tail()
     assert "passed" not in run.output and "failed" not in run.output, run.tail()
+
+
+_ONE_LAMBDA = ('{"chain": {"nodes": [{"kind": "lambda", "label": "fn1"}], "root": "fn1"}, '
+               '"handlers": [{"id": "h1"}], "invocation": {"callbacks": ["h1"], '
+               '"inputs": ["a"], "mode": "invoke"}}')
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--rule", "R99", _ONE_LAMBDA], "unknown rule id 'R99'"),
+    (["[1, 2]"], "expected a JSON object with chain, handlers and invocation"),
+    (['{"chain": 3, "handlers": [], "invocation": {}}'], "cannot read the scenario"),
+    (["@/no/such/file.json"], "cannot read the scenario"),
+])
+def test_bad_input_replay_says_what_to_fix(argv: list[str], needle: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance import cli
+
+    assert cli._main(["replay", *argv]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err, err
+
+
+def test_replay_takes_rule_ids_as_run_does(capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance import cli
+
+    assert cli._main(["replay", "--rule", "r5", "--rule", "once-per-handler", _ONE_LAMBDA]) == 0
+    assert capsys.readouterr().out.split() == ["R5:", "holds"]
