@@ -170,7 +170,12 @@ def _rules(args: argparse.Namespace) -> int:
     tests = tests_by_rule(*(Path(p) for p in args.also))
     if args.update:
         spec = Path(args.update)
-        spec.write_text(update_spec(spec.read_text(encoding="utf-8"), tests), encoding="utf-8")
+        try:
+            spec.write_text(update_spec(spec.read_text(encoding="utf-8"), tests),
+                            encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"conformance rules --update: {exc}", file=sys.stderr)
+            return 2
         return 0
     if args.markdown:
         print(markdown_table(tests))
@@ -192,6 +197,11 @@ def _stats(args: argparse.Namespace) -> int:
     except AdapterError as exc:
         print(f"conformance stats: {exc}", file=sys.stderr)
         return 2
+    unsupported = sorted(set(args.mode or ()) - capabilities.modes)
+    if unsupported:
+        print(f"conformance stats: {args.impl} does not support mode {', '.join(unsupported)} "
+              f"(its modes: {', '.join(sorted(capabilities.modes))})", file=sys.stderr)
+        return 2
     registrations = Registrations(failures=args.failures, faults=args.faults,
                                   root_config=args.root_config,
                                   per_item_configs=args.per_item_configs)
@@ -206,13 +216,24 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
 def _stats_parser(sub: Any) -> None:
+    from .model import MODES
+
     stats = sub.add_parser("stats", help="the distribution of generated scenarios")
     stats.add_argument("--impl", default="reference",
                        help="draw what this implementation's capabilities allow")
-    stats.add_argument("-n", "--examples", type=int, default=2000, help="how many to draw")
+    stats.add_argument("-n", "--examples", type=_positive, default=2000,
+                       help="how many to draw")
     stats.add_argument("--seed", type=int, default=0)
-    stats.add_argument("--mode", action="append", help="only this mode (repeatable)")
+    stats.add_argument("--mode", action="append", choices=MODES,
+                       help="only this mode (repeatable)")
     stats.add_argument("--failures", action="store_true", help="nodes may fail")
     stats.add_argument("--faults", action="store_true", help="a handler may raise")
     stats.add_argument("--root-config", action="store_true", help="run_name / run_id")

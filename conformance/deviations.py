@@ -111,6 +111,8 @@ class KnownDeviations:
             raise DeviationsError(f"expectation file {p} does not exist") from None
         except json.JSONDecodeError as exc:
             raise DeviationsError(f"expectation file {p} is not valid JSON: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:  # a directory, no permission, binary
+            raise DeviationsError(f"expectation file {p} cannot be read: {exc}") from None
         if not isinstance(data, dict):
             raise DeviationsError(f"expectation file {p}: expected a JSON object")
         return cls.from_json(data, str(p))

@@ -193,3 +193,32 @@ def test_replay_takes_rule_ids_as_run_does(capsys: pytest.CaptureFixture[str]) -
 
     assert cli._main(["replay", "--rule", "r5", "--rule", "once-per-handler", _ONE_LAMBDA]) == 0
     assert capsys.readouterr().out.split() == ["R5:", "holds"]
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["rules", "--update", "/no/such/dir/SPEC.md"], "No such file or directory"),
+    (["stats", "--impl", "harness:" + "/no/such/harness", "-n", "5"], "did not start"),
+])
+def test_bad_input_other_commands_say_what_to_fix(argv: list[str], needle: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance import cli
+
+    assert cli._main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("argv", [["stats", "-n", "-5"], ["stats", "--mode", "banana"]])
+def test_bad_input_stats_arguments_are_usage_errors(argv: list[str]) -> None:
+    from conformance import cli
+
+    with pytest.raises(SystemExit) as exited:
+        cli._main(argv)
+    assert exited.value.code == 2
+
+
+def test_bad_input_expectations_path_is_a_directory(tmp_path: Path) -> None:
+    run = run_in_process("reference", tmp_path, rules=("R5",),
+                         extra=("--expectations", str(tmp_path)))
+    _broken_input(run, "cannot be read", str(tmp_path))
+    assert "INTERNALERROR" not in run.output, run.tail()
