@@ -75,7 +75,8 @@ def _describe_error(payload: Any) -> str:
 def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
                     streaming: bool, run_name: str | None = None) -> list[Violation]:
     """R15 violations in one handler's events of one run (``exp``). A start named by the
-    invocation's ``run_name`` is R14's to judge (it reached a run it should not), not R15's."""
+    invocation's ``run_name`` is R14's to judge (it reached a run it should not), not R15's, and
+    so is a root's start that carries its object's name (the run_name did not rename it)."""
     out: list[Violation] = []
 
     def bad(kind: str, message: str, method: str | None = None) -> None:
@@ -116,7 +117,8 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
 
 def _check_start(exp: ExpectedRun, start: Event, streaming: bool, bad: Any,
                  run_name: str | None = None) -> None:
-    leaked = {run_name} - {exp.name, None}
+    # (a run_name on another run, and a root it did not rename, are R14's)
+    leaked = {run_name, exp.unnamed} - {exp.name, None}
     if start.serialized is not NOT_REPORTED and not (
             start.serialized and dict(start.serialized).get("name") in leaked):
         if start.serialized is None:

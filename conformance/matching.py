@@ -150,10 +150,10 @@ def extra_layers(expectation: Expectation, observed: Mapping[str, ObservedRun]) 
     their own name (a chain is acyclic, so such a run is an extra layer — a binding that made a
     run of its own, say — never the real one)."""
     runs = expectation.runs
-    names = {r.name for r in runs.values()}
+    names = {r.name for r in runs.values()} | {r.unnamed for r in runs.values() if r.unnamed}
     # ... unless the expected tree has such a pair itself (a retry and its attempts)
-    nested = leaked_names(expectation) | {r.name for r in runs.values()
-                                          if any(runs[c].name == r.name for c in r.children)}
+    nested = leaked_names(expectation) | {n for r in runs.values() for n in (r.name, r.unnamed)
+                                          if any(runs[c].name == n for c in r.children)}
     out = {r.run_id for r in observed.values() if r.names and not r.names & names}
     out |= {pid for r in observed.values() for pid in r.parents
             if pid is not None and pid in observed and (observed[pid].names & r.names) - nested}
@@ -220,6 +220,8 @@ class _Matcher:
         self.by_name: dict[str, list[Key]] = {}
         for key, exp in self.runs.items():
             self.by_name.setdefault(exp.name, []).append(key)
+            if exp.unnamed is not None and exp.unnamed != exp.name:
+                self.by_name.setdefault(exp.unnamed, []).append(key)
         self.leaked = leaked_names(expectation)
         for name in self.leaked:  # a leaked run_name may sit on any run (R14 reports it)
             self.by_name[name] = list(self.runs)
@@ -263,9 +265,11 @@ class _Matcher:
         if not run.start_types and run.type_differs(exp.run_type):
             return None  # without a start, its methods are all that tells its type
         if run.names and exp.name not in run.names:
-            if not run.names <= self.leaked:
+            if not run.names <= self.leaked and run.names != {exp.unnamed}:
                 return None
-            cost += 1  # named by the leaked run_name: R14's violation, not another run
+            # named by the leaked run_name, or a root the run_name did not rename: R14's
+            # violations, not another run
+            cost += 1
         # Handlers that saw the run where none is expected weigh two each; expected handlers
         # that missed it weigh one, however many: engines drop handlers (nested bindings that
         # replace instead of add, say), and the dropped ones must not outweigh the handler that

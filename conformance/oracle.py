@@ -74,6 +74,9 @@ class ExpectedRun:
     #: Handlers in scope by a route whose ``ignore_*`` flags silence this run (SPEC.md §8):
     #: not in ``handlers``; an event of the run delivered to one breaks its route's rule.
     ignoring: Mapping[str, frozenset[Route]] = field(default_factory=dict)
+    #: A root named by the invocation's ``run_name``: the name its object gives it without one
+    #: (a root that carries it is the root the run_name did not rename, R14's to report).
+    unnamed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,8 @@ def expect(scenario: Scenario) -> Expectation:
                           optional, value, name, first_attempt)
         own = ctx.add(node, Route("constructor", label))
         ctx = ctx.inherited()
+        # (a retry run is named after the runnable it retries)
+        own_name = chain.target(node.children[0]).label if node.kind == "retry" else label
         child_keys: list[tuple[int, ...]] = []
 
         def child(i: int, child_label: str, arg: Any, maybe: bool = optional,
@@ -284,7 +289,7 @@ def expect(scenario: Scenario) -> Expectation:
             # SPEC §8: each attempt a child with its own id, until one succeeds or
             # stop_after_attempt runs out; the retry run ends with the last attempt's outcome
             # and is named after the runnable it retries.
-            name = name or chain.target(node.children[0]).label
+            name = name or own_name
             for n in range(RETRY_ATTEMPTS):
                 child_key, failed = child(n, node.children[0], value, first=n == 0)
                 if failed is None and not optional:  # (maybe never started: any attempts may run)
@@ -398,6 +403,7 @@ def expect(scenario: Scenario) -> Expectation:
             input=value,
             output=None if optional or failed else output,
             error=None if optional else failed,
+            unnamed=own_name if parent is None and inv.run_name is not None else None,
         )
         return None if optional else failed
 

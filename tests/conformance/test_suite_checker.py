@@ -205,3 +205,24 @@ def test_an_unexpected_run_named_like_a_node_names_that_node() -> None:
     found = [v for v in check(SCENARIO, exp, Observation(tuple(ev), (Outcome(value="ok"),),
                                                          Probe())) if v.kind == "unexpected-run"]
     assert [(v.run, v.fact("node"), v.fact("parent")) for v in found] == [("z", "lambda", "tool")]
+
+
+@pytest.mark.parametrize("root", ["seq", "retry"])
+def test_R14_a_root_the_run_name_did_not_rename_is_R14_alone(root: str) -> None:
+    """A batch whose run_name names the first input's root only: the other roots carry their
+    object's name (a retry's: the runnable it retries). They are those inputs' roots, with the
+    wrong name (R14 run-name-not-applied), not runs nobody expected (R6) whose places went
+    unseen (R1): a red-team engine doing this failed R1 and R6 and passed R14."""
+    chain = Chain((Node("retry", "retry", ("seq",)), Node("seq", "sequence", ("a", "b")),
+                   Node("a", "lambda"), Node("b", "lambda")), root)
+    scenario = Scenario(chain, (HandlerSpec("h"),),
+                        Invocation(mode="batch", inputs=("i0", "i1", "i2"), callbacks=("h",),
+                                   run_name="mine"))
+    exp = expect(scenario)
+    events = perfect(scenario, exp)
+    assert observe(scenario, events) == []
+    roots = {ev.run_id for ev in events if ev.parent_run_id is None}
+    first = events[0].run_id
+    unrenamed = [replace(ev, name="seq") if ev.kind == "start" and ev.run_id in roots - {first}
+                 else ev for ev in events]
+    assert observe(scenario, unrenamed) == ["R14"]
