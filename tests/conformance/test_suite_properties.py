@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import pytest
+
 from conformance.adapters.reference import ReferenceAdapter
-from conformance.model import Scenario
+from conformance.model import BATCH_MODES, Scenario
 from conformance.properties import evaluate
 
 
@@ -17,3 +22,43 @@ def test_R10_raise_error_handler_of_one_batch_input_leaves_the_others_alone() ->
     })
     finding = evaluate("R10", ReferenceAdapter(), scenario)
     assert not finding, [v.message for v in finding.violations]
+
+
+#: Found by the langchain-core 1.8.3 gate (default profile, seed 6, the R11 composed test).
+_RETRY_STEP = {
+    "chain": {"nodes": [{"flaky": True, "kind": "lambda", "label": "fn3"},
+                        {"children": ["fn3"], "kind": "retry", "label": "retry2"},
+                        {"kind": "lambda", "label": "fn4"},
+                        {"children": ["retry2", "fn4"], "kind": "sequence", "label": "seq1"}],
+              "root": "seq1"},
+    "handlers": [{"id": "h1"}],
+    "invocation": {"mode": "invoke", "inputs": ["input0"], "callbacks": ["h1"]},
+}
+
+
+def test_mode_parity_gives_no_two_batch_items_one_flaky_toggle(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """R11 runs a batch mode on two items of invoke's one input, so that each handler sees every
+    run twice; with a flaky lambda the two items would share its toggle (one per input value),
+    and an engine that runs a step for every item before the next (langchain-core's sequence
+    batch, however low max_concurrency) calls the second item's first attempt between the first
+    item's attempts: it succeeds, the first item's retry fails again, and R11 reported the modes
+    as different. With a flaky lambda a batch mode gets one item; without, two."""
+    import conformance.properties as properties
+
+    ran: list[Scenario] = []
+    real = properties.run_scenario
+
+    def spy(adapter: Any, scenario: Scenario) -> Any:
+        ran.append(scenario)
+        return real(adapter, scenario)
+
+    monkeypatch.setattr(properties, "run_scenario", spy)
+    for flaky in (True, False):
+        data = json.loads(json.dumps(_RETRY_STEP))
+        data["chain"]["nodes"][0]["flaky"] = flaky
+        ran.clear()
+        finding = evaluate("R11", ReferenceAdapter(), Scenario.from_json(data))
+        assert not finding, [v.message for v in finding.violations]
+        sizes = {len(s.invocation.inputs) for s in ran if s.invocation.mode in BATCH_MODES}
+        assert sizes == ({1} if flaky else {2}), (flaky, sizes)
