@@ -10,7 +10,9 @@ routes it is registered through) and the ``form`` of those registrations
 (``registrations``), whether it is a ``sync`` or ``async`` handler (``handler``), the
 ``ignore_*`` flags it sets (``ignore``: ``chain+llm``, or ``none``) and whether a callback
 manager holds it as a local handler anywhere (``local``: ``yes``/``no``); whether any handler
-of the scenario is marked ``run_inline`` (``inline``: ``yes``/``no``); and whether
+of the scenario is marked ``run_inline`` (``inline``: ``yes``/``no``); whether the chain has a
+``flaky`` lambda (``yes``/``no``: a retried lambda that fails its first attempt, so a run that
+succeeds has a failing attempt inside); and whether
 the invocation ``fails`` at all (``yes``/``no``: consequences of a failure, such as cancelled
 branches, then tell themselves apart from the same kind of violation in a run that succeeds).
 """
@@ -72,10 +74,13 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
     # Whether any handler is marked run_inline: an engine may treat a whole handler list
     # differently when one of them is (langchain-core's async LLM start does).
     inline = "yes" if any(h.run_inline for h in scenario.handlers) else "no"
+    # Whether a retried lambda fails its first attempt: an engine that does not retry in some
+    # mode then fails the whole call there, though the spec's run succeeds.
+    flaky = "yes" if any(n.flaky for n in chain.walk()) else "no"
     out = []
     for v in violations:
         facts: dict[str, str] = {"mode": scenario.invocation.mode, "sync_only": sync_only,
-                                 "inline": inline}
+                                 "inline": inline, "flaky": flaky}
         exp = by_label.get(v.run) if v.run else None
         if v.run is not None and v.run in chain:
             kind = chain[v.run].kind

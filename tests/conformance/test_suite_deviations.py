@@ -101,7 +101,7 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
                                  "parent": "sequence", "routes": "runtime", "form": "list",
                                  "registrations": "once", "bound": "no", "fails": "no",
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
-                                 "local": "no", "inline": "no"}
+                                 "local": "no", "inline": "no", "flaky": "no"}
     assert model.signature.startswith("R1 missing-run (")
 
 
@@ -113,6 +113,25 @@ def test_a_run_inline_handler_anywhere_is_a_fact_of_every_violation() -> None:
     for scenario, want in ((SCENARIO, "no"), (inline, "yes")):
         found = check(scenario, expect(scenario), Observation((), (Outcome(value="x"),), Probe()))
         assert found and all(dict(v.facts)["inline"] == want for v in found)
+
+
+def test_a_flaky_lambda_anywhere_is_a_fact_of_every_violation() -> None:
+    """langchain-core's stream modes do not retry: a flaky lambda then fails the whole call,
+    and R11 sees the root differ (its end an error), though nothing fails in the spec's run.
+    The violation must say the chain has a flaky lambda (flaky=yes) for an expectation entry
+    to be narrow."""
+    data = {"chain": {"nodes": [{"label": "fn", "kind": "lambda", "flaky": True},
+                                {"label": "retry", "kind": "retry", "children": ["fn"]},
+                                {"label": "seq", "kind": "sequence", "children": ["retry"]}],
+                      "root": "seq"},
+            "handlers": [{"id": "h"}],
+            "invocation": {"mode": "invoke", "inputs": ["x"], "callbacks": ["h"]}}
+    flaky = Scenario.from_json(data)
+    data["chain"]["nodes"][0]["flaky"] = False  # type: ignore[index]
+    plain = Scenario.from_json(data)
+    for scenario, want in ((plain, "no"), (flaky, "yes")):
+        found = check(scenario, expect(scenario), Observation((), (Outcome(value="x"),), Probe()))
+        assert found and all(dict(v.facts)["flaky"] == want for v in found)
 
 
 def test_facts_of_a_reused_object_come_from_the_run_that_broke_the_rule() -> None:
