@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .events import TERMINAL, Event
 from .interface import check_interface
-from .matching import extra_layers, match, observed_runs
+from .matching import ObservedRun, extra_layers, match, observed_runs
 from .model import STREAM_MODES, Scenario
 from .observed import InjectedFailure, Observation
 from .oracle import Expectation, ExpectedRun
@@ -94,11 +94,15 @@ def check(
                 alone = next(iter(run.handlers)) if not run.names and len(run.handlers) == 1 \
                     else None
                 # (a run named like a node of the chain: named after it, so its facts tell
-                # where that node sits, e.g. under a function that does not forward its config)
+                # where that node sits, e.g. under a function that does not forward its config;
+                # else a run named like none, over placed runs that all hang under one expected
+                # run: named after that run, whose place it takes or wraps)
                 out.append(Violation("R6", f"a run no runnable should produce was observed: "
                                            f"{label} (type {sorted(run.run_types)}), seen by "
                                            f"{sorted(run.handlers)}", alone,
-                                     min(run.names & labels, default=None),
+                                     min(run.names & labels, default=None)
+                                     or _place_of_layer(run.run_id, observed, key_of,
+                                                        expectation),
                                      kind="unexpected-run"))
 
     # One id for several runs of the same name (a reused object): a handler gets several starts
@@ -177,6 +181,19 @@ def check(
         out.extend(check_stream_events(expectation, observation, observed, matched))
     out.extend(_check_outcomes(expectation, observation))
     return annotate(scenario, expectation, out)
+
+
+def _place_of_layer(run_id: str, observed: Mapping[str, ObservedRun],
+                    key_of: Mapping[str, Key], expectation: Expectation) -> str | None:
+    """The label of the one expected run under which every placed child of observed run
+    ``run_id`` hangs (None if it has no placed child, or they hang under several)."""
+    places = {expectation.runs[key_of[rid]].parent for rid, run in observed.items()
+              if run_id in run.parents and rid in key_of}
+    if len(places) != 1 or None in places:
+        return None
+    (place,) = places
+    assert place is not None
+    return expectation.runs[place].label
 
 
 def _check_root_config(scenario: Scenario, expectation: Expectation, events: Sequence[Event],

@@ -176,3 +176,37 @@ def test_entry_for_a_violation_is_a_valid_entry() -> None:
     entry["reason"] = "because"
     known = KnownDeviations.from_json({"deviations": [entry]})
     assert known.split([v])[0] == []
+
+
+def test_an_unexpected_run_named_like_no_node_takes_the_place_of_its_children() -> None:
+    """langchain-core's ``map.with_config(...)`` makes a new map around the bound item runnable,
+    without the map's name: its run, named ``RunnableEach<fn4>``, is like no node, so its
+    unexpected-run had no node facts (an entry could only match it by mode). Its children are
+    placed under map5: the violation is named after map5, so its facts say where it happens.
+    Seen against langchain-core 1.8.3 (default profile, seed 6, R6 composed test)."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [{"label": "fn3", "kind": "lambda", "fanout": 1},
+                            {"label": "fn4", "kind": "lambda"},
+                            {"label": "map5", "kind": "map", "children": ["fn4"]},
+                            {"label": "bind_map5", "kind": "binding", "children": ["map5"]},
+                            {"label": "seq6", "kind": "sequence",
+                             "children": ["fn3", "bind_map5"]}],
+                  "root": "seq6"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"mode": "invoke", "inputs": ["input0"], "callbacks": ["h1"]}})
+    ids = {run: f"00000000-0000-4000-8000-00000000000{i}"
+           for i, run in enumerate(("seq6", "fn3", "each", "fn4"), 1)}
+    names = {"each": "RunnableEach<fn4>"}
+    parents = {"seq6": None, "fn3": "seq6", "each": "seq6", "fn4": "each"}
+    order = [("start", "seq6"), ("start", "fn3"), ("end", "fn3"), ("start", "each"),
+             ("start", "fn4"), ("end", "fn4"), ("end", "each"), ("end", "seq6")]
+    events = tuple(
+        Event(seq, "h1", kind, ids[run], ids[p] if (p := parents[run]) else None, "chain",
+              names.get(run, run) if kind == "start" else None, (), (),
+              method=f"on_chain_{kind}")
+        for seq, (kind, run) in enumerate(order))
+    found = check(scenario, expect(scenario),
+                  Observation(events, (Outcome(value="x"),), Probe()))
+    unexpected = [v for v in found if v.kind == "unexpected-run"]
+    assert [v.run for v in unexpected] == ["map5"], [str(v) for v in found]
+    assert {"node": "map", "parent": "sequence"}.items() <= dict(unexpected[0].facts).items()
