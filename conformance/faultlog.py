@@ -15,7 +15,7 @@ from typing import Final
 
 from .events import EventSink
 
-__all__ = ["FAULT_MARK", "capture_fault_reports"]
+__all__ = ["FAULT_MARK", "capture_fault_reports", "silenced_loggers"]
 
 #: Every fault a recording handler raises says this (see ``HandlerFault``).
 FAULT_MARK: Final = "fails on purpose"
@@ -48,3 +48,21 @@ def capture_fault_reports(sink: EventSink) -> Iterator[None]:
         yield
     finally:
         root.removeHandler(capture)
+
+
+def silenced_loggers(limit: int = 5) -> list[str]:
+    """Loggers whose warnings would not reach the root logger, where the capture listens
+    (disabled, a level above WARNING, or not propagating): named in an R10 report, since an
+    engine's warnings silenced by a logging configuration look like warnings never given."""
+    root = logging.getLogger()
+    found = [f"root (level {logging.getLevelName(root.level)})"] \
+        if root.level > logging.WARNING else []
+    for name, logger in sorted(logging.root.manager.loggerDict.items()):
+        if not isinstance(logger, logging.Logger):
+            continue
+        why = ("disabled" if logger.disabled
+               else f"level {logging.getLevelName(logger.level)}" if logger.level > logging.WARNING
+               else "propagate=False" if not logger.propagate else None)
+        if why:
+            found.append(f"{name} ({why})")
+    return found[:limit]

@@ -22,6 +22,7 @@ from .adapter import Adapter
 from .checker import Violation, check, match_runs, user_tags_of
 from .deviations import KnownDeviations
 from .events import TERMINAL
+from .faultlog import silenced_loggers
 from .harness import run_concurrently, run_scenario, strip_handlers
 from .model import BATCH_MODES, STREAM_MODES, Chain, Scenario
 from .observed import HandlerFault, Observation, Outcome
@@ -238,9 +239,14 @@ def property_r10(adapter: Adapter, scenario: Scenario,
         for handler, method in sorted(set(observation.faults)):
             mark = f"handler {handler} fails on purpose"
             if not any(mark in report for report in observation.fault_reports):
+                silenced = silenced_loggers()
+                hint = (f" (the suite reads warnings on the root logger, and logging is set up "
+                        f"so that these do not reach it: {', '.join(silenced)}: if the engine "
+                        "logs through one of them, the adapter or a module it imports silenced "
+                        "it)") if silenced else ""
                 violations.append(Violation(
                     "R10", f"its {method} raised and the engine went on, but logged no warning "
-                           "about it (a contained fault must be reported)", handler,
+                           f"about it (a contained fault must be reported){hint}", handler,
                     kind="fault-not-reported", facts=(("method", method),)))
         for i, (a, b) in enumerate(zip(observation.outcomes, clean_obs.outcomes)):
             if not _same_outcomes(a, b, scenario):

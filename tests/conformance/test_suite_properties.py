@@ -62,3 +62,24 @@ def test_mode_parity_gives_no_two_batch_items_one_flaky_toggle(
         assert not finding, [v.message for v in finding.violations]
         sizes = {len(s.invocation.inputs) for s in ran if s.invocation.mode in BATCH_MODES}
         assert sizes == ({1} if flaky else {2}), (flaky, sizes)
+
+
+def test_R10_report_names_loggers_that_silence_the_engines_warnings() -> None:
+    """An adapter (or a module it imports) that sets the engine's logger above WARNING makes
+    every contained fault look unreported: the R10 report says which logger is silenced."""
+    import logging
+
+    from conformance.faultlog import silenced_loggers
+
+    logger = logging.getLogger("an_engine.callbacks")
+    before = (logger.level, logger.propagate)
+    try:
+        assert not any(n.startswith("an_engine.callbacks ") for n in silenced_loggers(100))
+        logger.setLevel(logging.ERROR)
+        assert "an_engine.callbacks (level ERROR)" in silenced_loggers(100)
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = False
+        assert "an_engine.callbacks (propagate=False)" in silenced_loggers(100)
+    finally:
+        logger.setLevel(before[0])
+        logger.propagate = before[1]
