@@ -162,8 +162,10 @@ def check(
     user_tags = user_tags_of(scenario)
     user_keys = _user_metadata_keys(scenario)
     # Handlers that got end/error events for runs nobody saw start: the ids changed mid-run.
+    # (A start seen is a start type recorded: a nameless start, such as LangChain.js's chat
+    # models and maps give, was seen all the same.)
     orphaned = {ev.handler for ev in events
-                if ev.kind in TERMINAL and not observed[ev.run_id].names}
+                if ev.kind in TERMINAL and not observed[ev.run_id].start_types}
     # Every declared handler, including one that received nothing at all.
     for handler in sorted({h.id for h in scenario.handlers} | set(by_handler)):
         out.extend(_check_handler(scenario, expectation, handler, by_handler[handler], key_of,

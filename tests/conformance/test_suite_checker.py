@@ -226,3 +226,22 @@ def test_R14_a_root_the_run_name_did_not_rename_is_R14_alone(root: str) -> None:
     unrenamed = [replace(ev, name="seq") if ev.kind == "start" and ev.run_id in roots - {first}
                  else ev for ev in events]
     assert observe(scenario, unrenamed) == ["R14"]
+
+
+def test_R7_a_missing_end_beside_a_nameless_run_is_not_an_end_with_another_id() -> None:
+    """A run whose start carries no name (LangChain.js's chat models and maps pass none) was
+    seen start: its end is no end "with another run_id". LangChain.js (1.x and 0.3, seed 4,
+    stream of a map whose chat model fails) leaves the map's lambdas open (R7 missing-terminal)
+    beside a nameless chat model's error, which the checker reported as R6
+    terminal-with-other-id for the lambdas."""
+    ev = _events()
+    y = ev[_first(ev, "hr", "y")].run_id
+    ev = [replace(e, name=None) if e.run_id == y else e for e in ev]
+    x = ev[_first(ev, "hr", "x")].run_id
+    ev = [e for e in ev if not (e.run_id == x and e.kind == "end")]
+    exp = expect(SCENARIO)
+    found = {(v.rule, v.kind, v.run) for v in
+             check(SCENARIO, exp, Observation(tuple(replace(e, seq=i) for i, e in enumerate(ev)),
+                                              (Outcome(value="ok"),), Probe()))}
+    assert ("R6", "terminal-with-other-id", "x") not in found
+    assert ("R7", "missing-terminal", "x") in found
