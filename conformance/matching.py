@@ -363,22 +363,29 @@ class _Matcher:
         n = len(keys)
         if n > 12:  # never generated; stay polynomial by placing children one at a time
             return self._assign_greedy(kids, keys)
-        states: dict[int, tuple[int, tuple[tuple[str, Key], ...]]] = {0: (0, ())}
+        # Of equally good assignments, the one that leaves later kids out (kids come in order
+        # of their first event): when more kids name this parent than it has places for (an
+        # engine that gives a run's children their grandparent's id), a run starts before its
+        # own children, so the earlier ones are the parent's.
+        states: dict[int, tuple[int, tuple[bool, ...], tuple[tuple[str, Key], ...]]] = {
+            0: (0, (), ())}
         for kid in kids:
             fits = [(j, self._pair(kid, keys[j])) for j in range(n)]
-            nxt: dict[int, tuple[int, tuple[tuple[str, Key], ...]]] = {}
-            for used, (cost, pairs) in states.items():
-                options = [(used, (cost + _UNPLACED, pairs))]
+            nxt: dict[int, tuple[int, tuple[bool, ...], tuple[tuple[str, Key], ...]]] = {}
+            for used, (cost, left, pairs) in states.items():
+                options = [(used, (cost + _UNPLACED, (*left, True), pairs))]
                 for j, fit in fits:
                     if fit is not None and not used >> j & 1:
-                        options.append((used | 1 << j, (cost + fit[0], pairs + fit[1])))
+                        options.append((used | 1 << j,
+                                        (cost + fit[0], (*left, False), pairs + fit[1])))
                 for state, value in options:
-                    if state not in nxt or value[0] < nxt[state][0]:
+                    if state not in nxt or value[:2] < nxt[state][:2]:
                         nxt[state] = value
             states = nxt
         miss = [self._miss(k) for k in keys]
-        return min(((cost + sum(miss[j] for j in range(n) if not used >> j & 1), pairs)
-                    for used, (cost, pairs) in states.items()), key=lambda v: v[0])
+        best = min(((cost + sum(miss[j] for j in range(n) if not used >> j & 1), left, pairs)
+                    for used, (cost, left, pairs) in states.items()), key=lambda v: v[:2])
+        return best[0], best[2]
 
     def _assign_greedy(self, kids: Sequence[str], keys: Sequence[Key]
                        ) -> tuple[int, tuple[tuple[str, Key], ...]]:

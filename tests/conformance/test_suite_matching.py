@@ -575,3 +575,67 @@ def test_two_runs_of_one_object_under_one_parent_are_placed_by_order() -> None:
     probe = Probe()
     found = check(scenario, exp, Observation(tuple(events), _outcomes(exp, probe), probe))
     assert [str(v) for v in found if v.kind == "started-before-ancestor"] == []
+
+
+#: Found by the langchain-core 1.8.3 gate (default profile, seed 6, R1 composed test): a map
+#: over a retried flaky lambda, batched. langchain-core gives the retry's attempts the map's
+#: run as their parent, so each map run has nine children named fn3 where three are expected.
+_RETRY_IN_A_MAP = (
+    '{"chain": {"nodes": [{"fanout": 3, "kind": "lambda", "label": "fn1"}, {"flaky": true, '
+    '"kind": "lambda", "label": "fn3"}, {"children": ["fn3"], "kind": "retry", "label": '
+    '"retry2"}, {"children": ["retry2"], "kind": "map", "label": "map4"}, {"children": ["fn1", '
+    '"map4"], "kind": "sequence", "label": "seq5"}], "root": "seq5"}, "handlers": [{"fault": '
+    '"none", "id": "h1"}], "invocation": {"callbacks": ["h1"], "callbacks_as_manager": false, '
+    '"inputs": ["input0", "input1"], "max_concurrency": 1, "metadata": {}, "mode": "batch", '
+    '"run_id": null, "run_name": null, "tags": []}}')
+
+
+def _retry_in_a_map_events() -> tuple[list[Event], dict[str, str]]:
+    """The recorded order: both roots and their fn1 steps, then each map: its three retry runs
+    start, the three first attempts fail, the three second attempts succeed, the retries end."""
+    steps: list[tuple[str, str, str | None, str | None, object]] = []
+    for b in (0, 1):
+        steps.append(("start", f"seq{b}", None, "seq5", f"input{b}"))
+    for b in (0, 1):
+        steps += [("start", f"fn1{b}", f"seq{b}", "fn1", f"input{b}"),
+                  ("end", f"fn1{b}", f"seq{b}", None, None)]
+    items = [f"fn1:{i}" for i in range(3)]
+    for b in (0, 1):
+        steps.append(("start", f"map{b}", f"seq{b}", "map4", items))
+        steps += [("start", f"retry{b}{i}", f"map{b}", "fn3", items[i]) for i in range(3)]
+        for attempt, outcome in ((0, "error"), (1, "end")):
+            for i in range(3):
+                steps += [("start", f"try{b}{i}{attempt}", f"map{b}", "fn3", items[i]),
+                          (outcome, f"try{b}{i}{attempt}", f"map{b}", None, None)]
+        steps += [("end", f"retry{b}{i}", f"map{b}", None, None) for i in range(3)]
+        steps.append(("end", f"map{b}", f"seq{b}", None, None))
+    steps += [("end", f"seq{b}", None, None, None) for b in (0, 1)]
+    ids: dict[str, str] = {}
+    for _, run, _, _, _ in steps:
+        ids.setdefault(run, str(uuid.UUID(int=len(ids) + 1, version=4)))
+    events = [Event(seq, "h1", kind, ids[run], ids[parent] if parent else None, "chain", name,
+                    (), (), method=f"on_chain_{kind}",
+                    payload=payload if kind == "start" else NOT_REPORTED)
+              for seq, (kind, run, parent, name, payload) in enumerate(steps)]
+    return events, ids
+
+
+def test_surplus_children_of_one_parent_leave_the_later_ones_out() -> None:
+    """Of the nine fn3 runs that name a map run as parent, the three retry runs start first
+    (a run starts before its children). The first placement took three of the six that end
+    normally as the retries, by a tie, often the second attempts, and the true retry runs could
+    then fit nowhere: R1 reported attempts never received. Ties now leave the later children
+    out; the attempts go under their retries with R6 wrong-parent, the deviation itself."""
+    scenario = Scenario.from_json(json.loads(_RETRY_IN_A_MAP))
+    exp = expect(scenario)
+    events, ids = _retry_in_a_map_events()
+    placed = match(exp, events).observed()
+    for b in (0, 1):
+        for i in range(3):
+            retry = placed[ids[f"retry{b}{i}"]]
+            assert exp.runs[retry].label == "retry2"
+            assert {exp.runs[placed[ids[f"try{b}{i}{a}"]]].parent for a in (0, 1)} == {retry}
+    probe = Probe()
+    found = check(scenario, exp, Observation(tuple(events), _outcomes(exp, probe), probe))
+    assert {(v.rule, v.kind) for v in found if v.rule in ("R1", "R6", "R7")} == \
+        {("R6", "wrong-parent")}, [str(v) for v in found]
