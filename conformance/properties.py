@@ -174,14 +174,36 @@ def _describe(o: Outcome) -> str:
     return f"raised {type(o.error).__name__}: {o.error}" if o.error else f"returned {o.value!r}"
 
 
+def _meeting_point(chain: Chain, a: Outcome, b: Outcome) -> str | None:
+    """When the two calls raised two nodes' failures: the label of the lowest node both failing
+    nodes are in (themselves included), where the two failures met (a parallel whose branches
+    both fail, say); else None."""
+    first, second = (getattr(o.error, "label", None) for o in (a, b))
+    if not isinstance(first, str) or not isinstance(second, str) or first == second:
+        return None
+    below: dict[str, frozenset[str]] = {}
+
+    def reach(label: str) -> frozenset[str]:
+        if label not in below:
+            below[label] = frozenset({label}).union(*(reach(c) for c in chain[label].children))
+        return below[label]
+
+    holding = [n.label for n in chain.walk() if {first, second} <= reach(n.label)]
+    lowest = [x for x in holding if not any(y != x and y in reach(x) for y in holding)]
+    return lowest[0] if lowest else None
+
+
 def property_r9(adapter: Adapter, scenario: Scenario,
                 known: KnownDeviations = _NONE) -> Finding:
-    """The same chain without any handler returns and raises exactly the same."""
+    """The same chain without any handler returns and raises exactly the same. When the two
+    calls raised different nodes' failures, the violation names the run where they met, so its
+    facts (node, parent) say where it happens."""
     expectation, observation, _, _ = _observe(adapter, scenario, known)
     bare = run_scenario(adapter, strip_handlers(scenario))
     violations = [
         Violation("R9", f"input {i}: with handlers the call {_describe(a)}; without handlers it "
-                        f"{_describe(b)}", kind="output-changed")
+                        f"{_describe(b)}", run=_meeting_point(scenario.chain, a, b),
+                  kind="output-changed")
         for i, (a, b) in enumerate(zip(observation.outcomes, bare.outcomes))
         if not _same_outcomes(a, b, scenario)
     ]

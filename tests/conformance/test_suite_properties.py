@@ -83,3 +83,38 @@ def test_R10_report_names_loggers_that_silence_the_engines_warnings() -> None:
     finally:
         logger.setLevel(before[0])
         logger.propagate = before[1]
+
+
+def test_R9_two_failures_name_the_run_where_they_meet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With handlers one failing branch's exception, without them another's: the violation names
+    the lowest run both failing nodes are in, so its facts say where (node parallel). The
+    LangChain.js gates (1.x and 0.3, seed 4) raised another branch's failure of a parallel with
+    handlers than without (a map throws the failure that comes first in time, and handlers
+    change the timing), and the violation had no facts but the mode's."""
+    from dataclasses import replace
+
+    import conformance.properties as properties
+    from conformance.observed import InjectedFailure, Outcome
+
+    real = properties.run_scenario
+
+    def other_failure_without_handlers(adapter: Any, scenario: Scenario) -> Any:
+        seen = real(adapter, scenario)
+        if scenario.handlers:
+            return seen
+        return replace(seen, outcomes=(Outcome(error=InjectedFailure("fn3")),))
+
+    monkeypatch.setattr(properties, "run_scenario", other_failure_without_handlers)
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [{"kind": "lambda", "label": "fn2", "fail": True},
+                            {"kind": "lambda", "label": "fn3", "fail": True},
+                            {"kind": "lambda", "label": "fn4"},
+                            {"children": ["fn3", "fn4"], "kind": "sequence", "label": "seq5"},
+                            {"children": ["fn2", "seq5"], "kind": "parallel", "label": "par1"}],
+                  "root": "par1"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"mode": "invoke", "inputs": ["input0"], "callbacks": ["h1"]},
+    })
+    finding = evaluate("R9", ReferenceAdapter(), scenario)
+    assert [(v.kind, v.run, v.fact("node"), v.fact("parent")) for v in finding.violations] == [
+        ("output-changed", "par1", "parallel", "none")]
