@@ -2,19 +2,19 @@
 
 A violation names a rule, a kind and (usually) a run and a handler; the facts added here are read
 off the scenario, so they are the same every time the same deviation shows, whatever the draw:
-``mode``; for a run, its ``node`` kind, ``run_type``, the node kind of its ``parent`` (``none``
-for a root) and whether a binding with handlers encloses it (``bound``: ``yes``/``no``); for a
-handler, the ``routes`` that put it in scope of that run (or, for a run outside its scope, the
-routes it is registered through) and the ``form`` of those registrations
-(``list`` or ``manager``), whether it is registered ``once`` or ``several`` times in all
-(``registrations``), whether it is a ``sync`` or ``async`` handler (``handler``), the
-``ignore_*`` flags it sets (``ignore``: ``chain+llm``, or ``none``) and whether a callback
-manager holds it as a local handler anywhere (``local``: ``yes``/``no``); whether any handler
-of the scenario is marked ``run_inline`` (``inline``: ``yes``/``no``); whether the chain has a
-``flaky`` lambda (``yes``/``no``: a retried lambda that fails its first attempt, so a run that
-succeeds has a failing attempt inside); and whether
-the invocation ``fails`` at all (``yes``/``no``: consequences of a failure, such as cancelled
-branches, then tell themselves apart from the same kind of violation in a run that succeeds).
+``mode``; for a run, its ``node`` kind, ``run_type``, the node kind of its ``parent`` (``none`` for
+a root) and of its parent's parent (``grandparent``), and whether a binding with handlers encloses
+it (``bound``: ``yes``/``no``); for a handler, the ``routes`` that put it in scope of that run (or,
+for a run outside its scope, the routes it is registered through) and the ``form`` of those
+registrations (``list`` or ``manager``), whether it is registered ``once`` or ``several`` times in
+all (``registrations``), whether it is a ``sync`` or ``async`` handler (``handler``), the
+``ignore_*`` flags it sets (``ignore``: ``chain+llm``, or ``none``) and whether a callback manager
+holds it as a local handler anywhere (``local``: ``yes``/``no``); whether any handler of the
+scenario is marked ``run_inline`` (``inline``: ``yes``/``no``); whether the chain has a ``flaky``
+lambda (``yes``/``no``: a retried lambda that fails its first attempt, so a run that succeeds has a
+failing attempt inside); and whether the invocation ``fails`` at all (``yes``/``no``: consequences
+of a failure, such as cancelled branches, then tell themselves apart from the same kind of
+violation in a run that succeeds).
 """
 
 from __future__ import annotations
@@ -48,14 +48,21 @@ def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str]
 
 
 def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) -> dict[str, str]:
-    """The facts of one expected run: the node kind of ``parent`` (``none`` for a root) and
-    whether a binding with handlers encloses it (``bound``). A violation about one particular run
-    of an object used several times gets these from that run (the checker adds them), not from
-    the object's first use, which is what :func:`annotate` falls back to for a bare label."""
+    """The facts of one expected run: the node kind of ``parent`` and of the parent's parent
+    (``grandparent``; ``none`` above a root) and whether a binding with handlers encloses it
+    (``bound``). A violation about one particular run of an object used several times gets
+    these from that run (the checker adds them), not from the object's first use, which is
+    what :func:`annotate` falls back to for a bare label."""
     chain = scenario.chain
-    parent = expectation.runs[exp.parent].label if exp.parent is not None else None
+    runs = expectation.runs
+
+    def kind_of(key: tuple[int, ...] | None) -> str:
+        label = runs[key].label if key is not None else None
+        return chain[label].kind if label is not None and label in chain else "none"
+
+    grand = runs[exp.parent].parent if exp.parent is not None else None
     bound = any(r.kind == "bound" for routes in exp.handlers.values() for r in routes)
-    return {"parent": chain[parent].kind if parent is not None and parent in chain else "none",
+    return {"parent": kind_of(exp.parent), "grandparent": kind_of(grand),
             "bound": "yes" if bound else "no"}
 
 

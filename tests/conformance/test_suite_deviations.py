@@ -98,7 +98,8 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
     model = by_run["m"]
     assert model.kind == "missing-run"
     assert dict(model.facts) == {"mode": "invoke", "node": "chat_model", "run_type": "chat_model",
-                                 "parent": "sequence", "routes": "runtime", "form": "list",
+                                 "parent": "sequence", "grandparent": "none",
+                                 "routes": "runtime", "form": "list",
                                  "registrations": "once", "bound": "no", "fails": "no",
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
                                  "local": "no", "inline": "no", "flaky": "no"}
@@ -132,6 +133,23 @@ def test_a_flaky_lambda_anywhere_is_a_fact_of_every_violation() -> None:
     for scenario, want in ((plain, "no"), (flaky, "yes")):
         found = check(scenario, expect(scenario), Observation((), (Outcome(value="x"),), Probe()))
         assert found and all(dict(v.facts)["flaky"] == want for v in found)
+
+
+def test_the_parents_parent_is_a_fact_of_a_runs_violation() -> None:
+    """langchain-core gives a retry's attempts the map's run as parent when the retry is a
+    map's item (and only then): the attempt's violation says grandparent=map, so an entry can
+    name the map (parent=retry alone would cover every retry's attempts)."""
+    scenario = Scenario.from_json(json.loads(_RETRY_UNDER_MAP))
+    found = check(scenario, expect(scenario), Observation((), (Outcome(value="x"),), Probe()))
+    facts = {(v.run, v.fact("parent"), v.fact("grandparent")) for v in found if v.rule == "R1"}
+    assert facts == {("fn", "retry", "map"), ("retry", "map", "none"), ("map", "none", "none")}
+
+
+_RETRY_UNDER_MAP = (
+    '{"chain": {"nodes": [{"label": "fn", "kind": "lambda", "flaky": true}, {"label": "retry", '
+    '"kind": "retry", "children": ["fn"]}, {"label": "map", "kind": "map", "children": '
+    '["retry"]}], "root": "map"}, "handlers": [{"id": "h"}], "invocation": {"mode": "invoke", '
+    '"inputs": [["a"]], "callbacks": ["h"]}}')
 
 
 def test_facts_of_a_reused_object_come_from_the_run_that_broke_the_rule() -> None:
