@@ -264,6 +264,8 @@ class _Matcher:
         cost = 0 if run.names else 1
         if not run.start_types and run.type_differs(exp.run_type):
             return None  # without a start, its methods are all that tells its type
+        if not run.names and run.type_differs(exp.run_type):
+            return None  # a nameless run: its type is all that tells what it is
         if run.names and exp.name not in run.names:
             if not run.names <= self.leaked and run.names != {exp.unnamed}:
                 return None

@@ -639,3 +639,28 @@ def test_surplus_children_of_one_parent_leave_the_later_ones_out() -> None:
     found = check(scenario, exp, Observation(tuple(events), _outcomes(exp, probe), probe))
     assert {(v.rule, v.kind) for v in found if v.rule in ("R1", "R6", "R7")} == \
         {("R6", "wrong-parent")}, [str(v) for v in found]
+
+
+def test_a_nameless_run_goes_only_where_its_run_type_fits() -> None:
+    """A start with no name (LangChain.js's chat models, maps and sequences pass none) tells what
+    the run is by its run type alone: a nameless chat model run is no lambda's. The LangChain.js
+    gates (1.x and 0.3, seed 4, R13 nested bindings around a tool whose callees run as
+    parentless runs named after the tool) placed a callee's nameless chat model run at a lambda's
+    (then a sequence's) place, and R13 reported the model's own tags on that lambda."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [{"kind": "lambda", "label": "fn2"}, {"kind": "lambda", "label": "fn3"},
+                            {"children": ["fn2", "fn3"], "kind": "sequence", "label": "seq1"}],
+                  "root": "seq1"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"mode": "invoke", "inputs": ["input0"], "callbacks": ["h1"]}})
+    exp = expect(scenario)
+    seq, model, fn3 = (str(uuid.UUID(int=i, version=4)) for i in (1, 2, 3))
+    events = (
+        Event(0, "h1", "start", seq, None, "chain", "seq1", (), ()),
+        Event(1, "h1", "start", model, seq, "chat_model", None, (), ()),
+        Event(2, "h1", "end", model, seq, "chat_model", None, (), ()),
+        Event(3, "h1", "start", fn3, seq, "chain", "fn3", (), ()),
+        Event(4, "h1", "end", fn3, seq, "chain", None, (), ()),
+        Event(5, "h1", "end", seq, None, "chain", None, (), ()))
+    placed = {rid: exp.runs[key].label for rid, key in match(exp, events).observed().items()}
+    assert placed == {seq: "seq1", fn3: "fn3"}
