@@ -10,11 +10,11 @@ registrations (``list`` or ``manager``), whether it is registered ``once`` or ``
 all (``registrations``), whether it is a ``sync`` or ``async`` handler (``handler``), the
 ``ignore_*`` flags it sets (``ignore``: ``chain+llm``, or ``none``) and whether a callback manager
 holds it as a local handler anywhere (``local``: ``yes``/``no``); whether any handler of the
-scenario is marked ``run_inline`` (``inline``: ``yes``/``no``); whether the chain has a ``flaky``
-lambda (``yes``/``no``: a retried lambda that fails its first attempt, so a run that succeeds has a
-failing attempt inside); and whether the invocation ``fails`` at all (``yes``/``no``: consequences
-of a failure, such as cancelled branches, then tell themselves apart from the same kind of
-violation in a run that succeeds).
+scenario is marked ``run_inline`` (``inline``: ``yes``/``no``); the node kind of the ``root`` run
+(through bindings); whether the chain has a ``flaky`` lambda (``yes``/``no``: a retried lambda that
+fails its first attempt, so a run that succeeds has a failing attempt inside); and whether the
+invocation ``fails`` at all (``yes``/``no``: consequences of a failure, such as cancelled branches,
+then tell themselves apart from the same kind of violation in a run that succeeds).
 """
 
 from __future__ import annotations
@@ -84,10 +84,13 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
     # Whether a retried lambda fails its first attempt: an engine that does not retry in some
     # mode then fails the whole call there, though the spec's run succeeds.
     flaky = "yes" if any(n.flaky for n in chain.walk()) else "no"
+    # The node kind of the root run: what an engine does with the invocation's config there
+    # (a tool passes it on to its callees) can reach every run below.
+    root = chain.target(chain.root).kind
     out = []
     for v in violations:
         facts: dict[str, str] = {"mode": scenario.invocation.mode, "sync_only": sync_only,
-                                 "inline": inline, "flaky": flaky}
+                                 "inline": inline, "flaky": flaky, "root": root}
         exp = by_label.get(v.run) if v.run else None
         if v.run is not None and v.run in chain:
             kind = chain[v.run].kind

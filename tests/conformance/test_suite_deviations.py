@@ -102,7 +102,8 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
                                  "routes": "runtime", "form": "list",
                                  "registrations": "once", "bound": "no", "fails": "no",
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
-                                 "local": "no", "inline": "no", "flaky": "no"}
+                                 "local": "no", "inline": "no", "flaky": "no",
+                                 "root": "sequence"}
     assert model.signature.startswith("R1 missing-run (")
 
 
@@ -143,6 +144,24 @@ def test_the_parents_parent_is_a_fact_of_a_runs_violation() -> None:
     found = check(scenario, expect(scenario), Observation((), (Outcome(value="x"),), Probe()))
     facts = {(v.run, v.fact("parent"), v.fact("grandparent")) for v in found if v.rule == "R1"}
     assert facts == {("fn", "retry", "map"), ("retry", "map", "none"), ("map", "none", "none")}
+
+
+def test_the_root_runs_kind_is_a_fact_of_every_violation() -> None:
+    """langchain-core 0.3/0.2: a root tool passes the invocation's callback manager on to its
+    callees, and a binding there makes its local handlers inheritable, so a local runtime
+    handler receives every run below; only the root tells where that comes from, at any depth
+    (seen at seed 6 against 0.3.86, a prompt and a model under a bound sequence under the tool).
+    Through bindings: a bound map at the root is a map."""
+    for bound in (False, True):
+        data = json.loads(_RETRY_UNDER_MAP)
+        if bound:
+            data["chain"]["nodes"].append({"label": "bound", "kind": "binding",
+                                           "children": ["map"]})
+            data["chain"]["root"] = "bound"
+        scenario = Scenario.from_json(data)
+        found = check(scenario, expect(scenario),
+                      Observation((), (Outcome(value="x"),), Probe()))
+        assert found and {v.fact("root") for v in found} == {"map"}
 
 
 _RETRY_UNDER_MAP = (
