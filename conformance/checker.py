@@ -322,6 +322,7 @@ def _check_handler(
                 and not (run_name is not None and start.name == run_name):
             out.append(Violation("R6", f"start event names the run {start.name!r}, expected "
                                        f"{exp.name!r}", handler, exp.label, kind="wrong-name"))
+        tagged = len(out)
         tags = frozenset(start.tags) & user_tags
         if tags != exp.tags:
             out.append(Violation("R13", f"tags {sorted(tags)}, expected {sorted(exp.tags)}",
@@ -338,6 +339,10 @@ def _check_handler(
                                             f"{sorted(end_tags)}, expected {sorted(exp.tags)} "
                                             "(as its start did)", handler, exp.label,
                                      kind="terminal-tags"))
+        # (R13's violations are about this run of the object: they carry its facts, not those
+        # of the object's first use, which annotate would fall back to)
+        out[tagged:] = [v.with_facts(**run_facts(scenario, expectation, exp)) if v.rule == "R13"
+                        else v for v in out[tagged:]]
         out.extend(check_interface(exp, handler, got, streaming, scenario.invocation.run_name))
     out.extend(_check_order(expectation, handler, per_run))
     return out

@@ -245,3 +245,23 @@ def test_R7_a_missing_end_beside_a_nameless_run_is_not_an_end_with_another_id() 
                                               (Outcome(value="ok"),), Probe()))}
     assert ("R6", "terminal-with-other-id", "x") not in found
     assert ("R7", "missing-terminal", "x") in found
+
+
+def test_R13_a_reused_objects_tags_violation_carries_that_runs_facts() -> None:
+    """An object used twice (once bare, once under a binding with handlers): a tags violation of
+    its second run carries that run's facts (bound yes), not the first use's. The LangChain.js
+    gates (seed 4) reported extra tags on a tool's direct lambda with the facts of the same
+    lambda's first use inside a bound sequence, which no narrow entry could tell apart."""
+    chain = Chain((Node("seq", "sequence", ("a", "bind")), Node("a", "lambda"),
+                   Node("bind", "binding", ("a",), callbacks=("hb",), tags=("bt",))), "seq")
+    scenario = Scenario(chain, (HandlerSpec("hr"), HandlerSpec("hb")),
+                        Invocation(callbacks=("hr",), tags=("rt",)))
+    exp = expect(scenario)
+    ev = perfect(scenario, exp)
+    assert observe(scenario, ev) == []
+    bound = next(e.run_id for e in ev if e.name == "a" and "bt" in e.tags)
+    ev = [replace(e, tags=("rt",)) if e.run_id == bound else e for e in ev]
+    found = check(scenario, exp, Observation(tuple(replace(e, seq=i) for i, e in enumerate(ev)),
+                                             (Outcome(value="ok"),), Probe()))
+    assert {(v.kind, v.run, v.fact("bound")) for v in found if v.rule == "R13"} == {
+        ("missing-tags", "a", "yes")}, [str(v) for v in found]
