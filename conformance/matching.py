@@ -33,7 +33,7 @@ from typing import Final, NamedTuple
 
 from .events import NOT_REPORTED, TERMINAL, Event
 from .interface import method_fits, start_payload
-from .oracle import Expectation
+from .oracle import Expectation, ExpectedRun
 
 __all__ = ["ObservedRun", "RunMatch", "extra_layers", "match", "observed_runs"]
 
@@ -245,6 +245,15 @@ class _Matcher:
             seen.add(pid)
             run = self.obs[pid]
 
+    def _rival_fits(self, rid: str, exp: ExpectedRun) -> bool:
+        """Whether another observed run with the name of ``exp`` and the parents of ``rid``
+        started with ``exp``'s run type (LangChain.js runs a tool's callees as runs named after
+        the tool beside it: of those, the tool run is the one whose type is the tool's)."""
+        run = self.obs[rid]
+        return any(other.run_id != rid and exp.name in other.names
+                   and other.parents == run.parents and other.start_types
+                   and not other.type_differs(exp.run_type) for other in self.obs.values())
+
     def _first_seq(self, rid: str) -> int:
         if rid not in self.first:
             own = self.obs[rid].first_seq if rid in self.obs else None
@@ -266,6 +275,8 @@ class _Matcher:
             return None  # without a start, its methods are all that tells its type
         if not run.names and run.type_differs(exp.run_type):
             return None  # a nameless run: its type is all that tells what it is
+        if run.start_types and run.type_differs(exp.run_type) and self._rival_fits(rid, exp):
+            return None  # another run of that name and parent fits the place: it is that run
         if run.names and exp.name not in run.names:
             if not run.names <= self.leaked and run.names != {exp.unnamed}:
                 return None

@@ -684,3 +684,28 @@ def test_a_nameless_run_goes_only_where_its_run_type_fits() -> None:
         Event(5, "h1", "end", seq, None, "chain", None, (), ()))
     placed = {rid: exp.runs[key].label for rid, key in match(exp, events).observed().items()}
     assert placed == {seq: "seq1", fn3: "fn3"}
+
+
+def test_of_two_runs_named_like_a_place_the_one_whose_type_fits_takes_it() -> None:
+    """LangChain.js runs what a tool's function invokes with its config as parentless runs named
+    after the tool, beside the tool run: the tool's place is the tool run's (type tool), not a
+    callee's (type chain) whose children happen to fit the tool's. The LangChain.js gates (1.x and
+    0.3, seeds 4 and 5) took such a callee for a root tool given a run_id (R14: the root's id not
+    the given one) and the tags of its bindings for the tool's (R13)."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [{"kind": "lambda", "label": "fn2"},
+                            {"children": ["fn2"], "kind": "tool", "label": "tool1"}],
+                  "root": "tool1"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"mode": "invoke", "inputs": ["input0"], "callbacks": ["h1"]}})
+    exp = expect(scenario)
+    tool, callee, fn2 = (str(uuid.UUID(int=i, version=4)) for i in (1, 2, 3))
+    events = (
+        Event(0, "h1", "start", tool, None, "tool", "tool1", (), ()),
+        Event(1, "h1", "start", callee, None, "chain", "tool1", (), ()),
+        Event(2, "h1", "start", fn2, callee, "chain", "fn2", (), ()),
+        Event(3, "h1", "end", fn2, callee, "chain", None, (), ()),
+        Event(4, "h1", "end", callee, None, "chain", None, (), ()),
+        Event(5, "h1", "end", tool, None, "tool", None, (), ()))
+    placed = {rid: exp.runs[key].label for rid, key in match(exp, events).observed().items()}
+    assert placed.get(tool) == "tool1" and callee not in placed, placed
