@@ -47,7 +47,7 @@ def test_R15_a_streamed_llms_tokens_add_up_to_its_reply() -> None:
     scenario = _scenario(Node("sllm", "streaming_llm"), mode="stream")
     assert not evaluate("R15", ReferenceAdapter(), scenario)
     reply = "sllm says hi"
-    start = ("on_llm_start", None)
+    start = ("on_llm_start", ["input"])
     end = ("on_llm_end", reply)
     assert _kinds(scenario, "sllm", _run("sllm", "llm", start, end, list(reply))) == []
     assert _kinds(scenario, "sllm", _run("sllm", "llm", start, end, list(reply)[1:])) == [
@@ -87,3 +87,17 @@ def test_R15_a_prompt_ends_with_its_prompt_value_and_a_model_starts_with_its_mes
         assert _kinds(other, "next", _run("next", run_type, start, end)) == []
         assert _kinds(other, "next", _run("next", run_type, (start[0], "input"), end)) == [
             "wrong-inputs"]
+
+
+def test_R15_in_a_stream_the_roots_start_carries_its_whole_input() -> None:
+    """A pipelined step may start before its input is complete, so its inputs are not judged
+    in stream modes; the root is given its whole input by the call, so its are."""
+    seq = Node("seq", "sequence", ("a", "b"))
+    scenario = _scenario(seq, Node("a", "lambda"), Node("b", "lambda"), mode="stream")
+    assert not evaluate("R15", ReferenceAdapter(), scenario)
+    end = ("on_chain_end", "b")
+    assert _kinds(scenario, "seq", _run("seq", "chain", ("on_chain_start", "input"), end)) == []
+    assert _kinds(scenario, "seq", _run("seq", "chain", ("on_chain_start", {"input": ""}),
+                                        end)) == ["wrong-inputs"]
+    step = ("on_chain_start", {"input": ""})  # a pipelined step: not judged
+    assert _kinds(scenario, "b", _run("b", "chain", step, ("on_chain_end", "b"))) == []
