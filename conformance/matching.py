@@ -292,13 +292,13 @@ class _Matcher:
         cost += min(1, len(exp.handlers.keys() - run.handlers)) \
             + 2 * len(run.handlers - exp.handlers.keys() - exp.ignoring.keys())
         cost += run.type_differs(exp.run_type)
-        if run.names:
-            # One disagreement each, however many tags or keys differ: nested bindings each add
-            # theirs, so an engine that drops them (R13 reports which) would otherwise make a
-            # perfectly named and placed run cost more than leaving it out.
-            cost += bool((run.tags & self.user_tags) ^ exp.tags)
-            meta = {m for m in run.metadata if m[0] in self.user_keys}
-            cost += bool(meta ^ exp.metadata)
+        # One disagreement each, however many tags or keys differ: nested bindings each add
+        # theirs, so an engine that drops them (R13 reports which) would otherwise make a
+        # perfectly named and placed run cost more than leaving it out. Named or not: of
+        # nameless runs of one type (LangChain.js's chat models), the tags tell which is which.
+        cost += bool((run.tags & self.user_tags) ^ exp.tags)
+        meta = {m for m in run.metadata if m[0] in self.user_keys}
+        cost += bool(meta ^ exp.metadata)
         if run.terminals and exp.ending != "any" and run.terminals != {exp.ending}:
             cost += 1
         if run.inputs and not self.streaming:

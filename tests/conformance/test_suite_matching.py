@@ -709,3 +709,30 @@ def test_of_two_runs_named_like_a_place_the_one_whose_type_fits_takes_it() -> No
         Event(5, "h1", "end", tool, None, "tool", None, (), ()))
     placed = {rid: exp.runs[key].label for rid, key in match(exp, events).observed().items()}
     assert placed.get(tool) == "tool1" and callee not in placed, placed
+
+
+def test_nameless_runs_of_one_type_are_told_apart_by_their_tags() -> None:
+    """Two runs of one chat model, one under a binding with tags, both starting with no name (as
+    LangChain.js's chat models do): the run carrying the binding's tag takes the bound place,
+    whatever the order. The LangChain.js 1.x gate (seed 4) placed them by order and R13
+    reported the binding's tag on the bare run."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [{"kind": "chat_model", "label": "model2"},
+                            {"children": ["model2"], "kind": "binding", "label": "bind2",
+                             "tags": ["tag7"]},
+                            {"children": ["model2", "bind2"], "concurrent": True,
+                             "kind": "dynamic", "label": "dyn1"}],
+                  "root": "dyn1"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"mode": "invoke", "inputs": ["input0"], "callbacks": ["h1"]}})
+    exp = expect(scenario)
+    dyn, bound, bare = (str(uuid.UUID(int=i, version=4)) for i in (1, 2, 3))
+    events = (
+        Event(0, "h1", "start", dyn, None, "chain", "dyn1", (), ()),
+        Event(1, "h1", "start", bound, dyn, "chat_model", None, ("tag7",), ()),
+        Event(2, "h1", "start", bare, dyn, "chat_model", None, (), ()),
+        Event(3, "h1", "end", bound, dyn, "chat_model", None, ("tag7",), ()),
+        Event(4, "h1", "end", bare, dyn, "chat_model", None, (), ()),
+        Event(5, "h1", "end", dyn, None, "chain", None, (), ()))
+    placed = {rid: exp.runs[key].tags for rid, key in match(exp, events).observed().items()}
+    assert placed[bound] == {"tag7"} and placed[bare] == frozenset(), placed
