@@ -40,3 +40,19 @@ def test_R7_composed_runnables_run_their_parts_in_turn(
     another, each ended before the next starts; all nested in the construct's run."""
     holds(request, adapter, data, Registrations(failures=True, fail_percent=30, tags=False),
           COMPOSED_SHAPE)
+
+
+@given(data=st.data())
+def test_R7_streamed_tokens_fall_inside_their_run(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """Chat models streamed alone and through sequences and bindings (no parallels: their
+    branches are not streamed), with coroutine handlers more often than elsewhere (SPEC.md §6
+    delivers their events on the loop, the others' in the executor): every token a handler
+    receives comes after its run's start and before its end or error (R7.2), and after its
+    parent's start."""
+    shape = ChainShape(kinds=frozenset({"chat_model", "prompt", "parser", "sequence", "lambda",
+                                        "binding"}), require_kinds=frozenset({"chat_model"}))
+    holds(request, adapter, data,
+          Registrations(failures=True, tags=False, async_handler_percent=60), shape,
+          modes=("stream", "astream"))

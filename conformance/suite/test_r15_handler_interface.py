@@ -58,3 +58,17 @@ def test_R15_streamed_llm_tokens_arrive_once_each_in_order(
                        require_kinds=frozenset({"streaming_llm"}))
     holds(request, adapter, data, Registrations(tags=False), shape,
           modes=("stream", "astream"))
+
+
+@given(data=st.data())
+def test_R15_prompts_and_the_models_they_feed_carry_what_flowed(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """The seeds' shape (a prompt, then a chat model, maybe a parser), mostly, alone or nested,
+    by every route, in the modes where every start is judged: the prompt ends with its prompt
+    value, the chat model starts with the prompt's messages and ends with its reply (the first
+    test draws a prompt feeding a model in about one chain in eight)."""
+    shape = ChainShape(kinds=frozenset({"prompt", "chat_model", "parser", "sequence",
+                                        "parallel", "lambda", "binding"}), seed_percent=80)
+    holds(request, adapter, data, Registrations(failures=True, tags=False), shape,
+          modes=("invoke", "ainvoke", "batch", "abatch"))
