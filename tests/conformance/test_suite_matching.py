@@ -91,7 +91,9 @@ def synthesise(scenario: Scenario, exp: Expectation, rng: random.Random) -> list
         method = START_METHOD[run.run_type] if kind == "start" else \
             "on_llm_new_token" if kind == "token" else terminal_method(run.run_type, kind)
         if kind == "start":
-            payload = None if streaming else start_payload(run.run_type, run.input)
+            # (in a stream only the root is judged: a pipelined step starts before its input)
+            payload = None if streaming and run.parent is not None \
+                else start_payload(run.run_type, run.input)
         elif kind == "end":
             payload = run.output if run.ending == "end" else None
         elif kind == "error":
