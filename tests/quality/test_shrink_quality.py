@@ -91,6 +91,25 @@ NEEDS: dict[str, frozenset[str]] = {
                                                 "per-item configs", "max concurrency"}),
     # parent_ids differ in order only below two ancestors: three runs at least
     "StreamEventsParentIdsNearestFirst": frozenset(),
+    # The red-team engines (tests/selftest/broken/redteam.py): each break is about its feature.
+    "StreamingLlmDropsFirstToken": frozenset({"stream mode"}),  # tokens come in streams only
+    "StreamStartsWithEmptyInput": frozenset({"stream mode"}),
+    # a coroutine handler's tokens, late only where no executor hop lets them through first
+    "AsyncTokensFlushedAfterEnd": frozenset({"async mode", "stream mode", "async handler"}),
+    "ExecutorRaiseErrorLost": frozenset({"async mode"}),  # the executor serves async modes only
+    # the first handler of a set decides for all: it ignores, another is listed after it (the
+    # shrinker keeps a bound list with the ignoring handler twice)
+    "FirstHandlersFlagsForAll": frozenset({"ignore flags", "duplicate"}),
+    # tags lost below the first level, where the engine hands a child config on as it is (a
+    # forwarded config's tags are read again)
+    "TagsInheritedOneLevel": frozenset({"tags", "unforwarded config"}),
+    "ConstructorTagsWrittenIntoShared": frozenset({"tags"}),
+    "NestedBindingMetadataReplaced": frozenset({"tags"}),
+    "RetryAttemptsForgetTags": frozenset({"tags", "flaky"}),  # a retried attempt's tags
+    "ImplicitChildrenGetRunsOwnHandlers": frozenset({"unforwarded config"}),  # the implicit path
+    "AstreamStepsGetSequencesConfig": frozenset({"async mode", "stream mode"}),
+    "RunNameOnFirstBatchItemOnly": frozenset({"batch mode", "several inputs"}),
+    "SyncInsideLoopDropsCoroutineHandlers": frozenset({"inside loop", "async handler"}),
 }
 #: Breaks that show only when invocations overlap in time: how far shrinking gets depends on
 #: the machine's load, so their shrunk cases are not judged (nor pinned: test_pinned).
@@ -110,6 +129,16 @@ MAX_RUNS: dict[str, int] = {
     # kinds before it in the kind order (lambda, sequence, parallel), so the shrinker stops at
     # a tool among lambdas under a parallel (8 runs, every one a plain lambda but the two)
     "IgnoreChainSilencesTools": 8,
+    # one handler ignoring chains and one that does not, in one runtime list: a lone dynamic
+    # function shows it (2 runs), but the shrinker stops at one calling two lambdas and a
+    # parallel over a three-step sequence (8 runs)
+    "FirstHandlersFlagsForAll": 8,
+    # a parallel over a two-step sequence shows it (4 runs); the shrinker stops at a function
+    # calling a three-step sequence, a lambda and a bound model (7 runs)
+    "TagsInheritedOneLevel": 7,
+    # a function with constructor handlers calling one lambda shows it (2 runs); the shrinker
+    # stops at one calling a two-step sequence and two lambdas (6 runs)
+    "ImplicitChildrenGetRunsOwnHandlers": 6,
 }
 
 

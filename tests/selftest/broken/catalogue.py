@@ -1221,3 +1221,13 @@ class StreamEventsParentIdsNearestFirst(BrokenAdapter):
 CATALOGUE = (*CATALOGUE, IgnoreChainSilencesTools, ChatModelRunHalfIgnored,
              ManagerHandlersAllInherited, AsCompletedDropsLateItemsHandlers,
              LimitedBatchSharesFirstConfig, StreamEventsParentIdsNearestFirst)
+
+
+# Engines found by red-teaming the suite (bugs of kinds the engines above lack: payloads of some
+# node kinds, stream-only and async-only deliveries, flags and faults beside other handlers,
+# tags lost or leaked below the first level, mode-specific parent links); see ``redteam``.
+from .redteam import REDTEAM_ENGINES  # noqa: E402
+
+for _engine in REDTEAM_ENGINES:
+    globals()[_engine.__name__] = _engine
+CATALOGUE = (*CATALOGUE, *REDTEAM_ENGINES)
