@@ -142,11 +142,23 @@ def _replay(args: argparse.Namespace) -> int:
     except (OSError, ValueError, KeyError, TypeError, AttributeError, ModelError) as exc:
         print(f"conformance replay: cannot read the scenario: {exc}", file=sys.stderr)
         return 2
+    from .deviations import DeviationsError, KnownDeviations
+
+    known = KnownDeviations()
+    if args.expectations:
+        try:
+            known = KnownDeviations.load(args.expectations)
+        except DeviationsError as exc:
+            print(f"conformance replay: {exc}", file=sys.stderr)
+            return 2
     try:
         adapter = load_adapter(args.impl)
         failed = False
         for rule_id in rules:
-            finding = evaluate(rule_id, adapter, scenario)
+            finding = evaluate(rule_id, adapter, scenario, known)
+            if finding.known:
+                print(f"{rule_id}: known deviations seen: "
+                      + ", ".join(f"{k} x{n}" for k, n in sorted(finding.known.items())))
             if finding:
                 failed = True
                 print(explain(finding, reproduction(adapter, scenario), impl=args.impl))
@@ -275,6 +287,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("scenario")
     replay.add_argument("--impl", default="reference")
     replay.add_argument("--rule", action="append")
+    replay.add_argument("--expectations", help="mask the known deviations this file lists, as "
+                                               "run does (a case that broke a rule only beside a "
+                                               "known deviation replays as it did in the run)")
     rules = sub.add_parser("rules", help="list the rules and the tests that check each")
     rules.add_argument("--markdown", action="store_true", help="as SPEC.md's section")
     rules.add_argument("--update", metavar="SPEC.md", help="rewrite SPEC.md's generated section")

@@ -222,3 +222,23 @@ def test_bad_input_expectations_path_is_a_directory(tmp_path: Path) -> None:
                          extra=("--expectations", str(tmp_path)))
     _broken_input(run, "cannot be read", str(tmp_path))
     assert "INTERNALERROR" not in run.output, run.tail()
+
+
+def test_replay_with_expectations_masks_known_deviations_as_run_does(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance import cli
+
+    twice = ('{"chain": {"nodes": [{"kind": "lambda", "label": "fn1"}], "root": "fn1"}, '
+             '"handlers": [{"id": "h1"}], "invocation": {"callbacks": ["h1", "h1"], '
+             '"inputs": ["a"], "mode": "invoke"}}')
+    known = tmp_path / "known.json"
+    known.write_text(json.dumps({"deviations": [
+        {"id": "no-dedup", "rule": "R5", "kind": "duplicate-delivery", "reason": "test"}]}))
+    engine = "tests.selftest.broken.catalogue:NoDedup"
+    assert cli._main(["replay", "--impl", engine, "--rule", "R5", twice]) == 1
+    capsys.readouterr()
+    assert cli._main(["replay", "--impl", engine, "--rule", "R5", "--expectations", str(known),
+                      twice]) == 0
+    assert capsys.readouterr().out.splitlines() == ["R5: known deviations seen: no-dedup x1",
+                                                    "R5: holds"]
+    assert cli._main(["replay", "--expectations", str(tmp_path / "none.json"), twice]) == 2
