@@ -72,13 +72,15 @@ def _grouped(violations: list[Violation]) -> list[str]:
     return lines
 
 
-def _replay_line(finding: Finding, impl: str | None) -> str:
+def _replay_line(finding: Finding, impl: str | None, expectations: str | None = None) -> str:
+    known = f" --expectations {shlex.quote(expectations)}" if expectations else ""
     return ("Replay: python -m conformance replay --impl " + shlex.quote(impl or "IMPL")
-            + f" --rule {finding.rule} " + shlex.quote(finding.scenario.dumps()))
+            + f" --rule {finding.rule}{known} " + shlex.quote(finding.scenario.dumps()))
 
 
 def explain(finding: Finding, reproduction: str | None = None, max_violations: int = 4, *,
-            impl: str | None = None, full: bool = False) -> str:
+            impl: str | None = None, full: bool = False,
+            expectations: str | None = None) -> str:
     """A report of ``finding``: the rule, its violation, the smallest chain as a tree, expected
     vs observed per handler, ``reproduction`` (the case in the implementation's own code, as its
     adapter writes it: :func:`conformance.harness.reproduction`) and the command that replays
@@ -87,7 +89,8 @@ def explain(finding: Finding, reproduction: str | None = None, max_violations: i
     By default the report is short (about 40 lines for a shrunk case): repeated violations are
     said once, at most ``max_violations`` are listed, and only the handlers they name are shown.
     ``full`` lists every violation and every handler. ``impl`` is the ``--impl`` value the replay
-    command needs.
+    command needs, ``expectations`` the file whose known deviations the run masked (the replay
+    masks them too).
     """
     r = rule(finding.rule)
     grouped = _grouped(finding.violations)
@@ -116,7 +119,7 @@ def explain(finding: Finding, reproduction: str | None = None, max_violations: i
     if reproduction:
         lines += ["", "Reproduce by hand (prints each event a handler gets):"]
         lines += [("    " + line).rstrip() for line in reproduction.splitlines()]
-    lines += ["", _replay_line(finding, impl)]
+    lines += ["", _replay_line(finding, impl, expectations)]
     return "\n".join(lines)
 
 

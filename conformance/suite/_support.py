@@ -126,6 +126,8 @@ def holds(
         entry = json.dumps(entry_for(finding.violations[0]))
         paste = ("\nIf this is a deviation you keep, add it to your expectation file's "
                  f"\"deviations\" (with its reason):\n  {entry}")
-        raise RuleViolation("\n" + explain(finding, code, impl=impl) + paste,
-                            full_report=explain(finding, code, impl=impl, full=True) + paste)
+        known = request.config.getoption("expectations", None) or None
+        raise RuleViolation("\n" + explain(finding, code, impl=impl, expectations=known) + paste,
+                            full_report=explain(finding, code, impl=impl, full=True,
+                                                expectations=known) + paste)
     return scenario

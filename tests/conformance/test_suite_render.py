@@ -173,8 +173,12 @@ def _run_reproduction(code: str, tmp_path: Path) -> subprocess.CompletedProcess[
 
 
 def test_failure_report_is_short_and_its_reproduction_runs(tmp_path: Path) -> None:
+    known = tmp_path / "known.json"  # an entry of another kind: masks nothing here
+    known.write_text(json.dumps({"deviations": [
+        {"id": "other", "rule": "R5", "kind": "duplicate-start", "reason": "test"}]}))
     output, report = _conformance_run(tmp_path, "tests.selftest.broken.catalogue:NoDedup",
-                                      "--rule", "R5", "--profile", "quick")
+                                      "--rule", "R5", "--profile", "quick",
+                                      "--expectations", str(known))
     [section] = _failure_sections(output)
     assert len(section) <= 40, "\n".join(section)
     assert section[0].startswith("R5 once-per-handler")
@@ -182,6 +186,7 @@ def test_failure_report_is_short_and_its_reproduction_runs(tmp_path: Path) -> No
     assert not [s for s in _LONG_ONLY if s in output]
     # the replay command, then the expectation entry to paste
     assert section[-3].startswith("Replay: python -m conformance replay --impl ")
+    assert f"--expectations {known} " in section[-3]  # the replay masks what the run masked
     assert section[-1].lstrip().startswith('{"id": "r5-')
     # the long form is kept in the JSON report
     [detail] = report["rules"]["R5"]["details"].values()
