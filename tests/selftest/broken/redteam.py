@@ -14,6 +14,7 @@ import asyncio
 import inspect
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from reference.callbacks import _dispatch
@@ -395,6 +396,56 @@ class SyncInsideLoopDropsCoroutineHandlers(BrokenAdapter):
         return everywhere(original, run_coroutine_sync)
 
 
+_deliver = _dispatch.deliver
+_fault = _dispatch._fault
+_TOKEN_RUN: ContextVar[Any] = ContextVar("redteam_token_run", default=None)
+
+
+class FaultyHandlerLosesTheRestOfTheStream(BrokenAdapter):
+    BREAKS: ClassVar[tuple[str, ...]] = ("R10",)
+    BUG: ClassVar[str] = ("a handler whose on_llm_new_token raised (a contained fault, logged) "
+                          "gets no more tokens of that run, so its tokens no longer add up to "
+                          "the reply")
+
+    def patches(self) -> Iterable[Patch]:
+        failed: set[tuple[Any, int]] = set()
+
+        def fault(handler: Any, event: str, exc: BaseException) -> None:
+            _fault(handler, event, exc)
+            run = _TOKEN_RUN.get()
+            if run is not None:
+                failed.add((run, id(handler)))
+
+        def deliver(pairs: Any, event: str, args: Any, kwargs: Any) -> None:
+            if event not in _TOKENS:
+                _deliver(pairs, event, args, kwargs)
+                return
+            run = kwargs.get("run_id")
+            token = _TOKEN_RUN.set(run)
+            try:
+                _deliver(tuple(p for p in pairs if (run, id(p[1])) not in failed), event, args,
+                         kwargs)
+            finally:
+                _TOKEN_RUN.reset(token)
+
+        async def adeliver(hs: Any, event: str, args: Any, kwargs: Any) -> None:
+            if event not in _TOKENS:
+                await _adeliver(hs, event, args, kwargs)
+                return
+            run = kwargs.get("run_id")
+            keep = HandlerSet(h for h in hs.items if (run, id(h)) not in failed)
+            if not keep:
+                return
+            token = _TOKEN_RUN.set(run)
+            try:
+                await _adeliver(keep, event, args, kwargs)
+            finally:
+                _TOKEN_RUN.reset(token)
+
+        return [*everywhere(_deliver, deliver), *everywhere(_adeliver, adeliver),
+                (_dispatch, "_fault", fault)]
+
+
 REDTEAM_ENGINES: tuple[type[BrokenAdapter], ...] = (
     StreamingLlmDropsFirstToken,
     ChatModelStartRendersPrompt,
@@ -412,4 +463,6 @@ REDTEAM_ENGINES: tuple[type[BrokenAdapter], ...] = (
     AstreamStepsGetSequencesConfig,
     RunNameOnFirstBatchItemOnly,
     SyncInsideLoopDropsCoroutineHandlers,
+    FaultyHandlerLosesTheRestOfTheStream,
 )
+
