@@ -27,6 +27,7 @@ from .harness import run_concurrently, run_scenario, strip_handlers
 from .model import BATCH_MODES, STREAM_MODES, Chain, Scenario
 from .observed import HandlerFault, Observation, Outcome
 from .oracle import Expectation, expect
+from .run_ids import reused_across_calls
 from .signatures import annotate
 
 __all__ = ["PROPERTIES", "Finding", "evaluate"]
@@ -93,6 +94,21 @@ def _plain(rule: str) -> Property:
 
     prop.__name__ = f"property_{rule}"
     return prop
+
+
+def property_r6(adapter: Adapter, scenario: Scenario,
+                known: KnownDeviations = _NONE) -> Finding:
+    """R6 as the checker judges one call, then across calls: the same scenario run again must
+    give no run an id the first call gave (an engine numbering ids afresh per call is
+    consistent within each call)."""
+    expectation, observation, found, seen = _observe(adapter, scenario, known)
+    mine = [v for v in found if v.rule in ("R6", None)]
+    if mine:
+        return Finding("R6", scenario, mine, observation, expectation,
+                       known=known.of_rule("R6", seen))
+    again = run_scenario(adapter, scenario)
+    return _finish("R6", scenario, reused_across_calls(scenario, observation, again),
+                   observation, expectation, known, seen)
 
 
 def _registration_points(scenario: Scenario, handler: str) -> list[str | None]:
@@ -412,7 +428,7 @@ PROPERTIES: Final[Mapping[str, Property]] = {
     "R3": _plain("R3"),
     "R4": property_r4,
     "R5": _plain("R5"),
-    "R6": _plain("R6"),
+    "R6": property_r6,
     "R7": _plain("R7"),
     "R8": _plain("R8"),
     "R9": property_r9,

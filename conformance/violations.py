@@ -43,6 +43,8 @@ KINDS: dict[str | None, dict[str, str]] = {
     "R6": {"id-not-uuid": "a run id is not a UUID",
            "id-shared": "runs of different names share one id",
            "id-reused": "one id was given to several runs of one object",
+           "id-reused-across-calls": "a second call of the same case gave a run an id the "
+                                     "first call had given",
            "parent-disagreement": "handlers disagree on a run's parent id",
            "unexpected-run": "a run no runnable should produce (a binding's, say)",
            "root-has-parent": "a root run has a parent id",

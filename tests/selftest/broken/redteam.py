@@ -11,13 +11,15 @@ the rules the suite must fail on each; ``catalogue.CATALOGUE`` includes them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import itertools
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
-from reference.callbacks import _dispatch
+from reference.callbacks import _dispatch, _ids
 from reference.callbacks._dispatch import HandlerSet
 from reference.callbacks._manager import BaseCallbackManager, child_manager
 from reference.language_models import _fake
@@ -446,6 +448,43 @@ class FaultyHandlerLosesTheRestOfTheStream(BrokenAdapter):
                 (_dispatch, "_fault", fault)]
 
 
+_COUNT: ContextVar[Any] = ContextVar("redteam_count", default=None)
+#: The seed every call's ids are numbered from (version-4 and variant bits set).
+_SEED = (0x1234 << 96) | (0x4000 << 64) | (0x8000 << 48)
+
+
+class _CounterOfThisCall:
+    """Stands for ``reference.callbacks._ids.counter``: the call's own count, if it has one."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __iter__(self) -> _CounterOfThisCall:
+        return self
+
+    def __next__(self) -> int:
+        count = _COUNT.get()
+        return next(self.real if count is None else count)
+
+
+class IdsRestartPerCall(BrokenAdapter):
+    BREAKS: ClassVar[tuple[str, ...]] = ("R6",)
+    BUG: ClassVar[str] = ("run ids are numbered from one fixed seed in each call (ids made "
+                          "reproducible): unique within a call, the same again in the next")
+
+    def patches(self) -> Iterable[Patch]:
+        return [(_ids, "counter", _CounterOfThisCall(_ids.counter))]
+
+    @contextlib.contextmanager
+    def engine(self) -> Iterator[None]:
+        token = _COUNT.set(itertools.count(_SEED))
+        try:
+            with super().engine():
+                yield
+        finally:
+            _COUNT.reset(token)
+
+
 REDTEAM_ENGINES: tuple[type[BrokenAdapter], ...] = (
     StreamingLlmDropsFirstToken,
     ChatModelStartRendersPrompt,
@@ -464,5 +503,6 @@ REDTEAM_ENGINES: tuple[type[BrokenAdapter], ...] = (
     RunNameOnFirstBatchItemOnly,
     SyncInsideLoopDropsCoroutineHandlers,
     FaultyHandlerLosesTheRestOfTheStream,
+    IdsRestartPerCall,
 )
 
