@@ -19,7 +19,7 @@ from reference.callbacks._run_managers import (
     CallbackManagerForRetrieverRun,
     CallbackManagerForToolRun,
 )
-from reference.callbacks._stdout import StdOutCallbackHandler
+from reference.callbacks._stdout import StdOutCallbackHandler, StreamingStdOutCallbackHandler
 
 __all__ = [
     "AsyncCallbackHandler",
@@ -38,6 +38,7 @@ __all__ = [
     "CallbackManagerForToolRun",
     "Callbacks",
     "StdOutCallbackHandler",
+    "StreamingStdOutCallbackHandler",
     "adispatch_custom_event",
     "dispatch_custom_event",
 ]

@@ -1,12 +1,13 @@
-"""A handler that prints chain starts and ends, used by ``verbose=True``."""
+"""Handlers that print: chain starts and ends (``verbose=True``), and streamed tokens."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from reference.callbacks._handlers import BaseCallbackHandler
 
-__all__ = ["StdOutCallbackHandler"]
+__all__ = ["StdOutCallbackHandler", "StreamingStdOutCallbackHandler"]
 
 
 class StdOutCallbackHandler(BaseCallbackHandler):
@@ -18,3 +19,11 @@ class StdOutCallbackHandler(BaseCallbackHandler):
 
     def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:
         print("\n> Finished chain.")
+
+
+class StreamingStdOutCallbackHandler(BaseCallbackHandler):
+    """Write each streamed token to stdout as it arrives (flushed, no newline)."""
+
+    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+        sys.stdout.write(token)
+        sys.stdout.flush()

@@ -6,6 +6,7 @@ from reference.messages._messages import (
     BaseMessage,
     HumanMessage,
     SystemMessage,
+    ToolMessage,
     get_buffer_string,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "BaseMessage",
     "HumanMessage",
     "SystemMessage",
+    "ToolMessage",
     "get_buffer_string",
 ]

@@ -12,6 +12,7 @@ __all__ = [
     "BaseMessage",
     "HumanMessage",
     "SystemMessage",
+    "ToolMessage",
     "get_buffer_string",
 ]
 
@@ -20,7 +21,7 @@ class BaseMessage(Record):
     """A message; ``type`` names the role (``human``, ``ai``, ``system``)."""
 
     type: ClassVar[str] = "base"
-    _fields = (
+    _fields: ClassVar[tuple[tuple[str, Any], ...]] = (
         ("content", None),
         ("additional_kwargs", {}),
         ("response_metadata", {}),
@@ -67,6 +68,18 @@ class SystemMessage(BaseMessage):
     type: ClassVar[str] = "system"
 
 
+class ToolMessage(BaseMessage):
+    """A tool's result, sent back to the model; ``tool_call_id`` names the call it answers."""
+
+    type: ClassVar[str] = "tool"
+    _fields = (*BaseMessage._fields, ("tool_call_id", None))
+    _always = frozenset({"content", "tool_call_id"})
+
+    def __init__(self, content: Any = "", *, tool_call_id: str, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.tool_call_id = tool_call_id
+
+
 class AIMessageChunk(AIMessage):
     """A streamed piece of an ``AIMessage``; chunks add up with ``+``."""
 
@@ -84,7 +97,9 @@ class AIMessageChunk(AIMessage):
         )
 
 
-_ROLE = {"human": "Human", "ai": "AI", "AIMessageChunk": "AI", "system": "System"}
+_ROLE = {
+    "human": "Human", "ai": "AI", "AIMessageChunk": "AI", "system": "System", "tool": "Tool",
+}
 
 
 def get_buffer_string(messages: list[BaseMessage], human_prefix: str = "Human") -> str:

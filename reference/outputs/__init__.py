@@ -3,9 +3,17 @@
 from reference.outputs._outputs import (
     ChatGeneration,
     ChatGenerationChunk,
+    ChatResult,
     Generation,
     GenerationChunk,
     LLMResult,
 )
 
-__all__ = ["ChatGeneration", "ChatGenerationChunk", "Generation", "GenerationChunk", "LLMResult"]
+__all__ = [
+    "ChatGeneration",
+    "ChatGenerationChunk",
+    "ChatResult",
+    "Generation",
+    "GenerationChunk",
+    "LLMResult",
+]

@@ -7,7 +7,14 @@ from typing import Any, ClassVar
 from reference._model import Record
 from reference.messages import BaseMessage
 
-__all__ = ["ChatGeneration", "ChatGenerationChunk", "Generation", "GenerationChunk", "LLMResult"]
+__all__ = [
+    "ChatGeneration",
+    "ChatGenerationChunk",
+    "ChatResult",
+    "Generation",
+    "GenerationChunk",
+    "LLMResult",
+]
 
 
 class Generation(Record):
@@ -62,3 +69,16 @@ class LLMResult(Record):
         self.generations = generations
         self.llm_output = llm_output
         self.run = run
+
+
+class ChatResult(Record):
+    """What a chat model's ``_generate`` returns: its generations for one prompt."""
+
+    _fields = (("generations", []), ("llm_output", None))
+    _always = frozenset({"generations", "llm_output"})
+
+    def __init__(
+        self, generations: list[ChatGeneration], llm_output: dict[str, Any] | None = None
+    ) -> None:
+        self.generations = generations
+        self.llm_output = llm_output

@@ -4,15 +4,22 @@ from reference.runnables._assign import RunnableAssign, RunnablePick
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._binding import RunnableBinding
 from reference.runnables._branch import RunnableBranch
-from reference.runnables._config import RunnableConfig, ensure_config, merge_configs
+from reference.runnables._config import (
+    RunnableConfig,
+    ensure_config,
+    get_config_list,
+    merge_configs,
+    patch_config,
+)
 from reference.runnables._each import RunnableEach
 from reference.runnables._fallbacks import RunnableWithFallbacks
 from reference.runnables._generator import RunnableGenerator
-from reference.runnables._lambda import RunnableLambda
+from reference.runnables._lambda import RunnableLambda, chain
 from reference.runnables._parallel import RunnableParallel
 from reference.runnables._passthrough import RunnablePassthrough
 from reference.runnables._retry import RunnableRetry
 from reference.runnables._sequence import RunnableSequence
+from reference.runnables._serializable import RunnableSerializable
 
 RunnableMap = RunnableParallel
 
@@ -31,8 +38,12 @@ __all__ = [
     "RunnablePick",
     "RunnableRetry",
     "RunnableSequence",
+    "RunnableSerializable",
     "RunnableWithFallbacks",
+    "chain",
     "coerce_to_runnable",
     "ensure_config",
+    "get_config_list",
     "merge_configs",
+    "patch_config",
 ]

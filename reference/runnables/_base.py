@@ -278,6 +278,43 @@ class Runnable(Generic[Input, Output]):
         merged = merge_configs(config, cast(RunnableConfig, kwargs))
         return RunnableBinding(bound=self, config=merged)
 
+    # -- custom runnables: one run around a function (langchain_core's protected helpers) ---
+
+    def _call_with_config(
+        self,
+        func: Callable[..., Output],
+        input: Input,
+        config: RunnableConfig | None,
+        run_type: str | None = None,
+        serialized: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Output:
+        """Run ``func(input)`` as one chain run of this runnable (for custom ``invoke``s).
+
+        ``func`` gets ``run_manager`` and ``config`` (the child config) if it
+        takes them. ``serialized`` is accepted for compatibility; starts carry
+        this runnable's own.
+        """
+        from reference.runnables._calls import call_with_config
+
+        return cast(Output, call_with_config(self, func, input, config, run_type, **kwargs))
+
+    async def _acall_with_config(
+        self,
+        func: Callable[..., Awaitable[Output]],
+        input: Input,
+        config: RunnableConfig | None,
+        run_type: str | None = None,
+        serialized: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Output:
+        """Async twin of :meth:`_call_with_config` (``func`` is async)."""
+        from reference.runnables._calls import acall_with_config
+
+        return cast(
+            Output, await acall_with_config(self, func, input, config, run_type, **kwargs)
+        )
+
     # -- composed runnables (SPEC.md §8; each in its own module) ---------------------------
 
     def with_fallbacks(

@@ -23,8 +23,10 @@ __all__ = [
     "CONFIG_KEYS",
     "RunnableConfig",
     "ensure_config",
+    "get_config_list",
     "manager_for",
     "merge_configs",
+    "patch_config",
     "per_item_configs",
     "resolve_config",
     "validate_config",
@@ -171,6 +173,46 @@ def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
             value = value.copy()
         full[key] = value
     return cast(RunnableConfig, full)
+
+
+def patch_config(
+    config: RunnableConfig | None,
+    *,
+    callbacks: Callbacks = None,
+    recursion_limit: int | None = None,
+    max_concurrency: int | None = None,
+    run_name: str | None = None,
+    configurable: dict[str, Any] | None = None,
+) -> RunnableConfig:
+    """``ensure_config(config)`` with the given keys replaced (``configurable`` added to).
+
+    New ``callbacks`` make it a config for another run (typically a child, given
+    ``run_manager.get_child()``), so the root-only ``run_name`` and ``run_id``
+    are dropped with them, as langchain_core does (R14).
+    """
+    out = ensure_config(config)
+    if callbacks is not None:
+        out["callbacks"] = callbacks
+        out.pop("run_name", None)
+        out.pop("run_id", None)
+    if recursion_limit is not None:
+        out["recursion_limit"] = recursion_limit
+    if max_concurrency is not None:
+        out["max_concurrency"] = max_concurrency
+    if run_name is not None:
+        out["run_name"] = run_name
+    if configurable is not None:
+        out["configurable"] = {**out.get("configurable", {}), **configurable}
+    return out
+
+
+def get_config_list(
+    config: RunnableConfig | Sequence[RunnableConfig] | None, length: int
+) -> list[RunnableConfig]:
+    """One complete config per batch input, as ``batch`` uses (a ``run_id`` goes to the first)."""
+    if length < 0:
+        raise ValueError(f"length must be >= 0, got {length}")
+    return [ensure_config(c) for c in per_item_configs(config, length)]
 
 
 M = TypeVar("M", bound=BaseCallbackManager)

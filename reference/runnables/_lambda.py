@@ -22,7 +22,7 @@ from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import CHAIN, FUNCTION, arun, run
 from reference.runnables._streams import add_chunks
 
-__all__ = ["RunnableLambda"]
+__all__ = ["RunnableLambda", "chain"]
 
 def _takes_config(func: Callable[..., Any]) -> bool:
     if type(func) is FunctionType and not hasattr(func, "__wrapped__") \
@@ -151,3 +151,8 @@ class RunnableLambda(Runnable[Any, Any]):
         if isinstance(out, Runnable):
             out = await out.ainvoke(input, frame.child_config)
         return out
+
+
+def chain(func: Callable[..., Any]) -> RunnableLambda:
+    """Decorator: ``func`` as a ``RunnableLambda`` (its runs named after the function)."""
+    return RunnableLambda(func)

@@ -1,5 +1,5 @@
 """Tools."""
 
-from reference.tools._structured import BaseTool, StructuredTool, tool
+from reference.tools._structured import BaseTool, StructuredTool, ToolException, tool
 
-__all__ = ["BaseTool", "StructuredTool", "tool"]
+__all__ = ["BaseTool", "StructuredTool", "ToolException", "tool"]

@@ -14,7 +14,7 @@ from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ATOOL, TOOL, arun, run
 
-__all__ = ["BaseTool", "StructuredTool", "tool"]
+__all__ = ["BaseTool", "StructuredTool", "ToolException", "tool"]
 
 
 def _params(func: Callable[..., Any] | None) -> set[str]:
@@ -24,6 +24,10 @@ def _params(func: Callable[..., Any] | None) -> set[str]:
         return set(inspect.signature(func).parameters)
     except (TypeError, ValueError):
         return set()
+
+
+class ToolException(Exception):
+    """An error a tool's function raises to say the tool failed (an ``on_tool_error``)."""
 
 
 class BaseTool(Runnable[Any, Any]):

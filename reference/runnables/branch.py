@@ -1,0 +1,5 @@
+"""``langchain_core.runnables.branch``'s public names, at the same path."""
+
+from reference.runnables._branch import RunnableBranch
+
+__all__ = ["RunnableBranch"]

@@ -1,0 +1,237 @@
+"""langchain_core's public names on the reference: scenarios written for LangChain run unchanged.
+
+Each scenario is written once against a package prefix (``_lc_scenarios``) and
+checked against the events langchain-core gives (written out by hand here, so
+the tests need no langchain-core); where langchain-core is installed the same
+scenario also runs on it and must give those events too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from _lc_scenarios import HAVE_LANGCHAIN_CORE, Seen, load, recorder
+
+PKGS = ["reference", *(["langchain_core"] if HAVE_LANGCHAIN_CORE else [])]
+
+#: Module paths scenarios import from, and names each must offer (as langchain_core's do).
+MODULE_NAMES: dict[str, list[str]] = {
+    "runnables": ["RunnableSerializable", "chain", "patch_config", "get_config_list"],
+    "runnables.config": ["RunnableConfig", "ensure_config", "merge_configs", "patch_config",
+                         "get_config_list"],
+    "runnables.base": ["Runnable", "RunnableLambda", "RunnableSequence", "RunnableParallel",
+                       "RunnableMap", "RunnableGenerator", "RunnableBinding", "RunnableEach",
+                       "RunnableSerializable", "chain", "coerce_to_runnable"],
+    "runnables.passthrough": ["RunnablePassthrough", "RunnableAssign", "RunnablePick"],
+    "runnables.branch": ["RunnableBranch"],
+    "runnables.fallbacks": ["RunnableWithFallbacks"],
+    "runnables.retry": ["RunnableRetry"],
+    "callbacks": ["StreamingStdOutCallbackHandler", "StdOutCallbackHandler"],
+    "callbacks.base": ["BaseCallbackHandler", "AsyncCallbackHandler", "BaseCallbackManager",
+                       "Callbacks"],
+    "callbacks.stdout": ["StdOutCallbackHandler"],
+    "callbacks.streaming_stdout": ["StreamingStdOutCallbackHandler"],
+    "language_models.fake": ["FakeListLLM", "FakeStreamingListLLM"],
+    "language_models.llms": ["BaseLLM", "LLM"],
+    "tools": ["ToolException"],
+    "tools.base": ["BaseTool", "ToolException"],
+    "tools.structured": ["StructuredTool"],
+    "tools.convert": ["tool"],
+    "output_parsers.string": ["StrOutputParser"],
+    "outputs": ["ChatResult"],
+    "messages": ["ToolMessage"],
+}
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("module", sorted(MODULE_NAMES))
+def test_module_paths_offer_langchain_cores_names(pkg: str, module: str) -> None:
+    mod = importlib.import_module(f"{pkg}.{module}")
+    assert [n for n in MODULE_NAMES[module] if not hasattr(mod, n)] == []
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+
+def chain_decorator(pkg: str) -> list[Seen]:
+    """``@chain`` makes a RunnableLambda named after the function; what it invokes is its child."""
+    chain = load(pkg, "runnables", "chain")
+    lam = load(pkg, "runnables", "RunnableLambda")
+    exclaim = lam(lambda s: s + "!")
+
+    @chain
+    def shout(x: str) -> str:
+        return exclaim.invoke(x.upper())  # type: ignore[no-any-return]
+
+    rec = recorder(pkg)
+    assert shout.invoke("hi", {"callbacks": [rec]}) == "HI!"
+    return rec.seen  # type: ignore[no-any-return]
+
+
+CHAIN_DECORATOR: list[Seen] = [
+    ("on_chain_start", "shout", None, "'hi'"),
+    ("on_chain_start", "RunnableLambda", "shout", "'HI'"),
+    ("on_chain_end", "RunnableLambda", "shout", "'HI!'"),
+    ("on_chain_end", "shout", None, "'HI!'"),
+]
+
+
+def serializable_subclass(pkg: str) -> list[Seen]:
+    """A custom runnable: fields as keyword arguments, its run from ``_call_with_config``,
+    a child through the config it gets, another renamed with ``patch_config``."""
+    base = load(pkg, "runnables", "RunnableSerializable")
+    lam = load(pkg, "runnables", "RunnableLambda")
+    patch_config = load(pkg, "runnables.config", "patch_config")
+
+    class Suffix(base):  # type: ignore[misc, valid-type]
+        suffix: str = "!"
+        times: int
+
+        def invoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+            return self._call_with_config(self._run, input, config)
+
+        def _run(self, x: str, run_manager: Any, config: Any) -> str:
+            step = lam(lambda s: s + self.suffix * self.times)
+            once = step.invoke(x, config)
+            return step.invoke(once, patch_config(config, run_name="again"))  # type: ignore[no-any-return]
+
+    rec = recorder(pkg)
+    runnable = Suffix(suffix="?", times=2)
+    assert (runnable.suffix, runnable.times, Suffix(times=1).suffix) == ("?", 2, "!")
+    assert runnable.invoke("a", {"callbacks": [rec]}) == "a????"
+    return rec.seen  # type: ignore[no-any-return]
+
+
+SERIALIZABLE_SUBCLASS: list[Seen] = [
+    ("on_chain_start", "Suffix", None, "'a'"),
+    ("on_chain_start", "RunnableLambda", "Suffix", "'a'"),
+    ("on_chain_end", "RunnableLambda", "Suffix", "'a??'"),
+    ("on_chain_start", "again", "Suffix", "'a??'"),
+    ("on_chain_end", "again", "Suffix", "'a????'"),
+    ("on_chain_end", "Suffix", None, "'a????'"),
+]
+
+
+def serializable_subclass_async(pkg: str) -> list[Seen]:
+    """``_acall_with_config``: an async custom runnable's run, with a child."""
+    base = load(pkg, "runnables", "RunnableSerializable")
+    lam = load(pkg, "runnables", "RunnableLambda")
+
+    class Upper(base):  # type: ignore[misc, valid-type]
+        async def ainvoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+            return await self._acall_with_config(self._arun, input, config)
+
+        async def _arun(self, x: str, config: Any) -> str:
+            return await lam(lambda s: s.upper()).ainvoke(x, config)  # type: ignore[no-any-return]
+
+        def invoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+            raise NotImplementedError
+
+    rec = recorder(pkg)
+    assert asyncio.run(Upper(name="up").ainvoke("a", {"callbacks": [rec]})) == "A"
+    return rec.seen  # type: ignore[no-any-return]
+
+
+SERIALIZABLE_SUBCLASS_ASYNC: list[Seen] = [
+    ("on_chain_start", "up", None, "'a'"),
+    ("on_chain_start", "RunnableLambda", "up", "'a'"),
+    ("on_chain_end", "RunnableLambda", "up", "'A'"),
+    ("on_chain_end", "up", None, "'A'"),
+]
+
+
+SCENARIOS: dict[str, tuple[Callable[[str], list[Seen]], list[Seen]]] = {
+    "chain_decorator": (chain_decorator, CHAIN_DECORATOR),
+    "serializable_subclass": (serializable_subclass, SERIALIZABLE_SUBCLASS),
+    "serializable_subclass_async": (serializable_subclass_async, SERIALIZABLE_SUBCLASS_ASYNC),
+}
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_scenario_gives_langchain_cores_events(pkg: str, scenario: str) -> None:
+    run, expected = SCENARIOS[scenario]
+    assert run(pkg) == expected
+
+
+# ----------------------------------------------------------------------------- small names
+
+
+def test_serializable_subclass_rejects_unknown_and_missing_fields() -> None:
+    from reference.runnables import RunnableSerializable
+
+    class Step(RunnableSerializable[str, str]):
+        prefix: str
+        seen: list[str] = []
+
+    with pytest.raises(TypeError, match=r"unknown field\(s\) \['prefx'\]"):
+        Step(prefx="x")
+    with pytest.raises(TypeError, match=r"missing required field\(s\) \['prefix'\]"):
+        Step()
+    a, b = Step(prefix="a"), Step(prefix="b")
+    a.seen.append("x")
+    assert b.seen == []  # a mutable default is each instance's own
+    assert Step(prefix="p", name="named").get_name() == "named"
+
+
+def test_patch_config_drops_root_only_keys_with_new_callbacks() -> None:
+    from reference.runnables.config import patch_config
+
+    cfg: Any = {"run_name": "r", "tags": ["t"], "configurable": {"a": 1}}
+    assert patch_config(cfg, configurable={"b": 2})["configurable"] == {"a": 1, "b": 2}
+    assert patch_config(cfg, max_concurrency=3)["run_name"] == "r"
+    patched = patch_config(cfg, callbacks=[])
+    assert "run_name" not in patched and patched["tags"] == ["t"]
+    assert cfg["run_name"] == "r"  # the caller's config is unchanged
+
+
+def test_get_config_list_gives_the_run_id_to_the_first_config_only() -> None:
+    import uuid
+
+    from reference.runnables import get_config_list
+
+    rid = uuid.uuid4()
+    configs = get_config_list({"run_id": rid, "tags": ["t"]}, 3)
+    assert [c.get("run_id") for c in configs] == [rid, None, None]
+    assert all(c["tags"] == ["t"] for c in configs)
+    with pytest.raises(ValueError, match="2 configs for 3 inputs"):
+        get_config_list([{}, {}], 3)
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_streaming_stdout_handler_prints_each_token(
+    pkg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler = load(pkg, "callbacks", "StreamingStdOutCallbackHandler")()
+    model = load(pkg, "language_models", "FakeListChatModel")(responses=["hey"])
+    assert "".join(c.content for c in model.stream("x", {"callbacks": [handler]})) == "hey"
+    assert capsys.readouterr().out == "hey"
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_tool_message_renders_as_a_tool_line(pkg: str) -> None:
+    tool_message = load(pkg, "messages", "ToolMessage")
+    buffer = load(pkg, "messages", "get_buffer_string")
+    msg = tool_message("42", tool_call_id="call-1")
+    assert (msg.type, msg.tool_call_id, buffer([msg])) == ("tool", "call-1", "Tool: 42")
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_tool_exception_is_the_tools_error(pkg: str) -> None:
+    tool = load(pkg, "tools", "tool")
+    tool_exception = load(pkg, "tools", "ToolException")
+
+    @tool
+    def broken(x: str) -> str:
+        """Always fails."""
+        raise tool_exception("nope")
+
+    rec = recorder(pkg)
+    with pytest.raises(tool_exception):
+        broken.invoke("a", {"callbacks": [rec]})
+    assert [(e, n) for e, n, _, _ in rec.seen] == [("on_tool_start", "broken"),
+                                                    ("on_tool_error", "broken")]
