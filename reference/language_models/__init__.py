@@ -1,6 +1,7 @@
 """Language models: chat models and non-chat LLMs (fake ones for tests and examples)."""
 
-from reference.language_models._fake import BaseChatModel, FakeListChatModel
+from reference.language_models._chat import BaseChatModel, SimpleChatModel
+from reference.language_models._fake import FakeListChatModel, GenericFakeChatModel
 from reference.language_models._fake_llm import LLM, BaseLLM, FakeListLLM, FakeStreamingListLLM
 
 __all__ = [
@@ -10,4 +11,6 @@ __all__ = [
     "FakeListChatModel",
     "FakeListLLM",
     "FakeStreamingListLLM",
+    "GenericFakeChatModel",
+    "SimpleChatModel",
 ]

@@ -1,138 +1,21 @@
-"""Chat models: ``BaseChatModel`` emits the run's events, ``FakeListChatModel`` replays replies."""
+"""Fake chat models for tests and examples: ``FakeListChatModel`` and ``GenericFakeChatModel``.
+
+(``BaseChatModel`` and ``to_messages`` live in ``_chat``; they are importable
+from here too, as they were.)
+"""
 
 from __future__ import annotations
 
-import asyncio
+import re
 import threading
-import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from functools import partial
+from collections.abc import Iterator
 from typing import Any
 
-from reference.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
-from reference.outputs import ChatGeneration, ChatGenerationChunk, LLMResult
-from reference.prompt_values import PromptValue
-from reference.runnables._base import Runnable
-from reference.runnables._config import RunnableConfig
-from reference.runnables._frame import RunFrame
-from reference.runnables._lifecycle import ACHAT, CHAT, arun, astream_run, run, stream_run
-from reference.runnables._streams import aclosing_stream
+from reference.language_models._chat import BaseChatModel, to_messages
+from reference.messages import AIMessage, AIMessageChunk, BaseMessage
+from reference.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-__all__ = ["BaseChatModel", "FakeListChatModel"]
-
-
-def to_messages(input: Any) -> list[BaseMessage]:
-    """Accept a prompt value, a string or a list of messages, like LangChain's chat models."""
-    if isinstance(input, PromptValue):
-        return input.to_messages()
-    if isinstance(input, str):
-        return [HumanMessage(input)]
-    if isinstance(input, BaseMessage):
-        return [input]
-    if isinstance(input, Sequence) and all(isinstance(m, BaseMessage) for m in input):
-        return list(input)
-    raise TypeError(
-        f"A chat model takes a PromptValue, a str or a list of messages, got "
-        f"{type(input).__name__}: {input!r}"
-    )
-
-
-class BaseChatModel(Runnable[Any, AIMessage]):
-    """A chat model run: ``on_chat_model_start``, tokens when streamed, then ``on_llm_end``.
-
-    Subclasses implement :meth:`_reply`. Streaming emits one token per
-    character of the reply.
-    """
-
-    def _reply(self, messages: list[BaseMessage]) -> str:
-        raise NotImplementedError
-
-    def _invocation_params(self) -> dict[str, Any]:
-        return {"_type": type(self).__name__}
-
-    def _tokens(self, text: str) -> list[str]:
-        return list(text)
-
-    def _token_delay(self) -> float | None:
-        return None
-
-    def _start_extra(self) -> dict[str, Any]:
-        return {"invocation_params": self._invocation_params(), "batch_size": 1}
-
-    def _generate(self, messages: list[BaseMessage], frame: RunFrame) -> AIMessage:
-        return AIMessage(self._reply(messages), id=f"run-{frame.run_id}-0")
-
-    async def _agenerate(self, messages: list[BaseMessage], frame: RunFrame) -> AIMessage:
-        return self._generate(messages, frame)
-
-    def invoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AIMessage:
-        messages = to_messages(input)
-        return run(self, self._generate, messages, config, CHAT, payload=[messages],
-                   extra=self._start_extra(), report=_result)
-
-    async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AIMessage:
-        messages = to_messages(input)
-        return await arun(self, self._agenerate, messages, config, ACHAT, payload=[messages],
-                          extra=self._start_extra(), report=_result)
-
-    def _chunks(self, messages: list[BaseMessage], frame: RunFrame) -> Iterator[AIMessageChunk]:
-        rm = frame.run_manager
-        delay = self._token_delay()
-        msg_id = f"run-{frame.run_id}-0"
-        for token in self._tokens(self._reply(messages)):
-            if delay:
-                time.sleep(delay)
-            chunk = AIMessageChunk(token, id=msg_id)
-            # A chat model's tokens: silenced by ignore_chat_model too (the whole run is).
-            rm._emit("on_chat_model_new_token", (token,),
-                     {"chunk": ChatGenerationChunk(message=chunk)})
-            yield chunk
-
-    async def _achunks(
-        self, messages: list[BaseMessage], frame: RunFrame
-    ) -> AsyncIterator[AIMessageChunk]:
-        rm = frame.run_manager
-        delay = self._token_delay()
-        msg_id = f"run-{frame.run_id}-0"
-        for token in self._tokens(self._reply(messages)):
-            if delay:
-                await asyncio.sleep(delay)
-            chunk = AIMessageChunk(token, id=msg_id)
-            await rm._aemit("on_chat_model_new_token", (token,),
-                            {"chunk": ChatGenerationChunk(message=chunk)})
-            yield chunk
-
-    def stream(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[AIMessageChunk]:
-        messages = to_messages(input)
-        yield from stream_run(self, messages, config, partial(self._chunks, messages), CHAT,
-                              payload=[messages], extra=self._start_extra(),
-                              report=_streamed_result)
-
-    async def astream(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AsyncIterator[AIMessageChunk]:
-        messages = to_messages(input)
-        stream = astream_run(self, messages, config, partial(self._achunks, messages), ACHAT,
-                             payload=[messages], extra=self._start_extra(),
-                             report=_streamed_result)
-        async with aclosing_stream(stream) as it:
-            async for chunk in it:
-                yield chunk
-
-
-def _result(message: AIMessage) -> LLMResult:
-    return LLMResult(generations=[[ChatGeneration(message=message)]])
-
-
-def _streamed_result(chunks: list[AIMessageChunk]) -> LLMResult:
-    text = "".join(c.text for c in chunks)
-    return _result(AIMessage(text, id=chunks[0].id if chunks else None))
+__all__ = ["BaseChatModel", "FakeListChatModel", "GenericFakeChatModel", "to_messages"]
 
 
 class FakeListChatModel(BaseChatModel):
@@ -167,3 +50,56 @@ class FakeListChatModel(BaseChatModel):
             text = self.responses[self.i]
             self.i = (self.i + 1) % len(self.responses)
         return text
+
+
+class GenericFakeChatModel(BaseChatModel):
+    """Reply with the next item of ``messages`` (an iterator of ``AIMessage`` or str).
+
+    Streamed, the reply's text is cut at whitespace, each space or newline a
+    token of its own (``"a b"``: ``"a"``, ``" "``, ``"b"``), as langchain_core's
+    does; then one empty token per ``additional_kwargs`` key, carrying it.
+    """
+
+    messages: Iterator[AIMessage | str]
+
+    @property
+    def _llm_type(self) -> str:
+        return "generic-fake-chat-model"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        reply = next(self.messages)
+        message = AIMessage(reply) if isinstance(reply, str) else reply
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        message = self._generate(messages, stop=stop, run_manager=run_manager, **kwargs) \
+            .generations[0].message
+        if not isinstance(message.content, str):
+            raise TypeError(f"GenericFakeChatModel streams str content, got {message.content!r}")
+        pieces = re.split(r"(\s)", message.content) if message.content else []
+        extras = list(message.additional_kwargs.items())
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1 and not extras
+            chunk = ChatGenerationChunk(message=AIMessageChunk(
+                piece, id=message.id, chunk_position="last" if last else None))
+            if run_manager is not None:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+        for key, value in extras:
+            chunk = ChatGenerationChunk(message=AIMessageChunk(
+                "", id=message.id, additional_kwargs={key: value}))
+            if run_manager is not None:
+                run_manager.on_llm_new_token("", chunk=chunk)
+            yield chunk

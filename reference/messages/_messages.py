@@ -81,19 +81,32 @@ class ToolMessage(BaseMessage):
 
 
 class AIMessageChunk(AIMessage):
-    """A streamed piece of an ``AIMessage``; chunks add up with ``+``."""
+    """A streamed piece of an ``AIMessage``; chunks add up with ``+``.
+
+    ``chunk_position="last"`` marks a stream's final chunk (langchain_core 1.x
+    sends one more, empty, token when a model's last chunk lacks it).
+    """
 
     type: ClassVar[str] = "AIMessageChunk"
+    _fields = (*AIMessage._fields, ("chunk_position", None))
+
+    def __init__(
+        self, content: Any = "", *, chunk_position: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(content, **kwargs)
+        self.chunk_position = chunk_position
 
     def __add__(self, other: Any) -> AIMessageChunk:
         if not isinstance(other, AIMessageChunk):
             return NotImplemented
+        last = "last" in (self.chunk_position, other.chunk_position)
         return AIMessageChunk(
             content=self.content + other.content,
             additional_kwargs={**self.additional_kwargs, **other.additional_kwargs},
             response_metadata={**self.response_metadata, **other.response_metadata},
             name=self.name or other.name,
             id=self.id or other.id,
+            chunk_position="last" if last else None,
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, final
+from typing import Any, Final, final
 
 from reference.messages import BaseMessage
 from reference.runnables._base import Runnable
@@ -14,6 +14,8 @@ from reference.runnables._streams import aclose_iter, aclosing_stream, close_ite
 __all__ = ["StrOutputParser"]
 
 _END: Any = object()
+#: The start's extra keyword: langchain_core's parsers say ``run_type="parser"``.
+_PARSER: Final = {"run_type": "parser"}
 
 
 def _text(x: Any) -> str:
@@ -40,7 +42,7 @@ async def _one(x: Any) -> AsyncIterator[Any]:
 
 @final
 class StrOutputParser(Runnable[Any, str]):
-    """Extract text; a chain-type run."""
+    """Extract text; a chain-type run (``run_type="parser"``)."""
 
     def __init__(
         self,
@@ -56,12 +58,12 @@ class StrOutputParser(Runnable[Any, str]):
         return text
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
-        return run(self, _parse, input, config)
+        return run(self, _parse, input, config, extra=_PARSER)
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> str:
-        return await arun(self, _aparse, input, config)
+        return await arun(self, _aparse, input, config, extra=_PARSER)
 
     def transform(
         self, input: Iterator[Any], config: RunnableConfig | None = None, **kwargs: Any
@@ -80,7 +82,7 @@ class StrOutputParser(Runnable[Any, str]):
             finally:
                 close_iter(upstream)
 
-        yield from stream_run(self, first, config, texts, report=_joined)
+        yield from stream_run(self, first, config, texts, extra=_PARSER, report=_joined)
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -103,7 +105,7 @@ class StrOutputParser(Runnable[Any, str]):
             finally:
                 await aclose_iter(upstream)
 
-        stream = astream_run(self, first, config, texts, report=_joined)
+        stream = astream_run(self, first, config, texts, extra=_PARSER, report=_joined)
         async with aclosing_stream(stream) as it:
             async for text in it:
                 yield text

@@ -1,39 +1,38 @@
-"""``ChatPromptTemplate``: format ``{variables}`` into a list of messages (a chain-type run)."""
+"""``ChatPromptTemplate``: format ``{variables}`` into a list of messages (a ``prompt`` run)."""
 
 from __future__ import annotations
 
-import string
 from collections.abc import Sequence
 from typing import Any, final
 
-from reference.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from reference.messages import BaseMessage, HumanMessage
 from reference.prompt_values import ChatPromptValue
-from reference.runnables._base import Runnable
-from reference.runnables._config import RunnableConfig
-from reference.runnables._lifecycle import arun, run
+from reference.prompts._base import BasePromptTemplate
+from reference.prompts._placeholder import _ROLES, MessagesPlaceholder
+from reference.prompts._string import template_variables
 
 __all__ = ["ChatPromptTemplate"]
 
-_ROLES: dict[str, type[BaseMessage]] = {
-    "human": HumanMessage,
-    "user": HumanMessage,
-    "ai": AIMessage,
-    "assistant": AIMessage,
-    "system": SystemMessage,
-}
+Part = tuple[type[BaseMessage], str] | BaseMessage | MessagesPlaceholder
 
 
-def _variables(template: str) -> list[str]:
-    return [f for _, f, _, _ in string.Formatter().parse(template) if f]
+def _placeholder(template: str) -> MessagesPlaceholder:
+    """``("placeholder", "{name}")``: an optional placeholder for variable ``name``."""
+    names = template_variables(template)
+    if template != f"{{{names[0] if names else ''}}}":
+        raise ValueError(
+            f'A ("placeholder", ...) message takes one variable as "{{name}}", got {template!r}'
+        )
+    return MessagesPlaceholder(names[0], optional=True)
 
 
 @final
-class ChatPromptTemplate(Runnable[Any, ChatPromptValue]):
-    """Message templates: (role class, template string) or fixed messages."""
+class ChatPromptTemplate(BasePromptTemplate):
+    """Message templates: (role class, template string), fixed messages, placeholders."""
 
     def __init__(
         self,
-        messages: Sequence[tuple[type[BaseMessage], str] | BaseMessage],
+        messages: Sequence[Part],
         *,
         name: str | None = None,
         callbacks: Any = None,
@@ -44,7 +43,12 @@ class ChatPromptTemplate(Runnable[Any, ChatPromptValue]):
         seen: list[str] = []
         for m in self.messages:
             if isinstance(m, tuple):
-                seen.extend(v for v in _variables(m[1]) if v not in seen)
+                names = template_variables(m[1])
+            elif isinstance(m, MessagesPlaceholder):
+                names = m.input_variables
+            else:
+                names = []
+            seen.extend(v for v in names if v not in seen)
         self.input_variables = seen
         self._init_scope(name, callbacks, tags, metadata)
 
@@ -55,56 +59,41 @@ class ChatPromptTemplate(Runnable[Any, ChatPromptValue]):
 
     @classmethod
     def from_messages(
-        cls, messages: Sequence[tuple[str, str] | BaseMessage], **kwargs: Any
+        cls,
+        messages: Sequence[tuple[str, str] | str | BaseMessage | MessagesPlaceholder],
+        **kwargs: Any,
     ) -> ChatPromptTemplate:
-        """Messages given as ``(role, template)`` pairs or message objects."""
-        parts: list[tuple[type[BaseMessage], str] | BaseMessage] = []
+        """Messages as ``(role, template)`` pairs (role ``placeholder``: an optional
+        ``MessagesPlaceholder``), templates of human messages, messages or placeholders."""
+        parts: list[Part] = []
         for m in messages:
-            if isinstance(m, BaseMessage):
+            if isinstance(m, (BaseMessage, MessagesPlaceholder)):
                 parts.append(m)
+            elif isinstance(m, str):
+                parts.append((HumanMessage, m))
+            elif isinstance(m, tuple) and len(m) == 2 and m[0] == "placeholder":
+                parts.append(_placeholder(m[1]))
             elif isinstance(m, tuple) and len(m) == 2 and m[0] in _ROLES:
                 parts.append((_ROLES[m[0]], m[1]))
             else:
                 raise TypeError(
                     f"Unsupported message {m!r}: use (role, template) with role in "
-                    f"{sorted(_ROLES)}, or a BaseMessage."
+                    f"{sorted([*_ROLES, 'placeholder'])}, a str, a BaseMessage or a "
+                    "MessagesPlaceholder."
                 )
         return cls(parts, **kwargs)
 
     def format_messages(self, **values: Any) -> list[BaseMessage]:
-        missing = [v for v in self.input_variables if v not in values]
-        if missing:
-            raise KeyError(
-                f"ChatPromptTemplate is missing input variables {missing}; "
-                f"expected {self.input_variables}, got {sorted(values)}"
-            )
+        self._missing(values)
         out: list[BaseMessage] = []
         for m in self.messages:
             if isinstance(m, tuple):
                 out.append(m[0](m[1].format(**values)))
+            elif isinstance(m, MessagesPlaceholder):
+                out.extend(m.format_messages(**values))
             else:
                 out.append(m)
         return out
 
     def _format(self, input: Any, rm: Any = None) -> ChatPromptValue:
-        if not isinstance(input, dict):
-            if len(self.input_variables) != 1:
-                raise TypeError(
-                    f"ChatPromptTemplate expects a dict with keys {self.input_variables}, "
-                    f"got {type(input).__name__}"
-                )
-            input = {self.input_variables[0]: input}
-        return ChatPromptValue(self.format_messages(**input))
-
-    async def _aformat(self, input: Any, rm: Any = None) -> ChatPromptValue:
-        return self._format(input)
-
-    def invoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> ChatPromptValue:
-        return run(self, self._format, input, config)
-
-    async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> ChatPromptValue:
-        return await arun(self, self._aformat, input, config)
+        return ChatPromptValue(self.format_messages(**self._variables(input)))

@@ -38,13 +38,16 @@ def _field_names(cls: type) -> list[str]:
 class RunnableSerializable(Runnable[Input, Output]):
     """A runnable whose annotated fields are its constructor's keyword arguments.
 
-    ``name`` is accepted as well (the runs' name, else the class name).
+    ``name`` is accepted as well (the runs' name, else the class name), and
+    models take ``callbacks``, ``tags`` and ``metadata`` (constructor scope, R3).
     Subclasses implement ``invoke`` (and ``ainvoke`` if they need it), usually
     around ``self._call_with_config(func, input, config)`` so they get a run of
     their own.
     """
 
     _field_cache: ClassVar[dict[type, list[str]]] = {}
+    #: Whether ``callbacks``, ``tags`` and ``metadata`` are constructor options too (models).
+    _constructor_scope: ClassVar[bool] = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args:
@@ -57,6 +60,8 @@ class RunnableSerializable(Runnable[Input, Output]):
         if fields is None:
             fields = self._field_cache[cls] = _field_names(cls)
         name = kwargs.pop("name", None)
+        scope = [kwargs.pop(k, None) if self._constructor_scope else None
+                 for k in ("callbacks", "tags", "metadata")]
         unknown = sorted(k for k in kwargs if k not in fields)
         if unknown:
             raise TypeError(
@@ -75,4 +80,4 @@ class RunnableSerializable(Runnable[Input, Output]):
             setattr(self, field, value)
         if missing:
             raise TypeError(f"{cls.__name__}() is missing required field(s) {missing}")
-        self._init_scope(name, None, None, None)
+        self._init_scope(name, *scope)

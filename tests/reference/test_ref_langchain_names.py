@@ -44,6 +44,14 @@ MODULE_NAMES: dict[str, list[str]] = {
     "output_parsers.string": ["StrOutputParser"],
     "outputs": ["ChatResult"],
     "messages": ["ToolMessage"],
+    "language_models": ["GenericFakeChatModel", "SimpleChatModel"],
+    "language_models.chat_models": ["BaseChatModel", "SimpleChatModel"],
+    "language_models.fake_chat_models": ["FakeListChatModel", "GenericFakeChatModel"],
+    "prompts": ["PromptTemplate", "MessagesPlaceholder", "ChatPromptTemplate",
+                "BasePromptTemplate"],
+    "prompts.chat": ["ChatPromptTemplate", "MessagesPlaceholder"],
+    "prompts.prompt": ["PromptTemplate"],
+    "prompts.base": ["BasePromptTemplate"],
 }
 
 
@@ -144,10 +152,237 @@ SERIALIZABLE_SUBCLASS_ASYNC: list[Seen] = [
 ]
 
 
+def prompt_template_to_chat_model(pkg: str) -> list[Seen]:
+    """``PromptTemplate`` makes a ``prompt`` run ending with a StringPromptValue; the chat model
+    starts with it as one human message; the parser's is a ``parser`` run."""
+    prompt = load(pkg, "prompts", "PromptTemplate").from_template("Tell me about {topic}")
+    model = load(pkg, "language_models.fake_chat_models", "FakeListChatModel")(responses=["ok"])
+    parser = load(pkg, "output_parsers", "StrOutputParser")()
+    rec = recorder(pkg)
+    assert prompt.format(topic="x") == "Tell me about x"
+    assert (prompt | model | parser).invoke({"topic": "owls"}, {"callbacks": [rec]}) == "ok"
+    assert prompt.invoke("bats").to_string() == "Tell me about bats"  # one variable: any input
+    return rec.seen  # type: ignore[no-any-return]
+
+
+PROMPT_TEMPLATE_TO_CHAT_MODEL: list[Seen] = [
+    ("on_chain_start", "RunnableSequence", None, "{'topic': 'owls'}"),
+    ("on_chain_start", "PromptTemplate", "RunnableSequence", "{'topic': 'owls'} run_type=prompt"),
+    ("on_chain_end", "PromptTemplate", "RunnableSequence",
+     "StringPromptValue('Tell me about owls')"),
+    ("on_chat_model_start", "FakeListChatModel", "RunnableSequence",
+     "[[HumanMessage('Tell me about owls')]]"),
+    ("on_llm_end", "FakeListChatModel", "RunnableSequence",
+     "LLMResult([[ChatGeneration(AIMessage('ok'))]])"),
+    ("on_chain_start", "StrOutputParser", "RunnableSequence", "AIMessage('ok') run_type=parser"),
+    ("on_chain_end", "StrOutputParser", "RunnableSequence", "'ok'"),
+    ("on_chain_end", "RunnableSequence", None, "'ok'"),
+]
+
+
+def messages_placeholder(pkg: str) -> list[Seen]:
+    """``MessagesPlaceholder`` (and an optional ``("placeholder", "{name}")``) in a chat prompt."""
+    chat = load(pkg, "prompts.chat", "ChatPromptTemplate")
+    placeholder = load(pkg, "prompts.chat", "MessagesPlaceholder")
+    human = load(pkg, "messages", "HumanMessage")
+    ai = load(pkg, "messages", "AIMessage")
+    prompt = chat.from_messages([
+        ("system", "Be brief."),
+        placeholder("history"),
+        ("placeholder", "{extra}"),
+        ("human", "{q}"),
+    ])
+    assert sorted(prompt.input_variables) == ["history", "q"]
+    rec = recorder(pkg)
+    history = [human("hi"), ai("hello")]
+    prompt.invoke({"history": history, "q": "why?"}, {"callbacks": [rec]})
+    value = prompt.invoke({"history": history, "q": "so?", "extra": [ai("hm")]})
+    assert [m.content for m in value.to_messages()] == ["Be brief.", "hi", "hello", "hm", "so?"]
+    return rec.seen  # type: ignore[no-any-return]
+
+
+MESSAGES_PLACEHOLDER: list[Seen] = [
+    ("on_chain_start", "ChatPromptTemplate", None,
+     "{'history': [HumanMessage('hi'), AIMessage('hello')], 'q': 'why?'} run_type=prompt"),
+    ("on_chain_end", "ChatPromptTemplate", None,
+     "ChatPromptValue('System: Be brief.\\nHuman: hi\\nAI: hello\\nHuman: why?')"),
+]
+
+
+def generic_fake_chat_model(pkg: str) -> list[Seen]:
+    """``GenericFakeChatModel``: streamed, the reply cut at whitespace, a token each;
+    invoked, no tokens."""
+    model = load(pkg, "language_models", "GenericFakeChatModel")(
+        messages=iter(["hello big world", "again"]))
+    rec = recorder(pkg)
+    chunks = [c.content for c in model.stream("hi", {"callbacks": [rec]})]
+    assert chunks == ["hello", " ", "big", " ", "world"]
+    assert model.invoke("hi", {"callbacks": [rec]}).content == "again"
+    return rec.seen  # type: ignore[no-any-return]
+
+
+GENERIC_FAKE_CHAT_MODEL: list[Seen] = [
+    ("on_chat_model_start", "GenericFakeChatModel", None, "[[HumanMessage('hi')]]"),
+    *[("on_llm_new_token", "GenericFakeChatModel", None, f"{t!r} ChatGenerationChunk")
+      for t in ["hello", " ", "big", " ", "world"]],
+    ("on_llm_end", "GenericFakeChatModel", None,
+     "LLMResult([[ChatGenerationChunk(AIMessageChunk('hello big world'))]])"),
+    ("on_chat_model_start", "GenericFakeChatModel", None, "[[HumanMessage('hi')]]"),
+    ("on_llm_end", "GenericFakeChatModel", None,
+     "LLMResult([[ChatGeneration(AIMessage('again'))]])"),
+]
+
+
+def _echo_model(pkg: str, streams: bool) -> Any:
+    """A custom chat model on langchain_core's contract: ``_generate`` (and ``_stream``)."""
+    base = load(pkg, "language_models.chat_models", "BaseChatModel")
+    ai = load(pkg, "messages", "AIMessage")
+    chunk_cls = load(pkg, "messages", "AIMessageChunk")
+    result = load(pkg, "outputs", "ChatResult")
+    generation = load(pkg, "outputs", "ChatGeneration")
+    gen_chunk = load(pkg, "outputs", "ChatGenerationChunk")
+
+    class Echo(base):  # type: ignore[misc, valid-type]
+        prefix: str = "echo: "
+
+        @property
+        def _llm_type(self) -> str:
+            return "echo"
+
+        def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                      **kwargs: Any) -> Any:
+            text = self.prefix + messages[-1].content
+            return result(generations=[generation(message=ai(content=text))])
+
+    class StreamingEcho(Echo):
+        def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                    **kwargs: Any) -> Any:
+            for token in (self.prefix, messages[-1].content):
+                yield gen_chunk(message=chunk_cls(content=token))
+
+    return StreamingEcho if streams else Echo
+
+
+def custom_chat_model(pkg: str) -> list[Seen]:
+    """A ``_generate``-only model: a run per call; ``stream`` yields the whole reply, no tokens;
+    ``callbacks=`` in the constructor; ``ainvoke`` runs ``_generate`` too."""
+    rec = recorder(pkg)
+    model = _echo_model(pkg, streams=False)(prefix="> ", callbacks=[rec])
+    assert model.invoke("a").content == "> a"
+    assert [c.content for c in model.stream("b")] == ["> b"]
+    assert asyncio.run(model.ainvoke("c")).content == "> c"
+    return rec.seen  # type: ignore[no-any-return]
+
+
+CUSTOM_CHAT_MODEL: list[Seen] = [
+    seen
+    for text in "abc"
+    for seen in [
+        ("on_chat_model_start", "Echo", None, f"[[HumanMessage({text!r})]]"),
+        ("on_llm_end", "Echo", None, f"LLMResult([[ChatGeneration(AIMessage('> {text}'))]])"),
+    ]
+]
+
+
+def custom_streaming_chat_model(pkg: str) -> list[Seen]:
+    """A model with ``_stream``: each chunk a token, then an empty closing token (its last chunk
+    is not marked ``chunk_position="last"``), in ``stream`` and ``astream`` alike."""
+    model = _echo_model(pkg, streams=True)()
+    rec = recorder(pkg)
+    assert [c.content for c in model.stream("a", {"callbacks": [rec]})] == ["echo: ", "a", ""]
+
+    async def astream() -> list[str]:
+        return [c.content async for c in model.astream("b", {"callbacks": [rec]})]
+
+    assert asyncio.run(astream()) == ["echo: ", "b", ""]
+    return rec.seen  # type: ignore[no-any-return]
+
+
+CUSTOM_STREAMING_CHAT_MODEL: list[Seen] = [
+    seen
+    for text in "ab"
+    for seen in [
+        ("on_chat_model_start", "StreamingEcho", None, f"[[HumanMessage({text!r})]]"),
+        ("on_llm_new_token", "StreamingEcho", None, "'echo: ' ChatGenerationChunk"),
+        ("on_llm_new_token", "StreamingEcho", None, f"{text!r} ChatGenerationChunk"),
+        ("on_llm_new_token", "StreamingEcho", None, "'' ChatGenerationChunk"),
+        ("on_llm_end", "StreamingEcho", None,
+         f"LLMResult([[ChatGenerationChunk(AIMessageChunk('echo: {text}'))]])"),
+    ]
+]
+
+
+def simple_chat_model(pkg: str) -> list[Seen]:
+    """``SimpleChatModel``: ``_call`` returns the text; it sees the run manager of its run."""
+    base = load(pkg, "language_models", "SimpleChatModel")
+
+    class Parrot(base):  # type: ignore[misc, valid-type]
+        @property
+        def _llm_type(self) -> str:
+            return "parrot"
+
+        def _call(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> str:
+            assert run_manager is not None
+            return messages[-1].content.upper()  # type: ignore[no-any-return]
+
+    rec = recorder(pkg)
+    assert Parrot().invoke("polly", {"callbacks": [rec]}).content == "POLLY"
+    return rec.seen  # type: ignore[no-any-return]
+
+
+SIMPLE_CHAT_MODEL: list[Seen] = [
+    ("on_chat_model_start", "Parrot", None, "[[HumanMessage('polly')]]"),
+    ("on_llm_end", "Parrot", None, "LLMResult([[ChatGeneration(AIMessage('POLLY'))]])"),
+]
+
+
+def streamed_prompt_model_parser(pkg: str) -> list[Seen]:
+    """``prompt | GenericFakeChatModel | StrOutputParser`` streamed: tokens reach the handler
+    from the model's run, inside the sequence."""
+    prompt = load(pkg, "prompts", "PromptTemplate").from_template("{q}")
+    model = load(pkg, "language_models.fake_chat_models", "GenericFakeChatModel")(
+        messages=iter(["a b"]))
+    parser = load(pkg, "output_parsers.string", "StrOutputParser")()
+    rec = recorder(pkg)
+    assert list((prompt | model | parser).stream({"q": "x"}, {"callbacks": [rec]})) == \
+        ["a", " ", "b"]
+    # What a streamed chain's start and a pipelined step's start carry differs on purpose
+    # (SPEC R15.3: the reference gives the root its whole input, a step its first chunk;
+    # langchain-core gives both {'input': ''}, a known deviation): left out here.
+    return [(e, n, p, "<stream input>" if e == "on_chain_start" and n != "PromptTemplate"
+             else d) for e, n, p, d in rec.seen]
+
+
+STREAMED_PROMPT_MODEL_PARSER: list[Seen] = [
+    ("on_chain_start", "RunnableSequence", None, "<stream input>"),
+    ("on_chain_start", "PromptTemplate", "RunnableSequence", "{'q': 'x'} run_type=prompt"),
+    ("on_chain_end", "PromptTemplate", "RunnableSequence", "StringPromptValue('x')"),
+    ("on_chat_model_start", "GenericFakeChatModel", "RunnableSequence", "[[HumanMessage('x')]]"),
+    ("on_llm_new_token", "GenericFakeChatModel", "RunnableSequence", "'a' ChatGenerationChunk"),
+    ("on_chain_start", "StrOutputParser", "RunnableSequence", "<stream input>"),
+    ("on_llm_new_token", "GenericFakeChatModel", "RunnableSequence", "' ' ChatGenerationChunk"),
+    ("on_llm_new_token", "GenericFakeChatModel", "RunnableSequence", "'b' ChatGenerationChunk"),
+    ("on_llm_end", "GenericFakeChatModel", "RunnableSequence",
+     "LLMResult([[ChatGenerationChunk(AIMessageChunk('a b'))]])"),
+    ("on_chain_end", "StrOutputParser", "RunnableSequence", "'a b'"),
+    ("on_chain_end", "RunnableSequence", None, "'a b'"),
+]
+
+
 SCENARIOS: dict[str, tuple[Callable[[str], list[Seen]], list[Seen]]] = {
     "chain_decorator": (chain_decorator, CHAIN_DECORATOR),
     "serializable_subclass": (serializable_subclass, SERIALIZABLE_SUBCLASS),
     "serializable_subclass_async": (serializable_subclass_async, SERIALIZABLE_SUBCLASS_ASYNC),
+    "prompt_template_to_chat_model": (prompt_template_to_chat_model,
+                                      PROMPT_TEMPLATE_TO_CHAT_MODEL),
+    "messages_placeholder": (messages_placeholder, MESSAGES_PLACEHOLDER),
+    "generic_fake_chat_model": (generic_fake_chat_model, GENERIC_FAKE_CHAT_MODEL),
+    "custom_chat_model": (custom_chat_model, CUSTOM_CHAT_MODEL),
+    "custom_streaming_chat_model": (custom_streaming_chat_model, CUSTOM_STREAMING_CHAT_MODEL),
+    "simple_chat_model": (simple_chat_model, SIMPLE_CHAT_MODEL),
+    "streamed_prompt_model_parser": (streamed_prompt_model_parser,
+                                     STREAMED_PROMPT_MODEL_PARSER),
 }
 
 

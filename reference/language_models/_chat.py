@@ -1,0 +1,321 @@
+"""Chat models: ``BaseChatModel`` runs one ``chat_model`` run per call, whichever contract a
+subclass implements.
+
+- langchain_core's: ``_generate(messages, stop=None, run_manager=None, **kwargs)``
+  returns a ``ChatResult``; optionally ``_stream`` yields ``ChatGenerationChunk``s
+  (and ``_agenerate`` / ``_astream`` their async twins). As in langchain_core, a
+  model streams only if it implements ``_stream``/``_astream``: each chunk is an
+  ``on_llm_new_token``, and if the last one is not marked ``chunk_position="last"``
+  an empty token follows; without them ``stream`` yields the ``invoke`` result.
+- ``SimpleChatModel``'s: ``_call(messages, stop=None, run_manager=None, **kwargs)``
+  returns the reply's text.
+- The reference's own: ``_reply(messages)`` returns the reply's text; streamed
+  one token per ``_tokens`` item (a character), ``_token_delay`` seconds apart.
+
+The run starts with ``on_chat_model_start(serialized, [messages], ...)`` and
+ends with ``on_llm_end`` (an ``LLMResult``: the ``ChatResult``'s generations, or
+the streamed chunks added up) or ``on_llm_error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import partial
+from typing import Any
+
+from reference.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from reference.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
+from reference.prompt_values import PromptValue
+from reference.runnables._config import RunnableConfig
+from reference.runnables._frame import RunFrame
+from reference.runnables._lifecycle import ACHAT, CHAT, arun, astream_run, run, stream_run
+from reference.runnables._serializable import RunnableSerializable
+from reference.runnables._streams import aclosing_stream
+
+__all__ = ["BaseChatModel", "SimpleChatModel", "to_messages"]
+
+_DONE: Any = object()
+
+
+def to_messages(input: Any) -> list[BaseMessage]:
+    """Accept a prompt value, a string or a list of messages, like LangChain's chat models."""
+    if isinstance(input, PromptValue):
+        return input.to_messages()
+    if isinstance(input, str):
+        return [HumanMessage(input)]
+    if isinstance(input, BaseMessage):
+        return [input]
+    if isinstance(input, Sequence) and all(isinstance(m, BaseMessage) for m in input):
+        return list(input)
+    raise TypeError(
+        f"A chat model takes a PromptValue, a str or a list of messages, got "
+        f"{type(input).__name__}: {input!r}"
+    )
+
+
+def _message_id(frame: RunFrame) -> str:
+    return f"run-{frame.run_id}-0"
+
+
+class BaseChatModel(RunnableSerializable[Any, AIMessage]):
+    """A chat model run: ``on_chat_model_start``, tokens when streamed, then ``on_llm_end``.
+
+    Subclasses implement ``_generate`` (and ``_stream``), as for langchain_core,
+    or the reference's ``_reply``; see the module docstring. Annotated fields
+    are constructor keywords, with ``name``, ``callbacks``, ``tags``, ``metadata``.
+    """
+
+    _constructor_scope = True
+
+    # -- what subclasses implement ------------------------------------------------------------
+
+    def _reply(self, messages: list[BaseMessage]) -> str:
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement _generate (langchain_core's contract) "
+            "or _reply"
+        )
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        """The reply to ``messages`` (here: ``_reply``'s text as one generation)."""
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(self._reply(messages)))])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        """Async ``_generate``; the default runs ``_generate`` in a worker thread."""
+        ctx = contextvars.copy_context()
+        sync_rm = run_manager.get_sync() if run_manager is not None else None
+        call = partial(ctx.run, self._generate, messages, stop=stop, run_manager=sync_rm,
+                       **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(None, call)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        """The reply in chunks (here: ``_reply``'s ``_tokens``, ``_token_delay`` apart)."""
+        delay = self._token_delay()
+        tokens = self._tokens(self._reply(messages))
+        for i, token in enumerate(tokens):
+            if delay:
+                time.sleep(delay)
+            yield _chunk(token, i == len(tokens) - 1)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """Async ``_stream``; the default iterates ``_stream`` in a worker thread."""
+        if type(self)._stream is BaseChatModel._stream:  # the reference's _reply contract
+            delay = self._token_delay()
+            tokens = self._tokens(self._reply(messages))
+            for i, token in enumerate(tokens):
+                if delay:
+                    await asyncio.sleep(delay)
+                yield _chunk(token, i == len(tokens) - 1)
+            return
+        loop = asyncio.get_running_loop()
+        ctx = contextvars.copy_context()
+        it = self._stream(messages, stop=stop, **kwargs)
+        step = partial(ctx.run, next, it, _DONE)
+        while (chunk := await loop.run_in_executor(None, step)) is not _DONE:
+            yield chunk
+
+    @property
+    def _llm_type(self) -> str:
+        return type(self).__name__
+
+    def _invocation_params(self) -> dict[str, Any]:
+        return {"_type": self._llm_type, "stop": None}
+
+    def _tokens(self, text: str) -> list[str]:
+        return list(text)
+
+    def _token_delay(self) -> float | None:
+        return None
+
+    # -- which contract ---------------------------------------------------------------------
+
+    def _uses_reply(self) -> bool:
+        """Whether the subclass implements the reference's ``_reply`` (not ``_generate``)."""
+        return type(self)._generate is BaseChatModel._generate
+
+    def _streams(self, async_api: bool) -> bool:
+        """Whether ``stream``/``astream`` stream tokens (langchain_core: ``_stream`` is ours)."""
+        cls = type(self)
+        return (
+            self._uses_reply()
+            or cls._stream is not BaseChatModel._stream
+            or (async_api and cls._astream is not BaseChatModel._astream)
+        )
+
+    # -- the run ----------------------------------------------------------------------------
+
+    def _start_extra(self) -> dict[str, Any]:
+        return {"invocation_params": self._invocation_params(), "batch_size": 1}
+
+    def _respond(self, messages: list[BaseMessage], frame: RunFrame) -> ChatResult:
+        return _with_id(self._generate(messages, run_manager=frame.run_manager), frame)
+
+    async def _arespond(self, messages: list[BaseMessage], frame: RunFrame) -> ChatResult:
+        if self._uses_reply() and type(self)._agenerate is BaseChatModel._agenerate:
+            return self._respond(messages, frame)  # nothing to block on: no worker thread
+        return _with_id(await self._agenerate(messages, run_manager=frame.run_manager), frame)
+
+    def invoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AIMessage:
+        messages = to_messages(input)
+        result = run(self, self._respond, messages, config, CHAT, payload=[messages],
+                     extra=self._start_extra(), report=_result)
+        return result.generations[0].message  # type: ignore[return-value]
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AIMessage:
+        messages = to_messages(input)
+        result = await arun(self, self._arespond, messages, config, ACHAT, payload=[messages],
+                            extra=self._start_extra(), report=_result)
+        return result.generations[0].message  # type: ignore[return-value]
+
+    def _chunks(self, messages: list[BaseMessage], frame: RunFrame) -> Iterator[AIMessageChunk]:
+        rm = frame.run_manager
+        last: AIMessageChunk | None = None
+        for gen in self._stream(messages):
+            last = _own_chunk(gen, frame)
+            # A chat model's tokens: silenced by ignore_chat_model too (the whole run is).
+            rm._emit("on_chat_model_new_token", (last.content,), {"chunk": gen})
+            yield last
+        if last is not None and last.chunk_position != "last":
+            end = ChatGenerationChunk(message=_closing_chunk(frame))
+            rm._emit("on_chat_model_new_token", ("",), {"chunk": end})
+            yield end.message  # type: ignore[misc]
+
+    async def _achunks(
+        self, messages: list[BaseMessage], frame: RunFrame
+    ) -> AsyncIterator[AIMessageChunk]:
+        rm = frame.run_manager
+        last: AIMessageChunk | None = None
+        async for gen in self._astream(messages):
+            last = _own_chunk(gen, frame)
+            await rm._aemit("on_chat_model_new_token", (last.content,), {"chunk": gen})
+            yield last
+        if last is not None and last.chunk_position != "last":
+            end = ChatGenerationChunk(message=_closing_chunk(frame))
+            await rm._aemit("on_chat_model_new_token", ("",), {"chunk": end})
+            yield end.message  # type: ignore[misc]
+
+    def stream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[AIMessageChunk]:
+        if not self._streams(async_api=False):
+            yield self.invoke(input, config, **kwargs)  # type: ignore[misc]
+            return
+        messages = to_messages(input)
+        yield from stream_run(self, messages, config, partial(self._chunks, messages), CHAT,
+                              payload=[messages], extra=self._start_extra(),
+                              report=_streamed_result)
+
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[AIMessageChunk]:
+        if not self._streams(async_api=True):
+            yield await self.ainvoke(input, config, **kwargs)  # type: ignore[misc]
+            return
+        messages = to_messages(input)
+        stream = astream_run(self, messages, config, partial(self._achunks, messages), ACHAT,
+                             payload=[messages], extra=self._start_extra(),
+                             report=_streamed_result)
+        async with aclosing_stream(stream) as it:
+            async for chunk in it:
+                yield chunk
+
+
+class SimpleChatModel(BaseChatModel):
+    """Subclass and implement ``_call(messages, stop=None, run_manager=None, **kwargs) -> str``."""
+
+    def _call(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> str:
+        raise NotImplementedError(f"{type(self).__name__} must implement _call")
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = self._call(messages, stop=stop, run_manager=run_manager, **kwargs)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+
+def _chunk(token: str, last: bool) -> ChatGenerationChunk:
+    return ChatGenerationChunk(
+        message=AIMessageChunk(token, chunk_position="last" if last else None)
+    )
+
+
+def _own_chunk(gen: ChatGenerationChunk, frame: RunFrame) -> AIMessageChunk:
+    """The chunk's message, given the run's message id if it has none."""
+    message = gen.message
+    if not isinstance(message, AIMessageChunk):
+        raise TypeError(
+            f"A chat model's _stream must yield ChatGenerationChunk(message=AIMessageChunk(...)),"
+            f" got a {type(message).__name__}"
+        )
+    if message.id is None:
+        message.id = _message_id(frame)
+    return message
+
+
+def _closing_chunk(frame: RunFrame) -> AIMessageChunk:
+    return AIMessageChunk("", chunk_position="last", id=_message_id(frame))
+
+
+def _with_id(result: ChatResult, frame: RunFrame) -> ChatResult:
+    if not isinstance(result, ChatResult) or not result.generations:
+        raise TypeError(
+            f"A chat model's _generate must return a ChatResult with a generation, got "
+            f"{result!r}"
+        )
+    for gen in result.generations:
+        if gen.message.id is None:
+            gen.message.id = _message_id(frame)
+    return result
+
+
+def _result(result: ChatResult) -> LLMResult:
+    return LLMResult(generations=[list(result.generations)], llm_output=result.llm_output)
+
+
+def _streamed_result(chunks: list[AIMessageChunk]) -> LLMResult:
+    if not chunks:
+        return LLMResult(generations=[[ChatGeneration(message=AIMessage(""))]])
+    merged = chunks[0]
+    for c in chunks[1:]:
+        merged = merged + c
+    return LLMResult(generations=[[ChatGenerationChunk(message=merged)]])

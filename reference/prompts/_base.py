@@ -1,0 +1,60 @@
+"""What prompt templates share: a ``prompt`` run (a chain run with ``run_type="prompt"``)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from reference.prompt_values import PromptValue
+from reference.runnables._base import Runnable
+from reference.runnables._config import RunnableConfig
+from reference.runnables._lifecycle import ACHAIN, CHAIN, arun, run
+
+__all__ = ["BasePromptTemplate"]
+
+#: The start's extra keyword: langchain_core's prompts say ``run_type="prompt"``.
+PROMPT_RUN: Final = {"run_type": "prompt"}
+
+
+class BasePromptTemplate(Runnable[Any, PromptValue]):
+    """A template: ``invoke(dict)`` formats a prompt value in one ``prompt`` run.
+
+    Subclasses set ``input_variables`` and implement ``_format(input, rm)``
+    (``_aformat`` defaults to it).
+    """
+
+    input_variables: list[str]
+
+    def _variables(self, input: Any) -> dict[str, Any]:
+        """The input as variables: a dict, or the one variable's value."""
+        if isinstance(input, dict):
+            return input
+        if len(self.input_variables) != 1:
+            raise TypeError(
+                f"{type(self).__name__} expects a dict with keys {self.input_variables}, "
+                f"got {type(input).__name__}"
+            )
+        return {self.input_variables[0]: input}
+
+    def _missing(self, values: dict[str, Any]) -> None:
+        missing = [v for v in self.input_variables if v not in values]
+        if missing:
+            raise KeyError(
+                f"{type(self).__name__} is missing input variables {missing}; "
+                f"expected {self.input_variables}, got {sorted(values)}"
+            )
+
+    def _format(self, input: Any, rm: Any = None) -> PromptValue:
+        raise NotImplementedError
+
+    async def _aformat(self, input: Any, rm: Any = None) -> PromptValue:
+        return self._format(input)
+
+    def invoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> PromptValue:
+        return run(self, self._format, input, config, CHAIN, extra=PROMPT_RUN)
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> PromptValue:
+        return await arun(self, self._aformat, input, config, ACHAIN, extra=PROMPT_RUN)

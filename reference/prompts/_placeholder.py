@@ -1,0 +1,68 @@
+"""``MessagesPlaceholder``: a chat prompt's slot for a list of messages given at format time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reference.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+__all__ = ["MessagesPlaceholder", "coerce_messages"]
+
+_ROLES: dict[str, type[BaseMessage]] = {
+    "human": HumanMessage,
+    "user": HumanMessage,
+    "ai": AIMessage,
+    "assistant": AIMessage,
+    "system": SystemMessage,
+}
+
+
+def coerce_messages(value: Any, variable: str) -> list[BaseMessage]:
+    """Messages, ``(role, text)`` pairs or strings (human messages), as messages."""
+    if not isinstance(value, list):
+        raise TypeError(
+            f"Prompt variable {variable!r} must be a list of messages, got "
+            f"{type(value).__name__}: {value!r}"
+        )
+    out: list[BaseMessage] = []
+    for m in value:
+        if isinstance(m, BaseMessage):
+            out.append(m)
+        elif isinstance(m, str):
+            out.append(HumanMessage(m))
+        elif isinstance(m, tuple) and len(m) == 2 and m[0] in _ROLES:
+            out.append(_ROLES[m[0]](m[1]))
+        else:
+            raise TypeError(
+                f"Prompt variable {variable!r}: cannot make a message of {m!r} (give a message, "
+                f"a str, or a (role, text) pair with role in {sorted(_ROLES)})"
+            )
+    return out
+
+
+class MessagesPlaceholder:
+    """The messages of variable ``variable_name`` (the last ``n_messages`` if set).
+
+    An ``optional`` placeholder is not an input variable and formats to no
+    messages when its variable is not given.
+    """
+
+    def __init__(
+        self, variable_name: str, *, optional: bool = False, n_messages: int | None = None
+    ) -> None:
+        self.variable_name = variable_name
+        self.optional = optional
+        self.n_messages = n_messages
+
+    def __repr__(self) -> str:
+        return f"MessagesPlaceholder(variable_name={self.variable_name!r})"
+
+    @property
+    def input_variables(self) -> list[str]:
+        return [] if self.optional else [self.variable_name]
+
+    def format_messages(self, **values: Any) -> list[BaseMessage]:
+        name = self.variable_name
+        value = values.get(name, []) if self.optional else values[name]
+        messages = coerce_messages(value, self.variable_name)
+        return messages[-self.n_messages:] if self.n_messages else messages

@@ -1,0 +1,58 @@
+"""``PromptTemplate``: format ``{variables}`` into one text prompt (a ``StringPromptValue``)."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from reference.prompt_values import StringPromptValue
+from reference.prompts._base import BasePromptTemplate
+
+__all__ = ["PromptTemplate", "template_variables"]
+
+
+def template_variables(template: str) -> list[str]:
+    """The ``{names}`` of an f-string template, each once, in order of appearance."""
+    seen: list[str] = []
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field and field not in seen:
+            seen.append(field)
+    return seen
+
+
+class PromptTemplate(BasePromptTemplate):
+    """An f-string template (``"Tell me about {topic}"``) run as a ``prompt`` run."""
+
+    def __init__(
+        self,
+        template: str,
+        input_variables: list[str] | None = None,
+        *,
+        name: str | None = None,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(template, str):
+            raise TypeError(f"template must be a str, got {type(template).__name__}")
+        self.template = template
+        self.input_variables = (
+            list(input_variables) if input_variables is not None
+            else template_variables(template)
+        )
+        self._init_scope(name, callbacks, tags, metadata)
+
+    @classmethod
+    def from_template(cls, template: str, **kwargs: Any) -> PromptTemplate:
+        """The template, its variables read from it."""
+        return cls(template, **kwargs)
+
+    def format(self, **values: Any) -> str:
+        self._missing(values)
+        return self.template.format(**values)
+
+    def format_prompt(self, **values: Any) -> StringPromptValue:
+        return StringPromptValue(self.format(**values))
+
+    def _format(self, input: Any, rm: Any = None) -> StringPromptValue:
+        return self.format_prompt(**self._variables(input))
