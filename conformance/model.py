@@ -164,9 +164,18 @@ class Node:
     ``retry`` is ``children[0].with_retry(stop_after_attempt=2, wait_exponential_jitter=False)``
     (:data:`RETRY_ATTEMPTS`); a ``flaky`` lambda (only under a retry) fails on its first call
     with a given input and succeeds on the next (a toggle per input value: each retry of it
-    fails once, then succeeds). ``map`` is ``children[0].map()`` (``RunnableEach``) and takes a
-    list: a lambda with ``fanout`` n returns ``["<label>:0", ..., "<label>:<n-1>"]``. ``assign``
-    is ``RunnablePassthrough.assign(**{child label: child})``; ``pick`` is ``RunnablePick(keys)``
+    fails once, then succeeds). That fixes its outcome only if no two retry runs of one
+    invocation call it with the same value: the spec orders neither a batch's items (a
+    sequence's batch may run every item through a step before the next step, a retry's batch
+    retry only the failed items, whatever ``max_concurrency``) nor a parallel's branches or a
+    map's items, so two retries sharing a toggle could see either attempt fail. The oracle
+    refuses a scenario where they would (``expect`` raises :class:`ModelError`: what each retry
+    hands its lambda is the oracle's to compute), and the strategies never draw one: a batch of
+    several inputs has a flaky lambda only where its items reach it with values of their own
+    (say, their inputs).
+    ``map`` is ``children[0].map()`` (``RunnableEach``) and takes a list: a lambda with
+    ``fanout`` n returns ``["<label>:0", ..., "<label>:<n-1>"]``. ``assign`` is
+    ``RunnablePassthrough.assign(**{child label: child})``; ``pick`` is ``RunnablePick(keys)``
     (one key: ``pick("k")``, several: ``pick([...])``), what ``x.pick(keys)`` appends. A
     ``generator`` is ``RunnableGenerator`` over a transform that reads its input chunks, then
     yields its label in two chunks. A ``streaming_llm`` is ``FakeStreamingListLLM`` (one token
@@ -567,11 +576,6 @@ class Scenario:
             raise ModelError("local runtime handlers need callbacks_as_manager")
         if inv.max_concurrency is not None and inv.max_concurrency < 1:
             raise ModelError("max_concurrency must be at least 1")
-        if (inv.mode in BATCH_MODES and inv.max_concurrency != 1 and len(inv.inputs) > 1
-                and any(n.flaky for n in self.chain.walk())):
-            # Items running at once would share each flaky lambda's toggle per input.
-            raise ModelError("a batch of several inputs with a flaky lambda needs "
-                             "max_concurrency 1")
 
     def __repr__(self) -> str:
         # Valid Python that rebuilds the scenario: what Hypothesis prints for a failing case.

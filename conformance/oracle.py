@@ -16,12 +16,14 @@ from .model import (
     RETRY_ATTEMPTS,
     RUN_TYPE_OF,
     STREAM_MODES,
+    Chain,
+    ModelError,
     Node,
     Scenario,
 )
 
 __all__ = ["Ending", "Expectation", "ExpectedRun", "Route", "expect", "prompt_of", "prompt_text",
-           "reply_of"]
+           "reply_of", "shared_flaky_inputs"]
 
 RouteKind = Literal["runtime", "bound", "constructor"]
 #: How an expected run must end: with an end event, an error event, or either (``any``).
@@ -218,7 +220,22 @@ def _cut_short(runs: dict[tuple[int, ...], ExpectedRun], roots: list[tuple[int, 
 
 
 def expect(scenario: Scenario) -> Expectation:
-    """Predict the run trees and per-handler scopes of ``scenario``."""
+    """Predict the run trees and per-handler scopes of ``scenario``.
+
+    Raises :class:`~conformance.model.ModelError` when the spec does not fix what a flaky
+    lambda does (:func:`shared_flaky_inputs`): no prediction would be right for every engine.
+    """
+    expectation = _expand(scenario)
+    flaky = {n.label for n in scenario.chain.walk() if n.flaky}
+    if flaky:
+        shared = _shared_toggles(scenario.chain, expectation.runs, flaky)
+        if shared:
+            raise ModelError("; ".join(shared.values()))
+    return expectation
+
+
+def _expand(scenario: Scenario) -> Expectation:
+    """:func:`expect`'s prediction, whatever the flaky lambdas."""
     inv = scenario.invocation
     chain = scenario.chain
     streaming = inv.mode in STREAM_MODES
@@ -434,3 +451,47 @@ def expect(scenario: Scenario) -> Expectation:
         for item in range(items)
     )
     return Expectation(runs, tuple((i,) for i in range(items)), failures, inv.run_name)
+
+
+def shared_flaky_inputs(scenario: Scenario, labels: Iterable[str]) -> dict[str, str]:
+    """The lambdas among ``labels`` that two retry runs of ``scenario`` would call with one
+    value, each with why (:func:`expect` refuses a scenario where a flaky lambda is one).
+
+    Which runs exist and what they receive does not depend on the flaky flags (a retried flaky
+    lambda succeeds on its second attempt), so ``labels`` may name lambdas that are not flaky
+    in ``scenario``: the strategies ask before making them flaky.
+    """
+    return _shared_toggles(scenario.chain, _expand(scenario).runs, set(labels))
+
+
+def _shared_toggles(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
+                    labels: set[str]) -> dict[str, str]:
+    """:func:`shared_flaky_inputs` over the expected ``runs``.
+
+    A flaky lambda keeps one toggle per input value (:class:`~conformance.model.Node`), so its
+    outcome is fixed only when each value reaches it through one retry run. Two retry runs
+    handing it one value (two batch items past a lambda that returns its label, two items of a
+    map inside a map) interleave their attempts in an order the spec leaves to the engine: a
+    sequence's batch may run item by item or step by step, a retry's batch retry only the
+    failed items, a parallel's branches and a map's items run at once. A value the model does
+    not fix (None) is taken to be anyone's.
+    """
+    seen: dict[str, list[tuple[tuple[int, ...], Any]]] = {}
+    for run in runs.values():
+        node = chain[run.label]
+        if node.kind == "retry":
+            target = chain.target(node.children[0]).label
+            if target in labels:
+                seen.setdefault(target, []).append((run.key, run.input))
+    out: dict[str, str] = {}
+    for label, reaches in sorted(seen.items()):
+        for i, (a, x) in enumerate(reaches):
+            b = next((b for b, y in reaches[i + 1:] if x is None or y is None or x == y), None)
+            if b is not None:
+                value = "an input the model does not fix" if x is None else f"the input {x!r}"
+                out[label] = (f"flaky lambda {label!r} is called with {value} by two retry "
+                              f"runs (at {a} and {b}: batch item, then child indexes): which "
+                              f"of their calls fails depends on the order of calls across "
+                              f"them, which the spec leaves to the engine")
+                break
+    return out

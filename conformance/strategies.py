@@ -44,8 +44,9 @@ from .model import (
     NodeKind,
     Scenario,
 )
+from .oracle import shared_flaky_inputs
 
-__all__ = ["COMPOSED_SHAPE", "ChainShape", "Dice", "Registrations", "chains",
+__all__ = ["COMPOSED_SHAPE", "RETRY_SHAPE", "ChainShape", "Dice", "Registrations", "chains",
            "scenarios"]
 
 T = TypeVar("T")
@@ -420,6 +421,11 @@ COMPOSED_SHAPE: Final = ChainShape(
     kinds=frozenset[NodeKind]({"lambda", "sequence", "parallel", "binding", "chat_model",
                                "prompt", "parser"}) | COMPOSED_KINDS,
     require_kinds=COMPOSED_KINDS)
+#: Retries among sequences, parallels, maps and bindings: what the retries-in-batches test
+#: draws (a retried lambda is reached through each, batched step by step by some engines).
+RETRY_SHAPE: Final = ChainShape(
+    kinds=frozenset[NodeKind]({"lambda", "sequence", "parallel", "binding", "retry", "map"}),
+    require_kinds=frozenset[NodeKind]({"retry"}))
 #: Modes in shrink order: sync before async, invoke first.
 _MODE_ORDER: Final[tuple[Mode, ...]] = ("invoke", "batch", "stream", "ainvoke", "abatch",
                                         "astream", "batch_as_completed", "abatch_as_completed",
@@ -623,12 +629,29 @@ def scenarios(
     bound = sorted({h for n in chain.walk() if n.kind == "binding" for h in n.callbacks})
     if reg.runtime and _chance(dice, reg.two_routes_percent) and bound:
         invocation = _also_at_run_time(invocation, _pick(dice, bound))
-    if len(invocation.inputs) > 1 and any(n.flaky for n in chain.nodes):
-        # the items one after the other: at once, they would share each flaky lambda's toggle
-        invocation = replace(invocation, max_concurrency=1)
+    chain = _unshared_flaky(chain, handlers, invocation)
     scenario = Scenario(chain, handlers, invocation)
     _events(scenario)
     return scenario
+
+
+def _unshared_flaky(chain: Chain, handlers: tuple[HandlerSpec, ...],
+                    invocation: Invocation) -> Chain:
+    """``chain`` with the flaky lambdas that two retry runs would call with one value (two
+    batch items past a lambda that returns its label, say) made plain: which of their calls
+    fails would depend on an order the spec leaves to the engine (``Node``'s ``flaky``). No
+    die is rolled, so the other draws stay as they were; the others stay flaky."""
+    flaky = [n for n in chain.nodes if n.flaky]
+    if not flaky:
+        return chain
+    plain = Chain(tuple(replace(n, flaky=False) if n.flaky else n for n in chain.nodes),
+                  chain.root)
+    shared = shared_flaky_inputs(Scenario(plain, handlers, invocation),
+                                 [n.label for n in flaky])
+    for node in flaky:
+        if node.label in shared:
+            chain = chain.replace_node(replace(node, flaky=False))
+    return chain
 
 
 def _ignored(dice: Dice, caps: Capabilities, reg: Registrations) -> tuple[IgnoreFlag, ...]:

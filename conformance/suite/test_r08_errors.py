@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..adapter import Adapter
-from ..strategies import COMPOSED_SHAPE, ChainShape, Registrations
+from ..strategies import COMPOSED_SHAPE, RETRY_SHAPE, ChainShape, Registrations
 from ._support import holds
 
 
@@ -42,3 +42,19 @@ def test_R8_composed_failing_conditions_and_fallbacks(
     holds(request, adapter, data, Registrations(failures=True, fail_percent=40,
                                                 attempt_fail_percent=75, tags=False),
           COMPOSED_SHAPE)
+
+
+@pytest.mark.needs(node_kinds=frozenset({"retry"}), failing_kinds=frozenset({"lambda"}))
+@given(data=st.data())
+def test_R8_retried_failures_in_batches_are_each_items_own(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """SPEC.md §8 ``with_retry`` in ``batch`` and ``abatch``: each item whose attempt fails is
+    retried under its own retry run, which then ends normally; the other items are not
+    affected. Whatever order the engine gives the items' calls (a sequence's batch may run
+    step by step, a retry's batch retry only the failed items): a lambda failing on its first
+    attempt is reached by each item with a value of its own (model.py ``flaky``)."""
+    holds(request, adapter, data,
+          Registrations(failures=True, fail_percent=15, flaky_percent=90, tags=False),
+          RETRY_SHAPE,
+          modes=("batch", "abatch"))

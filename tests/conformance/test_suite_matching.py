@@ -602,27 +602,30 @@ def test_two_runs_of_one_object_under_one_parent_are_placed_by_order() -> None:
 #: Found by the langchain-core 1.8.3 gate (default profile, seed 6, R1 composed test): a map
 #: over a retried flaky lambda, batched. langchain-core gives the retry's attempts the map's
 #: run as their parent, so each map run has nine children named fn3 where three are expected.
+#: (The gate's batch had two inputs; both maps then call fn3 with 'fn1:0', ..., which the
+#: oracle now refuses: the spec does not order calls across items. One input keeps the case.)
 _RETRY_IN_A_MAP = (
     '{"chain": {"nodes": [{"fanout": 3, "kind": "lambda", "label": "fn1"}, {"flaky": true, '
     '"kind": "lambda", "label": "fn3"}, {"children": ["fn3"], "kind": "retry", "label": '
     '"retry2"}, {"children": ["retry2"], "kind": "map", "label": "map4"}, {"children": ["fn1", '
     '"map4"], "kind": "sequence", "label": "seq5"}], "root": "seq5"}, "handlers": [{"fault": '
     '"none", "id": "h1"}], "invocation": {"callbacks": ["h1"], "callbacks_as_manager": false, '
-    '"inputs": ["input0", "input1"], "max_concurrency": 1, "metadata": {}, "mode": "batch", '
+    '"inputs": ["input0"], "metadata": {}, "mode": "batch", '
     '"run_id": null, "run_name": null, "tags": []}}')
+_ITEMS = (0,)
 
 
 def _retry_in_a_map_events() -> tuple[list[Event], dict[str, str]]:
-    """The recorded order: both roots and their fn1 steps, then each map: its three retry runs
+    """The recorded order: the roots and their fn1 steps, then each map: its three retry runs
     start, the three first attempts fail, the three second attempts succeed, the retries end."""
     steps: list[tuple[str, str, str | None, str | None, object]] = []
-    for b in (0, 1):
+    for b in _ITEMS:
         steps.append(("start", f"seq{b}", None, "seq5", f"input{b}"))
-    for b in (0, 1):
+    for b in _ITEMS:
         steps += [("start", f"fn1{b}", f"seq{b}", "fn1", f"input{b}"),
                   ("end", f"fn1{b}", f"seq{b}", None, None)]
     items = [f"fn1:{i}" for i in range(3)]
-    for b in (0, 1):
+    for b in _ITEMS:
         steps.append(("start", f"map{b}", f"seq{b}", "map4", items))
         steps += [("start", f"retry{b}{i}", f"map{b}", "fn3", items[i]) for i in range(3)]
         for attempt, outcome in ((0, "error"), (1, "end")):
@@ -631,7 +634,7 @@ def _retry_in_a_map_events() -> tuple[list[Event], dict[str, str]]:
                           (outcome, f"try{b}{i}{attempt}", f"map{b}", None, None)]
         steps += [("end", f"retry{b}{i}", f"map{b}", None, None) for i in range(3)]
         steps.append(("end", f"map{b}", f"seq{b}", None, None))
-    steps += [("end", f"seq{b}", None, None, None) for b in (0, 1)]
+    steps += [("end", f"seq{b}", None, None, None) for b in _ITEMS]
     ids: dict[str, str] = {}
     for _, run, _, _, _ in steps:
         ids.setdefault(run, str(uuid.UUID(int=len(ids) + 1, version=4)))
@@ -652,7 +655,7 @@ def test_surplus_children_of_one_parent_leave_the_later_ones_out() -> None:
     exp = expect(scenario)
     events, ids = _retry_in_a_map_events()
     placed = match(exp, events).observed()
-    for b in (0, 1):
+    for b in _ITEMS:
         for i in range(3):
             retry = placed[ids[f"retry{b}{i}"]]
             assert exp.runs[retry].label == "retry2"

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 
 from conformance.adapter import Capabilities
 from conformance.model import Chain, ModelError, Node, Scenario
-from conformance.strategies import Registrations, chains, scenarios
+from conformance.oracle import expect
+from conformance.strategies import RETRY_SHAPE, Registrations, chains, scenarios
 
 
 @settings(max_examples=50, deadline=None)
@@ -62,3 +63,13 @@ def test_scenario_rejects_undeclared_handlers() -> None:
 def test_reused_object_is_one_node() -> None:
     chain = Chain((Node("s", "sequence", ("x", "x")), Node("x", "lambda")), "s")
     assert [n.label for n in chain.walk()] == ["s", "x"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenarios(Capabilities(), Registrations(failures=True, fail_percent=15),
+                 RETRY_SHAPE,
+                 modes=("batch", "abatch", "invoke")))
+def test_drawn_flaky_lambdas_are_reached_with_values_of_their_own(scenario: Scenario) -> None:
+    """The strategies leave a lambda flaky only where the oracle can say what it does: no two
+    retry runs hand it one value (a batch past a lambda returning its label makes it plain)."""
+    expect(scenario)  # raises ModelError for a shared flaky toggle

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
+import pytest
+
+from conformance.model import Chain, HandlerSpec, Invocation, Mode, ModelError, Node, Scenario
 from conformance.oracle import Expectation, Route, expect
 
 PROMPT_LLM = (Node("prompt", "prompt"), Node("llm", "chat_model"))
@@ -128,3 +130,47 @@ def test_R15_a_prompt_given_a_string_returns_its_prompt_value() -> None:
     root = next(r for r in exp.runs.values() if r.parent is None)
     assert root.output == {"prompt": {"prompt": "Human: input"},
                            "seq": [{"prompt": "Human: fn:0"}, {"prompt": "Human: fn:1"}]}
+
+
+def _retried(*before: str, mode: Mode = "batch", inputs: int = 2) -> Scenario:
+    """``seq(*before, retry(flaky fn))`` (or the retry alone), invoked on ``inputs`` inputs."""
+    nodes = [Node(label, "lambda") for label in before]
+    nodes += [Node("fn", "lambda", flaky=True), Node("retry", "retry", ("fn",))]
+    root = "retry"
+    if before:
+        nodes.append(Node("seq", "sequence", (*before, "retry")))
+        root = "seq"
+    return Scenario(Chain(tuple(nodes), root), (HandlerSpec("h1"),),
+                    Invocation(mode, tuple(f"input{i}" for i in range(inputs)),
+                               callbacks=("h1",)))
+
+
+def test_R8_a_flaky_lambda_two_batch_items_reach_with_one_value_is_refused() -> None:
+    """``seq(fnA, retry(flaky))`` batched: both items hand the flaky lambda 'fnA', and which of
+    their four calls fail depends on the order of calls across the items, which the spec leaves
+    to the engine (langchain-core's sequence batch runs item 1's first attempt between item 0's
+    two, so item 0 fails twice). The oracle predicts nothing and says why, whatever
+    max_concurrency; one item, or items reaching it with their own inputs, are predicted."""
+    for limit in (None, 1):
+        shared = _retried("fnA")
+        shared = shared.with_invocation(max_concurrency=limit)
+        with pytest.raises(ModelError, match=r"flaky lambda 'fn' is called with the input 'fnA' "
+                                             r"by two retry runs .*order of calls"):
+            expect(shared)
+    for fine in (_retried("fnA", inputs=1), _retried(), _retried(mode="abatch", inputs=3)):
+        exp = expect(fine)
+        assert exp.failures == (None,) * len(fine.invocation.inputs)
+        attempts = sorted(r.ending for r in exp.runs.values() if r.label == "fn")
+        assert attempts == sorted(["end", "error"] * len(fine.invocation.inputs))
+
+
+def test_R8_a_flaky_lambda_two_map_items_reach_with_one_value_is_refused() -> None:
+    """Within one invoke too: the items of a map inside a map hand the inner map's retried
+    lambda the same values ('fn:0', ...) at once."""
+    nodes = (Node("split", "lambda", fanout=2), Node("fn", "lambda", fanout=2),
+             Node("flaky", "lambda", flaky=True), Node("retry", "retry", ("flaky",)),
+             Node("inner", "map", ("retry",)), Node("seq", "sequence", ("fn", "inner")),
+             Node("outer", "map", ("seq",)), Node("root", "sequence", ("split", "outer")))
+    scenario = Scenario(Chain(nodes, "root"), (), Invocation("invoke", ("input0",)))
+    with pytest.raises(ModelError, match="'fn:0' by two retry runs"):
+        expect(scenario)
