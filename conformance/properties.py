@@ -358,8 +358,8 @@ def property_r11(adapter: Adapter, scenario: Scenario,
                     "R11", f"in {mode} the handler's events differ from invoke's: "
                            f"missing {_fmt(missing)}; extra {_fmt(extra)}", handler,
                     kind="mode-differs",
-                    facts=(("compared", mode), *_where_differs(base, base_exp,
-                                                              missing + extra))))
+                    facts=(("compared", mode), ("differs", _how_differs(missing, extra)),
+                           *_where_differs(base, base_exp, missing + extra))))
     return _finish("R11", scenario, violations, observation, base_exp, known)
 
 
@@ -378,6 +378,14 @@ def _where_differs(scenario: Scenario, expectation: Expectation,
         return (("node", scenario.chain[run.label].kind),
                 ("parent", scenario.chain[parent].kind if parent is not None else "none"))
     return ()
+
+
+def _how_differs(missing: Shape, extra: Shape) -> str:
+    """Which kinds of events the mode lacks and adds, as a fact (``extra-error+missing-end``: a
+    run invoke ends normally errors instead), so that an entry for runs that end otherwise in
+    one mode does not also cover runs that start, or are named or tagged, otherwise there."""
+    kinds = {f"missing-{k[1]}" for k in missing} | {f"extra-{k[1]}" for k in extra}
+    return "+".join(sorted(kinds)) or "none"
 
 
 def _fmt(c: Shape) -> str:

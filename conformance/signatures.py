@@ -11,17 +11,20 @@ all (``registrations``), whether it is a ``sync`` or ``async`` handler (``handle
 ``ignore_*`` flags it sets (``ignore``: ``chain+llm``, or ``none``) and whether a callback manager
 holds it as a local handler anywhere (``local``: ``yes``/``no``); whether any handler of the
 scenario is marked ``run_inline`` (``inline``: ``yes``/``no``); the node kind of the ``root`` run
-(through bindings); whether the chain has a ``flaky`` lambda (``yes``/``no``: a retried lambda that
-fails its first attempt, so a run that succeeds has a failing attempt inside); and whether the
-invocation ``fails`` at all (``yes``/``no``: consequences of a failure, such as cancelled branches,
-then tell themselves apart from the same kind of violation in a run that succeeds).
+(through bindings); whether a ``tool`` of the chain invokes callees (``yes``/``no``); whether an
+enclosing run runs its children at once (``in_parallel``: a parallel, an assign, a map, a
+function or tool fanning out); whether the chain has a ``flaky`` lambda (``yes``/``no``: a
+retried lambda that fails its first attempt, so a run that succeeds has a failing attempt
+inside); and whether the invocation ``fails`` at all (``yes``/``no``: consequences of a failure,
+such as cancelled branches, then tell themselves apart from the same kind of violation in a run
+that succeeds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from .model import RUN_TYPE_OF, Scenario
+from .model import RUN_TYPE_OF, Chain, Scenario
 from .oracle import Expectation, ExpectedRun
 from .violations import Violation
 
@@ -63,7 +66,26 @@ def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) ->
     grand = runs[exp.parent].parent if exp.parent is not None else None
     bound = any(r.kind == "bound" for routes in exp.handlers.values() for r in routes)
     return {"parent": kind_of(exp.parent), "grandparent": kind_of(grand),
-            "bound": "yes" if bound else "no"}
+            "bound": "yes" if bound else "no",
+            "in_parallel": "yes" if _in_parallel(chain, runs, exp) else "no"}
+
+
+#: Node kinds whose children run at once (an assign's values are a parallel's branches).
+_AT_ONCE = frozenset({"parallel", "assign", "map"})
+
+
+def _in_parallel(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
+                 exp: ExpectedRun) -> bool:
+    """Does an enclosing run run its children at once (a parallel, an assign, a map, a function
+    or tool fanning out)? Abandoned or late branches can only be there."""
+    key = exp.parent
+    while key is not None:
+        run = runs[key]
+        if run.label in chain and (chain[run.label].kind in _AT_ONCE
+                                    or chain[run.label].concurrent):
+            return True
+        key = run.parent
+    return False
 
 
 def annotate(scenario: Scenario, expectation: Expectation | None,
@@ -72,9 +94,14 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
     chain = scenario.chain
     inv = scenario.invocation
     by_label: dict[str, ExpectedRun] = {}
+    # A bare label's object may run both inside and outside children run at once: its
+    # violation says in_parallel=yes if any of its runs is inside (never narrower than the run).
+    at_once: set[str] = set()
     if expectation is not None:
         for run in expectation.runs.values():
             by_label.setdefault(run.label, run)
+            if _in_parallel(chain, expectation.runs, run):
+                at_once.add(run.label)
     # Whether sync code runs under an async mode: a function with no async body (run on a worker
     # thread), where an engine's sync paths run inside an async invocation.
     sync_only = "yes" if any(n.sync_only for n in chain.walk()) else "no"
@@ -87,10 +114,14 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
     # The node kind of the root run: what an engine does with the invocation's config there
     # (a tool passes it on to its callees) can reach every run below.
     root = chain.target(chain.root).kind
+    # Whether a tool invokes callees: an engine's tool may hand them its caller's config
+    # (LangChain.js does), which shows on runs anywhere in the chain.
+    tool = "yes" if any(n.kind == "tool" and n.children for n in chain.walk()) else "no"
     out = []
     for v in violations:
         facts: dict[str, str] = {"mode": scenario.invocation.mode, "sync_only": sync_only,
-                                 "inline": inline, "flaky": flaky, "root": root}
+                                 "inline": inline, "flaky": flaky, "root": root,
+                                 "tool": tool}
         exp = by_label.get(v.run) if v.run else None
         if v.run is not None and v.run in chain:
             kind = chain[v.run].kind
@@ -98,6 +129,7 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
             facts["run_type"] = RUN_TYPE_OF.get(kind, "chain")
         if exp is not None and expectation is not None:
             facts.update(run_facts(scenario, expectation, exp))
+            facts["in_parallel"] = "yes" if exp.label in at_once else "no"
         if expectation is not None:
             facts["fails"] = "yes" if any(expectation.failures) else "no"
         if v.handler is not None:

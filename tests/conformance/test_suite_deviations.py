@@ -103,7 +103,7 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
                                  "registrations": "once", "bound": "no", "fails": "no",
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
                                  "local": "no", "inline": "no", "flaky": "no",
-                                 "root": "sequence"}
+                                 "root": "sequence", "in_parallel": "no", "tool": "no"}
     assert model.signature.startswith("R1 missing-run (")
 
 
@@ -144,6 +144,45 @@ def test_the_parents_parent_is_a_fact_of_a_runs_violation() -> None:
     found = check(scenario, expect(scenario), Observation((), (Outcome(value="x"),), Probe()))
     facts = {(v.run, v.fact("parent"), v.fact("grandparent")) for v in found if v.rule == "R1"}
     assert facts == {("fn", "retry", "map"), ("retry", "map", "none"), ("map", "none", "none")}
+
+
+def test_a_run_below_children_run_at_once_says_so() -> None:
+    """``in_parallel``: some enclosing run runs its children at once (a parallel, an assign, a
+    map, a concurrent function or tool), where branches can be abandoned or end late (LangChain.js
+    0.3's failing map in batch leaves them open); not for a run above them or beside them."""
+    lam = {"label": "a", "kind": "lambda"}
+    shapes = {
+        "parallel": [{"label": "top", "kind": "parallel", "children": ["s"]}],
+        "concurrent": [{"label": "top", "kind": "dynamic", "children": ["s"],
+                        "concurrent": True}],
+        "sequential": [{"label": "top", "kind": "dynamic", "children": ["s"]}],
+    }
+    for shape, top in shapes.items():
+        data = {"chain": {"nodes": [lam, {"label": "s", "kind": "sequence", "children": ["a"]},
+                                    *top], "root": "top"},
+                "handlers": [{"id": "h"}],
+                "invocation": {"mode": "invoke", "inputs": ["x"], "callbacks": ["h"]}}
+        scenario = Scenario.from_json(data)
+        found = check(scenario, expect(scenario), Observation((), (Outcome(value="x"),), Probe()))
+        facts = {v.run: v.fact("in_parallel") for v in found if v.rule == "R1"}
+        below = "no" if shape == "sequential" else "yes"
+        assert facts == {"top": "no", "s": below, "a": below}, shape
+
+
+def test_a_tool_that_invokes_callees_is_a_fact_of_every_violation() -> None:
+    """LangChain.js hands a tool's callees the tool caller's config (their runs become the
+    tool's siblings, named after it): every consequence says tool=yes, wherever the tool is,
+    so its entries cover no chain without one. A tool with no callees says no."""
+    for children, want in ((["a"], "yes"), ([], "no")):
+        data = {"chain": {"nodes": [{"label": "a", "kind": "lambda"},
+                                    {"label": "t", "kind": "tool", "children": children},
+                                    {"label": "s", "kind": "sequence", "children": ["a", "t"]}],
+                          "root": "s"},
+                "handlers": [{"id": "h"}],
+                "invocation": {"mode": "invoke", "inputs": ["x"], "callbacks": ["h"]}}
+        scenario = Scenario.from_json(data)
+        found = check(scenario, expect(scenario), Observation((), (Outcome(value="x"),), Probe()))
+        assert found and {v.fact("tool") for v in found} == {want}
 
 
 def test_the_root_runs_kind_is_a_fact_of_every_violation() -> None:
