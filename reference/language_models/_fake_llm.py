@@ -7,16 +7,24 @@ generation's text is the reply) or ``on_llm_error``. ``invoke`` returns the
 reply string. ``FakeListLLM`` does not stream (``stream`` yields the reply
 whole, no token events), as langchain_core's; ``FakeStreamingListLLM`` streams
 one token per character.
+
+A subclass written for langchain_core implements ``_call(prompt, stop=None,
+run_manager=None, **kwargs)`` (``LLM``) and optionally ``_stream`` yielding
+``GenerationChunk``s; as in langchain_core, its ``_stream`` reports its own
+tokens through the ``run_manager`` it is given, and the run ends with the
+chunks added up. Annotated fields are constructor keywords, beside ``name``,
+``callbacks``, ``tags`` and ``metadata``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from reference.callbacks._run_managers import (
     AsyncCallbackManagerForLLMRun,
@@ -26,10 +34,10 @@ from reference.messages import BaseMessage
 from reference.outputs import Generation, GenerationChunk, LLMResult
 from reference.prompt_values import PromptValue
 from reference.prompt_values._values import ChatPromptValue
-from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame, RunKind
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
+from reference.runnables._serializable import RunnableSerializable
 from reference.runnables._streams import aclosing_stream
 
 __all__ = ["LLM", "BaseLLM", "FakeListLLM", "FakeStreamingListLLM"]
@@ -67,11 +75,44 @@ def _streamed_result(chunks: list[str]) -> LLMResult:
     return _result("".join(chunks))
 
 
-class BaseLLM(Runnable[Any, str]):
-    """An LLM run around :meth:`_reply`; subclasses set :attr:`streams` to stream tokens."""
+def _chunks_result(chunks: list[str]) -> LLMResult:
+    """A custom ``_stream``'s end: its chunks added up, as one ``GenerationChunk``."""
+    return LLMResult(generations=[[GenerationChunk(text="".join(chunks))]])
 
+
+_DONE: Any = object()
+
+
+class BaseLLM(RunnableSerializable[Any, str]):
+    """An LLM run around :meth:`_reply`; subclasses set :attr:`streams` to stream tokens,
+    or implement langchain_core's ``_stream``."""
+
+    _constructor_scope = True
     #: Whether ``stream``/``astream`` emit one token per character (else the reply whole).
-    streams: bool = False
+    streams: ClassVar[bool] = False
+
+    def _stream(
+        self, prompt: str, stop: list[str] | None = None, run_manager: Any = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        """langchain_core's streaming contract: chunks of the reply, tokens reported by it."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement _stream")
+
+    def _own_stream(self) -> bool:
+        return type(self)._stream is not BaseLLM._stream
+
+    def _custom_chunks(self, prompt: str, frame: RunFrame) -> Iterator[str]:
+        for chunk in self._stream(prompt, stop=None, run_manager=frame.run_manager):
+            yield chunk.text
+
+    async def _acustom_chunks(self, prompt: str, frame: RunFrame) -> AsyncIterator[str]:
+        # Like langchain_core: the sync _stream, stepped in a worker thread with a sync manager.
+        loop = asyncio.get_running_loop()
+        ctx = contextvars.copy_context()
+        it = self._stream(prompt, stop=None, run_manager=frame.run_manager.get_sync())
+        step = partial(ctx.run, next, it, _DONE)
+        while (chunk := await loop.run_in_executor(None, step)) is not _DONE:
+            yield chunk.text
 
     def _reply(self, prompt: str, frame: RunFrame) -> str:
         raise NotImplementedError(f"{type(self).__name__} must implement _reply")
@@ -133,6 +174,12 @@ class BaseLLM(Runnable[Any, str]):
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[str]:
+        if self._own_stream():
+            prompt = to_prompt(input)
+            yield from stream_run(self, prompt, config, partial(self._custom_chunks, prompt),
+                                  LLM_RUN, payload=[prompt], extra=self._start_extra(),
+                                  report=_chunks_result)
+            return
         if not self.streams:
             yield self.invoke(input, config, **kwargs)
             return
@@ -144,13 +191,18 @@ class BaseLLM(Runnable[Any, str]):
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[str]:
-        if not self.streams:
+        if not self.streams and not self._own_stream():
             yield await self.ainvoke(input, config, **kwargs)
             return
         prompt = to_prompt(input)
-        stream = astream_run(self, prompt, config, partial(self._achunks, prompt), ALLM_RUN,
-                             payload=[prompt], extra=self._start_extra(),
-                             report=_streamed_result)
+        if self._own_stream():
+            stream = astream_run(self, prompt, config, partial(self._acustom_chunks, prompt),
+                                 ALLM_RUN, payload=[prompt], extra=self._start_extra(),
+                                 report=_chunks_result)
+        else:
+            stream = astream_run(self, prompt, config, partial(self._achunks, prompt),
+                                 ALLM_RUN, payload=[prompt], extra=self._start_extra(),
+                                 report=_streamed_result)
         async with aclosing_stream(stream) as it:
             async for chunk in it:
                 yield chunk

@@ -50,6 +50,8 @@ def shape(x: Any) -> str:
         return f"{t}({shape(x.generations)})"
     if hasattr(x, "message") and hasattr(x, "text"):  # ChatGeneration(Chunk)
         return f"{t}({shape(x.message)})"
+    if hasattr(x, "generation_info") and hasattr(x, "text"):  # Generation(Chunk)
+        return f"{t}({x.text!r})"
     if hasattr(x, "content") and hasattr(x, "type"):  # a message
         return f"{t}({x.content!r})"
     if hasattr(x, "to_string"):  # a prompt value

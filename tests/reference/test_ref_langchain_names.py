@@ -370,7 +370,65 @@ STREAMED_PROMPT_MODEL_PARSER: list[Seen] = [
 ]
 
 
+def custom_llm(pkg: str) -> list[Seen]:
+    """A custom ``LLM`` (``_call``; then ``_stream`` reporting its own tokens): an ``llm`` run,
+    ``callbacks=`` in the constructor, ``stream`` without ``_stream`` yields the whole reply."""
+    base = load(pkg, "language_models.llms", "LLM")
+    gen_chunk = load(pkg, "outputs", "GenerationChunk")
+
+    class Upper(base):  # type: ignore[misc, valid-type]
+        suffix: str = ""
+
+        @property
+        def _llm_type(self) -> str:
+            return "upper"
+
+        def _call(self, prompt: str, stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> str:
+            return prompt.upper() + self.suffix
+
+    class StreamingUpper(Upper):
+        def _stream(self, prompt: str, stop: Any = None, run_manager: Any = None,
+                    **kwargs: Any) -> Any:
+            for ch in self._call(prompt):
+                chunk = gen_chunk(text=ch)
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(ch, chunk=chunk)
+                yield chunk
+
+    rec = recorder(pkg)
+    assert Upper(suffix="!", callbacks=[rec]).invoke("ab") == "AB!"
+    assert list(Upper(callbacks=[rec]).stream("cd")) == ["CD"]
+    assert list(StreamingUpper(callbacks=[rec]).stream("ef")) == ["E", "F"]
+
+    async def astream() -> list[str]:
+        return [c async for c in StreamingUpper(callbacks=[rec]).astream("gh")]
+
+    assert asyncio.run(astream()) == ["G", "H"]
+    return rec.seen  # type: ignore[no-any-return]
+
+
+CUSTOM_LLM: list[Seen] = [
+    ("on_llm_start", "Upper", None, "['ab']"),
+    ("on_llm_end", "Upper", None, "LLMResult([[Generation('AB!')]])"),
+    ("on_llm_start", "Upper", None, "['cd']"),
+    ("on_llm_end", "Upper", None, "LLMResult([[Generation('CD')]])"),
+    *[
+        seen
+        for text in ("ef", "gh")
+        for seen in [
+            ("on_llm_start", "StreamingUpper", None, f"[{text!r}]"),
+            *[("on_llm_new_token", "StreamingUpper", None, f"{ch!r} GenerationChunk")
+              for ch in text.upper()],
+            ("on_llm_end", "StreamingUpper", None,
+             f"LLMResult([[GenerationChunk({text.upper()!r})]])"),
+        ]
+    ],
+]
+
+
 SCENARIOS: dict[str, tuple[Callable[[str], list[Seen]], list[Seen]]] = {
+    "custom_llm": (custom_llm, CUSTOM_LLM),
     "chain_decorator": (chain_decorator, CHAIN_DECORATOR),
     "serializable_subclass": (serializable_subclass, SERIALIZABLE_SUBCLASS),
     "serializable_subclass_async": (serializable_subclass_async, SERIALIZABLE_SUBCLASS_ASYNC),
