@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from .events import TERMINAL, Event
-from .interface import check_interface
+from .interface import check_changed, check_interface
 from .matching import ObservedRun, extra_layers, match, observed_runs
 from .model import STREAM_MODES, Scenario
 from .observed import InjectedFailure, Observation
@@ -179,6 +179,7 @@ def check(
                                        "waiting for its branches?)", handler, str(name),
                                  kind="late-event"))
     out.extend(_check_root_config(scenario, expectation, events, key_of))
+    out.extend(check_changed(observation.changed, key_of, runs))
     if scenario.invocation.mode == "astream_events":
         out.extend(check_stream_events(expectation, observation, observed, matched))
     out.extend(_check_outcomes(expectation, observation))

@@ -110,10 +110,12 @@ class EventSink:
     (:meth:`fault_reported`), which R10 compares.
     """
 
-    __slots__ = ("_events", "_lock", "faults", "is_original", "problems", "reports")
+    __slots__ = ("_events", "_kept", "_lock", "faults", "is_original", "problems", "reports")
 
     def __init__(self, is_original: Callable[[BaseException], bool] | None = None) -> None:
         self._events: list[Event] = []
+        #: (index of the event, the object its payload was read off), for mutable payloads.
+        self._kept: list[tuple[int, object]] = []
         self._lock = threading.Lock()
         #: Malformed records, kept because the engine under test may swallow the exception.
         self.problems: list[str] = []
@@ -138,16 +140,20 @@ class EventSink:
         method: object = NOT_REPORTED,
         serialized: object = NOT_REPORTED,
         payload: object = NOT_REPORTED,
+        received: object = NOT_REPORTED,
     ) -> None:
         """Record one event; a malformed one is kept in :attr:`problems` and raised.
 
         ``name`` is the ``name`` keyword the handler received and ``serialized`` the
         ``serialized`` argument as received (adapters that pass no ``serialized`` give the run's
-        name as ``name``). ``payload`` must be a canonical JSON value (see :func:`canonical`).
+        name as ``name``). ``payload`` must be a canonical JSON value (see :func:`canonical`);
+        ``received``, the object it was read off, is kept when it can change (a dict, a list,
+        a message), so that :meth:`changed_payloads` can tell whether the engine changed it
+        after the call, as a handler keeping it would see.
         """
         try:
             self._record(handler, kind, run_id, parent_run_id, run_type, name, tags, metadata,
-                         method, serialized, payload)
+                         method, serialized, payload, received)
         except MalformedEvent as exc:
             with self._lock:
                 self.problems.append(str(exc))
@@ -183,6 +189,7 @@ class EventSink:
         method: object,
         serialized: object,
         payload: object,
+        received: object = NOT_REPORTED,
     ) -> None:
         where = f"handler {handler!r}, {kind} event"
         if kind not in EVENT_KINDS:
@@ -228,6 +235,9 @@ class EventSink:
                                      "conformance.events.canonical") from None
         meta = tuple(sorted((str(k), str(v)) for k, v in (metadata or {}).items()))
         with self._lock:
+            if received is not NOT_REPORTED and payload is not NOT_REPORTED \
+                    and received is not None and type(received) not in _SCALARS:
+                self._kept.append((len(self._events), received))
             self._events.append(
                 Event(
                     seq=len(self._events),
@@ -245,6 +255,23 @@ class EventSink:
                     payload=payload,
                 )
             )
+
+    def changed_payloads(self) -> list[tuple[Event, Any]]:
+        """Events whose payload object reads otherwise now than when it was delivered, with
+        what it reads now (R15: a tracer that keeps the inputs it was given and serialises them
+        later records what the engine left there, not what the run received)."""
+        with self._lock:
+            kept = list(self._kept)
+            events = list(self._events)
+        out: list[tuple[Event, Any]] = []
+        for index, received in kept:
+            try:
+                now = canonical(received)
+            except Exception:  # (an object that no longer reads at all is not judged here)
+                continue
+            if now != events[index].payload:
+                out.append((events[index], now))
+        return out
 
     @property
     def count(self) -> int:

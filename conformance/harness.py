@@ -101,7 +101,7 @@ def _observation(adapter: Adapter, sink: EventSink, outcomes: tuple[Outcome, ...
             + "; ".join(sink.problems[:3])
         )
     return Observation(sink.events, outcomes, probe, returned, tuple(sink.faults),
-                       tuple(sink.reports))
+                       tuple(sink.reports), tuple(sink.changed_payloads()))
 
 
 #: Longest wait for stragglers after a call whose parallel branches could be abandoned: only an

@@ -9,14 +9,15 @@ Fields an adapter does not report (:data:`~conformance.events.NOT_REPORTED`) are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from .events import NOT_REPORTED, TERMINAL, Event
 from .oracle import ExpectedRun, prompt_text
 from .violations import Violation
 
-__all__ = ["START_METHOD", "check_interface", "method_fits", "start_payload", "terminal_method"]
+__all__ = ["START_METHOD", "check_changed", "check_interface", "method_fits", "start_payload",
+           "terminal_method"]
 
 #: The start method of each run type. A chat model may start through ``on_llm_start`` only for a
 #: handler that does not implement ``on_chat_model_start`` (the recording handlers all do).
@@ -157,3 +158,26 @@ def _check_terminal(exp: ExpectedRun, end: Event, bad: Any, handler: str,
                        f"raised by {exp.error!r} itself", handler, exp.label,
                 "copied-exception" if copied else "wrong-exception",
                 (("delivered", str(delivered)),)))
+
+
+def check_changed(changed: Iterable[tuple[Event, Any]], key_of: Mapping[str, Any],
+                  runs: Mapping[Any, ExpectedRun]) -> list[Violation]:
+    """R15: a start's inputs and an end's outputs are what the run received and returned when
+    the call is made, and stay so: an engine that changes the object afterwards (adds a
+    step's keys to the dict it delivered, say) makes a handler that keeps it, as tracers that
+    serialise later do, record what it became. One violation per handler, run and event kind."""
+    out: list[Violation] = []
+    seen: set[tuple[str, str, str]] = set()
+    for ev, now in changed:
+        key = key_of.get(ev.run_id)
+        label = runs[key].label if key is not None else ev.name
+        if (ev.handler, str(label), ev.kind) in seen:
+            continue
+        seen.add((ev.handler, str(label), ev.kind))
+        what = "inputs" if ev.kind == "start" else "outputs"
+        out.append(Violation(
+            "R15", f"its {ev.kind} delivered {what} {ev.payload!r}, and the same object read "
+                   f"{now!r} once the call was over: the engine changed it after the call, so a "
+                   "handler that keeps it (as tracers do) records what it became",
+            ev.handler, label, "payload-changed-after-delivery"))
+    return out

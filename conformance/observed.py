@@ -99,3 +99,6 @@ class Observation:
     faults: tuple[tuple[str, str], ...] = ()
     #: Warnings the engine gave about handler faults (R10).
     fault_reports: tuple[str, ...] = ()
+    #: Events whose payload object the engine changed after delivering it, with what it read
+    #: once the call was over (R15; :meth:`~conformance.events.EventSink.changed_payloads`).
+    changed: tuple[tuple[Event, Any], ...] = ()

@@ -107,6 +107,8 @@ KINDS: dict[str | None, dict[str, str]] = {
             "name-keyword": "a start's name keyword is not the run's name",
             "wrong-inputs": "a start carried other inputs than the run received",
             "wrong-outputs": "an end carried other outputs than the run returned",
+            "payload-changed-after-delivery": "the engine changed a start's inputs or an end's "
+                                              "outputs after delivering them",
             "wrong-exception": "an error carried another exception than the one raised",
             "copied-exception": "an error carried a copy of the exception raised",
             "tokens-do-not-add-up": "a model's tokens do not add up to its reply",

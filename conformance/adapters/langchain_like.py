@@ -119,12 +119,14 @@ class _Recorder:
         sink = self._sink
         if kind == "start":
             serialized = args[0] if args else kw.get("serialized")
-            payload = canonical(_argument(method, args[1:], kw))
-            extra: dict[str, Any] = {"name": kw.get("name"), "serialized": serialized}
+            value = _argument(method, args[1:], kw)
+            payload = canonical(value)
+            extra: dict[str, Any] = {"name": kw.get("name"), "serialized": serialized,
+                                     "received": value}
         else:
             value = _argument(method, args, kw)
             payload = sink.describe_error(value) if kind == "error" else canonical(value)
-            extra = {}
+            extra = {} if kind == "error" else {"received": value}
         sink.record(
             self.spec_id, kind, run_id=kw.get("run_id"), parent_run_id=kw.get("parent_run_id"),
             run_type=run_type, tags=kw.get("tags"), metadata=kw.get("metadata"),

@@ -72,3 +72,17 @@ def test_R15_prompts_and_the_models_they_feed_carry_what_flowed(
                                         "parallel", "lambda", "binding"}), seed_percent=80)
     holds(request, adapter, data, Registrations(failures=True, tags=False), shape,
           modes=("invoke", "ainvoke", "batch", "abatch"))
+
+
+@pytest.mark.needs(node_kinds=frozenset({"assign"}))
+@given(data=st.data())
+def test_R15_what_a_call_carried_stays_as_it_was(
+    adapter: Adapter, request: pytest.FixtureRequest, data: st.DataObject
+) -> None:
+    """Dicts handed from step to step (parallels feeding assigns, assigns feeding assigns),
+    every mode: the inputs a start carried and the outputs an end carried read the same once
+    the call is over, as a handler that keeps them sees them (in the quick profile's draws the
+    other R15 tests show an assign that changes its input in place in none of 25)."""
+    shape = ChainShape(kinds=frozenset({"lambda", "sequence", "parallel", "assign", "binding"}),
+                       require_kinds=frozenset({"assign"}))
+    holds(request, adapter, data, Registrations(tags=False), shape)

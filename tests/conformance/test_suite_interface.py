@@ -101,3 +101,32 @@ def test_R15_in_a_stream_the_roots_start_carries_its_whole_input() -> None:
                                         end)) == ["wrong-inputs"]
     step = ("on_chain_start", {"input": ""})  # a pipelined step: not judged
     assert _kinds(scenario, "b", _run("b", "chain", step, ("on_chain_end", "b"))) == []
+
+
+def test_R15_a_payload_the_engine_changes_after_the_call_is_R15() -> None:
+    """The sink keeps the objects a start and an end delivered (not strings: they cannot
+    change) and tells which read otherwise once the call is over; each is an R15 violation of
+    its handler and run."""
+    from conformance.events import EventSink
+    from conformance.interface import check_changed
+
+    sink = EventSink()
+    rid = str(uuid.uuid4())
+    inputs = {"fn2": "fn2"}
+    sink.record("h", "start", run_id=rid, run_type="chain", name="assign1",
+                method="on_chain_start", serialized={"name": "assign1"},
+                payload={"fn2": "fn2"}, received=inputs)
+    sink.record("h", "end", run_id=rid, run_type="chain", method="on_chain_end",
+                payload="out", received="out")
+    assert sink.changed_payloads() == []
+    inputs["fn3"] = "fn3"  # what an engine adding a step's keys in place does
+    changed = sink.changed_payloads()
+    assert [(ev.kind, now) for ev, now in changed] == [("start", {"fn2": "fn2", "fn3": "fn3"})]
+    found = check_changed(changed, {rid: (0,)}, {(0,): _expected("assign1")})
+    assert [(v.rule, v.kind, v.handler, v.run) for v in found] == [
+        ("R15", "payload-changed-after-delivery", "h", "assign1")]
+
+
+def _expected(label: str) -> object:
+    scenario = _scenario(Node(label, "lambda"))
+    return next(iter(expect(scenario).runs.values()))

@@ -123,6 +123,8 @@ MAX_RUNS: dict[str, int] = {
     # an assign needs a dict: a parallel before it (sequence, parallel, its branch, the
     # assign, its branch)
     "AssignSkipsItsParallel": 5,
+    # the same for an assign that changes its input dict in place
+    "AssignUpdatesItsInputInPlace": 5,
     # a lone generator shows the break (1 run), but the shrinker stops at a generator under an
     # assign (5 runs)
     "GeneratorEndReportsLastChunk": 5,

@@ -29,6 +29,7 @@ from reference.outputs import GenerationChunk
 from reference.prompt_values import PromptValue
 from reference.prompts._chat import ChatPromptTemplate
 from reference.runnables import _config
+from reference.runnables._assign import RunnableAssign
 from reference.runnables._binding import RunnableBinding
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ACHAIN, CHAIN, arun, astream_run, run, stream_run
@@ -485,6 +486,24 @@ class IdsRestartPerCall(BrokenAdapter):
             _COUNT.reset(token)
 
 
+class AssignUpdatesItsInputInPlace(BrokenAdapter):
+    BREAKS: ClassVar[tuple[str, ...]] = ("R15",)
+    BUG: ClassVar[str] = ("RunnablePassthrough.assign adds its keys to the input dict in place "
+                          "(and returns a copy): the inputs its start delivered, and the "
+                          "outputs of the step before it, change after the delivery")
+
+    def patches(self) -> Iterable[Patch]:
+        def body(a: Any, input: Any, frame: Any) -> Any:
+            input.update(a.mapper.invoke(input, frame.child_config))
+            return dict(input)
+
+        async def abody(a: Any, input: Any, frame: Any) -> Any:
+            input.update(await a.mapper.ainvoke(input, frame.child_config))
+            return dict(input)
+
+        return [(RunnableAssign, "_body", body), (RunnableAssign, "_abody", abody)]
+
+
 REDTEAM_ENGINES: tuple[type[BrokenAdapter], ...] = (
     StreamingLlmDropsFirstToken,
     ChatModelStartRendersPrompt,
@@ -504,5 +523,6 @@ REDTEAM_ENGINES: tuple[type[BrokenAdapter], ...] = (
     SyncInsideLoopDropsCoroutineHandlers,
     FaultyHandlerLosesTheRestOfTheStream,
     IdsRestartPerCall,
+    AssignUpdatesItsInputInPlace,
 )
 
