@@ -146,6 +146,14 @@ class FailedStreamStartsLaterLambdas(BesideKnown):
         return [(Runnable, "transform", transform), (Runnable, "atransform", atransform)]
 
 
+class FailedStreamStartsLaterLambdasBesideAStreamedMap(FailedStreamStartsLaterLambdas):
+    """The same bug against LangChain.js's map-stream-names-its-run, which covered every R11
+    difference."""
+
+    FILE = "langchainjs-latest.json"
+    WIDE = {"map-stream-names-its-run": {}}
+
+
 class BatchRootFailureNeverEnds(BesideKnown):
     BREAKS: ClassVar[tuple[str, ...]] = ("R8",)
     FILE = "langchainjs-0.3.json"
@@ -266,4 +274,5 @@ async def _aiter(items: list[Any]) -> AsyncIterator[Any]:
 BESIDE_KNOWN: tuple[type[BesideKnown], ...] = (
     StreamRootErrorsAfterSuccess, AsyncRootErrorsAfterSuccess, FailedStreamStartsLaterLambdas,
     BoundHandlersLeakToALambdaUsedAgain, BatchRootFailureNeverEnds,
-    ErrorReportedAsEndWithoutTools, MapItemsLoseTheirHandlers, StreamRootFailureNeverEnds)
+    ErrorReportedAsEndWithoutTools, MapItemsLoseTheirHandlers, StreamRootFailureNeverEnds,
+    FailedStreamStartsLaterLambdasBesideAStreamedMap)
