@@ -15,7 +15,7 @@ from .interface import check_changed, check_interface
 from .matching import ObservedRun, extra_layers, match, observed_runs
 from .model import STREAM_MODES, Scenario
 from .observed import InjectedFailure, Observation
-from .oracle import Expectation, ExpectedRun
+from .oracle import Expectation, ExpectedRun, streamed_models
 from .signatures import annotate, run_facts
 from .stream_events import check_stream_events
 from .violations import Violation
@@ -159,6 +159,7 @@ def check(
     by_handler: dict[str, list[Event]] = defaultdict(list)
     for ev in events:
         by_handler[ev.handler].append(ev)
+    streamed = streamed_models(scenario, expectation)
     user_tags = user_tags_of(scenario)
     user_keys = _user_metadata_keys(scenario)
     # Handlers that got end/error events for runs nobody saw start: the ids changed mid-run.
@@ -169,7 +170,8 @@ def check(
     # Every declared handler, including one that received nothing at all.
     for handler in sorted({h.id for h in scenario.handlers} | set(by_handler)):
         out.extend(_check_handler(scenario, expectation, handler, by_handler[handler], key_of,
-                                  matched, user_tags, user_keys, handler in orphaned, reused))
+                                  matched, user_tags, user_keys, handler in orphaned, reused,
+                                  streamed))
     if observation.returned is not None:
         late = {(ev.handler, ev.name or key_of.get(ev.run_id, ("?",))[0])
                 for ev in events[observation.returned:]}
@@ -263,6 +265,7 @@ def _check_handler(
     user_keys: frozenset[str],
     orphaned: bool = False,
     reused: frozenset[str] | set[str] = frozenset(),
+    streamed: frozenset[Key] = frozenset(),
 ) -> list[Violation]:
     out: list[Violation] = []
     runs = expectation.runs
@@ -344,7 +347,8 @@ def _check_handler(
         # of the object's first use, which annotate would fall back to)
         out[tagged:] = [v.with_facts(**run_facts(scenario, expectation, exp)) if v.rule == "R13"
                         else v for v in out[tagged:]]
-        out.extend(check_interface(exp, handler, got, streaming, scenario.invocation.run_name))
+        out.extend(check_interface(exp, handler, got, streaming, scenario.invocation.run_name,
+                                   streamed=key in streamed))
     out.extend(_check_order(expectation, handler, per_run))
     return out
 

@@ -74,10 +74,13 @@ def _describe_error(payload: Any) -> str:
 
 
 def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
-                    streaming: bool, run_name: str | None = None) -> list[Violation]:
+                    streaming: bool, run_name: str | None = None,
+                    streamed: bool = False) -> list[Violation]:
     """R15 violations in one handler's events of one run (``exp``). A start named by the
     invocation's ``run_name`` is R14's to judge (it reached a run it should not), not R15's, and
-    so is a root's start that carries its object's name (the run_name did not rename it)."""
+    so is a root's start that carries its object's name (the run_name did not rename it).
+    ``streamed``: the run is a model the stream carries, which must emit tokens
+    (:func:`~conformance.oracle.streamed_models`)."""
     out: list[Violation] = []
 
     def bad(kind: str, message: str, method: str | None = None) -> None:
@@ -107,6 +110,9 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
         tokens = []  # every event delivered twice is R5's to report, tokens included
     # The reply: a chat model's message content, a (non-chat) LLM's text.
     content = exp.output.get("content") if isinstance(exp.output, dict) else exp.output
+    if streamed and len(starts) == 1 and not any(e.kind == "token" for e in events):
+        bad("streamed-without-tokens", "a model the stream carries ended without a single "
+            "token event: it was called whole (invoke), not streamed (SPEC.md R15.4)")
     if tokens and exp.run_type in _STREAMING_TYPES and exp.ending == "end" \
             and isinstance(content, str):
         text = "".join(t if isinstance(t, str) else repr(t) for t in tokens)

@@ -23,7 +23,7 @@ from .model import (
 )
 
 __all__ = ["Ending", "Expectation", "ExpectedRun", "Route", "expect", "prompt_of", "prompt_text",
-           "reply_of", "shared_flaky_inputs"]
+           "reply_of", "shared_flaky_inputs", "streamed_models"]
 
 RouteKind = Literal["runtime", "bound", "constructor"]
 #: How an expected run must end: with an end event, an error event, or either (``any``).
@@ -451,6 +451,41 @@ def _expand(scenario: Scenario) -> Expectation:
         for item in range(items)
     )
     return Expectation(runs, tuple((i,) for i in range(items)), failures, inv.run_name)
+
+
+#: Node kinds that must stream their reply token by token when a stream carries them: chat
+#: models (langchain-core's FakeStreamingListLLM, the ``streaming_llm``, streams its reply after
+#: an invoke without token callbacks, so a streaming LLM's tokens are judged only when given).
+_TOKEN_STREAMING_KINDS: Final = frozenset({"chat_model"})
+
+
+def streamed_models(scenario: Scenario, expectation: Expectation) -> frozenset[tuple[int, ...]]:
+    """Runs of chat models the stream itself carries (SPEC.md R15.4): in a stream mode, a chat
+    model that is the root, or a step of a sequence the stream carries (through bindings, which
+    make no run), and that ends normally with a non-empty reply. Each must emit tokens. Models
+    reached any other way (inside a function, a tool, a parallel, a retry, a fallback, a branch,
+    a map) may be invoked whole, so they are not judged."""
+    if scenario.invocation.mode not in STREAM_MODES:
+        return frozenset()
+    chain = scenario.chain
+    runs = expectation.runs
+    carried: set[tuple[int, ...]] = set()
+    for key in sorted(runs, key=len):
+        run = runs[key]
+        parent = run.parent
+        if parent is None or (parent in carried and run.label in chain
+                              and chain[runs[parent].label].kind == "sequence"):
+            carried.add(key)
+    out = []
+    for key in carried:
+        run = runs[key]
+        if run.label not in chain or chain[run.label].kind not in _TOKEN_STREAMING_KINDS \
+                or run.optional or run.ending != "end":
+            continue
+        reply = run.output.get("content") if isinstance(run.output, dict) else run.output
+        if isinstance(reply, str) and reply:
+            out.append(key)
+    return frozenset(out)
 
 
 def shared_flaky_inputs(scenario: Scenario, labels: Iterable[str]) -> dict[str, str]:

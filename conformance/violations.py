@@ -112,6 +112,7 @@ KINDS: dict[str | None, dict[str, str]] = {
             "wrong-exception": "an error carried another exception than the one raised",
             "copied-exception": "an error carried a copy of the exception raised",
             "tokens-do-not-add-up": "a model's tokens do not add up to its reply",
+            "streamed-without-tokens": "a model the stream carries gave no token at all",
             "seed-lines-differ": "a seed page's handler prints other lines than the page "
                                  "shows"},
 }

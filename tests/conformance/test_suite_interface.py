@@ -13,7 +13,7 @@ from conformance.adapters.reference import ReferenceAdapter
 from conformance.events import Event
 from conformance.interface import check_interface
 from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
-from conformance.oracle import expect
+from conformance.oracle import expect, streamed_models
 from conformance.properties import evaluate
 
 
@@ -130,3 +130,46 @@ def test_R15_a_payload_the_engine_changes_after_the_call_is_R15() -> None:
 def _expected(label: str) -> object:
     scenario = _scenario(Node(label, "lambda"))
     return next(iter(expect(scenario).runs.values()))
+
+
+def test_R15_a_model_the_stream_carries_must_emit_tokens() -> None:
+    """SPEC.md R15.4: in a stream, a chat model at the root or a step of a streamed sequence
+    (through bindings) must give tokens; one called whole gives none."""
+    seq = Node("seq", "sequence", ("prompt", "bind"))
+    nodes = (seq, Node("prompt", "prompt"), Node("bind", "binding", ("model",)),
+             Node("model", "chat_model"))
+    for mode in ("stream", "astream", "astream_events"):
+        streamed = _scenario(*nodes, mode=mode)
+        exp = expect(streamed)
+        assert {exp.runs[k].label for k in streamed_models(streamed, exp)} == {"model"}
+    invoked = _scenario(*nodes)
+    assert streamed_models(invoked, expect(invoked)) == frozenset()
+    scenario = _scenario(Node("model", "chat_model"), mode="stream")
+    exp = next(iter(expect(scenario).runs.values()))
+    reply = ("on_llm_end", {"type": "ai", "content": "model says hi"})
+    messages = [[{"type": "human", "content": "input"}]]
+    whole = _run("model", "chat_model", ("on_chat_model_start", messages), reply)
+    assert [v.kind for v in check_interface(exp, "h", whole, True, streamed=True)] == [
+        "streamed-without-tokens"]
+    assert check_interface(exp, "h", whole, True, streamed=False) == []
+
+
+def test_R15_models_the_stream_does_not_carry_are_not_judged_on_tokens() -> None:
+    """Inside a function, a parallel, a retry, a fallback or a map a model may be invoked
+    whole; a failing model, or one after a failing step, and a non-chat LLM may give no
+    token."""
+    cases = [
+        (Node("dyn", "dynamic", ("model",)), Node("model", "chat_model")),
+        (Node("par", "parallel", ("model", "fn")), Node("model", "chat_model"),
+         Node("fn", "lambda")),
+        (Node("fb", "fallbacks", ("model", "fn")), Node("model", "chat_model"),
+         Node("fn", "lambda")),
+        (Node("seq", "sequence", ("fn", "model")), Node("fn", "lambda", fail=True),
+         Node("model", "chat_model")),
+        (Node("model", "chat_model", fail=True),),
+        (Node("llm", "llm"),),
+        (Node("sllm", "streaming_llm"),),
+    ]
+    for nodes in cases:
+        scenario = _scenario(*nodes, mode="stream")
+        assert streamed_models(scenario, expect(scenario)) == frozenset(), nodes

@@ -111,6 +111,7 @@ NEEDS: dict[str, frozenset[str]] = {
     "RunNameOnFirstBatchItemOnly": frozenset({"batch mode", "several inputs"}),
     "SyncInsideLoopDropsCoroutineHandlers": frozenset({"inside loop", "async handler"}),
     "FaultyHandlerLosesTheRestOfTheStream": frozenset({"stream mode"}),  # tokens: streams only
+    "ChatModelStreamsWhole": frozenset({"stream mode"}),  # the model is called whole in streams
 }
 #: Breaks that show only when invocations overlap in time: how far shrinking gets depends on
 #: the machine's load, so their shrunk cases are not judged (nor pinned: test_pinned).

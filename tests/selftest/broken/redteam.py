@@ -23,6 +23,7 @@ from reference.callbacks import _dispatch, _ids
 from reference.callbacks._dispatch import HandlerSet
 from reference.callbacks._manager import BaseCallbackManager, child_manager
 from reference.language_models import _fake
+from reference.language_models._chat import BaseChatModel
 from reference.language_models._fake_llm import BaseLLM
 from reference.messages import HumanMessage
 from reference.outputs import GenerationChunk
@@ -504,6 +505,19 @@ class AssignUpdatesItsInputInPlace(BrokenAdapter):
         return [(RunnableAssign, "_body", body), (RunnableAssign, "_abody", abody)]
 
 
+class ChatModelStreamsWhole(BrokenAdapter):
+    BREAKS: ClassVar[tuple[str, ...]] = ("R15",)
+    BUG: ClassVar[str] = ("stream and astream call a chat model whole (invoke) and yield its "
+                          "reply as one chunk: no token event ever, though the stream carries "
+                          "the model; every run, name, parent and payload is as in invoke")
+
+    def patches(self) -> Iterable[Patch]:
+        def streams(model: Any, async_api: bool) -> bool:
+            return False
+
+        return [(BaseChatModel, "_streams", streams)]
+
+
 REDTEAM_ENGINES: tuple[type[BrokenAdapter], ...] = (
     StreamingLlmDropsFirstToken,
     ChatModelStartRendersPrompt,
@@ -524,5 +538,6 @@ REDTEAM_ENGINES: tuple[type[BrokenAdapter], ...] = (
     FaultyHandlerLosesTheRestOfTheStream,
     IdsRestartPerCall,
     AssignUpdatesItsInputInPlace,
+    ChatModelStreamsWhole,
 )
 
