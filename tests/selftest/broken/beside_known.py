@@ -24,7 +24,12 @@ from reference.runnables._frame import RunFrame
 from reference.runnables._lambda import RunnableLambda
 
 from ._patching import Patch, everywhere
-from .catalogue import BindingLeaksToSiblings, BrokenAdapter, ErrorReportedAsEnd
+from .catalogue import (
+    BindingLeaksToSiblings,
+    BrokenAdapter,
+    ErrorReportedAsEnd,
+    FallbacksRaiseLastError,
+)
 
 __all__ = ["BESIDE_KNOWN", "BesideKnown"]
 
@@ -241,6 +246,20 @@ class ErrorReportedAsEndWithoutTools(ErrorReportedAsEnd, BesideKnown):
         "invocation": {"mode": "invoke", "inputs": ["x"], "callbacks": ["h"]}}
 
 
+class FallbacksRaiseLastErrorOutsideAMap(FallbacksRaiseLastError, BesideKnown):
+    """The catalogue's FallbacksRaiseLastError: a wrong exception with no parallel anywhere,
+    which LangChain.js's map-throws-the-earliest-failure covered."""
+
+    FILE = "langchainjs-latest.json"
+    WIDE = {"map-throws-the-earliest-failure": {}}
+    CASE = {"chain": {"nodes": [{"label": "a", "kind": "lambda", "fail": True},
+                                {"label": "b", "kind": "lambda", "fail": True},
+                                {"label": "fb", "kind": "fallbacks", "children": ["a", "b"]}],
+                      "root": "fb"},
+            "handlers": [{"id": "h"}],
+            "invocation": {"mode": "invoke", "inputs": ["x"], "callbacks": ["h"]}}
+
+
 def _started_anyway(r: Runnable[Any, Any], input: Iterator[Any], config: Any,
                     kw: dict[str, Any]) -> Iterator[Any]:
     chunks: list[Any] = []
@@ -275,4 +294,4 @@ BESIDE_KNOWN: tuple[type[BesideKnown], ...] = (
     StreamRootErrorsAfterSuccess, AsyncRootErrorsAfterSuccess, FailedStreamStartsLaterLambdas,
     BoundHandlersLeakToALambdaUsedAgain, BatchRootFailureNeverEnds,
     ErrorReportedAsEndWithoutTools, MapItemsLoseTheirHandlers, StreamRootFailureNeverEnds,
-    FailedStreamStartsLaterLambdasBesideAStreamedMap)
+    FailedStreamStartsLaterLambdasBesideAStreamedMap, FallbacksRaiseLastErrorOutsideAMap)
