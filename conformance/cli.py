@@ -155,6 +155,12 @@ def _replay(args: argparse.Namespace) -> int:
             return 2
     try:
         adapter = load_adapter(args.impl)
+        if known.implementation not in (None, adapter.name):
+            # as run does: another implementation's file would mask the wrong deviations
+            print(f"conformance replay: expectation file {known.source} is for implementation "
+                  f"{known.implementation!r}, but the adapter is {adapter.name!r}; pass that "
+                  "implementation's own file", file=sys.stderr)
+            return 2
         failed = False
         for rule_id in rules:
             finding = evaluate(rule_id, adapter, scenario, known)

@@ -242,3 +242,20 @@ def test_replay_with_expectations_masks_known_deviations_as_run_does(
     assert capsys.readouterr().out.splitlines() == ["R5: known deviations seen: no-dedup x1",
                                                     "R5: holds"]
     assert cli._main(["replay", "--expectations", str(tmp_path / "none.json"), twice]) == 2
+
+
+def test_replay_refuses_another_implementations_expectation_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As run does: a file written for another implementation would mask its deviations."""
+    from conformance import cli
+
+    case = ('{"chain": {"nodes": [{"kind": "lambda", "label": "fn1"}], "root": "fn1"}, '
+            '"handlers": [{"id": "h1"}], "invocation": {"callbacks": ["h1"], '
+            '"inputs": ["a"], "mode": "invoke"}}')
+    known = tmp_path / "other.json"
+    known.write_text(json.dumps({"implementation": "someone-else", "deviations": []}))
+    assert cli._main(["replay", "--rule", "R5", "--expectations", str(known), case]) == 2
+    err = capsys.readouterr().err
+    assert "is for implementation 'someone-else'" in err and "'reference'" in err, err
+    known.write_text(json.dumps({"implementation": "reference", "deviations": []}))
+    assert cli._main(["replay", "--rule", "R5", "--expectations", str(known), case]) == 0
