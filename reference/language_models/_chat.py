@@ -174,6 +174,9 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
         return {"invocation_params": self._invocation_params(), "batch_size": 1}
 
     def _respond(self, messages: list[BaseMessage], frame: RunFrame) -> ChatResult:
+        if type(self)._generate is BaseChatModel._generate:  # _reply: no run manager to make
+            message = AIMessage(self._reply(messages), id=_message_id(frame))
+            return ChatResult(generations=[ChatGeneration(message=message)])
         return _with_id(self._generate(messages, run_manager=frame.run_manager), frame)
 
     async def _arespond(self, messages: list[BaseMessage], frame: RunFrame) -> ChatResult:
@@ -199,14 +202,15 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
 
     def _chunks(self, messages: list[BaseMessage], frame: RunFrame) -> Iterator[AIMessageChunk]:
         rm = frame.run_manager
+        msg_id = _message_id(frame)
         last: AIMessageChunk | None = None
         for gen in self._stream(messages):
-            last = _own_chunk(gen, frame)
+            last = _own_chunk(gen, msg_id)
             # A chat model's tokens: silenced by ignore_chat_model too (the whole run is).
             rm._emit("on_chat_model_new_token", (last.content,), {"chunk": gen})
             yield last
         if last is not None and last.chunk_position != "last":
-            end = ChatGenerationChunk(message=_closing_chunk(frame))
+            end = ChatGenerationChunk(message=_closing_chunk(msg_id))
             rm._emit("on_chat_model_new_token", ("",), {"chunk": end})
             yield end.message  # type: ignore[misc]
 
@@ -214,13 +218,14 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
         self, messages: list[BaseMessage], frame: RunFrame
     ) -> AsyncIterator[AIMessageChunk]:
         rm = frame.run_manager
+        msg_id = _message_id(frame)
         last: AIMessageChunk | None = None
         async for gen in self._astream(messages):
-            last = _own_chunk(gen, frame)
+            last = _own_chunk(gen, msg_id)
             await rm._aemit("on_chat_model_new_token", (last.content,), {"chunk": gen})
             yield last
         if last is not None and last.chunk_position != "last":
-            end = ChatGenerationChunk(message=_closing_chunk(frame))
+            end = ChatGenerationChunk(message=_closing_chunk(msg_id))
             await rm._aemit("on_chat_model_new_token", ("",), {"chunk": end})
             yield end.message  # type: ignore[misc]
 
@@ -279,7 +284,7 @@ def _chunk(token: str, last: bool) -> ChatGenerationChunk:
     )
 
 
-def _own_chunk(gen: ChatGenerationChunk, frame: RunFrame) -> AIMessageChunk:
+def _own_chunk(gen: ChatGenerationChunk, msg_id: str) -> AIMessageChunk:
     """The chunk's message, given the run's message id if it has none."""
     message = gen.message
     if not isinstance(message, AIMessageChunk):
@@ -288,12 +293,12 @@ def _own_chunk(gen: ChatGenerationChunk, frame: RunFrame) -> AIMessageChunk:
             f" got a {type(message).__name__}"
         )
     if message.id is None:
-        message.id = _message_id(frame)
+        message.id = msg_id
     return message
 
 
-def _closing_chunk(frame: RunFrame) -> AIMessageChunk:
-    return AIMessageChunk("", chunk_position="last", id=_message_id(frame))
+def _closing_chunk(msg_id: str) -> AIMessageChunk:
+    return AIMessageChunk("", chunk_position="last", id=msg_id)
 
 
 def _with_id(result: ChatResult, frame: RunFrame) -> ChatResult:
@@ -315,7 +320,28 @@ def _result(result: ChatResult) -> LLMResult:
 def _streamed_result(chunks: list[AIMessageChunk]) -> LLMResult:
     if not chunks:
         return LLMResult(generations=[[ChatGeneration(message=AIMessage(""))]])
-    merged = chunks[0]
-    for c in chunks[1:]:
-        merged = merged + c
-    return LLMResult(generations=[[ChatGenerationChunk(message=merged)]])
+    return LLMResult(generations=[[ChatGenerationChunk(message=_added_up(chunks))]])
+
+
+def _added_up(chunks: list[AIMessageChunk]) -> AIMessageChunk:
+    """``chunks[0] + chunks[1] + ...`` in one pass (not one new message per ``+``)."""
+    if not all(isinstance(c.content, str) for c in chunks):
+        merged = chunks[0]
+        for c in chunks[1:]:
+            merged = merged + c
+        return merged
+    extra: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    for c in chunks:
+        if c.additional_kwargs:
+            extra.update(c.additional_kwargs)
+        if c.response_metadata:
+            meta.update(c.response_metadata)
+    return AIMessageChunk(
+        "".join(c.content for c in chunks),
+        additional_kwargs=extra,
+        response_metadata=meta,
+        name=next((c.name for c in chunks if c.name), None),
+        id=next((c.id for c in chunks if c.id), None),
+        chunk_position="last" if any(c.chunk_position == "last" for c in chunks) else None,
+    )

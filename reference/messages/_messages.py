@@ -91,9 +91,21 @@ class AIMessageChunk(AIMessage):
     _fields = (*AIMessage._fields, ("chunk_position", None))
 
     def __init__(
-        self, content: Any = "", *, chunk_position: str | None = None, **kwargs: Any
+        self,
+        content: Any = "",
+        *,
+        additional_kwargs: dict[str, Any] | None = None,
+        response_metadata: dict[str, Any] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        chunk_position: str | None = None,
     ) -> None:
-        super().__init__(content, **kwargs)
+        # Spelled out rather than super().__init__(**kwargs): a stream makes one per token.
+        self.content = content
+        self.additional_kwargs = additional_kwargs or {}
+        self.response_metadata = response_metadata or {}
+        self.name = name
+        self.id = id
         self.chunk_position = chunk_position
 
     def __add__(self, other: Any) -> AIMessageChunk:
