@@ -220,6 +220,8 @@ def _check_root_config(scenario: Scenario, expectation: Expectation, events: Seq
             out.append(Violation("R14", f"run_name {inv.run_name!r} was given to {len(named)} "
                                         "runs, not only the root", run=root.label,
                                  kind="run-name-on-children"))
+    if expectation.bound_names:
+        out.extend(_check_bound_names(scenario, expectation, events, key_of))
     wanted = inv.run_id
     if wanted is not None:
         root_ids = {rid for rid, key in key_of.items() if len(key) == 1}
@@ -233,6 +235,41 @@ def _check_root_config(scenario: Scenario, expectation: Expectation, events: Seq
             out.append(Violation("R14", f"the given run_id was also used by "
                                         f"{sorted(map(str, others))}", run=root.label,
                                  kind="run-id-on-children"))
+    return out
+
+
+def _check_bound_names(scenario: Scenario, expectation: Expectation, events: Sequence[Event],
+                       key_of: Mapping[str, Key]) -> list[Violation]:
+    """R14: a run name bound with ``with_config(run_name=...)`` names the bound object's run
+    unless a run name given closer to the caller does (the invocation's, an outer binding's),
+    and no other run. A root the invocation's run_name names, and a run that carries that
+    run_name, are :func:`_check_root_config`'s."""
+    out: list[Violation] = []
+    runs = expectation.runs
+    runtime = expectation.run_name
+    bound = expectation.bound_names
+    chain = scenario.chain
+    bound_on = {n.run_name: chain.target(n.label).label for n in chain.nodes
+                if n.run_name is not None}
+    reported: set[tuple[str, str]] = set()
+    for ev in events:
+        if ev.kind != "start" or ev.name == runtime or (ev.handler, ev.run_id) in reported:
+            continue
+        reported.add((ev.handler, ev.run_id))
+        key = key_of.get(ev.run_id)
+        exp = runs[key] if key is not None else None
+        if exp is not None and exp.parent is None and runtime is not None:
+            continue
+        if exp is not None and exp.unnamed is not None and ev.name != exp.name:
+            out.append(Violation("R14", f"start event names the run {ev.name!r}, expected "
+                                        f"{exp.name!r}: the run name bound nearest the caller",
+                                 ev.handler, exp.label, kind="bound-run-name-not-applied"))
+        elif ev.name in bound and (exp is None or ev.name != exp.name):
+            label = exp.label if exp is not None else bound_on.get(ev.name)
+            out.append(Violation("R14", f"start event names the run {ev.name!r}, a run name "
+                                        f"bound for the run of {bound_on.get(ev.name)!r} "
+                                        "only", ev.handler, label,
+                                 kind="bound-run-name-leaked"))
     return out
 
 
@@ -270,6 +307,7 @@ def _check_handler(
     out: list[Violation] = []
     runs = expectation.runs
     streaming = scenario.invocation.mode in STREAM_MODES
+    config_names = expectation.config_names()
     per_run: dict[Key, list[Event]] = defaultdict(list)
     for ev in evs:
         key = key_of.get(ev.run_id)
@@ -319,11 +357,9 @@ def _check_handler(
                                  handler, exp.label, kind=f"{ends[0].kind}-instead-of-"
                                                           f"{exp.ending}"))
         start = starts[0]
-        # (a root named by the invocation's run_name, and a run the run_name leaked onto, are
-        # R14's: _check_root_config)
-        run_name = scenario.invocation.run_name
-        if start.name != exp.name and not (exp.parent is None and run_name) \
-                and not (run_name is not None and start.name == run_name):
+        # (a run a config's run_name names, and a run one leaked onto, are R14's:
+        # _check_root_config)
+        if start.name != exp.name and exp.unnamed is None and start.name not in config_names:
             out.append(Violation("R6", f"start event names the run {start.name!r}, expected "
                                        f"{exp.name!r}", handler, exp.label, kind="wrong-name"))
         tagged = len(out)
@@ -347,7 +383,7 @@ def _check_handler(
         # of the object's first use, which annotate would fall back to)
         out[tagged:] = [v.with_facts(**run_facts(scenario, expectation, exp)) if v.rule == "R13"
                         else v for v in out[tagged:]]
-        out.extend(check_interface(exp, handler, got, streaming, scenario.invocation.run_name,
+        out.extend(check_interface(exp, handler, got, streaming, config_names,
                                    streamed=key in streamed))
     out.extend(_check_order(expectation, handler, per_run))
     return out

@@ -9,7 +9,7 @@ Fields an adapter does not report (:data:`~conformance.events.NOT_REPORTED`) are
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from .events import NOT_REPORTED, TERMINAL, Event
@@ -74,11 +74,13 @@ def _describe_error(payload: Any) -> str:
 
 
 def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
-                    streaming: bool, run_name: str | None = None,
+                    streaming: bool, config_names: Collection[str] = (),
                     streamed: bool = False) -> list[Violation]:
-    """R15 violations in one handler's events of one run (``exp``). A start named by the
-    invocation's ``run_name`` is R14's to judge (it reached a run it should not), not R15's, and
-    so is a root's start that carries its object's name (the run_name did not rename it).
+    """R15 violations in one handler's events of one run (``exp``). A start named by one of
+    ``config_names`` (the run names a config gave: the invocation's, the bound ones) other than
+    the run's is R14's to judge (one reached a run it should not, or the wrong one won), not
+    R15's, and so is the start of a run a run_name names that carries its object's name (the
+    run_name did not rename it).
     ``streamed``: the run is a model the stream carries, which must emit tokens
     (:func:`~conformance.oracle.streamed_models`)."""
     out: list[Violation] = []
@@ -101,7 +103,7 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
                 "run", ev.method)
     starts = [e for e in events if e.kind == "start"]
     if starts:
-        _check_start(exp, starts[0], streaming, bad, run_name)
+        _check_start(exp, starts[0], streaming, bad, config_names)
     ends = [e for e in events if e.kind in TERMINAL]
     if len(ends) == 1 and ends[0].payload is not NOT_REPORTED:
         _check_terminal(exp, ends[0], bad, handler, out)
@@ -123,9 +125,9 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
 
 
 def _check_start(exp: ExpectedRun, start: Event, streaming: bool, bad: Any,
-                 run_name: str | None = None) -> None:
-    # (a run_name on another run, and a root it did not rename, are R14's)
-    leaked = {run_name, exp.unnamed} - {exp.name, None}
+                 config_names: Collection[str] = ()) -> None:
+    # (a run_name on another run, and a run it did not rename, are R14's)
+    leaked = {*config_names, exp.unnamed} - {exp.name, None}
     if start.serialized is not NOT_REPORTED and not (
             start.serialized and dict(start.serialized).get("name") in leaked):
         if start.serialized is None:

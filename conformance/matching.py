@@ -150,10 +150,12 @@ def extra_layers(expectation: Expectation, observed: Mapping[str, ObservedRun]) 
     their own name (a chain is acyclic, so such a run is an extra layer — a binding that made a
     run of its own, say — never the real one)."""
     runs = expectation.runs
-    names = {r.name for r in runs.values()} | {r.unnamed for r in runs.values() if r.unnamed}
+    leaked = leaked_names(expectation)  # (a run name that won where another should have)
+    names = {r.name for r in runs.values()} | {r.unnamed for r in runs.values() if r.unnamed} \
+        | leaked
     # ... unless the expected tree has such a pair itself (a retry and its attempts)
-    nested = leaked_names(expectation) | {n for r in runs.values() for n in (r.name, r.unnamed)
-                                          if any(runs[c].name == n for c in r.children)}
+    nested = leaked | {n for r in runs.values() for n in (r.name, r.unnamed)
+                       if any(runs[c].name == n for c in r.children)}
     out = {r.run_id for r in observed.values() if r.names and not r.names & names}
     out |= {pid for r in observed.values() for pid in r.parents
             if pid is not None and pid in observed and (observed[pid].names & r.names) - nested}
@@ -161,13 +163,16 @@ def extra_layers(expectation: Expectation, observed: Mapping[str, ObservedRun]) 
 
 
 def leaked_names(expectation: Expectation) -> frozenset[str]:
-    """The invocation's ``run_name`` (a root named other than its object): an engine that lets
-    it reach other runs breaks R14, which says so; the name then tells nothing of identity."""
+    """The invocation's ``run_name`` (a root named other than its object) and the run names
+    bindings bind (the bound object's run named other than its object): an engine that lets
+    them reach other runs, or lets the wrong one win, breaks R14, which says so; such a name
+    then tells nothing of identity. (A bound name that is some node's label is that node's.)"""
     runs = expectation.runs
     name = expectation.run_name
+    out = expectation.bound_names - {r.label for r in runs.values()}
     if name is None:
-        return frozenset()
-    return frozenset({name}) - {runs[k].label for k in expectation.roots}
+        return out
+    return out | (frozenset({name}) - {runs[k].label for k in expectation.roots})
 
 
 @dataclass(frozen=True)
@@ -280,7 +285,7 @@ class _Matcher:
         if run.names and exp.name not in run.names:
             if not run.names <= self.leaked and run.names != {exp.unnamed}:
                 return None
-            # named by the leaked run_name, or a root the run_name did not rename: R14's
+            # named by a leaked run_name, or a run a run_name did not rename: R14's
             # violations, not another run
             cost += 1
         # Handlers that saw the run where none is expected weigh two each; expected handlers

@@ -144,15 +144,17 @@ class Node:
     (invoked one after another with the node's input; all at once when ``concurrent``), or the
     single target of a binding.
     ``callbacks``/``tags``/``metadata`` are the constructor route for ordinary nodes and the
-    bound route (``with_config``) for a binding. ``forward_config`` says whether a dynamic
-    function or tool passes the config it received to its callees (if not, only implicit context
-    propagation can put the callees in the tree). A ``concurrent`` function or tool starts all its
-    callees at once, as user code fanning out does: in threads that each run in a copy of the
-    caller's context (what ``langchain_core``'s ``ContextThreadPoolExecutor`` does) for sync
-    calls, as asyncio tasks for async ones; it waits for all of them, then raises the first
-    failure in declaration order. A failing node raises after its callees ran. A ``sync_only``
-    function or tool has no async twin: in async modes the implementation runs its sync body on
-    a worker thread, and the callees it invokes there must still join the caller's tree.
+    bound route (``with_config``) for a binding; a binding's ``run_name`` is bound with them
+    (``with_config(run_name=...)``: it names the bound object's run, R14). ``forward_config``
+    says whether a dynamic function or tool passes the config it received to its callees (if
+    not, only implicit context propagation can put the callees in the tree). A ``concurrent``
+    function or tool starts all its callees at once, as user code fanning out does: in threads
+    that each run in a copy of the caller's context (what ``langchain_core``'s
+    ``ContextThreadPoolExecutor`` does) for sync calls, as asyncio tasks for async ones; it
+    waits for all of them, then raises the first failure in declaration order. A failing node
+    raises after its callees ran. A ``sync_only`` function or tool has no async twin: in async
+    modes the implementation runs its sync body on a worker thread, and the callees it invokes
+    there must still join the caller's tree.
 
     The composed kinds (SPEC.md §8): an ``llm`` is a non-chat model (a leaf answering
     ``"<label> says hi"``). A ``branch`` is ``RunnableBranch((c1, b1), ..., (cn, bn), default)``:
@@ -209,6 +211,8 @@ class Node:
     fanout: int = 0
     #: The keys a ``pick`` node keeps (one: its value; several: a dict of them).
     keys: tuple[str, ...] = ()
+    #: A binding's bound ``run_name`` (``with_config(run_name=...)``); only on bindings.
+    run_name: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"label": self.label, "kind": self.kind}
@@ -224,6 +228,8 @@ class Node:
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 data[name] = value
+        if self.run_name is not None:
+            data["run_name"] = self.run_name
         return data
 
     @classmethod
@@ -251,6 +257,7 @@ class Node:
             flaky=bool(data.get("flaky", False)),
             fanout=int(data.get("fanout", 0)),
             keys=tuple(data.get("keys", ())),
+            run_name=data.get("run_name"),
         )
 
 
@@ -398,6 +405,10 @@ def _validate_node(node: Node, by_label: Mapping[str, Node]) -> None:
         raise ModelError(f"{node.label!r}: local handlers need callbacks_as_manager")
     if node.flaky and node.fail:
         raise ModelError(f"lambda {node.label!r} is flaky or failing, not both")
+    if node.run_name is not None and (node.kind != "binding"
+                                      or not isinstance(node.run_name, str)):
+        raise ModelError(f"{node.label!r}: only a binding binds a run_name, and it is a string "
+                         f"(not {node.run_name!r})")
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,9 @@ class ExpectedRun:
     #: Handlers in scope by a route whose ``ignore_*`` flags silence this run (SPEC.md §8):
     #: not in ``handlers``; an event of the run delivered to one breaks its route's rule.
     ignoring: Mapping[str, frozenset[Route]] = field(default_factory=dict)
-    #: A root named by the invocation's ``run_name``: the name its object gives it without one
-    #: (a root that carries it is the root the run_name did not rename, R14's to report).
+    #: A run named by a ``run_name`` in a config (the invocation's, for a root, or one a binding
+    #: bound): the name its object gives it without one (a run that carries it is a run the
+    #: run_name did not rename, R14's to report).
     unnamed: str | None = None
 
 
@@ -91,6 +92,14 @@ class Expectation:
     failures: tuple[str | None, ...]
     #: The invocation's ``run_name`` (it names each root instead of its object).
     run_name: str | None = None
+    #: The run names bindings of the chain bind (``with_config(run_name=...)``): each names the
+    #: bound object's run where no run name given closer to the caller does (R14).
+    bound_names: frozenset[str] = frozenset()
+
+    def config_names(self) -> frozenset[str]:
+        """Every run name a config gives: the invocation's and the bound ones."""
+        given = self.bound_names
+        return given | {self.run_name} if self.run_name is not None else given
 
     def ancestors(self, key: tuple[int, ...]) -> list[tuple[int, ...]]:
         out = []
@@ -258,8 +267,12 @@ def _expand(scenario: Scenario) -> Expectation:
         attempt, where a flaky lambda fails."""
         node = chain[label]
         if node.kind == "binding":
+            # (R14: the run name given nearest the caller wins: the invocation's over a bound
+            # one, an outer binding's over an inner one)
             return expand(node.children[0], ctx.add(node, Route("bound", label)), key, parent,
-                          optional, value, name, first_attempt)
+                          optional, value, node.run_name if name is None else name,
+                          first_attempt)
+        given = name  # a run name from a config, which renames this run
         own = ctx.add(node, Route("constructor", label))
         ctx = ctx.inherited()
         # (a retry run is named after the runnable it retries)
@@ -420,7 +433,7 @@ def _expand(scenario: Scenario) -> Expectation:
             input=value,
             output=None if optional or failed else output,
             error=None if optional else failed,
-            unnamed=own_name if parent is None and inv.run_name is not None else None,
+            unnamed=own_name if given is not None else None,
         )
         return None if optional else failed
 
@@ -450,7 +463,8 @@ def _expand(scenario: Scenario) -> Expectation:
         expand(chain.root, runtime(item), (item,), None, False, inv.inputs[item], inv.run_name)
         for item in range(items)
     )
-    return Expectation(runs, tuple((i,) for i in range(items)), failures, inv.run_name)
+    bound = frozenset(n.run_name for n in chain.walk() if n.run_name is not None)
+    return Expectation(runs, tuple((i,) for i in range(items)), failures, inv.run_name, bound)
 
 
 #: Node kinds that must stream their reply token by token when a stream carries them: chat

@@ -23,6 +23,8 @@ def _attachments(node: Node) -> str:
         parts.append(f"tags={list(node.tags)}")
     if node.metadata:
         parts.append(f"metadata={dict(node.metadata)}")
+    if node.run_name is not None:
+        parts.append(f"run_name={node.run_name!r}")
     if node.kind in ("dynamic", "tool") and node.children and not node.forward_config:
         parts.append("does not forward config")
     if node.concurrent:
@@ -133,6 +135,8 @@ def _kw(node: Node) -> str:
         parts.append(f"tags={list(node.tags)!r}")
     if node.metadata:
         parts.append(f"metadata={dict(node.metadata)!r}")
+    if node.run_name is not None:  # (bindings only)
+        parts.append(f"run_name={node.run_name!r}")
     return ", ".join(parts)
 
 

@@ -89,7 +89,7 @@ def _handler_list(ids: tuple[str, ...], as_manager: bool) -> str:
 
 
 def _fields(node: Node) -> list[str]:
-    """The callbacks, tags and metadata of ``node`` as object fields."""
+    """The callbacks, tags, metadata and bound run name of ``node`` as object fields."""
     out = []
     if node.callbacks:
         out.append(f"callbacks: {_handler_list(node.callbacks, node.callbacks_as_manager)}")
@@ -97,6 +97,8 @@ def _fields(node: Node) -> list[str]:
         out.append(f"tags: {_s(list(node.tags))}")
     if node.metadata:
         out.append(f"metadata: {_s(dict(node.metadata))}")
+    if node.run_name is not None:  # (bindings only)
+        out.append(f"runName: {_s(node.run_name)}")
     return out
 
 

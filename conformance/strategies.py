@@ -491,6 +491,10 @@ class Registrations:
     #: Percentage of invocations of several inputs, or of chains that run children at once,
     #: given ``max_concurrency`` 1 or 2 (SPEC.md §8: it never changes which runs exist).
     max_concurrency_percent: int = 0
+    #: With the bound route: percentage of bindings that also bind a ``run_name``
+    #: (``with_config(run_name=...)``, R14: it names the bound object's run only, unless a run
+    #: name given closer to the caller does). Its die is the binding's last.
+    bound_run_name_percent: int = 0
 
 
 def _subset(dice: Dice, handlers: Sequence[str], duplicates: bool) -> tuple[str, ...]:
@@ -595,8 +599,11 @@ def scenarios(
                 dice, reg.flaky_percent)
         as_manager = _chance(dice, reg.manager_percent) and caps.manager_form and bool(callbacks)
         local = _local(dice, caps, reg, callbacks) if as_manager else ()
+        named = node.kind == "binding" and reg.bound and _chance(dice,
+                                                                 reg.bound_run_name_percent)
         nodes.append(replace(node, callbacks=callbacks, tags=node_tags, metadata=meta, fail=fail,
-                             callbacks_as_manager=as_manager, flaky=flaky, local=local))
+                             callbacks_as_manager=as_manager, flaky=flaky, local=local,
+                             run_name=_bound_name(node.label) if named else None))
     chain = Chain(tuple(nodes), chain.root)
     if reg.require_bound and not any(n.callbacks for n in chain.nodes if n.kind == "binding"):
         binding = next((n for n in chain.nodes if n.kind == "binding"), None)
@@ -652,6 +659,12 @@ def _unshared_flaky(chain: Chain, handlers: tuple[HandlerSpec, ...],
         if node.label in shared:
             chain = chain.replace_node(replace(node, flaky=False))
     return chain
+
+
+def _bound_name(label: str) -> str:
+    """The run name a binding binds: its own (no label ends so), so a run carrying it tells
+    which binding named it."""
+    return f"{label}_name"
 
 
 def _ignored(dice: Dice, caps: Capabilities, reg: Registrations) -> tuple[IgnoreFlag, ...]:

@@ -95,6 +95,10 @@ KINDS: dict[str | None, dict[str, str]] = {
             "start's tags"},
     "R14": {"run-name-not-applied": "the root run does not carry the given run_name",
             "run-name-on-children": "other runs carry the given run_name",
+            "bound-run-name-not-applied": "the bound object's run does not carry the run name "
+                                          "bound nearest the caller (with_config(run_name=...))",
+            "bound-run-name-leaked": "a run other than the bound object's carries a bound run "
+                                     "name",
             "run-id-not-applied": "the root run does not have the given run_id",
             "run-id-on-children": "other runs have the given run_id"},
     "R15": {"wrong-start-method": "a start came through another run type's method",

@@ -240,7 +240,10 @@ class NodeBuilder:
 
 
 def _binding(adapter: Any, node: Node, parts: Parts) -> Any:
-    return parts.children[0].with_config(**parts.local)
+    bound = dict(parts.local)
+    if node.run_name is not None:
+        bound["run_name"] = node.run_name
+    return parts.children[0].with_config(**bound)
 
 
 def _sequence(adapter: Any, node: Node, parts: Parts) -> Any:

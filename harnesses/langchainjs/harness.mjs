@@ -270,6 +270,7 @@ function buildNode(node, get, handlers, probe) {
       if (node.callbacks?.length) config.callbacks = fields.callbacks;
       if (node.tags?.length) config.tags = fields.tags;
       if (node.metadata && Object.keys(node.metadata).length) config.metadata = fields.metadata;
+      if (typeof node.run_name === "string") config.runName = node.run_name;
       return get(node.children[0]).withConfig(config);
     }
     case "sequence":

@@ -228,6 +228,52 @@ def test_R14_a_root_the_run_name_did_not_rename_is_R14_alone(root: str) -> None:
     assert observe(scenario, unrenamed) == ["R14"]
 
 
+_BOUND = Scenario(Chain((
+    Node("seq", "sequence", ("a", "outer")), Node("a", "lambda"),
+    Node("outer", "binding", ("inner",), run_name="outer_name"),
+    Node("inner", "binding", ("par",), run_name="inner_name"),
+    Node("par", "parallel", ("x", "y")), Node("x", "lambda"), Node("y", "lambda"),
+), "seq"), (HandlerSpec("h"),), Invocation(callbacks=("h",)))
+
+
+def _renamed(events: list[Event], names: dict[str, str]) -> list[Event]:
+    return [replace(ev, name=names.get(str(ev.name), ev.name)) if ev.kind == "start" else ev
+            for ev in events]
+
+
+def _kinds(scenario: Scenario, events: list[Event]) -> set[tuple[str, str, str | None]]:
+    exp = expect(scenario)
+    events = [replace(e, seq=i) for i, e in enumerate(events)]
+    return {(v.rule, v.kind, v.run) for v in
+            check(scenario, exp, Observation(tuple(events), (Outcome(value="ok"),), Probe()))}
+
+
+def test_R14_a_bound_run_name_that_did_not_apply_or_leaked_is_R14_alone() -> None:
+    """The outer binding's run name names the parallel's run; an engine that ignores it, lets
+    the inner one win, or hands it to the parallel's branches breaks R14, and nothing else: the
+    runs are still placed where they belong (no R6 wrong-name, no R15 name, no missing run)."""
+    events = perfect(_BOUND, expect(_BOUND))
+    assert _kinds(_BOUND, events) == set()
+    ignored = _kinds(_BOUND, _renamed(events, {"outer_name": "par"}))
+    assert ignored == {("R14", "bound-run-name-not-applied", "par")}
+    inner_won = _kinds(_BOUND, _renamed(events, {"outer_name": "inner_name"}))
+    assert inner_won == {("R14", "bound-run-name-not-applied", "par")}
+    leaked = _kinds(_BOUND, _renamed(events, {"x": "outer_name", "y": "outer_name"}))
+    assert leaked == {("R14", "bound-run-name-leaked", "x"),
+                      ("R14", "bound-run-name-leaked", "y")}
+
+
+def test_R14_the_invocations_run_name_wins_over_a_bound_one_at_the_root() -> None:
+    """A binding at the root invoked with a run_name: the root carries the invocation's; one
+    carrying the bound name breaks R14's run-name-not-applied (said once, not twice)."""
+    scenario = Scenario(Chain((*_BOUND.chain.nodes[2:],), "outer"), (HandlerSpec("h"),),
+                        Invocation(callbacks=("h",), run_name="rt"))
+    events = perfect(scenario, expect(scenario))
+    assert _kinds(scenario, events) == set()
+    assert _kinds(scenario, _renamed(events, {"rt": "outer_name"})) == {
+        ("R14", "run-name-not-applied", "par")}
+
+
 def test_R7_a_missing_end_beside_a_nameless_run_is_not_an_end_with_another_id() -> None:
     """A run whose start carries no name (LangChain.js's chat models and maps pass none) was
     seen start: its end is no end "with another run_id". LangChain.js (1.x and 0.3, seed 4,

@@ -102,6 +102,58 @@ def test_R14_run_name_renames_the_root_only_and_batch_items_get_trees() -> None:
     assert sorted(r.name for r in exp.runs.values()) == ["a", "a", "a", "a", "root", "root"]
 
 
+def _names(chain: Chain, invocation: Invocation | None = None) -> dict[str, str]:
+    """Each run's expected name, by label (each label runs once in these chains)."""
+    scenario = Scenario(chain, (), invocation or Invocation())
+    return {r.label: r.name for r in expect(scenario).runs.values()}
+
+
+_INNER = (Node("fn", "lambda"), Node("a", "lambda"), Node("b", "lambda"),
+          Node("ab", "sequence", ("a", "b")), Node("bind", "binding", ("ab",), run_name="inner"))
+
+
+def test_R14_a_bound_run_name_names_the_bound_run_and_no_other() -> None:
+    """``(a | b).with_config(run_name="inner")`` as a step: its sequence run is "inner", a and
+    b keep their names, in every mode (langchain-core 1.8.3 and 0.2.43 do the same)."""
+    chain = Chain((*_INNER, Node("seq", "sequence", ("fn", "bind"))), "seq")
+    for mode in ("invoke", "batch", "stream", "ainvoke"):
+        assert _names(chain, Invocation(mode=mode)) == {
+            "seq": "seq", "fn": "fn", "ab": "inner", "a": "a", "b": "b"}
+    exp = expect(Scenario(chain, (), Invocation()))
+    assert exp.bound_names == {"inner"}
+    assert {r.label: r.unnamed for r in exp.runs.values() if r.unnamed} == {"ab": "ab"}
+
+
+def test_R14_the_run_name_given_nearest_the_caller_wins() -> None:
+    """The invocation's run_name over a bound one (the binding at the root), an outer
+    binding's over an inner one's; a binding without one keeps the inner one's."""
+    root = Chain(_INNER, "bind")
+    assert _names(root) == {"ab": "inner", "a": "a", "b": "b"}
+    assert _names(root, Invocation(run_name="rt")) == {"ab": "rt", "a": "a", "b": "b"}
+    outer = Chain((*_INNER, Node("outer", "binding", ("bind",), run_name="outer2")), "outer")
+    assert _names(outer) == {"ab": "outer2", "a": "a", "b": "b"}
+    plain = Chain((*_INNER, Node("outer", "binding", ("bind",), tags=("t",))), "outer")
+    assert _names(plain) == {"ab": "inner", "a": "a", "b": "b"}
+    # a bound name on a lambda; on a retry's target, each attempt (the retry keeps its name)
+    assert _names(Chain((Node("f", "lambda"), Node("bf", "binding", ("f",), run_name="A")),
+                        "bf")) == {"f": "A"}
+    retry = Chain((Node("f", "lambda"), Node("bf", "binding", ("f",), run_name="A"),
+                   Node("r", "retry", ("bf",))), "r")
+    assert _names(retry) == {"r": "f", "f": "A"}
+
+
+def test_R14_only_a_binding_binds_a_run_name() -> None:
+    with pytest.raises(ModelError, match="only a binding binds a run_name"):
+        Chain((Node("f", "lambda", run_name="x"),), "f")
+    with pytest.raises(ModelError, match="only a binding binds a run_name"):
+        Chain.from_json({"root": "b", "nodes": [
+            {"label": "f", "kind": "lambda"},
+            {"label": "b", "kind": "binding", "children": ["f"], "run_name": 3}]})
+    node = Node("b", "binding", ("f",), run_name="n")
+    assert Node.from_json(node.to_json()) == node
+    assert "run_name" not in Node("c", "binding", ("f",)).to_json()
+
+
 def test_R15_assign_mapper_output_is_unknown_when_a_branch_output_is() -> None:
     """A prompt's output given documents is not fixed by the model (how it renders them is the
     engine's), so neither is a branch built on it, nor the RunnableParallel inside the assign:

@@ -47,6 +47,7 @@ FEATURES: dict[str, Callable[[Scenario], bool]] = {
     "tags": lambda s: bool(s.invocation.tags or s.invocation.metadata)
     or any(n.tags or n.metadata for n in s.chain.nodes),
     "root config": lambda s: s.invocation.run_name is not None or s.invocation.run_id is not None,
+    "bound run name": lambda s: any(n.run_name is not None for n in s.chain.nodes),
     "ignore flags": lambda s: any(h.ignore for h in s.handlers),
     "run inline": lambda s: any(h.run_inline for h in s.handlers),
     "local handler": lambda s: bool(s.invocation.local) or any(n.local for n in s.chain.nodes),
@@ -112,6 +113,8 @@ NEEDS: dict[str, frozenset[str]] = {
     "SyncInsideLoopDropsCoroutineHandlers": frozenset({"inside loop", "async handler"}),
     "FaultyHandlerLosesTheRestOfTheStream": frozenset({"stream mode"}),  # tokens: streams only
     "ChatModelStreamsWhole": frozenset({"stream mode"}),  # the model is called whole in streams
+    # a bound run name below the root, handed to the bound run's children
+    "BoundRunNameNamesTheSubtree": frozenset({"bound run name"}),
 }
 #: Breaks that show only when invocations overlap in time: how far shrinking gets depends on
 #: the machine's load, so their shrunk cases are not judged (nor pinned: test_pinned).
@@ -143,6 +146,10 @@ MAX_RUNS: dict[str, int] = {
     # a function with constructor handlers calling one lambda shows it (2 runs); the shrinker
     # stops at one calling a two-step sequence and two lambdas (6 runs)
     "ImplicitChildrenGetRunsOwnHandlers": 6,
+    # a bound composite below the root, with a child, shows it (3 runs); the binding is put on
+    # a node drawn from the chain, so the shrinker stops at a function calling a lambda and a
+    # bound two-step sequence (5 runs)
+    "BoundRunNameNamesTheSubtree": 5,
 }
 
 

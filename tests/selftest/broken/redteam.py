@@ -56,6 +56,7 @@ _with_local = BaseCallbackManager._with_local
 _binding_with_config = RunnableBinding.with_config
 _stream_run = stream_run
 _astream_run = astream_run
+_child_config = RunFrame.child_config.fget
 _TOKENS = frozenset({"on_llm_new_token", "on_chat_model_new_token"})
 
 
@@ -518,6 +519,24 @@ class ChatModelStreamsWhole(BrokenAdapter):
         return [(BaseChatModel, "_streams", streams)]
 
 
+class BoundRunNameNamesTheSubtree(BrokenAdapter):
+    BREAKS: ClassVar[tuple[str, ...]] = ("R14",)
+    BUG: ClassVar[str] = ("a run hands its children its run_name, unless it is a root (as if "
+                          "only an invocation gave one): x.with_config(run_name='n') below the "
+                          "root names x's run and every run under it 'n'")
+
+    def patches(self) -> Iterable[Patch]:
+        def child_config(frame: Any) -> Any:
+            fresh = frame._child is None
+            child = _child_config(frame)
+            name = frame.config.get("run_name")
+            if fresh and name and frame.parent_run_id is not None:
+                child = frame._child = {**child, "run_name": name}
+            return child
+
+        return [(RunFrame, "child_config", property(child_config))]
+
+
 REDTEAM_ENGINES: tuple[type[BrokenAdapter], ...] = (
     StreamingLlmDropsFirstToken,
     ChatModelStartRendersPrompt,
@@ -539,5 +558,6 @@ REDTEAM_ENGINES: tuple[type[BrokenAdapter], ...] = (
     IdsRestartPerCall,
     AssignUpdatesItsInputInPlace,
     ChatModelStreamsWhole,
+    BoundRunNameNamesTheSubtree,
 )
 
