@@ -27,7 +27,7 @@ from conformance.interface import START_METHOD, start_payload, terminal_method
 from conformance.matching import match
 from conformance.model import STREAM_MODES, Scenario
 from conformance.observed import Observation
-from conformance.oracle import Expectation, expect, reply_of
+from conformance.oracle import Expectation, expect, reply_of, streamed_models
 from conformance.strategies import Registrations, scenarios
 from conformance.violations import kind_is_known
 
@@ -53,10 +53,11 @@ def _merge(rng: random.Random, parts: list[list[Step]], pipelined: bool,
     return out
 
 
-def _steps(rng: random.Random, exp: Expectation, key: Key, streaming: bool) -> list[Step]:
+def _steps(rng: random.Random, exp: Expectation, key: Key, streaming: bool,
+           carried: frozenset[Key] = frozenset()) -> list[Step]:
     run = exp.runs[key]
     kids = [c for c in run.children if not exp.runs[c].optional or rng.random() < 0.5]
-    parts = [_steps(rng, exp, c, streaming) for c in kids]
+    parts = [_steps(rng, exp, c, streaming, carried) for c in kids]
     if run.child_order == "sequential":
         inner = [s for part in parts for s in part]
     else:
@@ -64,7 +65,8 @@ def _steps(rng: random.Random, exp: Expectation, key: Key, streaming: bool) -> l
         failing = next((i for i, c in enumerate(kids) if exp.runs[c].ending == "error"), None)
         inner = _merge(rng, parts, pipelined, failing if pipelined else None)
     if run.run_type == "chat_model" and streaming:
-        inner += [("token", key)] * rng.randint(0, 2)
+        # (a model the stream carries streams at least one token: SPEC.md R15.4)
+        inner += [("token", key)] * rng.randint(1 if key in carried else 0, 2)
     outcome = run.ending if run.ending != "any" else rng.choice(["end", "error"])
     return [("start", key), *inner, (outcome, key)]
 
@@ -75,7 +77,9 @@ def synthesise(scenario: Scenario, exp: Expectation, rng: random.Random) -> list
     if scenario.invocation.run_id is not None:
         ids[exp.roots[0]] = scenario.invocation.run_id
     streaming = scenario.invocation.mode in STREAM_MODES
-    steps = _merge(rng, [_steps(rng, exp, root, streaming) for root in exp.roots], False)
+    carried = streamed_models(scenario, exp)
+    steps = _merge(rng, [_steps(rng, exp, root, streaming, carried) for root in exp.roots],
+                   False)
     out: list[Event] = []
     tokens: dict[Key, list[str]] = {}
     remaining = Counter(key for kind, key in steps if kind == "token")
