@@ -16,7 +16,7 @@ from .matching import ObservedRun, extra_layers, match, observed_runs
 from .model import STREAM_MODES, Scenario
 from .observed import InjectedFailure, Observation
 from .oracle import Expectation, ExpectedRun, streamed_models
-from .signatures import annotate, run_facts
+from .signatures import annotate, missing_from, run_facts
 from .stream_events import check_stream_events
 from .violations import Violation
 
@@ -366,12 +366,16 @@ def _check_handler(
         tags = frozenset(start.tags) & user_tags
         if tags != exp.tags:
             out.append(Violation("R13", f"tags {sorted(tags)}, expected {sorted(exp.tags)}",
-                                 handler, exp.label, kind=_difference("tags", tags, exp.tags)))
+                                 handler, exp.label, kind=_difference("tags", tags, exp.tags),
+                                 facts=(("missing_from",
+                                         missing_from(scenario, tags=exp.tags - tags)),)))
         meta = frozenset((k, v) for k, v in start.metadata if k in user_keys)
         if meta != exp.metadata:
+            lost = {k for k, _ in exp.metadata - meta}
             out.append(Violation("R13", f"metadata {dict(sorted(meta))}, expected "
                                         f"{dict(sorted(exp.metadata))}", handler, exp.label,
-                                 kind=_difference("metadata", meta, exp.metadata)))
+                                 kind=_difference("metadata", meta, exp.metadata),
+                                 facts=(("missing_from", missing_from(scenario, keys=lost)),)))
         if len(ends) == 1 and tags == exp.tags:
             end_tags = frozenset(ends[0].tags) & user_tags
             if end_tags != exp.tags:

@@ -28,7 +28,7 @@ from .model import RUN_TYPE_OF, Chain, Scenario
 from .oracle import Expectation, ExpectedRun
 from .violations import Violation
 
-__all__ = ["annotate", "run_facts"]
+__all__ = ["annotate", "missing_from", "run_facts"]
 
 
 def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str], int]:
@@ -48,6 +48,34 @@ def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str]
             forms.add("manager" if node.callbacks_as_manager else "list")
             count += node.callbacks.count(handler)
     return routes, forms, count
+
+
+def missing_from(scenario: Scenario, tags: Iterable[str] = (),
+                 keys: Iterable[str] = ()) -> str:
+    """Where the tags (or metadata keys) a run lacks were given, joined with ``+``: ``runtime``
+    (the invocation's config), ``constructor``, ``binding``, or ``inner-binding`` (a binding
+    that another binding wraps directly, ``b.with_config(...).with_config(...)``: an engine may
+    merge the two configs key by key, so the inner one's tags are lost and nothing else is)."""
+    chain = scenario.chain
+    inv = scenario.invocation
+    wrapped = {c for n in chain.nodes if n.kind == "binding" for c in n.children}
+    where: set[str] = set()
+    for tag in tags:
+        if tag in inv.tags:
+            where.add("runtime")
+    for key in keys:
+        if any(k == key for k, _ in inv.metadata):
+            where.add("runtime")
+    tags, keys = set(tags), set(keys)
+    for node in chain.nodes:
+        if tags & set(node.tags) or keys & {k for k, _ in node.metadata}:
+            if node.kind != "binding":
+                where.add("constructor")
+            elif node.label in wrapped:
+                where.add("inner-binding")
+            else:
+                where.add("binding")
+    return "+".join(sorted(where)) or "none"
 
 
 def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) -> dict[str, str]:

@@ -286,3 +286,35 @@ def test_an_unexpected_run_named_like_no_node_takes_the_place_of_its_children() 
     unexpected = [v for v in found if v.kind == "unexpected-run"]
     assert [v.run for v in unexpected] == ["map5"], [str(v) for v in found]
     assert {"node": "map", "parent": "sequence"}.items() <= dict(unexpected[0].facts).items()
+
+
+def test_where_missing_tags_and_metadata_were_given_is_a_fact() -> None:
+    """``missing_from``: a chained binding's own tags lost (the key-by-key merge of nested
+    ``with_config`` calls) is told from tags lost on the way down from the caller or an outer
+    binding, so an entry for the one does not hide the other (SPEC.md §7)."""
+    from conformance.adapters.reference import ReferenceAdapter
+    from conformance.properties import evaluate
+    from conformance.signatures import missing_from
+    from tests.selftest.broken.catalogue import CATALOGUE
+
+    engines = {e.__name__: e for e in CATALOGUE}
+    NestedBindingMetadataReplaced = engines["NestedBindingMetadataReplaced"]
+
+    chain = Chain((Node("fn", "lambda"),
+                   Node("inner", "binding", ("fn",), tags=("t_inner",),
+                        metadata=(("k_inner", "1"),)),
+                   Node("outer", "binding", ("inner",), tags=("t_outer",),
+                        metadata=(("k_outer", "2"),)),
+                   Node("seq", "sequence", ("outer", "fn2")), Node("fn2", "lambda")), "seq")
+    scenario = Scenario(chain, (HandlerSpec("h"),),
+                        Invocation(callbacks=("h",), tags=("t_run",),
+                                   metadata=(("k_run", "0"),)))
+    assert missing_from(scenario, tags=("t_inner",)) == "inner-binding"
+    assert missing_from(scenario, tags=("t_outer",)) == "binding"
+    assert missing_from(scenario, tags=("t_run", "t_inner")) == "inner-binding+runtime"
+    assert missing_from(scenario, keys=("k_inner",)) == "inner-binding"
+    assert missing_from(scenario, keys=("k_run",)) == "runtime"
+    assert missing_from(scenario) == "none"
+    assert not evaluate("R13", ReferenceAdapter(), scenario)
+    replaced = evaluate("R13", NestedBindingMetadataReplaced(), scenario)
+    assert {dict(v.facts)["missing_from"] for v in replaced.violations} == {"inner-binding"}
