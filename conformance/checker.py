@@ -252,23 +252,36 @@ def _check_bound_names(scenario: Scenario, expectation: Expectation, events: Seq
     bound_on = {n.run_name: chain.target(n.label).label for n in chain.nodes
                 if n.run_name is not None}
     reported: set[tuple[str, str]] = set()
+    judged: set[str] = set()  # the names a placed run was reported for
     for ev in events:
         if ev.kind != "start" or ev.name == runtime or (ev.handler, ev.run_id) in reported:
             continue
         reported.add((ev.handler, ev.run_id))
         key = key_of.get(ev.run_id)
-        exp = runs[key] if key is not None else None
-        if exp is not None and exp.parent is None and runtime is not None:
+        if key is None:
             continue
-        if exp is not None and exp.unnamed is not None and ev.name != exp.name:
+        exp = runs[key]
+        if exp.parent is None and runtime is not None:  # (run-name-not-applied's)
+            judged.add(str(ev.name))
+            continue
+        if exp.unnamed is not None and ev.name != exp.name:
             out.append(Violation("R14", f"start event names the run {ev.name!r}, expected "
                                         f"{exp.name!r}: the run name bound nearest the caller",
                                  ev.handler, exp.label, kind="bound-run-name-not-applied"))
-        elif ev.name in bound and (exp is None or ev.name != exp.name):
-            label = exp.label if exp is not None else bound_on.get(ev.name)
+        elif ev.name in bound and ev.name != exp.name:
             out.append(Violation("R14", f"start event names the run {ev.name!r}, a run name "
                                         f"bound for the run of {bound_on.get(ev.name)!r} "
-                                        "only", ev.handler, label,
+                                        "only", ev.handler, exp.label,
+                                 kind="bound-run-name-leaked"))
+        else:
+            continue
+        judged.add(str(ev.name))
+    # (runs the matcher could not place: more runs carry a bound name than it names)
+    for name in sorted(bound - judged):
+        named = {ev.run_id for ev in events if ev.kind == "start" and ev.name == name}
+        if len(named) > sum(1 for r in runs.values() if r.name == name):
+            out.append(Violation("R14", f"run name {name!r} was given to {len(named)} runs, "
+                                        "more than it names", run=bound_on.get(name),
                                  kind="bound-run-name-leaked"))
     return out
 
