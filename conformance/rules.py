@@ -39,7 +39,8 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("R11", "mode-parity", "every invocation mode builds the same trees"),
     Rule("R12", "isolation", "concurrent invocations never see each other's runs"),
     Rule("R13", "tags-metadata", "tags and metadata follow the routes and scopes of handlers"),
-    Rule("R14", "root-config", "run_name and run_id given at run time apply to the root only"),
+    Rule("R14", "root-config", "run_name and run_id given at run time apply to the root only; "
+         "a bound run_name to the bound object's run only"),
     Rule("R15", "handler-interface", "each call goes through its run type's method and carries "
                                      "the run's name, inputs, outputs, error and tokens"),
 )
