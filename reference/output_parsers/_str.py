@@ -82,7 +82,8 @@ class StrOutputParser(Runnable[Any, str]):
             finally:
                 close_iter(upstream)
 
-        yield from stream_run(self, first, config, texts, extra=_PARSER, report=_joined)
+        yield from stream_run(self, first, config, texts, extra=_PARSER, report=_joined,
+                              upstream=upstream)
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -105,7 +106,8 @@ class StrOutputParser(Runnable[Any, str]):
             finally:
                 await aclose_iter(upstream)
 
-        stream = astream_run(self, first, config, texts, extra=_PARSER, report=_joined)
+        stream = astream_run(self, first, config, texts, extra=_PARSER, report=_joined,
+                             upstream=upstream)
         async with aclosing_stream(stream) as it:
             async for text in it:
                 yield text

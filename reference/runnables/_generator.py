@@ -184,7 +184,8 @@ class RunnableGenerator(Runnable[Any, Any]):
         if first is _END:
             return
 
-        yield from stream_run(self, first, config, partial(self._pump, prepend(first, upstream)))
+        yield from stream_run(self, first, config, partial(self._pump, prepend(first, upstream)),
+                              upstream=upstream)
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -201,7 +202,8 @@ class RunnableGenerator(Runnable[Any, Any]):
         if first is _END:
             return
 
-        stream = astream_run(self, first, config, partial(self._apump, aprepend(first, upstream)))
+        stream = astream_run(self, first, config, partial(self._apump, aprepend(first, upstream)),
+                             upstream=upstream)
         async with aclosing_stream(stream) as it:
             async for chunk in it:
                 yield chunk

@@ -442,15 +442,23 @@ def stream_run(
     payload: Any = _NOTHING,
     extra: dict[str, Any] | None = None,
     report: Callable[[list[Any]], Any] = add_chunks,
+    upstream: Any = None,
 ) -> Iterator[Any]:
     """Stream ``chunks(frame)`` as one run of ``r``; its end event gets ``report(chunks)``.
 
     The context variable is not held across ``yield`` (it would leak into the
     consumer's code); whatever the stream runs gets the child config instead.
     Closing the stream early closes ``chunks(frame)`` first, then ends the run
-    with an error event carrying the ``GeneratorExit``.
+    with an error event carrying the ``GeneratorExit``. ``upstream``, the stream
+    this run consumes (its first chunk already read), is closed if the run cannot
+    start (a ``raise_error`` handler raising on the start), so the runs upstream
+    end then, not never.
     """
-    frame = open_run(r, kind, config, first if payload is _NOTHING else payload, extra)
+    try:
+        frame = open_run(r, kind, config, first if payload is _NOTHING else payload, extra)
+    except BaseException:
+        close_iter(upstream)
+        raise
     it = chunks(frame)
     seen: list[Any] = []
     try:
@@ -476,9 +484,15 @@ async def astream_run(
     payload: Any = _NOTHING,
     extra: dict[str, Any] | None = None,
     report: Callable[[list[Any]], Any] = add_chunks,
+    upstream: Any = None,
 ) -> AsyncIterator[Any]:
     """Async twin of :func:`stream_run` (``aclose()`` and ``break`` included)."""
-    frame = await aopen_run(r, kind, config, first if payload is _NOTHING else payload, extra)
+    try:
+        frame = await aopen_run(r, kind, config, first if payload is _NOTHING else payload,
+                                extra)
+    except BaseException:
+        await aclose_iter(upstream)
+        raise
     it = chunks(frame)
     seen: list[Any] = []
     try:

@@ -125,7 +125,8 @@ class RunnableSequence(Runnable[Any, Any]):
         if first is _END:
             return
         rest = prepend(first, upstream)
-        yield from stream_run(self, first, config, lambda f: self._pipeline(rest, f))
+        yield from stream_run(self, first, config, lambda f: self._pipeline(rest, f),
+                              upstream=upstream)
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -149,7 +150,8 @@ class RunnableSequence(Runnable[Any, Any]):
         if first is _END:
             return
         rest = aprepend(first, upstream)
-        stream = astream_run(self, first, config, lambda f: self._apipeline(rest, f))
+        stream = astream_run(self, first, config, lambda f: self._apipeline(rest, f),
+                             upstream=upstream)
         async with aclosing_stream(stream) as it:
             async for chunk in it:
                 yield chunk

@@ -346,3 +346,37 @@ def test_R10_async_handler_in_sync_invoke_inside_running_loop() -> None:
 
     assert asyncio.run(main()) == 1
     assert h.events == [("start", "a"), ("end", "a")]
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+def test_R10_raise_error_on_a_later_steps_start_ends_the_streaming_step_before_it(
+        mode: str) -> None:
+    """A raise_error handler raising on the parser's start, while the chat model before it is
+    mid-stream: the model's run ends (with an error) before the sequence's, never left open
+    (the parser's run never started, so it must close the stream it was reading)."""
+    from reference.output_parsers import StrOutputParser
+
+    class StartRaiser(BaseCallbackHandler):
+        raise_error = True
+
+        def on_chain_start(self, serialized: Any, inputs: Any, **kw: Any) -> None:
+            raise Boom("parser start")
+
+    h = Recorder()
+    parser = StrOutputParser(name="parser").with_config(callbacks=[StartRaiser()])
+    chain = ChatPromptTemplate.from_template("{q}") | FakeListChatModel(responses=["ab"]) | parser
+    with pytest.raises(Boom):
+        if mode == "stream":
+            list(chain.stream({"q": "x"}, {"callbacks": [h]}))
+        else:
+            async def consume() -> None:
+                async for _ in chain.astream({"q": "x"}, {"callbacks": [h]}):
+                    pass
+            asyncio.run(consume())
+    starts = [e for e in h.events if e.kind.endswith("_start")]
+    ends = [e for e in h.events if e.kind.endswith(("_end", "_error"))]
+    assert {e.run_id for e in starts} == {e.run_id for e in ends}, h.events
+    model_end = next(i for i, e in enumerate(h.events) if e.kind == "on_llm_error")
+    root_end = next(i for i, e in enumerate(h.events)
+                    if e.kind == "on_chain_error" and e.parent_run_id is None)
+    assert model_end < root_end
