@@ -58,23 +58,18 @@ def missing_from(scenario: Scenario, tags: Iterable[str] = (),
     merge the two configs key by key, so the inner one's tags are lost and nothing else is)."""
     chain = scenario.chain
     inv = scenario.invocation
+    lost_tags, lost_keys = frozenset(tags), frozenset(keys)
+
+    def given(node_tags: Iterable[str], metadata: Iterable[tuple[str, str]]) -> bool:
+        return bool(lost_tags.intersection(node_tags)
+                    or lost_keys.intersection(k for k, _ in metadata))
+
     wrapped = {c for n in chain.nodes if n.kind == "binding" for c in n.children}
-    where: set[str] = set()
-    for tag in tags:
-        if tag in inv.tags:
-            where.add("runtime")
-    for key in keys:
-        if any(k == key for k, _ in inv.metadata):
-            where.add("runtime")
-    tags, keys = set(tags), set(keys)
+    where = {"runtime"} if given(inv.tags, inv.metadata) else set()
     for node in chain.nodes:
-        if tags & set(node.tags) or keys & {k for k, _ in node.metadata}:
-            if node.kind != "binding":
-                where.add("constructor")
-            elif node.label in wrapped:
-                where.add("inner-binding")
-            else:
-                where.add("binding")
+        if given(node.tags, node.metadata):
+            where.add("constructor" if node.kind != "binding"
+                      else "inner-binding" if node.label in wrapped else "binding")
     return "+".join(sorted(where)) or "none"
 
 
