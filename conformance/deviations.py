@@ -101,6 +101,15 @@ class KnownDeviations:
     def rules(self) -> frozenset[str]:
         return frozenset(e.rule for e in self.entries)
 
+    def not_for(self, adapter_name: str) -> str | None:
+        """Why this file must not mask ``adapter_name``'s deviations (it names another
+        implementation), or None: another's entries would mask the wrong deviations."""
+        if self.implementation in (None, adapter_name):
+            return None
+        return (f"expectation file {self.source} is for implementation "
+                f"{self.implementation!r}, but the adapter is {adapter_name!r}; pass that "
+                "implementation's own file")
+
     @classmethod
     def load(cls, path: str | Path) -> KnownDeviations:
         """Read and validate a JSON expectation file (either form)."""

@@ -142,11 +142,9 @@ def pytest_configure(config: pytest.Config) -> None:
             expectations = KnownDeviations.load(config.getoption("expectations"))
         except DeviationsError as exc:
             pytest.exit(f"conformance: {exc}", returncode=2)
-    if expectations.implementation not in (None, adapter.name):
-        pytest.exit(
-            f"conformance: expectation file {expectations.source} is for implementation "
-            f"{expectations.implementation!r}, but the adapter is {adapter.name!r}; "
-            "pass that implementation's own file", returncode=2)
+    wrong_file = expectations.not_for(adapter.name)
+    if wrong_file is not None:
+        pytest.exit(f"conformance: {wrong_file}", returncode=2)
     load_profile(profile, config.getoption("conformance_db"),
                  implementation=f"{adapter.name}-{adapter.version}",
                  full_report=config.getoption("full_report"))
