@@ -7,17 +7,19 @@ a root) and of its parent's parent (``grandparent``), and whether a binding with
 it (``bound``: ``yes``/``no``); for a handler, the ``routes`` that put it in scope of that run (or,
 for a run outside its scope, the routes it is registered through) and the ``form`` of those
 registrations (``list`` or ``manager``), whether it is registered ``once`` or ``several`` times in
-all (``registrations``), whether it is a ``sync`` or ``async`` handler (``handler``), the
-``ignore_*`` flags it sets (``ignore``: ``chain+llm``, or ``none``) and whether a callback manager
-holds it as a local handler anywhere (``local``: ``yes``/``no``); whether any handler of the
-scenario is marked ``run_inline`` (``inline``: ``yes``/``no``); the node kind of the ``root`` run
-(through bindings); whether a ``tool`` of the chain invokes callees (``yes``/``no``); whether an
-enclosing run runs its children at once (``in_parallel``: a parallel, an assign, a map, a
-function or tool fanning out); whether the chain has a ``flaky`` lambda (``yes``/``no``: a
-retried lambda that fails its first attempt, so a run that succeeds has a failing attempt
-inside); and whether the invocation ``fails`` at all (``yes``/``no``: consequences of a failure,
-such as cancelled branches, then tell themselves apart from the same kind of violation in a run
-that succeeds).
+all (``registrations``) and in configs, the invocation's and the bindings' callbacks, which an
+engine may merge by joining their lists (``in_configs``: a constructor's handlers are the object's
+own, so an engine that joins lists without deduplicating shows there only), whether it is a
+``sync`` or ``async`` handler (``handler``), the ``ignore_*`` flags it sets (``ignore``:
+``chain+llm``, or ``none``) and whether a callback manager holds it as a local handler anywhere
+(``local``: ``yes``/``no``); whether any handler of the scenario is marked ``run_inline``
+(``inline``: ``yes``/``no``); the node kind of the ``root`` run (through bindings); whether a
+``tool`` of the chain invokes callees (``yes``/``no``); whether an enclosing run runs its children
+at once (``in_parallel``: a parallel, an assign, a map, a function or tool fanning out); whether
+the chain has a ``flaky`` lambda (``yes``/``no``: a retried lambda that fails its first attempt, so
+a run that succeeds has a failing attempt inside); and whether the invocation ``fails`` at all
+(``yes``/``no``: consequences of a failure, such as cancelled branches, then tell themselves apart
+from the same kind of violation in a run that succeeds).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from .violations import Violation
 __all__ = ["annotate", "missing_from", "run_facts"]
 
 
-def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str], int]:
-    """The routes ``handler`` is registered through, the forms used, and how many times it is
-    registered in all (the same handler twice in one list counts twice)."""
+def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str], int, int]:
+    """The routes ``handler`` is registered through, the forms used, how many times it is
+    registered in all (the same handler twice in one list counts twice), and how many of those
+    are in the invocation's and the bindings' callbacks (configs, which an engine may merge by
+    joining their lists; a constructor's handlers are the object's own)."""
     routes: set[str] = set()
     forms: set[str] = set()
     inv = scenario.invocation
@@ -42,12 +46,15 @@ def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str]
     if count:
         routes.add("runtime")
         forms.add("manager" if inv.callbacks_as_manager else "list")
+    in_configs = count
     for node in scenario.chain.nodes:
         if handler in node.callbacks:
-            routes.add("bound" if node.kind == "binding" else "constructor")
+            bound = node.kind == "binding"
+            routes.add("bound" if bound else "constructor")
             forms.add("manager" if node.callbacks_as_manager else "list")
             count += node.callbacks.count(handler)
-    return routes, forms, count
+            in_configs += node.callbacks.count(handler) if bound else 0
+    return routes, forms, count, in_configs
 
 
 def missing_from(scenario: Scenario, tags: Iterable[str] = (),
@@ -156,8 +163,9 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
         if expectation is not None:
             facts["fails"] = "yes" if any(expectation.failures) else "no"
         if v.handler is not None:
-            routes, forms, count = _registrations(scenario, v.handler)
+            routes, forms, count, in_configs = _registrations(scenario, v.handler)
             facts["registrations"] = "once" if count <= 1 else "several"
+            facts["in_configs"] = "once" if in_configs <= 1 else "several"
             spec = next((h for h in scenario.handlers if h.id == v.handler), None)
             if spec is not None:
                 facts["handler"] = "async" if spec.asynchronous else "sync"

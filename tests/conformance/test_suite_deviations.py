@@ -100,7 +100,8 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
     assert dict(model.facts) == {"mode": "invoke", "node": "chat_model", "run_type": "chat_model",
                                  "parent": "sequence", "grandparent": "none",
                                  "routes": "runtime", "form": "list",
-                                 "registrations": "once", "bound": "no", "fails": "no",
+                                 "registrations": "once", "in_configs": "once", "bound": "no",
+                                 "fails": "no",
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
                                  "local": "no", "inline": "no", "flaky": "no",
                                  "root": "sequence", "in_parallel": "no", "tool": "no"}

@@ -29,6 +29,7 @@ from .catalogue import (
     BrokenAdapter,
     ErrorReportedAsEnd,
     FallbacksRaiseLastError,
+    NoDedup,
 )
 
 __all__ = ["BESIDE_KNOWN", "BesideKnown"]
@@ -52,6 +53,9 @@ class BesideKnown(BrokenAdapter):
     WIDE: ClassVar[Mapping[str, Mapping[str, Sequence[str]]]] = {}
     #: A scenario (JSON) on which the engine shows the bug.
     CASE: ClassVar[Mapping[str, Any]] = {}
+    #: The files to check, when not every file with the entries: another file may have an
+    #: entry of its own that rightly covers the bug (its implementation has it).
+    ONLY_IN: ClassVar[tuple[str, ...]] = ()
 
     def invoke(self, root: Any, invocation: Invocation,
                handlers: Mapping[str, object]) -> Sequence[Outcome]:
@@ -290,8 +294,26 @@ async def _aiter(items: list[Any]) -> AsyncIterator[Any]:
         yield item
 
 
+class NoDedupBesideAConstructor(NoDedup, BesideKnown):
+    """The catalogue's NoDedup on a handler given once at run time and once to a constructor:
+    langchain-core delivers a handler twice only where two callbacks lists are joined (one
+    list naming it twice, or the invocation's and a binding's), never for a constructor's."""
+
+    FILE = "langchain_core-latest.json"
+    ONLY_IN = ("langchain_core-0.2.json", "langchain_core-0.3.json",
+               "langchain_core-latest.json")  # LangChain.js 0.3 has this deviation too
+    WIDE = {"duplicate-handler-delivered-twice": {"registrations": ["several"]}}
+    CASE = {"chain": {"nodes": [{"label": "fn1", "kind": "lambda", "callbacks": ["h1"]},
+                                {"label": "fn2", "kind": "lambda"},
+                                {"label": "s", "kind": "sequence", "children": ["fn1", "fn2"]}],
+                      "root": "s"},
+            "handlers": [{"id": "h1"}],
+            "invocation": {"mode": "invoke", "inputs": ["x"], "callbacks": ["h1"]}}
+
+
 BESIDE_KNOWN: tuple[type[BesideKnown], ...] = (
     StreamRootErrorsAfterSuccess, AsyncRootErrorsAfterSuccess, FailedStreamStartsLaterLambdas,
     BoundHandlersLeakToALambdaUsedAgain, BatchRootFailureNeverEnds,
     ErrorReportedAsEndWithoutTools, MapItemsLoseTheirHandlers, StreamRootFailureNeverEnds,
-    FailedStreamStartsLaterLambdasBesideAStreamedMap, FallbacksRaiseLastErrorOutsideAMap)
+    FailedStreamStartsLaterLambdasBesideAStreamedMap, FallbacksRaiseLastErrorOutsideAMap,
+    NoDedupBesideAConstructor)
