@@ -75,6 +75,9 @@ class BrokenAdapter(ReferenceAdapter):
     BREAKS: ClassVar[tuple[str, ...]] = ()
     #: One line: what is broken.
     BUG: ClassVar[str] = ""
+    #: The break shows only when invocations overlap in time, so whether a given test (and how
+    #: far shrinking) gets it depends on the machine's load.
+    TIMING_DEPENDENT: ClassVar[bool] = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -804,6 +807,7 @@ class _GlobalRunStack:
 
 class GlobalRunStack(BrokenAdapter):
     BREAKS = ("R12",)
+    TIMING_DEPENDENT = True
     BUG = ("the current run is kept on a process-wide stack instead of in a context variable: "
            "when two invocations interleave, one pops the other's run and attaches its next "
            "child invoked without config to the other invocation's run")
