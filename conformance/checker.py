@@ -16,7 +16,7 @@ from .matching import ObservedRun, extra_layers, match, observed_runs
 from .model import STREAM_MODES, Scenario
 from .observed import InjectedFailure, Observation
 from .oracle import Expectation, ExpectedRun, streamed_models
-from .signatures import annotate, missing_from, run_facts
+from .signatures import annotate, missing_from, route_facts, run_facts
 from .stream_events import check_stream_events
 from .violations import Violation
 
@@ -150,11 +150,10 @@ def check(
     for key, exp in runs.items():
         if key not in matched and not exp.optional:
             for h in sorted(exp.handlers):
+                facts = run_facts(scenario, expectation, exp) | route_facts(scenario, exp, h)
                 out.append(Violation(_rule_for_missing(exp, h), "never received this run "
                                      f"(in scope through {_routes(exp, h)})", h, exp.label,
-                                     kind="missing-run",
-                                     facts=tuple(sorted(run_facts(scenario, expectation,
-                                                                  exp).items()))))
+                                     kind="missing-run", facts=tuple(sorted(facts.items()))))
 
     by_handler: dict[str, list[Event]] = defaultdict(list)
     for ev in events:
@@ -173,13 +172,19 @@ def check(
                                   matched, user_tags, user_keys, handler in orphaned, reused,
                                   streamed))
     if observation.returned is not None:
-        late = {(ev.handler, ev.name or key_of.get(ev.run_id, ("?",))[0])
-                for ev in events[observation.returned:]}
-        for handler, name in sorted(late, key=str):
+        # The late run by its node's label where it was matched (an end event has no name),
+        # so the violation's facts are that run's.
+        late: dict[tuple[str, str], Key | None] = {}
+        for ev in events[observation.returned:]:
+            at = key_of.get(ev.run_id)
+            name = runs[at].label if at is not None else ev.name or "?"
+            late.setdefault((ev.handler, name), at)
+        for (handler, name), at in sorted(late.items(), key=str):
+            facts = run_facts(scenario, expectation, runs[at]) if at is not None else {}
             out.append(Violation("R7", "received events after the invocation had returned "
                                        "(a run outlived the call: did a parallel runnable stop "
-                                       "waiting for its branches?)", handler, str(name),
-                                 kind="late-event"))
+                                       "waiting for its branches?)", handler, name,
+                                 kind="late-event", facts=tuple(sorted(facts.items()))))
     out.extend(_check_root_config(scenario, expectation, events, key_of))
     out.extend(check_changed(observation.changed, key_of, runs))
     if scenario.invocation.mode == "astream_events":
@@ -347,9 +352,11 @@ def _check_handler(
         starts = [e for e in got if e.kind == "start"]
         ends = [e for e in got if e.kind in TERMINAL]
         if not starts:
+            facts = run_facts(scenario, expectation, exp) | route_facts(scenario, exp, handler)
             out.append(Violation(_rule_for_missing(exp, handler), "never received this run "
                                  f"(in scope through {_routes(exp, handler)})", handler,
-                                 exp.label, kind="missing-run"))
+                                 exp.label, kind="missing-run",
+                                 facts=tuple(sorted(facts.items()))))
             continue
         if (len(starts) > 1 or len(ends) > 1) and id_of[key] not in reused:
             out.append(Violation("R5", f"received the start event {len(starts)} times and a "

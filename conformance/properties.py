@@ -152,7 +152,8 @@ def property_r4(adapter: Adapter, scenario: Scenario,
                     violations.append(Violation(
                         "R4", f"{v.message}; registered alone at each of its places it "
                               "receives what it should, so another registration took it away",
-                        handler, v.run, kind=f"registration-dropped:{v.kind}"))
+                        handler, v.run, kind=f"registration-dropped:{v.kind}",
+                        facts=v.facts))
     return _finish("R4", scenario, violations, observation, expectation, known, seen)
 
 

@@ -14,12 +14,15 @@ own, so an engine that joins lists without deduplicating shows there only), whet
 ``chain+llm``, or ``none``) and whether a callback manager holds it as a local handler anywhere
 (``local``: ``yes``/``no``); whether any handler of the scenario is marked ``run_inline``
 (``inline``: ``yes``/``no``); the node kind of the ``root`` run (through bindings); whether a
-``tool`` of the chain invokes callees (``yes``/``no``); whether an enclosing run runs its children
-at once (``in_parallel``: a parallel, an assign, a map, a function or tool fanning out); whether
-the chain has a ``flaky`` lambda (``yes``/``no``: a retried lambda that fails its first attempt, so
-a run that succeeds has a failing attempt inside); and whether the invocation ``fails`` at all
-(``yes``/``no``: consequences of a failure, such as cancelled branches, then tell themselves apart
-from the same kind of violation in a run that succeeds).
+``tool`` of the chain invokes callees (``yes``/``no``); whether the run is inside a binding with
+handlers that a function or tool calls without forwarding its config (``implicit_binding``:
+``yes``/``no``); for a bound handler, whether a binding that binds it is wrapped directly by
+another (``bound_in``: ``inner-binding``, else ``binding``); whether an enclosing run runs its
+children at once (``in_parallel``: a parallel, an assign, a map, a function or tool fanning out);
+whether the chain has a ``flaky`` lambda (``yes``/``no``: a retried lambda that fails its first
+attempt, so a run that succeeds has a failing attempt inside); and whether the invocation ``fails``
+at all (``yes``/``no``: consequences of a failure, such as cancelled branches, then tell themselves
+apart from the same kind of violation in a run that succeeds).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from .model import RUN_TYPE_OF, Chain, Scenario
 from .oracle import Expectation, ExpectedRun
 from .violations import Violation
 
-__all__ = ["annotate", "missing_from", "run_facts"]
+__all__ = ["annotate", "missing_from", "route_facts", "run_facts"]
 
 
 def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str], int, int]:
@@ -97,7 +100,33 @@ def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) ->
     bound = any(r.kind == "bound" for routes in exp.handlers.values() for r in routes)
     return {"parent": kind_of(exp.parent), "grandparent": kind_of(grand),
             "bound": "yes" if bound else "no",
-            "in_parallel": "yes" if _in_parallel(chain, runs, exp) else "no"}
+            "in_parallel": "yes" if _in_parallel(chain, runs, exp) else "no",
+            "implicit_binding": "yes" if _under_implicit_binding(chain, runs, exp) else "no"}
+
+
+def _under_implicit_binding(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
+                            exp: ExpectedRun) -> bool:
+    """Is the run, or one above it, a binding's target that a function or tool invokes without
+    forwarding its config, through a binding with handlers? An engine may let such a binding's
+    handlers replace the run context instead of joining it (the implicit context)."""
+    run = exp
+    while run.parent is not None:
+        caller = runs[run.parent]
+        if caller.label not in chain:
+            run = caller
+            continue
+        node = chain[caller.label]
+        if node.kind in ("dynamic", "tool") and not node.forward_config:
+            for child in node.children:
+                link = chain[child]
+                with_handlers = False
+                while link.kind == "binding":
+                    with_handlers = with_handlers or bool(link.callbacks)
+                    link = chain[link.children[0]]
+                if with_handlers and link.label == run.label:
+                    return True
+        run = caller
+    return False
 
 
 #: Node kinds whose children run at once (an assign's values are a parallel's branches).
@@ -116,6 +145,36 @@ def _in_parallel(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
             return True
         key = run.parent
     return False
+
+
+def route_facts(scenario: Scenario, exp: ExpectedRun, handler: str) -> dict[str, str]:
+    """The ``routes`` that put ``handler`` in scope of the run ``exp`` (or would, but for its
+    ``ignore_*`` flags) and, for a bound one, ``bound_in``. The checker adds them for the very
+    run a violation is about: an object used in several places is in scope of different
+    handlers at each."""
+    routes = exp.handlers.get(handler) or exp.ignoring.get(handler) or ()
+    kinds = {r.kind for r in routes}
+    facts = {"routes": "+".join(sorted(kinds)) or "none"}
+    if "bound" in kinds:
+        facts["bound_in"] = _bound_in(scenario, exp, handler)
+    return facts
+
+
+def _bound_in(scenario: Scenario, exp: ExpectedRun | None, handler: str) -> str:
+    """Which bindings bind ``handler`` (those that put it in scope of the run, else all that
+    name it), joined with ``+``: ``inner-binding`` for a binding another binding wraps directly
+    (``x.with_config(...).with_config(...)``: an engine may merge the two configs key by key,
+    so the inner one's handlers are lost and nothing else is), else ``binding``."""
+    chain = scenario.chain
+    routes = (exp.handlers.get(handler) or exp.ignoring.get(handler)) if exp is not None else None
+    if routes:
+        at = {r.at for r in routes if r.kind == "bound"}
+    else:
+        at = {n.label for n in chain.nodes if n.kind == "binding" and handler in n.callbacks}
+    wrapped = {n.children[0] for n in chain.nodes if n.kind == "binding" and n.children}
+    kinds = {"inner-binding" if label in wrapped and chain[label].kind == "binding"
+             else "binding" for label in at if label is not None and label in chain}
+    return "+".join(sorted(kinds)) or "none"
 
 
 def annotate(scenario: Scenario, expectation: Expectation | None,
@@ -172,10 +231,12 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
                 facts["ignore"] = "+".join(sorted(spec.ignore)) or "none"
                 local = v.handler in inv.local or any(v.handler in n.local for n in chain.nodes)
                 facts["local"] = "yes" if local else "no"
-            if exp is not None and (v.handler in exp.handlers or v.handler in exp.ignoring):
-                routes = {r.kind for r in (exp.handlers.get(v.handler)
-                                           or exp.ignoring[v.handler])}
-            facts["routes"] = "+".join(sorted(routes)) or "none"
             facts["form"] = "+".join(sorted(forms)) or "none"
+            if exp is not None and (v.handler in exp.handlers or v.handler in exp.ignoring):
+                facts.update(route_facts(scenario, exp, v.handler))
+            else:
+                facts["routes"] = "+".join(sorted(routes)) or "none"
+                if "bound" in routes:
+                    facts["bound_in"] = _bound_in(scenario, None, v.handler)
         out.append(v.with_facts(**facts))
     return out

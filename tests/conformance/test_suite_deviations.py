@@ -104,7 +104,8 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
                                  "fails": "no",
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
                                  "local": "no", "inline": "no", "flaky": "no",
-                                 "root": "sequence", "in_parallel": "no", "tool": "no"}
+                                 "root": "sequence", "in_parallel": "no", "tool": "no",
+                                 "implicit_binding": "no"}
     assert model.signature.startswith("R1 missing-run (")
 
 
@@ -319,3 +320,124 @@ def test_where_missing_tags_and_metadata_were_given_is_a_fact() -> None:
     assert not evaluate("R13", ReferenceAdapter(), scenario)
     replaced = evaluate("R13", NestedBindingMetadataReplaced(), scenario)
     assert {dict(v.facts)["missing_from"] for v in replaced.violations} == {"inner-binding"}
+
+
+def _missing_runs(scenario: Scenario, seen: set[str]) -> list[Violation]:
+    """The missing-run violations when handler ``h`` saw only the runs labelled ``seen`` (every
+    other handler saw everything it should)."""
+    exp = expect(scenario)
+    ids = {key: f"00000000-0000-4000-8000-{i:012d}" for i, key in enumerate(sorted(exp.runs))}
+    events: list[Event] = []
+
+    def visit(key: tuple[int, ...]) -> None:
+        run = exp.runs[key]
+        parent = ids[run.parent] if run.parent else None
+        who = [h for h in sorted(run.handlers) if h != "h" or run.label in seen]
+        for h in who:
+            events.append(Event(len(events), h, "start", ids[key], parent, run.run_type,
+                                run.name, (), ()))
+        for child in run.children:
+            visit(child)
+        for h in who:
+            events.append(Event(len(events), h, "end", ids[key], parent, run.run_type, None,
+                                (), ()))
+
+    for key, run in sorted(exp.runs.items()):
+        if run.parent is None:
+            visit(key)
+    observation = Observation(tuple(events), (Outcome(value="x"),), Probe())
+    return [v for v in check(scenario, exp, observation) if v.kind == "missing-run"]
+
+
+def test_a_handler_bound_by_a_binding_another_wraps_says_inner_binding() -> None:
+    """``bound_in``: a handler of ``x.with_config(...).with_config(...)``'s inner binding is
+    told from one bound by a single binding, so an entry for the key-by-key merge of chained
+    bindings does not hide an engine that loses bound handlers anywhere else (SPEC.md §7)."""
+    chain = Chain((Node("fn", "lambda"), Node("inner", "binding", ("fn",), callbacks=("h",)),
+                   Node("outer", "binding", ("inner",), callbacks=("g",)),
+                   Node("fn2", "lambda"), Node("alone", "binding", ("fn2",), callbacks=("h",)),
+                   Node("seq", "sequence", ("outer", "alone"))), "seq")
+    scenario = Scenario(chain, (HandlerSpec("h"), HandlerSpec("g")), Invocation())
+    found = {v.run: (v.rule, v.fact("routes"), v.fact("bound_in"))
+             for v in _missing_runs(scenario, seen=set())}
+    assert found == {"fn": ("R2", "bound", "inner-binding"), "fn2": ("R2", "bound", "binding")}
+
+
+def test_the_routes_of_a_reused_objects_missing_run_are_that_runs() -> None:
+    """An object used in two places is in scope of a handler differently at each: a run it
+    misses says how that run was in scope (here bound by an inner binding), not how the
+    object's first use was (a plain binding)."""
+    chain = Chain((Node("fn", "lambda"), Node("plain", "binding", ("fn",), callbacks=("h",)),
+                   Node("inner", "binding", ("fn",), callbacks=("h",)),
+                   Node("outer", "binding", ("inner",), callbacks=("g",)),
+                   Node("seq", "sequence", ("plain", "outer"))), "seq")
+    scenario = Scenario(chain, (HandlerSpec("h"), HandlerSpec("g")), Invocation())
+    assert not _missing_runs(scenario, seen={"fn"})
+    found = _missing_runs(scenario, seen=set())
+    assert sorted((v.run, v.fact("bound_in")) for v in found if v.handler == "h") \
+        == [("fn", "binding"), ("fn", "inner-binding")]
+
+
+def test_a_run_under_a_bound_callee_of_a_function_that_does_not_forward_says_so() -> None:
+    """``implicit_binding``: the runs under a binding with handlers that a function calls
+    without forwarding its config (the implicit context), and only those."""
+    chain = Chain((Node("fn", "lambda"), Node("fn2", "lambda"),
+                   Node("seq", "sequence", ("fn", "fn2")),
+                   Node("b", "binding", ("seq",), callbacks=("g",)),
+                   Node("fn3", "lambda"),
+                   Node("dyn", "dynamic", ("b", "fn3"), forward_config=False)), "dyn")
+    scenario = Scenario(chain, (HandlerSpec("h"), HandlerSpec("g")),
+                        Invocation(callbacks=("h",)))
+    found = {v.run: v.fact("implicit_binding") for v in _missing_runs(scenario, seen={"dyn"})}
+    assert found == {"seq": "yes", "fn": "yes", "fn2": "yes", "fn3": "no"}
+    forwarded = replace(scenario, chain=chain.replace_node(
+        Node("dyn", "dynamic", ("b", "fn3"))))
+    assert {v.fact("implicit_binding")
+            for v in _missing_runs(forwarded, seen={"dyn"})} == {"no"}
+
+
+def test_how_often_a_handler_is_given_in_configs_is_a_fact() -> None:
+    """``in_configs``: a handler listed at run time and in a binding is given twice in configs
+    (lists an engine may join); at run time and to a constructor, once (SPEC.md §7)."""
+    from conformance.signatures import annotate
+
+    def facts(chain: Chain, runtime: tuple[str, ...]) -> tuple[str | None, str | None]:
+        scenario = Scenario(chain, (HandlerSpec("h"),), Invocation(callbacks=runtime))
+        (v,) = annotate(scenario, expect(scenario),
+                        [Violation("R5", "x", "h", "fn", "duplicate-delivery")])
+        return v.fact("registrations"), v.fact("in_configs")
+
+    constructor = Chain((Node("fn", "lambda", callbacks=("h",)),), "fn")
+    bound = Chain((Node("fn", "lambda"), Node("b", "binding", ("fn",), callbacks=("h",))), "b")
+    assert facts(constructor, ("h",)) == ("several", "once")
+    assert facts(bound, ("h",)) == ("several", "several")
+    assert facts(bound, ()) == ("once", "once")
+    assert facts(Chain((Node("fn", "lambda"),), "fn"), ("h", "h")) == ("several", "several")
+
+
+def test_a_late_event_names_the_run_it_belongs_to_and_has_its_facts() -> None:
+    """An end event that arrives after the call returned carries no name: the violation names
+    the run the event's id was matched to, with that run's facts (a branch of a parallel), so
+    an entry for abandoned parallel branches does not also cover a late root."""
+    scenario = Scenario(Chain((Node("par", "parallel", ("a", "b")), Node("a", "lambda"),
+                               Node("b", "lambda")), "par"),
+                        (HandlerSpec("h"),), Invocation(callbacks=("h",)))
+    exp = expect(scenario)
+    ids = {key: f"00000000-0000-4000-8000-{i:012d}" for i, key in enumerate(sorted(exp.runs))}
+    root = next(k for k, r in exp.runs.items() if r.parent is None)
+    b = next(k for k, r in exp.runs.items() if r.label == "b")
+    events: list[Event] = []
+    for key in (root, *exp.runs[root].children):
+        run = exp.runs[key]
+        parent = ids[run.parent] if run.parent else None
+        events.append(Event(len(events), "h", "start", ids[key], parent, run.run_type,
+                            run.name, (), ()))
+    for key in (*[k for k in exp.runs[root].children if k != b], root, b):
+        run = exp.runs[key]
+        parent = ids[run.parent] if run.parent else None
+        events.append(Event(len(events), "h", "end", ids[key], parent, run.run_type, None,
+                            (), ()))
+    observation = Observation(tuple(events), (Outcome(value="x"),), Probe(),
+                              returned=len(events) - 1)
+    (late,) = [v for v in check(scenario, exp, observation) if v.kind == "late-event"]
+    assert (late.run, late.fact("parent"), late.fact("in_parallel")) == ("b", "parallel", "yes")

@@ -17,8 +17,9 @@ from typing import Any, ClassVar
 
 from conformance.adapter import Outcome
 from conformance.model import STREAM_MODES, Invocation
-from reference.runnables import _lifecycle
+from reference.runnables import _config, _lifecycle
 from reference.runnables._base import Runnable
+from reference.runnables._binding import RunnableBinding
 from reference.runnables._each import RunnableEach
 from reference.runnables._frame import RunFrame
 from reference.runnables._lambda import RunnableLambda
@@ -311,9 +312,39 @@ class NoDedupBesideAConstructor(NoDedup, BesideKnown):
             "invocation": {"mode": "invoke", "inputs": ["x"], "callbacks": ["h1"]}}
 
 
+class CallersHandlersReplaceBoundOnes(BesideKnown):
+    BREAKS: ClassVar[tuple[str, ...]] = ("R2",)
+    FILE = "langchain_core-latest.json"
+    ONLY_IN = ("langchain_core-0.2.json", "langchain_core-0.3.json",
+               "langchain_core-latest.json")
+    WIDE = {"nested-binding-replaces-callbacks": {"routes": ["bound"]}}
+    BUG: ClassVar[str] = ("a binding invoked with callbacks in its caller's config drops its own "
+                          "(the caller's list replaces the bound one), though no binding wraps "
+                          "another")
+    CASE = {"chain": {"nodes": [{"label": "fn1", "kind": "lambda"},
+                                {"label": "b", "kind": "binding", "children": ["fn1"],
+                                 "callbacks": ["h1"]}],
+                      "root": "b"},
+            "handlers": [{"id": "h1"}, {"id": "h2"}],
+            "invocation": {"mode": "invoke", "inputs": ["x"], "callbacks": ["h2"]}}
+
+    def patches(self) -> Iterable[Patch]:
+        merged = RunnableBinding._merged
+
+        def replaced(binding: Any, config: Any) -> Any:
+            given = (config or {}).get("callbacks")
+            if given is None or not binding.config.get("callbacks"):
+                return merged(binding, config)
+            rest = {k: v for k, v in binding.config.items() if k != "callbacks"}
+            resolved, _ = _config.resolve_config(config)
+            return _config.merge_configs(rest, resolved)
+
+        return [(RunnableBinding, "_merged", replaced)]
+
+
 BESIDE_KNOWN: tuple[type[BesideKnown], ...] = (
     StreamRootErrorsAfterSuccess, AsyncRootErrorsAfterSuccess, FailedStreamStartsLaterLambdas,
     BoundHandlersLeakToALambdaUsedAgain, BatchRootFailureNeverEnds,
     ErrorReportedAsEndWithoutTools, MapItemsLoseTheirHandlers, StreamRootFailureNeverEnds,
     FailedStreamStartsLaterLambdasBesideAStreamedMap, FallbacksRaiseLastErrorOutsideAMap,
-    NoDedupBesideAConstructor)
+    NoDedupBesideAConstructor, CallersHandlersReplaceBoundOnes)
