@@ -40,6 +40,7 @@ __all__ = [
     "Callbacks",
     "check_run_id",
     "child_manager",
+    "handlers_manager",
 ]
 
 _new: Final = object.__new__
@@ -275,18 +276,8 @@ class BaseCallbackManager:
                     ),
                 )
         else:
-            # A list: one manager, built with its tags and metadata (each container its own).
-            handlers = check_handlers(inheritable_callbacks, "callbacks")
-            hs = HandlerSet(handlers) if handlers else _EMPTY_SET
-            mgr = cls._make(
-                hs=hs,
-                ihs=hs,
-                parent_run_id=None,
-                tags=[*inheritable_tags] if inheritable_tags else [],
-                inheritable_tags=[*inheritable_tags] if inheritable_tags else [],
-                metadata={**inheritable_metadata} if inheritable_metadata else {},
-                inheritable_metadata={**inheritable_metadata} if inheritable_metadata else {},
-            )
+            mgr = handlers_manager(cls, inheritable_callbacks, inheritable_tags,
+                                   inheritable_metadata)
         if local_callbacks is not None or local_tags or local_metadata:
             if isinstance(local_callbacks, BaseCallbackManager):
                 local = local_callbacks._hs
@@ -306,6 +297,32 @@ class BaseCallbackManager:
 
 
 Callbacks = Union[list[Any], BaseCallbackManager, None]  # noqa: UP007 - runtime alias
+
+
+def handlers_manager(
+    cls: type[M],
+    callbacks: Sequence[Any] | None,
+    tags: list[str] | None,
+    metadata: dict[str, Any] | None,
+) -> M:
+    """The manager ``configure`` builds for a list of handlers (or None) with inheritable
+    ``tags`` and ``metadata``: one manager whose containers are its own.
+
+    A runtime config's ``callbacks`` is nearly always such a list, so the run lifecycle
+    calls this directly for a root run, without ``configure``'s classmethod call, keyword
+    matching and checks for its other routes (``manager_for``).
+    """
+    handlers = check_handlers(callbacks, "callbacks")
+    hs = HandlerSet(handlers) if handlers else _EMPTY_SET
+    return cls._make(
+        hs=hs,
+        ihs=hs,
+        parent_run_id=None,
+        tags=[*tags] if tags else [],
+        inheritable_tags=[*tags] if tags else [],
+        metadata={**metadata} if metadata else {},
+        inheritable_metadata={**metadata} if metadata else {},
+    )
 
 
 def child_manager(

@@ -16,6 +16,7 @@ from reference.callbacks._manager import (
     BaseCallbackManager,
     Callbacks,
     check_run_id,
+    handlers_manager,
 )
 from reference.runnables._frame import current_run
 
@@ -224,18 +225,24 @@ def manager_for(
     """The manager for one run: inherited routes plus the runnable's constructor ones.
 
     ``trusted``: ``config`` is the child config the engine built for exactly
-    this call, so its manager is used as is.
+    this call, so its manager is used as is. Otherwise ``configure`` combines
+    the config's routes; for a list of handlers (or none), the usual case, its
+    list route is called directly (``handlers_manager``).
     """
     if trusted:
         inherited: BaseCallbackManager = config["callbacks"]  # type: ignore[assignment]
         mgr = inherited._as(cls)
     else:
-        mgr = cls.configure(
-            config.get("callbacks"),
-            None,
-            inheritable_tags=config.get("tags"),
-            inheritable_metadata=config.get("metadata"),
-        )
+        callbacks = config.get("callbacks")
+        if callbacks is None or type(callbacks) is list:
+            mgr = handlers_manager(cls, callbacks, config.get("tags"), config.get("metadata"))
+        else:
+            mgr = cls.configure(
+                callbacks,
+                None,
+                inheritable_tags=config.get("tags"),
+                inheritable_metadata=config.get("metadata"),
+            )
     if local is not None:
         mgr = mgr._with_local(*local)
     return mgr
