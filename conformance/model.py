@@ -61,6 +61,13 @@ Fault = Literal["none", "raise", "raise_error"]
 #: it produces. ``ignore_retry`` and ``ignore_custom_event`` silence events no drawn chain sends.
 IgnoreFlag = Literal["chain", "llm", "chat_model", "agent", "retriever"]
 FaultOn = Literal["any", "start", "end"]
+#: The events a faulty handler raises on, by its ``fault_on``: every one of them, after
+#: recording it (the adapter protocol's recording handlers do this).
+FAULT_KINDS: Final[Mapping[FaultOn, frozenset[str]]] = {
+    "any": frozenset({"start", "token", "end", "error"}),
+    "start": frozenset({"start"}),
+    "end": frozenset({"end", "error"}),
+}
 
 NODE_KINDS: Final[tuple[NodeKind, ...]] = get_args(NodeKind)
 #: The constructs of SPEC.md §8 the model draws (non-chat LLMs, streaming or not,

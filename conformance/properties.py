@@ -24,7 +24,7 @@ from .deviations import KnownDeviations
 from .events import TERMINAL
 from .faultlog import silenced_loggers
 from .harness import run_concurrently, run_scenario, strip_handlers
-from .model import BATCH_MODES, STREAM_MODES, Chain, Scenario
+from .model import BATCH_MODES, FAULT_KINDS, STREAM_MODES, Chain, Scenario
 from .observed import HandlerFault, Observation, Outcome
 from .oracle import Expectation, expect
 from .run_ids import reused_across_calls
@@ -227,7 +227,14 @@ def property_r9(adapter: Adapter, scenario: Scenario,
     return _finish("R9", scenario, violations, observation, expectation, known)
 
 
-def _half_finished(observation: Observation) -> list[Violation]:
+def _half_finished(scenario: Scenario, observation: Observation) -> list[Violation]:
+    """Runs a handler saw start and never end; ``fault_run`` says whether a raise_error
+    handler raised on an event of that very run (an engine may fail to end the run whose event
+    raised, a narrower deviation than leaving its ancestors open too)."""
+    raising = {h.id: FAULT_KINDS[h.fault_on] for h in scenario.handlers
+               if h.fault == "raise_error"}
+    faulted = {ev.run_id for ev in observation.events
+               if ev.kind in raising.get(ev.handler, ())}
     out = []
     per: Counter[tuple[str, str]] = Counter()
     names: dict[str, str] = {}
@@ -241,7 +248,8 @@ def _half_finished(observation: Observation) -> list[Violation]:
         if balance > 0:
             out.append(Violation("R10", "run started but never received an end or error event "
                                         "after a handler raised", handler, names.get(run_id),
-                                 kind="run-left-open"))
+                                 kind="run-left-open",
+                                 facts=(("fault_run", "yes" if run_id in faulted else "no"),)))
     return out
 
 
@@ -269,7 +277,7 @@ def property_r10(adapter: Adapter, scenario: Scenario,
                     "R10", f"input {i}: a raise_error=True handler raised, but the call "
                            f"{_describe(got)} instead of raising the handler's exception",
                     handler=faulty[0].id, kind="raise-error-swallowed"))
-        violations += _half_finished(observation)
+        violations += _half_finished(scenario, observation)
     else:
         found, more = known.split(check(scenario, expectation, observation))
         seen += more

@@ -56,6 +56,7 @@ from ..model import (
     CLASSIC_KINDS,
     COMPOSED_KINDS,
     FAILABLE_KINDS,
+    FAULT_KINDS,
     IGNORE_FLAGS,
     NODE_KINDS,
     RETRY_ATTEMPTS,
@@ -83,11 +84,6 @@ __all__ = [
 
 # -- recording handlers ------------------------------------------------------------------------
 
-_FAULT_KINDS: dict[str, frozenset[str]] = {
-    "any": frozenset({"start", "token", "end", "error"}),
-    "start": frozenset({"start"}),
-    "end": frozenset({"end", "error"}),
-}
 
 
 class _Recorder:
@@ -99,7 +95,7 @@ class _Recorder:
         self._ignore = frozenset(spec.ignore)
         if spec.run_inline:
             self.run_inline = True
-        self.fault_kinds = _FAULT_KINDS[spec.fault_on] if spec.fault != "none" else frozenset()
+        self.fault_kinds = FAULT_KINDS[spec.fault_on] if spec.fault != "none" else frozenset()
         self.raise_error = spec.fault == "raise_error"
         self._sink = sink
         self._types: dict[str, str] = {}

@@ -441,3 +441,26 @@ def test_a_late_event_names_the_run_it_belongs_to_and_has_its_facts() -> None:
                               returned=len(events) - 1)
     (late,) = [v for v in check(scenario, exp, observation) if v.kind == "late-event"]
     assert (late.run, late.fact("parent"), late.fact("in_parallel")) == ("b", "parallel", "yes")
+
+
+def test_a_run_left_open_says_whether_a_raise_error_handler_raised_on_it() -> None:
+    """``fault_run``: the run whose event a raise_error handler raised on, left open, is told
+    from its ancestors left open too, so an entry for the first does not hide the second."""
+    from conformance.properties import _half_finished
+
+    scenario = Scenario(Chain((Node("seq", "sequence", ("a", "b")), Node("a", "lambda"),
+                               Node("b", "lambda")), "seq"),
+                        (HandlerSpec("h"), HandlerSpec("f", "raise_error", "start")),
+                        Invocation(callbacks=("h", "f")))
+    seq, a = "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"
+    events = (Event(0, "h", "start", seq, None, "chain", "seq", (), ()),
+              Event(1, "f", "start", seq, None, "chain", "seq", (), ()),
+              Event(2, "h", "start", a, seq, "chain", "a", (), ()),
+              Event(3, "f", "start", a, seq, "chain", "a", (), ()))
+    found = _half_finished(scenario, Observation(events, (Outcome(value="x"),), Probe()))
+    # f raised on both starts (it raises on every start): both runs are fault runs
+    assert {(v.handler, v.run, v.fact("fault_run")) for v in found} == {
+        ("h", "seq", "yes"), ("f", "seq", "yes"), ("h", "a", "yes"), ("f", "a", "yes")}
+    only_a = tuple(e for e in events if not (e.handler == "f" and e.run_id == seq))
+    found = _half_finished(scenario, Observation(only_a, (Outcome(value="x"),), Probe()))
+    assert {(v.run, v.fact("fault_run")) for v in found} == {("seq", "no"), ("a", "yes")}
