@@ -149,11 +149,7 @@ def check(
     # Runs that had to happen but nobody saw.
     for key, exp in runs.items():
         if key not in matched and not exp.optional:
-            for h in sorted(exp.handlers):
-                facts = run_facts(scenario, expectation, exp) | route_facts(scenario, exp, h)
-                out.append(Violation(_rule_for_missing(exp, h), "never received this run "
-                                     f"(in scope through {_routes(exp, h)})", h, exp.label,
-                                     kind="missing-run", facts=tuple(sorted(facts.items()))))
+            out += [_missing_run(scenario, expectation, exp, h) for h in sorted(exp.handlers)]
 
     by_handler: dict[str, list[Event]] = defaultdict(list)
     for ev in events:
@@ -291,6 +287,16 @@ def _check_bound_names(scenario: Scenario, expectation: Expectation, events: Seq
     return out
 
 
+def _missing_run(scenario: Scenario, expectation: Expectation, exp: ExpectedRun,
+                 handler: str) -> Violation:
+    """``handler`` never received the run ``exp``, with that very run's facts (an object used
+    in several places is in scope differently at each)."""
+    facts = run_facts(scenario, expectation, exp) | route_facts(scenario, exp, handler)
+    return Violation(_rule_for_missing(exp, handler), "never received this run (in scope "
+                     f"through {_routes(exp, handler)})", handler, exp.label,
+                     kind="missing-run", facts=tuple(sorted(facts.items())))
+
+
 def _flags(scenario: Scenario, handler: str) -> tuple[str, ...]:
     return next((h.ignore for h in scenario.handlers if h.id == handler), ())
 
@@ -352,11 +358,7 @@ def _check_handler(
         starts = [e for e in got if e.kind == "start"]
         ends = [e for e in got if e.kind in TERMINAL]
         if not starts:
-            facts = run_facts(scenario, expectation, exp) | route_facts(scenario, exp, handler)
-            out.append(Violation(_rule_for_missing(exp, handler), "never received this run "
-                                 f"(in scope through {_routes(exp, handler)})", handler,
-                                 exp.label, kind="missing-run",
-                                 facts=tuple(sorted(facts.items()))))
+            out.append(_missing_run(scenario, expectation, exp, handler))
             continue
         if (len(starts) > 1 or len(ends) > 1) and id_of[key] not in reused:
             out.append(Violation("R5", f"received the start event {len(starts)} times and a "

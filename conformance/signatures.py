@@ -74,13 +74,20 @@ def missing_from(scenario: Scenario, tags: Iterable[str] = (),
         return bool(lost_tags.intersection(node_tags)
                     or lost_keys.intersection(k for k, _ in metadata))
 
-    wrapped = {c for n in chain.nodes if n.kind == "binding" for c in n.children}
+    inner = _inner_bindings(chain)
     where = {"runtime"} if given(inv.tags, inv.metadata) else set()
     for node in chain.nodes:
         if given(node.tags, node.metadata):
             where.add("constructor" if node.kind != "binding"
-                      else "inner-binding" if node.label in wrapped else "binding")
+                      else "inner-binding" if node.label in inner else "binding")
     return "+".join(sorted(where)) or "none"
+
+
+def _inner_bindings(chain: Chain) -> set[str]:
+    """The bindings another binding wraps directly (``x.with_config(...).with_config(...)``):
+    an engine may merge the two configs key by key, so what the inner one gives is lost."""
+    return {c for n in chain.nodes if n.kind == "binding" for c in n.children
+            if chain[c].kind == "binding"}
 
 
 def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) -> dict[str, str]:
@@ -116,16 +123,22 @@ def _under_implicit_binding(chain: Chain, runs: Mapping[tuple[int, ...], Expecte
             run = caller
             continue
         node = chain[caller.label]
-        if node.kind in ("dynamic", "tool") and not node.forward_config:
-            for child in node.children:
-                link = chain[child]
-                with_handlers = False
-                while link.kind == "binding":
-                    with_handlers = with_handlers or bool(link.callbacks)
-                    link = chain[link.children[0]]
-                if with_handlers and link.label == run.label:
-                    return True
+        if node.kind in ("dynamic", "tool") and not node.forward_config and any(
+                chain.target(child).label == run.label and _has_bound_handlers(chain, child)
+                for child in node.children):
+            return True
         run = caller
+    return False
+
+
+def _has_bound_handlers(chain: Chain, label: str) -> bool:
+    """Does a binding on the way from ``label`` to its target (:meth:`Chain.target`) bind
+    handlers?"""
+    node = chain[label]
+    while node.kind == "binding":
+        if node.callbacks:
+            return True
+        node = chain[node.children[0]]
     return False
 
 
@@ -156,24 +169,18 @@ def route_facts(scenario: Scenario, exp: ExpectedRun, handler: str) -> dict[str,
     kinds = {r.kind for r in routes}
     facts = {"routes": "+".join(sorted(kinds)) or "none"}
     if "bound" in kinds:
-        facts["bound_in"] = _bound_in(scenario, exp, handler)
+        facts["bound_in"] = _bound_in(scenario.chain,
+                                      {r.at for r in routes if r.kind == "bound"})
     return facts
 
 
-def _bound_in(scenario: Scenario, exp: ExpectedRun | None, handler: str) -> str:
-    """Which bindings bind ``handler`` (those that put it in scope of the run, else all that
-    name it), joined with ``+``: ``inner-binding`` for a binding another binding wraps directly
-    (``x.with_config(...).with_config(...)``: an engine may merge the two configs key by key,
-    so the inner one's handlers are lost and nothing else is), else ``binding``."""
-    chain = scenario.chain
-    routes = (exp.handlers.get(handler) or exp.ignoring.get(handler)) if exp is not None else None
-    if routes:
-        at = {r.at for r in routes if r.kind == "bound"}
-    else:
-        at = {n.label for n in chain.nodes if n.kind == "binding" and handler in n.callbacks}
-    wrapped = {n.children[0] for n in chain.nodes if n.kind == "binding" and n.children}
-    kinds = {"inner-binding" if label in wrapped and chain[label].kind == "binding"
-             else "binding" for label in at if label is not None and label in chain}
+def _bound_in(chain: Chain, bindings: Iterable[str | None]) -> str:
+    """``bindings`` (the labels of bindings that bind a handler), joined with ``+``:
+    ``inner-binding`` for a binding another binding wraps directly (:func:`_inner_bindings`),
+    else ``binding``."""
+    inner = _inner_bindings(chain)
+    kinds = {"inner-binding" if label in inner else "binding"
+             for label in bindings if label is not None and label in chain}
     return "+".join(sorted(kinds)) or "none"
 
 
@@ -237,6 +244,8 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
             else:
                 facts["routes"] = "+".join(sorted(routes)) or "none"
                 if "bound" in routes:
-                    facts["bound_in"] = _bound_in(scenario, None, v.handler)
+                    facts["bound_in"] = _bound_in(chain, (
+                        n.label for n in chain.nodes
+                        if n.kind == "binding" and v.handler in n.callbacks))
         out.append(v.with_facts(**facts))
     return out
