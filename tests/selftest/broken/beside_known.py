@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from conformance.adapter import Outcome
 from conformance.model import STREAM_MODES, Invocation
+from conformance.observed import HandlerFault
 from reference.runnables import _config, _lifecycle
 from reference.runnables._base import Runnable
 from reference.runnables._binding import RunnableBinding
@@ -342,9 +343,37 @@ class CallersHandlersReplaceBoundOnes(BesideKnown):
         return [(RunnableBinding, "_merged", replaced)]
 
 
+class RaiseErrorLeavesTheCallerOpen(BesideKnown):
+    """A run left open after a raise_error handler raised, but not the run whose event raised:
+    langchain-core leaves open only a run whose own start raised (or, streamed, a parallel's
+    sibling branch), never the caller of a run whose end raised."""
+
+    BREAKS: ClassVar[tuple[str, ...]] = ("R10",)
+    FILE = "langchain_core-latest.json"
+    ONLY_IN = ("langchain_core-0.2.json", "langchain_core-0.3.json",
+               "langchain_core-latest.json")  # LangChain.js's entry is still where-less
+    WIDE = {"raise-error-start-leaves-run-open": {}}
+    BUG: ClassVar[str] = ("after a raise_error handler raised on a step's end, the root run "
+                          "that called the step never gets its error event")
+    CASE = {"chain": {"nodes": [{"label": "fn1", "kind": "lambda"},
+                                {"label": "fn2", "kind": "lambda"},
+                                {"label": "s", "kind": "sequence", "children": ["fn1", "fn2"]}],
+                      "root": "s"},
+            "handlers": [{"id": "h1", "fault": "raise_error", "fault_on": "end"}],
+            "invocation": {"mode": "invoke", "inputs": ["x"], "callbacks": ["h1"]}}
+
+    def patches(self) -> Iterable[Patch]:
+        def fail_run(frame: RunFrame, error: BaseException) -> None:
+            if not (isinstance(error, HandlerFault) and frame.parent_run_id is None):
+                _fail_run(frame, error)
+
+        return everywhere(_fail_run, fail_run)
+
+
 BESIDE_KNOWN: tuple[type[BesideKnown], ...] = (
     StreamRootErrorsAfterSuccess, AsyncRootErrorsAfterSuccess, FailedStreamStartsLaterLambdas,
     BoundHandlersLeakToALambdaUsedAgain, BatchRootFailureNeverEnds,
     ErrorReportedAsEndWithoutTools, MapItemsLoseTheirHandlers, StreamRootFailureNeverEnds,
     FailedStreamStartsLaterLambdasBesideAStreamedMap, FallbacksRaiseLastErrorOutsideAMap,
-    NoDedupBesideAConstructor, CallersHandlersReplaceBoundOnes)
+    NoDedupBesideAConstructor, CallersHandlersReplaceBoundOnes,
+    RaiseErrorLeavesTheCallerOpen)
