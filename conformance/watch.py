@@ -42,6 +42,8 @@ __all__ = ["OUTPUT_LIMIT", "WATCH", "Watch", "crash_files", "leftover_threads"]
 
 #: Most bytes one scenario may write to stdout and stderr together before it is an adapter error.
 OUTPUT_LIMIT: Final = 256 * 1024
+#: How many chains' JSON :meth:`Watch._describe` keeps (a test draws a new chain per example).
+_CHAINS_KEPT: Final = 16
 
 
 def crash_files(scratch: str | Path, worker: str) -> tuple[Path, Path]:
@@ -56,13 +58,18 @@ def _pool_thread(thread: threading.Thread) -> bool:
     return getattr(target, "__module__", "") == "concurrent.futures.thread"
 
 
+def _keeps_process_alive(thread: threading.Thread) -> bool:
+    """An alive non-daemon thread other than the main thread and pool workers: one that would
+    keep the interpreter from exiting."""
+    return (not thread.daemon and thread is not threading.main_thread()
+            and not _pool_thread(thread) and thread.is_alive())
+
+
 def leftover_threads(baseline: frozenset[int] = frozenset()) -> list[threading.Thread]:
-    """Alive non-daemon threads other than the main thread, pool workers and ``baseline``'s
-    (thread idents): the ones that would keep the interpreter from exiting."""
-    main = threading.main_thread()
+    """The threads that would keep the interpreter from exiting (:func:`_keeps_process_alive`),
+    except ``baseline``'s (thread idents)."""
     return [t for t in threading.enumerate()
-            if t is not main and not t.daemon and t.ident not in baseline
-            and not _pool_thread(t) and t.is_alive()]
+            if t.ident not in baseline and _keeps_process_alive(t)]
 
 
 def _output_size() -> int:
@@ -102,6 +109,8 @@ class Watch:
         self._backstop_until = 0.0
         #: Whether the watchdog says why it stops the process (no supervisor will).
         self._announce = False
+        #: id(chain) -> (the chain, its JSON), for :meth:`_describe`.
+        self._chains: dict[int, tuple[Any, str]] = {}
 
     def configure(self, timeout: float | None, scratch: str | Path | None = None,
                   worker: str = "main", output_limit: int | None = OUTPUT_LIMIT) -> None:
@@ -188,8 +197,25 @@ class Watch:
             or self.output_limit is not None
 
     def _describe(self, scenarios: Sequence[Any]) -> str:
-        data = [s.to_json() for s in scenarios]
-        return json.dumps(data[0] if len(data) == 1 else data, sort_keys=True)
+        """The scenarios as JSON. A chain's part is kept for the next scenarios on the same
+        (immutable) chain object: the differential rules run one chain in several invocations
+        (R11 in every mode), and the chain is most of the text."""
+        parts = [self._scenario_json(s) for s in scenarios]
+        return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
+
+    def _scenario_json(self, scenario: Any) -> str:
+        chain = getattr(scenario, "chain", None)
+        if chain is None:  # not a Scenario (the project's own tests pass stand-ins)
+            return json.dumps(scenario.to_json(), sort_keys=True)
+        cached = self._chains.get(id(chain))
+        if cached is None or cached[0] is not chain:
+            if len(self._chains) >= _CHAINS_KEPT:
+                self._chains.clear()
+            cached = self._chains[id(chain)] = (chain, json.dumps(chain.to_json(),
+                                                                  sort_keys=True))
+        rest = json.dumps({"handlers": [h.to_json() for h in scenario.handlers],
+                           "invocation": scenario.invocation.to_json()}, sort_keys=True)
+        return '{"chain": ' + cached[1] + ", " + rest[1:]
 
     @contextmanager
     def scenario(self, adapter_name: str, scenarios: Sequence[Any]) -> Iterator[None]:
@@ -210,7 +236,9 @@ class Watch:
             fh.write(padded)
             fh.flush()
         before_output = _output_size() if self.output_limit else 0
-        before_threads = frozenset(t.ident for t in threading.enumerate() if t.ident)
+        # Thread objects, not idents: no property read per thread (an ended thread's object is
+        # held here, so a new thread cannot be taken for it).
+        before_threads = set(threading.enumerate())
         if self.timeout is not None:
             self._arm_backstop(self.timeout)
             self._set_deadline(time.monotonic() + self.timeout)
@@ -221,8 +249,9 @@ class Watch:
             self._active = False
             if self.timeout is not None:
                 self._set_deadline(None)
-        for thread in leftover_threads(before_threads):
-            if thread.ident is not None:
+        for thread in threading.enumerate():
+            if thread not in before_threads and _keeps_process_alive(thread) \
+                    and thread.ident is not None:
                 self.spawned.setdefault(thread.ident, (thread.name, described))
         if self.output_limit:
             written = _output_size() - before_output
