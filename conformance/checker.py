@@ -6,13 +6,16 @@ test can fail on its own rule only, and a report can say which rule and what to 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
 
 from .events import TERMINAL, Event
 from .interface import check_changed, check_interface
-from .matching import ObservedRun, extra_layers, match, observed_runs
+from .matching import ObservedRun, match, observed_runs
 from .model import STREAM_MODES, Scenario
 from .observed import InjectedFailure, Observation
 from .oracle import Expectation, ExpectedRun, streamed_models
@@ -68,12 +71,10 @@ def check(
 
     failed = any(expectation.failures)
     labels = {n.label for n in scenario.chain.nodes}
-    layers = extra_layers(expectation, observed)
+    layers = placement.layers
     # R6: ids are UUIDs, one run per id, one parent per run.
     for run in observed.values():
-        try:
-            uuid.UUID(run.run_id)
-        except ValueError:
+        if not _is_uuid(run.run_id):
             out.append(Violation("R6", f"run_id {run.run_id!r} is not a UUID", kind="id-not-uuid"))
         if len(run.names) > 1:
             out.append(Violation("R6", f"run_id {run.run_id} is shared by runs named "
@@ -162,11 +163,11 @@ def check(
     # models and maps give, was seen all the same.)
     orphaned = {ev.handler for ev in events
                 if ev.kind in TERMINAL and not observed[ev.run_id].start_types}
+    judged = _Judged(scenario, expectation, key_of, matched, user_tags, user_keys, reused,
+                     streamed, expectation.config_names())
     # Every declared handler, including one that received nothing at all.
     for handler in sorted({h.id for h in scenario.handlers} | set(by_handler)):
-        out.extend(_check_handler(scenario, expectation, handler, by_handler[handler], key_of,
-                                  matched, user_tags, user_keys, handler in orphaned, reused,
-                                  streamed))
+        out.extend(_check_handler(judged, handler, by_handler[handler], handler in orphaned))
     if observation.returned is not None:
         # The late run by its node's label where it was matched (an end event has no name),
         # so the violation's facts are that run's.
@@ -187,6 +188,21 @@ def check(
         out.extend(check_stream_events(expectation, observation, observed, matched))
     out.extend(_check_outcomes(expectation, observation))
     return annotate(scenario, expectation, out)
+
+
+#: A UUID as engines write run ids (``str(uuid4())``): one ``uuid.UUID`` accepts.
+_UUID_TEXT: Final = re.compile("-".join(f"[0-9a-fA-F]{{{n}}}" for n in (8, 4, 4, 4, 12)))
+
+
+def _is_uuid(text: str) -> bool:
+    """Whether ``uuid.UUID`` reads ``text`` (the usual form is matched, not parsed)."""
+    if _UUID_TEXT.fullmatch(text):
+        return True
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _place_of_layer(run_id: str, observed: Mapping[str, ObservedRun],
@@ -315,26 +331,30 @@ def _user_metadata_keys(scenario: Scenario) -> frozenset[str]:
     return frozenset(keys | {k for n in scenario.chain.nodes for k, _ in n.metadata})
 
 
-def _check_handler(
-    scenario: Scenario,
-    expectation: Expectation,
-    handler: str,
-    evs: Sequence[Event],
-    key_of: Mapping[str, Key],
-    id_of: Mapping[Key, str],
-    user_tags: frozenset[str],
-    user_keys: frozenset[str],
-    orphaned: bool = False,
-    reused: frozenset[str] | set[str] = frozenset(),
-    streamed: frozenset[Key] = frozenset(),
-) -> list[Violation]:
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """What every handler's events are judged against: worked out once per observation."""
+
+    scenario: Scenario
+    expectation: Expectation
+    key_of: Mapping[str, Key]  # observed run id -> expected position
+    id_of: Mapping[Key, str]  # the other way round
+    user_tags: frozenset[str]
+    user_keys: frozenset[str]
+    reused: set[str]  # run ids given to several runs of one object
+    streamed: frozenset[Key]  # models the stream carries
+    config_names: frozenset[str]
+
+
+def _check_handler(judged: _Judged, handler: str, evs: Sequence[Event],
+                   orphaned: bool = False) -> list[Violation]:
     out: list[Violation] = []
+    scenario, expectation = judged.scenario, judged.expectation
     runs = expectation.runs
     streaming = scenario.invocation.mode in STREAM_MODES
-    config_names = expectation.config_names()
     per_run: dict[Key, list[Event]] = defaultdict(list)
     for ev in evs:
-        key = key_of.get(ev.run_id)
+        key = judged.key_of.get(ev.run_id)
         if key is not None:
             per_run[key].append(ev)
     # Scope: every run in scope received, nothing out of scope received.
@@ -353,65 +373,83 @@ def _check_handler(
                                      f"received {len(got)} event(s) of a run outside its scope",
                                      handler, exp.label, kind="outside-scope"))
             continue
-        if key not in id_of:
+        if key not in judged.id_of:
             continue  # reported above as never received
         starts = [e for e in got if e.kind == "start"]
-        ends = [e for e in got if e.kind in TERMINAL]
         if not starts:
             out.append(_missing_run(scenario, expectation, exp, handler))
             continue
-        if (len(starts) > 1 or len(ends) > 1) and id_of[key] not in reused:
-            out.append(Violation("R5", f"received the start event {len(starts)} times and a "
-                                       f"terminal event {len(ends)} times",
-                                 handler, exp.label,
-                                 kind="duplicate-delivery" if len(starts) > 1 and len(ends) > 1
-                                 else "duplicate-start" if len(starts) > 1
-                                 else "duplicate-terminal"))
-        if not ends and orphaned:
-            out.append(Violation("R6", "run started but its end/error event came with another "
-                                       "run_id", handler, exp.label, kind="terminal-with-other-id"))
-        elif not ends:
-            rule = "R8" if exp.ending == "error" else "R7"
-            out.append(Violation(rule, "run started but never received an end or error event",
-                                 handler, exp.label, kind="missing-terminal"))
-        elif exp.ending != "any" and ends[0].kind != exp.ending:
-            out.append(Violation("R8", f"received {ends[0].kind}, expected {exp.ending}",
-                                 handler, exp.label, kind=f"{ends[0].kind}-instead-of-"
-                                                          f"{exp.ending}"))
-        start = starts[0]
-        # (a run a config's run_name names, and a run one leaked onto, are R14's:
-        # _check_root_config)
-        if start.name != exp.name and exp.unnamed is None and start.name not in config_names:
-            out.append(Violation("R6", f"start event names the run {start.name!r}, expected "
-                                       f"{exp.name!r}", handler, exp.label, kind="wrong-name"))
-        tagged = len(out)
-        tags = frozenset(start.tags) & user_tags
-        if tags != exp.tags:
-            out.append(Violation("R13", f"tags {sorted(tags)}, expected {sorted(exp.tags)}",
-                                 handler, exp.label, kind=_difference("tags", tags, exp.tags),
-                                 facts=(("missing_from",
-                                         missing_from(scenario, tags=exp.tags - tags)),)))
-        meta = frozenset((k, v) for k, v in start.metadata if k in user_keys)
-        if meta != exp.metadata:
-            lost = {k for k, _ in exp.metadata - meta}
-            out.append(Violation("R13", f"metadata {dict(sorted(meta))}, expected "
-                                        f"{dict(sorted(exp.metadata))}", handler, exp.label,
-                                 kind=_difference("metadata", meta, exp.metadata),
-                                 facts=(("missing_from", missing_from(scenario, keys=lost)),)))
-        if len(ends) == 1 and tags == exp.tags:
-            end_tags = frozenset(ends[0].tags) & user_tags
-            if end_tags != exp.tags:
-                out.append(Violation("R13", f"its {ends[0].kind} event carries tags "
-                                            f"{sorted(end_tags)}, expected {sorted(exp.tags)} "
-                                            "(as its start did)", handler, exp.label,
-                                     kind="terminal-tags"))
+        ends = [e for e in got if e.kind in TERMINAL]
+        out.extend(_check_delivery(judged, exp, handler, starts, ends, orphaned))
+        out.extend(check_interface(exp, handler, got, streaming, judged.config_names,
+                                   streamed=key in judged.streamed))
+    out.extend(_check_order(expectation, handler, per_run))
+    return out
+
+
+def _check_delivery(judged: _Judged, exp: ExpectedRun, handler: str, starts: Sequence[Event],
+                    ends: Sequence[Event], orphaned: bool) -> list[Violation]:
+    """What one handler's start and terminal events of run ``exp`` break: R5 (delivered
+    once), R6 (the end's id, the name), R7/R8 (how it ended), R13 (tags and metadata)."""
+    out: list[Violation] = []
+    if (len(starts) > 1 or len(ends) > 1) and judged.id_of[exp.key] not in judged.reused:
+        out.append(Violation("R5", f"received the start event {len(starts)} times and a "
+                                   f"terminal event {len(ends)} times",
+                             handler, exp.label,
+                             kind="duplicate-delivery" if len(starts) > 1 and len(ends) > 1
+                             else "duplicate-start" if len(starts) > 1
+                             else "duplicate-terminal"))
+    if not ends and orphaned:
+        out.append(Violation("R6", "run started but its end/error event came with another "
+                                   "run_id", handler, exp.label, kind="terminal-with-other-id"))
+    elif not ends:
+        rule = "R8" if exp.ending == "error" else "R7"
+        out.append(Violation(rule, "run started but never received an end or error event",
+                             handler, exp.label, kind="missing-terminal"))
+    elif exp.ending != "any" and ends[0].kind != exp.ending:
+        out.append(Violation("R8", f"received {ends[0].kind}, expected {exp.ending}",
+                             handler, exp.label, kind=f"{ends[0].kind}-instead-of-"
+                                                      f"{exp.ending}"))
+    start = starts[0]
+    # (a run a config's run_name names, and a run one leaked onto, are R14's:
+    # _check_root_config)
+    if start.name != exp.name and exp.unnamed is None and start.name not in judged.config_names:
+        out.append(Violation("R6", f"start event names the run {start.name!r}, expected "
+                                   f"{exp.name!r}", handler, exp.label, kind="wrong-name"))
+    tagged = _check_tags(judged, exp, handler, start, ends)
+    if tagged:
         # (R13's violations are about this run of the object: they carry its facts, not those
         # of the object's first use, which annotate would fall back to)
-        out[tagged:] = [v.with_facts(**run_facts(scenario, expectation, exp)) if v.rule == "R13"
-                        else v for v in out[tagged:]]
-        out.extend(check_interface(exp, handler, got, streaming, config_names,
-                                   streamed=key in streamed))
-    out.extend(_check_order(expectation, handler, per_run))
+        facts = run_facts(judged.scenario, judged.expectation, exp)
+        out += [v.with_facts(**facts) for v in tagged]
+    return out
+
+
+def _check_tags(judged: _Judged, exp: ExpectedRun, handler: str, start: Event,
+                ends: Sequence[Event]) -> list[Violation]:
+    """R13: the tags and metadata of the user's a start event carries, and its end's tags."""
+    out: list[Violation] = []
+    scenario = judged.scenario
+    tags = judged.user_tags.intersection(start.tags)
+    if tags != exp.tags:
+        out.append(Violation("R13", f"tags {sorted(tags)}, expected {sorted(exp.tags)}",
+                             handler, exp.label, kind=_difference("tags", tags, exp.tags),
+                             facts=(("missing_from",
+                                     missing_from(scenario, tags=exp.tags - tags)),)))
+    meta = frozenset((k, v) for k, v in start.metadata if k in judged.user_keys)
+    if meta != exp.metadata:
+        lost = {k for k, _ in exp.metadata - meta}
+        out.append(Violation("R13", f"metadata {dict(sorted(meta))}, expected "
+                                    f"{dict(sorted(exp.metadata))}", handler, exp.label,
+                             kind=_difference("metadata", meta, exp.metadata),
+                             facts=(("missing_from", missing_from(scenario, keys=lost)),)))
+    if len(ends) == 1 and tags == exp.tags:
+        end_tags = judged.user_tags.intersection(ends[0].tags)
+        if end_tags != exp.tags:
+            out.append(Violation("R13", f"its {ends[0].kind} event carries tags "
+                                        f"{sorted(end_tags)}, expected {sorted(exp.tags)} "
+                                        "(as its start did)", handler, exp.label,
+                                 kind="terminal-tags"))
     return out
 
 
@@ -423,6 +461,7 @@ def _check_order(
     runs = expectation.runs
     start: dict[Key, int] = {}
     end: dict[Key, int] = {}
+    last: dict[Key, int] = {}
     for key, got in per_run.items():
         label = runs[key].label
         s = [e.seq for e in got if e.kind == "start"]
@@ -434,26 +473,26 @@ def _check_order(
         if t:
             end[key] = t[0]
         first = min(e.seq for e in got)
-        last = max(e.seq for e in got)
+        last[key] = max(e.seq for e in got)
         if s and first < s[0]:
             out.append(Violation("R7", "received an event of the run before its start",
                                  handler, label, kind="event-before-start"))
-        if t and last > t[0]:
+        if t and last[key] > t[0]:
             out.append(Violation("R7", "received an event of the run after its end/error",
                                  handler, label, kind="event-after-terminal"))
     for key in start:
-        if key not in end and len([e for e in per_run[key] if e.kind == "start"]) > 1:
-            continue
-        for anc in expectation.ancestors(key):
+        anc = runs[key].parent
+        while anc is not None:  # (its ancestors, nearest first)
             if anc in start and start[anc] > start[key]:
                 out.append(Violation("R7", f"started before its ancestor {runs[anc].label!r}",
                                      handler, runs[key].label, kind="started-before-ancestor"))
-            if anc in end and key in per_run and end[anc] < max(e.seq for e in per_run[key]):
+            if anc in end and end[anc] < last[key]:
                 out.append(Violation("R7", f"received an event after its ancestor "
                                            f"{runs[anc].label!r} ended", handler, runs[key].label,
                                      kind="event-after-ancestor-ended"))
+            anc = runs[anc].parent
     for exp in runs.values():
-        if exp.child_order == "unordered":
+        if exp.child_order == "unordered" or len(exp.children) < 2:
             continue
         for a, b in zip(exp.children, exp.children[1:]):
             if b not in start:

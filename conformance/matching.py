@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Final, NamedTuple
 
 from .events import NOT_REPORTED, TERMINAL, Event
@@ -72,7 +71,7 @@ def _ties(branches: Sequence[_Branch]) -> int:
     return sum(1 for b in branches if (b.cost, b.hint) == (branches[0].cost, branches[0].hint))
 
 
-@dataclass
+@dataclass(slots=True)
 class ObservedRun:
     """What all handlers' events together say about one run id."""
 
@@ -91,14 +90,15 @@ class ObservedRun:
     tags: set[str] = field(default_factory=set)
     metadata: set[tuple[str, str]] = field(default_factory=set)
     terminals: set[str] = field(default_factory=set)
-    #: The inputs its start events and the outputs its end events carried (canonical JSON
-    #: text), where reported.
-    inputs: set[str] = field(default_factory=set)
-    outputs: set[str] = field(default_factory=set)
+    #: The inputs its start events and the outputs its end events carried, where reported
+    #: (see :meth:`inputs` and :meth:`outputs`).
+    start_payloads: list[object] = field(default_factory=list)
+    end_payloads: list[object] = field(default_factory=list)
     #: Per handler: the seq of its first event, of its last, and of its first terminal event.
     first_of: dict[str, int] = field(default_factory=dict)
     last_of: dict[str, int] = field(default_factory=dict)
     ended: dict[str, int] = field(default_factory=dict)
+    _texts: tuple[frozenset[str], frozenset[str]] | None = None
 
     def type_differs(self, run_type: str) -> bool:
         """Whether the run is not of ``run_type`` as far as the events tell: by the types its
@@ -107,6 +107,22 @@ class ObservedRun:
         if self.start_types:
             return self.start_types != {run_type}
         return not all(method_fits(run_type, m) for m in self.methods)
+
+    def inputs(self) -> frozenset[str]:
+        """The inputs its start events carried, as canonical JSON text."""
+        return self._payload_texts()[0]
+
+    def outputs(self) -> frozenset[str]:
+        """The outputs its end events carried, as canonical JSON text."""
+        return self._payload_texts()[1]
+
+    def _payload_texts(self) -> tuple[frozenset[str], frozenset[str]]:
+        # (encoded when first asked for, once: streamed modes never compare inputs, and most
+        # runs are compared with several expected runs)
+        if self._texts is None:
+            self._texts = (frozenset(map(_text, self.start_payloads)),
+                           frozenset(map(_text, self.end_payloads)))
+        return self._texts
 
 
 #: Canonical JSON text of a payload, keys sorted (one encoder for all: ``json.dumps`` with
@@ -130,13 +146,13 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
             run.tags.update(ev.tags)
             run.metadata.update(ev.metadata)
             if ev.payload is not NOT_REPORTED:
-                run.inputs.add(_text(ev.payload))
+                run.start_payloads.append(ev.payload)
             run.start_types.add(ev.run_type)
         elif ev.kind in TERMINAL:
             run.terminals.add(ev.kind)
             run.ended.setdefault(ev.handler, ev.seq)
             if ev.kind == "end" and ev.payload is not NOT_REPORTED:
-                run.outputs.add(_text(ev.payload))
+                run.end_payloads.append(ev.payload)
         if ev.kind != "start" and isinstance(ev.method, str):
             run.methods.add(ev.method)
         run.run_types.add(ev.run_type)
@@ -153,12 +169,15 @@ def extra_layers(expectation: Expectation, observed: Mapping[str, ObservedRun]) 
     leaked = leaked_names(expectation)  # (a run name that won where another should have)
     names = {r.name for r in runs.values()} | {r.unnamed for r in runs.values() if r.unnamed} \
         | leaked
-    # ... unless the expected tree has such a pair itself (a retry and its attempts)
-    nested = leaked | {n for r in runs.values() for n in (r.name, r.unnamed)
-                       if any(runs[c].name == n for c in r.children)}
     out = {r.run_id for r in observed.values() if r.names and not r.names & names}
-    out |= {pid for r in observed.values() for pid in r.parents
-            if pid is not None and pid in observed and (observed[pid].names & r.names) - nested}
+    doubled = [(pid, observed[pid].names & r.names) for r in observed.values()
+               for pid in r.parents if pid is not None and pid in observed
+               and not observed[pid].names.isdisjoint(r.names)]
+    if doubled:
+        # ... unless the expected tree has such a pair itself (a retry and its attempts)
+        nested = leaked | {n for r in runs.values() for n in (r.name, r.unnamed)
+                           if any(runs[c].name == n for c in r.children)}
+        out |= {pid for pid, shared in doubled if shared - nested}
     return out
 
 
@@ -169,6 +188,8 @@ def leaked_names(expectation: Expectation) -> frozenset[str]:
     then tells nothing of identity. (A bound name that is some node's label is that node's.)"""
     runs = expectation.runs
     name = expectation.run_name
+    if name is None and not expectation.bound_names:
+        return frozenset()
     out = expectation.bound_names - {r.label for r in runs.values()}
     if name is None:
         return out
@@ -181,10 +202,12 @@ class RunMatch:
 
     ``hidden`` holds the positions of runs nobody observed but whose id some child gave as its
     parent; ``of_key`` maps them to that id too, so parent links can be checked through them.
+    ``layers`` are the observed runs that can be no expected run (:func:`extra_layers`).
     """
 
     of_key: Mapping[Key, str]
     hidden: frozenset[Key]
+    layers: frozenset[str] = frozenset()
 
     def observed(self) -> dict[str, Key]:
         """Observed run id -> expected position, for runs some handler saw."""
@@ -210,7 +233,7 @@ class _Matcher:
         self.obs = observed
         self.user_tags = frozenset(t for r in self.runs.values() for t in r.tags)
         self.user_keys = frozenset(k for r in self.runs.values() for k, _ in r.metadata)
-        skipped = extra_layers(expectation, observed)
+        skipped = self.layers = frozenset(extra_layers(expectation, observed))
         self.parent: dict[str, str | None] = {}
         for rid, run in observed.items():
             if rid not in skipped:
@@ -222,6 +245,13 @@ class _Matcher:
         self.first: dict[str, int] = {}
         for rid in self.children:
             self._first_seq(rid)
+        # (children in order of their first event, as placements take them)
+        self.kids = {rid: sorted(kids, key=self.first.__getitem__)
+                     for rid, kids in self.children.items()}
+        # What leaving expected run ``key`` without an observed run costs: in a conforming
+        # engine every child some handler sees names its parent, so it is among the children.
+        self.miss = {key: 0 if exp.optional else len(exp.handlers) * _MISSED
+                     for key, exp in self.runs.items()}
         self.by_name: dict[str, list[Key]] = {}
         for key, exp in self.runs.items():
             self.by_name.setdefault(exp.name, []).append(key)
@@ -230,13 +260,18 @@ class _Matcher:
         self.leaked = leaked_names(expectation)
         for name in self.leaked:  # a leaked run_name may sit on any run (R14 reports it)
             self.by_name[name] = list(self.runs)
-        self.best = lru_cache(maxsize=None)(self._best)
+        self.best: dict[tuple[str, Key], tuple[int, tuple[tuple[str, Key], ...]] | None] = {}
+        # (the expected runs a named run may be: of its names, or any, for a leaked name)
+        self.named_keys = {rid: frozenset(k for name in run.names
+                                          for k in self.by_name.get(name, ()))
+                           for rid, run in observed.items() if run.names}
+        self.marks: dict[str, tuple[frozenset[str], frozenset[tuple[str, str]]]] = {}
         self.payloads: dict[Key, tuple[str | None, str]] = {}
         self.sizes: dict[str, int] = {}
 
     # -- the observed forest --------------------------------------------------------------
 
-    def _effective_parent(self, run: ObservedRun, skipped: set[str]) -> str | None:
+    def _effective_parent(self, run: ObservedRun, skipped: frozenset[str]) -> str | None:
         """The run's parent id, with extra layers spliced out; _UNKNOWN when it has several."""
         seen: set[str] = set()
         while True:
@@ -275,45 +310,57 @@ class _Matcher:
         if run is None:  # a hidden run: nobody saw it, so every handler in scope missed it
             return len(exp.handlers) * _MISSED if self.children.get(rid) and exp.children \
                 else None
-        cost = 0 if run.names else 1
-        if not run.start_types and run.type_differs(exp.run_type):
-            return None  # without a start, its methods are all that tells its type
-        if not run.names and run.type_differs(exp.run_type):
-            return None  # a nameless run: its type is all that tells what it is
-        if run.start_types and run.type_differs(exp.run_type) and self._rival_fits(rid, exp):
-            return None  # another run of that name and parent fits the place: it is that run
-        if run.names and exp.name not in run.names:
-            if not run.names <= self.leaked and run.names != {exp.unnamed}:
+        names = run.names
+        cost = 0 if names else 1
+        if names and exp.name not in names:
+            if not names <= self.leaked and names != {exp.unnamed}:
                 return None
             # named by a leaked run_name, or a run a run_name did not rename: R14's
             # violations, not another run
             cost += 1
+        differs = run.type_differs(exp.run_type)
+        # Without a start, its methods are all that tells its type; a nameless run, its type is
+        # all that tells what it is; else, another run of that name and parent may fit the
+        # place: then it is that run.
+        if differs and (not run.start_types or not names or self._rival_fits(rid, exp)):
+            return None
         # Handlers that saw the run where none is expected weigh two each; expected handlers
         # that missed it weigh one, however many: engines drop handlers (nested bindings that
         # replace instead of add, say), and the dropped ones must not outweigh the handler that
         # did see the run and place it where that handler is out of scope. A handler in scope
         # whose ignore_* flags silence the run (``exp.ignoring``) is no stranger there: seeing
         # it is the checker's ignored-run-received, not a reason to place the run elsewhere.
-        cost += min(1, len(exp.handlers.keys() - run.handlers)) \
-            + 2 * len(run.handlers - exp.handlers.keys() - exp.ignoring.keys())
-        cost += run.type_differs(exp.run_type)
+        handlers = run.handlers
+        cost += (not handlers.issuperset(exp.handlers)) + 2 * sum(
+            1 for h in handlers if h not in exp.handlers and h not in exp.ignoring)
+        cost += differs
         # One disagreement each, however many tags or keys differ: nested bindings each add
         # theirs, so an engine that drops them (R13 reports which) would otherwise make a
         # perfectly named and placed run cost more than leaving it out. Named or not: of
         # nameless runs of one type (LangChain.js's chat models), the tags tell which is which.
-        cost += bool((run.tags & self.user_tags) ^ exp.tags)
-        meta = {m for m in run.metadata if m[0] in self.user_keys}
-        cost += bool(meta ^ exp.metadata)
+        tags, meta = self._marks(rid)
+        cost += (tags != exp.tags) + (meta != exp.metadata)
         if run.terminals and exp.ending != "any" and run.terminals != {exp.ending}:
             cost += 1
-        if run.inputs and not self.streaming:
+        if run.start_payloads and not self.streaming:
             want = self._payloads(key)[0]
-            if want is not None and run.inputs != {want}:
+            if want is not None and run.inputs() != {want}:
                 cost += 1
-        if run.outputs and exp.ending == "end" and exp.output is not None \
-                and run.outputs != {self._payloads(key)[1]}:
+        if run.end_payloads and exp.ending == "end" and exp.output is not None \
+                and run.outputs() != {self._payloads(key)[1]}:
             cost += 1
         return cost
+
+    def _marks(self, rid: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+        """The user's tags and metadata among those observed run ``rid`` carried (computed
+        once: the run is compared with several expected runs)."""
+        marks = self.marks.get(rid)
+        if marks is None:
+            run = self.obs[rid]
+            marks = self.marks[rid] = (
+                frozenset(run.tags & self.user_tags),
+                frozenset(m for m in run.metadata if m[0] in self.user_keys))
+        return marks
 
     def _payloads(self, key: Key) -> tuple[str | None, str]:
         """Expected run ``key``'s start payload and output as canonical JSON text (computed
@@ -333,7 +380,7 @@ class _Matcher:
         local = self._local(rid, key)
         if local is None:
             return None
-        kids = sorted(self.children.get(rid, ()), key=self.first.__getitem__)
+        kids = self.kids.get(rid)
         exp = self.runs[key]
         if not kids:
             return local, ((rid, key),)
@@ -343,35 +390,39 @@ class _Matcher:
             cost, pairs = self._align(kids, exp.children)
         return local + cost, ((rid, key), *pairs)
 
-    def _miss(self, key: Key) -> int:
-        """What leaving expected child ``key`` without an observed run costs: in a conforming
-        engine every child some handler sees names its parent, so it is among the children."""
-        exp = self.runs[key]
-        return 0 if exp.optional else len(exp.handlers) * _MISSED
-
     def _pair(self, rid: str, key: Key) -> tuple[int, tuple[tuple[str, Key], ...]] | None:
-        return self.best(rid, key)
+        """:meth:`_best`, computed once per pair; a run named like no run that may sit at
+        ``key`` (:attr:`by_name`) fits nowhere under it, which the names tell cheaply."""
+        named = self.named_keys.get(rid)
+        if named is not None and key not in named:
+            return None
+        pair = (rid, key)
+        if pair not in self.best:
+            self.best[pair] = self._best(rid, key)
+        return self.best[pair]
 
     def _align(self, kids: Sequence[str], keys: Sequence[Key]
                ) -> tuple[int, tuple[tuple[str, Key], ...]]:
         """Order-preserving assignment of observed children (by first event) to steps."""
         m, n = len(kids), len(keys)
-        miss = [self._miss(k) for k in keys]
-        # table[i][j]: best for kids[i:] against keys[j:]
+        miss = [self.miss[k] for k in keys]
+        # table[i][j]: best for kids[i:] against keys[j:]; of equal costs, leaving key j
+        # without a run, then leaving kid i out, then pairing them
         table: list[list[tuple[int, tuple[tuple[str, Key], ...]]]] = [
             [(0, ())] * (n + 1) for _ in range(m + 1)]
         for j in range(n - 1, -1, -1):
             table[m][j] = (table[m][j + 1][0] + miss[j], ())
         for i in range(m - 1, -1, -1):
-            table[i][n] = (table[i + 1][n][0] + _UNPLACED, table[i + 1][n][1])
+            row, below = table[i], table[i + 1]
+            row[n] = (below[n][0] + _UNPLACED, below[n][1])
             for j in range(n - 1, -1, -1):
-                options = [(table[i][j + 1][0] + miss[j], table[i][j + 1][1]),
-                           (table[i + 1][j][0] + _UNPLACED, table[i + 1][j][1])]
+                best = row[j + 1][0] + miss[j], row[j + 1][1]
+                if below[j][0] + _UNPLACED < best[0]:
+                    best = below[j][0] + _UNPLACED, below[j][1]
                 fit = self._pair(kids[i], keys[j])
-                if fit is not None:
-                    rest = table[i + 1][j + 1]
-                    options.append((fit[0] + rest[0], fit[1] + rest[1]))
-                table[i][j] = min(options, key=lambda o: o[0])
+                if fit is not None and fit[0] + below[j + 1][0] < best[0]:
+                    best = fit[0] + below[j + 1][0], fit[1] + below[j + 1][1]
+                row[j] = best
         return table[0][0]
 
     def _assign(self, kids: Sequence[str], keys: Sequence[Key]
@@ -388,19 +439,22 @@ class _Matcher:
         states: dict[int, tuple[int, tuple[bool, ...], tuple[tuple[str, Key], ...]]] = {
             0: (0, (), ())}
         for kid in kids:
-            fits = [(j, self._pair(kid, keys[j])) for j in range(n)]
+            fits = [(j, fit) for j in range(n) for fit in [self._pair(kid, keys[j])]
+                    if fit is not None]
             nxt: dict[int, tuple[int, tuple[bool, ...], tuple[tuple[str, Key], ...]]] = {}
             for used, (cost, left, pairs) in states.items():
-                options = [(used, (cost + _UNPLACED, (*left, True), pairs))]
+                # (the first of equally good ways to reach a state is kept)
+                kept = nxt.get(used)
+                if kept is None or (cost + _UNPLACED, (*left, True)) < kept[:2]:
+                    nxt[used] = (cost + _UNPLACED, (*left, True), pairs)
                 for j, fit in fits:
-                    if fit is not None and not used >> j & 1:
-                        options.append((used | 1 << j,
-                                        (cost + fit[0], (*left, False), pairs + fit[1])))
-                for state, value in options:
-                    if state not in nxt or value[:2] < nxt[state][:2]:
-                        nxt[state] = value
+                    if not used >> j & 1:
+                        state = used | 1 << j
+                        kept = nxt.get(state)
+                        if kept is None or (cost + fit[0], (*left, False)) < kept[:2]:
+                            nxt[state] = (cost + fit[0], (*left, False), pairs + fit[1])
             states = nxt
-        miss = [self._miss(k) for k in keys]
+        miss = [self.miss[k] for k in keys]
         best = min(((cost + sum(miss[j] for j in range(n) if not used >> j & 1), left, pairs)
                     for used, (cost, left, pairs) in states.items()), key=lambda v: v[:2])
         return best[0], best[2]
@@ -596,7 +650,7 @@ class _Matcher:
             first_round.update(left)
         self._swap_runs_of_one_object(of_key)
         hidden = frozenset(k for k, rid in of_key.items() if rid not in self.obs)
-        return RunMatch(of_key, hidden)
+        return RunMatch(of_key, hidden, self.layers)
 
     # -- improving the placement ----------------------------------------------------------
 

@@ -278,6 +278,10 @@ class Chain:
     nodes: tuple[Node, ...]
     root: str
     _by_label: dict[str, Node] = field(init=False, repr=False, compare=False, hash=False)
+    #: :meth:`walk`'s nodes, found when first asked for (the checker and the oracle walk a
+    #: chain several times; the strategies build many chains they never walk).
+    _walked: tuple[Node, ...] | None = field(default=None, init=False, repr=False,
+                                             compare=False, hash=False)
 
     def __post_init__(self) -> None:
         by_label: dict[str, Node] = {}
@@ -301,6 +305,12 @@ class Chain:
 
     def walk(self) -> Iterator[Node]:
         """Nodes reachable from the root, each once, parents before children."""
+        if self._walked is None:
+            object.__setattr__(self, "_walked", tuple(self._reachable()))
+        assert self._walked is not None
+        return iter(self._walked)
+
+    def _reachable(self) -> Iterator[Node]:
         seen: set[str] = set()
         stack = [self.root]
         while stack:

@@ -134,7 +134,12 @@ class _Context:
     metadata: frozenset[tuple[str, str]]
     local: Handlers = field(default_factory=dict)
 
-    def add(self, node: Node, route: Route) -> _Context:
+    def add(self, node: Node, kind: RouteKind) -> _Context:
+        """The context with what ``node`` gives by route ``kind`` added: its constructor's
+        handlers, tags and metadata, or what a binding binds."""
+        if not (node.callbacks or node.tags or node.metadata):
+            return self  # (most nodes give nothing)
+        route = Route(kind, node.label)
         local = set(node.local) if node.callbacks_as_manager else set()
         return _Context(
             _with(self.handlers, (h for h in node.callbacks if h not in local), route),
@@ -269,11 +274,11 @@ def _expand(scenario: Scenario) -> Expectation:
         if node.kind == "binding":
             # (R14: the run name given nearest the caller wins: the invocation's over a bound
             # one, an outer binding's over an inner one)
-            return expand(node.children[0], ctx.add(node, Route("bound", label)), key, parent,
+            return expand(node.children[0], ctx.add(node, "bound"), key, parent,
                           optional, value, node.run_name if name is None else name,
                           first_attempt)
         given = name  # a run name from a config, which renames this run
-        own = ctx.add(node, Route("constructor", label))
+        own = ctx.add(node, "constructor")
         ctx = ctx.inherited()
         # (a retry run is named after the runnable it retries)
         own_name = chain.target(node.children[0]).label if node.kind == "retry" else label

@@ -187,6 +187,9 @@ def _bound_in(chain: Chain, bindings: Iterable[str | None]) -> str:
 def annotate(scenario: Scenario, expectation: Expectation | None,
              violations: Iterable[Violation]) -> list[Violation]:
     """``violations`` with their facts filled in (facts already present are kept)."""
+    violations = list(violations)
+    if not violations:  # (what follows reads the whole scenario: mostly there is nothing to do)
+        return violations
     chain = scenario.chain
     inv = scenario.invocation
     by_label: dict[str, ExpectedRun] = {}
