@@ -191,25 +191,26 @@ class EventSink:
         payload: object,
         received: object = NOT_REPORTED,
     ) -> None:
-        where = f"handler {handler!r}, {kind} event"
+        # Checked in the order the messages are listed; the common types (str, UUID, list,
+        # dict) are told by type first, as the ABC checks cost more than the rest of a record.
         if kind not in EVENT_KINDS:
-            raise MalformedEvent(f"{where}: kind must be one of {EVENT_KINDS}")
+            raise MalformedEvent(f"{_where(handler, kind)}: kind must be one of {EVENT_KINDS}")
         if run_type not in RUN_TYPES:
-            raise MalformedEvent(f"{where}: run_type {run_type!r} not in {sorted(RUN_TYPES)}")
-        for field_name, value in (("run_id", run_id), ("parent_run_id", parent_run_id)):
-            if value is None and field_name == "parent_run_id":
-                continue
-            if not isinstance(value, uuid.UUID | str) or str(value) == "":
-                raise MalformedEvent(f"{where}: {field_name} must be a UUID or its text, got "
-                                     f"{type(value).__name__} {value!r}")
+            raise MalformedEvent(f"{_where(handler, kind)}: run_type {run_type!r} not in "
+                                 f"{sorted(RUN_TYPES)}")
+        run_text = _id_text(handler, kind, "run_id", run_id)
+        parent_text = (None if parent_run_id is None
+                       else _id_text(handler, kind, "parent_run_id", parent_run_id))
         if method is not NOT_REPORTED and method not in METHODS:
-            raise MalformedEvent(f"{where}: method {method!r} is not a handler method")
-        if name is not None and not isinstance(name, str):
-            raise MalformedEvent(f"{where}: name must be a string or None, got {name!r}")
+            raise MalformedEvent(f"{_where(handler, kind)}: method {method!r} is not a handler "
+                                 "method")
+        if name is not None and type(name) is not str and not isinstance(name, str):
+            raise MalformedEvent(f"{_where(handler, kind)}: name must be a string or None, got "
+                                 f"{name!r}")
         ser_name: object = None
         if serialized is NOT_REPORTED or serialized is None:
             ser: object = serialized
-        elif isinstance(serialized, Mapping):
+        elif type(serialized) is dict or isinstance(serialized, Mapping):
             ser_name = serialized.get("name")
             ser = () if ser_name is None else (("name", str(ser_name)),)
         else:
@@ -218,43 +219,48 @@ class EventSink:
         # A start with no name at all is the adapter's bug, unless the engine passed a
         # serialized mapping that carries none: then the run is nameless (R15 says so).
         if kind == "start" and not resolved and not isinstance(serialized, Mapping):
-            raise MalformedEvent(f"{where}: start events must carry the run's name (the name "
-                                 "keyword or serialized['name'])")
-        if tags is not None and (isinstance(tags, str) or not isinstance(tags, Sequence)):
-            raise MalformedEvent(f"{where}: tags must be a sequence of strings, got {tags!r}")
-        if tags is not None and not all(isinstance(t, str) for t in tags):
-            raise MalformedEvent(f"{where}: tags must be strings, got {list(tags)!r}")
-        if metadata is not None and not isinstance(metadata, Mapping):
-            raise MalformedEvent(f"{where}: metadata must be a mapping, got {metadata!r}")
+            raise MalformedEvent(f"{_where(handler, kind)}: start events must carry the run's "
+                                 "name (the name keyword or serialized['name'])")
+        if tags is None:
+            tag_texts: tuple[str, ...] = ()
+        else:
+            if type(tags) is not list and type(tags) is not tuple and (
+                    isinstance(tags, str) or not isinstance(tags, Sequence)):
+                raise MalformedEvent(f"{_where(handler, kind)}: tags must be a sequence of "
+                                     f"strings, got {tags!r}")
+            tag_texts = tuple(tags)  # type: ignore[arg-type]
+            for tag in tag_texts:
+                if type(tag) is not str and not isinstance(tag, str):
+                    raise MalformedEvent(f"{_where(handler, kind)}: tags must be strings, got "
+                                         f"{list(tags)!r}")
+            tag_texts = tuple(str(t) for t in tag_texts)
+        if not metadata:
+            if metadata is not None and type(metadata) is not dict \
+                    and not isinstance(metadata, Mapping):
+                raise MalformedEvent(f"{_where(handler, kind)}: metadata must be a mapping, got "
+                                     f"{metadata!r}")
+            meta: tuple[tuple[str, str], ...] = ()
+        else:
+            if type(metadata) is not dict and not isinstance(metadata, Mapping):
+                raise MalformedEvent(f"{_where(handler, kind)}: metadata must be a mapping, got "
+                                     f"{metadata!r}")
+            meta = tuple(sorted((str(k), str(v)) for k, v in metadata.items()))
         if payload is not NOT_REPORTED and not (payload is None or type(payload) in _SCALARS):
             try:
                 json.dumps(payload)
             except (TypeError, ValueError) as exc:
-                raise MalformedEvent(f"{where}: payload is not a canonical JSON value ({exc}); "
-                                     "convert implementation objects with "
+                raise MalformedEvent(f"{_where(handler, kind)}: payload is not a canonical JSON "
+                                     f"value ({exc}); convert implementation objects with "
                                      "conformance.events.canonical") from None
-        meta = tuple(sorted((str(k), str(v)) for k, v in (metadata or {}).items()))
+        keep = (received is not NOT_REPORTED and payload is not NOT_REPORTED
+                and received is not None and type(received) not in _SCALARS)
+        name_kw = name if serialized is not NOT_REPORTED else NOT_REPORTED
         with self._lock:
-            if received is not NOT_REPORTED and payload is not NOT_REPORTED \
-                    and received is not None and type(received) not in _SCALARS:
-                self._kept.append((len(self._events), received))
-            self._events.append(
-                Event(
-                    seq=len(self._events),
-                    handler=handler,
-                    kind=kind,
-                    run_id=str(run_id),
-                    parent_run_id=None if parent_run_id is None else str(parent_run_id),
-                    run_type=run_type,
-                    name=resolved,
-                    tags=tuple(str(t) for t in (tags or ())),
-                    metadata=meta,
-                    method=method,
-                    name_kw=name if serialized is not NOT_REPORTED else NOT_REPORTED,
-                    serialized=ser,
-                    payload=payload,
-                )
-            )
+            seq = len(self._events)
+            if keep:
+                self._kept.append((seq, received))
+            self._events.append(Event(seq, handler, kind, run_text, parent_text, run_type,
+                                      resolved, tag_texts, meta, method, name_kw, ser, payload))
 
     def changed_payloads(self) -> list[tuple[Event, Any]]:
         """Events whose payload object reads otherwise now than when it was delivered, with
@@ -295,6 +301,21 @@ class EventSink:
             elif e.kind in TERMINAL:
                 open_.discard((e.handler, e.run_id))
         return len(open_)
+
+
+def _where(handler: str, kind: str) -> str:
+    """Where a malformed record came from, for its message."""
+    return f"handler {handler!r}, {kind} event"
+
+
+def _id_text(handler: str, kind: str, field_name: str, value: object) -> str:
+    """A run id as text (a UUID or its non-empty text), else the adapter's bug."""
+    if type(value) is uuid.UUID or isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str) and value != "":
+        return str(value)
+    raise MalformedEvent(f"{_where(handler, kind)}: {field_name} must be a UUID or its text, got "
+                         f"{type(value).__name__} {value!r}")
 
 
 #: Payload types that are canonical JSON values as they are (no encoding needed to tell).

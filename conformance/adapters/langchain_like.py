@@ -98,7 +98,7 @@ class _Recorder:
         self.fault_kinds = FAULT_KINDS[spec.fault_on] if spec.fault != "none" else frozenset()
         self.raise_error = spec.fault == "raise_error"
         self._sink = sink
-        self._types: dict[str, str] = {}
+        self._types: dict[object, str] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -106,12 +106,15 @@ class _Recorder:
 
     def _emit(self, method: str, args: tuple[Any, ...], kw: Mapping[str, Any]) -> None:
         kind, run_type = METHODS[method]
-        run_id = str(kw.get("run_id"))
+        run_id = kw.get("run_id")
+        # The UUID itself as the key (hashing it is cheaper than its text); anything else, which
+        # the sink rejects below, by its text.
+        key = run_id if type(run_id) is uuid.UUID else str(run_id)
         with self._lock:
             if run_type is not None:
-                self._types[run_id] = run_type
+                self._types[key] = run_type
             else:
-                run_type = self._types.get(run_id, "chain")
+                run_type = self._types.get(key, "chain")
         sink = self._sink
         if kind == "start":
             serialized = args[0] if args else kw.get("serialized")
@@ -124,7 +127,7 @@ class _Recorder:
             payload = sink.describe_error(value) if kind == "error" else canonical(value)
             extra = {} if kind == "error" else {"received": value}
         sink.record(
-            self.spec_id, kind, run_id=kw.get("run_id"), parent_run_id=kw.get("parent_run_id"),
+            self.spec_id, kind, run_id=run_id, parent_run_id=kw.get("parent_run_id"),
             run_type=run_type, tags=kw.get("tags"), metadata=kw.get("metadata"),
             method=method, payload=payload, **extra,
         )
