@@ -350,8 +350,6 @@ class RaiseErrorLeavesTheCallerOpen(BesideKnown):
 
     BREAKS: ClassVar[tuple[str, ...]] = ("R10",)
     FILE = "langchain_core-latest.json"
-    ONLY_IN = ("langchain_core-0.2.json", "langchain_core-0.3.json",
-               "langchain_core-latest.json")  # LangChain.js's entry is still where-less
     WIDE = {"raise-error-start-leaves-run-open": {}}
     BUG: ClassVar[str] = ("after a raise_error handler raised on a step's end, the root run "
                           "that called the step never gets its error event")
@@ -370,10 +368,18 @@ class RaiseErrorLeavesTheCallerOpen(BesideKnown):
         return everywhere(_fail_run, fail_run)
 
 
+class RaiseErrorLeavesTheCallerOpenBesideJS(RaiseErrorLeavesTheCallerOpen):
+    """The same bug against LangChain.js's raise-error-handler-leaves-run-open, which covered
+    every run left open."""
+
+    FILE = "langchainjs-latest.json"
+    WIDE = {"raise-error-handler-leaves-run-open": {}}
+
+
 BESIDE_KNOWN: tuple[type[BesideKnown], ...] = (
     StreamRootErrorsAfterSuccess, AsyncRootErrorsAfterSuccess, FailedStreamStartsLaterLambdas,
     BoundHandlersLeakToALambdaUsedAgain, BatchRootFailureNeverEnds,
     ErrorReportedAsEndWithoutTools, MapItemsLoseTheirHandlers, StreamRootFailureNeverEnds,
     FailedStreamStartsLaterLambdasBesideAStreamedMap, FallbacksRaiseLastErrorOutsideAMap,
     NoDedupBesideAConstructor, CallersHandlersReplaceBoundOnes,
-    RaiseErrorLeavesTheCallerOpen)
+    RaiseErrorLeavesTheCallerOpen, RaiseErrorLeavesTheCallerOpenBesideJS)
