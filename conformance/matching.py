@@ -37,6 +37,8 @@ from .oracle import Expectation, ExpectedRun
 __all__ = ["ObservedRun", "RunMatch", "extra_layers", "match", "observed_runs"]
 
 Key = tuple[int, ...]
+#: A placement of an observed subtree: its cost and its (observed run, expected run) pairs.
+_Fit = tuple[int, tuple[tuple[str, Key], ...]]
 
 #: An observed run with several parent ids, or whose parent was an extra layer of no known place.
 _UNKNOWN: Final = "\0unknown-parent"
@@ -266,7 +268,8 @@ class _Matcher:
                                           for k in self.by_name.get(name, ()))
                            for rid, run in observed.items() if run.names}
         self.marks: dict[str, tuple[frozenset[str], frozenset[tuple[str, str]]]] = {}
-        self.payloads: dict[Key, tuple[str | None, str]] = {}
+        self.input_texts: dict[Key, str | None] = {}
+        self.output_texts: dict[Key, str] = {}
         self.sizes: dict[str, int] = {}
 
     # -- the observed forest --------------------------------------------------------------
@@ -343,11 +346,11 @@ class _Matcher:
         if run.terminals and exp.ending != "any" and run.terminals != {exp.ending}:
             cost += 1
         if run.start_payloads and not self.streaming:
-            want = self._payloads(key)[0]
+            want = self._input_text(key)
             if want is not None and run.inputs() != {want}:
                 cost += 1
         if run.end_payloads and exp.ending == "end" and exp.output is not None \
-                and run.outputs() != {self._payloads(key)[1]}:
+                and run.outputs() != {self._output_text(key)}:
             cost += 1
         return cost
 
@@ -362,17 +365,20 @@ class _Matcher:
                 frozenset(m for m in run.metadata if m[0] in self.user_keys))
         return marks
 
-    def _payloads(self, key: Key) -> tuple[str | None, str]:
-        """Expected run ``key``'s start payload and output as canonical JSON text (computed
-        once: every observed run of its name is compared with them)."""
-        texts = self.payloads.get(key)
-        if texts is None:
-            exp = self.runs[key]
-            want = start_payload(exp.run_type, exp.input)
-            texts = self.payloads[key] = (
-                None if want is None else _text(want),
-                _text(exp.output))
-        return texts
+    def _input_text(self, key: Key) -> str | None:
+        """Expected run ``key``'s start payload as canonical JSON text, None where the model
+        does not fix it (computed once: every observed run of its name is compared with it)."""
+        if key not in self.input_texts:
+            want = start_payload(self.runs[key].run_type, self.runs[key].input)
+            self.input_texts[key] = None if want is None else _text(want)
+        return self.input_texts[key]
+
+    def _output_text(self, key: Key) -> str:
+        """Expected run ``key``'s output as canonical JSON text (computed once, likewise)."""
+        text = self.output_texts.get(key)
+        if text is None:
+            text = self.output_texts[key] = _text(self.runs[key].output)
+        return text
 
     def _best(self, rid: str, key: Key) -> tuple[int, tuple[tuple[str, Key], ...]] | None:
         """The cheapest placement of ``rid``'s observed subtree with ``rid`` at ``key``:
@@ -405,6 +411,12 @@ class _Matcher:
                ) -> tuple[int, tuple[tuple[str, Key], ...]]:
         """Order-preserving assignment of observed children (by first event) to steps."""
         m, n = len(kids), len(keys)
+        if m == n:
+            # As many children as steps, each fitting its step perfectly: the only perfect
+            # alignment (leaving any child out costs), so the one the table would find.
+            steps = [self._pair(kid, key) for kid, key in zip(kids, keys)]
+            if all(fit is not None and fit[0] == 0 for fit in steps):
+                return 0, tuple(pair for fit in steps if fit is not None for pair in fit[1])
         miss = [self.miss[k] for k in keys]
         # table[i][j]: best for kids[i:] against keys[j:]; of equal costs, leaving key j
         # without a run, then leaving kid i out, then pairing them
@@ -432,15 +444,18 @@ class _Matcher:
         n = len(keys)
         if n > 12:  # never generated; stay polynomial by placing children one at a time
             return self._assign_greedy(kids, keys)
+        options = [[(j, fit) for j in range(n) for fit in [self._pair(kid, keys[j])]
+                    if fit is not None] for kid in kids]
+        alone = [fits[0][0] for fits in options if len(fits) == 1]
+        if all(len(fits) <= 1 for fits in options) and len(set(alone)) == len(alone):
+            return self._assign_apart(options, keys)
         # Of equally good assignments, the one that leaves later kids out (kids come in order
         # of their first event): when more kids name this parent than it has places for (an
         # engine that gives a run's children their grandparent's id), a run starts before its
         # own children, so the earlier ones are the parent's.
         states: dict[int, tuple[int, tuple[bool, ...], tuple[tuple[str, Key], ...]]] = {
             0: (0, (), ())}
-        for kid in kids:
-            fits = [(j, fit) for j in range(n) for fit in [self._pair(kid, keys[j])]
-                    if fit is not None]
+        for fits in options:
             nxt: dict[int, tuple[int, tuple[bool, ...], tuple[tuple[str, Key], ...]]] = {}
             for used, (cost, left, pairs) in states.items():
                 # (the first of equally good ways to reach a state is kept)
@@ -458,6 +473,25 @@ class _Matcher:
         best = min(((cost + sum(miss[j] for j in range(n) if not used >> j & 1), left, pairs)
                     for used, (cost, left, pairs) in states.items()), key=lambda v: v[:2])
         return best[0], best[2]
+
+    def _assign_apart(self, options: Sequence[Sequence[tuple[int, _Fit]]], keys: Sequence[Key]
+                      ) -> _Fit:
+        """:meth:`_assign` where no two children fit one place and none fits two (``options``:
+        per child, its one place and fit, if any): each child's choice is its own, to take
+        its place or be left out, whichever costs less; taking it on a tie (what the subset
+        programme's order of equally good assignments gives: the fewer children left out)."""
+        cost = 0
+        pairs: tuple[tuple[str, Key], ...] = ()
+        taken = set()
+        for fits in options:
+            if fits:
+                j, fit = fits[0]
+                if fit[0] <= _UNPLACED + self.miss[keys[j]]:
+                    cost, pairs = cost + fit[0], pairs + fit[1]
+                    taken.add(j)
+                    continue
+            cost += _UNPLACED
+        return cost + sum(self.miss[k] for j, k in enumerate(keys) if j not in taken), pairs
 
     def _assign_greedy(self, kids: Sequence[str], keys: Sequence[Key]
                        ) -> tuple[int, tuple[tuple[str, Key], ...]]:
@@ -597,6 +631,8 @@ class _Matcher:
             if run is None:
                 continue
             for other_key, other in seen:
+                if other_key[0] != key[0]:
+                    continue  # runs of two inputs: R7 does not order them (nor _relation)
                 relation = self._relation(key, other_key)
                 if relation is None:
                     continue
