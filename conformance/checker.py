@@ -436,7 +436,8 @@ def _check_tags(judged: _Judged, exp: ExpectedRun, handler: str, start: Event,
                              handler, exp.label, kind=_difference("tags", tags, exp.tags),
                              facts=(("missing_from",
                                      missing_from(scenario, tags=exp.tags - tags)),)))
-    meta = frozenset((k, v) for k, v in start.metadata if k in judged.user_keys)
+    meta = frozenset((k, v) for k, v in start.metadata if k in judged.user_keys) \
+        if start.metadata else frozenset()
     if meta != exp.metadata:
         lost = {k for k, _ in exp.metadata - meta}
         out.append(Violation("R13", f"metadata {dict(sorted(meta))}, expected "

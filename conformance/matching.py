@@ -107,7 +107,7 @@ class ObservedRun:
         starts gave; without a start, by the methods its other events came through (a chat
         model and an LLM end alike), never by the type a handler that saw no start guessed."""
         if self.start_types:
-            return self.start_types != {run_type}
+            return len(self.start_types) != 1 or run_type not in self.start_types
         return not all(method_fits(run_type, m) for m in self.methods)
 
     def inputs(self) -> frozenset[str]:
@@ -136,13 +136,15 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
     """Run id -> what the events say about that run, in order of first appearance."""
     runs: dict[str, ObservedRun] = {}
     for ev in events:
+        seq, handler, kind = ev.seq, ev.handler, ev.kind
         run = runs.get(ev.run_id)
         if run is None:
-            run = runs[ev.run_id] = ObservedRun(ev.run_id, ev.seq, ev.seq)
-        run.last_seq = ev.seq
-        run.first_of.setdefault(ev.handler, ev.seq)
-        run.last_of[ev.handler] = ev.seq
-        if ev.kind == "start":
+            run = runs[ev.run_id] = ObservedRun(ev.run_id, seq, seq)
+        run.last_seq = seq
+        if handler not in run.first_of:
+            run.first_of[handler] = seq
+        run.last_of[handler] = seq
+        if kind == "start":
             if ev.name is not None:
                 run.names.add(ev.name)
             run.tags.update(ev.tags)
@@ -150,16 +152,17 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
             if ev.payload is not NOT_REPORTED:
                 run.start_payloads.append(ev.payload)
             run.start_types.add(ev.run_type)
-        elif ev.kind in TERMINAL:
-            run.terminals.add(ev.kind)
-            run.ended.setdefault(ev.handler, ev.seq)
-            if ev.kind == "end" and ev.payload is not NOT_REPORTED:
+        elif kind in TERMINAL:
+            run.terminals.add(kind)
+            if handler not in run.ended:
+                run.ended[handler] = seq
+            if kind == "end" and ev.payload is not NOT_REPORTED:
                 run.end_payloads.append(ev.payload)
-        if ev.kind != "start" and isinstance(ev.method, str):
+        if kind != "start" and isinstance(ev.method, str):
             run.methods.add(ev.method)
         run.run_types.add(ev.run_type)
         run.parents.add(ev.parent_run_id)
-        run.handlers.add(ev.handler)
+        run.handlers.add(handler)
     return runs
 
 
@@ -311,8 +314,9 @@ class _Matcher:
         exp = self.runs[key]
         run = self.obs.get(rid)
         if run is None:  # a hidden run: nobody saw it, so every handler in scope missed it
-            return len(exp.handlers) * _MISSED if self.children.get(rid) and exp.children \
-                else None
+            if not (self.children.get(rid) and exp.children) or self._names_itself(rid, key):
+                return None
+            return len(exp.handlers) * _MISSED
         names = run.names
         cost = 0 if names else 1
         if names and exp.name not in names:
@@ -333,9 +337,10 @@ class _Matcher:
         # did see the run and place it where that handler is out of scope. A handler in scope
         # whose ignore_* flags silence the run (``exp.ignoring``) is no stranger there: seeing
         # it is the checker's ignored-run-received, not a reason to place the run elsewhere.
-        handlers = run.handlers
-        cost += (not handlers.issuperset(exp.handlers)) + 2 * sum(
-            1 for h in handlers if h not in exp.handlers and h not in exp.ignoring)
+        cost += not run.handlers.issuperset(exp.handlers)
+        for handler in run.handlers:
+            if handler not in exp.handlers and handler not in exp.ignoring:
+                cost += 2
         cost += differs
         # One disagreement each, however many tags or keys differ: nested bindings each add
         # theirs, so an engine that drops them (R13 reports which) would otherwise make a
@@ -353,6 +358,19 @@ class _Matcher:
                 and run.outputs() != {self._output_text(key)}:
             cost += 1
         return cost
+
+    def _names_itself(self, hidden: str, key: Key) -> bool:
+        """Whether a child of ``hidden`` carries the name of ``key``'s run and of none of its
+        children: then ``hidden`` is not that run (a run is not its own child) but, likely, its
+        parent, whose other children name it where the engine gave them their grandparent's
+        id (langchain-core's fallbacks under a binding: the attempts and the fallbacks run
+        all name the sequence's run, which the bound handler does not see)."""
+        below = set(self.runs[key].children)
+        for child in self.children[hidden]:
+            named = self.named_keys.get(child)
+            if named is not None and key in named and not below & named:
+                return True
+        return False
 
     def _marks(self, rid: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
         """The user's tags and metadata among those observed run ``rid`` carried (computed
@@ -470,9 +488,14 @@ class _Matcher:
                             nxt[state] = (cost + fit[0], (*left, False), pairs + fit[1])
             states = nxt
         miss = [self.miss[k] for k in keys]
-        best = min(((cost + sum(miss[j] for j in range(n) if not used >> j & 1), left, pairs)
-                    for used, (cost, left, pairs) in states.items()), key=lambda v: v[:2])
-        return best[0], best[2]
+        # Of equally good assignments, the one whose children fit their places best, leaving
+        # expected runs unseen instead: another piece (a run whose parent link the engine lost)
+        # may be the run left unseen, where a child placed there with disagreements is more
+        # likely the run of another place (a bound and an unbound run of one object).
+        best = min(((cost + sum(miss[j] for j in range(n) if not used >> j & 1), cost, left,
+                     pairs) for used, (cost, left, pairs) in states.items()),
+                   key=lambda v: v[:3])
+        return best[0], best[3]
 
     def _assign_apart(self, options: Sequence[Sequence[tuple[int, _Fit]]], keys: Sequence[Key]
                       ) -> _Fit:
@@ -708,6 +731,8 @@ class _Matcher:
             # (only where a run is placed against its parent link: elsewhere nothing calls for it)
             astray = {key for keys in by_name.values() if len(keys) > 1 for key in keys
                       if self.parent.get(of_key[key]) != of_key.get(key[:-1])}
+            if not astray:
+                return
             swaps = ((a, b) for keys in by_name.values() for i, a in enumerate(sorted(keys))
                      for b in sorted(keys)[i + 1:]
                      if b[:len(a)] != a and (a in astray or b in astray))

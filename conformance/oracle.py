@@ -138,13 +138,16 @@ class _Context:
         """The context with what ``node`` gives by route ``kind`` added: its constructor's
         handlers, tags and metadata, or what a binding binds."""
         if not (node.callbacks or node.tags or node.metadata):
-            return self  # (most nodes give nothing)
-        route = Route(kind, node.label)
-        local = set(node.local) if node.callbacks_as_manager else set()
-        return _Context(
-            _with(self.handlers, (h for h in node.callbacks if h not in local), route),
-            self.tags | set(node.tags), self.metadata | set(node.metadata),
-            _with(self.local, (h for h in node.callbacks if h in local), route))
+            return self  # (many nodes give nothing)
+        handlers, local = self.handlers, self.local
+        if node.callbacks:  # (the mappings are never changed, so they are shared otherwise)
+            route = Route(kind, node.label)
+            held = set(node.local) if node.callbacks_as_manager else set()
+            handlers = _with(handlers, (h for h in node.callbacks if h not in held), route)
+            local = _with(local, (h for h in node.callbacks if h in held), route)
+        return _Context(handlers, self.tags.union(node.tags) if node.tags else self.tags,
+                        self.metadata.union(node.metadata) if node.metadata else self.metadata,
+                        local)
 
     def run_handlers(self) -> Handlers:
         """The handlers of the run this context is given to: the inheritable and the local."""
