@@ -501,15 +501,17 @@ class _Matcher:
                       ) -> _Fit:
         """:meth:`_assign` where no two children fit one place and none fits two (``options``:
         per child, its one place and fit, if any): each child's choice is its own, to take
-        its place or be left out, whichever costs less; taking it on a tie (what the subset
-        programme's order of equally good assignments gives: the fewer children left out)."""
+        its place or be left out, whichever costs less, with the subset programme's order of
+        equally good choices: then the one whose child disagrees less (leaving the place
+        unseen), then the fewer children left out."""
         cost = 0
         pairs: tuple[tuple[str, Key], ...] = ()
         taken = set()
         for fits in options:
             if fits:
                 j, fit = fits[0]
-                if fit[0] <= _UNPLACED + self.miss[keys[j]]:
+                # (what taking it and leaving it out add: in all, and in disagreement)
+                if (fit[0], fit[0]) <= (_UNPLACED + self.miss[keys[j]], _UNPLACED):
                     cost, pairs = cost + fit[0], pairs + fit[1]
                     taken.add(j)
                     continue
@@ -574,6 +576,9 @@ class _Matcher:
         :meth:`_order_faults`: cross-handler order hints only break ties)."""
         options = [self._candidates(p, parent_of.get(p)) for p in pieces]
         unplaced_cost = [_UNPLACED * self._size(p) for p in pieces]
+        watched = {k for k, r in self.runs.items() if r.handlers and not r.optional}
+        if len(pieces) == 1 and not taken:
+            return self._place_alone(options[0], unplaced_cost[0], watched)
         # the least each piece can add (a bound that prunes the search)
         least = [min([c.cost for c in options[i]] + [unplaced_cost[i]])
                  for i in range(len(pieces))]
@@ -585,7 +590,6 @@ class _Matcher:
         best_key: list[tuple[int, int]] = []
         best: dict[Key, str] = {}
         budget = [_SEARCH_BUDGET]
-        watched = {k for k, r in self.runs.items() if r.handlers and not r.optional}
         seen = [(k, rid) for k, rid in taken.items() if rid in self.obs]
 
         def branches_of(idx: int, assignment: Mapping[Key, str]) -> list[_Branch]:
@@ -633,6 +637,26 @@ class _Matcher:
                     del assignment[k]
 
         search(order, {}, 0, 0, sum(least))
+        return best
+
+    @staticmethod
+    def _place_alone(options: Sequence[_Candidate], unplaced_cost: int, watched: set[Key]
+                     ) -> dict[Key, str]:
+        """:meth:`_place` of one piece where nothing is placed yet (an invocation's root and
+        what hangs under it): nothing to break order with, so the search comes down to the
+        cheapest of its places and leaving it out, with the watched runs it leaves unseen;
+        the first found of equal cost, as the search goes (cheapest first, candidates in
+        their order before leaving it out)."""
+        branches = sorted([(c.cost, c.pairs) for c in options] + [(unplaced_cost, ())],
+                          key=lambda branch: branch[0])
+        best_total: int | None = None
+        best: dict[Key, str] = {}
+        for cost, pairs in branches:
+            if best_total is not None and cost >= best_total:
+                break  # (the search's bound: the rest cost at least as much)
+            total = cost + len(watched - {key for _, key in pairs}) * _MISSED
+            if best_total is None or total < best_total:
+                best_total, best = total, {key: rid for rid, key in pairs}
         return best
 
     def _order_faults(self, pairs: Sequence[tuple[str, Key]], seen: Sequence[tuple[Key, str]]
