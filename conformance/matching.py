@@ -435,6 +435,11 @@ class _Matcher:
             steps = [self._pair(kid, key) for kid, key in zip(kids, keys)]
             if all(fit is not None and fit[0] == 0 for fit in steps):
                 return 0, tuple(pair for fit in steps if fit is not None for pair in fit[1])
+        return self._align_by_table(kids, keys)
+
+    def _align_by_table(self, kids: Sequence[str], keys: Sequence[Key]) -> _Fit:
+        """:meth:`_align` by a dynamic programme over (children left, steps left)."""
+        m, n = len(kids), len(keys)
         miss = [self.miss[k] for k in keys]
         # table[i][j]: best for kids[i:] against keys[j:]; of equal costs, leaving key j
         # without a run, then leaving kid i out, then pairing them
@@ -467,6 +472,13 @@ class _Matcher:
         alone = [fits[0][0] for fits in options if len(fits) == 1]
         if all(len(fits) <= 1 for fits in options) and len(set(alone)) == len(alone):
             return self._assign_apart(options, keys)
+        return self._assign_by_subsets(options, keys)
+
+    def _assign_by_subsets(self, options: Sequence[Sequence[tuple[int, _Fit]]],
+                           keys: Sequence[Key]) -> _Fit:
+        """:meth:`_assign` by a dynamic programme over the subsets of places taken so far
+        (``options``: per child, the places it fits and how)."""
+        n = len(keys)
         # Of equally good assignments, the one that leaves later kids out (kids come in order
         # of their first event): when more kids name this parent than it has places for (an
         # engine that gives a run's children their grandparent's id), a run starts before its
