@@ -191,7 +191,7 @@ class EventSink:
         payload: object,
         received: object = NOT_REPORTED,
     ) -> None:
-        # Checked in the order the messages are listed; the common types (str, UUID, list,
+        # Checked in the order the messages are listed; the common containers (list, tuple,
         # dict) are told by type first, as the ABC checks cost more than the rest of a record.
         if kind not in EVENT_KINDS:
             raise MalformedEvent(f"{_where(handler, kind)}: kind must be one of {EVENT_KINDS}")
@@ -204,7 +204,7 @@ class EventSink:
         if method is not NOT_REPORTED and method not in METHODS:
             raise MalformedEvent(f"{_where(handler, kind)}: method {method!r} is not a handler "
                                  "method")
-        if name is not None and type(name) is not str and not isinstance(name, str):
+        if name is not None and not isinstance(name, str):
             raise MalformedEvent(f"{_where(handler, kind)}: name must be a string or None, got "
                                  f"{name!r}")
         ser_name: object = None
@@ -221,30 +221,17 @@ class EventSink:
         if kind == "start" and not resolved and not isinstance(serialized, Mapping):
             raise MalformedEvent(f"{_where(handler, kind)}: start events must carry the run's "
                                  "name (the name keyword or serialized['name'])")
-        if tags is None:
-            tag_texts: tuple[str, ...] = ()
-        else:
-            if type(tags) is not list and type(tags) is not tuple and (
-                    isinstance(tags, str) or not isinstance(tags, Sequence)):
-                raise MalformedEvent(f"{_where(handler, kind)}: tags must be a sequence of "
-                                     f"strings, got {tags!r}")
-            tag_texts = tuple(tags)  # type: ignore[arg-type]
-            for tag in tag_texts:
-                if type(tag) is not str and not isinstance(tag, str):
-                    raise MalformedEvent(f"{_where(handler, kind)}: tags must be strings, got "
-                                         f"{list(tags)!r}")
-            tag_texts = tuple(str(t) for t in tag_texts)
-        if not metadata:
-            if metadata is not None and type(metadata) is not dict \
-                    and not isinstance(metadata, Mapping):
-                raise MalformedEvent(f"{_where(handler, kind)}: metadata must be a mapping, got "
-                                     f"{metadata!r}")
-            meta: tuple[tuple[str, str], ...] = ()
-        else:
-            if type(metadata) is not dict and not isinstance(metadata, Mapping):
-                raise MalformedEvent(f"{_where(handler, kind)}: metadata must be a mapping, got "
-                                     f"{metadata!r}")
-            meta = tuple(sorted((str(k), str(v)) for k, v in metadata.items()))
+        if tags is not None and type(tags) is not list and type(tags) is not tuple and (
+                isinstance(tags, str) or not isinstance(tags, Sequence)):
+            raise MalformedEvent(f"{_where(handler, kind)}: tags must be a sequence of strings, "
+                                 f"got {tags!r}")
+        if tags and not all(isinstance(t, str) for t in tags):
+            raise MalformedEvent(f"{_where(handler, kind)}: tags must be strings, got "
+                                 f"{list(tags)!r}")
+        if metadata is not None and type(metadata) is not dict \
+                and not isinstance(metadata, Mapping):
+            raise MalformedEvent(f"{_where(handler, kind)}: metadata must be a mapping, got "
+                                 f"{metadata!r}")
         if payload is not NOT_REPORTED and not (payload is None or type(payload) in _SCALARS):
             try:
                 json.dumps(payload)
@@ -252,6 +239,8 @@ class EventSink:
                 raise MalformedEvent(f"{_where(handler, kind)}: payload is not a canonical JSON "
                                      f"value ({exc}); convert implementation objects with "
                                      "conformance.events.canonical") from None
+        tag_texts = tuple(str(t) for t in tags) if tags else ()
+        meta = tuple(sorted((str(k), str(v)) for k, v in metadata.items())) if metadata else ()
         keep = (received is not NOT_REPORTED and payload is not NOT_REPORTED
                 and received is not None and type(received) not in _SCALARS)
         name_kw = name if serialized is not NOT_REPORTED else NOT_REPORTED
@@ -310,9 +299,7 @@ def _where(handler: str, kind: str) -> str:
 
 def _id_text(handler: str, kind: str, field_name: str, value: object) -> str:
     """A run id as text (a UUID or its non-empty text), else the adapter's bug."""
-    if type(value) is uuid.UUID or isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, str) and value != "":
+    if isinstance(value, uuid.UUID) or (isinstance(value, str) and value != ""):
         return str(value)
     raise MalformedEvent(f"{_where(handler, kind)}: {field_name} must be a UUID or its text, got "
                          f"{type(value).__name__} {value!r}")

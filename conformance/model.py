@@ -282,6 +282,9 @@ class Chain:
     #: chain several times; the strategies build many chains they never walk).
     _walked: tuple[Node, ...] | None = field(default=None, init=False, repr=False,
                                              compare=False, hash=False)
+    #: :meth:`dumps`'s text, made when first asked for (the harness writes each scenario it
+    #: runs to its crash record, and the differential rules run one chain several times).
+    _text: str | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         by_label: dict[str, Node] = {}
@@ -364,6 +367,13 @@ class Chain:
 
     def to_json(self) -> dict[str, Any]:
         return {"root": self.root, "nodes": [n.to_json() for n in self.nodes]}
+
+    def dumps(self) -> str:
+        """:meth:`to_json` as JSON text with sorted keys (made once: a chain is immutable)."""
+        if self._text is None:
+            object.__setattr__(self, "_text", json.dumps(self.to_json(), sort_keys=True))
+        assert self._text is not None
+        return self._text
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Chain:
@@ -620,7 +630,11 @@ class Scenario:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), sort_keys=True)
+        """:meth:`to_json` as JSON text with sorted keys, the chain's part made once per chain
+        (the same text as ``json.dumps(self.to_json(), sort_keys=True)``: "chain" sorts first)."""
+        rest = json.dumps({"handlers": [h.to_json() for h in self.handlers],
+                           "invocation": self.invocation.to_json()}, sort_keys=True)
+        return '{"chain": ' + self.chain.dumps() + ", " + rest[1:]
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Scenario:

@@ -42,8 +42,6 @@ __all__ = ["OUTPUT_LIMIT", "WATCH", "Watch", "crash_files", "leftover_threads"]
 
 #: Most bytes one scenario may write to stdout and stderr together before it is an adapter error.
 OUTPUT_LIMIT: Final = 256 * 1024
-#: How many chains' JSON :meth:`Watch._describe` keeps (a test draws a new chain per example).
-_CHAINS_KEPT: Final = 16
 
 
 def crash_files(scratch: str | Path, worker: str) -> tuple[Path, Path]:
@@ -109,8 +107,6 @@ class Watch:
         self._backstop_until = 0.0
         #: Whether the watchdog says why it stops the process (no supervisor will).
         self._announce = False
-        #: id(chain) -> (the chain, its JSON), for :meth:`_describe`.
-        self._chains: dict[int, tuple[Any, str]] = {}
 
     def configure(self, timeout: float | None, scratch: str | Path | None = None,
                   worker: str = "main", output_limit: int | None = OUTPUT_LIMIT) -> None:
@@ -197,25 +193,9 @@ class Watch:
             or self.output_limit is not None
 
     def _describe(self, scenarios: Sequence[Any]) -> str:
-        """The scenarios as JSON. A chain's part is kept for the next scenarios on the same
-        (immutable) chain object: the differential rules run one chain in several invocations
-        (R11 in every mode), and the chain is most of the text."""
-        parts = [self._scenario_json(s) for s in scenarios]
+        """The scenarios as JSON (``Scenario.dumps``: a chain's text is made once per chain)."""
+        parts = [s.dumps() for s in scenarios]
         return parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
-
-    def _scenario_json(self, scenario: Any) -> str:
-        chain = getattr(scenario, "chain", None)
-        if chain is None:  # not a Scenario (the project's own tests pass stand-ins)
-            return json.dumps(scenario.to_json(), sort_keys=True)
-        cached = self._chains.get(id(chain))
-        if cached is None or cached[0] is not chain:
-            if len(self._chains) >= _CHAINS_KEPT:
-                self._chains.clear()
-            cached = self._chains[id(chain)] = (chain, json.dumps(chain.to_json(),
-                                                                  sort_keys=True))
-        rest = json.dumps({"handlers": [h.to_json() for h in scenario.handlers],
-                           "invocation": scenario.invocation.to_json()}, sort_keys=True)
-        return '{"chain": ' + cached[1] + ", " + rest[1:]
 
     @contextmanager
     def scenario(self, adapter_name: str, scenarios: Sequence[Any]) -> Iterator[None]:

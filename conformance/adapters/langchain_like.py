@@ -85,7 +85,6 @@ __all__ = [
 # -- recording handlers ------------------------------------------------------------------------
 
 
-
 class _Recorder:
     """State and the one recording routine shared by the sync and async recording handlers."""
 
