@@ -145,7 +145,8 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
         return type(self).__name__
 
     def _invocation_params(self) -> dict[str, Any]:
-        return {"_type": self._llm_type, "stop": None}
+        """The model's own parameters, as its runs' ``invocation_params`` begin."""
+        return {"_type": self._llm_type}
 
     def _tokens(self, text: str) -> list[str]:
         return list(text)
@@ -170,41 +171,57 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
 
     # -- the run ----------------------------------------------------------------------------
 
-    def _start_extra(self) -> dict[str, Any]:
-        return {"invocation_params": self._invocation_params(), "batch_size": 1}
+    def _start_extra(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The start event's keywords: the call's ``stop`` and keywords (``invoke(x, stop=...,
+        temperature=...)`` or ``bind(...)``) join the model's parameters, as in langchain_core."""
+        params = {**self._invocation_params(), "stop": stop, **kwargs}
+        return {"invocation_params": params, "options": {"stop": stop}, "batch_size": 1}
 
-    def _respond(self, messages: list[BaseMessage], frame: RunFrame) -> ChatResult:
+    def _respond(self, messages: list[BaseMessage], frame: RunFrame,
+                 stop: list[str] | None = None, kwargs: dict[str, Any] | None = None
+                 ) -> ChatResult:
         if type(self)._generate is BaseChatModel._generate:  # _reply: no run manager to make
             message = AIMessage(self._reply(messages), id=_message_id(frame))
             return ChatResult(generations=[ChatGeneration(message=message)])
-        return _with_id(self._generate(messages, run_manager=frame.run_manager), frame)
+        return _with_id(self._generate(messages, stop=stop, run_manager=frame.run_manager,
+                                       **(kwargs or {})), frame)
 
-    async def _arespond(self, messages: list[BaseMessage], frame: RunFrame) -> ChatResult:
+    async def _arespond(self, messages: list[BaseMessage], frame: RunFrame,
+                        stop: list[str] | None = None, kwargs: dict[str, Any] | None = None
+                        ) -> ChatResult:
         if self._uses_reply() and type(self)._agenerate is BaseChatModel._agenerate:
             return self._respond(messages, frame)  # nothing to block on: no worker thread
-        return _with_id(await self._agenerate(messages, run_manager=frame.run_manager), frame)
+        return _with_id(await self._agenerate(messages, stop=stop, run_manager=frame.run_manager,
+                                              **(kwargs or {})), frame)
 
     def invoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+        self, input: Any, config: RunnableConfig | None = None, *,
+        stop: list[str] | None = None, **kwargs: Any
     ) -> AIMessage:
         messages = to_messages(input)
-        result = run(self, self._respond, messages, config, CHAT, payload=[messages],
-                     extra=self._start_extra(), report=_result)
+        body = self._respond if stop is None and not kwargs else partial(
+            self._respond, stop=stop, kwargs=kwargs)
+        result = run(self, body, messages, config, CHAT, payload=[messages],
+                     extra=self._start_extra(stop, kwargs), report=_result)
         return result.generations[0].message  # type: ignore[return-value]
 
     async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+        self, input: Any, config: RunnableConfig | None = None, *,
+        stop: list[str] | None = None, **kwargs: Any
     ) -> AIMessage:
         messages = to_messages(input)
-        result = await arun(self, self._arespond, messages, config, ACHAT, payload=[messages],
-                            extra=self._start_extra(), report=_result)
+        body = self._arespond if stop is None and not kwargs else partial(
+            self._arespond, stop=stop, kwargs=kwargs)
+        result = await arun(self, body, messages, config, ACHAT, payload=[messages],
+                            extra=self._start_extra(stop, kwargs), report=_result)
         return result.generations[0].message  # type: ignore[return-value]
 
-    def _chunks(self, messages: list[BaseMessage], frame: RunFrame) -> Iterator[AIMessageChunk]:
+    def _chunks(self, messages: list[BaseMessage], stop: list[str] | None,
+                kwargs: dict[str, Any], frame: RunFrame) -> Iterator[AIMessageChunk]:
         rm = frame.run_manager
         msg_id = _message_id(frame)
         last: AIMessageChunk | None = None
-        for gen in self._stream(messages):
+        for gen in self._stream(messages, stop=stop, **kwargs):
             last = _own_chunk(gen, msg_id)
             # A chat model's tokens: silenced by ignore_chat_model too (the whole run is).
             rm._emit("on_chat_model_new_token", (last.content,), {"chunk": gen})
@@ -215,12 +232,13 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
             yield end.message  # type: ignore[misc]
 
     async def _achunks(
-        self, messages: list[BaseMessage], frame: RunFrame
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any],
+        frame: RunFrame
     ) -> AsyncIterator[AIMessageChunk]:
         rm = frame.run_manager
         msg_id = _message_id(frame)
         last: AIMessageChunk | None = None
-        async for gen in self._astream(messages):
+        async for gen in self._astream(messages, stop=stop, **kwargs):
             last = _own_chunk(gen, msg_id)
             await rm._aemit("on_chat_model_new_token", (last.content,), {"chunk": gen})
             yield last
@@ -230,25 +248,29 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
             yield end.message  # type: ignore[misc]
 
     def stream(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+        self, input: Any, config: RunnableConfig | None = None, *,
+        stop: list[str] | None = None, **kwargs: Any
     ) -> Iterator[AIMessageChunk]:
         if not self._streams(async_api=False):
-            yield self.invoke(input, config, **kwargs)  # type: ignore[misc]
+            yield self.invoke(input, config, stop=stop, **kwargs)  # type: ignore[misc]
             return
         messages = to_messages(input)
-        yield from stream_run(self, messages, config, partial(self._chunks, messages), CHAT,
-                              payload=[messages], extra=self._start_extra(),
+        yield from stream_run(self, messages, config,
+                              partial(self._chunks, messages, stop, kwargs), CHAT,
+                              payload=[messages], extra=self._start_extra(stop, kwargs),
                               report=_streamed_result)
 
     async def astream(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+        self, input: Any, config: RunnableConfig | None = None, *,
+        stop: list[str] | None = None, **kwargs: Any
     ) -> AsyncIterator[AIMessageChunk]:
         if not self._streams(async_api=True):
-            yield await self.ainvoke(input, config, **kwargs)  # type: ignore[misc]
+            yield await self.ainvoke(input, config, stop=stop, **kwargs)  # type: ignore[misc]
             return
         messages = to_messages(input)
-        stream = astream_run(self, messages, config, partial(self._achunks, messages), ACHAT,
-                             payload=[messages], extra=self._start_extra(),
+        stream = astream_run(self, messages, config,
+                             partial(self._achunks, messages, stop, kwargs), ACHAT,
+                             payload=[messages], extra=self._start_extra(stop, kwargs),
                              report=_streamed_result)
         async with aclosing_stream(stream) as it:
             async for chunk in it:

@@ -101,15 +101,17 @@ class BaseLLM(RunnableSerializable[Any, str]):
     def _own_stream(self) -> bool:
         return type(self)._stream is not BaseLLM._stream
 
-    def _custom_chunks(self, prompt: str, frame: RunFrame) -> Iterator[str]:
-        for chunk in self._stream(prompt, stop=None, run_manager=frame.run_manager):
+    def _custom_chunks(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any],
+                       frame: RunFrame) -> Iterator[str]:
+        for chunk in self._stream(prompt, stop=stop, run_manager=frame.run_manager, **kwargs):
             yield chunk.text
 
-    async def _acustom_chunks(self, prompt: str, frame: RunFrame) -> AsyncIterator[str]:
+    async def _acustom_chunks(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any],
+                              frame: RunFrame) -> AsyncIterator[str]:
         # Like langchain_core: the sync _stream, stepped in a worker thread with a sync manager.
         loop = asyncio.get_running_loop()
         ctx = contextvars.copy_context()
-        it = self._stream(prompt, stop=None, run_manager=frame.run_manager.get_sync())
+        it = self._stream(prompt, stop=stop, run_manager=frame.run_manager.get_sync(), **kwargs)
         step = partial(ctx.run, next, it, _DONE)
         while (chunk := await loop.run_in_executor(None, step)) is not _DONE:
             yield chunk.text
@@ -117,91 +119,113 @@ class BaseLLM(RunnableSerializable[Any, str]):
     def _reply(self, prompt: str, frame: RunFrame) -> str:
         raise NotImplementedError(f"{type(self).__name__} must implement _reply")
 
+    def _answer(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
+                kwargs: dict[str, Any] | None = None) -> str:
+        """The reply to a call with ``stop`` and keywords (the reference's ``_reply`` takes
+        neither; ``LLM`` hands them to ``_call``)."""
+        return self._reply(prompt, frame)
+
     @property
     def _llm_type(self) -> str:
         return type(self).__name__
 
     def _invocation_params(self) -> dict[str, Any]:
-        return {"_type": self._llm_type, "stop": None}
+        """The model's own parameters, as its runs' ``invocation_params`` begin."""
+        return {"_type": self._llm_type}
 
     def _token_delay(self) -> float | None:
         return None
 
-    def _start_extra(self) -> dict[str, Any]:
+    def _start_extra(self, stop: list[str] | None) -> dict[str, Any]:
+        """The start event's keywords: the call's ``stop`` joins the model's parameters (a
+        call's other keywords reach ``_call`` only, as in langchain_core)."""
         return {
-            "invocation_params": self._invocation_params(),
-            "options": {"stop": None},
+            "invocation_params": {**self._invocation_params(), "stop": stop},
+            "options": {"stop": stop},
             "batch_size": 1,
         }
 
     # -- invoke -----------------------------------------------------------------------------
 
-    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
+    def invoke(self, input: Any, config: RunnableConfig | None = None, *,
+               stop: list[str] | None = None, **kwargs: Any) -> str:
         prompt = to_prompt(input)
-        return run(self, self._reply, prompt, config, LLM_RUN, payload=[prompt],
-                   extra=self._start_extra(), report=_result)
+        body = self._reply if stop is None and not kwargs else partial(
+            self._answer, stop=stop, kwargs=kwargs)
+        return run(self, body, prompt, config, LLM_RUN, payload=[prompt],
+                   extra=self._start_extra(stop), report=_result)
 
     async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+        self, input: Any, config: RunnableConfig | None = None, *,
+        stop: list[str] | None = None, **kwargs: Any
     ) -> str:
         prompt = to_prompt(input)
-        return await arun(self, self._areply, prompt, config, ALLM_RUN, payload=[prompt],
-                          extra=self._start_extra(), report=_result)
+        return await arun(self, partial(self._areply, stop=stop, kwargs=kwargs), prompt, config,
+                          ALLM_RUN, payload=[prompt], extra=self._start_extra(stop),
+                          report=_result)
 
-    async def _areply(self, prompt: str, frame: RunFrame) -> str:
-        return self._reply(prompt, frame)
+    async def _areply(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
+                      kwargs: dict[str, Any] | None = None) -> str:
+        return self._answer(prompt, frame, stop, kwargs)
 
     # -- streaming ----------------------------------------------------------------------------
 
-    def _chunks(self, prompt: str, frame: RunFrame) -> Iterator[str]:
+    def _chunks(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any],
+                frame: RunFrame) -> Iterator[str]:
         rm = frame.run_manager
         delay = self._token_delay()
-        for token in self._reply(prompt, frame):
+        for token in self._answer(prompt, frame, stop, kwargs):
             if delay:
                 time.sleep(delay)
             rm.on_llm_new_token(token, chunk=GenerationChunk(text=token))
             yield token
 
-    async def _achunks(self, prompt: str, frame: RunFrame) -> AsyncIterator[str]:
+    async def _achunks(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any],
+                       frame: RunFrame) -> AsyncIterator[str]:
         rm = frame.run_manager
         delay = self._token_delay()
-        for token in self._reply(prompt, frame):
+        for token in self._answer(prompt, frame, stop, kwargs):
             if delay:
                 await asyncio.sleep(delay)
             await rm.on_llm_new_token(token, chunk=GenerationChunk(text=token))
             yield token
 
     def stream(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+        self, input: Any, config: RunnableConfig | None = None, *,
+        stop: list[str] | None = None, **kwargs: Any
     ) -> Iterator[str]:
         if self._own_stream():
             prompt = to_prompt(input)
-            yield from stream_run(self, prompt, config, partial(self._custom_chunks, prompt),
-                                  LLM_RUN, payload=[prompt], extra=self._start_extra(),
+            yield from stream_run(self, prompt, config,
+                                  partial(self._custom_chunks, prompt, stop, kwargs),
+                                  LLM_RUN, payload=[prompt], extra=self._start_extra(stop),
                                   report=_chunks_result)
             return
         if not self.streams:
-            yield self.invoke(input, config, **kwargs)
+            yield self.invoke(input, config, stop=stop, **kwargs)
             return
         prompt = to_prompt(input)
-        yield from stream_run(self, prompt, config, partial(self._chunks, prompt), LLM_RUN,
-                              payload=[prompt], extra=self._start_extra(),
+        yield from stream_run(self, prompt, config, partial(self._chunks, prompt, stop, kwargs),
+                              LLM_RUN, payload=[prompt], extra=self._start_extra(stop),
                               report=_streamed_result)
 
     async def astream(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+        self, input: Any, config: RunnableConfig | None = None, *,
+        stop: list[str] | None = None, **kwargs: Any
     ) -> AsyncIterator[str]:
         if not self.streams and not self._own_stream():
-            yield await self.ainvoke(input, config, **kwargs)
+            yield await self.ainvoke(input, config, stop=stop, **kwargs)
             return
         prompt = to_prompt(input)
         if self._own_stream():
-            stream = astream_run(self, prompt, config, partial(self._acustom_chunks, prompt),
-                                 ALLM_RUN, payload=[prompt], extra=self._start_extra(),
+            stream = astream_run(self, prompt, config,
+                                 partial(self._acustom_chunks, prompt, stop, kwargs),
+                                 ALLM_RUN, payload=[prompt], extra=self._start_extra(stop),
                                  report=_chunks_result)
         else:
-            stream = astream_run(self, prompt, config, partial(self._achunks, prompt),
-                                 ALLM_RUN, payload=[prompt], extra=self._start_extra(),
+            stream = astream_run(self, prompt, config,
+                                 partial(self._achunks, prompt, stop, kwargs),
+                                 ALLM_RUN, payload=[prompt], extra=self._start_extra(stop),
                                  report=_streamed_result)
         async with aclosing_stream(stream) as it:
             async for chunk in it:
@@ -217,6 +241,10 @@ class LLM(BaseLLM):
 
     def _reply(self, prompt: str, frame: RunFrame) -> str:
         return self._call(prompt, stop=None, run_manager=frame.run_manager)
+
+    def _answer(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
+                kwargs: dict[str, Any] | None = None) -> str:
+        return self._call(prompt, stop=stop, run_manager=frame.run_manager, **(kwargs or {}))
 
 
 class FakeListLLM(LLM):
@@ -246,7 +274,7 @@ class FakeListLLM(LLM):
         return "fake-list"
 
     def _invocation_params(self) -> dict[str, Any]:
-        return {"responses": self.responses, "_type": self._llm_type, "stop": None}
+        return {"responses": self.responses, "_type": self._llm_type}
 
     def _token_delay(self) -> float | None:
         return self.sleep

@@ -278,6 +278,13 @@ class Runnable(Generic[Input, Output]):
         merged = merge_configs(config, cast(RunnableConfig, kwargs))
         return RunnableBinding(bound=self, config=merged)
 
+    def bind(self, **kwargs: Any) -> RunnableBinding:
+        """Keyword arguments every call passes on (``model.bind(stop=["\\n"])``); a lambda's
+        function gets them as keywords. Like ``with_config``, the binding starts no run."""
+        from reference.runnables._binding import RunnableBinding
+
+        return RunnableBinding(bound=self, kwargs=kwargs)
+
     # -- custom runnables: one run around a function (langchain_core's protected helpers) ---
 
     def _call_with_config(

@@ -89,6 +89,11 @@ class RunnableBinding(Runnable[Any, Any]):
             kwargs=self.kwargs,
         )
 
+    def bind(self, **kwargs: Any) -> RunnableBinding:
+        """This binding with more keyword arguments (later ones win); the config is kept."""
+        return RunnableBinding(bound=self.bound, config=self.config,
+                               kwargs={**self.kwargs, **kwargs})
+
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         return self.bound.invoke(input, self._merged(config), **{**self.kwargs, **kwargs})
 

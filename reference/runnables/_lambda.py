@@ -111,20 +111,27 @@ class RunnableLambda(Runnable[Any, Any]):
                 f"RunnableLambda {self.get_name()!r} wraps only an async function; "
                 "call ainvoke()/abatch()/astream(), or pass a sync func as well."
             )
+        if kwargs:  # bind(...)'s or the caller's keywords: the function gets them too
+            return run(self, partial(self._call, kwargs=kwargs), input, config)
         return run(self, self._body, input, config, self._kind)
 
-    def _apply(self, input: Any, frame: RunFrame) -> Any:
-        """The sync function's result: called with its own config copy if it takes one, and
-        a generator function's chunks consumed and added up (as LangChain does)."""
+    def _apply(self, input: Any, frame: RunFrame, kwargs: dict[str, Any] | None = None) -> Any:
+        """The sync function's result: called with its own config copy if it takes one (and
+        with the call's keywords, if any), and a generator function's chunks consumed and
+        added up (as LangChain does)."""
         func = self._func
         assert func is not None
-        out = func(input, config=frame.function_config()) if self._func_cfg else func(input)
+        if kwargs:
+            out = func(input, config=frame.function_config(), **kwargs) if self._func_cfg \
+                else func(input, **kwargs)
+        else:
+            out = func(input, config=frame.function_config()) if self._func_cfg else func(input)
         if self._func_gen:
             out = add_chunks(list(out))
         return out
 
-    def _call(self, input: Any, frame: RunFrame) -> Any:
-        out = self._apply(input, frame)
+    def _call(self, input: Any, frame: RunFrame, kwargs: dict[str, Any] | None = None) -> Any:
+        out = self._apply(input, frame, kwargs)
         if isinstance(out, Runnable):
             out = out.invoke(input, frame.child_config)
         return out
@@ -132,13 +139,19 @@ class RunnableLambda(Runnable[Any, Any]):
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
-        return await arun(self, self._acall, input, config)
+        body = partial(self._acall, kwargs=kwargs) if kwargs else self._acall
+        return await arun(self, body, input, config)
 
-    async def _acall(self, input: Any, frame: RunFrame) -> Any:
+    async def _acall(self, input: Any, frame: RunFrame,
+                     kwargs: dict[str, Any] | None = None) -> Any:
         afunc = self._afunc
         if afunc is not None:
-            result = afunc(input, config=frame.function_config()) if self._afunc_cfg \
-                else afunc(input)
+            if kwargs:
+                result = afunc(input, config=frame.function_config(), **kwargs) \
+                    if self._afunc_cfg else afunc(input, **kwargs)
+            else:
+                result = afunc(input, config=frame.function_config()) if self._afunc_cfg \
+                    else afunc(input)
             if self._afunc_gen:
                 out = add_chunks([chunk async for chunk in result])  # type: ignore[attr-defined]
             else:
@@ -146,7 +159,7 @@ class RunnableLambda(Runnable[Any, Any]):
         else:
             # A sync function may block: run it in a worker thread carrying our context.
             ctx = contextvars.copy_context()
-            call = partial(ctx.run, self._apply, input, frame)
+            call = partial(ctx.run, self._apply, input, frame, kwargs)
             out = await asyncio.get_running_loop().run_in_executor(None, call)
         if isinstance(out, Runnable):
             out = await out.ainvoke(input, frame.child_config)

@@ -377,10 +377,11 @@ def run(
         scope is not None
         and config is not None
         and config is scope._child
-        and r._leaf is not None
+        and r._leaf is body  # type: ignore[comparison-overlap]
     ):
         # The hot path: a plain function step called by its enclosing run with the config
-        # that run built for its children: run it as that run's one-step chain.
+        # that run built for its children (and no keywords, which would make another body):
+        # run it as that run's one-step chain.
         return run_steps((r,), input, scope)  # type: ignore[no-any-return]
     frame = open_run(r, kind, config, input if payload is _NOTHING else payload, extra)
     token = current_run.set(frame)

@@ -87,18 +87,30 @@ class RunnableSequence(Runnable[Any, Any]):
         return RunnableSequence(left, self)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        if kwargs:  # a call's (or bind's) keywords go to the first step only, as in LangChain
+            return run(self, partial(self._run_steps_with, kwargs), input, config)
         return run(self, self._body, input, config)
+
+    def _run_steps_with(self, kwargs: dict[str, Any], input: Any, frame: RunFrame) -> Any:
+        child = frame.child_config
+        x = self.steps[0].invoke(input, child, **kwargs)
+        for step in self.steps[1:]:
+            x = step.invoke(x, child)
+        return x
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
-        return await arun(self, self._arun_steps, input, config)
+        body = partial(self._arun_steps, kwargs=kwargs) if kwargs else self._arun_steps
+        return await arun(self, body, input, config)
 
-    async def _arun_steps(self, input: Any, frame: RunFrame) -> Any:
+    async def _arun_steps(self, input: Any, frame: RunFrame,
+                          kwargs: dict[str, Any] | None = None) -> Any:
         child = frame.child_config
         x = input
-        for step in self.steps:
-            x = await step.ainvoke(x, child)
+        for i, step in enumerate(self.steps):
+            x = await (step.ainvoke(x, child, **kwargs) if kwargs and not i
+                       else step.ainvoke(x, child))
         return x
 
     def stream(
@@ -106,10 +118,12 @@ class RunnableSequence(Runnable[Any, Any]):
     ) -> Iterator[Any]:
         return self.transform(iter((input,)), config, **kwargs)
 
-    def _pipeline(self, upstream: Iterator[Any], frame: RunFrame) -> Iterator[Any]:
-        it = upstream
-        for step in self.steps:
-            it = step.transform(it, frame.child_config)
+    def _pipeline(self, upstream: Iterator[Any], frame: RunFrame,
+                  kwargs: dict[str, Any] | None = None) -> Iterator[Any]:
+        child = frame.child_config
+        it = self.steps[0].transform(upstream, child, **(kwargs or {}))
+        for step in self.steps[1:]:
+            it = step.transform(it, child)
         return it
 
     def transform(
@@ -125,7 +139,7 @@ class RunnableSequence(Runnable[Any, Any]):
         if first is _END:
             return
         rest = prepend(first, upstream)
-        yield from stream_run(self, first, config, lambda f: self._pipeline(rest, f),
+        yield from stream_run(self, first, config, lambda f: self._pipeline(rest, f, kwargs),
                               upstream=upstream)
 
     async def astream(
@@ -135,10 +149,12 @@ class RunnableSequence(Runnable[Any, Any]):
             async for chunk in stream:
                 yield chunk
 
-    def _apipeline(self, upstream: AsyncIterator[Any], frame: RunFrame) -> AsyncIterator[Any]:
-        it = upstream
-        for step in self.steps:
-            it = step.atransform(it, frame.child_config)
+    def _apipeline(self, upstream: AsyncIterator[Any], frame: RunFrame,
+                   kwargs: dict[str, Any] | None = None) -> AsyncIterator[Any]:
+        child = frame.child_config
+        it = self.steps[0].atransform(upstream, child, **(kwargs or {}))
+        for step in self.steps[1:]:
+            it = step.atransform(it, child)
         return it
 
     async def atransform(
@@ -150,7 +166,7 @@ class RunnableSequence(Runnable[Any, Any]):
         if first is _END:
             return
         rest = aprepend(first, upstream)
-        stream = astream_run(self, first, config, lambda f: self._apipeline(rest, f),
+        stream = astream_run(self, first, config, lambda f: self._apipeline(rest, f, kwargs),
                              upstream=upstream)
         async with aclosing_stream(stream) as it:
             async for chunk in it:
