@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
 from typing import Any
 
+from reference.language_models._options import with_options
 from reference.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from reference.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
 from reference.prompt_values import PromptValue
@@ -171,10 +172,11 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
 
     # -- the run ----------------------------------------------------------------------------
 
-    def _start_extra(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    def _start_extra(self, stop: list[str] | None = None,
+                     kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
         """The start event's keywords: the call's ``stop`` and keywords (``invoke(x, stop=...,
         temperature=...)`` or ``bind(...)``) join the model's parameters, as in langchain_core."""
-        params = {**self._invocation_params(), "stop": stop, **kwargs}
+        params = {**self._invocation_params(), "stop": stop, **(kwargs or {})}
         return {"invocation_params": params, "options": {"stop": stop}, "batch_size": 1}
 
     def _respond(self, messages: list[BaseMessage], frame: RunFrame,
@@ -216,12 +218,13 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
                             extra=self._start_extra(stop, kwargs), report=_result)
         return result.generations[0].message  # type: ignore[return-value]
 
-    def _chunks(self, messages: list[BaseMessage], stop: list[str] | None,
-                kwargs: dict[str, Any], frame: RunFrame) -> Iterator[AIMessageChunk]:
+    def _chunks(self, messages: list[BaseMessage], frame: RunFrame,
+                stop: list[str] | None = None, kwargs: dict[str, Any] | None = None
+                ) -> Iterator[AIMessageChunk]:
         rm = frame.run_manager
         msg_id = _message_id(frame)
         last: AIMessageChunk | None = None
-        for gen in self._stream(messages, stop=stop, **kwargs):
+        for gen in self._stream(messages, stop=stop, **(kwargs or {})):
             last = _own_chunk(gen, msg_id)
             # A chat model's tokens: silenced by ignore_chat_model too (the whole run is).
             rm._emit("on_chat_model_new_token", (last.content,), {"chunk": gen})
@@ -232,13 +235,13 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
             yield end.message  # type: ignore[misc]
 
     async def _achunks(
-        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any],
-        frame: RunFrame
+        self, messages: list[BaseMessage], frame: RunFrame,
+        stop: list[str] | None = None, kwargs: dict[str, Any] | None = None
     ) -> AsyncIterator[AIMessageChunk]:
         rm = frame.run_manager
         msg_id = _message_id(frame)
         last: AIMessageChunk | None = None
-        async for gen in self._astream(messages, stop=stop, **kwargs):
+        async for gen in self._astream(messages, stop=stop, **(kwargs or {})):
             last = _own_chunk(gen, msg_id)
             await rm._aemit("on_chat_model_new_token", (last.content,), {"chunk": gen})
             yield last
@@ -256,7 +259,7 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
             return
         messages = to_messages(input)
         yield from stream_run(self, messages, config,
-                              partial(self._chunks, messages, stop, kwargs), CHAT,
+                              with_options(self._chunks, messages, stop, kwargs), CHAT,
                               payload=[messages], extra=self._start_extra(stop, kwargs),
                               report=_streamed_result)
 
@@ -269,7 +272,7 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
             return
         messages = to_messages(input)
         stream = astream_run(self, messages, config,
-                             partial(self._achunks, messages, stop, kwargs), ACHAT,
+                             with_options(self._achunks, messages, stop, kwargs), ACHAT,
                              payload=[messages], extra=self._start_extra(stop, kwargs),
                              report=_streamed_result)
         async with aclosing_stream(stream) as it:

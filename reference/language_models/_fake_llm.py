@@ -30,6 +30,7 @@ from reference.callbacks._run_managers import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
+from reference.language_models._options import with_options
 from reference.messages import BaseMessage
 from reference.outputs import Generation, GenerationChunk, LLMResult
 from reference.prompt_values import PromptValue
@@ -101,17 +102,19 @@ class BaseLLM(RunnableSerializable[Any, str]):
     def _own_stream(self) -> bool:
         return type(self)._stream is not BaseLLM._stream
 
-    def _custom_chunks(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any],
-                       frame: RunFrame) -> Iterator[str]:
-        for chunk in self._stream(prompt, stop=stop, run_manager=frame.run_manager, **kwargs):
+    def _custom_chunks(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
+                       kwargs: dict[str, Any] | None = None) -> Iterator[str]:
+        for chunk in self._stream(prompt, stop=stop, run_manager=frame.run_manager,
+                                  **(kwargs or {})):
             yield chunk.text
 
-    async def _acustom_chunks(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any],
-                              frame: RunFrame) -> AsyncIterator[str]:
+    async def _acustom_chunks(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
+                              kwargs: dict[str, Any] | None = None) -> AsyncIterator[str]:
         # Like langchain_core: the sync _stream, stepped in a worker thread with a sync manager.
         loop = asyncio.get_running_loop()
         ctx = contextvars.copy_context()
-        it = self._stream(prompt, stop=stop, run_manager=frame.run_manager.get_sync(), **kwargs)
+        it = self._stream(prompt, stop=stop, run_manager=frame.run_manager.get_sync(),
+                          **(kwargs or {}))
         step = partial(ctx.run, next, it, _DONE)
         while (chunk := await loop.run_in_executor(None, step)) is not _DONE:
             yield chunk.text
@@ -136,7 +139,7 @@ class BaseLLM(RunnableSerializable[Any, str]):
     def _token_delay(self) -> float | None:
         return None
 
-    def _start_extra(self, stop: list[str] | None) -> dict[str, Any]:
+    def _start_extra(self, stop: list[str] | None = None) -> dict[str, Any]:
         """The start event's keywords: the call's ``stop`` joins the model's parameters (a
         call's other keywords reach ``_call`` only, as in langchain_core)."""
         return {
@@ -160,9 +163,10 @@ class BaseLLM(RunnableSerializable[Any, str]):
         stop: list[str] | None = None, **kwargs: Any
     ) -> str:
         prompt = to_prompt(input)
-        return await arun(self, partial(self._areply, stop=stop, kwargs=kwargs), prompt, config,
-                          ALLM_RUN, payload=[prompt], extra=self._start_extra(stop),
-                          report=_result)
+        body = self._areply if stop is None and not kwargs else partial(
+            self._areply, stop=stop, kwargs=kwargs)
+        return await arun(self, body, prompt, config, ALLM_RUN, payload=[prompt],
+                          extra=self._start_extra(stop), report=_result)
 
     async def _areply(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
                       kwargs: dict[str, Any] | None = None) -> str:
@@ -170,8 +174,8 @@ class BaseLLM(RunnableSerializable[Any, str]):
 
     # -- streaming ----------------------------------------------------------------------------
 
-    def _chunks(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any],
-                frame: RunFrame) -> Iterator[str]:
+    def _chunks(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
+                kwargs: dict[str, Any] | None = None) -> Iterator[str]:
         rm = frame.run_manager
         delay = self._token_delay()
         for token in self._answer(prompt, frame, stop, kwargs):
@@ -180,8 +184,8 @@ class BaseLLM(RunnableSerializable[Any, str]):
             rm.on_llm_new_token(token, chunk=GenerationChunk(text=token))
             yield token
 
-    async def _achunks(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any],
-                       frame: RunFrame) -> AsyncIterator[str]:
+    async def _achunks(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
+                       kwargs: dict[str, Any] | None = None) -> AsyncIterator[str]:
         rm = frame.run_manager
         delay = self._token_delay()
         for token in self._answer(prompt, frame, stop, kwargs):
@@ -197,7 +201,7 @@ class BaseLLM(RunnableSerializable[Any, str]):
         if self._own_stream():
             prompt = to_prompt(input)
             yield from stream_run(self, prompt, config,
-                                  partial(self._custom_chunks, prompt, stop, kwargs),
+                                  with_options(self._custom_chunks, prompt, stop, kwargs),
                                   LLM_RUN, payload=[prompt], extra=self._start_extra(stop),
                                   report=_chunks_result)
             return
@@ -205,8 +209,9 @@ class BaseLLM(RunnableSerializable[Any, str]):
             yield self.invoke(input, config, stop=stop, **kwargs)
             return
         prompt = to_prompt(input)
-        yield from stream_run(self, prompt, config, partial(self._chunks, prompt, stop, kwargs),
-                              LLM_RUN, payload=[prompt], extra=self._start_extra(stop),
+        yield from stream_run(self, prompt, config,
+                              with_options(self._chunks, prompt, stop, kwargs), LLM_RUN,
+                              payload=[prompt], extra=self._start_extra(stop),
                               report=_streamed_result)
 
     async def astream(
@@ -219,12 +224,12 @@ class BaseLLM(RunnableSerializable[Any, str]):
         prompt = to_prompt(input)
         if self._own_stream():
             stream = astream_run(self, prompt, config,
-                                 partial(self._acustom_chunks, prompt, stop, kwargs),
+                                 with_options(self._acustom_chunks, prompt, stop, kwargs),
                                  ALLM_RUN, payload=[prompt], extra=self._start_extra(stop),
                                  report=_chunks_result)
         else:
             stream = astream_run(self, prompt, config,
-                                 partial(self._achunks, prompt, stop, kwargs),
+                                 with_options(self._achunks, prompt, stop, kwargs),
                                  ALLM_RUN, payload=[prompt], extra=self._start_extra(stop),
                                  report=_streamed_result)
         async with aclosing_stream(stream) as it:

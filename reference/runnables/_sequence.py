@@ -139,7 +139,9 @@ class RunnableSequence(Runnable[Any, Any]):
         if first is _END:
             return
         rest = prepend(first, upstream)
-        yield from stream_run(self, first, config, lambda f: self._pipeline(rest, f, kwargs),
+        yield from stream_run(self, first, config,
+                              (lambda f: self._pipeline(rest, f, kwargs)) if kwargs
+                              else (lambda f: self._pipeline(rest, f)),
                               upstream=upstream)
 
     async def astream(
@@ -166,7 +168,9 @@ class RunnableSequence(Runnable[Any, Any]):
         if first is _END:
             return
         rest = aprepend(first, upstream)
-        stream = astream_run(self, first, config, lambda f: self._apipeline(rest, f, kwargs),
+        stream = astream_run(self, first, config,
+                             (lambda f: self._apipeline(rest, f, kwargs)) if kwargs
+                             else (lambda f: self._apipeline(rest, f)),
                              upstream=upstream)
         async with aclosing_stream(stream) as it:
             async for chunk in it:
