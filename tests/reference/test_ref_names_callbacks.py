@@ -546,3 +546,20 @@ def test_inherited_noops_are_skipped_whichever_mixin_they_come_from() -> None:
                   "on_retry", "on_custom_event", "on_agent_action", "on_agent_finish"):
         assert hs.pairs(event) == (), event
     assert [h for _, h in hs.on_chat_model_start] == handlers
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_run_in_executor_raises_stop_iteration_as_runtime_error(pkg: str) -> None:
+    """An asyncio future cannot carry StopIteration: it comes out as the cause of a
+    RuntimeError (with an executor as with a config)."""
+    run_in_executor = load(pkg, "runnables.config", "run_in_executor")
+
+    async def go(where: Any) -> Any:
+        return await run_in_executor(where, next, iter(()))
+
+    with ThreadPoolExecutor(1) as pool:
+        for where in (None, {}, pool):
+            with pytest.raises(RuntimeError) as info:
+                asyncio.run(go(where))
+            assert isinstance(info.value.__cause__, StopIteration)
+    assert asyncio.run(run_in_executor(None, sorted, [2, 1], reverse=True)) == [2, 1]
