@@ -74,6 +74,9 @@ _IGNORE_FLAG: Final[dict[str, tuple[str, ...]]] = {
     "on_retriever_start": ("ignore_retriever",),
     "on_retriever_end": ("ignore_retriever",),
     "on_retriever_error": ("ignore_retriever",),
+    "on_agent_action": ("ignore_agent",),
+    "on_agent_finish": ("ignore_agent",),
+    "on_text": (),
     "on_retry": ("ignore_retry",),
     "on_custom_event": ("ignore_custom_event",),
 }
@@ -85,9 +88,11 @@ _METHOD: Final[dict[str, str]] = {
     "on_chat_model_error": "on_llm_error",
 }
 
+# Every no-op a handler may inherit: the handler mixins' (BaseCallbackHandler is made of them)
+# and AsyncCallbackHandler's coroutine twins. on_chat_model_start is not one (it falls back).
 _NOOPS: Final[frozenset[Any]] = frozenset(
     f
-    for cls in (BaseCallbackHandler, AsyncCallbackHandler)
+    for cls in AsyncCallbackHandler.__mro__
     for name, f in vars(cls).items()
     if name.startswith("on_") and name != "on_chat_model_start"
 )

@@ -1,7 +1,14 @@
 """Handler base classes: every callback method a no-op, so subclasses override only what they need.
 
-The engine skips methods a handler does not override (see ``_dispatch``), so
-inheriting a no-op costs nothing per event.
+The no-ops live in six mixins, grouped as langchain_core groups them (what a
+callback manager starts, what each kind of run ends with, what any run may
+send), so handler code that mixes them in or checks ``isinstance`` against
+them runs unchanged. :class:`BaseCallbackHandler` is all six together.
+
+The engine skips methods a handler does not override (see ``_dispatch``: it
+knows every no-op below by identity), so inheriting a no-op costs nothing per
+event. ``on_chat_model_start`` is the exception: its default raises
+``NotImplementedError``, and the engine then calls ``on_llm_start`` instead.
 """
 
 from __future__ import annotations
@@ -15,39 +22,80 @@ if TYPE_CHECKING:
     from reference.messages import BaseMessage
     from reference.outputs import ChatGenerationChunk, GenerationChunk, LLMResult
 
-__all__ = ["AsyncCallbackHandler", "BaseCallbackHandler"]
+__all__ = [
+    "AsyncCallbackHandler",
+    "BaseCallbackHandler",
+    "CallbackManagerMixin",
+    "ChainManagerMixin",
+    "LLMManagerMixin",
+    "RetrieverManagerMixin",
+    "RunManagerMixin",
+    "ToolManagerMixin",
+]
 
 
-class BaseCallbackHandler:
-    """Synchronous handler; override the ``on_*`` methods you care about.
+class RetrieverManagerMixin:
+    """How a retriever run ends."""
 
-    ``raise_error``: re-raise this handler's exceptions to the caller instead of
-    logging them. ``ignore_*``: skip whole families of events. ``run_inline`` is
-    accepted for compatibility; this engine always calls handlers inline.
-    """
+    __slots__ = ()
 
-    raise_error: bool = False
-    run_inline: bool = False
-    ignore_llm: bool = False
-    ignore_chain: bool = False
-    ignore_agent: bool = False
-    ignore_retriever: bool = False
-    ignore_chat_model: bool = False
-    ignore_retry: bool = False
-    ignore_custom_event: bool = False
-
-    def on_chain_start(
+    def on_retriever_error(
         self,
-        serialized: dict[str, Any],
-        inputs: Any,
+        error: BaseException,
         *,
         run_id: UUID,
         parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """A chain-type run started."""
+        """A retriever run raised ``error``."""
+
+    def on_retriever_end(
+        self,
+        documents: Sequence[Document],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """A retriever run returned ``documents``."""
+
+
+class LLMManagerMixin:
+    """What an LLM or chat-model run sends after its start."""
+
+    __slots__ = ()
+
+    def on_llm_new_token(
+        self,
+        token: str,
+        *,
+        chunk: GenerationChunk | ChatGenerationChunk | None = None,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """A streamed model produced one token."""
+
+    def on_llm_end(
+        self, response: LLMResult, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> Any:
+        """An LLM or chat model run finished."""
+
+    def on_llm_error(
+        self,
+        error: BaseException,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """An LLM or chat model run raised ``error``."""
+
+
+class ChainManagerMixin:
+    """How a chain-type run ends, and the agent events it may send."""
+
+    __slots__ = ()
 
     def on_chain_end(
         self, outputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
@@ -63,6 +111,43 @@ class BaseCallbackHandler:
         **kwargs: Any,
     ) -> Any:
         """A chain-type run raised ``error``."""
+
+    def on_agent_action(
+        self, action: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> Any:
+        """Agent code reported an action (``run_manager.on_agent_action``)."""
+
+    def on_agent_finish(
+        self, finish: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> Any:
+        """Agent code reported its final answer (``run_manager.on_agent_finish``)."""
+
+
+class ToolManagerMixin:
+    """How a tool run ends."""
+
+    __slots__ = ()
+
+    def on_tool_end(
+        self, output: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> Any:
+        """A tool run returned ``output``."""
+
+    def on_tool_error(
+        self,
+        error: BaseException,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """A tool run raised ``error``."""
+
+
+class CallbackManagerMixin:
+    """The start of each kind of run."""
+
+    __slots__ = ()
 
     def on_llm_start(
         self,
@@ -97,31 +182,31 @@ class BaseCallbackHandler:
             f"{type(self).__name__} does not implement on_chat_model_start"
         )
 
-    def on_llm_new_token(
+    def on_retriever_start(
         self,
-        token: str,
-        *,
-        chunk: GenerationChunk | ChatGenerationChunk | None = None,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """A streamed model produced one token."""
-
-    def on_llm_end(
-        self, response: LLMResult, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
-    ) -> Any:
-        """An LLM or chat model run finished."""
-
-    def on_llm_error(
-        self,
-        error: BaseException,
+        serialized: dict[str, Any],
+        query: str,
         *,
         run_id: UUID,
         parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """An LLM or chat model run raised ``error``."""
+        """A retriever run started."""
+
+    def on_chain_start(
+        self,
+        serialized: dict[str, Any],
+        inputs: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """A chain-type run started."""
 
     def on_tool_start(
         self,
@@ -137,53 +222,16 @@ class BaseCallbackHandler:
     ) -> Any:
         """A tool run started."""
 
-    def on_tool_end(
-        self, output: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
-    ) -> Any:
-        """A tool run returned ``output``."""
 
-    def on_tool_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """A tool run raised ``error``."""
+class RunManagerMixin:
+    """Events any run may send while it executes."""
 
-    def on_retriever_start(
-        self,
-        serialized: dict[str, Any],
-        query: str,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """A retriever run started."""
+    __slots__ = ()
 
-    def on_retriever_end(
-        self,
-        documents: Sequence[Document],
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
+    def on_text(
+        self, text: str, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
     ) -> Any:
-        """A retriever run returned ``documents``."""
-
-    def on_retriever_error(
-        self,
-        error: BaseException,
-        *,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """A retriever run raised ``error``."""
+        """Code inside a run reported some text (``run_manager.on_text``)."""
 
     def on_retry(
         self,
@@ -208,6 +256,33 @@ class BaseCallbackHandler:
         """``dispatch_custom_event(name, data)`` was called inside run ``run_id``."""
 
 
+class BaseCallbackHandler(
+    LLMManagerMixin,
+    ChainManagerMixin,
+    ToolManagerMixin,
+    RetrieverManagerMixin,
+    CallbackManagerMixin,
+    RunManagerMixin,
+):
+    """Synchronous handler; override the ``on_*`` methods you care about.
+
+    ``raise_error``: re-raise this handler's exceptions to the caller instead of
+    logging them. ``ignore_*``: skip whole families of events. ``run_inline``:
+    in async modes, call this sync handler on the event loop rather than in
+    the loop's executor.
+    """
+
+    raise_error: bool = False
+    run_inline: bool = False
+    ignore_llm: bool = False
+    ignore_chain: bool = False
+    ignore_agent: bool = False
+    ignore_retriever: bool = False
+    ignore_chat_model: bool = False
+    ignore_retry: bool = False
+    ignore_custom_event: bool = False
+
+
 class AsyncCallbackHandler(BaseCallbackHandler):
     """Handler whose methods are coroutines.
 
@@ -228,6 +303,12 @@ class AsyncCallbackHandler(BaseCallbackHandler):
         self, error: BaseException, **kwargs: Any
     ) -> None:
         """A chain-type run raised ``error``."""
+
+    async def on_agent_action(self, action: Any, **kwargs: Any) -> None:
+        """Agent code reported an action."""
+
+    async def on_agent_finish(self, finish: Any, **kwargs: Any) -> None:
+        """Agent code reported its final answer."""
 
     async def on_llm_start(
         self, serialized: dict[str, Any], prompts: list[str], **kwargs: Any
@@ -280,6 +361,9 @@ class AsyncCallbackHandler(BaseCallbackHandler):
         self, error: BaseException, **kwargs: Any
     ) -> None:
         """A retriever run raised ``error``."""
+
+    async def on_text(self, text: str, **kwargs: Any) -> None:
+        """Code inside a run reported some text."""
 
     async def on_retry(self, retry_state: Any, **kwargs: Any) -> None:
         """A run is about to retry."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, Union
 from uuid import UUID
 
 from reference.callbacks._dispatch import HandlerSet, check_handlers
+from reference.callbacks._handlers import CallbackManagerMixin
 from reference.callbacks._ids import new_run_id
 from reference.callbacks._merge import merge_metadata, merge_tags
 from reference.callbacks._run_managers import (
@@ -59,7 +60,7 @@ def check_run_id(run_id: Any, where: str = "run_id") -> UUID | None:
     )
 
 
-class BaseCallbackManager:
+class BaseCallbackManager(CallbackManagerMixin):
     """Shared behaviour of :class:`CallbackManager` and :class:`AsyncCallbackManager`."""
 
     __slots__ = (
@@ -328,11 +329,13 @@ def handlers_manager(
 def child_manager(
     mgr: BaseCallbackManager, run_id: UUID, tag: str | None = None, *, is_async: bool = False
 ) -> BaseCallbackManager:
-    """The manager of run ``run_id``'s children: ``mgr``'s inheritable parts, parented to it."""
+    """The manager of run ``run_id``'s children: ``mgr``'s inheritable parts, parented to it.
+
+    ``tag`` is the child run's own: its own children do not inherit it, as in langchain_core.
+    """
     ihs = mgr._ihs
-    tags = mgr.inheritable_tags
-    if tag is not None:
-        tags = merge_tags(tags, [tag])
+    itags = mgr.inheritable_tags
+    tags = itags if tag is None else merge_tags(itags, [tag])
     meta = mgr.inheritable_metadata
     cls: type[BaseCallbackManager] = AsyncCallbackManager if is_async else CallbackManager
     return cls._make(
@@ -340,7 +343,7 @@ def child_manager(
         ihs=ihs,
         parent_run_id=run_id,
         tags=tags,
-        inheritable_tags=tags,
+        inheritable_tags=itags,
         metadata=meta,
         inheritable_metadata=meta,
     )

@@ -6,6 +6,11 @@ manager instead of being copied. Run managers are views: the engine makes one
 when code needs it (a tool's ``callbacks``, a retriever's ``run_manager``, a chat
 model's token events), and the run's lifecycle (``reference.runnables._lifecycle``)
 decides when the run starts and ends.
+
+The classes follow langchain_core's hierarchy, so ``isinstance`` checks hold:
+:class:`RunManager` (sync events any run sends), :class:`ParentRunManager` (a run
+that can have children: ``get_child``) and their async twins; each run kind's
+manager also carries the handler mixin of the events it sends.
 """
 
 from __future__ import annotations
@@ -17,6 +22,14 @@ from uuid import UUID
 
 from reference.callbacks import _manager
 from reference.callbacks._dispatch import adeliver, deliver, deliver_outcome
+from reference.callbacks._handlers import (
+    ChainManagerMixin,
+    LLMManagerMixin,
+    RetrieverManagerMixin,
+    RunManagerMixin,
+    ToolManagerMixin,
+)
+from reference.callbacks._ids import new_run_id
 
 if TYPE_CHECKING:
     from reference.callbacks._handlers import BaseCallbackHandler
@@ -27,11 +40,15 @@ __all__ = [
     "AsyncCallbackManagerForLLMRun",
     "AsyncCallbackManagerForRetrieverRun",
     "AsyncCallbackManagerForToolRun",
+    "AsyncParentRunManager",
+    "AsyncRunManager",
     "BaseRunManager",
     "CallbackManagerForChainRun",
     "CallbackManagerForLLMRun",
     "CallbackManagerForRetrieverRun",
     "CallbackManagerForToolRun",
+    "ParentRunManager",
+    "RunManager",
     "astart_run",
     "new_run_manager",
     "start_run",
@@ -42,8 +59,8 @@ _new: Final = object.__new__
 RM = TypeVar("RM", bound="BaseRunManager")
 
 
-class BaseRunManager:
-    """Emits the events of one started run and builds its children's manager."""
+class BaseRunManager(RunManagerMixin):
+    """Emits the events of one started run."""
 
     __slots__ = ("_mgr", "run_id")
 
@@ -112,9 +129,10 @@ class BaseRunManager:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(run_id={self.run_id!r})"
 
-    def get_child(self, tag: str | None = None) -> Any:
-        """Manager for this run's children: inheritable handlers, tags and metadata only."""
-        return _manager.child_manager(self._mgr, self.run_id, tag, is_async=self.is_async)
+    @classmethod
+    def get_noop_manager(cls: type[RM]) -> RM:
+        """A run manager of a new run id with no handlers: its events go nowhere."""
+        return cls(run_id=new_run_id(), handlers=[], inheritable_handlers=[])
 
     def _common(self) -> dict[str, Any]:
         """The keyword arguments every event of this run carries."""
@@ -145,15 +163,61 @@ class BaseRunManager:
         if getattr(hs, event):
             await adeliver(hs, event, args, self._common() | kwargs)
 
-    def on_retry(self, retry_state: Any, **kwargs: Any) -> Any:
-        """Tell the handlers this run is about to retry (``ignore_retry`` silences it).
 
-        Sync run managers deliver it now; async ones return the coroutine to await.
-        """
-        if self.is_async:
-            return self._aemit("on_retry", (retry_state,), kwargs)
+
+class RunManager(BaseRunManager):
+    """A run manager of synchronous code: events are delivered when called."""
+
+    __slots__ = ()
+
+    def on_text(self, text: str, **kwargs: Any) -> None:
+        """Send ``text`` to the handlers' ``on_text``."""
+        self._emit("on_text", (text,), kwargs)
+
+    def on_retry(self, retry_state: Any, **kwargs: Any) -> None:
+        """Tell the handlers this run is about to retry (``ignore_retry`` silences it)."""
         self._emit("on_retry", (retry_state,), kwargs)
-        return None
+
+
+class ParentRunManager(RunManager):
+    """A run manager whose run can have child runs."""
+
+    __slots__ = ()
+
+    def get_child(self, tag: str | None = None) -> _manager.CallbackManager:
+        """The manager for this run's children (see ``_manager.child_manager``)."""
+        return _manager.child_manager(self._mgr, self.run_id, tag)  # type: ignore[return-value]
+
+
+class AsyncRunManager(BaseRunManager):
+    """A run manager of async code: events are coroutines to await."""
+
+    __slots__ = ()
+    is_async = True
+    _sync_cls: ClassVar[type[RunManager]]
+
+    def get_sync(self) -> RunManager:
+        """The synchronous run manager for the same run (same id and handlers)."""
+        return new_run_manager(self._sync_cls, self._mgr, self.run_id)
+
+    async def on_text(self, text: str, **kwargs: Any) -> None:
+        """Send ``text`` to the handlers' ``on_text``."""
+        await self._aemit("on_text", (text,), kwargs)
+
+    async def on_retry(self, retry_state: Any, **kwargs: Any) -> None:
+        """Tell the handlers this run is about to retry (``ignore_retry`` silences it)."""
+        await self._aemit("on_retry", (retry_state,), kwargs)
+
+
+class AsyncParentRunManager(AsyncRunManager):
+    """An async run manager whose run can have child runs."""
+
+    __slots__ = ()
+
+    def get_child(self, tag: str | None = None) -> _manager.AsyncCallbackManager:
+        """The async manager for this run's children (see ``_manager.child_manager``)."""
+        mgr = _manager.child_manager(self._mgr, self.run_id, tag, is_async=True)
+        return mgr  # type: ignore[return-value]
 
 
 def new_run_manager(cls: type[RM], mgr: BaseCallbackManager, run_id: UUID) -> RM:
@@ -207,7 +271,7 @@ async def astart_run(
 
 
 @final
-class CallbackManagerForChainRun(BaseRunManager):
+class CallbackManagerForChainRun(ParentRunManager, ChainManagerMixin):
     """Run manager of a chain-type run (sequences, lambdas, prompts, parsers...)."""
 
     __slots__ = ()
@@ -218,9 +282,15 @@ class CallbackManagerForChainRun(BaseRunManager):
     def on_chain_error(self, error: BaseException, **kwargs: Any) -> None:
         self._emit("on_chain_error", (error,), kwargs)
 
+    def on_agent_action(self, action: Any, **kwargs: Any) -> None:
+        self._emit("on_agent_action", (action,), kwargs)
+
+    def on_agent_finish(self, finish: Any, **kwargs: Any) -> None:
+        self._emit("on_agent_finish", (finish,), kwargs)
+
 
 @final
-class CallbackManagerForLLMRun(BaseRunManager):
+class CallbackManagerForLLMRun(RunManager, LLMManagerMixin):
     """Run manager of an LLM or chat-model run."""
 
     __slots__ = ()
@@ -236,7 +306,7 @@ class CallbackManagerForLLMRun(BaseRunManager):
 
 
 @final
-class CallbackManagerForToolRun(BaseRunManager):
+class CallbackManagerForToolRun(ParentRunManager, ToolManagerMixin):
     """Run manager of a tool run."""
 
     __slots__ = ()
@@ -249,7 +319,7 @@ class CallbackManagerForToolRun(BaseRunManager):
 
 
 @final
-class CallbackManagerForRetrieverRun(BaseRunManager):
+class CallbackManagerForRetrieverRun(ParentRunManager, RetrieverManagerMixin):
     """Run manager of a retriever run."""
 
     __slots__ = ()
@@ -261,18 +331,8 @@ class CallbackManagerForRetrieverRun(BaseRunManager):
         self._emit("on_retriever_error", (error,), kwargs)
 
 
-class _AsyncRunManager(BaseRunManager):
-    __slots__ = ()
-    is_async = True
-    _sync_cls: ClassVar[type[BaseRunManager]]
-
-    def get_sync(self) -> Any:
-        """The synchronous run manager for the same run (same id and handlers)."""
-        return new_run_manager(self._sync_cls, self._mgr, self.run_id)
-
-
 @final
-class AsyncCallbackManagerForChainRun(_AsyncRunManager):
+class AsyncCallbackManagerForChainRun(AsyncParentRunManager, ChainManagerMixin):
     """Async run manager of a chain-type run."""
 
     __slots__ = ()
@@ -284,9 +344,15 @@ class AsyncCallbackManagerForChainRun(_AsyncRunManager):
     async def on_chain_error(self, error: BaseException, **kwargs: Any) -> None:
         await self._aemit("on_chain_error", (error,), kwargs)
 
+    async def on_agent_action(self, action: Any, **kwargs: Any) -> None:
+        await self._aemit("on_agent_action", (action,), kwargs)
+
+    async def on_agent_finish(self, finish: Any, **kwargs: Any) -> None:
+        await self._aemit("on_agent_finish", (finish,), kwargs)
+
 
 @final
-class AsyncCallbackManagerForLLMRun(_AsyncRunManager):
+class AsyncCallbackManagerForLLMRun(AsyncRunManager, LLMManagerMixin):
     """Async run manager of an LLM or chat-model run."""
 
     __slots__ = ()
@@ -303,7 +369,7 @@ class AsyncCallbackManagerForLLMRun(_AsyncRunManager):
 
 
 @final
-class AsyncCallbackManagerForToolRun(_AsyncRunManager):
+class AsyncCallbackManagerForToolRun(AsyncParentRunManager, ToolManagerMixin):
     """Async run manager of a tool run."""
 
     __slots__ = ()
@@ -317,7 +383,7 @@ class AsyncCallbackManagerForToolRun(_AsyncRunManager):
 
 
 @final
-class AsyncCallbackManagerForRetrieverRun(_AsyncRunManager):
+class AsyncCallbackManagerForRetrieverRun(AsyncParentRunManager, RetrieverManagerMixin):
     """Async run manager of a retriever run."""
 
     __slots__ = ()

@@ -12,6 +12,7 @@ from reference.runnables._config import (
     patch_config,
 )
 from reference.runnables._each import RunnableEach
+from reference.runnables._executor import run_in_executor
 from reference.runnables._fallbacks import RunnableWithFallbacks
 from reference.runnables._generator import RunnableGenerator
 from reference.runnables._lambda import RunnableLambda, chain
@@ -46,4 +47,5 @@ __all__ = [
     "get_config_list",
     "merge_configs",
     "patch_config",
+    "run_in_executor",
 ]

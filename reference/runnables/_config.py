@@ -13,7 +13,9 @@ from uuid import UUID
 
 from reference.callbacks._dispatch import HandlerSet
 from reference.callbacks._manager import (
+    AsyncCallbackManager,
     BaseCallbackManager,
+    CallbackManager,
     Callbacks,
     check_run_id,
     handlers_manager,
@@ -24,6 +26,8 @@ __all__ = [
     "CONFIG_KEYS",
     "RunnableConfig",
     "ensure_config",
+    "get_async_callback_manager_for_config",
+    "get_callback_manager_for_config",
     "get_config_list",
     "manager_for",
     "merge_configs",
@@ -246,6 +250,29 @@ def manager_for(
     if local is not None:
         mgr = mgr._with_local(*local)
     return mgr
+
+
+def get_callback_manager_for_config(config: RunnableConfig) -> CallbackManager:
+    """The manager that starts a run by hand with ``config``'s callbacks, tags and metadata.
+
+    ``config`` is used as given (call ``ensure_config`` first to take the
+    enclosing run's): its ``callbacks`` handlers, or a manager's split between
+    the run's own and inheritable parts, with ``tags`` and ``metadata`` inherited.
+    """
+    return CallbackManager.configure(
+        config.get("callbacks"),
+        inheritable_tags=config.get("tags"),
+        inheritable_metadata=config.get("metadata"),
+    )
+
+
+def get_async_callback_manager_for_config(config: RunnableConfig) -> AsyncCallbackManager:
+    """Async twin of :func:`get_callback_manager_for_config`."""
+    return AsyncCallbackManager.configure(
+        config.get("callbacks"),
+        inheritable_tags=config.get("tags"),
+        inheritable_metadata=config.get("metadata"),
+    )
 
 
 def _merge_callbacks(base: Callbacks, new: Callbacks) -> Callbacks:
