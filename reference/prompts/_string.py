@@ -52,9 +52,8 @@ class PromptTemplate(StringPromptTemplate):
         if not isinstance(template, str):
             raise TypeError(f"template must be a str, got {type(template).__name__}")
         self.template = template
-        self.input_variables = (
-            list(input_variables) if input_variables is not None
-            else template_variables(template)
+        self.input_variables = sorted(  # sorted, as langchain_core's
+            input_variables if input_variables is not None else template_variables(template)
         )
         self._init_scope(name, callbacks, tags, metadata)
 
