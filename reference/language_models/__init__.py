@@ -1,7 +1,12 @@
 """Language models: chat models and non-chat LLMs (fake ones for tests and examples)."""
 
 from reference.language_models._chat import BaseChatModel, SimpleChatModel
-from reference.language_models._fake import FakeListChatModel, GenericFakeChatModel
+from reference.language_models._fake import (
+    FakeListChatModel,
+    FakeMessagesListChatModel,
+    GenericFakeChatModel,
+    ParrotFakeChatModel,
+)
 from reference.language_models._fake_llm import LLM, BaseLLM, FakeListLLM, FakeStreamingListLLM
 
 __all__ = [
@@ -10,7 +15,9 @@ __all__ = [
     "BaseLLM",
     "FakeListChatModel",
     "FakeListLLM",
+    "FakeMessagesListChatModel",
     "FakeStreamingListLLM",
     "GenericFakeChatModel",
+    "ParrotFakeChatModel",
     "SimpleChatModel",
 ]

@@ -1,4 +1,6 @@
-"""Fake chat models for tests and examples: ``FakeListChatModel`` and ``GenericFakeChatModel``.
+"""Fake chat models for tests and examples, as langchain_core's: ``FakeListChatModel``,
+``GenericFakeChatModel``, ``FakeMessagesListChatModel``, ``ParrotFakeChatModel``,
+``FakeChatModel``.
 
 (``BaseChatModel`` and ``to_messages`` live in ``_chat``; they are importable
 from here too, as they were.)
@@ -8,14 +10,23 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
-from reference.language_models._chat import BaseChatModel, to_messages
+from reference.language_models._chat import BaseChatModel, SimpleChatModel, to_messages
 from reference.messages import AIMessage, AIMessageChunk, BaseMessage
 from reference.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-__all__ = ["BaseChatModel", "FakeListChatModel", "GenericFakeChatModel", "to_messages"]
+__all__ = [
+    "BaseChatModel",
+    "FakeChatModel",
+    "FakeListChatModel",
+    "FakeMessagesListChatModel",
+    "GenericFakeChatModel",
+    "ParrotFakeChatModel",
+    "to_messages",
+]
 
 
 class FakeListChatModel(BaseChatModel):
@@ -103,3 +114,81 @@ class GenericFakeChatModel(BaseChatModel):
             if run_manager is not None:
                 run_manager.on_llm_new_token("", chunk=chunk)
             yield chunk
+
+
+class FakeMessagesListChatModel(BaseChatModel):
+    """Reply with the messages of ``responses`` in turn, cycling (``i``: the next one).
+
+    No ``_stream``: streamed, it yields the whole reply, no tokens (as langchain_core's).
+    The reply is the list's own message object (given the run's id if it has none).
+    """
+
+    responses: list[BaseMessage]
+    sleep: float | None = None
+    i: int = 0
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake-messages-list-chat-model"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.sleep is not None:
+            time.sleep(self.sleep)
+        response = self.responses[self.i]
+        self.i = self.i + 1 if self.i < len(self.responses) - 1 else 0
+        return ChatResult(generations=[ChatGeneration(message=response)])
+
+
+class ParrotFakeChatModel(BaseChatModel):
+    """Reply with the last input message itself (whatever its type); no streaming."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "parrot-fake-chat-model"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if not messages:
+            raise ValueError("messages list cannot be empty.")
+        return ChatResult(generations=[ChatGeneration(message=messages[-1])])
+
+
+class FakeChatModel(SimpleChatModel):
+    """Reply ``"fake response"`` to anything; no streaming."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake-chat-model"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"key": "fake"}
+
+    def _call(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> str:
+        return "fake response"
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=AIMessage("fake response"))])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
 from reference._model import Record
 
@@ -10,8 +10,14 @@ __all__ = [
     "AIMessage",
     "AIMessageChunk",
     "BaseMessage",
+    "BaseMessageChunk",
+    "ChatMessage",
+    "ChatMessageChunk",
     "HumanMessage",
+    "HumanMessageChunk",
     "SystemMessage",
+    "SystemMessageChunk",
+    "ToolCall",
     "ToolMessage",
     "get_buffer_string",
 ]
@@ -80,7 +86,63 @@ class ToolMessage(BaseMessage):
         self.tool_call_id = tool_call_id
 
 
-class AIMessageChunk(AIMessage):
+class ChatMessage(BaseMessage):
+    """A message with a free-form ``role`` (rendered as ``role: content``)."""
+
+    type: ClassVar[str] = "chat"
+    _fields = (*BaseMessage._fields, ("role", None))
+    _always = frozenset({"content", "role"})
+
+    def __init__(self, content: Any = "", *, role: str, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.role = role
+
+
+class ToolCall(TypedDict):
+    """A model's request to call tool ``name`` with ``args`` (``id`` pairs it with its result)."""
+
+    name: str
+    args: dict[str, Any]
+    id: str | None
+    type: NotRequired[Literal["tool_call"]]
+
+
+class BaseMessageChunk(BaseMessage):
+    """A streamed piece of a message; chunks add up with ``+`` into the left one's class."""
+
+    def __add__(self, other: Any) -> BaseMessageChunk:
+        if not isinstance(other, BaseMessageChunk):
+            return NotImplemented
+        merged = type(self).__new__(type(self))
+        for name, _ in self._fields:
+            setattr(merged, name, getattr(self, name))
+        merged.content = self.content + other.content
+        merged.additional_kwargs = {**self.additional_kwargs, **other.additional_kwargs}
+        merged.response_metadata = {**self.response_metadata, **other.response_metadata}
+        merged.name = self.name or other.name
+        merged.id = self.id or other.id
+        return merged
+
+
+class HumanMessageChunk(HumanMessage, BaseMessageChunk):
+    """A streamed piece of a ``HumanMessage``."""
+
+    type: ClassVar[str] = "HumanMessageChunk"
+
+
+class SystemMessageChunk(SystemMessage, BaseMessageChunk):
+    """A streamed piece of a ``SystemMessage``."""
+
+    type: ClassVar[str] = "SystemMessageChunk"
+
+
+class ChatMessageChunk(ChatMessage, BaseMessageChunk):
+    """A streamed piece of a ``ChatMessage`` (the left chunk's ``role`` is kept)."""
+
+    type: ClassVar[str] = "ChatMessageChunk"
+
+
+class AIMessageChunk(AIMessage, BaseMessageChunk):
     """A streamed piece of an ``AIMessage``; chunks add up with ``+``.
 
     ``chunk_position="last"`` marks a stream's final chunk (langchain_core 1.x
@@ -110,7 +172,7 @@ class AIMessageChunk(AIMessage):
 
     def __add__(self, other: Any) -> AIMessageChunk:
         if not isinstance(other, AIMessageChunk):
-            return NotImplemented
+            return super().__add__(other)  # type: ignore[return-value]
         last = "last" in (self.chunk_position, other.chunk_position)
         return AIMessageChunk(
             content=self.content + other.content,
@@ -123,7 +185,8 @@ class AIMessageChunk(AIMessage):
 
 
 _ROLE = {
-    "human": "Human", "ai": "AI", "AIMessageChunk": "AI", "system": "System", "tool": "Tool",
+    "human": "Human", "HumanMessageChunk": "Human", "ai": "AI", "AIMessageChunk": "AI",
+    "system": "System", "SystemMessageChunk": "System", "tool": "Tool",
 }
 
 
@@ -131,8 +194,11 @@ def get_buffer_string(messages: list[BaseMessage], human_prefix: str = "Human") 
     """Render messages as ``Role: content`` lines (used by the ``on_llm_start`` fallback)."""
     lines = []
     for m in messages:
-        role = _ROLE.get(m.type, m.type)
-        if role == "Human":
-            role = human_prefix
+        if isinstance(m, ChatMessage):
+            role = m.role
+        else:
+            role = _ROLE.get(m.type, m.type)
+            if role == "Human":
+                role = human_prefix
         lines.append(f"{role}: {m.text}")
     return "\n".join(lines)

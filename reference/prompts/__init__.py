@@ -1,8 +1,25 @@
 """Prompt templates."""
 
 from reference.prompts._base import BasePromptTemplate
-from reference.prompts._chat import ChatPromptTemplate
+from reference.prompts._chat import BaseChatPromptTemplate, ChatPromptTemplate
+from reference.prompts._message import (
+    AIMessagePromptTemplate,
+    ChatMessagePromptTemplate,
+    HumanMessagePromptTemplate,
+    SystemMessagePromptTemplate,
+)
 from reference.prompts._placeholder import MessagesPlaceholder
-from reference.prompts._string import PromptTemplate
+from reference.prompts._string import PromptTemplate, StringPromptTemplate
 
-__all__ = ["BasePromptTemplate", "ChatPromptTemplate", "MessagesPlaceholder", "PromptTemplate"]
+__all__ = [
+    "AIMessagePromptTemplate",
+    "BaseChatPromptTemplate",
+    "BasePromptTemplate",
+    "ChatMessagePromptTemplate",
+    "ChatPromptTemplate",
+    "HumanMessagePromptTemplate",
+    "MessagesPlaceholder",
+    "PromptTemplate",
+    "StringPromptTemplate",
+    "SystemMessagePromptTemplate",
+]

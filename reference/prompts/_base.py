@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from reference.prompt_values import PromptValue
-from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._lifecycle import ACHAIN, CHAIN, arun, run
+from reference.runnables._serializable import RunnableSerializable
 
 __all__ = ["BasePromptTemplate"]
 
@@ -15,14 +15,17 @@ __all__ = ["BasePromptTemplate"]
 PROMPT_RUN: Final = {"run_type": "prompt"}
 
 
-class BasePromptTemplate(Runnable[Any, PromptValue]):
+class BasePromptTemplate(RunnableSerializable[Any, PromptValue]):
     """A template: ``invoke(dict)`` formats a prompt value in one ``prompt`` run.
 
     Subclasses set ``input_variables`` and implement ``_format(input, rm)``
-    (``_aformat`` defaults to it).
+    (``_aformat`` defaults to it). As in langchain_core, a user subclass is
+    built with keyword fields (``MyPrompt(input_variables=["x"])``).
     """
 
+    _constructor_scope: ClassVar[bool] = True
     input_variables: list[str]
+    optional_variables: list[str] = []
 
     def _variables(self, input: Any) -> dict[str, Any]:
         """The input as variables: a dict, or the one variable's value."""

@@ -1,19 +1,56 @@
-"""``ChatPromptTemplate``: format ``{variables}`` into a list of messages (a ``prompt`` run)."""
+"""``ChatPromptTemplate``: format ``{variables}`` into a list of messages (a ``prompt`` run);
+``BaseChatPromptTemplate``, the base of chat prompts a user subclass implements
+``format_messages`` for."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, final
 
-from reference.messages import BaseMessage, HumanMessage
+from reference.messages import BaseMessage
 from reference.prompt_values import ChatPromptValue
 from reference.prompts._base import BasePromptTemplate
-from reference.prompts._placeholder import _ROLES, MessagesPlaceholder
+from reference.prompts._message import (
+    AIMessagePromptTemplate,
+    BaseMessagePromptTemplate,
+    BaseStringMessagePromptTemplate,
+    HumanMessagePromptTemplate,
+    SystemMessagePromptTemplate,
+)
+from reference.prompts._placeholder import MessagesPlaceholder
 from reference.prompts._string import template_variables
 
-__all__ = ["ChatPromptTemplate"]
+__all__ = ["BaseChatPromptTemplate", "ChatPromptTemplate"]
 
-Part = tuple[type[BaseMessage], str] | BaseMessage | MessagesPlaceholder
+_ROLE_TEMPLATES: dict[str, type[BaseStringMessagePromptTemplate]] = {
+    "human": HumanMessagePromptTemplate,
+    "user": HumanMessagePromptTemplate,
+    "ai": AIMessagePromptTemplate,
+    "assistant": AIMessagePromptTemplate,
+    "system": SystemMessagePromptTemplate,
+}
+
+
+class BaseChatPromptTemplate(BasePromptTemplate):
+    """A chat prompt: subclasses implement ``format_messages(**values) -> list[BaseMessage]``."""
+
+    def format_messages(self, **kwargs: Any) -> list[BaseMessage]:
+        raise NotImplementedError(f"{type(self).__name__} must implement format_messages")
+
+    def format_prompt(self, **kwargs: Any) -> ChatPromptValue:
+        return ChatPromptValue(self.format_messages(**kwargs))
+
+    def format(self, **kwargs: Any) -> str:
+        """The messages rendered as ``Role: content`` lines."""
+        return self.format_prompt(**kwargs).to_string()
+
+    def _format(self, input: Any, rm: Any = None) -> ChatPromptValue:
+        values = self._variables(input)
+        self._missing(values)
+        return self.format_prompt(**values)
+
+
+Part = BaseMessagePromptTemplate | BaseMessage | BaseChatPromptTemplate
 
 
 def _placeholder(template: str) -> MessagesPlaceholder:
@@ -26,74 +63,79 @@ def _placeholder(template: str) -> MessagesPlaceholder:
     return MessagesPlaceholder(names[0], optional=True)
 
 
+def _part(m: Any) -> Part:
+    """A message-like as a chat prompt's part (a role's message template for a tuple or str)."""
+    if isinstance(m, (BaseMessagePromptTemplate, BaseMessage, BaseChatPromptTemplate)):
+        return m
+    if isinstance(m, str):
+        return HumanMessagePromptTemplate.from_template(m)
+    if isinstance(m, tuple) and len(m) == 2 and isinstance(m[1], str):
+        role, template = m
+        if role == "placeholder":
+            return _placeholder(template)
+        if role in _ROLE_TEMPLATES:
+            return _ROLE_TEMPLATES[role].from_template(template)
+        raise ValueError(
+            f"Unexpected message type: {role}. Use one of 'human', 'user', 'ai', 'assistant', "
+            "or 'system'."
+        )
+    raise TypeError(
+        f"Unsupported message {m!r}: use (role, template) with role in "
+        f"{sorted([*_ROLE_TEMPLATES, 'placeholder'])}, a str, a BaseMessage, a message "
+        "prompt template, a MessagesPlaceholder or a chat prompt template."
+    )
+
+
 @final
-class ChatPromptTemplate(BasePromptTemplate):
-    """Message templates: (role class, template string), fixed messages, placeholders."""
+class ChatPromptTemplate(BaseChatPromptTemplate):
+    """Message templates (``(role, template)``, message prompt templates), fixed messages,
+    placeholders and nested chat prompts; ``input_variables`` sorted, as langchain_core's."""
 
     def __init__(
         self,
-        messages: Sequence[Part],
+        messages: Sequence[Any],
         *,
+        template_format: str = "f-string",
         name: str | None = None,
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self.messages = list(messages)
-        seen: list[str] = []
+        if template_format != "f-string":
+            raise NotImplementedError(
+                f"The reference's prompts support template_format='f-string' only, got "
+                f"{template_format!r}"
+            )
+        self.messages: list[Part] = [_part(m) for m in messages]
+        required: set[str] = set()
+        optional: set[str] = set()
         for m in self.messages:
-            if isinstance(m, tuple):
-                names = template_variables(m[1])
-            elif isinstance(m, MessagesPlaceholder):
-                names = m.input_variables
-            else:
-                names = []
-            seen.extend(v for v in names if v not in seen)
-        self.input_variables = seen
+            if isinstance(m, MessagesPlaceholder) and m.optional:
+                optional.add(m.variable_name)
+            elif not isinstance(m, BaseMessage):
+                required.update(m.input_variables)
+        self.input_variables = sorted(required)
+        self.optional_variables = sorted(optional - required)
         self._init_scope(name, callbacks, tags, metadata)
 
     @classmethod
     def from_template(cls, template: str, **kwargs: Any) -> ChatPromptTemplate:
         """One human message built from ``template``."""
-        return cls([(HumanMessage, template)], **kwargs)
+        return cls([HumanMessagePromptTemplate.from_template(template)], **kwargs)
 
     @classmethod
-    def from_messages(
-        cls,
-        messages: Sequence[tuple[str, str] | str | BaseMessage | MessagesPlaceholder],
-        **kwargs: Any,
-    ) -> ChatPromptTemplate:
+    def from_messages(cls, messages: Sequence[Any], **kwargs: Any) -> ChatPromptTemplate:
         """Messages as ``(role, template)`` pairs (role ``placeholder``: an optional
-        ``MessagesPlaceholder``), templates of human messages, messages or placeholders."""
-        parts: list[Part] = []
-        for m in messages:
-            if isinstance(m, (BaseMessage, MessagesPlaceholder)):
-                parts.append(m)
-            elif isinstance(m, str):
-                parts.append((HumanMessage, m))
-            elif isinstance(m, tuple) and len(m) == 2 and m[0] == "placeholder":
-                parts.append(_placeholder(m[1]))
-            elif isinstance(m, tuple) and len(m) == 2 and m[0] in _ROLES:
-                parts.append((_ROLES[m[0]], m[1]))
-            else:
-                raise TypeError(
-                    f"Unsupported message {m!r}: use (role, template) with role in "
-                    f"{sorted([*_ROLES, 'placeholder'])}, a str, a BaseMessage or a "
-                    "MessagesPlaceholder."
-                )
-        return cls(parts, **kwargs)
+        ``MessagesPlaceholder``), templates of human messages, messages, message prompt
+        templates, placeholders or chat prompts."""
+        return cls(messages, **kwargs)
 
-    def format_messages(self, **values: Any) -> list[BaseMessage]:
-        self._missing(values)
+    def format_messages(self, **kwargs: Any) -> list[BaseMessage]:
+        self._missing(kwargs)
         out: list[BaseMessage] = []
         for m in self.messages:
-            if isinstance(m, tuple):
-                out.append(m[0](m[1].format(**values)))
-            elif isinstance(m, MessagesPlaceholder):
-                out.extend(m.format_messages(**values))
-            else:
+            if isinstance(m, BaseMessage):
                 out.append(m)
+            else:
+                out.extend(m.format_messages(**kwargs))
         return out
-
-    def _format(self, input: Any, rm: Any = None) -> ChatPromptValue:
-        return ChatPromptValue(self.format_messages(**self._variables(input)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reference.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from reference.prompts._message import BaseMessagePromptTemplate
 
 __all__ = ["MessagesPlaceholder", "coerce_messages"]
 
@@ -40,7 +41,7 @@ def coerce_messages(value: Any, variable: str) -> list[BaseMessage]:
     return out
 
 
-class MessagesPlaceholder:
+class MessagesPlaceholder(BaseMessagePromptTemplate):
     """The messages of variable ``variable_name`` (the last ``n_messages`` if set).
 
     An ``optional`` placeholder is not an input variable and formats to no

@@ -1,4 +1,5 @@
-"""``PromptTemplate``: format ``{variables}`` into one text prompt (a ``StringPromptValue``)."""
+"""``PromptTemplate``: format ``{variables}`` into one text prompt (a ``StringPromptValue``);
+``StringPromptTemplate``, the base of text prompts a user subclass implements ``format`` for."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from reference.prompt_values import StringPromptValue
 from reference.prompts._base import BasePromptTemplate
 
-__all__ = ["PromptTemplate", "template_variables"]
+__all__ = ["PromptTemplate", "StringPromptTemplate", "template_variables"]
 
 
 def template_variables(template: str) -> list[str]:
@@ -20,7 +21,22 @@ def template_variables(template: str) -> list[str]:
     return seen
 
 
-class PromptTemplate(BasePromptTemplate):
+class StringPromptTemplate(BasePromptTemplate):
+    """A text prompt: subclasses implement ``format(**values) -> str``."""
+
+    def format(self, **kwargs: Any) -> str:
+        raise NotImplementedError(f"{type(self).__name__} must implement format(**kwargs)")
+
+    def format_prompt(self, **kwargs: Any) -> StringPromptValue:
+        return StringPromptValue(self.format(**kwargs))
+
+    def _format(self, input: Any, rm: Any = None) -> StringPromptValue:
+        values = self._variables(input)
+        self._missing(values)
+        return self.format_prompt(**values)
+
+
+class PromptTemplate(StringPromptTemplate):
     """An f-string template (``"Tell me about {topic}"``) run as a ``prompt`` run."""
 
     def __init__(
@@ -36,9 +52,8 @@ class PromptTemplate(BasePromptTemplate):
         if not isinstance(template, str):
             raise TypeError(f"template must be a str, got {type(template).__name__}")
         self.template = template
-        self.input_variables = (
-            list(input_variables) if input_variables is not None
-            else template_variables(template)
+        self.input_variables = sorted(  # sorted, as langchain_core's
+            input_variables if input_variables is not None else template_variables(template)
         )
         self._init_scope(name, callbacks, tags, metadata)
 
@@ -51,8 +66,5 @@ class PromptTemplate(BasePromptTemplate):
         self._missing(values)
         return self.template.format(**values)
 
-    def format_prompt(self, **values: Any) -> StringPromptValue:
-        return StringPromptValue(self.format(**values))
-
     def _format(self, input: Any, rm: Any = None) -> StringPromptValue:
-        return self.format_prompt(**self._variables(input))
+        return StringPromptValue(self.format(**self._variables(input)))

@@ -14,7 +14,7 @@ from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ATOOL, TOOL, arun, run
 
-__all__ = ["BaseTool", "StructuredTool", "ToolException", "tool"]
+__all__ = ["BaseTool", "FunctionTool", "StructuredTool", "ToolException", "tool"]
 
 
 def _params(func: Callable[..., Any] | None) -> set[str]:
@@ -36,13 +36,12 @@ class BaseTool(Runnable[Any, Any]):
     description: str = ""
 
 
-@final
-class StructuredTool(BaseTool):
-    """A tool calling ``func`` (sync) or ``coroutine`` (async) with the input's fields.
+class FunctionTool(BaseTool):
+    """A tool calling ``func`` (sync) or ``coroutine`` (async): what ``StructuredTool`` and
+    ``Tool`` share; they differ in how the input becomes arguments (``_arguments``).
 
-    A dict input is passed as keyword arguments, anything else as the single
-    positional argument. Parameters named ``config`` / ``callbacks`` receive
-    the child config / child callback manager (detected once, here).
+    Parameters named ``config`` / ``callbacks`` receive the child config /
+    child callback manager (detected once, here).
     """
 
     def __init__(
@@ -57,7 +56,7 @@ class StructuredTool(BaseTool):
         metadata: dict[str, Any] | None = None,
     ) -> None:
         if func is None and coroutine is None:
-            raise TypeError("StructuredTool needs func, coroutine or both")
+            raise TypeError(f"{type(self).__name__} needs func, coroutine or both")
         self.func = func
         self.coroutine = coroutine
         self.description = description
@@ -67,6 +66,62 @@ class StructuredTool(BaseTool):
         self._co_cfg = "config" in cp
         self._co_cbs = "callbacks" in cp
         self._init_scope(name, callbacks, tags, metadata)
+
+    def _serialized(self) -> dict[str, Any]:
+        s = self._ser
+        if s is None or "description" not in s:
+            s = {**super()._serialized(), "description": self.description}
+            self._ser = s
+        return s
+
+    def _arguments(self, input: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        raise NotImplementedError
+
+    def _call_args(
+        self, input: Any, frame: RunFrame, wants_cfg: bool, wants_cbs: bool
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        args, kwargs = self._arguments(input)
+        if wants_cfg or wants_cbs:
+            config = frame.function_config()
+            if wants_cfg:
+                kwargs["config"] = config
+            if wants_cbs:
+                kwargs["callbacks"] = config["callbacks"]
+        return args, kwargs
+
+    @staticmethod
+    def _start(input: Any) -> tuple[str, dict[str, Any]]:
+        return str(input), {"inputs": input if isinstance(input, dict) else None}
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        payload, extra = self._start(input)
+        return run(self, self._call, input, config, TOOL, payload=payload, extra=extra)
+
+    def _call(self, input: Any, frame: RunFrame) -> Any:
+        if self.func is None:  # inside the run, as langchain_core's: handlers see the error
+            raise NotImplementedError(f"{type(self).__name__} does not support sync invocation.")
+        args, fkw = self._call_args(input, frame, self._func_cfg, self._func_cbs)
+        return self.func(*args, **fkw)
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Any:
+        payload, extra = self._start(input)
+        return await arun(self, self._acall, input, config, ATOOL, payload=payload, extra=extra)
+
+    async def _acall(self, input: Any, frame: RunFrame) -> Any:
+        if self.coroutine is not None:
+            args, fkw = self._call_args(input, frame, self._co_cfg, self._co_cbs)
+            return await self.coroutine(*args, **fkw)
+        # A sync function may block: run it in a worker thread carrying our context.
+        call = partial(contextvars.copy_context().run, self._call, input, frame)
+        return await asyncio.get_running_loop().run_in_executor(None, call)
+
+
+@final
+class StructuredTool(FunctionTool):
+    """A tool calling its function with the input's fields: a dict input is passed as keyword
+    arguments, anything else as the single positional argument."""
 
     @classmethod
     def from_function(
@@ -89,54 +144,10 @@ class StructuredTool(BaseTool):
             **kwargs,
         )
 
-    def _serialized(self) -> dict[str, Any]:
-        s = self._ser
-        if s is None or "description" not in s:
-            s = {**super()._serialized(), "description": self.description}
-            self._ser = s
-        return s
-
-    def _call_args(
-        self, input: Any, frame: RunFrame, wants_cfg: bool, wants_cbs: bool
-    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        kwargs: dict[str, Any] = dict(input) if isinstance(input, dict) else {}
-        args: tuple[Any, ...] = () if isinstance(input, dict) else (input,)
-        if wants_cfg or wants_cbs:
-            config = frame.function_config()
-            if wants_cfg:
-                kwargs["config"] = config
-            if wants_cbs:
-                kwargs["callbacks"] = config["callbacks"]
-        return args, kwargs
-
-    @staticmethod
-    def _start(input: Any) -> tuple[str, dict[str, Any]]:
-        return str(input), {"inputs": input if isinstance(input, dict) else None}
-
-    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        if self.func is None:
-            raise TypeError(f"Tool {self.get_name()!r} has only a coroutine; use ainvoke().")
-        payload, extra = self._start(input)
-        return run(self, self._call, input, config, TOOL, payload=payload, extra=extra)
-
-    def _call(self, input: Any, frame: RunFrame) -> Any:
-        assert self.func is not None
-        args, fkw = self._call_args(input, frame, self._func_cfg, self._func_cbs)
-        return self.func(*args, **fkw)
-
-    async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Any:
-        payload, extra = self._start(input)
-        return await arun(self, self._acall, input, config, ATOOL, payload=payload, extra=extra)
-
-    async def _acall(self, input: Any, frame: RunFrame) -> Any:
-        if self.coroutine is not None:
-            args, fkw = self._call_args(input, frame, self._co_cfg, self._co_cbs)
-            return await self.coroutine(*args, **fkw)
-        # A sync function may block: run it in a worker thread carrying our context.
-        call = partial(contextvars.copy_context().run, self._call, input, frame)
-        return await asyncio.get_running_loop().run_in_executor(None, call)
+    def _arguments(self, input: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        if isinstance(input, dict):
+            return (), dict(input)
+        return (input,), {}
 
 
 @overload
