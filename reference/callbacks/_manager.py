@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, Union
 from uuid import UUID
 
 from reference.callbacks._dispatch import HandlerSet, check_handlers
+from reference.callbacks._hooks import HOOKS, apply_hooks
 from reference.callbacks._ids import new_run_id
 from reference.callbacks._merge import merge_metadata, merge_tags
 from reference.callbacks._run_managers import (
@@ -293,6 +294,8 @@ class BaseCallbackManager:
             from reference.callbacks._stdout import StdOutCallbackHandler
 
             mgr = mgr._with_local(HandlerSet((StdOutCallbackHandler(),)), None, None)
+        if HOOKS:
+            mgr = apply_hooks(mgr)
         return mgr
 
 
