@@ -15,6 +15,7 @@ from uuid import UUID
 
 from reference.callbacks._dispatch import HandlerSet, check_handlers
 from reference.callbacks._handlers import CallbackManagerMixin
+from reference.callbacks._hooks import HOOKS, apply_hooks
 from reference.callbacks._ids import new_run_id
 from reference.callbacks._merge import merge_metadata, merge_tags
 from reference.callbacks._run_managers import (
@@ -294,6 +295,8 @@ class BaseCallbackManager(CallbackManagerMixin):
             from reference.callbacks._stdout import StdOutCallbackHandler
 
             mgr = mgr._with_local(HandlerSet((StdOutCallbackHandler(),)), None, None)
+        if HOOKS:
+            mgr = apply_hooks(mgr)
         return mgr
 
 

@@ -12,6 +12,7 @@ from typing import Any, Final, TypedDict, TypeVar, cast
 from uuid import UUID
 
 from reference.callbacks._dispatch import HandlerSet
+from reference.callbacks._hooks import HOOKS, apply_hooks
 from reference.callbacks._manager import (
     AsyncCallbackManager,
     BaseCallbackManager,
@@ -249,6 +250,8 @@ def manager_for(
             )
     if local is not None:
         mgr = mgr._with_local(*local)
+    if HOOKS:  # handlers held by context variables (collect_runs): empty unless registered
+        mgr = apply_hooks(mgr)
     return mgr
 
 
