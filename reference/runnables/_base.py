@@ -278,6 +278,17 @@ class Runnable(Generic[Input, Output]):
         merged = merge_configs(config, cast(RunnableConfig, kwargs))
         return RunnableBinding(bound=self, config=merged)
 
+    def with_listeners(self, *, on_start: Callable[..., None] | None = None,
+                       on_end: Callable[..., None] | None = None,
+                       on_error: Callable[..., None] | None = None) -> RunnableBinding:
+        """Call ``on_start(run)`` / ``on_end(run)`` / ``on_error(run)`` with this runnable's
+        run (a tracer ``Run``; ``config=`` too if a listener takes it) on each call."""
+        from reference.runnables._binding import RunnableBinding
+        from reference.runnables._listeners import listeners_factory
+
+        return RunnableBinding(bound=self, config_factories=[
+            listeners_factory(on_start, on_end, on_error)])
+
     def bind(self, **kwargs: Any) -> RunnableBinding:
         """Keyword arguments every call passes on (``model.bind(stop=["\\n"])``); a lambda's
         function gets them as keywords. Like ``with_config``, the binding starts no run."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, cast, final
 
 from reference.runnables._base import Runnable
@@ -14,6 +14,7 @@ from reference.runnables._config import (
     validate_config,
 )
 from reference.runnables._frame import current_run
+from reference.runnables._listeners import Listener, listeners_factory
 from reference.runnables._streams import aclosing_stream
 
 __all__ = ["RunnableBinding"]
@@ -31,7 +32,7 @@ class RunnableBinding(Runnable[Any, Any]):
     one tree never gives two runs the same id (SPEC.md §6).
     """
 
-    __slots__ = ("bound", "config", "kwargs")
+    __slots__ = ("bound", "config", "config_factories", "kwargs")
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class RunnableBinding(Runnable[Any, Any]):
         bound: Runnable[Any, Any],
         config: RunnableConfig | None = None,
         kwargs: dict[str, Any] | None = None,
+        config_factories: list[Callable[[RunnableConfig], RunnableConfig]] | None = None,
     ) -> None:
         if not isinstance(bound, Runnable):
             raise TypeError(f"RunnableBinding.bound must be a Runnable, got {bound!r}")
@@ -47,6 +49,9 @@ class RunnableBinding(Runnable[Any, Any]):
         self.bound = bound
         self.config: RunnableConfig = config or {}
         self.kwargs = kwargs or {}
+        #: Each call's merged config is merged with what these make of it (``with_listeners``
+        #: adds a listener tracer per call this way).
+        self.config_factories = config_factories or []
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         return self.bound.get_name(suffix, name=name or self.config.get("run_name"))
@@ -59,7 +64,10 @@ class RunnableBinding(Runnable[Any, Any]):
         bound = self.config
         if bound.get("run_id") is not None and (trusted or current_run.get() is not None):
             bound = cast(RunnableConfig, {k: v for k, v in bound.items() if k != "run_id"})
-        return merge_configs(bound, resolved)
+        merged = merge_configs(bound, resolved)
+        for factory in self.config_factories:
+            merged = merge_configs(merged, factory(merged))
+        return merged
 
     def _for_batch(
         self, config: RunnableConfig | list[RunnableConfig] | None, n: int
@@ -69,7 +77,8 @@ class RunnableBinding(Runnable[Any, Any]):
         if run_id is None:
             return self, config
         rest = cast(RunnableConfig, {k: v for k, v in self.config.items() if k != "run_id"})
-        plain = RunnableBinding(bound=self.bound, config=rest, kwargs=self.kwargs)
+        plain = RunnableBinding(bound=self.bound, config=rest, kwargs=self.kwargs,
+                                config_factories=self.config_factories)
         if current_run.get() is not None or not n:
             return plain, config
         configs = per_item_configs(config, n)
@@ -87,12 +96,22 @@ class RunnableBinding(Runnable[Any, Any]):
             bound=self.bound,
             config=merge_configs(self.config, config, kwargs),  # type: ignore[arg-type]
             kwargs=self.kwargs,
+            config_factories=self.config_factories,
         )
 
     def bind(self, **kwargs: Any) -> RunnableBinding:
         """This binding with more keyword arguments (later ones win); the config is kept."""
         return RunnableBinding(bound=self.bound, config=self.config,
-                               kwargs={**self.kwargs, **kwargs})
+                               kwargs={**self.kwargs, **kwargs},
+                               config_factories=self.config_factories)
+
+    def with_listeners(self, *, on_start: Listener | None = None, on_end: Listener | None = None,
+                       on_error: Listener | None = None) -> RunnableBinding:
+        """This binding with one more listener tracer per call (see ``Runnable.with_listeners``)."""
+        return RunnableBinding(
+            bound=self.bound, config=self.config, kwargs=self.kwargs,
+            config_factories=[listeners_factory(on_start, on_end, on_error),
+                              *self.config_factories])
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         return self.bound.invoke(input, self._merged(config), **{**self.kwargs, **kwargs})
