@@ -22,8 +22,10 @@ __all__ = ["RunnableAssign", "RunnablePick"]
 
 
 def _dict_input(input: Any, who: str) -> Mapping[str, Any]:
+    """``input``, checked inside the run (which then ends with the error, as langchain_core's
+    does: a ValueError)."""
     if not isinstance(input, Mapping):
-        raise TypeError(f"{who} takes a dict input, got {type(input).__name__}: {input!r}")
+        raise ValueError(f"{who} takes a dict input, got {type(input).__name__}: {input!r}")
     return input
 
 
@@ -53,18 +55,20 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
     def invoke(
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        return run(self, self._body, _dict_input(input, self.get_name()), config)
+        return run(self, self._body, input, config)
 
     def _body(self, input: Mapping[str, Any], frame: RunFrame) -> dict[str, Any]:
-        return {**input, **self.mapper.invoke(input, frame.child_config)}
+        return {**_dict_input(input, self.get_name()),
+                **self.mapper.invoke(input, frame.child_config)}
 
     async def ainvoke(
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        return await arun(self, self._abody, _dict_input(input, self.get_name()), config)
+        return await arun(self, self._abody, input, config)
 
     async def _abody(self, input: Mapping[str, Any], frame: RunFrame) -> dict[str, Any]:
-        return {**input, **await self.mapper.ainvoke(input, frame.child_config)}
+        return {**_dict_input(input, self.get_name()),
+                **await self.mapper.ainvoke(input, frame.child_config)}
 
 
 def _pick(keys: str | list[str], input: Any) -> Any:
@@ -98,14 +102,14 @@ class RunnablePick(Runnable[dict[str, Any], Any]):
 
     def invoke(self, input: dict[str, Any], config: RunnableConfig | None = None,
                **kwargs: Any) -> Any:
-        return run(self, self._body, _dict_input(input, self.get_name()), config)
+        return run(self, self._body, input, config)
 
     def _body(self, input: Mapping[str, Any], frame: RunFrame) -> Any:
-        return _pick(self.keys, input)
+        return _pick(self.keys, _dict_input(input, self.get_name()))
 
     async def ainvoke(self, input: dict[str, Any], config: RunnableConfig | None = None,
                       **kwargs: Any) -> Any:
-        return await arun(self, self._abody, _dict_input(input, self.get_name()), config)
+        return await arun(self, self._abody, input, config)
 
     async def _abody(self, input: Mapping[str, Any], frame: RunFrame) -> Any:
-        return _pick(self.keys, input)
+        return _pick(self.keys, _dict_input(input, self.get_name()))
