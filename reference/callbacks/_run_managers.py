@@ -220,6 +220,10 @@ class AsyncParentRunManager(AsyncRunManager):
         return mgr  # type: ignore[return-value]
 
 
+#: The async base's earlier private name, kept for code that wraps or patches it.
+_AsyncRunManager = AsyncRunManager
+
+
 def new_run_manager(cls: type[RM], mgr: BaseCallbackManager, run_id: UUID) -> RM:
     """A run manager for run ``run_id`` of ``mgr`` (no ``__init__``: nothing to copy)."""
     rm: RM = _new(cls)
