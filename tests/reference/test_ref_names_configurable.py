@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -209,3 +211,222 @@ def test_option_fields_map_the_configured_names(pkg: str) -> None:
         chain.invoke({"q": "z"}, {"configurable": {"style": "medium"}})
     with pytest.raises(KeyError):
         chain.invoke({"q": "z"}, {"configurable": {"say": ["c"]}})
+
+
+# ----------------------------------------------------------------------------- alternatives
+
+
+def _alternatives(pkg: str) -> Any:
+    """A model, or another (named ``model_b``), or a lambda, chosen by ``configurable["llm"]``."""
+    cf = load(pkg, "runnables", "ConfigurableField")
+    fake = load(pkg, "language_models", "FakeListChatModel")
+    shout = load(pkg, "runnables", "RunnableLambda")(lambda p: p.to_string().upper(),
+                                                     name="shout")
+    return fake(responses=["A"]).configurable_alternatives(
+        cf(id="llm"), default_key="a", b=fake(responses=["B"], name="model_b"), shout=shout)
+
+
+def _alternative_seen(key: str | None, streamed: bool) -> list[Seen]:
+    seq = "RunnableSequence"
+    start = "<stream input>" if streamed else "{'w': 'it'}"
+    head: list[Seen] = [
+        ("on_chain_start", seq, None, start),
+        ("on_chain_start", "PromptTemplate", seq, "{'w': 'it'} run_type=prompt"),
+        ("on_chain_end", "PromptTemplate", seq, "StringPromptValue('say it')"),
+    ]
+    if key == "shout":
+        return [*head,
+                ("on_chain_start", "shout", seq,
+                 "<stream input>" if streamed else "StringPromptValue('say it')"),
+                ("on_chain_end", "shout", seq, "'SAY IT'"),
+                ("on_chain_end", seq, None, "'SAY IT'")]
+    name, reply = ("model_b", "B") if key == "b" else ("FakeListChatModel", "A")
+    gen = "ChatGenerationChunk(AIMessageChunk" if streamed else "ChatGeneration(AIMessage"
+    msg = "AIMessageChunk" if streamed else "AIMessage"
+    return [*head,
+            ("on_chat_model_start", name, seq, "[[HumanMessage('say it')]]"),
+            *([("on_llm_new_token", name, seq, f"{reply!r} ChatGenerationChunk")]
+              if streamed else []),
+            ("on_llm_end", name, seq, f"LLMResult([[{gen}({reply!r}))]])"),
+            ("on_chain_end", seq, None, f"{msg}({reply!r})")]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("key", [None, "a", "b", "shout"])
+def test_configurable_alternatives_run_the_chosen_runnable(
+    pkg: str, mode: str, key: str | None
+) -> None:
+    """Two models and a lambda: the chosen one's run stands where the wrapper is; the default
+    by ``default_key`` or when nothing is chosen."""
+    prompt = load(pkg, "prompts", "PromptTemplate").from_template("say {w}")
+    rec = recorder(pkg)
+    config: dict[str, Any] = {"callbacks": [rec]}
+    if key is not None:
+        config["configurable"] = {"llm": key}
+    out = _text(_run(prompt | _alternatives(pkg), mode, {"w": "it"}, config))
+    assert out == {"b": "B", "shout": "SAY IT"}.get(key or "a", "A")
+    assert _streamed(rec.seen, mode) == _alternative_seen(key, mode in STREAMED)
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_an_unknown_alternative_fails_the_enclosing_run(pkg: str) -> None:
+    prompt = load(pkg, "prompts", "PromptTemplate").from_template("say {w}")
+    rec = recorder(pkg)
+    with pytest.raises(ValueError, match="Unknown alternative"):
+        (prompt | _alternatives(pkg)).invoke({"w": "it"}, {"callbacks": [rec],
+                                                           "configurable": {"llm": "c"}})
+    assert [s[:3] for s in rec.seen] == [
+        ("on_chain_start", "RunnableSequence", None),
+        ("on_chain_start", "PromptTemplate", "RunnableSequence"),
+        ("on_chain_end", "PromptTemplate", "RunnableSequence"),
+        ("on_chain_error", "RunnableSequence", None),
+    ]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_prefixed_keys_reach_the_chosen_alternatives_fields(pkg: str) -> None:
+    """``prefix_keys=True``: ``"llm==b/replies"`` is the ``replies`` key of alternative ``b``;
+    ``configurable_fields`` on the alternatives configures the default."""
+    cf = load(pkg, "runnables", "ConfigurableField")
+    fake = load(pkg, "language_models", "FakeListChatModel")
+    b = fake(responses=["B"]).configurable_fields(responses=cf(id="replies"))
+    alt = fake(responses=["A"]).configurable_alternatives(cf(id="llm"), prefix_keys=True, b=b)
+    assert alt.invoke("x", {"configurable": {"llm": "b", "llm==b/replies": ["P"]}}).content == "P"
+    # The prefix is only removed: a key without it passes through as it is.
+    assert alt.invoke("x", {"configurable": {"llm": "b", "replies": ["Q"]}}).content == "Q"
+    assert alt.invoke("x", {"configurable": {"llm==a/replies": ["R"]}}).content == "A"
+    both = alt.configurable_fields(responses=cf(id="mine"))
+    assert type(both).__name__ == "RunnableConfigurableAlternatives"
+    assert both.invoke("x", {"configurable": {"mine": ["M"]}}).content == "M"
+    assert both.invoke("x", {"configurable": {"mine": ["M"], "llm": "b"}}).content == "B"
+
+
+# ----------------------------------------------------------------------------- with_config
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_configurable_values_bound_with_with_config(pkg: str) -> None:
+    """``with_config(configurable=...)`` on the wrapper keeps a wrapper (a call's values win
+    over the bound ones); on a chain, it reaches the wrapper inside; bound callbacks see the
+    configured run, parented to the enclosing run they did not see."""
+    cf = load(pkg, "runnables", "ConfigurableField")
+    fake = load(pkg, "language_models", "FakeListChatModel")
+    prompt = load(pkg, "prompts", "PromptTemplate").from_template("{q}")
+    model = fake(responses=["plain"]).configurable_fields(responses=cf(id="replies"))
+    bound = model.with_config(configurable={"replies": ["bound"]})
+    assert type(bound).__name__ == "RunnableConfigurableFields"
+    assert (prompt | bound).invoke({"q": "x"}).content == "bound"
+    assert (prompt | bound).invoke({"q": "x"}, {"configurable": {"replies": ["call"]}}) \
+        .content == "call"
+    assert (prompt | model).with_config(configurable={"replies": ["outer"]}) \
+        .invoke({"q": "x"}).content == "outer"
+    chosen = _alternatives(pkg).with_config(configurable={"llm": "shout"})
+    assert type(chosen).__name__ == "RunnableConfigurableAlternatives"
+    assert (prompt | chosen).invoke({"q": "x"}) == "X"
+    rec = recorder(pkg)
+    seq = prompt | model.with_config(callbacks=[rec], configurable={"replies": ["seen"]})
+    assert seq.invoke({"q": "x"}).content == "seen"
+    assert rec.seen == [
+        ("on_chat_model_start", "FakeListChatModel", None, "[[HumanMessage('x')]]"),
+        ("on_llm_end", "FakeListChatModel", None,
+         "LLMResult([[ChatGeneration(AIMessage('seen'))]])"),
+    ]
+    assert model.responses == ["plain"]  # other attributes are the default's
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_constructor_callbacks_and_tags_of_the_configured_object_stay_its_own(pkg: str) -> None:
+    """The configured copy keeps the constructor's handler (its own run only, R3) and tags."""
+    cf = load(pkg, "runnables", "ConfigurableField")
+    fake = load(pkg, "language_models", "FakeListChatModel")
+    prompt = load(pkg, "prompts", "PromptTemplate").from_template("{q}")
+    own = recorder(pkg)
+    starts, got = _model_starts(pkg)
+    model = fake(responses=["plain"], callbacks=[own], tags=["ctor"]) \
+        .configurable_fields(responses=cf(id="replies"))
+    out = (prompt | model).invoke({"q": "x"}, {"callbacks": [starts], "tags": ["call"],
+                                               "configurable": {"replies": ["c"]}})
+    assert out.content == "c"
+    assert own.seen == [
+        ("on_chat_model_start", "FakeListChatModel", None, "[[HumanMessage('x')]]"),
+        ("on_llm_end", "FakeListChatModel", None, "LLMResult([[ChatGeneration(AIMessage('c'))]])"),
+    ]
+    assert got == [({"_type": "fake-list-chat-model", "responses": ["c"], "stop": None},
+                    ["call", "ctor"], {})]
+
+
+# ----------------------------------------------------------------------------- concurrency
+
+
+def _echo(pkg: str) -> Any:
+    """A custom ``RunnableSerializable`` with a field, slow enough for calls to overlap."""
+    base = load(pkg, "runnables", "RunnableSerializable")
+
+    class Echo(base):  # type: ignore[misc, valid-type]
+        word: str
+
+        def invoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+            def body(x: Any) -> str:
+                time.sleep(0.01)
+                return f"{self.word}:{x}"
+
+            return self._call_with_config(body, input, config)
+
+    return Echo
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_concurrent_calls_with_different_values_do_not_mix(pkg: str) -> None:
+    """Batch items (threads, then tasks) and plain threads, each with its own value: each run
+    gets its own copy; the original keeps its value (R12)."""
+    cf = load(pkg, "runnables", "ConfigurableField")
+    echo = _echo(pkg)(word="orig")
+    configured = echo.configurable_fields(word=cf(id="word"))
+    n = 8
+    rec = recorder(pkg)
+    configs = [{"callbacks": [rec], "configurable": {"word": f"w{i}"}} for i in range(n)]
+    expected = [f"w{i}:{i}" for i in range(n)]
+    assert configured.batch(list(range(n)), configs) == expected
+    assert asyncio.run(configured.abatch(list(range(n)), configs)) == expected
+    ends = sorted(d for e, _, _, d in rec.seen if e == "on_chain_end")
+    assert ends == sorted([repr(x) for x in expected] * 2)
+    assert {n for _, n, _, _ in rec.seen} == {"Echo"}
+    results: dict[int, Any] = {}
+
+    def call(i: int) -> None:
+        results[i] = configured.invoke(i, {"configurable": {"word": f"t{i}"}})
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {i: f"t{i}:{i}" for i in range(n)}
+    assert configured.batch([1, 2]) == ["orig:1", "orig:2"]
+    assert echo.word == "orig"
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_wrong_fields_and_values_raise_as_langchain_core(pkg: str) -> None:
+    """An unknown field: ValueError when configuring; a value of the wrong type: ValueError
+    when invoked (pydantic's error is one); a numeric str for a float field is taken."""
+    cf = load(pkg, "runnables", "ConfigurableField")
+    fake = load(pkg, "language_models", "FakeListChatModel")
+    with pytest.raises(ValueError, match="nope"):
+        fake(responses=["a"]).configurable_fields(nope=cf(id="n"))
+    model = fake(responses=["a"]).configurable_fields(responses=cf(id="r"), sleep=cf(id="s"))
+    with pytest.raises(ValueError):
+        model.invoke("x", {"configurable": {"r": 5}})
+    with pytest.raises(ValueError):
+        model.invoke("x", {"configurable": {"r": [1, 2]}})
+    with pytest.raises(ValueError):
+        model.invoke("x", {"configurable": {"s": "slow"}})
+    assert model.invoke("x", {"configurable": {"s": "0"}}).content == "a"
+    assert model.invoke("x", {"configurable": {"s": 0, "r": ["b"]}}).content == "b"
+    echo = _echo(pkg)(word="w").configurable_fields(word=cf(id="word"))
+    with pytest.raises(ValueError):
+        echo.invoke(1, {"configurable": {"word": 3}})
