@@ -106,12 +106,13 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
                 f"The reference's prompts support template_format='f-string' only, got "
                 f"{template_format!r}"
             )
-        self.messages: list[Part] = [_part(m) for m in messages]
+        self.messages: list[Part] = list(messages)
         self._reconfigured(frozenset({"messages"}))
         self._init_scope(name, callbacks, tags, metadata)
 
     def _reconfigured(self, changed: frozenset[str]) -> None:
-        """The variables, from the messages (also when ``configurable_fields`` sets them)."""
+        """The parts and variables, from the messages (also when ``configurable_fields``
+        sets them)."""
         if "messages" not in changed:
             return
         self.messages = [_part(m) for m in self.messages]

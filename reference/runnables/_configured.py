@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import sys
 import types
+import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
@@ -82,9 +83,25 @@ class _Mismatch(Exception):
 
 
 _UNKNOWN: Any = object()
+_MISSING: Any = object()
+
+
+#: class -> field -> evaluated annotation: evaluated once, not on every configured call.
+_ANNOTATIONS: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def _annotation(cls: type, field: str) -> Any:
+    """The field's annotation (cached), ``_UNKNOWN`` if none or not evaluable."""
+    per_class = _ANNOTATIONS.get(cls)
+    if per_class is None:
+        per_class = _ANNOTATIONS[cls] = {}
+    ann = per_class.get(field, _MISSING)
+    if ann is _MISSING:
+        ann = per_class[field] = _evaluate_annotation(cls, field)
+    return ann
+
+
+def _evaluate_annotation(cls: type, field: str) -> Any:
     """The field's annotation, evaluated in its class's module; ``_UNKNOWN`` if none (or it
     cannot be evaluated: a name only imported for type checking)."""
     if field == "name":
@@ -102,7 +119,7 @@ def _annotation(cls: type, field: str) -> Any:
         if isinstance(ann, str):
             module = sys.modules.get(klass.__module__)
             try:
-                ann = eval(ann, dict(vars(module)) if module else {})
+                ann = eval(ann, vars(module) if module else {})
             except Exception:
                 return _UNKNOWN
         return ann

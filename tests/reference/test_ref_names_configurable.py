@@ -180,6 +180,20 @@ def test_a_configured_template_brings_its_own_variables(pkg: str) -> None:
 
 
 @pytest.mark.parametrize("pkg", PKGS)
+def test_configured_chat_messages_bring_their_own_variables(pkg: str) -> None:
+    cf = load(pkg, "runnables", "ConfigurableField")
+    prompt = load(pkg, "prompts", "ChatPromptTemplate").from_messages(
+        [("system", "be {mood}"), ("human", "{q}")])
+    configured = prompt.configurable_fields(messages=cf(id="msgs"))
+    out = configured.invoke({"x": 1}, {"configurable": {"msgs": [("human", "only {x}")]}})
+    assert [(type(m).__name__, m.content) for m in out.to_messages()] == [
+        ("HumanMessage", "only 1")]
+    assert [m.content for m in configured.invoke({"mood": "kind", "q": "hi"}).to_messages()] \
+        == ["be kind", "hi"]
+    assert prompt.input_variables == ["mood", "q"]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
 def test_option_fields_map_the_configured_names(pkg: str) -> None:
     """``ConfigurableFieldSingleOption``: one option by name (the default's when not given);
     ``ConfigurableFieldMultiOption``: a list of them."""
