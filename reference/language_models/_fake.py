@@ -32,6 +32,10 @@ __all__ = [
 class FakeListChatModel(BaseChatModel):
     """Reply with ``responses`` in turn, cycling; ``sleep`` seconds between streamed tokens."""
 
+    responses: list[str]
+    sleep: float | None
+    i: int
+
     def __init__(
         self,
         responses: list[str],

@@ -255,6 +255,10 @@ class LLM(BaseLLM):
 class FakeListLLM(LLM):
     """Reply with ``responses`` in turn, cycling (a non-chat model for tests and examples)."""
 
+    responses: list[str]
+    sleep: float | None
+    i: int
+
     def __init__(
         self,
         responses: list[str],

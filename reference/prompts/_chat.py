@@ -106,7 +106,16 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
                 f"The reference's prompts support template_format='f-string' only, got "
                 f"{template_format!r}"
             )
-        self.messages: list[Part] = [_part(m) for m in messages]
+        self.messages: list[Part] = list(messages)
+        self._reconfigured(frozenset({"messages"}))
+        self._init_scope(name, callbacks, tags, metadata)
+
+    def _reconfigured(self, changed: frozenset[str]) -> None:
+        """The parts and variables, from the messages (also when ``configurable_fields``
+        sets them)."""
+        if "messages" not in changed:
+            return
+        self.messages = [_part(m) for m in self.messages]
         required: set[str] = set()
         optional: set[str] = set()
         for m in self.messages:
@@ -116,7 +125,6 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
                 required.update(m.input_variables)
         self.input_variables = sorted(required)
         self.optional_variables = sorted(optional - required)
-        self._init_scope(name, callbacks, tags, metadata)
 
     @classmethod
     def from_template(cls, template: str, **kwargs: Any) -> ChatPromptTemplate:

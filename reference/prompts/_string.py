@@ -39,6 +39,8 @@ class StringPromptTemplate(BasePromptTemplate):
 class PromptTemplate(StringPromptTemplate):
     """An f-string template (``"Tell me about {topic}"``) run as a ``prompt`` run."""
 
+    template: str
+
     def __init__(
         self,
         template: str,
@@ -56,6 +58,10 @@ class PromptTemplate(StringPromptTemplate):
             input_variables if input_variables is not None else template_variables(template)
         )
         self._init_scope(name, callbacks, tags, metadata)
+
+    def _reconfigured(self, changed: frozenset[str]) -> None:
+        if "template" in changed:  # a configured template brings its own variables
+            self.input_variables = sorted(template_variables(self.template))
 
     @classmethod
     def from_template(cls, template: str, **kwargs: Any) -> PromptTemplate:

@@ -11,6 +11,12 @@ from reference.runnables._config import (
     merge_configs,
     patch_config,
 )
+from reference.runnables._configurable_specs import (
+    ConfigurableField,
+    ConfigurableFieldMultiOption,
+    ConfigurableFieldSingleOption,
+    ConfigurableFieldSpec,
+)
 from reference.runnables._each import RunnableEach
 from reference.runnables._executor import run_in_executor
 from reference.runnables._fallbacks import RunnableWithFallbacks
@@ -25,6 +31,10 @@ from reference.runnables._serializable import RunnableSerializable
 RunnableMap = RunnableParallel
 
 __all__ = [
+    "ConfigurableField",
+    "ConfigurableFieldMultiOption",
+    "ConfigurableFieldSingleOption",
+    "ConfigurableFieldSpec",
     "Runnable",
     "RunnableAssign",
     "RunnableBinding",

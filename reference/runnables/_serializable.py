@@ -10,9 +10,13 @@ out (a mutable default is copied per instance), one without may not.
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reference.runnables._base import Runnable
+
+if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import AnyConfigurableField, ConfigurableField
 
 __all__ = ["RunnableSerializable"]
 
@@ -81,3 +85,34 @@ class RunnableSerializable(Runnable[Input, Output]):
         if missing:
             raise TypeError(f"{cls.__name__}() is missing required field(s) {missing}")
         self._init_scope(name, *scope)
+
+    def _reconfigured(self, changed: frozenset[str]) -> None:
+        """Called on a configured copy (``configurable_fields``) with the fields it was given:
+        re-derive what depends on them (a prompt's variables on its template)."""
+
+    def configurable_fields(
+        self, **fields: AnyConfigurableField
+    ) -> RunnableSerializable[Input, Output]:
+        """This runnable with the named fields set per call from ``config["configurable"]``
+        (``ConfigurableField(id=...)``: the value under that id; the option kinds: by name).
+        The wrapper starts no run: each call runs a configured copy (this object unchanged)."""
+        from reference.runnables._configurable import RunnableConfigurableFields, check_fields
+
+        check_fields(self, fields)
+        return RunnableConfigurableFields(default=self, fields=fields)
+
+    def configurable_alternatives(
+        self,
+        which: ConfigurableField,
+        *,
+        default_key: str = "default",
+        prefix_keys: bool = False,
+        **alternatives: Runnable[Input, Output] | Callable[[], Runnable[Input, Output]],
+    ) -> RunnableSerializable[Input, Output]:
+        """This runnable, or one of ``alternatives`` chosen per call by
+        ``config["configurable"][which.id]`` (``default_key`` chooses this one)."""
+        from reference.runnables._configurable import RunnableConfigurableAlternatives
+
+        return RunnableConfigurableAlternatives(
+            which=which, default=self, alternatives=alternatives, default_key=default_key,
+            prefix_keys=prefix_keys)

@@ -2,6 +2,7 @@
 
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._binding import RunnableBinding
+from reference.runnables._configurable_specs import ConfigurableField, ConfigurableFieldSpec
 from reference.runnables._each import RunnableEach
 from reference.runnables._generator import RunnableGenerator
 from reference.runnables._lambda import RunnableLambda, chain
@@ -12,6 +13,8 @@ from reference.runnables._serializable import RunnableSerializable
 RunnableMap = RunnableParallel
 
 __all__ = [
+    "ConfigurableField",
+    "ConfigurableFieldSpec",
     "Runnable",
     "RunnableBinding",
     "RunnableEach",
