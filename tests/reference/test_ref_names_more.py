@@ -150,3 +150,153 @@ def test_async_root_listeners_tracer_module() -> None:
     from reference.tracers.root_listeners import AsyncRootListenersTracer
 
     assert issubclass(AsyncRootListenersTracer, AsyncBaseTracer)
+
+
+# -- usage metadata -----------------------------------------------------------------------------
+
+U1 = {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5,
+      "input_token_details": {"cache_read": 1}}
+
+
+def _usage_model(pkg: str) -> Any:
+    """A custom chat model reporting usage, whole and in streamed chunks (the second chunk
+    names the model, so only the added-up message has both)."""
+    base = load(pkg, "language_models", "BaseChatModel")
+    ai, ai_chunk = load(pkg, "messages", "AIMessage"), load(pkg, "messages", "AIMessageChunk")
+    result, gen = load(pkg, "outputs", "ChatResult"), load(pkg, "outputs", "ChatGeneration")
+    gen_chunk = load(pkg, "outputs", "ChatGenerationChunk")
+
+    class Counted(base):  # type: ignore[misc, valid-type]
+        model_name: str = "m1"
+
+        @property
+        def _llm_type(self) -> str:
+            return "counted"
+
+        def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                      **kwargs: Any) -> Any:
+            return result(generations=[gen(message=ai(
+                "hi", usage_metadata=dict(U1),
+                response_metadata={"model_name": self.model_name}))])
+
+        def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                    **kwargs: Any) -> Any:
+            yield gen_chunk(message=ai_chunk("h", usage_metadata={
+                "input_tokens": 3, "output_tokens": 1, "total_tokens": 4}))
+            yield gen_chunk(message=ai_chunk("i", usage_metadata={
+                "input_tokens": 0, "output_tokens": 1, "total_tokens": 1,
+                "output_token_details": {"reasoning": 1}},
+                response_metadata={"model_name": self.model_name}))
+
+    return Counted
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_usage_handler_sums_each_models_usage_from_its_llm_end(pkg: str) -> None:
+    model = _usage_model(pkg)
+    handler = load(pkg, "callbacks", "UsageMetadataCallbackHandler")()
+    m1, m2 = model(), model(model_name="m2")
+    assert m1.invoke("x").usage_metadata == U1
+    for m in (m1, m2, m1):
+        m.invoke("x", {"callbacks": [handler]})
+    prompt = load(pkg, "prompts", "ChatPromptTemplate").from_messages([("human", "{q}")])
+    (prompt | m2).invoke({"q": "x"}, {"callbacks": [handler]})
+    twice = {"input_tokens": 6, "output_tokens": 4, "total_tokens": 10,
+             "input_token_details": {"cache_read": 2}}
+    assert handler.usage_metadata == {"m1": twice, "m2": twice}
+    assert repr(handler) == str(handler.usage_metadata)
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_get_usage_metadata_callback_counts_calls_in_its_block_in_every_mode(pkg: str) -> None:
+    model = _usage_model(pkg)
+    get_cb = load(pkg, "callbacks", "get_usage_metadata_callback")
+    m1, m2 = model(), model(model_name="m2")
+    with get_cb() as cb:
+        m1.invoke("x")
+        chunks = list(m2.stream("x"))
+        asyncio.run(m1.ainvoke("x"))
+        m1.batch(["a", "b"])
+        with get_cb("inner") as inner:
+            m2.invoke("y")
+    m1.invoke("after the block")
+    # streamed: the chunks' usage added up (the closing empty chunk has none)
+    assert [(c.content, c.usage_metadata) for c in chunks] == [
+        ("h", {"input_tokens": 3, "output_tokens": 1, "total_tokens": 4}),
+        ("i", {"input_tokens": 0, "output_tokens": 1, "total_tokens": 1,
+               "output_token_details": {"reasoning": 1}}),
+        ("", None)]
+    assert cb.usage_metadata == {
+        "m1": {"input_tokens": 12, "output_tokens": 8, "total_tokens": 20,
+               "input_token_details": {"cache_read": 4}},
+        "m2": {"input_tokens": 6, "output_tokens": 4, "total_tokens": 10,
+               "input_token_details": {"cache_read": 1},
+               "output_token_details": {"reasoning": 1}}}
+    assert inner.usage_metadata == {"m2": U1}
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_fake_chat_models_report_no_usage_but_pass_a_given_messages_on(pkg: str) -> None:
+    ai = load(pkg, "messages", "AIMessage")
+    get_cb = load(pkg, "callbacks", "get_usage_metadata_callback")
+    usage = {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2}
+    replies = iter([ai("a b", usage_metadata=usage, response_metadata={"model_name": "g"}),
+                    ai("c", usage_metadata=usage, response_metadata={"model_name": "g"})])
+    generic = load(pkg, "language_models", "GenericFakeChatModel")(messages=replies)
+    listed = load(pkg, "language_models", "FakeListChatModel")(responses=["r"])
+    with get_cb() as cb:
+        assert generic.invoke("x").usage_metadata == usage
+        # streamed, the text is cut into new chunks: the usage is not carried
+        assert [(c.content, c.usage_metadata) for c in generic.stream("x")] == [("c", None)]
+        assert listed.invoke("x").usage_metadata is None
+        assert [c.usage_metadata for c in listed.stream("x")] == [None]
+    assert cb.usage_metadata == {"g": usage}
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_usage_arithmetic(pkg: str) -> None:
+    add, sub = load(pkg, "messages.ai", "add_usage"), load(pkg, "messages.ai", "subtract_usage")
+    chunk = load(pkg, "messages", "AIMessageChunk")
+    zero = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+    left = {"input_tokens": 5, "output_tokens": 10, "total_tokens": 15,
+            "input_token_details": {"cache_read": 4}}
+    right = {"input_tokens": 3, "output_tokens": 8, "total_tokens": 11,
+             "output_token_details": {"reasoning": 4}}
+    assert add(None, None) == zero
+    assert add(left, None) is left
+    assert add(left, right) == {"input_tokens": 8, "output_tokens": 18, "total_tokens": 26,
+                                "input_token_details": {"cache_read": 4},
+                                "output_token_details": {"reasoning": 4}}
+    assert sub(left, right) == {"input_tokens": 2, "output_tokens": 2, "total_tokens": 4,
+                                "input_token_details": {"cache_read": 4},
+                                "output_token_details": {"reasoning": 0}}
+    assert (chunk("a") + chunk("b")).usage_metadata is None
+    assert (chunk("a") + chunk("b", usage_metadata=right)).usage_metadata == right
+    assert (chunk("a", usage_metadata=left) + chunk("b", usage_metadata=right)
+            ).usage_metadata == add(left, right)
+    assert load(pkg, "messages", "AIMessage")("x").usage_metadata is None
+
+
+def test_usage_module_names() -> None:
+    from reference.callbacks import UsageMetadataCallbackHandler, get_usage_metadata_callback, usage
+    from reference.messages import InputTokenDetails, OutputTokenDetails, UsageMetadata, ai
+
+    assert usage.UsageMetadataCallbackHandler is UsageMetadataCallbackHandler
+    assert usage.get_usage_metadata_callback is get_usage_metadata_callback
+    assert ai.UsageMetadata is UsageMetadata
+    assert (ai.InputTokenDetails, ai.OutputTokenDetails) == (InputTokenDetails,
+                                                             OutputTokenDetails)
+
+
+def test_usage_blocks_reuse_their_context_variables() -> None:
+    """A block per call must not register one more configure hook each time."""
+    from reference.callbacks._hooks import HOOKS
+    from reference.callbacks.usage import get_usage_metadata_callback
+
+    with get_usage_metadata_callback(), get_usage_metadata_callback():
+        pass
+    before = len(HOOKS)
+    for _ in range(5):
+        with get_usage_metadata_callback(), get_usage_metadata_callback():
+            pass
+    assert len(HOOKS) == before
