@@ -1,7 +1,8 @@
 """Callback handlers and the managers that route events to them.
 
-The usage handler (``callbacks.usage``) is imported on first use: it needs the message
-classes, which runnables that never meet a model do not load.
+The usage and file handlers (``callbacks.usage``, ``callbacks.file``) are imported on
+first use: the usage one needs the message classes, which runnables that never meet a
+model do not load.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -47,12 +48,14 @@ from reference.callbacks._run_managers import (
 from reference.callbacks._stdout import StdOutCallbackHandler, StreamingStdOutCallbackHandler
 
 if TYPE_CHECKING:
+    from reference.callbacks.file import FileCallbackHandler
     from reference.callbacks.usage import (
         UsageMetadataCallbackHandler,
         get_usage_metadata_callback,
     )
 
-_LAZY = {"UsageMetadataCallbackHandler": "usage", "get_usage_metadata_callback": "usage"}
+_LAZY = {"FileCallbackHandler": "file", "UsageMetadataCallbackHandler": "usage",
+         "get_usage_metadata_callback": "usage"}
 
 
 def __getattr__(name: str) -> Any:
@@ -86,6 +89,7 @@ __all__ = [
     "CallbackManagerMixin",
     "Callbacks",
     "ChainManagerMixin",
+    "FileCallbackHandler",
     "LLMManagerMixin",
     "ParentRunManager",
     "RetrieverManagerMixin",

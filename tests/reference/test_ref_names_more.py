@@ -9,6 +9,7 @@ hold on langchain_core too.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -300,3 +301,160 @@ def test_usage_blocks_reuse_their_context_variables() -> None:
         with get_usage_metadata_callback(), get_usage_metadata_callback():
             pass
     assert len(HOOKS) == before
+
+
+# -- ConsoleCallbackHandler, FunctionCallbackHandler, FileCallbackHandler -----------------------
+
+
+def _label(text: str, color: str) -> str:
+    code = {"green": "32;1", "blue": "36;1", "red": "31;1"}[color]
+    return f"\x1b[{code}m\x1b[1;3m{text}\x1b[0m"
+
+
+def _bold(text: str) -> str:
+    return f"\x1b[1m{text}\x1b[0m"
+
+
+def _timeless(text: str) -> str:
+    """Elapsed times and message ids replaced (langchain_core's ids are ``lc_run--<uuid>-0``,
+    the reference's ``run-<uuid>-0``)."""
+    return re.sub(r"(lc_)?run-+[0-9a-f-]+-0", "ID", re.sub(r"\] \[\d+(ms|\.\d\ds)\]", "] [T]",
+                                                          text))
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_console_handler_prints_each_run_with_breadcrumbs_and_json(
+    pkg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lam = load(pkg, "runnables", "RunnableLambda")
+    console = load(pkg, "tracers.stdout", "ConsoleCallbackHandler")
+
+    def bad(x: Any) -> Any:
+        raise ValueError("no good")
+
+    chain = lam(lambda x: {"n": [x, "é"]}, name="wrap") | lam(lambda d: object(), name="obj")
+    chain.invoke(1, {"callbacks": [console()]})
+    with pytest.raises(ValueError):
+        lam(bad, name="bad").invoke(2, {"callbacks": [console()]})
+    out = _timeless(capsys.readouterr().out)
+    out = out[:out.index("Traceback") + len("Traceback")]  # the frames are the engine's
+    assert out == (
+        _label("[chain/start]", "green") + " "
+        + _bold("[chain:RunnableSequence] Entering Chain run with input:\n")
+        + '{\n  "input": 1\n}\n'
+        + _label("[chain/start]", "green") + " "
+        + _bold("[chain:RunnableSequence > chain:wrap] Entering Chain run with input:\n")
+        + '{\n  "input": 1\n}\n'
+        + _label("[chain/end]", "blue") + " "
+        + _bold("[chain:RunnableSequence > chain:wrap] [T] Exiting Chain run with output:\n")
+        + '{\n  "n": [\n    1,\n    "é"\n  ]\n}\n'
+        + _label("[chain/start]", "green") + " "
+        + _bold("[chain:RunnableSequence > chain:obj] Entering Chain run with input:\n")
+        + '{\n  "n": [\n    1,\n    "é"\n  ]\n}\n'
+        + _label("[chain/end]", "blue") + " "
+        + _bold("[chain:RunnableSequence > chain:obj] [T] Exiting Chain run with output:\n")
+        + "[outputs]\n"
+        + _label("[chain/end]", "blue") + " "
+        + _bold("[chain:RunnableSequence] [T] Exiting Chain run with output:\n")
+        + "[outputs]\n"
+        + _label("[chain/start]", "green") + " "
+        + _bold("[chain:bad] Entering Chain run with input:\n")
+        + '{\n  "input": 2\n}\n'
+        + _label("[chain/error]", "red") + " "
+        + _bold("[chain:bad] [T] Chain run errored with error:\n")
+        + "\"ValueError('no good')Traceback")
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_function_handler_shows_models_as_llm_runs_and_tools(pkg: str) -> None:
+    texts: list[str] = []
+    handler = load(pkg, "tracers.stdout", "FunctionCallbackHandler")(texts.append)
+    prompt = load(pkg, "prompts", "ChatPromptTemplate").from_messages([("human", "{q}")])
+    model = load(pkg, "language_models", "FakeListChatModel")(responses=["hello"])
+    llm = load(pkg, "language_models", "FakeListLLM")(responses=["done"])
+    tool = load(pkg, "tools", "Tool")(name="echo", func=lambda s: f" <{s}> ", description="e")
+    (prompt | model).invoke({"q": "hi"}, {"callbacks": [handler]})
+    llm.invoke("  padded \n", {"callbacks": [handler]})
+    tool.invoke("  x ", {"callbacks": [handler]})
+    plain = [re.sub(r"\x1b\[[0-9;]*m", "", _timeless(t)) for t in texts]
+    message = ('{\n          "lc": 1,\n          "type": "constructor",\n          "id": [\n'
+               '            "langchain",\n            "schema",\n            "messages",\n'
+               '            "AIMessage"\n          ],\n          "kwargs": {\n'
+               '            "content": "hello",\n            "type": "ai",\n'
+               '            "id": "ID",\n            "tool_calls": [],\n'
+               '            "invalid_tool_calls": []\n          }\n        }')
+    assert plain == [
+        '[chain/start] [chain:RunnableSequence] Entering Chain run with input:\n'
+        '{\n  "q": "hi"\n}',
+        '[chain/start] [chain:RunnableSequence > prompt:ChatPromptTemplate] Entering Prompt run'
+        ' with input:\n{\n  "q": "hi"\n}',
+        '[chain/end] [chain:RunnableSequence > prompt:ChatPromptTemplate] [T] Exiting Prompt run'
+        ' with output:\n[outputs]',
+        '[llm/start] [chain:RunnableSequence > llm:FakeListChatModel] Entering LLM run with '
+        'input:\n{\n  "prompts": [\n    "Human: hi"\n  ]\n}',
+        '[llm/end] [chain:RunnableSequence > llm:FakeListChatModel] [T] Exiting LLM run with '
+        'output:\n{\n  "generations": [\n    [\n      {\n        "text": "hello",\n'
+        '        "generation_info": null,\n        "type": "ChatGeneration",\n'
+        f'        "message": {message}\n      }}\n    ]\n  ],\n  "llm_output": null,\n'
+        '  "run": null,\n  "type": "LLMResult"\n}',
+        '[chain/end] [chain:RunnableSequence] [T] Exiting Chain run with output:\n[outputs]',
+        '[llm/start] [llm:FakeListLLM] Entering LLM run with input:\n'
+        '{\n  "prompts": [\n    "padded"\n  ]\n}',
+        '[llm/end] [llm:FakeListLLM] [T] Exiting LLM run with output:\n{\n  "generations": [\n'
+        '    [\n      {\n        "text": "done",\n        "generation_info": null,\n'
+        '        "type": "Generation"\n      }\n    ]\n  ],\n  "llm_output": null,\n'
+        '  "run": null,\n  "type": "LLMResult"\n}',
+        '[tool/start] [tool:echo] Entering Tool run with input:\n"x"',
+        '[tool/end] [tool:echo] [T] Exiting Tool run with output:\n"<  x >"',
+    ]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_file_handler_writes_chain_lines_and_tool_output(pkg: str, tmp_path: Any) -> None:
+    lam = load(pkg, "runnables", "RunnableLambda")
+    file_handler = load(pkg, "callbacks", "FileCallbackHandler")
+    tool = load(pkg, "tools", "Tool")(name="echo", func=lambda s: s * 2, description="e")
+    path = tmp_path / "out.txt"
+    with file_handler(str(path), mode="w") as h:
+        (lam(lambda x: x, name="first") | tool).invoke("ab", {"callbacks": [h]})
+        h.on_text("note", end="\n")
+    assert h.file.closed
+    assert path.read_text(encoding="utf-8") == (
+        "\n\n> Entering new RunnableSequence chain...\n"
+        "\n\n> Entering new first chain...\n\n> Finished chain.\n"
+        "abab\n> Finished chain.\nnote\n")
+    # after close, writing fails inside the handler: contained, the run goes on
+    assert lam(lambda x: x, name="late").invoke(1, {"callbacks": [h]}) == 1
+    with file_handler(str(path)) as h2:  # mode "a": appends
+        lam(lambda x: x, name="more").invoke(1, {"callbacks": [h2]})
+    assert path.read_text(encoding="utf-8").endswith(
+        "note\n\n\n> Entering new more chain...\n\n> Finished chain.\n")
+
+
+def test_file_handler_outside_a_with_block_warns() -> None:
+    """The reference's own check (langchain_core warns once per process, so a test run
+    that used it before would see nothing)."""
+    import tempfile
+
+    from reference.callbacks import file as file_module
+
+    file_module._warned = False
+    with tempfile.TemporaryDirectory() as d:
+        h = file_module.FileCallbackHandler(f"{d}/log.txt")
+        with pytest.warns(PendingDeprecationWarning, match="without a context manager"):
+            h.on_text("x")
+        h.close()
+        h.close()
+
+
+def test_printing_handlers_module_names() -> None:
+    from reference.callbacks import FileCallbackHandler
+    from reference.callbacks.file import FileCallbackHandler as from_file
+    from reference.tracers import ConsoleCallbackHandler
+    from reference.tracers.base import BaseTracer
+    from reference.tracers.stdout import ConsoleCallbackHandler as from_stdout
+    from reference.tracers.stdout import FunctionCallbackHandler
+
+    assert FileCallbackHandler is from_file and ConsoleCallbackHandler is from_stdout
+    assert issubclass(ConsoleCallbackHandler, FunctionCallbackHandler)
+    assert issubclass(FunctionCallbackHandler, BaseTracer)
