@@ -458,3 +458,61 @@ def test_printing_handlers_module_names() -> None:
     assert FileCallbackHandler is from_file and ConsoleCallbackHandler is from_stdout
     assert issubclass(ConsoleCallbackHandler, FunctionCallbackHandler)
     assert issubclass(FunctionCallbackHandler, BaseTracer)
+
+
+# -- AddableDict ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_addable_dict_merges_key_by_key(pkg: str) -> None:
+    addable = load(pkg, "runnables", "AddableDict")
+    assert load(pkg, "runnables.utils", "AddableDict") is addable
+    total = addable(a="x", b=None, c=[1]) + addable(a="y", b=2, c=None, d=3)
+    assert type(total) is addable and total == {"a": "xy", "b": 2, "c": [1], "d": 3}
+    flipped = {"a": [1]} + addable(a=[2])
+    assert type(flipped) is addable and flipped == {"a": [1, 2]}
+    assert addable(a=1) + {"a": 2} == {"a": 3}
+    with pytest.raises(TypeError, match="Cannot add incompatible types for key 'a'"):
+        addable(a=1) + addable(a="x")
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_pick_of_keys_gives_an_addable_dict_in_every_mode(pkg: str) -> None:
+    addable = load(pkg, "runnables", "AddableDict")
+    passthrough = load(pkg, "runnables", "RunnablePassthrough")
+    base = load(pkg, "callbacks", "BaseCallbackHandler")
+    ends: list[str] = []
+
+    class Ends(base):  # type: ignore[misc, valid-type]
+        def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:
+            ends.append(type(outputs).__name__)
+
+    picked = passthrough().pick(["a"])
+    out = picked.invoke({"a": 1, "b": 2}, {"callbacks": [Ends()]})
+    assert type(out) is addable and out == {"a": 1}
+    assert ends == ["dict", "AddableDict", "AddableDict"]
+    assert [type(c) for c in picked.stream({"a": 1})] == [addable]
+    assert type(asyncio.run(picked.ainvoke({"a": 1}))) is addable
+    assert passthrough().pick("a").invoke({"a": 1}) == 1
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_addable_dict_chunks_add_up_for_the_next_step(pkg: str) -> None:
+    addable = load(pkg, "runnables", "AddableDict")
+    gen = load(pkg, "runnables", "RunnableGenerator")
+    lam = load(pkg, "runnables", "RunnableLambda")
+    seen: list[Any] = []
+
+    def chunks(it: Any) -> Any:
+        for _ in it:
+            pass
+        yield addable(a="x", n=None)
+        yield addable(a="y", n=[1])
+        yield {"a": "z"}
+
+    def look(d: Any) -> Any:
+        seen.append((type(d).__name__, d))
+        return d
+
+    assert list((gen(chunks) | lam(look)).stream(1)) == [{"a": "xyz", "n": [1]}]
+    assert seen == [("AddableDict", {"a": "xyz", "n": [1]})]
