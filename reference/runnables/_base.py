@@ -301,6 +301,26 @@ class Runnable(Generic[Input, Output]):
         return RunnableBinding(bound=self, config_factories=[
             alisteners_factory(on_start, on_end, on_error)])
 
+    def with_types(self, *, input_type: Any = None, output_type: Any = None
+                   ) -> Runnable[Input, Output]:
+        """A binding declaring the input and output types: transparent (no run of its own).
+        langchain_core uses the types for schemas, which the reference does not build;
+        ``as_tool`` reads the input type."""
+        from reference.runnables._binding import RunnableBinding
+
+        return RunnableBinding(bound=self, custom_input_type=input_type,
+                               custom_output_type=output_type)
+
+    def as_tool(self, args_schema: Any = None, *, name: str | None = None,
+                description: str | None = None, arg_types: dict[str, type] | None = None
+                ) -> Any:
+        """A tool running this runnable as its child run (see ``reference.tools._from_runnable``
+        for the forms offered)."""
+        from reference.tools._from_runnable import runnable_as_tool
+
+        return runnable_as_tool(self, args_schema, name=name, description=description,
+                                arg_types=arg_types)
+
     def bind(self, **kwargs: Any) -> RunnableBinding:
         """Keyword arguments every call passes on (``model.bind(stop=["\\n"])``); a lambda's
         function gets them as keywords. Like ``with_config``, the binding starts no run."""

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 import pytest
-from _lc_scenarios import HAVE_LANGCHAIN_CORE, load
+from _lc_scenarios import HAVE_LANGCHAIN_CORE, load, recorder
 
 PKGS = ["reference", *(["langchain_core"] if HAVE_LANGCHAIN_CORE else [])]
 
@@ -516,3 +516,75 @@ def test_addable_dict_chunks_add_up_for_the_next_step(pkg: str) -> None:
 
     assert list((gen(chunks) | lam(look)).stream(1)) == [{"a": "xyz", "n": [1]}]
     assert seen == [("AddableDict", {"a": "xyz", "n": [1]})]
+
+
+# -- with_types, as_tool -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_with_types_is_a_transparent_binding(pkg: str) -> None:
+    lam = load(pkg, "runnables", "RunnableLambda")
+    rec = recorder(pkg)
+    typed = lam(lambda x: x + 1, name="inc").with_types(input_type=int, output_type=int)
+    assert type(typed).__name__ == "RunnableBinding"
+    assert typed.with_config(tags=["t"]).with_types(output_type=str).invoke(
+        1, {"callbacks": [rec]}) == 2
+    assert rec.seen == [("on_chain_start", "inc", None, "int"),
+                        ("on_chain_end", "inc", None, "int")]
+
+
+def _up(s: str) -> str:
+    return s.upper()
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_as_tool_runs_the_runnable_as_the_tools_child(pkg: str) -> None:
+    lam = load(pkg, "runnables", "RunnableLambda")
+    to_str = lam(_up).as_tool(name="upper", description="Upper-cases")
+    assert (type(to_str).__name__, to_str.name, to_str.description) == (
+        "Tool", "upper", "Upper-cases")
+    rec = recorder(pkg)
+    assert to_str.invoke("abc", {"callbacks": [rec]}) == "ABC"
+    assert rec.seen == [
+        ("on_tool_start", "upper", None, "'abc'"),
+        ("on_chain_start", "_up", "upper", "'abc'"),
+        ("on_chain_end", "_up", "upper", "'ABC'"),
+        ("on_tool_end", "upper", None, "'ABC'")]
+
+    doubled = lam(lambda d: d["x"] * 2, name="dbl").as_tool(
+        name="double", description="Doubles x", arg_types={"x": int})
+    assert type(doubled).__name__ == "StructuredTool"
+    rec = recorder(pkg)
+    assert doubled.invoke({"x": 5, "y": 1}, {"callbacks": [rec]}) == 10  # y is dropped
+    assert asyncio.run(doubled.ainvoke({"x": 4})) == 8
+    assert rec.seen == [
+        ("on_tool_start", "double", None, "\"{'x': 5, 'y': 1}\""),
+        ("on_chain_start", "dbl", "double", "{'x': int}"),
+        ("on_chain_end", "dbl", "double", "int"),
+        ("on_tool_end", "double", None, "int")]
+
+    seq = (lam(lambda s: s + "!", name="bang") | lam(_up)).with_types(input_type=str)
+    rec = recorder(pkg)
+    assert seq.as_tool(description="d").invoke("q", {"callbacks": [rec]}) == "Q!"
+    assert [s[:3] for s in rec.seen] == [
+        ("on_tool_start", "RunnableSequence", None),
+        ("on_chain_start", "RunnableSequence", "RunnableSequence"),
+        ("on_chain_start", "bang", "RunnableSequence"),
+        ("on_chain_end", "bang", "RunnableSequence"),
+        ("on_chain_start", "_up", "RunnableSequence"),
+        ("on_chain_end", "_up", "RunnableSequence"),
+        ("on_chain_end", "RunnableSequence", "RunnableSequence"),
+        ("on_tool_end", "RunnableSequence", None)]
+
+
+def test_as_tool_forms_the_reference_cannot_build_say_so() -> None:
+    lam = load("reference", "runnables", "RunnableLambda")
+    with pytest.raises(NotImplementedError, match="description"):
+        lam(_up).as_tool()
+    with pytest.raises(NotImplementedError, match="arg_types"):
+        lam(lambda d: d).as_tool(description="d")
+    with pytest.raises(NotImplementedError, match="args_schema"):
+        lam(_up).as_tool(dict, description="d")
+    tool = lam(lambda d: d["x"]).as_tool(description="d", arg_types={"x": int})
+    with pytest.raises(TypeError, match="does not coerce"):
+        tool.invoke({"x": "5"})
