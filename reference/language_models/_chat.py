@@ -28,6 +28,7 @@ from typing import Any
 
 from reference.language_models._options import with_options
 from reference.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from reference.messages._usage import sum_chunk_usage
 from reference.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
 from reference.prompt_values import PromptValue
 from reference.runnables._config import RunnableConfig
@@ -357,11 +358,14 @@ def _added_up(chunks: list[AIMessageChunk]) -> AIMessageChunk:
         return merged
     extra: dict[str, Any] = {}
     meta: dict[str, Any] = {}
+    usage = chunks[0].usage_metadata
     for c in chunks:
         if c.additional_kwargs:
             extra.update(c.additional_kwargs)
         if c.response_metadata:
             meta.update(c.response_metadata)
+        if (usage is not None or c.usage_metadata is not None) and c is not chunks[0]:
+            usage = sum_chunk_usage(usage, c.usage_metadata)
     return AIMessageChunk(
         "".join(c.content for c in chunks),
         additional_kwargs=extra,
@@ -369,4 +373,5 @@ def _added_up(chunks: list[AIMessageChunk]) -> AIMessageChunk:
         name=next((c.name for c in chunks if c.name), None),
         id=next((c.id for c in chunks if c.id), None),
         chunk_position="last" if any(c.chunk_position == "last" for c in chunks) else None,
+        usage_metadata=usage,
     )

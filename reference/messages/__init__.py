@@ -9,10 +9,13 @@ from reference.messages._messages import (
     ChatMessageChunk,
     HumanMessage,
     HumanMessageChunk,
+    InputTokenDetails,
+    OutputTokenDetails,
     SystemMessage,
     SystemMessageChunk,
     ToolCall,
     ToolMessage,
+    UsageMetadata,
     get_buffer_string,
 )
 
@@ -25,9 +28,12 @@ __all__ = [
     "ChatMessageChunk",
     "HumanMessage",
     "HumanMessageChunk",
+    "InputTokenDetails",
+    "OutputTokenDetails",
     "SystemMessage",
     "SystemMessageChunk",
     "ToolCall",
     "ToolMessage",
+    "UsageMetadata",
     "get_buffer_string",
 ]

@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
 from reference._model import Record
+from reference.messages._usage import (
+    InputTokenDetails,
+    OutputTokenDetails,
+    UsageMetadata,
+    sum_chunk_usage,
+)
 
 __all__ = [
     "AIMessage",
@@ -15,10 +21,13 @@ __all__ = [
     "ChatMessageChunk",
     "HumanMessage",
     "HumanMessageChunk",
+    "InputTokenDetails",
+    "OutputTokenDetails",
     "SystemMessage",
     "SystemMessageChunk",
     "ToolCall",
     "ToolMessage",
+    "UsageMetadata",
     "get_buffer_string",
 ]
 
@@ -63,9 +72,16 @@ class HumanMessage(BaseMessage):
 
 
 class AIMessage(BaseMessage):
-    """A message from the model."""
+    """A message from the model; ``usage_metadata`` holds its token counts if the model
+    reported them (the fake models never do: a message given to one keeps its own)."""
 
     type: ClassVar[str] = "ai"
+    _fields = (*BaseMessage._fields, ("usage_metadata", None))
+
+    def __init__(self, content: Any = "", *, usage_metadata: UsageMetadata | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.usage_metadata = usage_metadata
 
 
 class SystemMessage(BaseMessage):
@@ -161,6 +177,7 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         name: str | None = None,
         id: str | None = None,
         chunk_position: str | None = None,
+        usage_metadata: UsageMetadata | None = None,
     ) -> None:
         # Spelled out rather than super().__init__(**kwargs): a stream makes one per token.
         self.content = content
@@ -169,6 +186,7 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         self.name = name
         self.id = id
         self.chunk_position = chunk_position
+        self.usage_metadata = usage_metadata
 
     def __add__(self, other: Any) -> AIMessageChunk:
         if not isinstance(other, AIMessageChunk):
@@ -181,6 +199,7 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
             name=self.name or other.name,
             id=self.id or other.id,
             chunk_position="last" if last else None,
+            usage_metadata=sum_chunk_usage(self.usage_metadata, other.usage_metadata),
         )
 
 

@@ -1,5 +1,6 @@
 """Runnables: composable units of work, and their configuration."""
 
+from reference.runnables._addable import AddableDict
 from reference.runnables._assign import RunnableAssign, RunnablePick
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._binding import RunnableBinding
@@ -31,6 +32,7 @@ from reference.runnables._serializable import RunnableSerializable
 RunnableMap = RunnableParallel
 
 __all__ = [
+    "AddableDict",
     "ConfigurableField",
     "ConfigurableFieldMultiOption",
     "ConfigurableFieldSingleOption",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, final
 
+from reference.runnables._addable import AddableDict
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
@@ -74,14 +75,14 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
 def _pick(keys: str | list[str], input: Any) -> Any:
     if isinstance(keys, str):
         return input.get(keys)
-    picked = {k: input[k] for k in keys if k in input}
+    picked = AddableDict({k: input[k] for k in keys if k in input})
     return picked or None
 
 
 @final
 class RunnablePick(Runnable[dict[str, Any], Any]):
-    """``RunnablePick(keys)``: one key's value (``keys`` a str), or a dict of the keys present
-    (``keys`` a list; None when none is)."""
+    """``RunnablePick(keys)``: one key's value (``keys`` a str), or an ``AddableDict`` of the
+    keys present (``keys`` a list; None when none is), as langchain_core's in every mode."""
 
     __slots__ = ("keys",)
 

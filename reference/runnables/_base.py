@@ -280,7 +280,7 @@ class Runnable(Generic[Input, Output]):
 
     def with_listeners(self, *, on_start: Callable[..., None] | None = None,
                        on_end: Callable[..., None] | None = None,
-                       on_error: Callable[..., None] | None = None) -> RunnableBinding:
+                       on_error: Callable[..., None] | None = None) -> Runnable[Input, Output]:
         """Call ``on_start(run)`` / ``on_end(run)`` / ``on_error(run)`` with this runnable's
         run (a tracer ``Run``; ``config=`` too if a listener takes it) on each call."""
         from reference.runnables._binding import RunnableBinding
@@ -288,6 +288,38 @@ class Runnable(Generic[Input, Output]):
 
         return RunnableBinding(bound=self, config_factories=[
             listeners_factory(on_start, on_end, on_error)])
+
+    def with_alisteners(self, *, on_start: Callable[..., Awaitable[None]] | None = None,
+                        on_end: Callable[..., Awaitable[None]] | None = None,
+                        on_error: Callable[..., Awaitable[None]] | None = None
+                        ) -> Runnable[Input, Output]:
+        """``with_listeners`` with async listeners, awaited in every mode. On a binding it
+        wraps the binding (langchain_core does not fold it in as ``with_listeners``)."""
+        from reference.runnables._binding import RunnableBinding
+        from reference.runnables._listeners import alisteners_factory
+
+        return RunnableBinding(bound=self, config_factories=[
+            alisteners_factory(on_start, on_end, on_error)])
+
+    def with_types(self, *, input_type: Any = None, output_type: Any = None
+                   ) -> Runnable[Input, Output]:
+        """A binding declaring the input and output types: transparent (no run of its own).
+        langchain_core uses the types for schemas, which the reference does not build;
+        ``as_tool`` reads the input type."""
+        from reference.runnables._binding import RunnableBinding
+
+        return RunnableBinding(bound=self, custom_input_type=input_type,
+                               custom_output_type=output_type)
+
+    def as_tool(self, args_schema: Any = None, *, name: str | None = None,
+                description: str | None = None, arg_types: dict[str, type] | None = None
+                ) -> Any:
+        """A tool running this runnable as its child run (see ``reference.tools._from_runnable``
+        for the forms offered)."""
+        from reference.tools._from_runnable import runnable_as_tool
+
+        return runnable_as_tool(self, args_schema, name=name, description=description,
+                                arg_types=arg_types)
 
     def bind(self, **kwargs: Any) -> RunnableBinding:
         """Keyword arguments every call passes on (``model.bind(stop=["\\n"])``); a lambda's

@@ -32,7 +32,8 @@ class RunnableBinding(Runnable[Any, Any]):
     one tree never gives two runs the same id (SPEC.md §6).
     """
 
-    __slots__ = ("bound", "config", "config_factories", "kwargs")
+    __slots__ = ("bound", "config", "config_factories", "custom_input_type",
+                 "custom_output_type", "kwargs")
 
     def __init__(
         self,
@@ -41,6 +42,8 @@ class RunnableBinding(Runnable[Any, Any]):
         config: RunnableConfig | None = None,
         kwargs: dict[str, Any] | None = None,
         config_factories: list[Callable[[RunnableConfig], RunnableConfig]] | None = None,
+        custom_input_type: Any = None,
+        custom_output_type: Any = None,
     ) -> None:
         if not isinstance(bound, Runnable):
             raise TypeError(f"RunnableBinding.bound must be a Runnable, got {bound!r}")
@@ -52,6 +55,9 @@ class RunnableBinding(Runnable[Any, Any]):
         #: Each call's merged config is merged with what these make of it (``with_listeners``
         #: adds a listener tracer per call this way).
         self.config_factories = config_factories or []
+        #: ``with_types``'s types: no effect on runs (``as_tool`` reads the input type).
+        self.custom_input_type = custom_input_type
+        self.custom_output_type = custom_output_type
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         return self.bound.get_name(suffix, name=name or self.config.get("run_name"))
@@ -104,6 +110,14 @@ class RunnableBinding(Runnable[Any, Any]):
         return RunnableBinding(bound=self.bound, config=self.config,
                                kwargs={**self.kwargs, **kwargs},
                                config_factories=self.config_factories)
+
+    def with_types(self, *, input_type: Any = None, output_type: Any = None) -> RunnableBinding:
+        """This binding with the types given replaced (they shape no run)."""
+        return RunnableBinding(
+            bound=self.bound, config=self.config, kwargs=self.kwargs,
+            config_factories=self.config_factories,
+            custom_input_type=self.custom_input_type if input_type is None else input_type,
+            custom_output_type=self.custom_output_type if output_type is None else output_type)
 
     def with_listeners(self, *, on_start: Listener | None = None, on_end: Listener | None = None,
                        on_error: Listener | None = None) -> RunnableBinding:

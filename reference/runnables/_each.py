@@ -8,6 +8,7 @@ with the first failing item's exception in input order (SPEC.md §8).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, final
 
 from reference.runnables._base import Runnable
@@ -59,3 +60,18 @@ class RunnableEach(Runnable[list[Any], list[Any]]):
 
     async def _abody(self, inputs: list[Any], frame: RunFrame) -> list[Any]:
         return await self.bound.abatch(inputs, frame.child_config)
+
+    def with_listeners(self, *, on_start: Callable[..., None] | None = None,
+                       on_end: Callable[..., None] | None = None,
+                       on_error: Callable[..., None] | None = None) -> RunnableEach:
+        """Listeners for each item's run (langchain_core binds them to ``bound``)."""
+        return RunnableEach(bound=self.bound.with_listeners(
+            on_start=on_start, on_end=on_end, on_error=on_error))
+
+    def with_alisteners(self, *, on_start: Callable[..., Awaitable[None]] | None = None,
+                        on_end: Callable[..., Awaitable[None]] | None = None,
+                        on_error: Callable[..., Awaitable[None]] | None = None
+                        ) -> RunnableEach:
+        """Async listeners for each item's run, as ``with_listeners``."""
+        return RunnableEach(bound=self.bound.with_alisteners(
+            on_start=on_start, on_end=on_end, on_error=on_error))

@@ -1,4 +1,5 @@
-"""``with_listeners``: a config factory giving each call its own listener tracer.
+"""``with_listeners`` / ``with_alisteners``: config factories giving each call its own
+listener tracer.
 
 The tracers package is imported on first use, so runnables that never use listeners do not
 load it.
@@ -6,23 +7,28 @@ load it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reference.runnables._config import RunnableConfig, ensure_config
 
-__all__ = ["Listener", "listeners_factory"]
+__all__ = ["AsyncListener", "Listener", "alisteners_factory", "listeners_factory"]
 
 Listener = Callable[..., None]
+AsyncListener = Callable[..., Awaitable[None]]
+
+
+def _check(method: str, listeners: dict[str, Any]) -> None:
+    for name, listener in listeners.items():
+        if listener is not None and not callable(listener):
+            raise TypeError(f"{method}({name}=...) must be callable, got {listener!r}")
 
 
 def listeners_factory(
     on_start: Listener | None, on_end: Listener | None, on_error: Listener | None
 ) -> Callable[[RunnableConfig], RunnableConfig]:
     """A config factory adding a new ``RootListenersTracer`` (as a runtime handler) per call."""
-    for name, listener in (("on_start", on_start), ("on_end", on_end), ("on_error", on_error)):
-        if listener is not None and not callable(listener):
-            raise TypeError(f"with_listeners({name}=...) must be callable, got {listener!r}")
+    _check("with_listeners", {"on_start": on_start, "on_end": on_end, "on_error": on_error})
 
     def factory(config: RunnableConfig) -> RunnableConfig:
         from reference.tracers.root_listeners import RootListenersTracer
@@ -30,6 +36,23 @@ def listeners_factory(
         # listeners that take config get the call's, complete (as ensure_config makes it)
         tracer: Any = RootListenersTracer(config=ensure_config(config), on_start=on_start,
                                           on_end=on_end, on_error=on_error)
+        return {"callbacks": [tracer]}
+
+    return factory
+
+
+def alisteners_factory(
+    on_start: AsyncListener | None, on_end: AsyncListener | None, on_error: AsyncListener | None
+) -> Callable[[RunnableConfig], RunnableConfig]:
+    """A config factory adding a new ``AsyncRootListenersTracer`` per call: an async handler,
+    so its listeners are awaited (on the engine's private loop in sync modes)."""
+    _check("with_alisteners", {"on_start": on_start, "on_end": on_end, "on_error": on_error})
+
+    def factory(config: RunnableConfig) -> RunnableConfig:
+        from reference.tracers.root_listeners import AsyncRootListenersTracer
+
+        tracer: Any = AsyncRootListenersTracer(config=ensure_config(config), on_start=on_start,
+                                               on_end=on_end, on_error=on_error)
         return {"callbacks": [tracer]}
 
     return factory

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import aclosing
 from typing import Any, cast
 
+from reference.runnables._addable import AddableDict
+
 __all__ = [
     "aclose_iter",
     "aclosing_stream",
@@ -23,12 +25,14 @@ __all__ = [
 
 
 def add_chunks(chunks: Sequence[Any]) -> Any:
-    """Fold streamed chunks into one value: ``+`` where defined, dict union, else the last."""
+    """Fold streamed chunks into one value: ``+`` where defined (an ``AddableDict`` merges),
+    union of plain dicts, else the last."""
     if not chunks:
         return None
     final = chunks[0]
     for chunk in chunks[1:]:
-        if isinstance(final, dict) and isinstance(chunk, dict):
+        if isinstance(final, dict) and isinstance(chunk, dict) and not isinstance(
+                final, AddableDict):
             final = {**final, **chunk}
             continue
         try:

@@ -1,5 +1,7 @@
-"""``langchain_core.runnables.utils``'s configurable field types, at the same path."""
+"""``langchain_core.runnables.utils``'s names scenarios meet: the configurable field types and
+:class:`AddableDict` (the chunks streamed dict outputs are made of), at the same path."""
 
+from reference.runnables._addable import AddableDict
 from reference.runnables._configurable_specs import (
     AnyConfigurableField,
     ConfigurableField,
@@ -9,6 +11,7 @@ from reference.runnables._configurable_specs import (
 )
 
 __all__ = [
+    "AddableDict",
     "AnyConfigurableField",
     "ConfigurableField",
     "ConfigurableFieldMultiOption",
