@@ -40,6 +40,9 @@ from reference.runnables._streams import aclosing_stream
 __all__ = ["BaseChatModel", "SimpleChatModel", "to_messages"]
 
 _DONE: Any = object()
+#: A ``_stream`` that yields nothing fails its run, as langchain_core's does (an empty reply of
+#: the reference's own ``_reply`` contract streams no token and ends normally).
+_NO_CHUNKS = "No generation chunks were returned"
 
 
 def to_messages(input: Any) -> list[BaseMessage]:
@@ -230,6 +233,8 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
             # A chat model's tokens: silenced by ignore_chat_model too (the whole run is).
             rm._emit("on_chat_model_new_token", (last.content,), {"chunk": gen})
             yield last
+        if last is None and not self._uses_reply():
+            raise ValueError(_NO_CHUNKS)
         if last is not None and last.chunk_position != "last":
             end = ChatGenerationChunk(message=_closing_chunk(msg_id))
             rm._emit("on_chat_model_new_token", ("",), {"chunk": end})
@@ -246,6 +251,8 @@ class BaseChatModel(RunnableSerializable[Any, AIMessage]):
             last = _own_chunk(gen, msg_id)
             await rm._aemit("on_chat_model_new_token", (last.content,), {"chunk": gen})
             yield last
+        if last is None and not self._uses_reply():
+            raise ValueError(_NO_CHUNKS)
         if last is not None and last.chunk_position != "last":
             end = ChatGenerationChunk(message=_closing_chunk(msg_id))
             await rm._aemit("on_chat_model_new_token", ("",), {"chunk": end})

@@ -22,13 +22,16 @@ __all__ = [
     "HumanMessage",
     "HumanMessageChunk",
     "InputTokenDetails",
+    "InvalidToolCall",
     "OutputTokenDetails",
     "SystemMessage",
     "SystemMessageChunk",
     "ToolCall",
     "ToolMessage",
     "UsageMetadata",
+    "as_tool_call",
     "get_buffer_string",
+    "is_tool_call",
 ]
 
 
@@ -72,15 +75,20 @@ class HumanMessage(BaseMessage):
 
 
 class AIMessage(BaseMessage):
-    """A message from the model; ``usage_metadata`` holds its token counts if the model
+    """A message from the model; ``tool_calls`` are the tools it asks to call (each a
+    :class:`ToolCall`, ``type`` filled in), ``usage_metadata`` its token counts if the model
     reported them (the fake models never do: a message given to one keeps its own)."""
 
     type: ClassVar[str] = "ai"
-    _fields = (*BaseMessage._fields, ("usage_metadata", None))
+    _fields = (*BaseMessage._fields, ("tool_calls", []), ("invalid_tool_calls", []),
+               ("usage_metadata", None))
 
-    def __init__(self, content: Any = "", *, usage_metadata: UsageMetadata | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, content: Any = "", *, tool_calls: list[Any] | None = None,
+                 invalid_tool_calls: list[Any] | None = None,
+                 usage_metadata: UsageMetadata | None = None, **kwargs: Any) -> None:
         super().__init__(content, **kwargs)
+        self.tool_calls = [as_tool_call(c) for c in tool_calls] if tool_calls else []
+        self.invalid_tool_calls = list(invalid_tool_calls) if invalid_tool_calls else []
         self.usage_metadata = usage_metadata
 
 
@@ -91,15 +99,20 @@ class SystemMessage(BaseMessage):
 
 
 class ToolMessage(BaseMessage):
-    """A tool's result, sent back to the model; ``tool_call_id`` names the call it answers."""
+    """A tool's result, sent back to the model; ``tool_call_id`` names the call it answers,
+    ``status`` says whether the tool succeeded (``"success"``) or failed (``"error"``)."""
 
     type: ClassVar[str] = "tool"
-    _fields = (*BaseMessage._fields, ("tool_call_id", None))
+    _fields = (*BaseMessage._fields, ("tool_call_id", None), ("artifact", None),
+               ("status", "success"))
     _always = frozenset({"content", "tool_call_id"})
 
-    def __init__(self, content: Any = "", *, tool_call_id: str, **kwargs: Any) -> None:
+    def __init__(self, content: Any = "", *, tool_call_id: str, artifact: Any = None,
+                 status: Literal["success", "error"] = "success", **kwargs: Any) -> None:
         super().__init__(content, **kwargs)
         self.tool_call_id = tool_call_id
+        self.artifact = artifact
+        self.status = status
 
 
 class ChatMessage(BaseMessage):
@@ -121,6 +134,32 @@ class ToolCall(TypedDict):
     args: dict[str, Any]
     id: str | None
     type: NotRequired[Literal["tool_call"]]
+
+
+class InvalidToolCall(TypedDict):
+    """A tool call the model's output did not parse into (kept as text, with the ``error``)."""
+
+    name: str | None
+    args: str | None
+    id: str | None
+    error: str | None
+    type: NotRequired[Literal["invalid_tool_call"]]
+
+
+def as_tool_call(call: Any) -> ToolCall:
+    """``call`` (a mapping with ``name``, ``args`` and ``id``) as a :class:`ToolCall` with its
+    ``type``, as ``AIMessage(tool_calls=...)`` keeps them; anything else is rejected."""
+    if not isinstance(call, dict) or not isinstance(call.get("name"), str) or not isinstance(
+            call.get("args"), dict):
+        raise TypeError(
+            f"a tool call is a dict with a str 'name', a dict 'args' and an 'id', got {call!r}")
+    return ToolCall(name=call["name"], args=call["args"], id=call.get("id"), type="tool_call")
+
+
+def is_tool_call(x: Any) -> bool:
+    """Whether ``x`` is a tool call (a dict whose ``type`` is ``"tool_call"``): a tool invoked
+    with one answers with a :class:`ToolMessage`."""
+    return isinstance(x, dict) and x.get("type") == "tool_call"
 
 
 class BaseMessageChunk(BaseMessage):
@@ -178,6 +217,8 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         id: str | None = None,
         chunk_position: str | None = None,
         usage_metadata: UsageMetadata | None = None,
+        tool_calls: list[Any] | None = None,
+        invalid_tool_calls: list[Any] | None = None,
     ) -> None:
         # Spelled out rather than super().__init__(**kwargs): a stream makes one per token.
         self.content = content
@@ -187,6 +228,8 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         self.id = id
         self.chunk_position = chunk_position
         self.usage_metadata = usage_metadata
+        self.tool_calls = [as_tool_call(c) for c in tool_calls] if tool_calls else []
+        self.invalid_tool_calls = list(invalid_tool_calls) if invalid_tool_calls else []
 
     def __add__(self, other: Any) -> AIMessageChunk:
         if not isinstance(other, AIMessageChunk):
@@ -200,6 +243,8 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
             id=self.id or other.id,
             chunk_position="last" if last else None,
             usage_metadata=sum_chunk_usage(self.usage_metadata, other.usage_metadata),
+            tool_calls=self.tool_calls + other.tool_calls,
+            invalid_tool_calls=self.invalid_tool_calls + other.invalid_tool_calls,
         )
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
+import json
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, final, overload
 
+from reference.messages import ToolMessage
+from reference.messages._messages import is_tool_call
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
@@ -24,6 +27,22 @@ def _params(func: Callable[..., Any] | None) -> set[str]:
         return set(inspect.signature(func).parameters)
     except (TypeError, ValueError):
         return set()
+
+
+def tool_message(output: Any, name: str, call_id: str | None) -> ToolMessage:
+    """What a tool invoked with a tool call returns: its output as a :class:`ToolMessage`
+    answering the call (a ToolMessage output as is; content that is not text or a list of
+    content blocks as JSON, else ``str``), as langchain_core's tools do."""
+    if isinstance(output, ToolMessage):
+        return output
+    content = output
+    if not (isinstance(output, str) or (
+            isinstance(output, list) and all(isinstance(x, (str, dict)) for x in output))):
+        try:
+            content = json.dumps(output, ensure_ascii=False)
+        except (TypeError, ValueError):
+            content = str(output)
+    return ToolMessage(content, name=name, tool_call_id=call_id)  # type: ignore[arg-type]
 
 
 class ToolException(Exception):
@@ -90,12 +109,24 @@ class FunctionTool(BaseTool):
         return args, kwargs
 
     @staticmethod
-    def _start(input: Any) -> tuple[str, dict[str, Any]]:
-        return str(input), {"inputs": input if isinstance(input, dict) else None}
+    def _start(input: Any, call_id: str | None = None) -> tuple[str, dict[str, Any]]:
+        return str(input), {"inputs": input if isinstance(input, dict) else None,
+                            "tool_call_id": call_id}
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        if is_tool_call(input):  # a model's tool call: the run gets its args, answers a message
+            args, call_id = input["args"], input.get("id")
+            payload, extra = self._start(args, call_id)
+            return run(self, partial(self._answer, call_id), args, config, TOOL,
+                       payload=payload, extra=extra)
         payload, extra = self._start(input)
         return run(self, self._call, input, config, TOOL, payload=payload, extra=extra)
+
+    def _answer(self, call_id: str | None, input: Any, frame: RunFrame) -> ToolMessage:
+        return tool_message(self._call(input, frame), self.get_name(), call_id)
+
+    async def _aanswer(self, call_id: str | None, input: Any, frame: RunFrame) -> ToolMessage:
+        return tool_message(await self._acall(input, frame), self.get_name(), call_id)
 
     def _call(self, input: Any, frame: RunFrame) -> Any:
         if self.func is None:  # inside the run, as langchain_core's: handlers see the error
@@ -106,6 +137,11 @@ class FunctionTool(BaseTool):
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
+        if is_tool_call(input):
+            args, call_id = input["args"], input.get("id")
+            payload, extra = self._start(args, call_id)
+            return await arun(self, partial(self._aanswer, call_id), args, config, ATOOL,
+                              payload=payload, extra=extra)
         payload, extra = self._start(input)
         return await arun(self, self._acall, input, config, ATOOL, payload=payload, extra=extra)
 
