@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any, final
 
 from reference.runnables._config import RunnableConfig
-from reference.tools._structured import FunctionTool, ToolException
+from reference.tools._structured import FunctionTool, ToolErrorHandler, ToolException
 
 __all__ = ["Tool"]
 
@@ -30,15 +30,16 @@ class Tool(FunctionTool):
         coroutine: Callable[..., Awaitable[Any]] | None = None,
         return_direct: bool = False,
         args_schema: Any = None,
+        handle_tool_error: ToolErrorHandler = False,
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
         if args_schema is not None:
             raise NotImplementedError("The reference's Tool does not support args_schema")
-        super().__init__(name, description, func, coroutine, callbacks=callbacks, tags=tags,
+        super().__init__(name, description, func, coroutine, return_direct=return_direct,
+                         handle_tool_error=handle_tool_error, callbacks=callbacks, tags=tags,
                          metadata=metadata)
-        self.return_direct = return_direct
 
     @classmethod
     def from_function(

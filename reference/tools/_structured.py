@@ -8,7 +8,7 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, final, overload
+from typing import Any, Literal, final, overload
 
 from reference.messages import ToolMessage
 from reference.messages._messages import is_tool_call
@@ -29,7 +29,8 @@ def _params(func: Callable[..., Any] | None) -> set[str]:
         return set()
 
 
-def tool_message(output: Any, name: str, call_id: str | None) -> ToolMessage:
+def tool_message(output: Any, name: str, call_id: str | None,
+                 status: Literal["success", "error"] = "success") -> ToolMessage:
     """What a tool invoked with a tool call returns: its output as a :class:`ToolMessage`
     answering the call (a ToolMessage output as is; content that is not text or a list of
     content blocks as JSON, else ``str``), as langchain_core's tools do."""
@@ -42,11 +43,17 @@ def tool_message(output: Any, name: str, call_id: str | None) -> ToolMessage:
             content = json.dumps(output, ensure_ascii=False)
         except (TypeError, ValueError):
             content = str(output)
-    return ToolMessage(content, name=name, tool_call_id=call_id)  # type: ignore[arg-type]
+    return ToolMessage(content, name=name, tool_call_id=call_id,  # type: ignore[arg-type]
+                       status=status)
 
 
 class ToolException(Exception):
     """An error a tool's function raises to say the tool failed (an ``on_tool_error``)."""
+
+
+#: ``handle_tool_error``: False/None re-raise a ToolException (the run errors); True gives its
+#: message, a str itself, a function its result, as the tool's output (the run ends normally).
+ToolErrorHandler = bool | str | Callable[[ToolException], str] | None
 
 
 class BaseTool(Runnable[Any, Any]):
@@ -70,12 +77,20 @@ class FunctionTool(BaseTool):
         func: Callable[..., Any] | None = None,
         coroutine: Callable[..., Awaitable[Any]] | None = None,
         *,
+        handle_tool_error: ToolErrorHandler = False,
+        return_direct: bool = False,
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
         if func is None and coroutine is None:
             raise TypeError(f"{type(self).__name__} needs func, coroutine or both")
+        if not (handle_tool_error is None or isinstance(handle_tool_error, (bool, str))
+                or callable(handle_tool_error)):
+            raise TypeError("handle_tool_error takes a bool, a str or a function of the "
+                            f"ToolException, got {handle_tool_error!r}")
+        self.handle_tool_error = handle_tool_error
+        self.return_direct = return_direct
         self.func = func
         self.coroutine = coroutine
         self.description = description
@@ -120,13 +135,44 @@ class FunctionTool(BaseTool):
             return run(self, partial(self._answer, call_id), args, config, TOOL,
                        payload=payload, extra=extra)
         payload, extra = self._start(input)
-        return run(self, self._call, input, config, TOOL, payload=payload, extra=extra)
+        body = self._call_handled if self.handle_tool_error else self._call
+        return run(self, body, input, config, TOOL, payload=payload, extra=extra)
+
+    def _handled(self, error: ToolException) -> str:
+        """What a handled ToolException gives instead (``handle_tool_error``'s text)."""
+        handler = self.handle_tool_error
+        if not handler:
+            raise error
+        if handler is True:
+            return error.args[0] if error.args else "Tool execution error"
+        if isinstance(handler, str):
+            return handler
+        assert callable(handler)
+        return handler(error)
+
+    def _call_handled(self, input: Any, frame: RunFrame) -> Any:
+        try:
+            return self._call(input, frame)
+        except ToolException as e:
+            return self._handled(e)
+
+    async def _acall_handled(self, input: Any, frame: RunFrame) -> Any:
+        try:
+            return await self._acall(input, frame)
+        except ToolException as e:
+            return self._handled(e)
 
     def _answer(self, call_id: str | None, input: Any, frame: RunFrame) -> ToolMessage:
-        return tool_message(self._call(input, frame), self.get_name(), call_id)
+        try:
+            return tool_message(self._call(input, frame), self.get_name(), call_id)
+        except ToolException as e:
+            return tool_message(self._handled(e), self.get_name(), call_id, "error")
 
     async def _aanswer(self, call_id: str | None, input: Any, frame: RunFrame) -> ToolMessage:
-        return tool_message(await self._acall(input, frame), self.get_name(), call_id)
+        try:
+            return tool_message(await self._acall(input, frame), self.get_name(), call_id)
+        except ToolException as e:
+            return tool_message(self._handled(e), self.get_name(), call_id, "error")
 
     def _call(self, input: Any, frame: RunFrame) -> Any:
         if self.func is None:  # inside the run, as langchain_core's: handlers see the error
@@ -143,7 +189,8 @@ class FunctionTool(BaseTool):
             return await arun(self, partial(self._aanswer, call_id), args, config, ATOOL,
                               payload=payload, extra=extra)
         payload, extra = self._start(input)
-        return await arun(self, self._acall, input, config, ATOOL, payload=payload, extra=extra)
+        body = self._acall_handled if self.handle_tool_error else self._acall
+        return await arun(self, body, input, config, ATOOL, payload=payload, extra=extra)
 
     async def _acall(self, input: Any, frame: RunFrame) -> Any:
         if self.coroutine is not None:

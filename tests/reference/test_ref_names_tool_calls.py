@@ -132,3 +132,40 @@ def test_a_malformed_tool_call_is_rejected_saying_what_it_needs() -> None:
     ai = load("reference", "messages", "AIMessage")
     with pytest.raises(TypeError, match="a dict with a str 'name', a dict 'args'"):
         ai(content="", tool_calls=[{"name": "add", "args": "a=1"}])
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+def test_handle_tool_error_turns_a_tool_exception_into_the_output(pkg: str, mode: str) -> None:
+    """``handle_tool_error``: the run ends normally with the handled text (a tool call's answer
+    a ToolMessage with status "error"); without it the ToolException fails the run."""
+    tools = load(pkg, "tools", "StructuredTool")
+    exc = load(pkg, "tools", "ToolException")
+
+    def fail(a: int) -> int:
+        """Always fails."""
+        raise exc(f"bad {a}")
+
+    def call(t: Any, x: Any) -> Any:
+        rec = recorder(pkg)
+        out = t.invoke(x, {"callbacks": [rec]}) if mode == "invoke" else asyncio.run(
+            t.ainvoke(x, {"callbacks": [rec]}))
+        return out, [(e, d) for e, _, _, d in rec.seen]
+
+    as_call = {"name": "fail", "args": {"a": 2}, "id": "x", "type": "tool_call"}
+    for handler, plain, answered in (
+        (True, "bad 1", "bad 2"),
+        ("fixed", "fixed", "fixed"),
+        (lambda e: f"handled: {e}", "handled: bad 1", "handled: bad 2"),
+    ):
+        t = tools.from_function(fail, handle_tool_error=handler)
+        assert call(t, {"a": 1}) == (plain, [("on_tool_start", "\"{'a': 1}\""),
+                                            ("on_tool_end", repr(plain))])
+        out, events = call(t, as_call)
+        assert (out.content, out.status, out.tool_call_id) == (answered, "error", "x")
+        assert events == [("on_tool_start", "\"{'a': 2}\""),
+                          ("on_tool_end", f"ToolMessage({answered!r})")]
+    rec = recorder(pkg)
+    with pytest.raises(exc, match="bad 1"):
+        tools.from_function(fail).invoke({"a": 1}, {"callbacks": [rec]})
+    assert [e for e, *_ in rec.seen] == ["on_tool_start", "on_tool_error"]
