@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, cast, final
+from typing import TYPE_CHECKING, Any, cast, final
 
 from reference.runnables._base import Runnable
 from reference.runnables._config import (
@@ -14,7 +14,10 @@ from reference.runnables._config import (
     validate_config,
 )
 from reference.runnables._frame import current_run
-from reference.runnables._listeners import Listener, listeners_factory
+from reference.runnables._listeners import listeners_factory
+
+if TYPE_CHECKING:
+    from reference.tracers.root_listeners import Listener
 from reference.runnables._streams import aclosing_stream
 
 __all__ = ["RunnableBinding"]

@@ -7,15 +7,15 @@ load it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from reference.runnables._config import RunnableConfig, ensure_config
 
-__all__ = ["AsyncListener", "Listener", "alisteners_factory", "listeners_factory"]
+if TYPE_CHECKING:
+    from reference.tracers.root_listeners import AsyncListener, Listener
 
-Listener = Callable[..., None]
-AsyncListener = Callable[..., Awaitable[None]]
+__all__ = ["alisteners_factory", "listeners_factory"]
 
 
 def _check(method: str, listeners: dict[str, Any]) -> None:

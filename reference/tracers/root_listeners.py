@@ -13,15 +13,20 @@ the same way, after it has run (as in langchain_core).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
-from reference.runnables._listeners import AsyncListener, Listener
 from reference.tracers.base import AsyncBaseTracer, BaseTracer
 from reference.tracers.schemas import Run
 
 __all__ = ["AsyncListener", "AsyncRootListenersTracer", "Listener", "RootListenersTracer",
            "takes_config"]
+
+
+#: A listener: called with the run (and ``config=`` if it takes one); an async one is awaited.
+Listener = Callable[..., None]
+AsyncListener = Callable[..., Awaitable[None]]
 
 
 def takes_config(listener: Listener | AsyncListener) -> bool:
