@@ -33,6 +33,7 @@ from reference.messages._messages import (
     UsageMetadata,
     get_buffer_string,
 )
+from reference.messages._utils import filter_messages, merge_message_runs, trim_messages
 
 __all__ = [
     "AIMessage",
@@ -59,9 +60,12 @@ __all__ = [
     "ToolMessageChunk",
     "UsageMetadata",
     "convert_to_messages",
+    "filter_messages",
     "get_buffer_string",
+    "merge_message_runs",
     "message_chunk_to_message",
     "message_to_dict",
     "messages_from_dict",
     "messages_to_dict",
+    "trim_messages",
 ]

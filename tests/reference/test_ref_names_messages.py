@@ -5,11 +5,12 @@ by hand; where langchain-core 1.x is installed they must hold on it too."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from typing import Any
 
 import pytest
-from _lc_scenarios import HAVE_LANGCHAIN_CORE, load
+from _lc_scenarios import HAVE_LANGCHAIN_CORE, load, recorder
 
 PKGS = ["reference", *(["langchain_core"] if HAVE_LANGCHAIN_CORE else [])]
 
@@ -182,3 +183,202 @@ def test_chunks_to_messages_and_new_classes(pkg: str) -> None:
 
     lam = load(pkg, "runnables", "RunnableLambda")(last)
     assert lam.invoke([m.HumanMessage("q"), m.AIMessage("r")]).content == "r"
+
+
+# -- 2. filter, merge, trim ---------------------------------------------------------------------
+
+
+def _brief(ms: list[Any]) -> list[tuple[Any, ...]]:
+    return [(type(m).__name__, m.content, m.id, [c["id"] for c in getattr(m, "tool_calls", [])])
+            for m in ms]
+
+
+def _tool_history(m: Any) -> list[Any]:
+    return [m.SystemMessage("sys"), m.HumanMessage("q1", id="h1", name="u"),
+            m.AIMessage("a1", id="a1", name="bot"), m.HumanMessage("q2", id="h2"),
+            m.AIMessage("", id="a2", tool_calls=[{"name": "t", "args": {}, "id": "c1"},
+                                                 {"name": "t", "args": {}, "id": "c2"}]),
+            m.ToolMessage("r1", tool_call_id="c1", id="t1"),
+            m.ToolMessage("r2", tool_call_id="c2", id="t2"), m.AIMessage("a3", id="a3")]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_filter_messages(pkg: str) -> None:
+    m = _m(pkg)
+    h = _tool_history(m)
+    ids = [[x[2] for x in _brief(m.filter_messages(h, **kw))] for kw in [
+        {"include_names": ("u", "bot"), "include_types": ("system",), "exclude_ids": ("a1",)},
+        {"exclude_types": [m.ToolMessage, "system"]},
+        {"exclude_tool_calls": True},
+        {"exclude_tool_calls": ["c1", "c2"]},
+        {"include_ids": ["h1", "h2"]},
+    ]]
+    assert ids == [[None, "h1"], ["h1", "a1", "h2", "a2", "a3"], [None, "h1", "a1", "h2", "a3"],
+                   [None, "h1", "a1", "h2", "a3"], ["h1", "h2"]]
+    one_call = m.filter_messages(h, exclude_tool_calls=["c1"])
+    assert _brief(one_call)[4:6] == [("AIMessage", "", "a2", ["c2"]),
+                                     ("ToolMessage", "r2", "t2", [])]
+    assert [c["id"] for c in h[4].tool_calls] == ["c1", "c2"]  # the original is not changed
+    assert _brief(m.filter_messages([("human", "x"), "y", ("ai", "z")],
+                                    include_types=["human"])) == [
+        ("HumanMessage", "x", None, []), ("HumanMessage", "y", None, [])]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_merge_message_runs(pkg: str) -> None:
+    m = _m(pkg)
+    runs = [m.SystemMessage("s"), m.HumanMessage("a", id="1"), m.HumanMessage("b", id="2"),
+            m.HumanMessage(""),
+            m.AIMessage("x", id="x", tool_calls=[{"name": "t", "args": {"x": 2}, "id": "1"}]),
+            m.AIMessage([{"type": "text", "text": "y"}], id="y", response_metadata={"m": 1},
+                        tool_calls=[{"name": "t", "args": {"x": 3}, "id": "2"}]),
+            m.ToolMessage("t1", tool_call_id="1"), m.ToolMessage("t2", tool_call_id="2"),
+            m.AIMessage("z"), m.AIMessage("w"), m.AIMessageChunk("chunk")]
+    merged = m.merge_message_runs(runs)
+    assert _brief(merged) == [
+        ("SystemMessage", "s", None, []), ("HumanMessage", "a\nb", "1", []),
+        ("AIMessage", ["x", {"type": "text", "text": "y"}], "x", ["1", "2"]),
+        ("ToolMessage", "t1", None, []), ("ToolMessage", "t2", None, []),
+        ("AIMessage", "z\nw\nchunk", None, [])]
+    assert [x.response_metadata for x in merged] == [{}] * 6
+    assert _brief(m.merge_message_runs(runs[:3], chunk_separator=" | "))[1] == (
+        "HumanMessage", "a | b", "1", [])
+    assert m.merge_message_runs([]) == []
+    with pytest.raises(ValueError, match=r"^Cannot concatenate FunctionMessageChunks"):
+        m.merge_message_runs([m.FunctionMessage("a", name="f"), m.FunctionMessage("b", name="g")])
+
+
+def _chat(m: Any) -> list[Any]:
+    return [m.SystemMessage("sys"), m.HumanMessage("h1"), m.AIMessage("a1"), m.HumanMessage("h2"),
+            m.AIMessage("a2"), m.HumanMessage("h3"), m.AIMessage("a3")]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_trim_messages(pkg: str) -> None:
+    m = _m(pkg)
+    h = _chat(m)
+
+    def trim(**kw: Any) -> list[str]:
+        return [x.content for x in m.trim_messages(h, **{"token_counter": len, **kw})]
+
+    assert trim(max_tokens=3) == ["a2", "h3", "a3"]
+    assert trim(max_tokens=3, strategy="first") == ["sys", "h1", "a1"]
+    assert trim(max_tokens=3, include_system=True) == ["sys", "h3", "a3"]
+    assert trim(max_tokens=4, start_on="human") == ["h2", "a2", "h3", "a3"]
+    assert trim(max_tokens=4, include_system=True, start_on=[m.HumanMessage]) == [
+        "sys", "h3", "a3"]
+    assert trim(max_tokens=10) == ["sys", "h1", "a1", "h2", "a2", "h3", "a3"]
+    assert trim(max_tokens=0) == []
+    assert trim(max_tokens=5, end_on="human") == ["h1", "a1", "h2", "a2", "h3"]
+    assert trim(max_tokens=5, strategy="first", end_on=("ai",)) == [
+        "sys", "h1", "a1", "h2", "a2"]
+    assert trim(max_tokens=1, include_system=True) == ["sys"]
+
+    def chars(ms: list[Any]) -> int:
+        return sum(len(x.content) for x in ms)
+
+    assert trim(max_tokens=7, token_counter=chars) == ["a2", "h3", "a3"]
+    base = m.BaseMessage
+
+    def per_message(message: base) -> int:  # type: ignore[valid-type]
+        return 2
+
+    per_message.__annotations__["message"] = base  # the class itself, as the counter needs
+    assert trim(max_tokens=5, token_counter=per_message) == ["h3", "a3"]
+    for kw, text in [
+        ({"strategy": "first", "start_on": "human"},
+         "start_on parameter is only valid with strategy='last'"),
+        ({"strategy": "first", "include_system": True},
+         "include_system parameter is only valid with strategy='last'"),
+        ({"token_counter": "nope"}, "Invalid token_counter shortcut 'nope'. Available "
+         "shortcuts: 'approximate'."),
+        ({"token_counter": 3}, "'token_counter' expected to be a model that implements "
+         "'get_num_tokens_from_messages()' or a function. Received object of type "
+         "<class 'int'>."),
+    ]:
+        with pytest.raises(ValueError) as info:
+            m.trim_messages(h, **{"max_tokens": 2, "token_counter": len, **kw})
+        assert str(info.value) == text
+
+
+def test_trim_messages_unsupported_forms_say_so() -> None:
+    m = _m("reference")
+    with pytest.raises(NotImplementedError, match="allow_partial=True"):
+        m.trim_messages(_chat(m), max_tokens=2, token_counter=len, allow_partial=True)
+    with pytest.raises(NotImplementedError, match="count_tokens_approximately"):
+        m.trim_messages(_chat(m), max_tokens=2, token_counter="approximate")
+    model = load("reference", "language_models.fake_chat_models", "FakeListChatModel")(
+        responses=["x"])
+    with pytest.raises(NotImplementedError, match="do not count tokens"):
+        m.trim_messages(_chat(m), max_tokens=2, token_counter=model)
+
+
+def _chain_events(pkg: str, step_name: str, mode: str) -> tuple[Any, list[Any]]:
+    m = _m(pkg)
+    step = {"trim_messages": m.trim_messages(max_tokens=2, token_counter=len),
+            "filter_messages": m.filter_messages(include_types=["human"]),
+            "merge_message_runs": m.merge_message_runs()}[step_name]
+    assert (type(step).__name__, step.get_name()) == ("RunnableLambda", step_name)
+    prompt = load(pkg, "prompts", "ChatPromptTemplate").from_messages(
+        [("system", "be brief"), ("placeholder", "{history}"), ("human", "{q}")])
+    model = load(pkg, "language_models.fake_chat_models", "FakeListChatModel")(responses=["ok"])
+    rec = recorder(pkg)
+    chain = prompt | step | model
+    given = {"history": [("human", "old"), ("ai", "older")], "q": "new"}
+    config = {"callbacks": [rec]}
+    if mode == "invoke":
+        out = chain.invoke(given, config).content
+    elif mode == "ainvoke":
+        out = asyncio.run(chain.ainvoke(given, config)).content
+    else:
+        out = "".join(c.content for c in chain.stream(given, config))
+    return out, rec.seen
+
+
+STEP_OUT = {
+    "trim_messages": "[AIMessage('older'), HumanMessage('new')]",
+    "filter_messages": "[HumanMessage('old'), HumanMessage('new')]",
+    "merge_message_runs": "[SystemMessage('be brief'), HumanMessage('old'), AIMessage('older'), "
+                          "HumanMessage('new')]",
+}
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("step", sorted(STEP_OUT))
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream"])
+def test_message_function_as_chain_step(pkg: str, step: str, mode: str) -> None:
+    """Called without messages, each function is a RunnableLambda named after it: one chain
+    run between the prompt's and the model's, its input the prompt value."""
+    out, seen = _chain_events(pkg, step, mode)
+    assert out == "ok"
+    given = "{'history': [['human', 'old'], ['ai', 'older']], 'q': 'new'}"
+    value = "ChatPromptValue('System: be brief\\nHuman: old\\nAI: older\\nHuman: new')"
+    seq = "RunnableSequence"
+    model = [("on_chat_model_start", "FakeListChatModel", seq, f"[{STEP_OUT[step]}]")]
+    if mode == "stream":
+        model += [("on_llm_new_token", "FakeListChatModel", seq, f"'{t}' ChatGenerationChunk")
+                  for t in "ok"]
+        model.append(("on_llm_end", "FakeListChatModel", seq,
+                      "LLMResult([[ChatGenerationChunk(AIMessageChunk('ok'))]])"))
+        end = "AIMessageChunk('ok')"
+    else:
+        model.append(("on_llm_end", "FakeListChatModel", seq,
+                      "LLMResult([[ChatGeneration(AIMessage('ok'))]])"))
+        end = "AIMessage('ok')"
+    expected = [
+        ("on_chain_start", seq, None, given),
+        ("on_chain_start", "ChatPromptTemplate", seq, given + " run_type=prompt"),
+        ("on_chain_end", "ChatPromptTemplate", seq, value),
+        ("on_chain_start", step, seq, value),
+        ("on_chain_end", step, seq, STEP_OUT[step]),
+        *model,
+        ("on_chain_end", seq, None, end),
+    ]
+    if mode == "stream":
+        # SPEC.md R15.3: a streamed run's start input (langchain_core gives {'input': ''} to
+        # the runs that stream their input; the reference the input), the known difference.
+        seen = [s if s[0] != "on_chain_start" or s[1] not in (seq, step) else
+                (*s[:3], expected[0 if s[1] == seq else 3][3]) for s in seen]
+    assert seen == expected
+    assert _brief(_m(pkg).trim_messages(max_tokens=1, token_counter=len).invoke(
+        ["a", "b"])) == [("HumanMessage", "b", None, [])]
