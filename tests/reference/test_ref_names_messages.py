@@ -382,3 +382,100 @@ def test_message_function_as_chain_step(pkg: str, step: str, mode: str) -> None:
     assert seen == expected
     assert _brief(_m(pkg).trim_messages(max_tokens=1, token_counter=len).invoke(
         ["a", "b"])) == [("HumanMessage", "b", None, [])]
+
+
+# -- 3. globals ---------------------------------------------------------------------------------
+
+
+def _labels(text: str) -> list[str]:
+    """Each printed line's label and breadcrumbs, colours and times removed."""
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    return [f"{m[1]} {m[2]}" for m in re.finditer(r"^(\[\w+/\w+\]) (\[[^\]]*\])", plain, re.M)]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_globals_debug_prints_every_run(pkg: str, capsys: pytest.CaptureFixture[str]) -> None:
+    g = importlib.import_module(f"{pkg}.globals")
+    prompt = load(pkg, "prompts", "ChatPromptTemplate").from_messages([("human", "{q}")])
+    model = load(pkg, "language_models.fake_chat_models", "FakeListChatModel")(
+        responses=["ok"])
+    text = load(pkg, "runnables", "RunnableLambda")(lambda m: m.content, name="text")
+    chain = prompt | model | text
+    assert (g.get_debug(), g.get_verbose(), g.get_llm_cache()) == (False, False, None)
+    g.set_verbose(True)
+    try:
+        assert g.get_verbose() is True
+        assert chain.invoke({"q": "x"}) == "ok"
+    finally:
+        g.set_verbose(False)
+    assert capsys.readouterr().out == ""
+    g.set_debug(True)
+    try:
+        assert g.get_debug() is True
+        assert chain.invoke({"q": "x"}) == "ok"
+        assert asyncio.run(chain.ainvoke({"q": "x"})) == "ok"
+    finally:
+        g.set_debug(False)
+    one = [
+        "[chain/start] [chain:RunnableSequence]",
+        "[chain/start] [chain:RunnableSequence > prompt:ChatPromptTemplate]",
+        "[chain/end] [chain:RunnableSequence > prompt:ChatPromptTemplate]",
+        "[llm/start] [chain:RunnableSequence > llm:FakeListChatModel]",
+        "[llm/end] [chain:RunnableSequence > llm:FakeListChatModel]",
+        "[chain/start] [chain:RunnableSequence > chain:text]",
+        "[chain/end] [chain:RunnableSequence > chain:text]",
+        "[chain/end] [chain:RunnableSequence]",
+    ]
+    out = capsys.readouterr().out
+    assert _labels(out) == one * 2
+    assert '"prompts": [\n    "Human: x"\n  ]' in out
+    assert g.get_debug() is False
+    assert chain.invoke({"q": "y"}) == "ok"
+    assert capsys.readouterr().out == ""
+
+
+def test_globals_debug_off_leaves_no_hook() -> None:
+    """With debug off the engine's configure hooks are as before (none by default)."""
+    from reference import globals as g
+    from reference.callbacks._hooks import HOOKS
+
+    before = list(HOOKS)
+    g.set_debug(True)
+    g.set_debug(True)
+    assert len(HOOKS) == len(before) + 1
+    g.set_debug(False)
+    g.set_debug(False)
+    assert before == HOOKS
+
+
+def test_globals_llm_cache_is_not_supported() -> None:
+    from reference import globals as g
+
+    g.set_llm_cache(None)
+    assert g.get_llm_cache() is None
+    with pytest.raises(NotImplementedError, match="do not consult an LLM cache"):
+        g.set_llm_cache(object())
+    assert g.get_llm_cache() is None
+
+
+MODULE_NAMES = {
+    "messages": ["AnyMessage", "convert_to_messages", "message_to_dict", "messages_to_dict",
+                 "messages_from_dict", "message_chunk_to_message", "ToolMessageChunk",
+                 "ToolCallChunk", "FunctionMessage", "FunctionMessageChunk", "RemoveMessage",
+                 "filter_messages", "merge_message_runs", "trim_messages",
+                 "MessageLikeRepresentation"],
+    "globals": ["set_debug", "get_debug", "set_verbose", "get_verbose", "set_llm_cache",
+                "get_llm_cache"],
+}
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("module", sorted(MODULE_NAMES))
+def test_module_names(pkg: str, module: str) -> None:
+    mod = importlib.import_module(f"{pkg}.{module}")
+    for name in MODULE_NAMES[module]:
+        assert hasattr(mod, name), f"{pkg}.{module}.{name}"
+    if pkg == "reference":
+        assert set(MODULE_NAMES[module]) <= set(mod.__all__)
