@@ -16,7 +16,7 @@ scope below a run started inside it.)
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from reference.callbacks._manager import BaseCallbackManager
@@ -25,8 +25,19 @@ __all__ = ["HOOKS", "apply_hooks", "register_configure_hook"]
 
 M = TypeVar("M", bound="BaseCallbackManager")
 
-#: (context variable, inheritable) pairs, in registration order; mutated in place only.
-HOOKS: Final[list[tuple[ContextVar[Any], bool]]] = []
+
+
+class Holder(Protocol):
+    """What a hook reads: a context variable, or a process-wide switch (``set_debug``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def get(self) -> Any: ...
+
+
+#: (holder, inheritable) pairs, in registration order; mutated in place only.
+HOOKS: Final[list[tuple[Holder, bool]]] = []
 
 
 def register_configure_hook(
@@ -66,6 +77,6 @@ def apply_hooks(mgr: M) -> M:
             continue
         from reference.callbacks._dispatch import check_handlers
 
-        check_handlers([handler], f"the handler held by context variable {var.name!r}")
+        check_handlers([handler], f"the handler held by {var.name!r}")
         mgr = mgr._replace(hs=mgr._hs.union((handler,)), ihs=mgr._ihs.union((handler,)))
     return mgr

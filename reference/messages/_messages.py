@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, NotRequired, TypedDict
+from typing import Any, ClassVar, Literal
 
 from reference._model import Record
+from reference.messages._tool_calls import InvalidToolCall, ToolCall, ToolCallChunk
 from reference.messages._usage import (
     InputTokenDetails,
     OutputTokenDetails,
@@ -19,15 +20,20 @@ __all__ = [
     "BaseMessageChunk",
     "ChatMessage",
     "ChatMessageChunk",
+    "FunctionMessage",
+    "FunctionMessageChunk",
     "HumanMessage",
     "HumanMessageChunk",
     "InputTokenDetails",
     "InvalidToolCall",
     "OutputTokenDetails",
+    "RemoveMessage",
     "SystemMessage",
     "SystemMessageChunk",
     "ToolCall",
+    "ToolCallChunk",
     "ToolMessage",
+    "ToolMessageChunk",
     "UsageMetadata",
     "as_tool_call",
     "get_buffer_string",
@@ -127,23 +133,28 @@ class ChatMessage(BaseMessage):
         self.role = role
 
 
-class ToolCall(TypedDict):
-    """A model's request to call tool ``name`` with ``args`` (``id`` pairs it with its result)."""
+class FunctionMessage(BaseMessage):
+    """The result of a function call (the older form of :class:`ToolMessage`); ``name`` names
+    the function and is required."""
 
-    name: str
-    args: dict[str, Any]
-    id: str | None
-    type: NotRequired[Literal["tool_call"]]
+    type: ClassVar[str] = "function"
+    _always = frozenset({"content", "name"})
+
+    def __init__(self, content: Any = "", *, name: str, **kwargs: Any) -> None:
+        super().__init__(content, name=name, **kwargs)
 
 
-class InvalidToolCall(TypedDict):
-    """A tool call the model's output did not parse into (kept as text, with the ``error``)."""
+class RemoveMessage(BaseMessage):
+    """A request to delete the message whose ``id`` it carries from a stored history; it has no
+    content (giving one raises ValueError, as langchain_core's does)."""
 
-    name: str | None
-    args: str | None
-    id: str | None
-    error: str | None
-    type: NotRequired[Literal["invalid_tool_call"]]
+    type: ClassVar[str] = "remove"
+    _always = frozenset({"id"})
+
+    def __init__(self, id: str, **kwargs: Any) -> None:
+        if "content" in kwargs:
+            raise ValueError("RemoveMessage does not support 'content' field.")
+        super().__init__("", id=id, **kwargs)
 
 
 def as_tool_call(call: Any) -> ToolCall:
@@ -195,6 +206,53 @@ class ChatMessageChunk(ChatMessage, BaseMessageChunk):
     """A streamed piece of a ``ChatMessage`` (the left chunk's ``role`` is kept)."""
 
     type: ClassVar[str] = "ChatMessageChunk"
+
+
+class FunctionMessageChunk(FunctionMessage, BaseMessageChunk):
+    """A streamed piece of a ``FunctionMessage``; only chunks of one function add up."""
+
+    type: ClassVar[str] = "FunctionMessageChunk"
+
+    def __add__(self, other: Any) -> BaseMessageChunk:
+        if isinstance(other, FunctionMessageChunk) and self.name != other.name:
+            raise ValueError("Cannot concatenate FunctionMessageChunks with different names.")
+        return super().__add__(other)
+
+
+class ToolMessageChunk(ToolMessage, BaseMessageChunk):
+    """A streamed piece of a ``ToolMessage``; only chunks answering one tool call add up
+    (the sum is ``"error"`` if either is, and, as langchain_core's, has no ``name``)."""
+
+    type: ClassVar[str] = "ToolMessageChunk"
+
+    def __add__(self, other: Any) -> BaseMessageChunk:
+        if not isinstance(other, ToolMessageChunk):
+            return super().__add__(other)
+        if self.tool_call_id != other.tool_call_id:
+            # langchain_core's wording, though it compares the tool call ids.
+            raise ValueError("Cannot concatenate ToolMessageChunks with different names.")
+        return ToolMessageChunk(
+            self.content + other.content,
+            tool_call_id=self.tool_call_id,
+            artifact=_merge_artifact(self.artifact, other.artifact),
+            additional_kwargs={**self.additional_kwargs, **other.additional_kwargs},
+            response_metadata={**self.response_metadata, **other.response_metadata},
+            id=self.id,
+            status="error" if "error" in (self.status, other.status) else "success",
+        )
+
+
+def _merge_artifact(left: Any, right: Any) -> Any:
+    """Two chunks' artifacts as one: a missing one gives way, equal ones are kept, strings join."""
+    if left is None or left == right:
+        return right if left is None else left
+    if right is None:
+        return left
+    if isinstance(left, str) and isinstance(right, str):
+        return left + right
+    raise NotImplementedError(
+        "the reference engine adds ToolMessageChunk artifacts only when one is None, they are "
+        f"equal or both are str; got {type(left).__name__} and {type(right).__name__}")
 
 
 class AIMessageChunk(AIMessage, BaseMessageChunk):
@@ -251,6 +309,7 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
 _ROLE = {
     "human": "Human", "HumanMessageChunk": "Human", "ai": "AI", "AIMessageChunk": "AI",
     "system": "System", "SystemMessageChunk": "System", "tool": "Tool",
+    "ToolMessageChunk": "Tool", "function": "Function", "FunctionMessageChunk": "Function",
 }
 
 
