@@ -27,7 +27,13 @@ from functools import partial
 from typing import Any
 
 from reference.language_models._options import with_options
-from reference.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
+from reference.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    convert_to_messages,
+)
 from reference.messages._usage import sum_chunk_usage
 from reference.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
 from reference.prompt_values import PromptValue
@@ -46,16 +52,20 @@ _NO_CHUNKS = "No generation chunks were returned"
 
 
 def to_messages(input: Any) -> list[BaseMessage]:
-    """Accept a prompt value, a string or a list of messages, like LangChain's chat models."""
+    """Accept a prompt value, a string or a list of messages (or of what ``convert_to_messages``
+    takes), like LangChain's chat models."""
     if isinstance(input, PromptValue):
         return input.to_messages()
     if isinstance(input, str):
         return [HumanMessage(input)]
     if isinstance(input, BaseMessage):
         return [input]
-    if isinstance(input, Sequence) and all(isinstance(m, BaseMessage) for m in input):
-        return list(input)
-    raise TypeError(
+    if isinstance(input, Sequence):
+        if all(isinstance(m, BaseMessage) for m in input):
+            return list(input)
+        # (role, content) pairs, role dicts, strings: as langchain_core's models convert them
+        return convert_to_messages(input)
+    raise ValueError(
         f"A chat model takes a PromptValue, a str or a list of messages, got "
         f"{type(input).__name__}: {input!r}"
     )

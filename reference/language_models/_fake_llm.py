@@ -31,7 +31,7 @@ from reference.callbacks._run_managers import (
     CallbackManagerForLLMRun,
 )
 from reference.language_models._options import with_options
-from reference.messages import BaseMessage
+from reference.messages import BaseMessage, convert_to_messages
 from reference.outputs import Generation, GenerationChunk, LLMResult
 from reference.prompt_values import PromptValue
 from reference.prompt_values._values import ChatPromptValue
@@ -60,9 +60,11 @@ def to_prompt(input: Any) -> str:
         return input
     if isinstance(input, PromptValue):
         return input.to_string()
-    if isinstance(input, Sequence) and all(isinstance(m, BaseMessage) for m in input):
-        return ChatPromptValue(list(input)).to_string()
-    raise TypeError(
+    if isinstance(input, Sequence):
+        messages = list(input) if all(isinstance(m, BaseMessage) for m in input) \
+            else convert_to_messages(input)
+        return ChatPromptValue(messages).to_string()
+    raise ValueError(
         f"An LLM takes a str, a PromptValue or a list of messages, got "
         f"{type(input).__name__}: {input!r}"
     )
