@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from _lc_scenarios import HAVE_LANGCHAIN_CORE, load, recorder
@@ -25,6 +25,11 @@ MODULE_NAMES: dict[str, list[str]] = {
     "prompts.few_shot": ["FewShotPromptTemplate", "FewShotChatMessagePromptTemplate"],
     "prompts.base": ["format_document", "aformat_document"],
     "prompts.string": ["get_template_variables"],
+    "tools": ["create_retriever_tool", "render_text_description",
+              "render_text_description_and_args", "BaseToolkit", "InjectedToolArg"],
+    "tools.retriever": ["create_retriever_tool"],
+    "tools.render": ["render_text_description", "render_text_description_and_args"],
+    "tools.base": ["BaseToolkit", "InjectedToolArg"],
 }
 
 
@@ -171,3 +176,156 @@ def test_get_template_variables_refuses_other_formats_saying_so() -> None:
     for fmt in ("jinja2", "mustache"):
         with pytest.raises(NotImplementedError, match="f-string' only"):
             get("{{ a }}", fmt)
+
+
+# ----------------------------------------------------------------------------- tools
+
+
+def _with_retrievers(rec: Any) -> Any:
+    """``rec`` recording the retriever events too (as ``Seen`` tuples)."""
+    base = type(rec)
+
+    class WithRetrievers(base):  # type: ignore[misc, valid-type]
+        def on_retriever_start(self, serialized: Any, query: str, **kw: Any) -> None:
+            self._add("on_retriever_start", repr(query), kw, serialized)
+
+        def on_retriever_end(self, documents: Any, **kw: Any) -> None:
+            self._add("on_retriever_end", repr([d.page_content for d in documents]), kw)
+
+    return WithRetrievers()
+
+
+def _retriever(pkg: str) -> Any:
+    base = load(pkg, "retrievers", "BaseRetriever")
+    doc = load(pkg, "documents", "Document")
+
+    class Docs(base):  # type: ignore[misc, valid-type]
+        def _get_relevant_documents(self, query: str, *, run_manager: Any) -> list[Any]:
+            return [doc(page_content=f"{query} one", metadata={"src": "a"}),
+                    doc(page_content="two", metadata={"src": "b"})]
+
+    return Docs()
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+def test_retriever_tool_runs_the_retriever_as_its_child(pkg: str, mode: str) -> None:
+    make = load(pkg, "tools.retriever", "create_retriever_tool")
+    t = make(_retriever(pkg), "search", "Search the docs")
+    assert (t.name, t.description, type(t).__name__) == ("search", "Search the docs",
+                                                         "StructuredTool")
+    for x, shown in (("q", "'q'"), ({"query": "q"}, "\"{'query': 'q'}\"")):
+        rec = _with_retrievers(recorder(pkg))
+        out = t.invoke(x, {"callbacks": [rec]}) if mode == "invoke" else asyncio.run(
+            t.ainvoke(x, {"callbacks": [rec]}))
+        assert out == "q one\n\ntwo"
+        assert rec.seen == [
+            ("on_tool_start", "search", None, shown),
+            ("on_retriever_start", "Docs", "search", "'q'"),
+            ("on_retriever_end", "Docs", "search", "['q one', 'two']"),
+            ("on_tool_end", "search", None, "'q one\\n\\ntwo'"),
+        ]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_retriever_tool_with_a_document_prompt_answers_a_tool_call(pkg: str) -> None:
+    prompt = load(pkg, "prompts", "PromptTemplate").from_template("[{src}] {page_content}")
+    t = load(pkg, "tools", "create_retriever_tool")(
+        _retriever(pkg), "search", "d", document_prompt=prompt, document_separator="|")
+    rec = _with_retrievers(recorder(pkg))
+    out = t.invoke({"name": "search", "args": {"query": "z"}, "id": "c1", "type": "tool_call"},
+                   {"callbacks": [rec]})
+    assert (type(out).__name__, out.content, out.tool_call_id) == (
+        "ToolMessage", "[a] z one|[b] two", "c1")
+    assert [(e, n, p) for e, n, p, _ in rec.seen] == [
+        ("on_tool_start", "search", None), ("on_retriever_start", "Docs", "search"),
+        ("on_retriever_end", "Docs", "search"), ("on_tool_end", "search", None)]
+    assert t.args == {"query": {"description": "query to look up in retriever",
+                                "title": "Query", "type": "string"}}
+
+
+def test_retriever_tool_artifacts_are_refused_saying_so() -> None:
+    make = load("reference", "tools", "create_retriever_tool")
+    with pytest.raises(NotImplementedError, match="response_format='content' only"):
+        make(_retriever("reference"), "s", "d", response_format="content_and_artifact")
+
+
+def _tools(pkg: str) -> list[Any]:
+    tool = load(pkg, "tools", "tool")
+    injected = load(pkg, "tools", "InjectedToolArg")
+
+    def add(a, b=2, tags=[], user=""):  # type: ignore[no-untyped-def]  # noqa: B006
+        """Add two numbers."""
+        return a + b
+
+    # real annotation objects (this module's are strings, and the marker is per package)
+    add.__annotations__ = {"a": int, "b": int, "tags": list[str],
+                           "user": Annotated[str, injected], "return": int}
+    add = tool(add)
+    echo = load(pkg, "tools", "Tool")(name="echo", func=lambda s: s, description="Echo it")
+    return [add, echo]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_tools_rendered_as_text(pkg: str) -> None:
+    add, echo = _tools(pkg)
+    plain = load(pkg, "tools", "render_text_description")([add, echo])
+    first, second = plain.split("\n")
+    assert first.startswith("add(a: int, b: int = 2, tags: list[str] = [], user: typing.Annotated[")
+    assert first.endswith("InjectedToolArg'>] = '') -> int - Add two numbers.")
+    assert second == "echo(s) - Echo it"
+    with_args = load(pkg, "tools", "render_text_description_and_args")([add, echo])
+    assert with_args.split("\n")[1] == "echo(s) - Echo it, args: {'tool_input': {'type': 'string'}}"
+    assert with_args.split("\n")[0].endswith(
+        " - Add two numbers., args: {'a': {'title': 'A', 'type': 'integer'}, 'b': {'default': 2, "
+        "'title': 'B', 'type': 'integer'}, 'tags': {'default': [], 'items': {'type': 'string'}, "
+        "'title': 'Tags', 'type': 'array'}}")
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+def test_injected_arguments_are_hidden_from_the_tool_start(pkg: str, mode: str) -> None:
+    add = _tools(pkg)[0]
+    base = load(pkg, "callbacks.base", "BaseCallbackHandler")
+    starts: list[tuple[str, Any]] = []
+
+    class Starts(base):  # type: ignore[misc, valid-type]
+        def on_tool_start(self, serialized: Any, input_str: str, **kw: Any) -> None:
+            starts.append((input_str, kw.get("inputs")))
+
+    call = {"name": "add", "args": {"a": 1, "user": "u"}, "id": "i", "type": "tool_call"}
+    for x in ({"a": 1, "user": "u"}, call):
+        cfg = {"callbacks": [Starts()]}
+        out = add.invoke(x, cfg) if mode == "invoke" else asyncio.run(add.ainvoke(x, cfg))
+        assert getattr(out, "content", out) in (3, "3")
+    assert starts == [("{'a': 1}", {"a": 1})] * 2
+
+
+def test_arguments_of_other_types_are_not_described_saying_so() -> None:
+    @load("reference", "tools", "tool")
+    def f(a: dict[str, int]) -> int:
+        """F."""
+        return 0
+
+    with pytest.raises(NotImplementedError, match="'a' is dict"):
+        f.args  # noqa: B018
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_toolkit_subclasses_give_their_tools(pkg: str) -> None:
+    kit = load(pkg, "tools", "BaseToolkit")
+
+    class Kit(kit):  # type: ignore[misc, valid-type]
+        tools: list[Any]
+        label: str = "k"
+
+        def get_tools(self) -> list[Any]:
+            return list(self.tools)
+
+    tools = _tools(pkg)
+    k = Kit(tools=tools)
+    assert (k.get_tools(), k.label) == (tools, "k")
+    with pytest.raises(TypeError):
+        kit()
+    with pytest.raises(Exception, match="tools"):
+        Kit()
