@@ -30,6 +30,11 @@ MODULE_NAMES: dict[str, list[str]] = {
     "tools.retriever": ["create_retriever_tool"],
     "tools.render": ["render_text_description", "render_text_description_and_args"],
     "tools.base": ["BaseToolkit", "InjectedToolArg"],
+    "output_parsers": ["JsonOutputToolsParser", "JsonOutputKeyToolsParser", "BaseLLMOutputParser",
+                       "BaseGenerationOutputParser"],
+    "output_parsers.openai_tools": ["JsonOutputToolsParser", "JsonOutputKeyToolsParser",
+                                    "parse_tool_calls"],
+    "output_parsers.base": ["BaseLLMOutputParser", "BaseGenerationOutputParser"],
 }
 
 
@@ -329,3 +334,102 @@ def test_toolkit_subclasses_give_their_tools(pkg: str) -> None:
         kit()
     with pytest.raises(Exception, match="tools"):
         Kit()
+
+
+# ----------------------------------------------------------------------------- output parsers
+
+CALLS = [{"name": "add", "args": {"a": 1}, "id": "c1"},
+         {"name": "mul", "args": {"b": 2}, "id": "c2"}]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_tool_call_parsers_options(pkg: str) -> None:
+    ai = load(pkg, "messages", "AIMessage")
+    tools = load(pkg, "output_parsers.openai_tools", "JsonOutputToolsParser")
+    key = load(pkg, "output_parsers.openai_tools", "JsonOutputKeyToolsParser")
+    msg = ai(content="", tool_calls=CALLS)
+    add, mul = {"args": {"a": 1}, "type": "add"}, {"args": {"b": 2}, "type": "mul"}
+    assert tools().invoke(msg) == [add, mul]
+    assert tools(return_id=True).invoke(msg) == [{**add, "id": "c1"}, {**mul, "id": "c2"}]
+    assert tools(first_tool_only=True).invoke(msg) == add
+    assert key(key_name="mul").invoke(msg) == [{"b": 2}]
+    assert key(key_name="mul", first_tool_only=True).invoke(msg) == {"b": 2}
+    assert key(key_name="mul", return_id=True).invoke(msg) == [{**mul, "id": "c2"}]
+    assert key(key_name="mul", return_id=True, first_tool_only=True).invoke(msg) == {
+        **mul, "id": "c2"}
+    assert key(key_name="zzz", first_tool_only=True).invoke(msg) is None
+    plain = ai(content="no calls")
+    # no calls at all: [] even with first_tool_only (langchain_core's early return)
+    assert (tools().invoke(plain), tools(first_tool_only=True).invoke(plain)) == ([], [])
+    assert (key(key_name="a").invoke(plain), key(key_name="a", first_tool_only=True)
+            .invoke(plain)) == ([], None)
+    raw = ai(content="", additional_kwargs={"tool_calls": [
+        {"id": "r1", "function": {"name": "add", "arguments": '{"a": 5}'}, "type": "function"}]})
+    assert tools(return_id=True).invoke(raw) == [{"args": {"a": 5}, "id": "r1", "type": "add"}]
+    bad = ai(content="", additional_kwargs={"tool_calls": [
+        {"id": "r1", "function": {"name": "add", "arguments": '{"a": '}, "type": "function"}]})
+    exc = load(pkg, "exceptions", "OutputParserException")
+    with pytest.raises(exc, match="Function add arguments"):
+        tools().invoke(bad)
+    assert asyncio.run(tools().ainvoke(msg)) == [add, mul]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_tool_call_parser_is_a_parser_step(pkg: str) -> None:
+    ai = load(pkg, "messages", "AIMessage")
+    lam = load(pkg, "runnables", "RunnableLambda")
+    parser = load(pkg, "output_parsers", "JsonOutputKeyToolsParser")(key_name="add")
+    chain = lam(lambda _: ai(content="", tool_calls=CALLS), name="model") | parser
+    rec = recorder(pkg)
+    assert chain.invoke("x", {"callbacks": [rec]}) == [{"a": 1}]
+    assert rec.seen[3:5] == [
+        ("on_chain_start", "JsonOutputKeyToolsParser", "RunnableSequence",
+         "AIMessage('') run_type=parser"),
+        ("on_chain_end", "JsonOutputKeyToolsParser", "RunnableSequence", "[{'a': int}]"),
+    ]
+    rec = recorder(pkg)
+    with pytest.raises(load(pkg, "exceptions", "OutputParserException"),
+                       match="can only be used with a chat generation"):
+        parser.invoke("text", {"callbacks": [rec]})
+    assert [e for e, *_ in rec.seen] == ["on_chain_start", "on_chain_error"]
+    # streamed, a whole message becomes a chunk without its tool calls: langchain_core gives []
+    assert list((lam(lambda _: ai(content="", tool_calls=CALLS)) |
+                 load(pkg, "output_parsers", "JsonOutputToolsParser")()).stream("x")) == [[]]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+def test_generation_parser_subclass_parses_the_generations(pkg: str, mode: str) -> None:
+    base = load(pkg, "output_parsers", "BaseGenerationOutputParser")
+    llm_base = load(pkg, "output_parsers.base", "BaseLLMOutputParser")
+    ai = load(pkg, "messages", "AIMessage")
+
+    class Kinds(base):  # type: ignore[misc, valid-type]
+        upper: bool = False
+
+        def parse_result(self, result: list[Any], *, partial: bool = False) -> str:
+            g = result[0]
+            text = f"{type(g).__name__}:{g.text}"
+            return text.upper() if self.upper else text
+
+    p = Kinds(upper=True)
+    assert isinstance(p, llm_base)
+    assert not isinstance(p, load(pkg, "output_parsers", "BaseOutputParser"))
+    rec = recorder(pkg)
+    for x in (ai(content="hi"), "yo"):
+        out = p.invoke(x, {"callbacks": [rec]}) if mode == "invoke" else asyncio.run(
+            p.ainvoke(x, {"callbacks": [rec]}))
+        assert out in ("CHATGENERATION:HI", "GENERATION:YO")
+    assert rec.seen == [
+        ("on_chain_start", "Kinds", None, "AIMessage('hi') run_type=parser"),
+        ("on_chain_end", "Kinds", None, "'CHATGENERATION:HI'"),
+        ("on_chain_start", "Kinds", None, "'yo' run_type=parser"),
+        ("on_chain_end", "Kinds", None, "'GENERATION:YO'"),
+    ]
+
+    class Plain(llm_base):  # type: ignore[misc, valid-type]
+        def parse_result(self, result: list[Any], *, partial: bool = False) -> int:
+            return len(result)
+
+    assert Plain().parse_result([1, 2]) == 2
+    assert asyncio.run(Plain().aparse_result([1])) == 1
