@@ -35,6 +35,13 @@ MODULE_NAMES: dict[str, list[str]] = {
     "output_parsers.openai_tools": ["JsonOutputToolsParser", "JsonOutputKeyToolsParser",
                                     "parse_tool_calls"],
     "output_parsers.base": ["BaseLLMOutputParser", "BaseGenerationOutputParser"],
+    "language_models": ["BaseLanguageModel"],
+    "documents": ["BaseDocumentTransformer", "BaseDocumentCompressor"],
+    "documents.transformers": ["BaseDocumentTransformer"],
+    "documents.compressor": ["BaseDocumentCompressor"],
+    "runnables": ["RouterRunnable", "RouterInput", "add", "aadd"],
+    "runnables.router": ["RouterRunnable", "RouterInput"],
+    "runnables.utils": ["add", "aadd"],
 }
 
 
@@ -433,3 +440,112 @@ def test_generation_parser_subclass_parses_the_generations(pkg: str, mode: str) 
 
     assert Plain().parse_result([1, 2]) == 2
     assert asyncio.run(Plain().aparse_result([1])) == 1
+
+
+# ----------------------------------------------------------------------------- bases, router, add
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_chat_models_and_llms_are_language_models(pkg: str) -> None:
+    base = load(pkg, "language_models", "BaseLanguageModel")
+    chat = load(pkg, "language_models", "FakeListChatModel")(responses=["a"])
+    llm = load(pkg, "language_models", "FakeListLLM")(responses=["a"])
+    assert isinstance(chat, base) and isinstance(llm, base)
+    assert issubclass(load(pkg, "language_models", "BaseChatModel"), base)
+    assert issubclass(load(pkg, "language_models", "BaseLLM"), base)
+    assert not isinstance(load(pkg, "runnables", "RunnableLambda")(str), base)
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_document_transformer_and_compressor_subclasses(pkg: str) -> None:
+    doc = load(pkg, "documents", "Document")
+    transformer = load(pkg, "documents", "BaseDocumentTransformer")
+    compressor = load(pkg, "documents", "BaseDocumentCompressor")
+
+    class Upper(transformer):  # type: ignore[misc, valid-type]
+        def transform_documents(self, documents: Any, **kwargs: Any) -> list[Any]:
+            return [doc(page_content=d.page_content.upper(), metadata=kwargs) for d in documents]
+
+    class Keep(compressor):  # type: ignore[misc, valid-type]
+        def compress_documents(self, documents: Any, query: str, callbacks: Any = None
+                               ) -> list[Any]:
+            return [d for d in documents if query in d.page_content]
+
+    docs = [doc(page_content="ab"), doc(page_content="cd")]
+    assert [d.page_content for d in Upper().transform_documents(docs)] == ["AB", "CD"]
+    out = asyncio.run(Upper().atransform_documents(docs, k=1))
+    assert [(d.page_content, d.metadata) for d in out] == [("AB", {"k": 1}), ("CD", {"k": 1})]
+    assert [d.page_content for d in Keep().compress_documents(docs, "c")] == ["cd"]
+    assert [d.page_content for d in asyncio.run(Keep().acompress_documents(docs, "a"))] == ["ab"]
+    for abstract in (transformer, compressor):
+        with pytest.raises(TypeError):
+            abstract()
+
+
+def _router(pkg: str) -> Any:
+    lam = load(pkg, "runnables", "RunnableLambda")
+    return load(pkg, "runnables.router", "RouterRunnable")(
+        runnables={"up": lam(lambda s: s.upper(), name="up"), "rev": lambda s: s[::-1]})
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "batch", "abatch"])
+def test_router_runs_the_chosen_runnable_in_its_place(pkg: str, mode: str) -> None:
+    r = _router(pkg)
+    assert r.get_name() == "RouterRunnable"
+    rec = recorder(pkg)
+    cfg = {"callbacks": [rec]}
+    xs = [{"key": "up", "input": "ab"}, {"key": "rev", "input": "cd"}]
+    if mode == "invoke":
+        out = [r.invoke(x, cfg) for x in xs]
+    elif mode == "ainvoke":
+        out = [asyncio.run(r.ainvoke(x, cfg)) for x in xs]
+    else:
+        out = r.batch(xs, cfg) if mode == "batch" else asyncio.run(r.abatch(xs, cfg))
+    assert out == ["AB", "dc"]
+    assert sorted(rec.seen) == sorted([
+        ("on_chain_start", "up", None, "'ab'"), ("on_chain_end", "up", None, "'AB'"),
+        ("on_chain_start", "RunnableLambda", None, "'cd'"),
+        ("on_chain_end", "RunnableLambda", None, "'dc'"),
+    ])
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_router_as_a_step_and_its_unknown_keys(pkg: str) -> None:
+    lam = load(pkg, "runnables", "RunnableLambda")
+    r = _router(pkg)
+    rec = recorder(pkg)
+    chain = lam(lambda x: {"key": "up", "input": x}, name="pick") | r
+    assert chain.invoke("q", {"callbacks": [rec]}) == "Q"
+    assert rec.seen == [
+        ("on_chain_start", "RunnableSequence", None, "'q'"),
+        ("on_chain_start", "pick", "RunnableSequence", "'q'"),
+        ("on_chain_end", "pick", "RunnableSequence", "{'input': 'q', 'key': 'up'}"),
+        ("on_chain_start", "up", "RunnableSequence", "'q'"),
+        ("on_chain_end", "up", "RunnableSequence", "'Q'"),
+        ("on_chain_end", "RunnableSequence", None, "'Q'"),
+    ]
+    assert list(r.stream({"key": "up", "input": "ab"})) == ["AB"]
+    rec = recorder(pkg)
+    with pytest.raises(ValueError, match="No runnable associated with key 'zz'"):
+        r.invoke({"key": "zz", "input": "ab"}, {"callbacks": [rec]})
+    with pytest.raises(ValueError, match="One or more keys do not have a corresponding runnable"):
+        r.batch([{"key": "up", "input": "a"}, {"key": "zz", "input": "b"}], {"callbacks": [rec]})
+    assert rec.seen == []
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_add_and_aadd_add_up_addables(pkg: str) -> None:
+    add, aadd = load(pkg, "runnables", "add"), load(pkg, "runnables.utils", "aadd")
+    chunk = load(pkg, "messages", "AIMessageChunk")
+
+    async def items(xs: list[Any]) -> Any:
+        for x in xs:
+            yield x
+
+    assert add(["a", "b", "c"]) == "abc"
+    assert add([]) is None
+    assert add(iter([[1], [2]])) == [1, 2]
+    assert add([chunk(content="he"), chunk(content="y")]).content == "hey"
+    assert asyncio.run(aadd(items(["x", "y"]))) == "xy"
+    assert asyncio.run(aadd(items([]))) is None
