@@ -1,5 +1,6 @@
 """Language models: chat models and non-chat LLMs (fake ones for tests and examples)."""
 
+from reference.language_models._base import BaseLanguageModel
 from reference.language_models._chat import BaseChatModel, SimpleChatModel
 from reference.language_models._fake import (
     FakeListChatModel,
@@ -13,6 +14,7 @@ __all__ = [
     "LLM",
     "BaseChatModel",
     "BaseLLM",
+    "BaseLanguageModel",
     "FakeListChatModel",
     "FakeListLLM",
     "FakeMessagesListChatModel",

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
 from typing import Any
 
+from reference.language_models._base import BaseLanguageModel
 from reference.language_models._options import with_options
 from reference.messages import (
     AIMessage,
@@ -40,7 +41,6 @@ from reference.prompt_values import PromptValue
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ACHAT, CHAT, arun, astream_run, run, stream_run
-from reference.runnables._serializable import RunnableSerializable
 from reference.runnables._streams import aclosing_stream
 
 __all__ = ["BaseChatModel", "SimpleChatModel", "to_messages"]
@@ -75,7 +75,7 @@ def _message_id(frame: RunFrame) -> str:
     return f"run-{frame.run_id}-0"
 
 
-class BaseChatModel(RunnableSerializable[Any, AIMessage]):
+class BaseChatModel(BaseLanguageModel):
     """A chat model run: ``on_chat_model_start``, tokens when streamed, then ``on_llm_end``.
 
     Subclasses implement ``_generate`` (and ``_stream``), as for langchain_core,

@@ -30,6 +30,7 @@ from reference.callbacks._run_managers import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
+from reference.language_models._base import BaseLanguageModel
 from reference.language_models._options import with_options
 from reference.messages import BaseMessage, convert_to_messages
 from reference.outputs import Generation, GenerationChunk, LLMResult
@@ -38,7 +39,6 @@ from reference.prompt_values._values import ChatPromptValue
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame, RunKind
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
-from reference.runnables._serializable import RunnableSerializable
 from reference.runnables._streams import aclosing_stream
 
 __all__ = ["LLM", "BaseLLM", "FakeListLLM", "FakeStreamingListLLM"]
@@ -86,7 +86,7 @@ def _chunks_result(chunks: list[str]) -> LLMResult:
 _DONE: Any = object()
 
 
-class BaseLLM(RunnableSerializable[Any, str]):
+class BaseLLM(BaseLanguageModel):
     """An LLM run around :meth:`_reply`; subclasses set :attr:`streams` to stream tokens,
     or implement langchain_core's ``_stream``."""
 

@@ -2,6 +2,8 @@
 
 from reference.output_parsers._base import (
     BaseCumulativeTransformOutputParser,
+    BaseGenerationOutputParser,
+    BaseLLMOutputParser,
     BaseOutputParser,
     BaseTransformOutputParser,
 )
@@ -13,13 +15,18 @@ from reference.output_parsers._list import (
     NumberedListOutputParser,
 )
 from reference.output_parsers._str import StrOutputParser
+from reference.output_parsers._tools import JsonOutputKeyToolsParser, JsonOutputToolsParser
 
 __all__ = [
     "BaseCumulativeTransformOutputParser",
+    "BaseGenerationOutputParser",
+    "BaseLLMOutputParser",
     "BaseOutputParser",
     "BaseTransformOutputParser",
     "CommaSeparatedListOutputParser",
+    "JsonOutputKeyToolsParser",
     "JsonOutputParser",
+    "JsonOutputToolsParser",
     "ListOutputParser",
     "MarkdownListOutputParser",
     "NumberedListOutputParser",

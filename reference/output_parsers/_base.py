@@ -27,6 +27,8 @@ from reference.runnables._streams import aclose_iter, aclosing_stream, close_ite
 
 __all__ = [
     "BaseCumulativeTransformOutputParser",
+    "BaseGenerationOutputParser",
+    "BaseLLMOutputParser",
     "BaseOutputParser",
     "BaseTransformOutputParser",
     "accumulated",
@@ -66,7 +68,40 @@ def accumulated(outputs: list[Any]) -> Any:
     return value
 
 
-class BaseOutputParser(RunnableSerializable[Any, T], Generic[T]):
+class BaseLLMOutputParser(Generic[T]):
+    """What parses a model's generations (not a runnable): ``parse_result(result)``."""
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> T:
+        raise NotImplementedError(f"{type(self).__name__} must implement parse_result")
+
+    async def aparse_result(self, result: list[Generation], *, partial: bool = False) -> T:
+        return self.parse_result(result, partial=partial)
+
+
+class _ParserRun(BaseLLMOutputParser[T], RunnableSerializable[Any, T]):
+    """A parser as a runnable: ``invoke`` parses a str or a message in one ``parser`` run."""
+
+    def _invoke_body(self, x: Any, frame: Any) -> T:
+        return self.parse_result([generation(x)])
+
+    async def _ainvoke_body(self, x: Any, frame: Any) -> T:
+        return await self.aparse_result([generation(x)])
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> T:
+        return run(self, self._invoke_body, input, config, extra=PARSER_RUN)
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> T:
+        return await arun(self, self._ainvoke_body, input, config, extra=PARSER_RUN)
+
+
+class BaseGenerationOutputParser(_ParserRun[T]):
+    """Subclass and implement ``parse_result(result)``: the model's generations (a
+    ``ChatGeneration`` for a message input, a ``Generation`` for text)."""
+
+
+class BaseOutputParser(_ParserRun[T]):
     """Subclass and implement ``parse(text)``; ``invoke`` takes a str or a message."""
 
     def parse(self, text: str) -> T:
@@ -88,20 +123,6 @@ class BaseOutputParser(RunnableSerializable[Any, T], Generic[T]):
     @property
     def _type(self) -> str:
         raise NotImplementedError(f"_type property is not implemented in {type(self).__name__}")
-
-    def _invoke_body(self, x: Any, frame: Any) -> T:
-        return self.parse_result([generation(x)])
-
-    async def _ainvoke_body(self, x: Any, frame: Any) -> T:
-        return await self.aparse_result([generation(x)])
-
-    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> T:
-        return run(self, self._invoke_body, input, config, extra=PARSER_RUN)
-
-    async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> T:
-        return await arun(self, self._ainvoke_body, input, config, extra=PARSER_RUN)
 
 
 class BaseTransformOutputParser(BaseOutputParser[T]):

@@ -2,6 +2,8 @@
 
 from reference.prompts._base import BasePromptTemplate
 from reference.prompts._chat import BaseChatPromptTemplate, ChatPromptTemplate
+from reference.prompts._document import aformat_document, format_document
+from reference.prompts._few_shot import FewShotChatMessagePromptTemplate, FewShotPromptTemplate
 from reference.prompts._message import (
     AIMessagePromptTemplate,
     ChatMessagePromptTemplate,
@@ -9,7 +11,7 @@ from reference.prompts._message import (
     SystemMessagePromptTemplate,
 )
 from reference.prompts._placeholder import MessagesPlaceholder
-from reference.prompts._string import PromptTemplate, StringPromptTemplate
+from reference.prompts._string import PromptTemplate, StringPromptTemplate, get_template_variables
 
 __all__ = [
     "AIMessagePromptTemplate",
@@ -17,9 +19,14 @@ __all__ = [
     "BasePromptTemplate",
     "ChatMessagePromptTemplate",
     "ChatPromptTemplate",
+    "FewShotChatMessagePromptTemplate",
+    "FewShotPromptTemplate",
     "HumanMessagePromptTemplate",
     "MessagesPlaceholder",
     "PromptTemplate",
     "StringPromptTemplate",
     "SystemMessagePromptTemplate",
+    "aformat_document",
+    "format_document",
+    "get_template_variables",
 ]

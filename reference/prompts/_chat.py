@@ -44,6 +44,12 @@ class BaseChatPromptTemplate(BasePromptTemplate):
         """The messages rendered as ``Role: content`` lines."""
         return self.format_prompt(**kwargs).to_string()
 
+    async def aformat_messages(self, **kwargs: Any) -> list[BaseMessage]:
+        return self.format_messages(**kwargs)
+
+    async def aformat(self, **kwargs: Any) -> str:
+        return self.format(**kwargs)
+
     def _format(self, input: Any, rm: Any = None) -> ChatPromptValue:
         values = self._variables(input)
         self._missing(values)

@@ -9,7 +9,12 @@ from typing import Any
 from reference.prompt_values import StringPromptValue
 from reference.prompts._base import BasePromptTemplate
 
-__all__ = ["PromptTemplate", "StringPromptTemplate", "template_variables"]
+__all__ = [
+    "PromptTemplate",
+    "StringPromptTemplate",
+    "get_template_variables",
+    "template_variables",
+]
 
 
 def template_variables(template: str) -> list[str]:
@@ -21,11 +26,45 @@ def template_variables(template: str) -> list[str]:
     return seen
 
 
+def get_template_variables(template: str, template_format: str) -> list[str]:
+    """langchain_core's check of a template's variables: sorted, each a plain name (no
+    attribute access, indexing, digits-only name or nested field in a format spec)."""
+    if template_format != "f-string":
+        raise NotImplementedError(
+            f"The reference's prompts support template_format='f-string' only, got "
+            f"{template_format!r}"
+        )
+    names: set[str] = set()
+    for _, field, spec, _ in string.Formatter().parse(template):
+        if field is None:
+            continue
+        if "." in field or "[" in field or "]" in field:
+            raise ValueError(
+                f"Invalid variable name {field!r} in f-string template. Variable names "
+                "cannot contain attribute access (.) or indexing ([])."
+            )
+        if field.isdigit():
+            raise ValueError(
+                f"Invalid variable name {field!r} in f-string template. Variable names "
+                "cannot be all digits as they are interpreted as positional arguments."
+            )
+        if spec and ("{" in spec or "}" in spec):
+            raise ValueError(
+                "Invalid format specifier in f-string template. Nested replacement fields "
+                "are not allowed."
+            )
+        names.add(field)
+    return sorted(names)
+
+
 class StringPromptTemplate(BasePromptTemplate):
     """A text prompt: subclasses implement ``format(**values) -> str``."""
 
     def format(self, **kwargs: Any) -> str:
         raise NotImplementedError(f"{type(self).__name__} must implement format(**kwargs)")
+
+    async def aformat(self, **kwargs: Any) -> str:
+        return self.format(**kwargs)
 
     def format_prompt(self, **kwargs: Any) -> StringPromptValue:
         return StringPromptValue(self.format(**kwargs))

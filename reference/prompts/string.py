@@ -1,5 +1,5 @@
-"""``langchain_core.prompts.string``'s ``StringPromptTemplate``, at the same path."""
+"""``langchain_core.prompts.string``'s names, at the same path."""
 
-from reference.prompts._string import StringPromptTemplate
+from reference.prompts._string import StringPromptTemplate, get_template_variables
 
-__all__ = ["StringPromptTemplate"]
+__all__ = ["StringPromptTemplate", "get_template_variables"]

@@ -1,6 +1,6 @@
 """Runnables: composable units of work, and their configuration."""
 
-from reference.runnables._addable import AddableDict
+from reference.runnables._addable import AddableDict, aadd, add
 from reference.runnables._assign import RunnableAssign, RunnablePick
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._binding import RunnableBinding
@@ -26,6 +26,7 @@ from reference.runnables._lambda import RunnableLambda, chain
 from reference.runnables._parallel import RunnableParallel
 from reference.runnables._passthrough import RunnablePassthrough
 from reference.runnables._retry import RunnableRetry
+from reference.runnables._router import RouterInput, RouterRunnable
 from reference.runnables._sequence import RunnableSequence
 from reference.runnables._serializable import RunnableSerializable
 
@@ -37,6 +38,8 @@ __all__ = [
     "ConfigurableFieldMultiOption",
     "ConfigurableFieldSingleOption",
     "ConfigurableFieldSpec",
+    "RouterInput",
+    "RouterRunnable",
     "Runnable",
     "RunnableAssign",
     "RunnableBinding",
@@ -53,6 +56,8 @@ __all__ = [
     "RunnableSequence",
     "RunnableSerializable",
     "RunnableWithFallbacks",
+    "aadd",
+    "add",
     "chain",
     "coerce_to_runnable",
     "ensure_config",

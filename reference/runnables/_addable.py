@@ -4,14 +4,15 @@ For each key of the right side: taken as is where the left lacks it or holds ``N
 kept where the right holds ``None``; otherwise the two values are added (``"a" + "b"``,
 ``[1] + [2]``), and values that do not add raise ``TypeError`` naming the key. A plain
 dict on the left adds the same way (``__radd__``); the result is always an ``AddableDict``.
+``add`` / ``aadd`` add up an iterable of such addables (chunks, strings, messages).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["AddableDict"]
+__all__ = ["AddableDict", "aadd", "add"]
 
 
 def _merged(left: Mapping[str, Any], right: Mapping[str, Any]) -> AddableDict:
@@ -38,3 +39,19 @@ class AddableDict(dict[str, Any]):
 
     def __radd__(self, other: Mapping[str, Any]) -> AddableDict:
         return _merged(other, self)
+
+
+def add(addables: Iterable[Any]) -> Any:
+    """The items added up with ``+`` in order (None for none), as langchain_core's ``add``."""
+    final: Any = None
+    for chunk in addables:
+        final = chunk if final is None else final + chunk
+    return final
+
+
+async def aadd(addables: AsyncIterable[Any]) -> Any:
+    """``add`` of an async iterable."""
+    final: Any = None
+    async for chunk in addables:
+        final = chunk if final is None else final + chunk
+    return final

@@ -1,7 +1,7 @@
 """``langchain_core.runnables.utils``'s names scenarios meet: the configurable field types and
 :class:`AddableDict` (the chunks streamed dict outputs are made of), at the same path."""
 
-from reference.runnables._addable import AddableDict
+from reference.runnables._addable import AddableDict, aadd, add
 from reference.runnables._configurable_specs import (
     AnyConfigurableField,
     ConfigurableField,
@@ -17,4 +17,6 @@ __all__ = [
     "ConfigurableFieldMultiOption",
     "ConfigurableFieldSingleOption",
     "ConfigurableFieldSpec",
+    "aadd",
+    "add",
 ]

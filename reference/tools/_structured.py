@@ -16,6 +16,7 @@ from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ATOOL, TOOL, arun, run
+from reference.tools._args import hidden_params, json_args
 
 __all__ = ["BaseTool", "FunctionTool", "StructuredTool", "ToolException", "tool"]
 
@@ -99,6 +100,7 @@ class FunctionTool(BaseTool):
         self._func_cbs = "callbacks" in fp
         self._co_cfg = "config" in cp
         self._co_cbs = "callbacks" in cp
+        self._hidden = hidden_params(func, coroutine)
         self._init_scope(name, callbacks, tags, metadata)
 
     def _serialized(self) -> dict[str, Any]:
@@ -123,10 +125,14 @@ class FunctionTool(BaseTool):
                 kwargs["callbacks"] = config["callbacks"]
         return args, kwargs
 
-    @staticmethod
-    def _start(input: Any, call_id: str | None = None) -> tuple[str, dict[str, Any]]:
-        return str(input), {"inputs": input if isinstance(input, dict) else None,
-                            "tool_call_id": call_id}
+    def _start(self, input: Any, call_id: str | None = None) -> tuple[str, dict[str, Any]]:
+        """The start's input text and keywords: a dict input without the plumbing and
+        injected arguments (``InjectedToolArg``), as langchain_core shows it."""
+        if not isinstance(input, dict):
+            return str(input), {"inputs": None, "tool_call_id": call_id}
+        if not self._hidden.isdisjoint(input):
+            input = {k: v for k, v in input.items() if k not in self._hidden}
+        return str(input), {"inputs": input, "tool_call_id": call_id}
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         if is_tool_call(input):  # a model's tool call: the run gets its args, answers a message
@@ -206,6 +212,9 @@ class StructuredTool(FunctionTool):
     """A tool calling its function with the input's fields: a dict input is passed as keyword
     arguments, anything else as the single positional argument."""
 
+    #: Descriptions ``args`` adds to parameters (langchain_core's come from its args_schema).
+    _arg_descriptions: dict[str, str] = {}
+
     @classmethod
     def from_function(
         cls,
@@ -226,6 +235,14 @@ class StructuredTool(FunctionTool):
             coroutine=coroutine,
             **kwargs,
         )
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """Each argument's JSON schema, injected ones left out (see ``_args``)."""
+        args = json_args(self.func or self.coroutine, self._hidden)  # type: ignore[arg-type]
+        for name, text in self._arg_descriptions.items():
+            args[name] = dict(sorted({**args[name], "description": text}.items()))
+        return args
 
     def _arguments(self, input: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
         if isinstance(input, dict):
