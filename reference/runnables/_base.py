@@ -34,6 +34,7 @@ from reference.runnables._workers import run_all
 
 if TYPE_CHECKING:
     from reference.runnables._binding import RunnableBinding
+    from reference.runnables._configurable_specs import ConfigurableField
     from reference.runnables._fallbacks import RunnableWithFallbacks
     from reference.runnables._sequence import RunnableSequence
 
@@ -320,6 +321,23 @@ class Runnable(Generic[Input, Output]):
 
         return runnable_as_tool(self, args_schema, name=name, description=description,
                                 arg_types=arg_types)
+
+    def configurable_alternatives(
+        self,
+        which: ConfigurableField,
+        *,
+        default_key: str = "default",
+        prefix_keys: bool = False,
+        **alternatives: Runnable[Input, Output] | Callable[[], Runnable[Input, Output]],
+    ) -> Runnable[Input, Output]:
+        """This runnable, or one of ``alternatives`` chosen per call by
+        ``config["configurable"][which.id]`` (``default_key`` chooses this one). Any runnable
+        has it (a sequence, a binding, a tool...), as in langchain_core."""
+        from reference.runnables._configurable import RunnableConfigurableAlternatives
+
+        return RunnableConfigurableAlternatives(
+            which=which, default=self, alternatives=alternatives, default_key=default_key,
+            prefix_keys=prefix_keys)
 
     def bind(self, **kwargs: Any) -> RunnableBinding:
         """Keyword arguments every call passes on (``model.bind(stop=["\\n"])``); a lambda's

@@ -10,13 +10,12 @@ out (a mutable default is copied per instance), one without may not.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reference.runnables._base import Runnable
 
 if TYPE_CHECKING:
-    from reference.runnables._configurable_specs import AnyConfigurableField, ConfigurableField
+    from reference.runnables._configurable_specs import AnyConfigurableField
 
 __all__ = ["RunnableSerializable"]
 
@@ -100,19 +99,3 @@ class RunnableSerializable(Runnable[Input, Output]):
 
         check_fields(self, fields)
         return RunnableConfigurableFields(default=self, fields=fields)
-
-    def configurable_alternatives(
-        self,
-        which: ConfigurableField,
-        *,
-        default_key: str = "default",
-        prefix_keys: bool = False,
-        **alternatives: Runnable[Input, Output] | Callable[[], Runnable[Input, Output]],
-    ) -> RunnableSerializable[Input, Output]:
-        """This runnable, or one of ``alternatives`` chosen per call by
-        ``config["configurable"][which.id]`` (``default_key`` chooses this one)."""
-        from reference.runnables._configurable import RunnableConfigurableAlternatives
-
-        return RunnableConfigurableAlternatives(
-            which=which, default=self, alternatives=alternatives, default_key=default_key,
-            prefix_keys=prefix_keys)
