@@ -11,13 +11,12 @@ config merged under each call's.
 
 from __future__ import annotations
 
-import contextvars
 import copy
 from collections.abc import AsyncIterator, Callable, Iterator
-from functools import partial, wraps
+from functools import wraps
 from typing import Any, cast
 
-from reference.runnables._base import Runnable, _collect, gather_limited
+from reference.runnables._base import Runnable
 from reference.runnables._config import (
     RunnableConfig,
     merge_configs,
@@ -33,7 +32,6 @@ from reference.runnables._configurable_specs import (
 )
 from reference.runnables._configured import configurable_names, with_field_values
 from reference.runnables._serializable import RunnableSerializable
-from reference.runnables._workers import run_all
 
 __all__ = ["DynamicRunnable", "RunnableConfigurableAlternatives", "RunnableConfigurableFields"]
 
@@ -130,25 +128,15 @@ class DynamicRunnable(RunnableSerializable[Any, Any]):
         **kwargs: Any,
     ) -> list[Any]:
         """The default's own ``batch`` when no item is configured, else each item's prepared
-        runnable invoked concurrently (as langchain_core does)."""
+        runnable invoked concurrently (``Runnable.batch`` through ``invoke``, as langchain_core
+        does). Every item is prepared first, so a bad key fails before any run starts."""
         if not inputs:
             return []
         prepared = [self.prepare(c) for c in per_item_configs(config, len(inputs))]
         if all(r is self.default for r, _ in prepared):
             return self.default.batch(inputs, cast(list[RunnableConfig], [c for _, c in prepared]),
                                       return_exceptions=return_exceptions, **kwargs)
-        calls = [partial(_invoke_in_context, contextvars.copy_context(), r, x, c, kwargs)
-                 for x, (r, c) in zip(inputs, prepared, strict=True)]
-        if len(calls) == 1:
-            try:
-                return [calls[0]()]
-            except Exception as e:
-                if return_exceptions:
-                    return [e]
-                raise
-        first = prepared[0][1]
-        futures = run_all(calls, first.get("max_concurrency") if first else None)
-        return _collect([f.exception() or f.result() for f in futures], return_exceptions)
+        return Runnable.batch(self, inputs, config, return_exceptions=return_exceptions, **kwargs)
 
     async def abatch(
         self,
@@ -165,11 +153,8 @@ class DynamicRunnable(RunnableSerializable[Any, Any]):
             return await self.default.abatch(
                 inputs, cast(list[RunnableConfig], [c for _, c in prepared]),
                 return_exceptions=return_exceptions, **kwargs)
-        calls = [partial(r.ainvoke, x, c, **kwargs)
-                 for x, (r, c) in zip(inputs, prepared, strict=True)]
-        first = prepared[0][1]
-        limit = first.get("max_concurrency") if first else None
-        return _collect(await gather_limited(calls, limit), return_exceptions)
+        return await Runnable.abatch(self, inputs, config, return_exceptions=return_exceptions,
+                                     **kwargs)
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -196,11 +181,6 @@ class DynamicRunnable(RunnableSerializable[Any, Any]):
         runnable, config = self.prepare(config)
         async for chunk in runnable.atransform(input, config, **kwargs):
             yield chunk
-
-
-def _invoke_in_context(ctx: contextvars.Context, runnable: Runnable[Any, Any], x: Any,
-                       config: RunnableConfig | None, kwargs: dict[str, Any]) -> Any:
-    return ctx.run(runnable.invoke, x, config, **kwargs)
 
 
 def _has_configurable(arg: Any) -> bool:
