@@ -215,8 +215,7 @@ class BaseChatModel(BaseLanguageModel):
         stop: list[str] | None = None, **kwargs: Any
     ) -> AIMessage:
         messages = to_messages(input)
-        body = self._respond if stop is None and not kwargs else partial(
-            self._respond, stop=stop, kwargs=kwargs)
+        body = with_options(self._respond, stop, kwargs)
         result = run(self, body, messages, config, CHAT, payload=[messages],
                      extra=self._start_extra(stop, kwargs), report=_result)
         return result.generations[0].message  # type: ignore[return-value]
@@ -226,8 +225,7 @@ class BaseChatModel(BaseLanguageModel):
         stop: list[str] | None = None, **kwargs: Any
     ) -> AIMessage:
         messages = to_messages(input)
-        body = self._arespond if stop is None and not kwargs else partial(
-            self._arespond, stop=stop, kwargs=kwargs)
+        body = with_options(self._arespond, stop, kwargs)
         result = await arun(self, body, messages, config, ACHAT, payload=[messages],
                             extra=self._start_extra(stop, kwargs), report=_result)
         return result.generations[0].message  # type: ignore[return-value]
@@ -277,7 +275,7 @@ class BaseChatModel(BaseLanguageModel):
             return
         messages = to_messages(input)
         yield from stream_run(self, messages, config,
-                              with_options(self._chunks, messages, stop, kwargs), CHAT,
+                              with_options(self._chunks, stop, kwargs, messages), CHAT,
                               payload=[messages], extra=self._start_extra(stop, kwargs),
                               report=_streamed_result)
 
@@ -290,7 +288,7 @@ class BaseChatModel(BaseLanguageModel):
             return
         messages = to_messages(input)
         stream = astream_run(self, messages, config,
-                             with_options(self._achunks, messages, stop, kwargs), ACHAT,
+                             with_options(self._achunks, stop, kwargs, messages), ACHAT,
                              payload=[messages], extra=self._start_extra(stop, kwargs),
                              report=_streamed_result)
         async with aclosing_stream(stream) as it:

@@ -165,8 +165,7 @@ class BaseLLM(BaseLanguageModel):
         stop: list[str] | None = None, **kwargs: Any
     ) -> str:
         prompt = to_prompt(input)
-        body = self._areply if stop is None and not kwargs else partial(
-            self._areply, stop=stop, kwargs=kwargs)
+        body = with_options(self._areply, stop, kwargs)
         return await arun(self, body, prompt, config, ALLM_RUN, payload=[prompt],
                           extra=self._start_extra(stop), report=_result)
 
@@ -203,7 +202,7 @@ class BaseLLM(BaseLanguageModel):
         if self._own_stream():
             prompt = to_prompt(input)
             yield from stream_run(self, prompt, config,
-                                  with_options(self._custom_chunks, prompt, stop, kwargs),
+                                  with_options(self._custom_chunks, stop, kwargs, prompt),
                                   LLM_RUN, payload=[prompt], extra=self._start_extra(stop),
                                   report=_chunks_result)
             return
@@ -212,7 +211,7 @@ class BaseLLM(BaseLanguageModel):
             return
         prompt = to_prompt(input)
         yield from stream_run(self, prompt, config,
-                              with_options(self._chunks, prompt, stop, kwargs), LLM_RUN,
+                              with_options(self._chunks, stop, kwargs, prompt), LLM_RUN,
                               payload=[prompt], extra=self._start_extra(stop),
                               report=_streamed_result)
 
@@ -226,12 +225,12 @@ class BaseLLM(BaseLanguageModel):
         prompt = to_prompt(input)
         if self._own_stream():
             stream = astream_run(self, prompt, config,
-                                 with_options(self._acustom_chunks, prompt, stop, kwargs),
+                                 with_options(self._acustom_chunks, stop, kwargs, prompt),
                                  ALLM_RUN, payload=[prompt], extra=self._start_extra(stop),
                                  report=_chunks_result)
         else:
             stream = astream_run(self, prompt, config,
-                                 with_options(self._achunks, prompt, stop, kwargs),
+                                 with_options(self._achunks, stop, kwargs, prompt),
                                  ALLM_RUN, payload=[prompt], extra=self._start_extra(stop),
                                  report=_streamed_result)
         async with aclosing_stream(stream) as it:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["with_options"]
 
+T = TypeVar("T")
 
-def with_options(method: Callable[..., Any], input: Any, stop: list[str] | None,
-                 kwargs: dict[str, Any]) -> Callable[..., Any]:
-    """``method(input, frame)``, plus ``stop=`` and ``kwargs=`` if the call passed any."""
+
+def with_options(method: Callable[..., T], stop: list[str] | None, kwargs: dict[str, Any],
+                 *leading: Any) -> Callable[..., T]:
+    """``method`` with ``leading`` arguments bound (a stream body's input), plus ``stop=`` and
+    ``kwargs=`` if the call passed any; ``method`` itself when there is nothing to bind."""
     if stop is None and not kwargs:
-        return partial(method, input)
-    return partial(method, input, stop=stop, kwargs=kwargs)
+        return partial(method, *leading) if leading else method
+    return partial(method, *leading, stop=stop, kwargs=kwargs)
