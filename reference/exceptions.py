@@ -1,10 +1,11 @@
-"""``langchain_core.exceptions``'s exceptions a scenario catches: an output parser's failure."""
+"""``langchain_core.exceptions``'s exceptions a scenario catches: an output parser's failure, a
+tracer's."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["LangChainException", "OutputParserException"]
+__all__ = ["LangChainException", "OutputParserException", "TracerException"]
 
 #: What langchain_core appends to a parser error given as text (handlers see the same text).
 _TROUBLESHOOTING = (
@@ -37,3 +38,7 @@ class OutputParserException(ValueError, LangChainException):
         self.observation = observation
         self.llm_output = llm_output
         self.send_to_llm = send_to_llm
+
+
+class TracerException(LangChainException):
+    """A tracer got an event for a run it does not hold (or of the wrong type)."""

@@ -1,6 +1,11 @@
 """Language models: chat models and non-chat LLMs (fake ones for tests and examples)."""
 
-from reference.language_models._base import BaseLanguageModel
+from reference.language_models._base import (
+    BaseLanguageModel,
+    LanguageModelInput,
+    LanguageModelLike,
+    LanguageModelOutput,
+)
 from reference.language_models._chat import BaseChatModel, SimpleChatModel
 from reference.language_models._fake import (
     FakeListChatModel,
@@ -20,6 +25,9 @@ __all__ = [
     "FakeMessagesListChatModel",
     "FakeStreamingListLLM",
     "GenericFakeChatModel",
+    "LanguageModelInput",
+    "LanguageModelLike",
+    "LanguageModelOutput",
     "ParrotFakeChatModel",
     "SimpleChatModel",
 ]

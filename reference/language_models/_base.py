@@ -3,11 +3,31 @@ language model" (``isinstance(m, BaseLanguageModel)``) takes either, as langchai
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeVar
 
+from reference.messages import AIMessage, BaseMessage, MessageLikeRepresentation
+from reference.prompt_values import PromptValue
+from reference.runnables._base import Runnable
 from reference.runnables._serializable import RunnableSerializable
 
-__all__ = ["BaseLanguageModel"]
+__all__ = [
+    "BaseLanguageModel",
+    "LanguageModelInput",
+    "LanguageModelLike",
+    "LanguageModelOutput",
+    "LanguageModelOutputVar",
+]
+
+#: What a model is invoked with: a prompt value, a string, or messages (in any form
+#: ``convert_to_messages`` takes).
+LanguageModelInput = PromptValue | str | Sequence[MessageLikeRepresentation]
+#: What a model answers: a message (chat models) or a string (LLMs).
+LanguageModelOutput = BaseMessage | str
+#: Any runnable taking and giving what a model does (a model, or a model bound to options).
+LanguageModelLike = Runnable[LanguageModelInput, LanguageModelOutput]
+#: A model's output type: a chat model's AIMessage or an LLM's str.
+LanguageModelOutputVar = TypeVar("LanguageModelOutputVar", AIMessage, str)
 
 
 class BaseLanguageModel(RunnableSerializable[Any, Any]):

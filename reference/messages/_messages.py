@@ -34,6 +34,7 @@ __all__ = [
     "ToolCallChunk",
     "ToolMessage",
     "ToolMessageChunk",
+    "ToolOutputMixin",
     "UsageMetadata",
     "as_tool_call",
     "get_buffer_string",
@@ -104,7 +105,12 @@ class SystemMessage(BaseMessage):
     type: ClassVar[str] = "system"
 
 
-class ToolMessage(BaseMessage):
+class ToolOutputMixin:
+    """Marks what a tool returns as its answer to a tool call as it is: other outputs are
+    wrapped in a :class:`ToolMessage` (a ToolMessage is one)."""
+
+
+class ToolMessage(BaseMessage, ToolOutputMixin):
     """A tool's result, sent back to the model; ``tool_call_id`` names the call it answers,
     ``status`` says whether the tool succeeded (``"success"``) or failed (``"error"``)."""
 

@@ -6,7 +6,8 @@ No ``from __future__ import annotations`` here: TypedDict must see ``NotRequired
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-__all__ = ["InvalidToolCall", "ToolCall", "ToolCallChunk"]
+__all__ = ["InvalidToolCall", "ToolCall", "ToolCallChunk", "invalid_tool_call", "tool_call",
+           "tool_call_chunk"]
 
 
 class ToolCall(TypedDict):
@@ -37,3 +38,20 @@ class ToolCallChunk(TypedDict):
     id: str | None
     index: int | None
     type: NotRequired[Literal["tool_call_chunk"]]
+
+
+def tool_call(*, name: str, args: dict[str, Any], id: str | None) -> ToolCall:
+    """A :class:`ToolCall` with its ``type`` set (what a tool invoked with one answers)."""
+    return ToolCall(name=name, args=args, id=id, type="tool_call")
+
+
+def tool_call_chunk(*, name: str | None = None, args: str | None = None, id: str | None = None,
+                    index: int | None = None) -> ToolCallChunk:
+    """A :class:`ToolCallChunk` with its ``type`` set."""
+    return ToolCallChunk(name=name, args=args, id=id, index=index, type="tool_call_chunk")
+
+
+def invalid_tool_call(*, name: str | None = None, args: str | None = None,
+                      id: str | None = None, error: str | None = None) -> InvalidToolCall:
+    """An :class:`InvalidToolCall` with its ``type`` set."""
+    return InvalidToolCall(name=name, args=args, id=id, error=error, type="invalid_tool_call")

@@ -10,20 +10,28 @@ import json
 from typing import Any
 
 from reference.exceptions import OutputParserException
-from reference.messages import AIMessage
+from reference.messages import AIMessage, InvalidToolCall
+from reference.messages._tool_calls import invalid_tool_call
 from reference.output_parsers._base import BaseCumulativeTransformOutputParser
 from reference.output_parsers._json import parse_partial_json
 from reference.outputs import ChatGeneration, Generation
 
-__all__ = ["JsonOutputKeyToolsParser", "JsonOutputToolsParser", "parse_tool_calls"]
+__all__ = [
+    "JsonOutputKeyToolsParser",
+    "JsonOutputToolsParser",
+    "make_invalid_tool_call",
+    "parse_tool_call",
+    "parse_tool_calls",
+]
 
 
-def _parse_raw(raw: dict[str, Any], partial: bool, strict: bool,
-               return_id: bool) -> dict[str, Any] | None:
+def parse_tool_call(raw_tool_call: dict[str, Any], *, partial: bool = False,
+                    strict: bool = False, return_id: bool = True) -> dict[str, Any] | None:
     """One raw ``{"id", "function": {"name", "arguments"}}`` call; None if not parsable yet."""
-    if "function" not in raw:
+    if "function" not in raw_tool_call:
         return None
-    text = raw["function"]["arguments"]
+    function = raw_tool_call["function"]
+    text = function["arguments"]
     if partial:
         try:
             args = parse_partial_json(text, strict=strict)
@@ -36,12 +44,20 @@ def _parse_raw(raw: dict[str, Any], partial: bool, strict: bool,
             args = json.loads(text, strict=strict)
         except json.JSONDecodeError as e:
             raise OutputParserException(
-                f"Function {raw['function']['name']} arguments:\n\n{text}\n\nare not valid "
+                f"Function {function['name']} arguments:\n\n{text}\n\nare not valid "
                 f"JSON. Received JSONDecodeError {e}") from e
-    call: dict[str, Any] = {"name": raw["function"]["name"] or "", "args": args or {}}
+    call: dict[str, Any] = {"name": function["name"] or "", "args": args or {}}
     if return_id:
-        call = {**call, "id": raw.get("id"), "type": "tool_call"}
+        call = {**call, "id": raw_tool_call.get("id"), "type": "tool_call"}
     return call
+
+
+def make_invalid_tool_call(raw_tool_call: dict[str, Any],
+                           error_msg: str | None) -> InvalidToolCall:
+    """A raw call that did not parse, kept as an :class:`InvalidToolCall` with the error."""
+    function = raw_tool_call["function"]
+    return invalid_tool_call(name=function["name"], args=function["arguments"],
+                             id=raw_tool_call.get("id"), error=error_msg)
 
 
 def parse_tool_calls(raw_tool_calls: list[dict[str, Any]], *, partial: bool = False,
@@ -50,7 +66,7 @@ def parse_tool_calls(raw_tool_calls: list[dict[str, Any]], *, partial: bool = Fa
     calls, errors = [], []
     for raw in raw_tool_calls:
         try:
-            call = _parse_raw(raw, partial, strict, return_id)
+            call = parse_tool_call(raw, partial=partial, strict=strict, return_id=return_id)
         except OutputParserException as e:
             errors.append(str(e))
             continue

@@ -3,7 +3,9 @@
 from reference.output_parsers._json import (
     JsonOutputParser,
     SimpleJsonOutputParser,
+    parse_json_markdown,
     parse_partial_json,
 )
 
-__all__ = ["JsonOutputParser", "SimpleJsonOutputParser", "parse_partial_json"]
+__all__ = ["JsonOutputParser", "SimpleJsonOutputParser", "parse_json_markdown",
+           "parse_partial_json"]

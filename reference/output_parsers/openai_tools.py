@@ -3,7 +3,15 @@
 from reference.output_parsers._tools import (
     JsonOutputKeyToolsParser,
     JsonOutputToolsParser,
+    make_invalid_tool_call,
+    parse_tool_call,
     parse_tool_calls,
 )
 
-__all__ = ["JsonOutputKeyToolsParser", "JsonOutputToolsParser", "parse_tool_calls"]
+__all__ = [
+    "JsonOutputKeyToolsParser",
+    "JsonOutputToolsParser",
+    "make_invalid_tool_call",
+    "parse_tool_call",
+    "parse_tool_calls",
+]

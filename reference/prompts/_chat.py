@@ -20,7 +20,12 @@ from reference.prompts._message import (
 from reference.prompts._placeholder import MessagesPlaceholder
 from reference.prompts._string import template_variables
 
-__all__ = ["BaseChatPromptTemplate", "ChatPromptTemplate"]
+__all__ = [
+    "BaseChatPromptTemplate",
+    "ChatPromptTemplate",
+    "MessageLike",
+    "MessageLikeRepresentation",
+]
 
 _ROLE_TEMPLATES: dict[str, type[BaseStringMessagePromptTemplate]] = {
     "human": HumanMessagePromptTemplate,
@@ -90,6 +95,14 @@ def _part(m: Any) -> Part:
         f"{sorted([*_ROLE_TEMPLATES, 'placeholder'])}, a str, a BaseMessage, a message "
         "prompt template, a MessagesPlaceholder or a chat prompt template."
     )
+
+
+#: A part of a chat prompt as it is kept: a message, a message template or a chat prompt.
+MessageLike = BaseMessagePromptTemplate | BaseMessage | BaseChatPromptTemplate
+#: What a chat prompt is built from: those, ``(role, template)`` pairs, strings and dicts.
+MessageLikeRepresentation = (
+    MessageLike | tuple[str | type, str | Sequence[dict[str, Any]] | Sequence[object]]
+    | str | dict[str, Any])
 
 
 @final

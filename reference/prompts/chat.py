@@ -1,6 +1,11 @@
 """``langchain_core.prompts.chat``'s public names the reference has, at the same path."""
 
-from reference.prompts._chat import BaseChatPromptTemplate, ChatPromptTemplate
+from reference.prompts._chat import (
+    BaseChatPromptTemplate,
+    ChatPromptTemplate,
+    MessageLike,
+    MessageLikeRepresentation,
+)
 from reference.prompts._message import (
     AIMessagePromptTemplate,
     BaseMessagePromptTemplate,
@@ -19,6 +24,8 @@ __all__ = [
     "ChatMessagePromptTemplate",
     "ChatPromptTemplate",
     "HumanMessagePromptTemplate",
+    "MessageLike",
+    "MessageLikeRepresentation",
     "MessagesPlaceholder",
     "SystemMessagePromptTemplate",
 ]

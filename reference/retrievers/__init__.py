@@ -1,5 +1,17 @@
 """Retrievers."""
 
-from reference.retrievers._base import BaseRetriever
+from reference.retrievers._base import (
+    BaseRetriever,
+    RetrieverInput,
+    RetrieverLike,
+    RetrieverOutput,
+    RetrieverOutputLike,
+)
 
-__all__ = ["BaseRetriever"]
+__all__ = [
+    "BaseRetriever",
+    "RetrieverInput",
+    "RetrieverLike",
+    "RetrieverOutput",
+    "RetrieverOutputLike",
+]

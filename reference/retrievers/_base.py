@@ -13,7 +13,19 @@ from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ARETRIEVER, RETRIEVER, arun, run
 
-__all__ = ["BaseRetriever"]
+__all__ = [
+    "BaseRetriever",
+    "RetrieverInput",
+    "RetrieverLike",
+    "RetrieverOutput",
+    "RetrieverOutputLike",
+]
+
+#: A retriever's input (the query) and output (the documents found), and runnables with them.
+RetrieverInput = str
+RetrieverOutput = list[Document]
+RetrieverLike = Runnable[RetrieverInput, RetrieverOutput]
+RetrieverOutputLike = Runnable[Any, RetrieverOutput]
 
 
 class BaseRetriever(Runnable[str, list[Document]]):

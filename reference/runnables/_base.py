@@ -317,10 +317,10 @@ class Runnable(Generic[Input, Output]):
                 ) -> Any:
         """A tool running this runnable as its child run (see ``reference.tools._from_runnable``
         for the forms offered)."""
-        from reference.tools._from_runnable import runnable_as_tool
+        from reference.tools._from_runnable import convert_runnable_to_tool
 
-        return runnable_as_tool(self, args_schema, name=name, description=description,
-                                arg_types=arg_types)
+        return convert_runnable_to_tool(self, args_schema, name=name,
+                                        description=description, arg_types=arg_types)
 
     def configurable_alternatives(
         self,

@@ -1,5 +1,6 @@
 """What a tool tells a model about its arguments: ``InjectedToolArg`` (parameters supplied
-at call time, hidden from ``args`` and from the tool's start event) and ``args``, the
+at call time, hidden from ``args`` and from the tool's start event; ``InjectedToolCallId``
+ones get the id of the tool call the tool is invoked with) and ``args``, the
 JSON schema of each parameter, for the plain types a scenario states (langchain_core builds
 it with pydantic; other annotations raise NotImplementedError saying so)."""
 
@@ -10,7 +11,15 @@ import typing
 from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
-__all__ = ["FILTERED_ARGS", "InjectedToolArg", "hidden_params", "json_args"]
+__all__ = [
+    "FILTERED_ARGS",
+    "NEEDS_TOOL_CALL",
+    "InjectedToolArg",
+    "InjectedToolCallId",
+    "call_id_params",
+    "hidden_params",
+    "json_args",
+]
 
 #: Input keys langchain_core never shows a tool's handlers (the run's own plumbing).
 FILTERED_ARGS = frozenset({"run_manager", "callbacks"})
@@ -23,6 +32,18 @@ class InjectedToolArg:
     model: it is left out of ``args`` and of what the tool's start event shows."""
 
 
+class InjectedToolCallId(InjectedToolArg):
+    """``Annotated[str, InjectedToolCallId]`` marks the parameter that receives the id of the
+    tool call the tool is invoked with (a tool with one must be invoked with a tool call)."""
+
+
+#: langchain_core's error (its text too) when such a tool is invoked without a call's id.
+NEEDS_TOOL_CALL = (
+    "When tool includes an InjectedToolCallId argument, tool must always be invoked with a "
+    "full model ToolCall of the form: {'args': {...}, 'name': '...', 'type': 'tool_call', "
+    "'tool_call_id': '...'}")
+
+
 def _hints(func: Callable[..., Any]) -> dict[str, Any]:
     try:
         return typing.get_type_hints(func, include_extras=True)
@@ -30,9 +51,9 @@ def _hints(func: Callable[..., Any]) -> dict[str, Any]:
         return dict(getattr(func, "__annotations__", {}))
 
 
-def _injected(annotation: Any) -> bool:
+def _injected(annotation: Any, kind: type[InjectedToolArg] = InjectedToolArg) -> bool:
     return get_origin(annotation) is typing.Annotated and any(
-        isinstance(a, InjectedToolArg) or (isinstance(a, type) and issubclass(a, InjectedToolArg))
+        isinstance(a, kind) or (isinstance(a, type) and issubclass(a, kind))
         for a in get_args(annotation)[1:])
 
 
@@ -43,6 +64,12 @@ def hidden_params(*funcs: Callable[..., Any] | None) -> frozenset[str]:
         if func is not None:
             hidden.update(n for n, a in _hints(func).items() if _injected(a))
     return frozenset(hidden)
+
+
+def call_id_params(*funcs: Callable[..., Any] | None) -> tuple[str, ...]:
+    """The parameters annotated ``InjectedToolCallId`` (usually none)."""
+    return tuple(sorted({n for func in funcs if func is not None
+                         for n, a in _hints(func).items() if _injected(a, InjectedToolCallId)}))
 
 
 def _schema(name: str, annotation: Any) -> dict[str, Any]:

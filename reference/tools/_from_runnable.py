@@ -22,7 +22,7 @@ from reference.callbacks import Callbacks
 from reference.tools._simple import Tool
 from reference.tools._structured import BaseTool, StructuredTool
 
-__all__ = ["runnable_as_tool"]
+__all__ = ["convert_runnable_to_tool"]
 
 
 def _input_annotation(runnable: Any) -> Any:
@@ -48,9 +48,9 @@ def _input_annotation(runnable: Any) -> Any:
     return hints.get(first) if first is not None else None
 
 
-def runnable_as_tool(runnable: Any, args_schema: Any = None, *, name: str | None = None,
-                     description: str | None = None,
-                     arg_types: dict[str, type] | None = None) -> BaseTool:
+def convert_runnable_to_tool(runnable: Any, args_schema: Any = None, *,
+                             name: str | None = None, description: str | None = None,
+                             arg_types: dict[str, type] | None = None) -> BaseTool:
     """The tool for ``runnable.as_tool(...)`` (see the module docstring)."""
     if args_schema is not None:
         raise NotImplementedError(

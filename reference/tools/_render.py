@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from inspect import signature
 from typing import Any
 
 from reference.runnables._serializable import _field_names
 from reference.tools._structured import BaseTool
 
-__all__ = ["BaseToolkit", "render_text_description", "render_text_description_and_args"]
+__all__ = ["BaseToolkit", "ToolsRenderer", "render_text_description",
+           "render_text_description_and_args"]
+
+#: A function describing tools for a prompt, as the two renderers here do.
+ToolsRenderer = Callable[[list[BaseTool]], str]
 
 
 def _described(tool: Any) -> str:

@@ -11,12 +11,12 @@ from functools import partial
 from typing import Any, Literal, final, overload
 
 from reference.messages import ToolMessage
-from reference.messages._messages import is_tool_call
+from reference.messages._messages import ToolOutputMixin, is_tool_call
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ATOOL, TOOL, arun, run
-from reference.tools._args import hidden_params, json_args
+from reference.tools._args import NEEDS_TOOL_CALL, call_id_params, hidden_params, json_args
 
 __all__ = ["BaseTool", "FunctionTool", "StructuredTool", "ToolException", "tool"]
 
@@ -31,11 +31,14 @@ def _params(func: Callable[..., Any] | None) -> set[str]:
 
 
 def tool_message(output: Any, name: str, call_id: str | None,
-                 status: Literal["success", "error"] = "success") -> ToolMessage:
+                 status: Literal["success", "error"] = "success") -> Any:
     """What a tool invoked with a tool call returns: its output as a :class:`ToolMessage`
-    answering the call (a ToolMessage output as is; content that is not text or a list of
-    content blocks as JSON, else ``str``), as langchain_core's tools do."""
-    if isinstance(output, ToolMessage):
+    answering the call (content that is not text or a list of content blocks as JSON, else
+    ``str``), as langchain_core's tools do; a :class:`ToolOutputMixin` (a ToolMessage, say) or
+    a list of them, or any output when the call has no id, as it is."""
+    if call_id is None or isinstance(output, ToolOutputMixin) or (
+            isinstance(output, list) and output
+            and all(isinstance(x, ToolOutputMixin) for x in output)):
         return output
     content = output
     if not (isinstance(output, str) or (
@@ -44,8 +47,7 @@ def tool_message(output: Any, name: str, call_id: str | None,
             content = json.dumps(output, ensure_ascii=False)
         except (TypeError, ValueError):
             content = str(output)
-    return ToolMessage(content, name=name, tool_call_id=call_id,  # type: ignore[arg-type]
-                       status=status)
+    return ToolMessage(content, name=name, tool_call_id=call_id, status=status)
 
 
 class ToolException(Exception):
@@ -101,6 +103,7 @@ class FunctionTool(BaseTool):
         self._co_cfg = "config" in cp
         self._co_cbs = "callbacks" in cp
         self._hidden = hidden_params(func, coroutine)
+        self._id_params = call_id_params(func, coroutine)
         self._init_scope(name, callbacks, tags, metadata)
 
     def _serialized(self) -> dict[str, Any]:
@@ -142,7 +145,22 @@ class FunctionTool(BaseTool):
                        payload=payload, extra=extra)
         payload, extra = self._start(input)
         body = self._call_handled if self.handle_tool_error else self._call
+        if self._id_params:
+            body = self._without_call
         return run(self, body, input, config, TOOL, payload=payload, extra=extra)
+
+    def _with_call_id(self, input: Any, call_id: str | None) -> Any:
+        """``input`` with the tool call's id for the ``InjectedToolCallId`` parameters (a call
+        without an id fails the run, as langchain_core's does)."""
+        if call_id is None:
+            raise ValueError(NEEDS_TOOL_CALL)
+        return {**input, **dict.fromkeys(self._id_params, call_id)}
+
+    def _without_call(self, input: Any, frame: RunFrame) -> Any:
+        raise ValueError(NEEDS_TOOL_CALL)
+
+    async def _awithout_call(self, input: Any, frame: RunFrame) -> Any:
+        raise ValueError(NEEDS_TOOL_CALL)
 
     def _handled(self, error: ToolException) -> str:
         """What a handled ToolException gives instead (``handle_tool_error``'s text)."""
@@ -168,13 +186,17 @@ class FunctionTool(BaseTool):
         except ToolException as e:
             return self._handled(e)
 
-    def _answer(self, call_id: str | None, input: Any, frame: RunFrame) -> ToolMessage:
+    def _answer(self, call_id: str | None, input: Any, frame: RunFrame) -> Any:
+        if self._id_params:
+            input = self._with_call_id(input, call_id)
         try:
             return tool_message(self._call(input, frame), self.get_name(), call_id)
         except ToolException as e:
             return tool_message(self._handled(e), self.get_name(), call_id, "error")
 
-    async def _aanswer(self, call_id: str | None, input: Any, frame: RunFrame) -> ToolMessage:
+    async def _aanswer(self, call_id: str | None, input: Any, frame: RunFrame) -> Any:
+        if self._id_params:
+            input = self._with_call_id(input, call_id)
         try:
             return tool_message(await self._acall(input, frame), self.get_name(), call_id)
         except ToolException as e:
@@ -196,6 +218,8 @@ class FunctionTool(BaseTool):
                               payload=payload, extra=extra)
         payload, extra = self._start(input)
         body = self._acall_handled if self.handle_tool_error else self._acall
+        if self._id_params:
+            body = self._awithout_call
         return await arun(self, body, input, config, ATOOL, payload=payload, extra=extra)
 
     async def _acall(self, input: Any, frame: RunFrame) -> Any:

@@ -1,5 +1,7 @@
-"""``langchain_core.tools.convert``'s ``tool`` decorator, at the same path."""
+"""``langchain_core.tools.convert``: the ``tool`` decorator and ``convert_runnable_to_tool``
+(what ``Runnable.as_tool`` calls), at the same path."""
 
+from reference.tools._from_runnable import convert_runnable_to_tool
 from reference.tools._structured import tool
 
-__all__ = ["tool"]
+__all__ = ["convert_runnable_to_tool", "tool"]

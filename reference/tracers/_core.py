@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final, Literal
 from uuid import UUID
 
+from reference.exceptions import TracerException
 from reference.tracers.schemas import Run
 
 if TYPE_CHECKING:
@@ -36,10 +37,6 @@ Hook = Coroutine[Any, Any, None] | None
 SchemaFormat = Literal["original", "original+chat"]
 _FORMATS: Final = ("original", "original+chat")
 _LLM_TYPES: Final = frozenset({"llm", "chat_model"})
-
-
-class TracerException(Exception):
-    """A tracer got an event for a run it does not hold (or of the wrong type)."""
 
 
 def _now() -> datetime:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from reference.callbacks._text import bolded, colored
+from reference.callbacks._text import get_bolded_text, get_colored_text
 from reference.tracers.base import BaseTracer
 from reference.tracers.schemas import Run
 
@@ -75,8 +75,8 @@ class FunctionCallbackHandler(BaseTracer):
              timed: bool = True) -> None:
         when = f" [{elapsed(run)}]" if timed else ""
         self.function_callback(
-            f"{colored(label, color)} "
-            + bolded(f"[{self.get_breadcrumbs(run)}]{when} {heading}:\n") + body)
+            f"{get_colored_text(label, color)} "
+            + get_bolded_text(f"[{self.get_breadcrumbs(run)}]{when} {heading}:\n") + body)
 
     # chain-like runs (chains, prompts, parsers): the run type names them
     def _on_chain_start(self, run: Run) -> None:
@@ -122,8 +122,8 @@ class FunctionCallbackHandler(BaseTracer):
     def _on_tool_error(self, run: Run) -> None:
         # the one text whose heading is not bold, as in langchain_core
         self.function_callback(
-            f"{colored('[tool/error]', 'red')} "
-            + bolded(f"[{self.get_breadcrumbs(run)}] [{elapsed(run)}] ")
+            f"{get_colored_text('[tool/error]', 'red')} "
+            + get_bolded_text(f"[{self.get_breadcrumbs(run)}] [{elapsed(run)}] ")
             + f"Tool run errored with error:\n{run.error}")
 
 
