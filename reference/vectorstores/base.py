@@ -1,0 +1,6 @@
+"""``langchain_core.vectorstores.base``'s names, at the same path."""
+
+from reference.vectorstores._base import VST, VectorStore
+from reference.vectorstores._retriever import VectorStoreRetriever
+
+__all__ = ["VST", "VectorStore", "VectorStoreRetriever"]
