@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING, Any
 from reference.runnables import _history_io as io
 from reference.runnables._base import Runnable
 from reference.runnables._binding import RunnableBinding
-from reference.runnables._config import RunnableConfig
+from reference.runnables._config import (
+    RunnableConfig,
+    merge_configs,
+    per_item_configs,
+    resolve_config,
+)
 from reference.runnables._configurable_specs import ConfigurableFieldSpec
 from reference.runnables._lambda import RunnableLambda
 from reference.runnables._passthrough import RunnablePassthrough
@@ -106,7 +111,9 @@ class RunnableWithMessageHistory(RunnableSerializable[Any, Any]):
             config_factories=[self._history_config])
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
-        return self.bound.get_name(suffix, name=name)
+        """The bound sequence's own name (``RunnableSequence``), as langchain_core gives; its
+        runs are named ``RunnableWithMessageHistory`` by the binding's ``run_name``."""
+        return self.bound.bound.get_name(suffix, name=name)
 
     def __repr__(self) -> str:
         return f"RunnableWithMessageHistory(runnable={self.runnable!r})"
@@ -118,10 +125,11 @@ class RunnableWithMessageHistory(RunnableSerializable[Any, Any]):
 
     # -- the session's history ------------------------------------------------------------
 
-    def _history_config(self, config: RunnableConfig) -> RunnableConfig:
-        """The call's config factory: ``configurable["message_history"]``, the session's
-        history, made from the keys ``history_factory_config`` names (ValueError if one is
-        missing, or if they do not match ``get_session_history``'s parameters)."""
+    def _session_args(self, config: RunnableConfig) -> dict[str, Any] | list[Any]:
+        """What ``get_session_history`` is called with for ``config``: the one key's value
+        (positionally; nothing if it takes no parameters), or the keys as keywords.
+        ValueError, before any run, if a key is missing or the keys do not match its
+        parameters."""
         expected = [spec.id for spec in self.history_factory_config]
         configurable = config.get("configurable") or {}
         params = list(inspect.signature(self.get_session_history).parameters)
@@ -134,15 +142,25 @@ class RunnableWithMessageHistory(RunnableSerializable[Any, Any]):
                 f"When using via .invoke() or .stream(), pass in a config; "
                 f"e.g., chain.invoke({ {self.input_messages_key: 'foo'} }, {example})")
         if len(expected) == 1:
-            hist = self.get_session_history(configurable[expected[0]]) if params \
-                else self.get_session_history()
-        else:
-            if set(expected) != set(params):
-                raise ValueError(
-                    f"Expected keys {sorted(expected)} do not match parameter names "
-                    f"{sorted(params)} of get_session_history.")
-            hist = self.get_session_history(**{k: configurable[k] for k in expected})
+            return [configurable[expected[0]]] if params else []
+        if set(expected) != set(params):
+            raise ValueError(
+                f"Expected keys {sorted(expected)} do not match parameter names "
+                f"{sorted(params)} of get_session_history.")
+        return {k: configurable[k] for k in expected}
+
+    def _history_config(self, config: RunnableConfig) -> RunnableConfig:
+        """Each call's config factory: ``configurable["message_history"]``, the session's."""
+        args = self._session_args(config)
+        hist = self.get_session_history(**args) if isinstance(args, dict) \
+            else self.get_session_history(*args)
         return {"configurable": {"message_history": hist}}
+
+    def _check_batch(self, config: RunnableConfig | list[RunnableConfig] | None,
+                     n: int) -> None:
+        """A batch fails before any item runs if an item's config lacks a key."""
+        for item in per_item_configs(config, n):
+            self._session_args(merge_configs(self.bound.config, resolve_config(item)[0]))
 
     def _new_input(self, value: Any) -> list[BaseMessage]:
         """The input's messages, when there is no history key (the runnable gets them after
@@ -195,11 +213,13 @@ class RunnableWithMessageHistory(RunnableSerializable[Any, Any]):
     def batch(self, inputs: list[Any],
               config: RunnableConfig | list[RunnableConfig] | None = None, *,
               return_exceptions: bool = False, **kwargs: Any) -> list[Any]:
+        self._check_batch(config, len(inputs))
         return self.bound.batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
 
     async def abatch(self, inputs: list[Any],
                      config: RunnableConfig | list[RunnableConfig] | None = None, *,
                      return_exceptions: bool = False, **kwargs: Any) -> list[Any]:
+        self._check_batch(config, len(inputs))
         return await self.bound.abatch(inputs, config, return_exceptions=return_exceptions,
                                        **kwargs)
 
