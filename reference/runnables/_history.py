@@ -81,6 +81,8 @@ class RunnableWithMessageHistory(RunnableSerializable[Any, Any]):
                 f"get_session_history must be callable, got {get_session_history!r}")
         self.runnable = runnable
         self.get_session_history = get_session_history
+        #: Its parameters' names, read once: they say how it is called.
+        self._params = list(inspect.signature(get_session_history).parameters)
         self.input_messages_key = input_messages_key
         self.output_messages_key = output_messages_key
         self.history_messages_key = history_messages_key
@@ -132,7 +134,7 @@ class RunnableWithMessageHistory(RunnableSerializable[Any, Any]):
         parameters."""
         expected = [spec.id for spec in self.history_factory_config]
         configurable = config.get("configurable") or {}
-        params = list(inspect.signature(self.get_session_history).parameters)
+        params = self._params
         missing = set(expected) - set(configurable)
         if missing and params:
             example = {"configurable": dict.fromkeys(missing, "[your-value-here]")}
