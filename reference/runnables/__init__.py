@@ -22,6 +22,7 @@ from reference.runnables._each import RunnableEach
 from reference.runnables._executor import run_in_executor
 from reference.runnables._fallbacks import RunnableWithFallbacks
 from reference.runnables._generator import RunnableGenerator
+from reference.runnables._history import RunnableWithMessageHistory
 from reference.runnables._lambda import RunnableLambda, chain
 from reference.runnables._parallel import RunnableParallel
 from reference.runnables._passthrough import RunnablePassthrough
@@ -56,6 +57,7 @@ __all__ = [
     "RunnableSequence",
     "RunnableSerializable",
     "RunnableWithFallbacks",
+    "RunnableWithMessageHistory",
     "aadd",
     "add",
     "chain",

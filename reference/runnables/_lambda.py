@@ -11,16 +11,28 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
 from types import FunctionType
 from typing import Any, final
 
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
-from reference.runnables._frame import RunFrame
-from reference.runnables._lifecycle import CHAIN, FUNCTION, arun, run
-from reference.runnables._streams import add_chunks
+from reference.runnables._frame import RunFrame, current_run
+from reference.runnables._lifecycle import (
+    ACHAIN,
+    CHAIN,
+    FUNCTION,
+    aend_run,
+    afail_run,
+    aopen_run,
+    arun,
+    end_run,
+    fail_run,
+    open_run,
+    run,
+)
+from reference.runnables._streams import aclosing_stream, add_chunks, close_iter
 
 __all__ = ["RunnableLambda", "chain"]
 
@@ -105,12 +117,16 @@ class RunnableLambda(Runnable[Any, Any]):
     def __repr__(self) -> str:
         return f"RunnableLambda({self.get_name()})"
 
-    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+    def _check_sync(self) -> None:
         if self._func is None:
             raise TypeError(
                 f"RunnableLambda {self.get_name()!r} wraps only an async function; "
                 "call ainvoke()/abatch()/astream(), or pass a sync func as well."
             )
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        if self._func is None:
+            self._check_sync()
         if kwargs:  # bind(...)'s or the caller's keywords: the function gets them too
             return run(self, partial(self._call, kwargs=kwargs), input, config)
         return run(self, self._body, input, config, self._kind)
@@ -143,7 +159,7 @@ class RunnableLambda(Runnable[Any, Any]):
         return await arun(self, body, input, config)
 
     async def _acall(self, input: Any, frame: RunFrame,
-                     kwargs: dict[str, Any] | None = None) -> Any:
+                     kwargs: dict[str, Any] | None = None, whole: bool = True) -> Any:
         afunc = self._afunc
         if afunc is not None:
             if kwargs:
@@ -161,9 +177,74 @@ class RunnableLambda(Runnable[Any, Any]):
             ctx = contextvars.copy_context()
             call = partial(ctx.run, self._apply, input, frame, kwargs)
             out = await asyncio.get_running_loop().run_in_executor(None, call)
-        if isinstance(out, Runnable):
+        if whole and isinstance(out, Runnable):
             out = await out.ainvoke(input, frame.child_config)
         return out
+
+    # -- streaming: as langchain_core's, a returned Runnable is streamed -------------------
+    # (``transform`` stays ``Runnable``'s: the input is buffered, then streamed from here)
+
+    def stream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Any]:
+        """One run, as ``invoke``'s; a Runnable the function returns is streamed as the run's
+        child (its chunks are this stream's, their sum the run's output); any other result
+        ends the run, then is yielded whole."""
+        self._check_sync()
+        frame = open_run(self, CHAIN, config, input)
+        token = current_run.set(frame)
+        try:
+            out = self._apply(input, frame, kwargs)
+        except BaseException as e:
+            current_run.reset(token)
+            fail_run(frame, e)
+            raise
+        current_run.reset(token)
+        if not isinstance(out, Runnable):
+            end_run(frame, out)
+            yield out
+            return
+        it = out.stream(input, frame.child_config)
+        seen: list[Any] = []
+        try:
+            for chunk in it:
+                seen.append(chunk)
+                yield chunk
+        except BaseException as e:
+            try:
+                close_iter(it)
+            finally:
+                fail_run(frame, e)
+            raise
+        end_run(frame, add_chunks(seen))
+
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        """Async twin of :meth:`stream`."""
+        frame = await aopen_run(self, ACHAIN, config, input)
+        token = current_run.set(frame)
+        try:
+            out = await self._acall(input, frame, kwargs, whole=False)
+        except BaseException as e:
+            current_run.reset(token)
+            await afail_run(frame, e)
+            raise
+        current_run.reset(token)
+        if not isinstance(out, Runnable):
+            await aend_run(frame, out)
+            yield out
+            return
+        seen: list[Any] = []
+        try:
+            async with aclosing_stream(out.astream(input, frame.child_config)) as it:
+                async for chunk in it:
+                    seen.append(chunk)
+                    yield chunk
+        except BaseException as e:
+            await afail_run(frame, e)
+            raise
+        await aend_run(frame, add_chunks(seen))
 
 
 def chain(func: Callable[..., Any]) -> RunnableLambda:
