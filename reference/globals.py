@@ -9,6 +9,9 @@ ConsoleCallbackHandler is given in the callbacks: the reference then prints twic
 
 ``set_verbose`` only records the value: in langchain_core it is the default of a model's
 ``verbose`` field, whose standard-output handler prints nothing for model runs.
+
+``set_llm_cache`` sets the cache models consult when their ``cache`` field is ``None`` (see
+``reference.caches`` and ``reference.language_models._cache``).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class _DebugSwitch:
 
 _DEBUG = _DebugSwitch()
 _HOOK = (_DEBUG, True)
-_settings: dict[str, Any] = {"verbose": False}
+_settings: dict[str, Any] = {"verbose": False, "llm_cache": None}
 
 
 def set_debug(value: bool) -> None:
@@ -66,14 +69,10 @@ def get_verbose() -> bool:
 
 
 def set_llm_cache(value: Any) -> None:
-    """``None`` (no cache, the default) is accepted; a cache raises NotImplementedError: the
-    reference's models would not consult it, so results would silently differ."""
-    if value is not None:
-        raise NotImplementedError(
-            "set_llm_cache: the reference engine's models do not consult an LLM cache; "
-            "only set_llm_cache(None) is supported")
+    """The cache every model whose ``cache`` field is ``None`` consults (``None``: none)."""
+    _settings["llm_cache"] = value
 
 
-def get_llm_cache() -> None:
-    """Always ``None``: the reference has no LLM cache (see :func:`set_llm_cache`)."""
-    return None
+def get_llm_cache() -> Any:
+    """The global cache (``set_llm_cache``), ``None`` by default."""
+    return _settings["llm_cache"]

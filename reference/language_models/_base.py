@@ -4,12 +4,15 @@ language model" (``isinstance(m, BaseLanguageModel)``) takes either, as langchai
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from reference.messages import AIMessage, BaseMessage, MessageLikeRepresentation
 from reference.prompt_values import PromptValue
 from reference.runnables._base import Runnable
 from reference.runnables._serializable import RunnableSerializable
+
+if TYPE_CHECKING:
+    from reference.caches import BaseCache
 
 __all__ = [
     "BaseLanguageModel",
@@ -32,6 +35,10 @@ LanguageModelOutputVar = TypeVar("LanguageModelOutputVar", AIMessage, str)
 
 class BaseLanguageModel(RunnableSerializable[Any, Any]):
     """A model run from a prompt (``BaseChatModel``, ``BaseLLM``): its annotated fields,
-    ``name``, ``callbacks``, ``tags`` and ``metadata`` are constructor keywords."""
+    ``name``, ``callbacks``, ``tags`` and ``metadata`` are constructor keywords.
+
+    ``cache``: a ``BaseCache``, ``True`` (the global cache, which must be set), ``False`` (no
+    cache) or ``None`` (the global cache if one is set); see ``language_models._cache``."""
 
     _constructor_scope: ClassVar[bool] = True
+    cache: BaseCache | bool | None = None

@@ -14,7 +14,8 @@ subclass implements.
 
 The run starts with ``on_chat_model_start(serialized, [messages], ...)`` and
 ends with ``on_llm_end`` (an ``LLMResult``: the ``ChatResult``'s generations, or
-the streamed chunks added up) or ``on_llm_error``.
+the streamed chunks added up) or ``on_llm_error``. A model with a ``cache`` (or a
+global one) or a ``rate_limiter`` consults them inside the run (``_cache``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import contextvars
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from reference.globals import _settings
 from reference.language_models._base import BaseLanguageModel
+from reference.language_models._cache import achat_cached, chat_cached
 from reference.language_models._options import with_options
 from reference.messages import (
     AIMessage,
@@ -42,6 +45,9 @@ from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ACHAT, CHAT, arun, astream_run, run, stream_run
 from reference.runnables._streams import aclosing_stream
+
+if TYPE_CHECKING:
+    from reference.rate_limiters import BaseRateLimiter
 
 __all__ = ["BaseChatModel", "SimpleChatModel", "to_messages"]
 
@@ -80,10 +86,12 @@ class BaseChatModel(BaseLanguageModel):
 
     Subclasses implement ``_generate`` (and ``_stream``), as for langchain_core,
     or the reference's ``_reply``; see the module docstring. Annotated fields
-    are constructor keywords, with ``name``, ``callbacks``, ``tags``, ``metadata``.
+    are constructor keywords, with ``name``, ``callbacks``, ``tags``, ``metadata``,
+    ``cache`` and ``rate_limiter`` (acquired before each generation, after the start event).
     """
 
     _constructor_scope = True
+    rate_limiter: BaseRateLimiter | None = None
 
     # -- what subclasses implement ------------------------------------------------------------
 
@@ -216,8 +224,12 @@ class BaseChatModel(BaseLanguageModel):
     ) -> AIMessage:
         messages = to_messages(input)
         body = with_options(self._respond, stop, kwargs)
-        result = run(self, body, messages, config, CHAT, payload=[messages],
-                     extra=self._start_extra(stop, kwargs), report=_result)
+        extra = self._start_extra(stop, kwargs)
+        if (self.cache is not None or self.rate_limiter is not None
+                or _settings["llm_cache"] is not None):
+            body = chat_cached(self, body, extra["invocation_params"])
+        result = run(self, body, messages, config, CHAT, payload=[messages], extra=extra,
+                     report=_result)
         return result.generations[0].message  # type: ignore[return-value]
 
     async def ainvoke(
@@ -226,14 +238,20 @@ class BaseChatModel(BaseLanguageModel):
     ) -> AIMessage:
         messages = to_messages(input)
         body = with_options(self._arespond, stop, kwargs)
+        extra = self._start_extra(stop, kwargs)
+        if (self.cache is not None or self.rate_limiter is not None
+                or _settings["llm_cache"] is not None):
+            body = achat_cached(self, body, extra["invocation_params"])
         result = await arun(self, body, messages, config, ACHAT, payload=[messages],
-                            extra=self._start_extra(stop, kwargs), report=_result)
+                            extra=extra, report=_result)
         return result.generations[0].message  # type: ignore[return-value]
 
     def _chunks(self, messages: list[BaseMessage], frame: RunFrame,
                 stop: list[str] | None = None, kwargs: dict[str, Any] | None = None
                 ) -> Iterator[AIMessageChunk]:
         rm = frame.run_manager
+        if self.rate_limiter is not None:  # streamed: no cache, the limiter all the same
+            self.rate_limiter.acquire(blocking=True)
         msg_id = _message_id(frame)
         last: AIMessageChunk | None = None
         for gen in self._stream(messages, stop=stop, **(kwargs or {})):
@@ -253,6 +271,8 @@ class BaseChatModel(BaseLanguageModel):
         stop: list[str] | None = None, kwargs: dict[str, Any] | None = None
     ) -> AsyncIterator[AIMessageChunk]:
         rm = frame.run_manager
+        if self.rate_limiter is not None:
+            await self.rate_limiter.aacquire(blocking=True)
         msg_id = _message_id(frame)
         last: AIMessageChunk | None = None
         async for gen in self._astream(messages, stop=stop, **(kwargs or {})):

@@ -45,9 +45,13 @@ class FakeListChatModel(BaseChatModel):
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
+        cache: Any = None,
+        rate_limiter: Any = None,
     ) -> None:
         if not responses or not all(isinstance(r, str) for r in responses):
             raise TypeError("FakeListChatModel needs a non-empty list of str responses")
+        self.cache = cache
+        self.rate_limiter = rate_limiter
         self.responses = list(responses)
         self.sleep = sleep
         self.i = 0

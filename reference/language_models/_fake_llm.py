@@ -13,7 +13,8 @@ run_manager=None, **kwargs)`` (``LLM``) and optionally ``_stream`` yielding
 ``GenerationChunk``s; as in langchain_core, its ``_stream`` reports its own
 tokens through the ``run_manager`` it is given, and the run ends with the
 chunks added up. Annotated fields are constructor keywords, beside ``name``,
-``callbacks``, ``tags`` and ``metadata``.
+``callbacks``, ``tags``, ``metadata`` and ``cache``: with a cache (or a global
+one) a prompt already answered starts no run (``_cache``).
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, cast
 
 from reference.callbacks._run_managers import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
+from reference.globals import _settings
 from reference.language_models._base import BaseLanguageModel
+from reference.language_models._cache import active, llm_cache, params_key
 from reference.language_models._options import with_options
 from reference.messages import BaseMessage, convert_to_messages
 from reference.outputs import Generation, GenerationChunk, LLMResult
@@ -68,6 +71,12 @@ def to_prompt(input: Any) -> str:
         f"An LLM takes a str, a PromptValue or a list of messages, got "
         f"{type(input).__name__}: {input!r}"
     )
+
+
+def _without_run_id(config: RunnableConfig | None) -> RunnableConfig | None:
+    if config is None or "run_id" not in config:
+        return config
+    return cast(RunnableConfig, {k: v for k, v in config.items() if k != "run_id"})
 
 
 def _result(text: str) -> LLMResult:
@@ -155,6 +164,9 @@ class BaseLLM(BaseLanguageModel):
     def invoke(self, input: Any, config: RunnableConfig | None = None, *,
                stop: list[str] | None = None, **kwargs: Any) -> str:
         prompt = to_prompt(input)
+        if (self.cache is not None or _settings["llm_cache"] is not None) \
+                and self.cache is not False:
+            return self._cached_invoke(prompt, config, stop, kwargs)
         body = self._reply if stop is None and not kwargs else partial(
             self._answer, stop=stop, kwargs=kwargs)
         return run(self, body, prompt, config, LLM_RUN, payload=[prompt],
@@ -165,9 +177,46 @@ class BaseLLM(BaseLanguageModel):
         stop: list[str] | None = None, **kwargs: Any
     ) -> str:
         prompt = to_prompt(input)
+        if (self.cache is not None or _settings["llm_cache"] is not None) \
+                and self.cache is not False:
+            return await self._acached_invoke(prompt, config, stop, kwargs)
         body = with_options(self._areply, stop, kwargs)
         return await arun(self, body, prompt, config, ALLM_RUN, payload=[prompt],
                           extra=self._start_extra(stop), report=_result)
+
+    def _cached_invoke(self, prompt: str, config: RunnableConfig | None,
+                       stop: list[str] | None, kwargs: dict[str, Any]) -> str:
+        """``invoke`` with a cache: a hit starts no run; a miss runs (without the config's
+        ``run_id``, as langchain_core's) and is stored."""
+        cache = llm_cache(self.cache)
+        llm_string = params_key({**self._invocation_params(), "stop": stop})
+        if cache is not None:
+            hit = cache.lookup(prompt, llm_string)
+            if isinstance(hit, list):
+                return str(hit[0].text)
+        body = self._reply if stop is None and not kwargs else partial(
+            self._answer, stop=stop, kwargs=kwargs)
+        text = run(self, body, prompt, _without_run_id(config), LLM_RUN, payload=[prompt],
+                   extra=self._start_extra(stop), report=_result)
+        if cache is not None:
+            cache.update(prompt, llm_string, [Generation(text=text)])
+        return text
+
+    async def _acached_invoke(self, prompt: str, config: RunnableConfig | None,
+                              stop: list[str] | None, kwargs: dict[str, Any]) -> str:
+        """Async :meth:`_cached_invoke`."""
+        cache = llm_cache(self.cache)
+        llm_string = params_key({**self._invocation_params(), "stop": stop})
+        if cache is not None:
+            hit = await cache.alookup(prompt, llm_string)
+            if isinstance(hit, list):
+                return str(hit[0].text)
+        text = await arun(self, with_options(self._areply, stop, kwargs), prompt,
+                          _without_run_id(config), ALLM_RUN, payload=[prompt],
+                          extra=self._start_extra(stop), report=_result)
+        if cache is not None:
+            await cache.aupdate(prompt, llm_string, [Generation(text=text)])
+        return text
 
     async def _areply(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
                       kwargs: dict[str, Any] | None = None) -> str:
@@ -209,6 +258,13 @@ class BaseLLM(BaseLanguageModel):
         if not self.streams:
             yield self.invoke(input, config, stop=stop, **kwargs)
             return
+        if active(self.cache):  # as langchain_core's FakeStreamingListLLM: invoke, then yield
+            delay = self._token_delay()
+            for char in self.invoke(input, config):
+                if delay:
+                    time.sleep(delay)
+                yield char
+            return
         prompt = to_prompt(input)
         yield from stream_run(self, prompt, config,
                               with_options(self._chunks, stop, kwargs, prompt), LLM_RUN,
@@ -221,6 +277,13 @@ class BaseLLM(BaseLanguageModel):
     ) -> AsyncIterator[str]:
         if not self.streams and not self._own_stream():
             yield await self.ainvoke(input, config, stop=stop, **kwargs)
+            return
+        if not self._own_stream() and active(self.cache):  # see stream
+            delay = self._token_delay()
+            for char in await self.ainvoke(input, config):
+                if delay:
+                    await asyncio.sleep(delay)
+                yield char
             return
         prompt = to_prompt(input)
         if self._own_stream():
@@ -270,9 +333,11 @@ class FakeListLLM(LLM):
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
+        cache: Any = None,
     ) -> None:
         if not responses or not all(isinstance(r, str) for r in responses):
             raise TypeError(f"{type(self).__name__} needs a non-empty list of str responses")
+        self.cache = cache
         self.responses = list(responses)
         self.sleep = sleep
         self.i = i

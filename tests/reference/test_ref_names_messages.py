@@ -450,13 +450,17 @@ def test_globals_debug_off_leaves_no_hook() -> None:
     assert before == HOOKS
 
 
-def test_globals_llm_cache_is_not_supported() -> None:
+def test_globals_llm_cache_round_trip() -> None:
+    """(What models do with it: test_ref_names_caches.py.)"""
     from reference import globals as g
+    from reference.caches import InMemoryCache
 
-    g.set_llm_cache(None)
-    assert g.get_llm_cache() is None
-    with pytest.raises(NotImplementedError, match="do not consult an LLM cache"):
-        g.set_llm_cache(object())
+    cache = InMemoryCache()
+    g.set_llm_cache(cache)
+    try:
+        assert g.get_llm_cache() is cache
+    finally:
+        g.set_llm_cache(None)
     assert g.get_llm_cache() is None
 
 
