@@ -16,6 +16,7 @@ from reference.output_parsers._list import (
 )
 from reference.output_parsers._str import StrOutputParser
 from reference.output_parsers._tools import JsonOutputKeyToolsParser, JsonOutputToolsParser
+from reference.output_parsers._xml import XMLOutputParser
 
 __all__ = [
     "BaseCumulativeTransformOutputParser",
@@ -32,4 +33,5 @@ __all__ = [
     "NumberedListOutputParser",
     "SimpleJsonOutputParser",
     "StrOutputParser",
+    "XMLOutputParser",
 ]
