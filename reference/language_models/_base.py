@@ -42,3 +42,9 @@ class BaseLanguageModel(RunnableSerializable[Any, Any]):
 
     _constructor_scope: ClassVar[bool] = True
     cache: BaseCache | bool | None = None
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        """A subclass's own parameters: its runs' ``invocation_params`` (and cache keys)
+        begin with them, as langchain_core's do."""
+        return {}

@@ -145,7 +145,7 @@ class BaseLLM(BaseLanguageModel):
 
     def _invocation_params(self) -> dict[str, Any]:
         """The model's own parameters, as its runs' ``invocation_params`` begin."""
-        return {"_type": self._llm_type}
+        return {**self._identifying_params, "_type": self._llm_type}
 
     def _token_delay(self) -> float | None:
         return None

@@ -422,3 +422,63 @@ def test_module_names(pkg: str, module: str) -> None:
     mod = importlib.import_module(f"{pkg}.{module}")
     for name in MODULE_NAMES[module]:
         assert hasattr(mod, name), f"{pkg}.{module}.{name}"
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_custom_models_identifying_params_start_their_invocation_params(pkg: str) -> None:
+    """A subclass's ``_identifying_params`` are in its runs' ``invocation_params`` and so in
+    its cache keys, chat model and LLM alike."""
+    ai, gen, result = (load(pkg, "messages", "AIMessage"), load(pkg, "outputs", "ChatGeneration"),
+                       load(pkg, "outputs", "ChatResult"))
+
+    class Chat(load(pkg, "language_models", "BaseChatModel")):  # type: ignore[misc]
+        temperature: float = 0.1
+
+        @property
+        def _llm_type(self) -> str:
+            return "mine"
+
+        @property
+        def _identifying_params(self) -> dict[str, Any]:
+            return {"temperature": self.temperature}
+
+        def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None,
+                      **kwargs: Any) -> Any:
+            return result(generations=[gen(message=ai("ok"))])
+
+    class Text(load(pkg, "language_models", "LLM")):  # type: ignore[misc]
+        n: int = 3
+
+        @property
+        def _llm_type(self) -> str:
+            return "text"
+
+        @property
+        def _identifying_params(self) -> dict[str, Any]:
+            return {"n": self.n}
+
+        def _call(self, prompt: str, stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> str:
+            return "ok"
+
+    params: list[Any] = []
+    base = load(pkg, "callbacks", "BaseCallbackHandler")
+
+    class Params(base):  # type: ignore[misc, valid-type]
+        def on_chat_model_start(self, serialized: Any, messages: Any, **kw: Any) -> None:
+            params.append(kw["invocation_params"])
+
+        def on_llm_start(self, serialized: Any, prompts: Any, **kw: Any) -> None:
+            params.append(kw["invocation_params"])
+
+    cache = _recording_cache(pkg)
+    Chat(cache=cache, temperature=0.5).invoke("x", {"callbacks": [Params()]})
+    Text(cache=cache).invoke("x", {"callbacks": [Params()]})
+    fake = load(pkg, "language_models.fake_chat_models", "FakeChatModel")
+    fake().invoke("x", {"callbacks": [Params()]})
+    assert params == [{"temperature": 0.5, "_type": "mine", "stop": None},
+                      {"n": 3, "_type": "text", "stop": None},
+                      {"key": "fake", "_type": "fake-chat-model", "stop": None}]
+    assert [e[2] for e in cache.log if e[0] == "lookup"] == [
+        "[('_type', 'mine'), ('stop', None), ('temperature', 0.5)]",
+        "[('_type', 'text'), ('n', 3), ('stop', None)]"]
