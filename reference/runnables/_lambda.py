@@ -11,16 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from types import FunctionType
 from typing import Any, final
 
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
-from reference.runnables._frame import RunFrame
-from reference.runnables._lifecycle import CHAIN, FUNCTION, arun, run
-from reference.runnables._streams import add_chunks
+from reference.runnables._frame import RunFrame, current_run
+from reference.runnables._lifecycle import CHAIN, FUNCTION, arun, astream_run, run
+from reference.runnables._streams import aclosing_stream, add_chunks
 
 __all__ = ["RunnableLambda", "chain"]
 
@@ -164,6 +164,25 @@ class RunnableLambda(Runnable[Any, Any]):
         if isinstance(out, Runnable):
             out = await out.ainvoke(input, frame.child_config)
         return out
+
+    async def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        """``ainvoke``'s result as the one chunk of a streamed run: the run's events are
+        ``ainvoke``'s, and ``astream_log`` logs the chunk as the run's, as langchain_core's."""
+        stream = astream_run(self, input, config, partial(self._aone, input, kwargs), tap=True)
+        async with aclosing_stream(stream) as it:
+            async for chunk in it:
+                yield chunk
+
+    async def _aone(self, input: Any, kwargs: dict[str, Any], frame: RunFrame
+                    ) -> AsyncIterator[Any]:
+        token = current_run.set(frame)  # as arun sets it: nested calls find their parent
+        try:
+            out = await self._acall(input, frame, kwargs)
+        finally:
+            current_run.reset(token)
+        yield out
 
 
 def chain(func: Callable[..., Any]) -> RunnableLambda:
