@@ -160,7 +160,7 @@ class BaseTransformOutputParser(BaseOutputParser[T]):
                 close_iter(upstream)
 
         yield from stream_run(self, first, config, outputs, extra=PARSER_RUN,
-                              report=accumulated, upstream=upstream)
+                              report=accumulated, upstream=upstream, tap=True)
 
     async def atransform(
         self, input: AsyncIterator[Any], config: RunnableConfig | None = None, **kwargs: Any
@@ -184,7 +184,7 @@ class BaseTransformOutputParser(BaseOutputParser[T]):
                 await aclose_iter(upstream)
 
         stream = astream_run(self, first, config, outputs, extra=PARSER_RUN,
-                             report=accumulated, upstream=upstream)
+                             report=accumulated, upstream=upstream, tap=True)
         async with aclosing_stream(stream) as it:
             async for out in it:
                 yield out

@@ -83,7 +83,7 @@ class StrOutputParser(Runnable[Any, str]):
                 close_iter(upstream)
 
         yield from stream_run(self, first, config, texts, extra=_PARSER, report=_joined,
-                              upstream=upstream)
+                              upstream=upstream, tap=True)
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -107,7 +107,7 @@ class StrOutputParser(Runnable[Any, str]):
                 await aclose_iter(upstream)
 
         stream = astream_run(self, first, config, texts, extra=_PARSER, report=_joined,
-                             upstream=upstream)
+                             upstream=upstream, tap=True)
         async with aclosing_stream(stream) as it:
             async for text in it:
                 yield text

@@ -494,6 +494,32 @@ class Runnable(Generic[Input, Output]):
             exclude_tags=exclude_tags, kwargs=kwargs,
         )
 
+    def astream_log(
+        self,
+        input: Any,
+        config: RunnableConfig | None = None,
+        *,
+        diff: bool = True,
+        with_streamed_output_list: bool = True,
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[Any]:
+        """The runs of ``astream(input, config)`` as ``RunLogPatch`` es (``diff``) or the
+        ``RunLog`` so far (see ``reference.tracers.log_stream``)."""
+        from reference.tracers.log_stream import astream_log
+
+        filters = {"include_names": include_names, "include_types": include_types,
+                   "include_tags": include_tags, "exclude_names": exclude_names,
+                   "exclude_types": exclude_types, "exclude_tags": exclude_tags}
+        return astream_log(self, input, config, diff=diff,
+                           with_streamed_output_list=with_streamed_output_list,
+                           filters=filters, kwargs=kwargs)
+
 
 def coerce_to_runnable(thing: Any, where: str = "|") -> Runnable[Any, Any]:
     """A Runnable for ``thing``: callables become RunnableLambda, dicts RunnableParallel."""

@@ -185,7 +185,7 @@ class RunnableGenerator(Runnable[Any, Any]):
             return
 
         yield from stream_run(self, first, config, partial(self._pump, prepend(first, upstream)),
-                              upstream=upstream)
+                              upstream=upstream, tap=True)
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -203,7 +203,7 @@ class RunnableGenerator(Runnable[Any, Any]):
             return
 
         stream = astream_run(self, first, config, partial(self._apump, aprepend(first, upstream)),
-                             upstream=upstream)
+                             upstream=upstream, tap=True)
         async with aclosing_stream(stream) as it:
             async for chunk in it:
                 yield chunk

@@ -20,19 +20,14 @@ from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame, current_run
 from reference.runnables._lifecycle import (
-    ACHAIN,
     CHAIN,
     FUNCTION,
-    aend_run,
-    afail_run,
-    aopen_run,
     arun,
-    end_run,
-    fail_run,
-    open_run,
+    astream_run,
     run,
+    stream_run,
 )
-from reference.runnables._streams import aclosing_stream, add_chunks, close_iter
+from reference.runnables._streams import aclosing_stream, add_chunks
 
 __all__ = ["RunnableLambda", "chain"]
 
@@ -181,70 +176,52 @@ class RunnableLambda(Runnable[Any, Any]):
             out = await out.ainvoke(input, frame.child_config)
         return out
 
-    # -- streaming: as langchain_core's, a returned Runnable is streamed -------------------
-    # (``transform`` stays ``Runnable``'s: the input is buffered, then streamed from here)
+    # -- streaming: one run whose chunks are the function's result, or the chunks of the
+    # Runnable it returns (streamed as the run's child, as langchain_core's); ``transform``
+    # stays ``Runnable``'s (the input is buffered, then streamed from here)
 
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Any]:
-        """One run, as ``invoke``'s; a Runnable the function returns is streamed as the run's
-        child (its chunks are this stream's, their sum the run's output); any other result
-        ends the run, then is yielded whole."""
+        """One streamed run; it ends once its chunks are consumed, and ``astream_log`` logs
+        them as the run's."""
         self._check_sync()
-        frame = open_run(self, CHAIN, config, input)
-        token = current_run.set(frame)
+        return stream_run(self, input, config, partial(self._chunks, input, kwargs), tap=True)
+
+    def _chunks(self, input: Any, kwargs: dict[str, Any], frame: RunFrame) -> Iterator[Any]:
+        token = current_run.set(frame)  # as run sets it: nested calls find their parent
         try:
             out = self._apply(input, frame, kwargs)
-        except BaseException as e:
+        finally:
             current_run.reset(token)
-            fail_run(frame, e)
-            raise
-        current_run.reset(token)
-        if not isinstance(out, Runnable):
-            end_run(frame, out)
+        if isinstance(out, Runnable):
+            yield from out.stream(input, frame.child_config)
+        else:
             yield out
-            return
-        it = out.stream(input, frame.child_config)
-        seen: list[Any] = []
-        try:
-            for chunk in it:
-                seen.append(chunk)
-                yield chunk
-        except BaseException as e:
-            try:
-                close_iter(it)
-            finally:
-                fail_run(frame, e)
-            raise
-        end_run(frame, add_chunks(seen))
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`stream`."""
-        frame = await aopen_run(self, ACHAIN, config, input)
-        token = current_run.set(frame)
+        stream = astream_run(self, input, config, partial(self._achunks, input, kwargs),
+                             tap=True)
+        async with aclosing_stream(stream) as it:
+            async for chunk in it:
+                yield chunk
+
+    async def _achunks(self, input: Any, kwargs: dict[str, Any], frame: RunFrame
+                       ) -> AsyncIterator[Any]:
+        token = current_run.set(frame)  # as arun sets it: nested calls find their parent
         try:
             out = await self._acall(input, frame, kwargs, whole=False)
-        except BaseException as e:
+        finally:
             current_run.reset(token)
-            await afail_run(frame, e)
-            raise
-        current_run.reset(token)
-        if not isinstance(out, Runnable):
-            await aend_run(frame, out)
-            yield out
-            return
-        seen: list[Any] = []
-        try:
+        if isinstance(out, Runnable):
             async with aclosing_stream(out.astream(input, frame.child_config)) as it:
                 async for chunk in it:
-                    seen.append(chunk)
                     yield chunk
-        except BaseException as e:
-            await afail_run(frame, e)
-            raise
-        await aend_run(frame, add_chunks(seen))
+        else:
+            yield out
 
 
 def chain(func: Callable[..., Any]) -> RunnableLambda:

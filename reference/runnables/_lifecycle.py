@@ -433,6 +433,15 @@ async def arun(
     return out
 
 
+def _tapped(frame: RunFrame, method: str, it: T) -> T:
+    """``it`` passed through the first handler of the run that offers ``method``, if any."""
+    for handler in frame.manager._hs.items:
+        tap = getattr(handler, method, None)
+        if tap is not None:
+            return tap(frame.run_id, it)  # type: ignore[no-any-return]
+    return it
+
+
 def stream_run(
     r: Runnable[Any, Any],
     first: Any,
@@ -444,6 +453,7 @@ def stream_run(
     extra: dict[str, Any] | None = None,
     report: Callable[[list[Any]], Any] = add_chunks,
     upstream: Any = None,
+    tap: bool = False,
 ) -> Iterator[Any]:
     """Stream ``chunks(frame)`` as one run of ``r``; its end event gets ``report(chunks)``.
 
@@ -453,7 +463,9 @@ def stream_run(
     with an error event carrying the ``GeneratorExit``. ``upstream``, the stream
     this run consumes (its first chunk already read), is closed if the run cannot
     start (a ``raise_error`` handler raising on the start), so the runs upstream
-    end then, not never.
+    end then, not never. ``tap``: the first handler of the run offering
+    ``tap_output_iter`` (``astream_log``'s) sees the chunks, for the runnables
+    whose chunks langchain_core logs (sequences, lambdas, generators, parsers).
     """
     try:
         frame = open_run(r, kind, config, first if payload is _NOTHING else payload, extra)
@@ -461,6 +473,8 @@ def stream_run(
         close_iter(upstream)
         raise
     it = chunks(frame)
+    if tap:
+        it = _tapped(frame, "tap_output_iter", it)
     seen: list[Any] = []
     try:
         for chunk in it:
@@ -486,6 +500,7 @@ async def astream_run(
     extra: dict[str, Any] | None = None,
     report: Callable[[list[Any]], Any] = add_chunks,
     upstream: Any = None,
+    tap: bool = False,
 ) -> AsyncIterator[Any]:
     """Async twin of :func:`stream_run` (``aclose()`` and ``break`` included)."""
     try:
@@ -495,6 +510,8 @@ async def astream_run(
         await aclose_iter(upstream)
         raise
     it = chunks(frame)
+    if tap:
+        it = _tapped(frame, "tap_output_aiter", it)
     seen: list[Any] = []
     try:
         async for chunk in it:

@@ -142,7 +142,7 @@ class RunnableSequence(Runnable[Any, Any]):
         yield from stream_run(self, first, config,
                               (lambda f: self._pipeline(rest, f, kwargs)) if kwargs
                               else (lambda f: self._pipeline(rest, f)),
-                              upstream=upstream)
+                              upstream=upstream, tap=True)
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -171,7 +171,7 @@ class RunnableSequence(Runnable[Any, Any]):
         stream = astream_run(self, first, config,
                              (lambda f: self._apipeline(rest, f, kwargs)) if kwargs
                              else (lambda f: self._apipeline(rest, f)),
-                             upstream=upstream)
+                             upstream=upstream, tap=True)
         async with aclosing_stream(stream) as it:
             async for chunk in it:
                 yield chunk

@@ -18,7 +18,7 @@ retriever's as ``{"query": q}`` / ``{"documents": docs}``; an error as its
 from __future__ import annotations
 
 import traceback
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final, Literal
 from uuid import UUID
@@ -69,8 +69,11 @@ def dump_message(message: Any) -> dict[str, Any]:
     }
 
 
-def dump_result(response: LLMResult) -> dict[str, Any]:
-    """An ``LLMResult`` as the outputs of an llm run: generations as dicts, messages dumped."""
+def dump_result(
+    response: LLMResult, message: Callable[[Any], Any] = dump_message
+) -> dict[str, Any]:
+    """An ``LLMResult`` as the outputs of an llm run: generations as dicts, each message as
+    ``message(m)`` gives it (dumped by default)."""
     generations = []
     for batch in response.generations:
         dumped = []
@@ -80,9 +83,9 @@ def dump_result(response: LLMResult) -> dict[str, Any]:
                 "generation_info": gen.generation_info,
                 "type": type(gen).__name__,
             }
-            message = getattr(gen, "message", None)
-            if message is not None:
-                item["message"] = dump_message(message)
+            msg = getattr(gen, "message", None)
+            if msg is not None:
+                item["message"] = message(msg)
             dumped.append(item)
         generations.append(dumped)
     return {

@@ -633,8 +633,28 @@ class ErrorSwallowedWhenTraced(BrokenAdapter):
                     return None
                 raise
 
+        sync_stream, coro_stream = RunnableLambda.stream, RunnableLambda.astream
+
+        def stream(r: Any, *a: Any, **k: Any) -> Any:
+            try:
+                yield from sync_stream(r, *a, **k)
+            except Exception as exc:
+                if not getattr(exc, "_selftest_traced", False):
+                    raise
+                yield None
+
+        async def astream(r: Any, *a: Any, **k: Any) -> Any:
+            try:
+                async for chunk in coro_stream(r, *a, **k):
+                    yield chunk
+            except Exception as exc:
+                if not getattr(exc, "_selftest_traced", False):
+                    raise
+                yield None
+
         return [*_outcome_patches(hook),
-                (RunnableLambda, "invoke", invoke), (RunnableLambda, "ainvoke", ainvoke)]
+                (RunnableLambda, "invoke", invoke), (RunnableLambda, "ainvoke", ainvoke),
+                (RunnableLambda, "stream", stream), (RunnableLambda, "astream", astream)]
 
 
 # -------------------------------------------------------------------------------------- R10
@@ -757,7 +777,7 @@ class AstreamDropsHandlers(BrokenAdapter):
 
     def patches(self) -> Iterable[Patch]:
         out: list[Patch] = []
-        for cls in (Runnable, RunnableSequence, BaseChatModel, StrOutputParser):
+        for cls in (Runnable, RunnableLambda, RunnableSequence, BaseChatModel, StrOutputParser):
             orig = vars(cls)["astream"]
 
             def astream(r: Any, input: Any, config: Any = None, _orig: Any = orig,
