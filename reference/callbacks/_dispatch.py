@@ -207,6 +207,19 @@ class HandlerSet:
         """(bound method, handler) for every handler that wants ``event``."""
         return getattr(self, event)  # type: ignore[no-any-return]
 
+    def first_with(self, method: str) -> Callable[..., Any] | None:
+        """The first handler's ``method`` (e.g. ``astream_log``'s ``tap_output_aiter``), or
+        None (looked up once per set and method)."""
+        key = "_first_" + method
+        found: Callable[..., Any] | None
+        try:
+            found = self.__dict__[key]
+        except KeyError:
+            found = next((m for m in (getattr(h, method, None) for h in self.items)
+                          if m is not None), None)
+            self.__dict__[key] = found
+        return found
+
     def async_split(self, event: str) -> tuple[tuple[Pair, ...], tuple[Pair, ...]]:
         """``event``'s pairs for async modes: (run on the loop, run in the executor).
 

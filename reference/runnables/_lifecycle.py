@@ -435,11 +435,8 @@ async def arun(
 
 def _tapped(frame: RunFrame, method: str, it: T) -> T:
     """``it`` passed through the first handler of the run that offers ``method``, if any."""
-    for handler in frame.manager._hs.items:
-        tap = getattr(handler, method, None)
-        if tap is not None:
-            return tap(frame.run_id, it)  # type: ignore[no-any-return]
-    return it
+    tap = frame.manager._hs.first_with(method)
+    return it if tap is None else tap(frame.run_id, it)
 
 
 def stream_run(
