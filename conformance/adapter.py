@@ -21,8 +21,9 @@ The data an invocation produces (:class:`Outcome`, :class:`Probe`, :class:`Injec
 :class:`HandlerFault`) lives in :mod:`conformance.observed`, which the checker reads; this module
 re-exports it for adapters.
 
-Leaves behave as the :class:`Probe` says: a lambda returns its label (a slow one sleeps
-``probe.delay`` first, with ``time.sleep``), a dynamic function or tool
+Leaves behave as the :class:`Probe` says: a lambda returns its label (a slow one calls
+``probe.pause()`` first: it returns once another slow lambda pauses too, or after
+``probe.delay`` seconds), a dynamic function or tool
 invokes its children one after another with its own input then returns its label, and a node with
 ``fail=True`` raises ``probe.failure(label)`` (after its children ran).
 """

@@ -115,6 +115,28 @@ def _may_straggle(scenario: Scenario) -> bool:
     return any(n.kind == "parallel" for n in nodes) and any(n.fail for n in nodes)
 
 
+def _overlapping(scenario: Scenario) -> bool:
+    """Whether two leaves of one invocation can run at once: several inputs, the branches of
+    a parallel (also under ``.map()`` and ``assign``), a function calling its children at once.
+    Elsewhere a slow lambda has nothing to overlap with, and is run as a plain one."""
+    if len(scenario.invocation.inputs) > 1:
+        return True
+    return any(n.kind in _CONCURRENT_KINDS or (n.concurrent and len(n.children) > 1)
+               for n in scenario.chain.nodes)
+
+
+_CONCURRENT_KINDS: Final = frozenset({"parallel", "map", "assign"})
+
+
+def _as_run(scenario: Scenario) -> Chain:
+    """The chain the adapter builds: without slow lambdas where nothing can overlap."""
+    chain = scenario.chain
+    if not any(n.slow for n in chain.nodes) or _overlapping(scenario):
+        return chain
+    return Chain(tuple(replace(n, slow=False) if n.slow else n for n in chain.nodes),
+                 chain.root)
+
+
 def run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
     """Build the scenario's chain, invoke it once, and return what was observed (under
     :data:`~conformance.watch.WATCH`: deadline, crash and output bookkeeping)."""
@@ -131,7 +153,7 @@ def _run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
     probe = Probe()
     sink = EventSink(probe.was_raised)
     handlers = _handlers(adapter, scenario, sink)
-    root = build(adapter, scenario.chain, handlers, probe)
+    root = build(adapter, _as_run(scenario), handlers, probe)
     late = getattr(adapter, "deliver_late", None)
     # Only calls that may leave stragglers need the threads they start told apart.
     threads_before = set(threading.enumerate()) \

@@ -33,13 +33,34 @@ class HandlerFault(RuntimeError):
 class Probe:
     """What leaves do, shared by all adapters, and a log of the failures they raised."""
 
-    #: How long a slow lambda sleeps, in seconds.
+    #: Longest a slow lambda waits (:meth:`pause`) for another to overlap with, in seconds.
     delay: float = 0.002
 
     def __init__(self) -> None:
         self._raised: list[InjectedFailure] = []
         self._lock = threading.Lock()
         self._flaky: set[tuple[str, str]] = set()
+        self._pause = threading.Condition(threading.Lock())
+        self._pausing = 0
+        self._met = 0
+
+    def pause(self) -> None:
+        """What a slow lambda does first: wait until another slow lambda of this probe pauses
+        too, so that both are inside their runs at once (the overlap slowness is for: threads
+        and tasks really interleave), or for ``delay`` seconds when none comes (an engine that
+        runs its branches one after another). A fixed sleep cost every slow lambda ``delay``,
+        also when its partner was already there."""
+        with self._pause:
+            self._pausing += 1
+            try:
+                if self._pausing > 1:
+                    self._met += 1
+                    self._pause.notify_all()
+                    return
+                met = self._met
+                self._pause.wait_for(lambda: self._met != met, self.delay)
+            finally:
+                self._pausing -= 1
 
     def flaky_fails(self, label: str, value: Any) -> bool:
         """Whether flaky lambda ``label`` fails this call with ``value``: the first call with

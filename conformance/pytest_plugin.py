@@ -410,7 +410,9 @@ class _Session:
             keep.append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
-            items[:] = keep
+        from .schedule import longest_first
+
+        items[:] = longest_first(keep)  # the long tests first: the workers end together
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:

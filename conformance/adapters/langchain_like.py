@@ -42,7 +42,6 @@ import asyncio
 import contextvars
 import importlib
 import threading
-import time
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -745,15 +744,15 @@ def _outcome_of(result: Any) -> Outcome:
 # -- what leaves and functions do (the adapter protocol's Probe conventions) -------------------
 
 def _leaf(node: Node, probe: Probe) -> Callable[[Any], Any]:
-    label, fail, delay = node.label, node.fail, probe.delay if node.slow else 0.0
+    label, fail, slow = node.label, node.fail, node.slow
     result: Any = "" if node.falsy else label
     if node.fanout:
         result = [f"{label}:{i}" for i in range(node.fanout)]
     flaky = node.flaky
 
     def leaf(value: Any) -> Any:
-        if delay:
-            time.sleep(delay)
+        if slow:
+            probe.pause()
         if fail or (flaky and probe.flaky_fails(label, value)):
             raise probe.failure(label)
         return list(result) if isinstance(result, list) else result

@@ -1,0 +1,111 @@
+"""The order the rule tests start in: the longest first, so that pytest-xdist's workers end
+together.
+
+``worksteal`` hands each worker a contiguous share of the collection and lets an idle worker take
+half of another's queue, but a test already started cannot be shared: a long one started last
+(R11 runs every mode per example) kept one worker busy 2-4 s after the other had ended, in a run
+of under 20 s on two workers. Started first, the long tests run beside each other and the short
+ones fill the end.
+
+:data:`COSTS` are CPU seconds per test on the reference in the default profile, measured by
+``python -m conformance.schedule`` (which prints a new table to paste here: the longer half of
+the tests); a test not listed starts after those listed. A stale table costs balance, never a
+verdict.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from typing import Final, Protocol, TypeVar
+
+__all__ = ["COSTS", "longest_first"]
+
+#: Test function name -> CPU seconds (reference, default profile, one process).
+COSTS: Final[dict[str, float]] = {
+    "test_R11_all_modes_match_invoke": 2.56,
+    "test_R11_composed_runnables_in_every_mode": 1.81,
+    "test_R10_raising_handler_is_contained_in_streams": 0.94,
+    "test_R12_concurrent_asyncio_tasks_are_isolated": 0.80,
+    "test_R15_what_a_call_carried_stays_as_it_was": 0.76,
+    "test_R10_raising_handler_is_contained": 0.68,
+    "test_R6_astream_events_agree_on_composed_runnables": 0.67,
+    "test_R6_astream_events_agree_with_the_callbacks": 0.66,
+    "test_R6_parent_links_of_dynamic_children": 0.64,
+    "test_R6_run_ids_and_parent_links": 0.64,
+    "test_R12_dynamic_children_of_concurrent_invocations_are_isolated": 0.61,
+    "test_R10_raise_error_handler_reaches_caller_and_closes_runs": 0.60,
+    "test_R13_tags_and_metadata_in_scope": 0.60,
+    "test_R15_streamed_llm_tokens_arrive_once_each_in_order": 0.55,
+    "test_R9_handlers_change_no_output_or_exception": 0.55,
+    "test_R12_concurrent_threads_are_isolated": 0.54,
+    "test_R4_routes_add_up": 0.47,
+    "test_R6_composed_runnables_parent_their_parts": 0.47,
+    "test_R13_nested_bindings_tags_add_up": 0.46,
+    "test_R8_retried_failures_in_batches_are_each_items_own": 0.45,
+    "test_R7_streamed_tokens_fall_inside_their_run": 0.44,
+    "test_R7_events_are_nested_and_ordered": 0.44,
+    "test_R15_composed_llm_runs_use_the_llm_methods": 0.42,
+    "test_R9_handlers_change_no_returned_value": 0.41,
+    "test_R3_constructor_handlers_in_composed_runnables": 0.41,
+    "test_R14_run_name_and_run_id_apply_to_root_only": 0.41,
+    "test_R8_composed_failing_conditions_and_fallbacks": 0.36,
+}
+
+
+class _Item(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+ItemT = TypeVar("ItemT", bound=_Item)
+
+
+def longest_first(items: Sequence[ItemT]) -> list[ItemT]:
+    """``items`` by :data:`COSTS`, longest first, the tests not listed (the shorter half) last;
+    equal costs keep their order, so every pytest-xdist worker, which must collect the same
+    list, computes the same one."""
+    return sorted(items, key=lambda item: -COSTS.get(item.name, 0.0))
+
+
+def _measure(argv: Sequence[str]) -> dict[str, float]:
+    """CPU seconds per rule test, the suite run in this process (``-n 0``)."""
+    import pytest
+
+    from .cli import parse, run_argv
+
+    costs: dict[str, float] = {}
+
+    class Timer:
+        @pytest.hookimpl(wrapper=True)
+        def pytest_runtest_call(self, item: pytest.Item) -> object:
+            start = time.process_time()
+            try:
+                return (yield)
+            finally:
+                costs[item.name] = time.process_time() - start
+
+    args, extra = parse(["run", "-n", "0", "--database", "none", *argv])
+    pytest.main(run_argv(args, extra), plugins=[Timer()])
+    return costs
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """Measure, and print the longer half of the tests as a new :data:`COSTS`."""
+    costs = _measure(argv)
+    if not costs:
+        print("conformance.schedule: no rule test ran", file=sys.stderr)
+        return 1
+    cut = statistics.median(costs.values())
+    print("COSTS: Final[dict[str, float]] = {")
+    for name, seconds in sorted(costs.items(), key=lambda kv: -kv[1]):
+        if seconds > cut:
+            print(f"    {name!r}: {seconds:.2f},".replace("'", '"'))
+    print("}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
