@@ -46,11 +46,33 @@ const current = new AsyncLocalStorage();
 class Probe {
   constructor() {
     this.thrown = new Set();
+    this.waiting = null; // the release of a slow lambda waiting for a partner
   }
   failure(label) {
     const error = new InjectedFailure(label);
     this.thrown.add(error);
     return error;
+  }
+  // A slow lambda's pause: until another slow lambda pauses too (both are then inside their
+  // runs at once), or 2 ms when none comes.
+  pause() {
+    if (this.waiting) {
+      const release = this.waiting;
+      this.waiting = null;
+      release();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.waiting === release) this.waiting = null;
+        resolve();
+      }, 2);
+      const release = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiting = release;
+    });
   }
 }
 
@@ -281,9 +303,8 @@ function buildNode(node, get, handlers, probe) {
       return map;
     }
     case "lambda": {
-      const delay = node.slow ? 2 : 0;
       const lambda = RunnableLambda.from(async () => {
-        if (delay) await sleep(delay);
+        if (node.slow) await probe.pause();
         if (node.fail) throw probe.failure(label);
         return label;
       });
