@@ -3,9 +3,10 @@
 ``with trace_as_chain_group("name") as group:`` starts a chain run named
 ``name``; the yielded manager, passed as ``callbacks``, makes every run started
 through it a child of that run, with the group's ``tags`` and ``metadata``. The
-group run ends when the block exits: with ``group.on_chain_end(outputs)`` if the
-block called it, else with ``{}`` as outputs, or with ``on_chain_error`` if the
-block raised.
+group run ends once: by the first ``group.on_chain_end(outputs)`` or
+``on_chain_error`` the block calls (on the group or a copy of it; langchain_core
+ends it again at the exit, or at each call), else when the block exits, with
+``{}`` as outputs, or with ``on_chain_error`` if the block raised.
 
 Which handlers see it is langchain_core's choice with LangSmith tracing off (this
 engine has no LangSmith tracer): the ``callback_manager`` argument only receives
@@ -47,14 +48,19 @@ G = TypeVar("G", "CallbackManagerForChainGroup", "AsyncCallbackManagerForChainGr
 class CallbackManagerForChainGroup(CallbackManager):
     """The manager of a chain group's children; ``on_chain_end``/``on_chain_error`` end the group.
 
-    Its copies (``copy``, ``merge``) end the same group run.
+    Its copies (``copy``, ``merge``) end the same group run, and share whether it ended: the
+    run ends once, by the first of these calls (later ones change nothing), or when the block
+    exits.
     """
 
-    __slots__ = ("ended", "parent_run_manager")
+    __slots__ = ("_open", "ended", "parent_run_manager")
 
     parent_run_manager: CallbackManagerForChainRun
-    #: Whether this manager ended the group run (then leaving the block sends nothing more).
+    #: Whether this manager's ``on_chain_end``/``on_chain_error`` was called.
     ended: bool
+    #: Shared with the copies: holds one item until the group run ends (whoever ends it
+    #: pops it, atomically, so two threads cannot both end it).
+    _open: list[bool]
 
     def __init__(
         self,
@@ -68,31 +74,36 @@ class CallbackManagerForChainGroup(CallbackManager):
         super().__init__(handlers, inheritable_handlers, parent_run_id, **kwargs)
         self.parent_run_manager = parent_run_manager
         self.ended = False
+        self._open = [True]
 
     def _replace(self, **fields: Any) -> CallbackManagerForChainGroup:
         new = super()._replace(**fields)
         new.parent_run_manager = self.parent_run_manager
         new.ended = False
+        new._open = self._open
         return new
 
     def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:
-        """End the group run with ``outputs``."""
+        """End the group run with ``outputs`` (unless it has ended)."""
         self.ended = True
-        self.parent_run_manager.on_chain_end(outputs, **kwargs)
+        if not _ended_before(self._open):
+            self.parent_run_manager.on_chain_end(outputs, **kwargs)
 
     def on_chain_error(self, error: BaseException, **kwargs: Any) -> None:
-        """End the group run with ``error``."""
+        """End the group run with ``error`` (unless it has ended)."""
         self.ended = True
-        self.parent_run_manager.on_chain_error(error, **kwargs)
+        if not _ended_before(self._open):
+            self.parent_run_manager.on_chain_error(error, **kwargs)
 
 
 class AsyncCallbackManagerForChainGroup(AsyncCallbackManager):
     """Async twin of :class:`CallbackManagerForChainGroup`."""
 
-    __slots__ = ("ended", "parent_run_manager")
+    __slots__ = ("_open", "ended", "parent_run_manager")
 
     parent_run_manager: AsyncCallbackManagerForChainRun
     ended: bool
+    _open: list[bool]
 
     def __init__(
         self,
@@ -106,24 +117,37 @@ class AsyncCallbackManagerForChainGroup(AsyncCallbackManager):
         super().__init__(handlers, inheritable_handlers, parent_run_id, **kwargs)
         self.parent_run_manager = parent_run_manager
         self.ended = False
+        self._open = [True]
 
     def _replace(self, **fields: Any) -> AsyncCallbackManagerForChainGroup:
         new = super()._replace(**fields)
         new.parent_run_manager = self.parent_run_manager
         new.ended = False
+        new._open = self._open
         return new
 
     async def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:
-        """End the group run with ``outputs``."""
+        """End the group run with ``outputs`` (unless it has ended)."""
         self.ended = True
-        await self.parent_run_manager.on_chain_end(outputs, **kwargs)
+        if not _ended_before(self._open):
+            await self.parent_run_manager.on_chain_end(outputs, **kwargs)
 
     async def on_chain_error(
         self, error: BaseException, **kwargs: Any
     ) -> None:
-        """End the group run with ``error``."""
+        """End the group run with ``error`` (unless it has ended)."""
         self.ended = True
-        await self.parent_run_manager.on_chain_error(error, **kwargs)
+        if not _ended_before(self._open):
+            await self.parent_run_manager.on_chain_error(error, **kwargs)
+
+
+def _ended_before(open_: list[bool]) -> bool:
+    """Mark the group run ended; whether it already was."""
+    try:
+        open_.pop()
+    except IndexError:
+        return True
+    return False
 
 
 def _group(cls: type[G], child: BaseCallbackManager, rm: Any) -> G:
@@ -131,6 +155,7 @@ def _group(cls: type[G], child: BaseCallbackManager, rm: Any) -> G:
     group = cls._make(**child._fields())
     group.parent_run_manager = rm
     group.ended = False
+    group._open = [True]
     return group
 
 
@@ -160,10 +185,10 @@ def trace_as_chain_group(
     try:
         yield group
     except BaseException as exc:
-        if not group.ended:
+        if not _ended_before(group._open):
             rm.on_chain_error(exc)
         raise
-    if not group.ended:
+    if not _ended_before(group._open):
         rm.on_chain_end({})
 
 
@@ -189,8 +214,8 @@ async def atrace_as_chain_group(
     try:
         yield group
     except BaseException as exc:
-        if not group.ended:
+        if not _ended_before(group._open):
             await rm.on_chain_error(exc)
         raise
-    if not group.ended:
+    if not _ended_before(group._open):
         await rm.on_chain_end({})

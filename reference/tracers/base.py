@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -215,21 +215,34 @@ class AsyncBaseTracer(TracerCore, AsyncCallbackHandler, ABC):
     """:class:`BaseTracer` whose ``_persist_run`` and hooks are coroutines.
 
     A start awaits the trace placement (with ``_on_run_create``) and the
-    per-type hook together, as does an end with ``_on_run_update``.
+    per-type hook together, as does an end with ``_on_run_update``. The run is placed
+    (and, at its end, dropped) before the first ``await``, so a cancellation meanwhile
+    leaves no run half-known.
     """
 
     @abstractmethod
     async def _persist_run(self, run: Run) -> None:
         """Store a finished root run."""
 
-    async def _start_trace(self, run: Run) -> None:
-        super()._start_trace(run)
-        await self._on_run_create(run)
+    def _start_trace(self, run: Run) -> Coroutine[Any, Any, None]:
+        """Place ``run`` at once, then give ``_on_run_create``'s coroutine to await.
 
-    async def _end_trace(self, run: Run) -> None:
+        Placed before the first ``await`` (not by a coroutine that a cancellation could
+        stop before it runs): the run's error event must find it.
+        """
+        super()._start_trace(run)
+        return self._on_run_create(run)
+
+    def _end_trace(self, run: Run) -> Coroutine[Any, Any, None]:
+        """Drop ``run`` from the open runs at once, then give the coroutine that persists a
+        root and calls ``_on_run_update`` (a cancellation before it runs leaves nothing
+        behind)."""
+        self._forget(run)
+        return self._ended(run)
+
+    async def _ended(self, run: Run) -> None:
         if not run.parent_run_id:
             await self._persist_run(run)
-        self._forget(run)
         await self._on_run_update(run)
 
     async def on_chain_start(  # type: ignore[override]
