@@ -20,7 +20,7 @@ import logging
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Annotated, Any
 
@@ -28,6 +28,7 @@ import pytest
 
 from reference.caches import InMemoryCache
 from reference.callbacks import AsyncCallbackHandler, BaseCallbackHandler
+from reference.callbacks._hooks import HOOKS
 from reference.callbacks.manager import atrace_as_chain_group, trace_as_chain_group
 from reference.chat_history import InMemoryChatMessageHistory
 from reference.embeddings import DeterministicFakeEmbedding
@@ -106,7 +107,15 @@ for _kind in [*_EVENTS, "on_llm_new_token"]:
 #: The recorder also held here sees every run its call starts, chain group runs included
 #: (which start with no other handler).
 _ALSO: ContextVar[Rec | None] = ContextVar("lifecycle_catalogue_rec", default=None)
-register_configure_hook(_ALSO, True)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registered() -> Iterator[None]:
+    """The hook for this module's tests only: a registered hook costs every configured run
+    of the process a lookup, and other tests check the engine with none."""
+    register_configure_hook(_ALSO, True)
+    yield
+    HOOKS[:] = [h for h in HOOKS if h[0] is not _ALSO]
 
 
 def closed_once(rec: Rec, what: str) -> None:

@@ -17,6 +17,7 @@ from _ref_helpers import Recorder, lam
 from test_ref_lifecycle import closed_once
 
 from reference.callbacks import AsyncCallbackManager, BaseCallbackHandler, CallbackManager
+from reference.callbacks._hooks import HOOKS
 from reference.callbacks.manager import atrace_as_chain_group, trace_as_chain_group
 from reference.tracers.base import AsyncBaseTracer
 from reference.tracers.context import register_configure_hook
@@ -27,7 +28,15 @@ from reference.tracers.schemas import Run
 #: A handler held here sees every run started meanwhile, the group runs included (a group
 #: run starts with no other handlers).
 _SEES_ALL: ContextVar[Any] = ContextVar("lifecycle_more_sees_all", default=None)
-register_configure_hook(_SEES_ALL, True)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registered() -> Iterator[None]:
+    """The hook for this module's tests only: a registered hook costs every configured run
+    of the process a lookup, and other tests check the engine with none."""
+    register_configure_hook(_SEES_ALL, True)
+    yield
+    HOOKS[:] = [h for h in HOOKS if h[0] is not _SEES_ALL]
 
 
 class Ends(BaseCallbackHandler):
