@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from reference.language_models._cache import check_options
 from reference.messages import AIMessage, BaseMessage, MessageLikeRepresentation
 from reference.prompt_values import PromptValue
 from reference.runnables._base import Runnable
@@ -42,6 +43,10 @@ class BaseLanguageModel(RunnableSerializable[Any, Any]):
 
     _constructor_scope: ClassVar[bool] = True
     cache: BaseCache | bool | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        check_options(self)
 
     @property
     def _identifying_params(self) -> dict[str, Any]:

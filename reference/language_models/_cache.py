@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from reference.language_models._chat import BaseChatModel
     from reference.runnables._frame import RunFrame
 
-__all__ = ["achat_cached", "active", "chat_cached", "llm_cache", "messages_key", "params_key"]
+__all__ = ["achat_cached", "active", "chat_cached", "check_options", "llm_cache", "messages_key",
+           "params_key"]
 
 _NO_GLOBAL_CHAT = "Asked to cache, but no cache found at `langchain.cache`."
 _NO_GLOBAL_LLM = (
@@ -45,6 +46,28 @@ _NO_GLOBAL_LLM = (
 
 ChatBody = Callable[[list[BaseMessage], "RunFrame"], ChatResult]
 AChatBody = Callable[[list[BaseMessage], "RunFrame"], Coroutine[Any, Any, ChatResult]]
+
+
+def check_options(model: Any) -> None:
+    """A model's ``cache`` and ``rate_limiter`` as they were given, checked when the model is
+    made (not at its first call, inside a run): what to pass instead."""
+    cache = model.cache
+    if cache is not None and not isinstance(cache, (bool, BaseCache)):
+        raise TypeError(
+            f"{type(model).__name__}(cache=...) takes a BaseCache (e.g. InMemoryCache()), True "
+            f"(the global cache, set_llm_cache), False or None; got {type(cache).__name__}: "
+            f"{cache!r}"
+        )
+    limiter = getattr(model, "rate_limiter", None)
+    if limiter is not None:
+        from reference.rate_limiters import BaseRateLimiter
+
+        if not isinstance(limiter, BaseRateLimiter):
+            raise TypeError(
+                f"{type(model).__name__}(rate_limiter=...) takes a BaseRateLimiter (e.g. "
+                f"InMemoryRateLimiter(requests_per_second=...)) or None; got "
+                f"{type(limiter).__name__}: {limiter!r}"
+            )
 
 
 def active(setting: Any) -> bool:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from reference.language_models._cache import check_options
 from reference.language_models._chat import BaseChatModel, SimpleChatModel, to_messages
 from reference.messages import AIMessage, AIMessageChunk, BaseMessage
 from reference.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -57,6 +58,7 @@ class FakeListChatModel(BaseChatModel):
         self.i = 0
         self._lock = threading.Lock()
         self._init_scope(name, callbacks, tags, metadata)
+        check_options(self)
 
     def _invocation_params(self) -> dict[str, Any]:
         return {"_type": "fake-list-chat-model", "responses": self.responses}

@@ -33,7 +33,7 @@ from reference.callbacks._run_managers import (
 )
 from reference.globals import _settings
 from reference.language_models._base import BaseLanguageModel
-from reference.language_models._cache import active, llm_cache, params_key
+from reference.language_models._cache import active, check_options, llm_cache, params_key
 from reference.language_models._options import with_options
 from reference.messages import BaseMessage, convert_to_messages
 from reference.outputs import Generation, GenerationChunk, LLMResult
@@ -343,6 +343,7 @@ class FakeListLLM(LLM):
         self.i = i
         self._lock = threading.Lock()
         self._init_scope(name, callbacks, tags, metadata)
+        check_options(self)
 
     @property
     def _llm_type(self) -> str:

@@ -123,6 +123,12 @@ class XMLOutputParser(BaseTransformOutputParser[dict[str, Any]]):
     encoding_matcher: re.Pattern[str] = re.compile(
         r"<([^>]*encoding[^>]*)>\n(.*)", re.MULTILINE | re.DOTALL)
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.parser not in ("defusedxml", "xml"):
+            raise ValueError(f"XMLOutputParser(parser=...) is 'defusedxml' (the default) or "
+                             f"'xml' (the standard library's), got {self.parser!r}")
+
     @property
     def _type(self) -> str:
         return "xml"

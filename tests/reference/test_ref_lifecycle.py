@@ -16,8 +16,8 @@ import pytest
 from _ref_helpers import Recorder, lam
 
 from reference.callbacks import AsyncCallbackHandler, BaseCallbackHandler
-from reference.language_models import FakeListChatModel
-from reference.output_parsers import StrOutputParser
+from reference.language_models import FakeListChatModel, FakeListLLM, GenericFakeChatModel
+from reference.output_parsers import StrOutputParser, XMLOutputParser
 from reference.runnables import RunnableLambda, RunnableParallel, ensure_config
 
 
@@ -453,3 +453,23 @@ def test_lifecycle_parallel_branch_interrupt_still_closes_siblings() -> None:
     with pytest.raises(KeyboardInterrupt):
         par.invoke(1, {"callbacks": [rec]})
     closed_once(rec)
+
+
+# ------------------------------------------------------------- model options checked when made
+
+
+@pytest.mark.parametrize("make", [
+    lambda: FakeListChatModel(responses=["a"], cache="junk"),
+    lambda: FakeListChatModel(responses=["a"], rate_limiter="junk"),
+    lambda: GenericFakeChatModel(messages=iter([]), cache=3),
+    lambda: FakeListLLM(responses=["a"], cache=object()),
+])
+def test_lifecycle_bad_cache_or_rate_limiter_is_rejected_when_the_model_is_made(make: Any) -> None:
+    """Not at the first call, inside a run (an AttributeError after the start event)."""
+    with pytest.raises(TypeError, match=r"\((cache|rate_limiter)=\.\.\.\) takes a Base"):
+        make()
+
+
+def test_lifecycle_unknown_xml_parser_is_rejected() -> None:
+    with pytest.raises(ValueError, match=r"'defusedxml' .* or 'xml'"):
+        XMLOutputParser(parser="bogus")
