@@ -8,16 +8,13 @@ of under 20 s on two workers. Started first, the long tests run beside each othe
 ones fill the end.
 
 :data:`COSTS` are CPU seconds per test on the reference in the default profile, measured by
-``python -m conformance.schedule`` (which prints a new table to paste here: the longer half of
+``python -m benchmarks.suite_costs`` (which prints a new table to paste here: the longer half of
 the tests); a test not listed starts after those listed. A stale table costs balance, never a
 verdict.
 """
 
 from __future__ import annotations
 
-import statistics
-import sys
-import time
 from collections.abc import Sequence
 from typing import Final, Protocol, TypeVar
 
@@ -68,44 +65,3 @@ def longest_first(items: Sequence[ItemT]) -> list[ItemT]:
     equal costs keep their order, so every pytest-xdist worker, which must collect the same
     list, computes the same one."""
     return sorted(items, key=lambda item: -COSTS.get(item.name, 0.0))
-
-
-def _measure(argv: Sequence[str]) -> dict[str, float]:
-    """CPU seconds per rule test, the suite run in this process (``-n 0``)."""
-    import pytest
-
-    from .cli import parse, run_argv
-
-    costs: dict[str, float] = {}
-
-    class Timer:
-        @pytest.hookimpl(wrapper=True)
-        def pytest_runtest_call(self, item: pytest.Item) -> object:
-            start = time.process_time()
-            try:
-                return (yield)
-            finally:
-                costs[item.name] = time.process_time() - start
-
-    args, extra = parse(["run", "-n", "0", "--database", "none", *argv])
-    pytest.main(run_argv(args, extra), plugins=[Timer()])
-    return costs
-
-
-def main(argv: Sequence[str] = ()) -> int:
-    """Measure, and print the longer half of the tests as a new :data:`COSTS`."""
-    costs = _measure(argv)
-    if not costs:
-        print("conformance.schedule: no rule test ran", file=sys.stderr)
-        return 1
-    cut = statistics.median(costs.values())
-    print("COSTS: Final[dict[str, float]] = {")
-    for name, seconds in sorted(costs.items(), key=lambda kv: -kv[1]):
-        if seconds > cut:
-            print(f"    {name!r}: {seconds:.2f},".replace("'", '"'))
-    print("}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

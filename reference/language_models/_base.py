@@ -4,16 +4,14 @@ language model" (``isinstance(m, BaseLanguageModel)``) takes either, as langchai
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from reference.language_models._cache import check_options
+from reference.caches import BaseCache
 from reference.messages import AIMessage, BaseMessage, MessageLikeRepresentation
 from reference.prompt_values import PromptValue
+from reference.rate_limiters import BaseRateLimiter
 from reference.runnables._base import Runnable
 from reference.runnables._serializable import RunnableSerializable
-
-if TYPE_CHECKING:
-    from reference.caches import BaseCache
 
 __all__ = [
     "BaseLanguageModel",
@@ -53,3 +51,22 @@ class BaseLanguageModel(RunnableSerializable[Any, Any]):
         """A subclass's own parameters: its runs' ``invocation_params`` (and cache keys)
         begin with them, as langchain_core's do."""
         return {}
+
+
+def check_options(model: Any) -> None:
+    """A model's ``cache`` and ``rate_limiter`` as they were given, checked when the model is
+    made (not at its first call, inside a run): what to pass instead."""
+    cache = model.cache
+    if cache is not None and not isinstance(cache, (bool, BaseCache)):
+        raise TypeError(
+            f"{type(model).__name__}(cache=...) takes a BaseCache (e.g. InMemoryCache()), True "
+            f"(the global cache, set_llm_cache), False or None; got {type(cache).__name__}: "
+            f"{cache!r}"
+        )
+    limiter = getattr(model, "rate_limiter", None)
+    if limiter is not None and not isinstance(limiter, BaseRateLimiter):
+        raise TypeError(
+            f"{type(model).__name__}(rate_limiter=...) takes a BaseRateLimiter (e.g. "
+            f"InMemoryRateLimiter(requests_per_second=...)) or None; got "
+            f"{type(limiter).__name__}: {limiter!r}"
+        )

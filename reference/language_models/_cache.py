@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from reference.caches import BaseCache
 from reference.globals import _settings
@@ -32,11 +32,10 @@ from reference.messages import AIMessage, BaseMessage, ToolMessage
 from reference.outputs import ChatGeneration, ChatResult, Generation
 
 if TYPE_CHECKING:
-    from reference.language_models._chat import BaseChatModel
+    from reference.rate_limiters import BaseRateLimiter
     from reference.runnables._frame import RunFrame
 
-__all__ = ["achat_cached", "active", "chat_cached", "check_options", "llm_cache", "messages_key",
-           "params_key"]
+__all__ = ["achat_cached", "active", "chat_cached", "llm_cache", "messages_key", "params_key"]
 
 _NO_GLOBAL_CHAT = "Asked to cache, but no cache found at `langchain.cache`."
 _NO_GLOBAL_LLM = (
@@ -48,26 +47,11 @@ ChatBody = Callable[[list[BaseMessage], "RunFrame"], ChatResult]
 AChatBody = Callable[[list[BaseMessage], "RunFrame"], Coroutine[Any, Any, ChatResult]]
 
 
-def check_options(model: Any) -> None:
-    """A model's ``cache`` and ``rate_limiter`` as they were given, checked when the model is
-    made (not at its first call, inside a run): what to pass instead."""
-    cache = model.cache
-    if cache is not None and not isinstance(cache, (bool, BaseCache)):
-        raise TypeError(
-            f"{type(model).__name__}(cache=...) takes a BaseCache (e.g. InMemoryCache()), True "
-            f"(the global cache, set_llm_cache), False or None; got {type(cache).__name__}: "
-            f"{cache!r}"
-        )
-    limiter = getattr(model, "rate_limiter", None)
-    if limiter is not None:
-        from reference.rate_limiters import BaseRateLimiter
+class CachedModel(Protocol):
+    """What the cache wrappers read of a chat model (not the class: it imports them)."""
 
-        if not isinstance(limiter, BaseRateLimiter):
-            raise TypeError(
-                f"{type(model).__name__}(rate_limiter=...) takes a BaseRateLimiter (e.g. "
-                f"InMemoryRateLimiter(requests_per_second=...)) or None; got "
-                f"{type(limiter).__name__}: {limiter!r}"
-            )
+    cache: BaseCache | bool | None
+    rate_limiter: BaseRateLimiter | None
 
 
 def active(setting: Any) -> bool:
@@ -124,7 +108,7 @@ def from_cache(generations: Sequence[Generation]) -> list[ChatGeneration]:
     return out
 
 
-def chat_cached(model: BaseChatModel, body: ChatBody, params: dict[str, Any]) -> ChatBody:
+def chat_cached(model: CachedModel, body: ChatBody, params: dict[str, Any]) -> ChatBody:
     """``body`` (a chat model run's) with the model's cache and rate limiter around it."""
     setting = model.cache
 
@@ -145,7 +129,7 @@ def chat_cached(model: BaseChatModel, body: ChatBody, params: dict[str, Any]) ->
     return cached
 
 
-def achat_cached(model: BaseChatModel, body: AChatBody, params: dict[str, Any]) -> AChatBody:
+def achat_cached(model: CachedModel, body: AChatBody, params: dict[str, Any]) -> AChatBody:
     """Async :func:`chat_cached`."""
     setting = model.cache
 

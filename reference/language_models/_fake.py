@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from reference.language_models._cache import check_options
+from reference.language_models._base import check_options
 from reference.language_models._chat import BaseChatModel, SimpleChatModel, to_messages
 from reference.messages import AIMessage, AIMessageChunk, BaseMessage
 from reference.outputs import ChatGeneration, ChatGenerationChunk, ChatResult

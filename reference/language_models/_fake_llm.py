@@ -32,8 +32,8 @@ from reference.callbacks._run_managers import (
     CallbackManagerForLLMRun,
 )
 from reference.globals import _settings
-from reference.language_models._base import BaseLanguageModel
-from reference.language_models._cache import active, check_options, llm_cache, params_key
+from reference.language_models._base import BaseLanguageModel, check_options
+from reference.language_models._cache import active, llm_cache, params_key
 from reference.language_models._options import with_options
 from reference.messages import BaseMessage, convert_to_messages
 from reference.outputs import Generation, GenerationChunk, LLMResult
