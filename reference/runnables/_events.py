@@ -197,12 +197,13 @@ def _selector(
 
     def matches(event: StreamEvent, names: Any, types: Any, tags: Any) -> bool:
         return bool(
-            (names and event["name"] in names)
-            or (types and type_of(event) in types)
-            or (tags and set(event["tags"]) & set(tags))
+            (names is not None and event["name"] in names)
+            or (types is not None and type_of(event) in types)
+            or (tags is not None and not set(event["tags"]).isdisjoint(tags))
         )
 
-    including = bool(include_names or include_types or include_tags)
+    # A filter given, even an empty one, is a filter: include_names=[] includes nothing.
+    including = not (include_names is None and include_types is None and include_tags is None)
 
     def wanted(event: StreamEvent) -> bool:
         if including and not matches(event, include_names, include_types, include_tags):

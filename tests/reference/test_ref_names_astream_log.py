@@ -383,3 +383,30 @@ def test_the_json_patch_helpers() -> None:
     assert diff_ops({"a": 1}, {"a": True, "b": [1]}) == [
         {"op": "add", "path": "/b", "value": [1]}, {"op": "replace", "path": "/a", "value": True}]
     assert diff_ops("a", "a") == []
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_astream_events_empty_filters_are_filters(pkg: str) -> None:
+    """An empty ``include_*`` list includes nothing (it is a filter, not "no filter"); an empty
+    ``exclude_*`` list excludes nothing; the two kinds of filter combine as in astream_log."""
+    lam = load(pkg, "runnables", "RunnableLambda")
+    tagged = lam(lambda x: x + 1, name="two").with_config(tags=["t1"])
+    chain = lam(lambda x: x, name="first") | tagged
+
+    def names(runnable: Any, **kw: Any) -> list[str]:
+        async def go() -> list[str]:
+            return [f'{e["event"]}:{e["name"]}'
+                    async for e in runnable.astream_events(1, version="v2", **kw)]
+
+        return asyncio.run(go())
+
+    every = names(chain)
+    assert {"on_chain_start:first", "on_chain_end:two", "on_chain_end:RunnableSequence"} <= set(
+        every)
+    assert names(chain, include_names=[]) == []
+    assert names(chain, include_tags=[], include_types=[]) == []
+    assert names(chain, exclude_names=[], exclude_tags=[]) == every
+    assert names(chain, include_types=["chain"], exclude_names=["first"]) == [
+        e for e in every if not e.endswith(":first")]
+    assert names(tagged, include_names=[], include_tags=["t1"]) == [
+        "on_chain_start:two", "on_chain_stream:two", "on_chain_end:two"]
