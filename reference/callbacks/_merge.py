@@ -14,11 +14,15 @@ __all__ = ["merge_metadata", "merge_tags"]
 
 
 def merge_tags(base: list[str], extra: Iterable[str] | None) -> list[str]:
-    """``base`` followed by the tags of ``extra`` it lacks; ``base`` itself when none are new."""
+    """``base``'s tags not in ``extra``, then ``extra``'s: a tag added again moves to the end,
+    as langchain_core's ``add_tags`` does (a binding's sorted tags keep their order below it).
+    ``base`` itself when that changes nothing."""
     if not extra:
         return base
-    new = [t for t in extra if t not in base]
-    return base + new if new else base
+    add = list(dict.fromkeys(extra))
+    if len(base) >= len(add) and base[len(base) - len(add):] == add:
+        return base
+    return [t for t in base if t not in add] + add
 
 
 def merge_metadata(base: dict[str, Any], extra: Mapping[str, Any] | None) -> dict[str, Any]:

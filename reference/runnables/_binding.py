@@ -76,6 +76,9 @@ class RunnableBinding(Runnable[Any, Any]):
         merged = merge_configs(bound, resolved)
         for factory in self.config_factories:
             merged = merge_configs(merged, factory(merged))
+        tags = merged.get("tags")
+        if tags:  # a binding hands its bound runnable the tags sorted, as langchain_core's does
+            merged["tags"] = sorted(set(tags))
         return merged
 
     def _for_batch(
