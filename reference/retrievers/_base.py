@@ -14,6 +14,7 @@ from reference.runnables._config import RunnableConfig, resolve_config
 from reference.runnables._executor import run_in_executor
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ARETRIEVER, RETRIEVER, arun, run
+from reference.runnables._serializable import RunnableSerializable
 
 __all__ = [
     "BaseRetriever",
@@ -30,8 +31,12 @@ RetrieverLike = Runnable[RetrieverInput, RetrieverOutput]
 RetrieverOutputLike = Runnable[Any, RetrieverOutput]
 
 
-class BaseRetriever(Runnable[str, list[Document]]):
+class BaseRetriever(RunnableSerializable[str, list[Document]]):
     """Subclasses implement ``_get_relevant_documents(query, *, run_manager)``.
+
+    Annotated fields are constructor keywords (``ToyRetriever(documents=docs, k=3)``, as
+    langchain_core's pydantic retrievers take them), with ``name``, ``callbacks``, ``tags``
+    and ``metadata``.
 
     Runnables invoked from there are children of the retriever run.
     ``_aget_relevant_documents`` defaults to the sync one in a worker thread.
@@ -42,6 +47,7 @@ class BaseRetriever(Runnable[str, list[Document]]):
     """
 
     #: Whether ``_get_relevant_documents`` takes ``run_manager``, and other keywords.
+    _constructor_scope: ClassVar[bool] = True
     _new_arg_supported: ClassVar[bool] = True
     _expects_other_args: ClassVar[bool] = False
 
@@ -50,16 +56,6 @@ class BaseRetriever(Runnable[str, list[Document]]):
         params = inspect.signature(cls._get_relevant_documents).parameters
         cls._new_arg_supported = "run_manager" in params
         cls._expects_other_args = bool(set(params) - {"self", "query", "run_manager"})
-
-    def __init__(
-        self,
-        *,
-        name: str | None = None,
-        callbacks: Any = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        self._init_scope(name, callbacks, tags, metadata)
 
     def _get_relevant_documents(self, query: str, *, run_manager: Any) -> list[Document]:
         raise NotImplementedError(f"{type(self).__name__} must implement _get_relevant_documents")
