@@ -8,7 +8,7 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, Literal, final, overload
+from typing import Any, Literal, cast, final, overload
 
 from reference.messages import ToolMessage
 from reference.messages._messages import ToolOutputMixin, is_tool_call
@@ -16,6 +16,7 @@ from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ATOOL, TOOL, arun, run
+from reference.runnables._serializable import _field_names
 from reference.tools._args import NEEDS_TOOL_CALL, call_id_params, hidden_params, json_args
 
 __all__ = ["BaseTool", "FunctionTool", "StructuredTool", "ToolException", "tool"]
@@ -60,31 +61,65 @@ ToolErrorHandler = bool | str | Callable[[ToolException], str] | None
 
 
 class BaseTool(Runnable[Any, Any]):
-    """Common base of tools (``name``, ``description``)."""
+    """Common base of tools (``name``, ``description``).
 
-    description: str = ""
-
-
-class FunctionTool(BaseTool):
-    """A tool calling ``func`` (sync) or ``coroutine`` (async): what ``StructuredTool`` and
-    ``Tool`` share; they differ in how the input becomes arguments (``_arguments``).
-
-    Parameters named ``config`` / ``callbacks`` receive the child config /
-    child callback manager (detected once, here).
+    A subclass written as langchain_core's are (pydantic models there) declares its fields as
+    class annotations, ``name`` and ``description`` among them, takes them as constructor
+    keywords, and implements ``_run(*args, run_manager=None, **kwargs)`` (and ``_arun``, else
+    ``_run`` runs in a worker thread): a dict input is passed as keyword arguments, anything
+    else as the one positional argument; ``_run`` gets the tool run's manager if it takes
+    ``run_manager``, the tool's child config if it takes ``config``.
     """
 
-    def __init__(
+    description: str = ""
+    return_direct: bool = False
+    handle_tool_error: ToolErrorHandler = False
+    #: Whether the function takes the tool run's manager (a subclass's ``_run``; never a
+    #: function given to ``StructuredTool``, as in langchain_core).
+    _func_rm: bool = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        cls = type(self)
+        if cls._run is BaseTool._run:
+            raise TypeError(f"{cls.__name__} must implement _run (or be built from a function)")
+        name = kwargs.pop("name", None)
+        scope = [kwargs.pop(k, None) for k in ("callbacks", "tags", "metadata")]
+        fields = [f for f in _field_names(cls) if f != "name"]
+        unknown = sorted(k for k in kwargs if k not in fields)
+        if unknown:
+            raise TypeError(f"{cls.__name__}() got unknown field(s) {unknown}; "
+                            f"its fields are {fields}")
+        missing = [f for f in fields if f not in kwargs and not hasattr(cls, f)]
+        if missing:
+            raise TypeError(f"{cls.__name__}() is missing required field(s) {missing}")
+        for field, value in kwargs.items():
+            setattr(self, field, value)
+        if name is None:
+            name = getattr(cls, "name", None)  # a class-level ``name: str = "..."``
+        else:
+            self.name = name
+        self._func_rm = "run_manager" in _params(self._run)
+        arun = self._arun if cls._arun is not BaseTool._arun else None
+        self._setup(name if isinstance(name, str) else None, self.description, self._run,
+                    arun, self.handle_tool_error, self.return_direct, *scope)
+
+    def _run(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    async def _arun(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def _setup(
         self,
-        name: str,
-        description: str = "",
-        func: Callable[..., Any] | None = None,
-        coroutine: Callable[..., Awaitable[Any]] | None = None,
-        *,
-        handle_tool_error: ToolErrorHandler = False,
-        return_direct: bool = False,
-        callbacks: Any = None,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
+        name: str | None,
+        description: str,
+        func: Callable[..., Any] | None,
+        coroutine: Callable[..., Awaitable[Any]] | None,
+        handle_tool_error: ToolErrorHandler,
+        return_direct: bool,
+        callbacks: Any,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
     ) -> None:
         if func is None and coroutine is None:
             raise TypeError(f"{type(self).__name__} needs func, coroutine or both")
@@ -106,15 +141,17 @@ class FunctionTool(BaseTool):
         self._id_params = call_id_params(func, coroutine)
         self._init_scope(name, callbacks, tags, metadata)
 
+    def _arguments(self, input: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        if isinstance(input, dict):
+            return (), dict(input)
+        return (input,), {}
+
     def _serialized(self) -> dict[str, Any]:
         s = self._ser
         if s is None or "description" not in s:
             s = {**super()._serialized(), "description": self.description}
             self._ser = s
         return s
-
-    def _arguments(self, input: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        raise NotImplementedError
 
     def _call_args(
         self, input: Any, frame: RunFrame, wants_cfg: bool, wants_cbs: bool
@@ -148,6 +185,58 @@ class FunctionTool(BaseTool):
         if self._id_params:
             body = self._without_call
         return run(self, body, input, config, TOOL, payload=payload, extra=extra)
+
+    def _run_config(self, config: RunnableConfig | None, **given: Any) -> RunnableConfig:
+        """``run``'s keywords (callbacks, tags, ...) over ``config``."""
+        return cast(RunnableConfig, {**(config or {}),
+                                     **{k: v for k, v in given.items() if v is not None}})
+
+    def _run_input(self, tool_input: Any, tool_call_id: str | None) -> Any:
+        if tool_call_id is None:
+            return tool_input
+        return {"type": "tool_call", "name": self.get_name(), "args": tool_input,
+                "id": tool_call_id}
+
+    def run(
+        self,
+        tool_input: Any,
+        verbose: bool | None = None,
+        start_color: str | None = None,
+        color: str | None = None,
+        callbacks: Any = None,
+        *,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        run_name: str | None = None,
+        run_id: Any = None,
+        config: RunnableConfig | None = None,
+        tool_call_id: str | None = None,
+    ) -> Any:
+        """The older way to call a tool (``invoke`` with these keywords as its config); with a
+        ``tool_call_id`` it answers a ``ToolMessage``."""
+        cfg = self._run_config(config, callbacks=callbacks, tags=tags, metadata=metadata,
+                               run_name=run_name, run_id=run_id)
+        return self.invoke(self._run_input(tool_input, tool_call_id), cfg)
+
+    async def arun(
+        self,
+        tool_input: Any,
+        verbose: bool | None = None,
+        start_color: str | None = None,
+        color: str | None = None,
+        callbacks: Any = None,
+        *,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        run_name: str | None = None,
+        run_id: Any = None,
+        config: RunnableConfig | None = None,
+        tool_call_id: str | None = None,
+    ) -> Any:
+        """Async twin of :meth:`run`."""
+        cfg = self._run_config(config, callbacks=callbacks, tags=tags, metadata=metadata,
+                               run_name=run_name, run_id=run_id)
+        return await self.ainvoke(self._run_input(tool_input, tool_call_id), cfg)
 
     def _with_call_id(self, input: Any, call_id: str | None) -> Any:
         """``input`` with the tool call's id for the ``InjectedToolCallId`` parameters (a call
@@ -206,6 +295,9 @@ class FunctionTool(BaseTool):
         if self.func is None:  # inside the run, as langchain_core's: handlers see the error
             raise NotImplementedError(f"{type(self).__name__} does not support sync invocation.")
         args, fkw = self._call_args(input, frame, self._func_cfg, self._func_cbs)
+        if self._func_rm:  # a sync ``_run`` gets a sync manager, in async modes too
+            manager = frame.run_manager
+            fkw["run_manager"] = getattr(manager, "get_sync", lambda: manager)()
         return self.func(*args, **fkw)
 
     async def ainvoke(
@@ -225,10 +317,37 @@ class FunctionTool(BaseTool):
     async def _acall(self, input: Any, frame: RunFrame) -> Any:
         if self.coroutine is not None:
             args, fkw = self._call_args(input, frame, self._co_cfg, self._co_cbs)
+            if self._func_rm:
+                fkw["run_manager"] = frame.run_manager
             return await self.coroutine(*args, **fkw)
         # A sync function may block: run it in a worker thread carrying our context.
         call = partial(contextvars.copy_context().run, self._call, input, frame)
         return await asyncio.get_running_loop().run_in_executor(None, call)
+
+
+class FunctionTool(BaseTool):
+    """A tool calling ``func`` (sync) or ``coroutine`` (async): what ``StructuredTool`` and
+    ``Tool`` share; they differ in how the input becomes arguments (``_arguments``).
+
+    Parameters named ``config`` / ``callbacks`` receive the child config /
+    child callback manager (detected once, here).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        description: str = "",
+        func: Callable[..., Any] | None = None,
+        coroutine: Callable[..., Awaitable[Any]] | None = None,
+        *,
+        handle_tool_error: ToolErrorHandler = False,
+        return_direct: bool = False,
+        callbacks: Any = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._setup(name, description, func, coroutine, handle_tool_error, return_direct,
+                    callbacks, tags, metadata)
 
 
 @final

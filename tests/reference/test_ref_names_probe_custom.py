@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from _lc_scenarios import HAVE_LANGCHAIN_CORE, load
+from _lc_scenarios import HAVE_LANGCHAIN_CORE, load, recorder
 
 PKGS = ["reference", *(["langchain_core"] if HAVE_LANGCHAIN_CORE else [])]
 
@@ -62,3 +62,76 @@ def test_a_retriever_subclass_missing_a_field_fails_to_build(pkg: str) -> None:
     retriever = _toy_retriever(pkg)
     with pytest.raises(Exception):  # noqa: B017 (pydantic's ValidationError on lc)
         type(retriever)(k=1)
+
+
+def _calculator(pkg: str, *, with_arun: bool) -> Any:
+    base = load(pkg, "tools", "BaseTool")
+    managers: list[str] = []
+
+    class CustomCalculatorTool(base):  # type: ignore[misc, valid-type]
+        """The custom tools how-to's: a BaseTool subclass implementing ``_run``."""
+
+        name: str = "Calculator"
+        description: str = "useful for when you need to answer questions about math"
+        return_direct: bool = True
+
+        def _run(self, a: int, b: int, run_manager: Any = None) -> int:
+            managers.append(type(run_manager).__name__)
+            return a * b
+
+    if with_arun:
+        class WithArun(CustomCalculatorTool):
+            async def _arun(self, a: int, b: int, run_manager: Any = None) -> int:
+                managers.append("async " + type(run_manager).__name__)
+                return self._run(a, b, run_manager=run_manager.get_sync())
+
+        return WithArun(), managers
+    return CustomCalculatorTool(), managers
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "ainvoke+_arun", "run", "call"])
+def test_a_tool_subclass_runs_its__run_as_a_tool_run(pkg: str, mode: str) -> None:
+    calc, managers = _calculator(pkg, with_arun=mode == "ainvoke+_arun")
+    assert (calc.name, calc.return_direct) == ("Calculator", True)
+    assert calc.description == "useful for when you need to answer questions about math"
+    rec = recorder(pkg)
+    args = {"a": 2, "b": 3}
+    if mode == "invoke":
+        out = calc.invoke(args, {"callbacks": [rec]})
+    elif mode.startswith("ainvoke"):
+        out = asyncio.run(calc.ainvoke(args, {"callbacks": [rec]}))
+    elif mode == "run":
+        out = calc.run(args, callbacks=[rec])
+    else:
+        out = calc.invoke({"name": "Calculator", "args": args, "id": "c7", "type": "tool_call"},
+                          {"callbacks": [rec]})
+    if mode == "call":
+        assert (type(out).__name__, out.content, out.tool_call_id) == ("ToolMessage", "6", "c7")
+        end = "ToolMessage('6')"
+    else:
+        assert out == 6
+        end = "int"
+    # the start's run name is in serialized on langchain_core (its name keyword is None)
+    assert [(e, p, d) for e, _, p, d in rec.seen] == [
+        ("on_tool_start", None, "\"{'a': 2, 'b': 3}\""), ("on_tool_end", None, end)]
+    assert managers == {
+        "ainvoke+_arun": ["async AsyncCallbackManagerForToolRun", "CallbackManagerForToolRun"],
+    }.get(mode, ["CallbackManagerForToolRun"])
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_a_tool_subclass_takes_a_string_as_its_one_argument(pkg: str) -> None:
+    base = load(pkg, "tools", "BaseTool")
+
+    class Shout(base):  # type: ignore[misc, valid-type]
+        name: str = "shout"
+        description: str = "Shout the query."
+        suffix: str = "!"
+
+        def _run(self, query: str) -> str:
+            return query.upper() + self.suffix
+
+    assert Shout().invoke("abc") == "ABC!"
+    assert Shout(suffix="?").invoke({"query": "abc"}) == "ABC?"
+    assert Shout(name="loud").name == "loud"
