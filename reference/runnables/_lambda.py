@@ -112,11 +112,12 @@ class RunnableLambda(Runnable[Any, Any]):
     def __repr__(self) -> str:
         return f"RunnableLambda({self.get_name()})"
 
-    def _check_sync(self) -> None:
+    def _check_sync(self, verb: str = "invoke") -> None:
+        """Only an async function: the sync call fails with langchain_core's message (scenarios
+        compare it), which names the async method to call instead."""
         if self._func is None:
             raise TypeError(
-                f"RunnableLambda {self.get_name()!r} wraps only an async function; "
-                "call ainvoke()/abatch()/astream(), or pass a sync func as well."
+                f"Cannot {verb} a coroutine function synchronously.Use `a{verb}` instead."
             )
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
@@ -185,7 +186,7 @@ class RunnableLambda(Runnable[Any, Any]):
     ) -> Iterator[Any]:
         """One streamed run; it ends once its chunks are consumed, and ``astream_log`` logs
         them as the run's."""
-        self._check_sync()
+        self._check_sync("stream")
         return stream_run(self, input, config, partial(self._chunks, input, kwargs), tap=True)
 
     def _chunks(self, input: Any, kwargs: dict[str, Any], frame: RunFrame) -> Iterator[Any]:
