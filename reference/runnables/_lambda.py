@@ -113,11 +113,13 @@ class RunnableLambda(Runnable[Any, Any]):
         return f"RunnableLambda({self.get_name()})"
 
     def _check_sync(self, verb: str = "invoke") -> None:
-        """Only an async function: the sync call fails with langchain_core's message (scenarios
-        compare it), which names the async method to call instead."""
+        """Only an async function: the sync call fails before any run starts (as in
+        langchain_core), with a TypeError that names the async method to call instead."""
         if self._func is None:
             raise TypeError(
-                f"Cannot {verb} a coroutine function synchronously.Use `a{verb}` instead."
+                f"RunnableLambda {self.get_name()!r} wraps only a coroutine function, so it "
+                f"cannot {verb} synchronously: call a{verb}() instead, or give it a sync "
+                "function as well."
             )
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
