@@ -1,7 +1,7 @@
 """A ``RunnableLambda`` of an async function only, called synchronously: the same error (a
-TypeError naming the async method to call) and the same events as langchain_core's, as a differential probe of both packages
-compared them. Written once against a package prefix, expected values by hand (langchain-core
-1.8.3's)."""
+TypeError naming the async method to call) and the same events as langchain_core's, as a
+differential probe of both packages compared them. Written once against a package prefix,
+expected values by hand (langchain-core 1.8.3's)."""
 
 from __future__ import annotations
 
