@@ -185,7 +185,8 @@ def check(
     out.extend(_check_root_config(scenario, expectation, events, key_of))
     out.extend(check_changed(observation.changed, key_of, runs))
     if scenario.invocation.mode == "astream_events":
-        out.extend(check_stream_events(expectation, observation, observed, matched))
+        kinds = {n.label: n.kind for n in scenario.chain.nodes}
+        out.extend(check_stream_events(expectation, observation, observed, matched, kinds))
     out.extend(_check_outcomes(expectation, observation))
     return annotate(scenario, expectation, out)
 

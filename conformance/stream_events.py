@@ -7,11 +7,14 @@ stream (R1: the stream is a runtime handler), with the same run id, name and run
 (R6; where those links are wrong, R6's own checks say so); its stream
 start comes after its parent's (R7); a run the callbacks saw end normally gives an end event,
 a run that failed none (R7, R8). Runs no handler saw are not judged (their ids are unknown).
+A prompt's or parser's run, a chain run whose start says ``run_type="prompt"`` / ``"parser"``,
+may be reported by that type (``on_prompt_start``, ``on_parser_start``) or as a chain run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 from .events import TERMINAL
 from .matching import ObservedRun
@@ -22,6 +25,9 @@ from .violations import Violation
 __all__ = ["check_stream_events"]
 
 Key = tuple[int, ...]
+
+#: Node kinds whose chain runs' starts carry their own ``run_type`` keyword.
+_OWN_RUN_TYPE: Final = frozenset({"prompt", "parser"})
 
 
 def _ancestors(run_id: str, observed: Mapping[str, ObservedRun]) -> tuple[str, ...] | None:
@@ -45,9 +51,10 @@ def _ancestors(run_id: str, observed: Mapping[str, ObservedRun]) -> tuple[str, .
 
 def check_stream_events(expectation: Expectation, observation: Observation,
                         observed: Mapping[str, ObservedRun],
-                        matched: Mapping[Key, str]) -> list[Violation]:
+                        matched: Mapping[Key, str],
+                        node_kinds: Mapping[str, str] | None = None) -> list[Violation]:
     """The disagreements between the stream events of an ``astream_events`` call and the
-    callback events of the same call."""
+    callback events of the same call (``node_kinds``: each node label's kind)."""
     stream = observation.outcomes[0].stream_events if observation.outcomes else None
     if stream is None:
         return [Violation(None, "astream_events: the adapter reported no stream events",
@@ -81,7 +88,9 @@ def check_stream_events(expectation: Expectation, observation: Observation,
                                        f"callbacks {sorted(seen.names)[0]!r}", run=run.label,
                                  kind="stream-wrong-name"))
         types = sorted(seen.run_types)
-        if types and ev.event != f"on_{types[0]}_start":
+        kind = (node_kinds or {}).get(run.label)
+        if types and ev.event != f"on_{types[0]}_start" and not (
+                types == ["chain"] and kind in _OWN_RUN_TYPE and ev.event == f"on_{kind}_start"):
             out.append(Violation("R6", f"astream_events starts the run with {ev.event!r}, the "
                                        f"callbacks report a {types[0]} run", run=run.label,
                                  kind="stream-wrong-type"))

@@ -36,13 +36,10 @@ def _joined(parts: list[str]) -> str:
     return "".join(parts)
 
 
-async def _one(x: Any) -> AsyncIterator[Any]:
-    yield x
-
-
 @final
 class StrOutputParser(Runnable[Any, str]):
-    """Extract text; a chain-type run (``run_type="parser"``)."""
+    """Extract text; a chain-type run (``run_type="parser"``). As in langchain_core, it streams
+    chunk by chunk when it transforms a stream; its own ``stream(input)`` is ``invoke``'s."""
 
     def __init__(
         self,
@@ -85,11 +82,6 @@ class StrOutputParser(Runnable[Any, str]):
         yield from stream_run(self, first, config, texts, extra=_PARSER, report=_joined,
                               upstream=upstream, tap=True)
 
-    def stream(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[str]:
-        return self.transform(iter((input,)), config)
-
     async def atransform(
         self, input: AsyncIterator[Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[str]:
@@ -109,12 +101,5 @@ class StrOutputParser(Runnable[Any, str]):
         stream = astream_run(self, first, config, texts, extra=_PARSER, report=_joined,
                              upstream=upstream, tap=True)
         async with aclosing_stream(stream) as it:
-            async for text in it:
-                yield text
-
-    async def astream(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AsyncIterator[str]:
-        async with aclosing_stream(self.atransform(_one(input), config)) as it:
             async for text in it:
                 yield text

@@ -8,28 +8,38 @@ invocation sees, with the same run ids, names, tags, metadata and parents
 (SPEC.md §8):
 
 - a run's start event gives ``on_<type>_start`` (``data.input``); its end event
-  ``on_<type>_end`` (``data.output`` and ``data.input``); an error event gives
-  no stream event (the exception is raised by the iterator once every run has
-  ended, as ``astream`` raises it);
+  ``on_<type>_end`` (``data.output`` and ``data.input``); a tool's error event
+  ``on_tool_error``; any other error event gives no stream event (the exception
+  is raised by the iterator once every run has ended, as ``astream`` raises it);
 - a model's token events give ``on_chat_model_stream`` / ``on_llm_stream``;
-- the chunks the root run yields give ``on_<type>_stream`` for the root run
-  (a non-model root; a model root streams through its tokens);
+- the chunks a streamed run yields give ``on_<type>_stream``: the engine hands
+  the handler (it offers ``tap_output_iter`` / ``tap_output_aiter``) the stream
+  of each run whose chunks langchain_core reports (sequences, lambdas,
+  generators, parsers); the root's are the chunks ``astream`` yields, if its
+  run is still going when the first one comes (a root that streams its
+  ``invoke`` result has ended by then: no stream event), a model root's
+  included (its tokens then give none);
 - ``dispatch_custom_event`` gives ``on_custom_event``.
 
-``<type>`` is the run type: ``chain``, ``chat_model``, ``llm``, ``tool``,
-``retriever``. Other handlers in the config get what ``astream`` gives them.
+``<type>`` is the run type: ``chain``, ``prompt`` and ``parser`` (chain runs
+whose start says ``run_type="prompt"`` / ``"parser"``), ``chat_model``, ``llm``,
+``tool``, ``retriever``; the ``*_types`` filters see it (a custom event's type
+is its name). As in langchain_core, the first event yielded carries the
+invocation's input as ``data.input``, and that run's end event carries none.
+Other handlers in the config get what ``astream`` gives them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final, final
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar, final
 from uuid import UUID
 
 from reference.callbacks._handlers import BaseCallbackHandler
 from reference.runnables._config import RunnableConfig, merge_configs, validate_config
+from reference.runnables._streams import aclose_iter, close_iter
 
 if TYPE_CHECKING:
     from reference.runnables._base import Runnable
@@ -37,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["StreamEvent", "astream_events"]
 
 StreamEvent = dict[str, Any]
+T = TypeVar("T")
 
 _DONE: Final[Any] = object()
 _MODELS: Final = frozenset({"chat_model", "llm"})
@@ -44,16 +55,18 @@ _MODELS: Final = frozenset({"chat_model", "llm"})
 
 @final
 class _Run:
-    __slots__ = ("input", "metadata", "name", "parent", "tags", "type")
+    __slots__ = ("extra", "input", "metadata", "name", "open", "parent", "tags", "type")
 
     def __init__(self, type: str, name: str, parent: UUID | None, tags: list[str],
-                 metadata: dict[str, Any], input: Any) -> None:
+                 metadata: dict[str, Any], input: Any, extra: Any = None) -> None:
         self.type = type
         self.name = name
         self.parent = parent
         self.tags = tags
         self.metadata = metadata
         self.input = input
+        self.extra = extra  # a tool's tool_call_id
+        self.open = True
 
 
 @final
@@ -70,6 +83,8 @@ class _EventHandler(BaseCallbackHandler):
         self._emit = emit
         self.runs: dict[UUID, _Run] = {}
         self.root: UUID | None = None
+        #: Whether the root's chunks give stream events (decided at its first chunk).
+        self._root_streams: bool | None = None
         self._lock = threading.Lock()
 
     # -- bookkeeping ----------------------------------------------------------------------------
@@ -93,10 +108,10 @@ class _EventHandler(BaseCallbackHandler):
             "data": data,
         })
 
-    def _start(self, type: str, input: Any, kw: dict[str, Any]) -> None:
+    def _start(self, type: str, input: Any, kw: dict[str, Any], extra: Any = None) -> None:
         run_id = kw["run_id"]
         run = _Run(type, kw.get("name") or "", kw.get("parent_run_id"),
-                   list(kw.get("tags") or ()), dict(kw.get("metadata") or {}), input)
+                   list(kw.get("tags") or ()), dict(kw.get("metadata") or {}), input, extra)
         with self._lock:
             self.runs[run_id] = run
             if self.root is None:
@@ -107,22 +122,65 @@ class _EventHandler(BaseCallbackHandler):
         run_id = kw["run_id"]
         run = self.runs.get(run_id)
         if run is not None:
+            run.open = False
             self._send(run_id, run, "end", {"output": output, "input": run.input})
 
-    def stream_chunk(self, chunk: Any) -> None:
-        """A chunk the root run yielded (models stream through their tokens instead)."""
+    def _closed(self, kw: dict[str, Any]) -> None:
+        run = self.runs.get(kw["run_id"])
+        if run is not None:
+            run.open = False
+
+    # -- the chunks of streamed runs --------------------------------------------------------------
+
+    def root_chunk(self, chunk: Any) -> None:
+        """A chunk ``astream`` yielded: the root run's, if it was going at the first one."""
         root = self.root
         run = self.runs.get(root) if root is not None else None
-        if root is not None and run is not None and run.type not in _MODELS:
+        if self._root_streams is None:
+            self._root_streams = run is not None and run.open
+        if self._root_streams and root is not None and run is not None:
             self._send(root, run, "stream", {"chunk": chunk})
+
+    def _tappable(self, run_id: UUID) -> _Run | None:
+        """The run whose chunks a tap reports: one we know, not the root (see root_chunk)."""
+        return self.runs.get(run_id) if run_id != self.root else None
+
+    def tap_output_aiter(self, run_id: UUID, output: AsyncIterator[T]) -> AsyncIterator[T]:
+        """``output``, each chunk also reported as run ``run_id``'s stream event."""
+        run = self._tappable(run_id)
+        return output if run is None else self._atap(run_id, run, output)
+
+    async def _atap(self, run_id: UUID, run: _Run, output: AsyncIterator[T]) -> AsyncIterator[T]:
+        try:
+            async for chunk in output:
+                self._send(run_id, run, "stream", {"chunk": chunk})
+                yield chunk
+        finally:
+            await aclose_iter(output)
+
+    def tap_output_iter(self, run_id: UUID, output: Iterator[T]) -> Iterator[T]:
+        """Sync twin of :meth:`tap_output_aiter`."""
+        run = self._tappable(run_id)
+        return output if run is None else self._tap(run_id, run, output)
+
+    def _tap(self, run_id: UUID, run: _Run, output: Iterator[T]) -> Iterator[T]:
+        try:
+            for chunk in output:
+                self._send(run_id, run, "stream", {"chunk": chunk})
+                yield chunk
+        finally:
+            close_iter(output)
 
     # -- callback methods -----------------------------------------------------------------------
 
     def on_chain_start(self, serialized: Any, inputs: Any, **kw: Any) -> None:
-        self._start("chain", inputs, kw)
+        self._start(kw.get("run_type") or "chain", inputs, kw)
 
     def on_chain_end(self, outputs: Any, **kw: Any) -> None:
         self._end(outputs, kw)
+
+    def on_chain_error(self, error: BaseException, **kw: Any) -> None:
+        self._closed(kw)
 
     def on_chat_model_start(self, serialized: Any, messages: Any, **kw: Any) -> None:
         self._start("chat_model", {"messages": messages}, kw)
@@ -133,7 +191,7 @@ class _EventHandler(BaseCallbackHandler):
     def on_llm_new_token(self, token: str, **kw: Any) -> None:
         run_id = kw["run_id"]
         run = self.runs.get(run_id)
-        if run is None:
+        if run is None or run_id == self.root:  # a model root streams through its chunks
             return
         chunk = kw.get("chunk")
         if run.type == "chat_model":
@@ -156,18 +214,37 @@ class _EventHandler(BaseCallbackHandler):
             }
         self._end(output, kw)
 
+    def on_llm_error(self, error: BaseException, **kw: Any) -> None:
+        self._closed(kw)
+
     def on_tool_start(self, serialized: Any, input_str: str, **kw: Any) -> None:
         inputs = kw.get("inputs")
-        self._start("tool", inputs if inputs is not None else input_str, kw)
+        self._start("tool", inputs if inputs is not None else input_str, kw,
+                    kw.get("tool_call_id"))
 
     def on_tool_end(self, output: Any, **kw: Any) -> None:
         self._end(output, kw)
+
+    def on_tool_error(self, error: BaseException, **kw: Any) -> None:
+        run_id = kw["run_id"]
+        run = self.runs.get(run_id)
+        if run is None:
+            return
+        run.open = False
+        call_id = kw.get("tool_call_id")
+        self._send(run_id, run, "error", {
+            "error": error, "input": run.input,
+            "tool_call_id": call_id if call_id is not None else run.extra,
+        })
 
     def on_retriever_start(self, serialized: Any, query: str, **kw: Any) -> None:
         self._start("retriever", {"query": query}, kw)
 
     def on_retriever_end(self, documents: Any, **kw: Any) -> None:
         self._end(documents, kw)
+
+    def on_retriever_error(self, error: BaseException, **kw: Any) -> None:
+        self._closed(kw)
 
     def on_custom_event(self, name: str, data: Any, **kw: Any) -> None:
         run_id = kw["run_id"]
@@ -192,8 +269,8 @@ def _selector(
     exclude_tags: Sequence[str] | None,
 ) -> Callable[[StreamEvent], bool]:
     def type_of(event: StreamEvent) -> str:
-        kind: str = event["event"]
-        return kind[3:].rsplit("_", 1)[0] if kind != "on_custom_event" else "custom_event"
+        kind: str = event["event"]  # a custom event's type is its name, as in langchain_core
+        return kind[3:].rsplit("_", 1)[0] if kind != "on_custom_event" else str(event["name"])
 
     def matches(event: StreamEvent, names: Any, types: Any, tags: Any) -> bool:
         return bool(
@@ -254,7 +331,7 @@ async def astream_events(
             stream = r.astream(input, cfg, **kwargs)
             try:
                 async for chunk in stream:
-                    handler.stream_chunk(chunk)
+                    handler.root_chunk(chunk)
             finally:
                 aclose = getattr(stream, "aclose", None)
                 if aclose is not None:
@@ -263,13 +340,24 @@ async def astream_events(
             emit(_DONE)
 
     task = asyncio.ensure_future(drive())
+    first: str | None = None  # the run id of the first event yielded
     try:
         while True:
             event = await queue.get()
             if event is _DONE:
                 break
-            if wanted(event):
-                yield event
+            if not wanted(event):
+                continue
+            data = event["data"]
+            if first is None:
+                # langchain_core gives the first event the invocation's input (whichever event
+                # it is) and leaves the input out of that run's end event.
+                first = event["run_id"]
+                if isinstance(data, dict):
+                    event["data"] = {**data, "input": input}
+            elif event["run_id"] == first and event["event"].endswith("_end") and "input" in data:
+                event["data"] = {k: v for k, v in data.items() if k != "input"}
+            yield event
         await task  # the invocation's exception, if it failed
     finally:
         if not task.done():

@@ -65,3 +65,29 @@ def test_R6_each_disagreement_is_named_with_its_rule() -> None:
     gone = _with_stream(observation, [])
     gone = replace(gone, outcomes=(replace(gone.outcomes[0], stream_events=None),))
     assert (None, "no-stream-events", None) in _found(gone)
+
+
+def test_R6_a_prompt_or_parser_run_may_say_its_own_type_and_no_other_run_may() -> None:
+    chain = Chain((Node("seq", "sequence", ("prompt", "model", "parser")),
+                   Node("prompt", "prompt"), Node("model", "chat_model"),
+                   Node("parser", "parser")), "seq")
+    scenario = Scenario(chain, (HandlerSpec("h"),),
+                        Invocation(mode="astream_events", callbacks=("h",)))
+    observation = run_scenario(ReferenceAdapter(), scenario)
+    stream = list(observation.outcomes[0].stream_events or ())
+    starts = {e.name: e for e in stream if e.event.endswith("_start")}
+    assert starts["prompt"].event == "on_prompt_start"
+    assert starts["parser"].event == "on_parser_start"
+
+    def found(events: list[StreamEvent]) -> set[tuple[str | None, str, str | None]]:
+        altered = _with_stream(observation, events)
+        return {(v.rule, v.kind, v.run) for v in check(scenario, expect(scenario), altered)}
+
+    assert found(stream) == set()
+    as_chains = [replace(e, event=e.event.replace("prompt", "chain").replace("parser", "chain"))
+                 for e in stream]
+    assert found(as_chains) == set()
+    swapped = [replace(e, event="on_parser_start") if e is starts["prompt"] else
+               replace(e, event="on_prompt_start") if e is starts["seq"] else e for e in stream]
+    assert found(swapped) == {("R6", "stream-wrong-type", "prompt"),
+                              ("R6", "stream-wrong-type", "seq")}

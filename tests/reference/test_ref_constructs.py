@@ -776,11 +776,12 @@ def test_astream_events_reports_exactly_the_runs_the_handlers_of_the_call_see() 
     events = asyncio.run(collect())
     kinds = [(e["event"], e["name"]) for e in events]
     assert kinds == [
-        ("on_chain_start", "RunnableSequence"), ("on_chain_start", "a"), ("on_chain_end", "a"),
+        ("on_chain_start", "RunnableSequence"), ("on_chain_start", "a"),
+        ("on_chain_stream", "a"), ("on_chain_end", "a"),
         ("on_chat_model_start", "m"), ("on_chat_model_stream", "m"),
         ("on_chat_model_stream", "m"), ("on_chat_model_end", "m"),
         # a streamed lambda ends once its chunk has been consumed, as in langchain_core
-        ("on_chain_start", "c"), ("on_chain_stream", "RunnableSequence"),
+        ("on_chain_start", "c"), ("on_chain_stream", "c"), ("on_chain_stream", "RunnableSequence"),
         ("on_chain_end", "c"), ("on_chain_end", "RunnableSequence"),
     ]
     handler_runs = {str(e.run_id) for e in h.events}
@@ -805,8 +806,8 @@ def test_astream_events_failure_is_raised_after_the_events_of_runs_that_ended() 
 
     seen, exc = asyncio.run(collect())
     assert isinstance(exc, ValueError)
-    assert seen == ["on_chain_start:RunnableSequence", "on_chain_start:a", "on_chain_end:a",
-                    "on_chain_start:f"]
+    assert seen == ["on_chain_start:RunnableSequence", "on_chain_start:a", "on_chain_stream:a",
+                    "on_chain_end:a", "on_chain_start:f"]
 
 
 def test_astream_events_filters_by_name_type_and_tag() -> None:

@@ -28,7 +28,6 @@ from reference.callbacks import _dispatch
 from reference.callbacks._dispatch import HandlerSet
 from reference.callbacks._manager import BaseCallbackManager
 from reference.language_models._fake import BaseChatModel
-from reference.output_parsers._str import StrOutputParser
 from reference.runnables import _as_completed, _config, _events, _frame, _lifecycle
 from reference.runnables._assign import RunnableAssign
 from reference.runnables._base import Runnable
@@ -777,7 +776,8 @@ class AstreamDropsHandlers(BrokenAdapter):
 
     def patches(self) -> Iterable[Patch]:
         out: list[Patch] = []
-        for cls in (Runnable, RunnableLambda, RunnableSequence, BaseChatModel, StrOutputParser):
+        # (StrOutputParser's astream is Runnable's: invoke's result, as in langchain_core.)
+        for cls in (Runnable, RunnableLambda, RunnableSequence, BaseChatModel):
             orig = vars(cls)["astream"]
 
             def astream(r: Any, input: Any, config: Any = None, _orig: Any = orig,
