@@ -161,11 +161,15 @@ def _check_terminal(exp: ExpectedRun, end: Event, bad: Any, handler: str,
                 and payload.get("original")):
             copied = isinstance(payload, dict) and payload.get("label") == exp.error
             delivered = payload.get("type", "injected") if isinstance(payload, dict) else "?"
+            # The label of the injected failure delivered instead: annotate() turns it into
+            # ``delivered_in``, the kind of the node that failure comes out of.
+            label = payload.get("label") if isinstance(payload, dict) else None
+            by = (("delivered_by", label),) if isinstance(label, str) else ()
             out.append(Violation(
                 "R15", f"its error received {_describe_error(payload)}, expected the exception "
                        f"raised by {exp.error!r} itself", handler, exp.label,
                 "copied-exception" if copied else "wrong-exception",
-                (("delivered", str(delivered)),)))
+                (("delivered", str(delivered)), *by)))
 
 
 def check_changed(changed: Iterable[tuple[Event, Any]], key_of: Mapping[str, Any],

@@ -20,14 +20,18 @@ handlers that a function or tool calls without forwarding its config (``implicit
 another (``bound_in``: ``inner-binding``, else ``binding``); whether an enclosing run runs its
 children at once (``in_parallel``: a parallel, an assign, a map, a function or tool fanning out);
 whether the chain has a ``flaky`` lambda (``yes``/``no``: a retried lambda that fails its first
-attempt, so a run that succeeds has a failing attempt inside); and whether the invocation ``fails``
+attempt, so a run that succeeds has a failing attempt inside); whether the invocation ``fails``
 at all (``yes``/``no``: consequences of a failure, such as cancelled branches, then tell themselves
-apart from the same kind of violation in a run that succeeds).
+apart from the same kind of violation in a run that succeeds); and, for an error event that
+carried another injected failure than the run's own, the node kind(s) that failure comes out of
+(``delivered_in``: ``fallbacks`` for a fallback's, ``parallel`` for a branch's; the same on the
+run and on each ancestor that passes the exception on).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from .model import RUN_TYPE_OF, Chain, Scenario
 from .oracle import Expectation, ExpectedRun
@@ -184,6 +188,15 @@ def _bound_in(chain: Chain, bindings: Iterable[str | None]) -> str:
     return "+".join(sorted(kinds)) or "none"
 
 
+def _delivered_in(chain: Chain, label: str) -> str:
+    """The kinds of the nodes whose child ``label`` is (``root`` for the chain's root), joined
+    with ``+``: where the failure an error event carried comes out of."""
+    kinds: set[str] = {n.kind for n in chain.nodes if label in n.children}
+    if label == chain.root:
+        kinds.add("root")
+    return "+".join(sorted(kinds)) or "none"
+
+
 def annotate(scenario: Scenario, expectation: Expectation | None,
              violations: Iterable[Violation]) -> list[Violation]:
     """``violations`` with their facts filled in (facts already present are kept)."""
@@ -250,5 +263,9 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
                     facts["bound_in"] = _bound_in(chain, (
                         n.label for n in chain.nodes
                         if n.kind == "binding" and v.handler in n.callbacks))
+        by = v.fact("delivered_by")
+        if by is not None:  # a label, not a structural fact: replaced by where it comes from
+            v = replace(v, facts=tuple(f for f in v.facts if f[0] != "delivered_by"))
+            facts["delivered_in"] = _delivered_in(chain, by) if by in chain else "none"
         out.append(v.with_facts(**facts))
     return out

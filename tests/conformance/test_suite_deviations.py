@@ -464,3 +464,31 @@ def test_a_run_left_open_says_whether_a_raise_error_handler_raised_on_it() -> No
     only_a = tuple(e for e in events if not (e.handler == "f" and e.run_id == seq))
     found = _half_finished(scenario, Observation(only_a, (Outcome(value="x"),), Probe()))
     assert {(v.run, v.fact("fault_run")) for v in found} == {("seq", "no"), ("a", "yes")}
+
+
+def test_where_a_delivered_failure_comes_from_is_a_fact_of_the_run_and_its_ancestors() -> None:
+    """An error event that carried another injected failure than the run's own says which kind
+    of node that failure comes out of (``delivered_in``): langchain-core's fallbacks in batch
+    deliver the last attempt's, on the fallbacks run and on every run that passes it on, so an
+    entry names the fallbacks once instead of every ancestor's kind. The label itself is not a
+    fact (facts are structural)."""
+    from conformance.signatures import annotate
+
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [{"label": "a", "kind": "lambda", "fail": True},
+                            {"label": "b", "kind": "lambda", "fail": True},
+                            {"label": "fb", "kind": "fallbacks", "children": ["a", "b"]},
+                            {"label": "seq", "kind": "sequence", "children": ["fb"]}],
+                  "root": "seq"},
+        "handlers": [{"id": "h"}],
+        "invocation": {"mode": "batch", "inputs": ["x"], "callbacks": ["h"]}})
+    got = annotate(scenario, expect(scenario), [
+        Violation("R15", "x", "h", run, "wrong-exception",
+                  (("delivered", "injected"), ("delivered_by", by)))
+        for run, by in (("fb", "b"), ("seq", "b"), ("seq", "seq"), ("seq", "gone"))])
+    assert [v.fact("delivered_in") for v in got] == ["fallbacks", "fallbacks", "root", "none"]
+    assert all(v.fact("delivered_by") is None for v in got)
+    entry = KnownDeviations.from_json({"implementation": "lib", "deviations": [
+        {"id": "last-attempt", "rule": "R15", "kind": "wrong-exception",
+         "where": {"delivered_in": ["fallbacks"], "mode": ["batch"]}, "reason": "r"}]})
+    assert [entry.match(v) is not None for v in got] == [True, True, False, False]
