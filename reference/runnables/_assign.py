@@ -9,17 +9,26 @@ children are the branches (SPEC.md §8). ``.pick(keys)`` appends a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, final
+import asyncio
+import contextvars
+from collections.abc import AsyncIterator, Iterator, Mapping
+from concurrent.futures import wait
+from functools import partial
+from typing import Any, Final, final
 
 from reference.runnables._addable import AddableDict
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
-from reference.runnables._lifecycle import arun, run
+from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
 from reference.runnables._parallel import RunnableParallel
+from reference.runnables._streams import aclose_iter, aclosing_stream, aone, close_iter
+from reference.runnables._tee import atee, tee
+from reference.runnables._workers import submit
 
 __all__ = ["RunnableAssign", "RunnablePick"]
+
+_END: Final[Any] = object()
 
 
 def _dict_input(input: Any, who: str) -> Mapping[str, Any]:
@@ -71,6 +80,71 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
         return {**_dict_input(input, self.get_name()),
                 **await self.mapper.ainvoke(input, frame.child_config)}
 
+    # -- streaming ------------------------------------------------------------------------
+
+    def stream(self, input: dict[str, Any], config: RunnableConfig | None = None,
+               **kwargs: Any) -> Iterator[dict[str, Any]]:
+        return transform_run(self, iter((input,)), config, self._chunks)
+
+    def transform(self, input: Iterator[dict[str, Any]], config: RunnableConfig | None = None,
+                  **kwargs: Any) -> Iterator[dict[str, Any]]:
+        return transform_run(self, input, config, self._chunks)
+
+    def _rest(self, chunk: Any) -> AddableDict:
+        """An input chunk without the keys the mapper assigns."""
+        keys = self.mapper.steps__
+        return AddableDict({k: v for k, v in _dict_input(chunk, self.get_name()).items()
+                            if k not in keys})
+
+    def _chunks(self, source: Iterator[Any], frame: RunFrame) -> Iterator[dict[str, Any]]:
+        for_input, for_mapper = tee(source, 2)
+        mapped = self.mapper.transform(for_mapper, frame.child_config)
+        first = submit(partial(contextvars.copy_context().run, next, mapped, _END))
+        try:
+            for chunk in for_input:
+                if rest := self._rest(chunk):
+                    yield rest
+            if (out := first.result()) is not _END:
+                yield out
+                yield from mapped
+        finally:
+            wait((first,))  # stopped early or failed: the mapper's step under way ends first
+            close_iter(mapped)
+            close_iter(source)
+
+    def astream(self, input: dict[str, Any], config: RunnableConfig | None = None,
+                **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
+        return atransform_run(self, aone(input), config, self._achunks)
+
+    def atransform(self, input: AsyncIterator[dict[str, Any]],
+                   config: RunnableConfig | None = None, **kwargs: Any
+                   ) -> AsyncIterator[dict[str, Any]]:
+        return atransform_run(self, input, config, self._achunks)
+
+    async def _achunks(self, source: AsyncIterator[Any], frame: RunFrame
+                       ) -> AsyncIterator[dict[str, Any]]:
+        for_input, for_mapper = atee(source, 2)
+        mapped = self.mapper.atransform(for_mapper, frame.child_config)
+        first = asyncio.ensure_future(anext(mapped, _END))
+        try:
+            async for chunk in for_input:
+                if rest := self._rest(chunk):
+                    yield rest
+            if (out := await first) is not _END:
+                yield out
+                async with aclosing_stream(mapped) as it:
+                    async for chunk in it:
+                        yield chunk
+        except asyncio.CancelledError:
+            first.cancel()
+            raise
+        finally:
+            await asyncio.wait((first,))
+            if not first.cancelled():
+                first.exception()  # retrieved: no "exception never retrieved" warning
+            await aclose_iter(mapped)
+            await aclose_iter(source)
+
 
 def _pick(keys: str | list[str], input: Any) -> Any:
     if isinstance(keys, str):
@@ -114,3 +188,37 @@ class RunnablePick(Runnable[dict[str, Any], Any]):
 
     async def _abody(self, input: Mapping[str, Any], frame: RunFrame) -> Any:
         return _pick(self.keys, _dict_input(input, self.get_name()))
+
+    # -- streaming: each input chunk's pick, if any ---------------------------------------
+
+    def stream(self, input: dict[str, Any], config: RunnableConfig | None = None,
+               **kwargs: Any) -> Iterator[Any]:
+        return transform_run(self, iter((input,)), config, self._chunks)
+
+    def transform(self, input: Iterator[dict[str, Any]], config: RunnableConfig | None = None,
+                  **kwargs: Any) -> Iterator[Any]:
+        return transform_run(self, input, config, self._chunks)
+
+    def _chunks(self, source: Iterator[Any], frame: RunFrame) -> Iterator[Any]:
+        try:
+            for chunk in source:
+                if (picked := _pick(self.keys, _dict_input(chunk, self.get_name()))) is not None:
+                    yield picked
+        finally:
+            close_iter(source)
+
+    def astream(self, input: dict[str, Any], config: RunnableConfig | None = None,
+                **kwargs: Any) -> AsyncIterator[Any]:
+        return atransform_run(self, aone(input), config, self._achunks)
+
+    def atransform(self, input: AsyncIterator[dict[str, Any]],
+                   config: RunnableConfig | None = None, **kwargs: Any) -> AsyncIterator[Any]:
+        return atransform_run(self, input, config, self._achunks)
+
+    async def _achunks(self, source: AsyncIterator[Any], frame: RunFrame) -> AsyncIterator[Any]:
+        try:
+            async for chunk in source:
+                if (picked := _pick(self.keys, _dict_input(chunk, self.get_name()))) is not None:
+                    yield picked
+        finally:
+            await aclose_iter(source)

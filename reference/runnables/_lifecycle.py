@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from functools import partial
 from inspect import isawaitable
 from typing import Any, Final, TypeVar
 
@@ -54,7 +55,14 @@ from reference.callbacks._run_managers import (
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig, manager_for, resolve_config
 from reference.runnables._frame import RunFrame, RunKind, current_run
-from reference.runnables._streams import aclose_iter, add_chunks, close_iter
+from reference.runnables._streams import (
+    aclose_iter,
+    aclosing_stream,
+    add_chunks,
+    aprepend,
+    close_iter,
+    prepend,
+)
 
 __all__ = [
     "ACHAIN",
@@ -71,6 +79,7 @@ __all__ = [
     "aopen_run",
     "arun",
     "astream_run",
+    "atransform_run",
     "end_run",
     "fail_run",
     "open_run",
@@ -78,6 +87,7 @@ __all__ = [
     "run_steps",
     "start_info",
     "stream_run",
+    "transform_run",
 ]
 
 T = TypeVar("T")
@@ -521,3 +531,41 @@ async def astream_run(
             await afail_run(frame, e)
         raise
     await aend_run(frame, report(seen))
+
+
+def transform_run(
+    r: Runnable[Any, Any],
+    input: Iterator[Any],
+    config: RunnableConfig | None,
+    body: Callable[[Iterator[Any], RunFrame], Iterator[Any]],
+) -> Iterator[Any]:
+    """:func:`stream_run` over an input stream: ``body(input chunks, frame)``'s chunks, tapped.
+
+    The run starts when the first input chunk arrives, so never before the
+    step upstream (R7.4); no input chunk, no run. ``body`` gets every chunk,
+    the first included, and closing what it gets closes the upstream stream.
+    """
+    upstream = iter(input)
+    first = next(upstream, _NOTHING)
+    if first is _NOTHING:
+        return
+    yield from stream_run(r, first, config, partial(body, prepend(first, upstream)),
+                          upstream=upstream, tap=True)
+
+
+async def atransform_run(
+    r: Runnable[Any, Any],
+    input: AsyncIterator[Any],
+    config: RunnableConfig | None,
+    body: Callable[[AsyncIterator[Any], RunFrame], AsyncIterator[Any]],
+) -> AsyncIterator[Any]:
+    """Async twin of :func:`transform_run`."""
+    upstream = aiter(input)
+    first = await anext(upstream, _NOTHING)
+    if first is _NOTHING:
+        return
+    stream = astream_run(r, first, config, partial(body, aprepend(first, upstream)),
+                         upstream=upstream, tap=True)
+    async with aclosing_stream(stream) as it:
+        async for chunk in it:
+            yield chunk

@@ -1,16 +1,25 @@
-"""``RunnableParallel``: run named branches on the same input, threads (sync) or tasks (async)."""
+"""``RunnableParallel``: run named branches on the same input, threads (sync) or tasks (async).
+
+Streamed, the branches are streamed too, concurrently, each reading its own
+copy of the input stream, and each branch chunk comes out as ``{key: chunk}``
+as it arrives (``_fanout``); the chunks add up to what ``invoke`` returns.
+"""
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import partial
 from typing import Any, final
 
+from reference.runnables._addable import AddableDict
 from reference.runnables._base import Runnable, coerce_to_runnable, gather_limited
 from reference.runnables._config import RunnableConfig
+from reference.runnables._fanout import ainterleave, interleave
 from reference.runnables._frame import RunFrame
-from reference.runnables._lifecycle import arun, run
+from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
+from reference.runnables._streams import aclose_iter, aclosing_stream, aone, close_iter
+from reference.runnables._tee import atee, tee
 from reference.runnables._workers import run_all
 
 __all__ = ["RunnableParallel"]
@@ -96,3 +105,81 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
             if isinstance(r, BaseException):
                 raise r
         return dict(zip(keys, results, strict=True))
+
+    # -- streaming ------------------------------------------------------------------------
+
+    def stream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[dict[str, Any]]:
+        return transform_run(self, iter((input,)), config, self._stream_branches)
+
+    def transform(
+        self, input: Iterator[Any], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[dict[str, Any]]:
+        return transform_run(self, input, config, self._stream_branches)
+
+    def _stream_branches(self, source: Iterator[Any], frame: RunFrame) -> Iterator[AddableDict]:
+        child = frame.child_config
+        items = list(self.steps__.items())
+        try:
+            if not items:  # nothing to stream; the input is still read (its runs end)
+                for _ in source:
+                    pass
+                return
+            if len(items) == 1:  # one branch: no thread needed
+                key, step = items[0]
+                stream = step.transform(source, child)
+                try:
+                    for chunk in stream:
+                        yield AddableDict({key: chunk})
+                finally:
+                    close_iter(stream)
+                return
+            copies = tee(source, len(items))
+            yield from interleave(
+                [key for key, _ in items],
+                [step.transform(copy, child) for (_, step), copy in zip(items, copies,
+                                                                         strict=True)],
+                frame.config.get("max_concurrency"),
+            )
+        finally:
+            close_iter(source)
+
+    def astream(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[dict[str, Any]]:
+        return atransform_run(self, aone(input), config, self._astream_branches)
+
+    def atransform(
+        self, input: AsyncIterator[Any], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[dict[str, Any]]:
+        return atransform_run(self, input, config, self._astream_branches)
+
+    async def _astream_branches(
+        self, source: AsyncIterator[Any], frame: RunFrame
+    ) -> AsyncIterator[AddableDict]:
+        child = frame.child_config
+        items = list(self.steps__.items())
+        try:
+            if not items:
+                async for _ in source:
+                    pass
+                return
+            if len(items) == 1:
+                key, step = items[0]
+                async with aclosing_stream(step.atransform(source, child)) as stream:
+                    async for chunk in stream:
+                        yield AddableDict({key: chunk})
+                return
+            copies = atee(source, len(items))
+            merged = ainterleave(
+                [key for key, _ in items],
+                [step.atransform(copy, child) for (_, step), copy in zip(items, copies,
+                                                                          strict=True)],
+                frame.config.get("max_concurrency"),
+            )
+            async with aclosing_stream(merged) as it:
+                async for chunk in it:
+                    yield chunk
+        finally:
+            await aclose_iter(source)

@@ -1,12 +1,17 @@
-"""``RunnablePassthrough``: returns its input; a run of its own, useful as a parallel branch."""
+"""``RunnablePassthrough``: returns its input; a run of its own, useful as a parallel branch.
+
+Streamed, it yields its input chunks as they arrive (one run, ending with them added up).
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, final
 
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
-from reference.runnables._lifecycle import arun, run
+from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
+from reference.runnables._streams import aone
 
 __all__ = ["RunnablePassthrough"]
 
@@ -17,6 +22,10 @@ def _identity(x: Any, frame: Any) -> Any:
 
 async def _aidentity(x: Any, frame: Any) -> Any:
     return x
+
+
+def _same_chunks(chunks: Any, frame: Any) -> Any:
+    return chunks
 
 
 @final
@@ -49,3 +58,19 @@ class RunnablePassthrough(Runnable[Any, Any]):
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
         return await arun(self, _aidentity, input, config)
+
+    def stream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+               ) -> Iterator[Any]:
+        return transform_run(self, iter((input,)), config, _same_chunks)
+
+    def transform(self, input: Iterator[Any], config: RunnableConfig | None = None,
+                  **kwargs: Any) -> Iterator[Any]:
+        return transform_run(self, input, config, _same_chunks)
+
+    def astream(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+                ) -> AsyncIterator[Any]:
+        return atransform_run(self, aone(input), config, _same_chunks)
+
+    def atransform(self, input: AsyncIterator[Any], config: RunnableConfig | None = None,
+                   **kwargs: Any) -> AsyncIterator[Any]:
+        return atransform_run(self, input, config, _same_chunks)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Final
 
-__all__ = ["THREAD_NAME_PREFIX", "run_all", "start_all"]
+__all__ = ["THREAD_NAME_PREFIX", "run_all", "start_all", "submit"]
 
 THREAD_NAME_PREFIX: Final = "reference-worker"
 #: Far above any concurrency a process reaches: the pool grows to its peak and stays there.
@@ -39,6 +39,11 @@ def _after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
+
+
+def submit(call: Callable[[], Any]) -> Future[Any]:
+    """Start one call on the pool (a streamed parallel's next step of one branch)."""
+    return _pool.submit(call)
 
 
 def start_all(calls: Sequence[Callable[[], Any]], limit: int | None) -> list[Future[Any]]:

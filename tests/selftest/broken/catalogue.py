@@ -60,6 +60,8 @@ _adeliver = _dispatch.adeliver
 _merged = RunnableBinding._merged
 _run_branches = RunnableParallel._run_branches
 _arun_branches = RunnableParallel._arun_branches
+_stream_branches = RunnableParallel._stream_branches
+_astream_branches = RunnableParallel._astream_branches
 _EMPTY_CONFIG: dict[str, Any] = {}
 # A chat model's end is delivered under its own key (the reference's dispatch, SPEC.md §8).
 _ENDS = frozenset(
@@ -365,8 +367,19 @@ class ParallelChildrenGetGrandparent(BrokenAdapter):
             reparent(rm)
             return await _arun_branches(par, input, rm)
 
+        # streamed, the branches are the children of the same frame: reparent it there too
+        def stream_branches(par: Any, source: Any, frame: Any) -> Any:
+            reparent(frame)
+            return _stream_branches(par, source, frame)
+
+        def astream_branches(par: Any, source: Any, frame: Any) -> Any:
+            reparent(frame)
+            return _astream_branches(par, source, frame)
+
         return [(RunnableParallel, "_run_branches", run_branches),
-                (RunnableParallel, "_arun_branches", arun_branches)]
+                (RunnableParallel, "_arun_branches", arun_branches),
+                (RunnableParallel, "_stream_branches", stream_branches),
+                (RunnableParallel, "_astream_branches", astream_branches)]
 
 
 class ImplicitChildrenParentless(BrokenAdapter):
