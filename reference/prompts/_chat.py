@@ -56,7 +56,7 @@ class BaseChatPromptTemplate(BasePromptTemplate):
         return self.format(**kwargs)
 
     def _format(self, input: Any, rm: Any = None) -> ChatPromptValue:
-        values = self._variables(input)
+        values = self._with_partials(self._variables(input))
         self._missing(values)
         return self.format_prompt(**values)
 
@@ -115,6 +115,7 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
         messages: Sequence[Any],
         *,
         template_format: str = "f-string",
+        partial_variables: dict[str, Any] | None = None,
         name: str | None = None,
         callbacks: Any = None,
         tags: list[str] | None = None,
@@ -126,6 +127,7 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
                 f"{template_format!r}"
             )
         self.messages: list[Part] = list(messages)
+        self.partial_variables = dict(partial_variables or {})
         self._reconfigured(frozenset({"messages"}))
         self._init_scope(name, callbacks, tags, metadata)
 
@@ -142,7 +144,7 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
                 optional.add(m.variable_name)
             elif not isinstance(m, BaseMessage):
                 required.update(m.input_variables)
-        self.input_variables = sorted(required)
+        self.input_variables = sorted(required - set(self.partial_variables))
         self.optional_variables = sorted(optional - required)
 
     @classmethod
@@ -158,6 +160,7 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
         return cls(messages, **kwargs)
 
     def format_messages(self, **kwargs: Any) -> list[BaseMessage]:
+        kwargs = self._with_partials(kwargs)
         self._missing(kwargs)
         out: list[BaseMessage] = []
         for m in self.messages:
