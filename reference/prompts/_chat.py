@@ -80,6 +80,13 @@ def _part(m: Any) -> Part:
         return m
     if isinstance(m, str):
         return HumanMessagePromptTemplate.from_template(m)
+    if isinstance(m, dict):  # {"role": ..., "content": ...}: as the (role, template) pair
+        if set(m) != {"role", "content"}:
+            raise ValueError(
+                f"A message dict of a chat prompt has the keys 'role' and 'content' only, got "
+                f"{sorted(m)}"
+            )
+        m = (m["role"], m["content"])
     if isinstance(m, tuple) and len(m) == 2 and isinstance(m[1], str):
         role, template = m
         if role == "placeholder":
@@ -92,8 +99,9 @@ def _part(m: Any) -> Part:
         )
     raise TypeError(
         f"Unsupported message {m!r}: use (role, template) with role in "
-        f"{sorted([*_ROLE_TEMPLATES, 'placeholder'])}, a str, a BaseMessage, a message "
-        "prompt template, a MessagesPlaceholder or a chat prompt template."
+        f"{sorted([*_ROLE_TEMPLATES, 'placeholder'])}, a {{'role': ..., 'content': ...}} "
+        "dict, a str, a BaseMessage, a message prompt template, a MessagesPlaceholder or a "
+        "chat prompt template."
     )
 
 
