@@ -167,6 +167,24 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
         templates, placeholders or chat prompts."""
         return cls(messages, **kwargs)
 
+    def __add__(self, other: Any) -> ChatPromptTemplate:
+        """This prompt's parts followed by ``other``'s: a chat prompt's parts, a message or
+        message template, a list (or tuple) of message-likes as ``from_messages`` takes, a
+        str (a human message template); the partial variables of both."""
+        if isinstance(other, ChatPromptTemplate):
+            parts: list[Any] = other.messages
+        elif isinstance(other, (BaseMessagePromptTemplate, BaseMessage, BaseChatPromptTemplate)):
+            parts = [other]
+        elif isinstance(other, (list, tuple)):
+            parts = [_part(m) for m in other]
+        elif isinstance(other, str):
+            parts = [HumanMessagePromptTemplate.from_template(other)]
+        else:
+            raise NotImplementedError(
+                f"Cannot add a {type(other).__name__} to a ChatPromptTemplate")
+        partials = {**self.partial_variables, **getattr(other, "partial_variables", {})}
+        return ChatPromptTemplate([*self.messages, *parts]).partial(**partials)
+
     def format_messages(self, **kwargs: Any) -> list[BaseMessage]:
         kwargs = self._with_partials(kwargs)
         self._missing(kwargs)

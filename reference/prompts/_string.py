@@ -111,6 +111,22 @@ class PromptTemplate(StringPromptTemplate):
         """The template, its variables read from it."""
         return cls(template, **kwargs)
 
+    def __add__(self, other: Any) -> PromptTemplate:
+        """The two templates joined (a str is a template too); the variables and partial
+        variables of both (a variable filled in by both is an error)."""
+        if isinstance(other, str):
+            other = PromptTemplate.from_template(other)
+        if not isinstance(other, PromptTemplate):
+            raise NotImplementedError(f"Cannot add a {type(other).__name__} to a PromptTemplate")
+        twice = sorted(set(self.partial_variables) & set(other.partial_variables))
+        if twice:
+            raise ValueError(f"Both prompts fill in the partial variable(s) {twice}")
+        return PromptTemplate(
+            self.template + other.template,
+            input_variables=sorted({*self.input_variables, *other.input_variables}),
+            partial_variables={**self.partial_variables, **other.partial_variables},
+        )
+
     def format(self, **values: Any) -> str:
         values = self._with_partials(values)
         self._missing(values)
