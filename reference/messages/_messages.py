@@ -376,22 +376,41 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         )
 
 
-_ROLE = {
-    "human": "Human", "HumanMessageChunk": "Human", "ai": "AI", "AIMessageChunk": "AI",
-    "system": "System", "SystemMessageChunk": "System", "tool": "Tool",
-    "ToolMessageChunk": "Tool", "function": "Function", "FunctionMessageChunk": "Function",
-}
+#: A chunk's ``type`` as its message's (the role a buffer string names).
+_CHUNK_TYPE = {"HumanMessageChunk": "human", "AIMessageChunk": "ai",
+               "SystemMessageChunk": "system", "ToolMessageChunk": "tool",
+               "FunctionMessageChunk": "function"}
 
 
-def get_buffer_string(messages: list[BaseMessage], human_prefix: str = "Human") -> str:
-    """Render messages as ``Role: content`` lines (used by the ``on_llm_start`` fallback)."""
+def get_buffer_string(
+    messages: list[BaseMessage],
+    human_prefix: str = "Human",
+    ai_prefix: str = "AI",
+    *,
+    system_prefix: str = "System",
+    function_prefix: str = "Function",
+    tool_prefix: str = "Tool",
+    message_separator: str = "\n",
+    format: Literal["prefix", "xml"] = "prefix",
+) -> str:
+    """Render messages as ``Role: text`` lines, an AI message's tool calls (else a legacy
+    ``function_call``) appended as their repr (also the ``on_llm_start`` fallback)."""
+    if format != "prefix":
+        raise NotImplementedError(
+            f"The reference renders messages with format='prefix' only, got {format!r}")
+    prefixes = {"human": human_prefix, "ai": ai_prefix, "system": system_prefix,
+                "function": function_prefix, "tool": tool_prefix}
     lines = []
     for m in messages:
         if isinstance(m, ChatMessage):
             role = m.role
         else:
-            role = _ROLE.get(m.type, m.type)
-            if role == "Human":
-                role = human_prefix
-        lines.append(f"{role}: {m.text}")
-    return "\n".join(lines)
+            role = prefixes.get(_CHUNK_TYPE.get(m.type, m.type), m.type)
+        line = f"{role}: {m.text}"
+        if isinstance(m, AIMessage):
+            if m.tool_calls:
+                line += str(m.tool_calls)
+            elif "function_call" in m.additional_kwargs:
+                line += str(m.additional_kwargs["function_call"])
+        lines.append(line)
+    return message_separator.join(lines)

@@ -1,13 +1,16 @@
 """Messages as users read and combine them: ``pretty_repr`` / ``pretty_print`` (the how-to
-guides print every message so), ``text`` of list content (the text blocks joined), and a
-message ``+`` a message or templates making a chat prompt. Found by a second differential
-probe. Written once against a package prefix, expected values by hand (langchain-core
-1.8.3's)."""
+guides print every message so), ``text`` of list content (the text blocks joined), a message
+``+`` a message or templates making a chat prompt, ``get_buffer_string``'s prefixes and an AI
+message's tool calls in it (so in a non-chat model's ``on_llm_start`` too). Found by a second
+differential probe. Written once against a package prefix, expected values by hand
+(langchain-core 1.8.3's)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from _lc_scenarios import HAVE_LANGCHAIN_CORE, load
+from _lc_scenarios import HAVE_LANGCHAIN_CORE, load, recorder
 
 PKGS = ["reference", *(["langchain_core"] if HAVE_LANGCHAIN_CORE else [])]
 
@@ -52,3 +55,23 @@ def test_a_message_plus_more_is_a_chat_prompt(pkg: str) -> None:
         ("SystemMessage", "sys"), ("HumanMessage", "1")]
     pair = human(content="hi") + load(pkg, "messages", "AIMessage")(content="yo")
     assert [m.content for m in pair.format_messages()] == ["hi", "yo"]
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_buffer_string_prefixes_and_tool_calls(pkg: str) -> None:
+    def m(name: str) -> Any:
+        return load(pkg, "messages", name)
+
+    calls = [{"name": "f", "args": {"x": 1}, "id": "t1"}]
+    msgs = [m("SystemMessage")(content="s"), m("HumanMessage")(content="a"),
+            m("AIMessage")(content="", tool_calls=calls),
+            m("ToolMessage")(content="r", tool_call_id="t1"), m("AIMessageChunk")(content="ch")]
+    shown_calls = "[{'name': 'f', 'args': {'x': 1}, 'id': 't1', 'type': 'tool_call'}]"
+    buffer = m("get_buffer_string")
+    assert buffer(msgs) == f"System: s\nHuman: a\nAI: {shown_calls}\nTool: r\nAI: ch"
+    assert buffer(msgs, human_prefix="H", ai_prefix="A", system_prefix="S", tool_prefix="T",
+                  message_separator=" | ") == f"S: s | H: a | A: {shown_calls} | T: r | A: ch"
+    rec = recorder(pkg)
+    load(pkg, "language_models", "FakeListLLM")(responses=["ok"]).invoke(
+        msgs[:3], {"callbacks": [rec]})
+    assert rec.seen[0][3] == repr([f"System: s\nHuman: a\nAI: {shown_calls}"])
