@@ -72,7 +72,51 @@ class BaseMessage(Record):
 
     @property
     def text(self) -> str:
-        return self.content if isinstance(self.content, str) else str(self.content)
+        """The content's text: a str as it is; of a list of content blocks, the strings and
+        the ``text`` of ``{"type": "text"}`` blocks, joined (images and the like left out).
+        Callable too, for code written when it was a method (``message.text()``)."""
+        content = self.content
+        if isinstance(content, str):
+            return _Text(content)
+        return _Text("".join(
+            b if isinstance(b, str) else b["text"] for b in content
+            if isinstance(b, str) or (isinstance(b, dict) and b.get("type") == "text"
+                                      and isinstance(b.get("text"), str))))
+
+    def pretty_repr(self, html: bool = False) -> str:
+        """The message for people to read: a ``===== Human Message =====`` rule 80 wide, the
+        name if any, then the content (``html`` bolds the title)."""
+        head = _title_rule(self.type.title() + " Message", bold=html)
+        if self.name is not None:
+            head += f"\nName: {self.name}"
+        return f"{head}\n\n{self.content}"
+
+    def pretty_print(self) -> None:
+        """Print :meth:`pretty_repr`."""
+        print(self.pretty_repr())
+
+    def __add__(self, other: Any) -> Any:
+        """A chat prompt of this message followed by ``other`` (chunks add up instead)."""
+        from reference.prompts import ChatPromptTemplate
+
+        return ChatPromptTemplate([self]) + other
+
+
+class _Text(str):
+    """A message's text, also callable (``message.text()``, the older method form)."""
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return str(self)
+
+
+def _title_rule(title: str, *, bold: bool = False) -> str:
+    """``title`` centred in a rule of ``=`` 80 characters wide."""
+    padded = f" {title} "
+    side = "=" * ((80 - len(padded)) // 2)
+    shown = f"\033[1m{padded}\033[0m" if bold else padded
+    return side + shown + side + ("=" if len(padded) % 2 else "")
 
 
 class HumanMessage(BaseMessage):
@@ -97,6 +141,26 @@ class AIMessage(BaseMessage):
         self.tool_calls = [as_tool_call(c) for c in tool_calls] if tool_calls else []
         self.invalid_tool_calls = list(invalid_tool_calls) if invalid_tool_calls else []
         self.usage_metadata = usage_metadata
+
+    def pretty_repr(self, html: bool = False) -> str:
+        """As a message's, then the tool calls (and invalid ones): name, id and arguments."""
+        lines = [super().pretty_repr(html=html).strip()]
+        for title, calls in (("Tool Calls:", self.tool_calls),
+                             ("Invalid Tool Calls:", self.invalid_tool_calls)):
+            if calls:
+                lines.append(title)
+                for call in calls:
+                    lines += [f"  {call.get('name', 'Tool')} ({call.get('id')})",
+                              f" Call ID: {call.get('id')}"]
+                    if call.get("error"):
+                        lines.append(f"  Error: {call.get('error')}")
+                    lines.append("  Args:")
+                    args = call.get("args")
+                    if isinstance(args, str):
+                        lines.append(f"    {args}")
+                    elif isinstance(args, dict):
+                        lines += [f"    {k}: {v}" for k, v in args.items()]
+        return "\n".join(lines).strip()
 
 
 class SystemMessage(BaseMessage):
@@ -312,22 +376,41 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         )
 
 
-_ROLE = {
-    "human": "Human", "HumanMessageChunk": "Human", "ai": "AI", "AIMessageChunk": "AI",
-    "system": "System", "SystemMessageChunk": "System", "tool": "Tool",
-    "ToolMessageChunk": "Tool", "function": "Function", "FunctionMessageChunk": "Function",
-}
+#: A chunk's ``type`` as its message's (the role a buffer string names).
+_CHUNK_TYPE = {"HumanMessageChunk": "human", "AIMessageChunk": "ai",
+               "SystemMessageChunk": "system", "ToolMessageChunk": "tool",
+               "FunctionMessageChunk": "function"}
 
 
-def get_buffer_string(messages: list[BaseMessage], human_prefix: str = "Human") -> str:
-    """Render messages as ``Role: content`` lines (used by the ``on_llm_start`` fallback)."""
+def get_buffer_string(
+    messages: list[BaseMessage],
+    human_prefix: str = "Human",
+    ai_prefix: str = "AI",
+    *,
+    system_prefix: str = "System",
+    function_prefix: str = "Function",
+    tool_prefix: str = "Tool",
+    message_separator: str = "\n",
+    format: Literal["prefix", "xml"] = "prefix",
+) -> str:
+    """Render messages as ``Role: text`` lines, an AI message's tool calls (else a legacy
+    ``function_call``) appended as their repr (also the ``on_llm_start`` fallback)."""
+    if format != "prefix":
+        raise NotImplementedError(
+            f"The reference renders messages with format='prefix' only, got {format!r}")
+    prefixes = {"human": human_prefix, "ai": ai_prefix, "system": system_prefix,
+                "function": function_prefix, "tool": tool_prefix}
     lines = []
     for m in messages:
         if isinstance(m, ChatMessage):
             role = m.role
         else:
-            role = _ROLE.get(m.type, m.type)
-            if role == "Human":
-                role = human_prefix
-        lines.append(f"{role}: {m.text}")
-    return "\n".join(lines)
+            role = prefixes.get(_CHUNK_TYPE.get(m.type, m.type), m.type)
+        line = f"{role}: {m.text}"
+        if isinstance(m, AIMessage):
+            if m.tool_calls:
+                line += str(m.tool_calls)
+            elif "function_call" in m.additional_kwargs:
+                line += str(m.additional_kwargs["function_call"])
+        lines.append(line)
+    return message_separator.join(lines)

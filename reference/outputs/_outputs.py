@@ -51,7 +51,7 @@ class ChatGenerationChunk(ChatGeneration):
     """A streamed piece of a ``ChatGeneration``."""
 
     def __add__(self, other: ChatGenerationChunk) -> ChatGenerationChunk:
-        return ChatGenerationChunk(message=self.message + other.message)  # type: ignore[operator]
+        return ChatGenerationChunk(message=self.message + other.message)
 
 
 class LLMResult(Record):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar, Final
+
+from typing_extensions import Self
 
 from reference.prompt_values import PromptValue
 from reference.runnables._config import RunnableConfig
@@ -21,11 +24,28 @@ class BasePromptTemplate(RunnableSerializable[Any, PromptValue]):
     Subclasses set ``input_variables`` and implement ``_format(input, rm)``
     (``_aformat`` defaults to it). As in langchain_core, a user subclass is
     built with keyword fields (``MyPrompt(input_variables=["x"])``).
+    ``partial_variables`` are values (or functions called at each format) filled in
+    before the caller's: ``partial(**values)`` makes a copy with more of them.
     """
 
     _constructor_scope: ClassVar[bool] = True
     input_variables: list[str]
     optional_variables: list[str] = []
+    partial_variables: dict[str, Any] = {}
+
+    def partial(self, **values: Any) -> Self:
+        """A copy of this prompt with ``values`` filled in: no longer input variables."""
+        new = copy.copy(self)
+        new.partial_variables = {**self.partial_variables, **values}
+        new.input_variables = sorted(set(self.input_variables) - set(values))
+        return new
+
+    def _with_partials(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The partial variables (a function's result for a function) under the caller's."""
+        if not self.partial_variables:
+            return values
+        partials = {k: v() if callable(v) else v for k, v in self.partial_variables.items()}
+        return {**partials, **values}
 
     def _variables(self, input: Any) -> dict[str, Any]:
         """The input as variables: a dict, or the one variable's value."""

@@ -56,7 +56,7 @@ class BaseChatPromptTemplate(BasePromptTemplate):
         return self.format(**kwargs)
 
     def _format(self, input: Any, rm: Any = None) -> ChatPromptValue:
-        values = self._variables(input)
+        values = self._with_partials(self._variables(input))
         self._missing(values)
         return self.format_prompt(**values)
 
@@ -80,6 +80,13 @@ def _part(m: Any) -> Part:
         return m
     if isinstance(m, str):
         return HumanMessagePromptTemplate.from_template(m)
+    if isinstance(m, dict):  # {"role": ..., "content": ...}: as the (role, template) pair
+        if set(m) != {"role", "content"}:
+            raise ValueError(
+                f"A message dict of a chat prompt has the keys 'role' and 'content' only, got "
+                f"{sorted(m)}"
+            )
+        m = (m["role"], m["content"])
     if isinstance(m, tuple) and len(m) == 2 and isinstance(m[1], str):
         role, template = m
         if role == "placeholder":
@@ -92,8 +99,9 @@ def _part(m: Any) -> Part:
         )
     raise TypeError(
         f"Unsupported message {m!r}: use (role, template) with role in "
-        f"{sorted([*_ROLE_TEMPLATES, 'placeholder'])}, a str, a BaseMessage, a message "
-        "prompt template, a MessagesPlaceholder or a chat prompt template."
+        f"{sorted([*_ROLE_TEMPLATES, 'placeholder'])}, a {{'role': ..., 'content': ...}} "
+        "dict, a str, a BaseMessage, a message prompt template, a MessagesPlaceholder or a "
+        "chat prompt template."
     )
 
 
@@ -115,6 +123,7 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
         messages: Sequence[Any],
         *,
         template_format: str = "f-string",
+        partial_variables: dict[str, Any] | None = None,
         name: str | None = None,
         callbacks: Any = None,
         tags: list[str] | None = None,
@@ -126,6 +135,7 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
                 f"{template_format!r}"
             )
         self.messages: list[Part] = list(messages)
+        self.partial_variables = dict(partial_variables or {})
         self._reconfigured(frozenset({"messages"}))
         self._init_scope(name, callbacks, tags, metadata)
 
@@ -142,7 +152,7 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
                 optional.add(m.variable_name)
             elif not isinstance(m, BaseMessage):
                 required.update(m.input_variables)
-        self.input_variables = sorted(required)
+        self.input_variables = sorted(required - set(self.partial_variables))
         self.optional_variables = sorted(optional - required)
 
     @classmethod
@@ -157,7 +167,26 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
         templates, placeholders or chat prompts."""
         return cls(messages, **kwargs)
 
+    def __add__(self, other: Any) -> ChatPromptTemplate:
+        """This prompt's parts followed by ``other``'s: a chat prompt's parts, a message or
+        message template, a list (or tuple) of message-likes as ``from_messages`` takes, a
+        str (a human message template); the partial variables of both."""
+        if isinstance(other, ChatPromptTemplate):
+            parts: list[Any] = other.messages
+        elif isinstance(other, (BaseMessagePromptTemplate, BaseMessage, BaseChatPromptTemplate)):
+            parts = [other]
+        elif isinstance(other, (list, tuple)):
+            parts = [_part(m) for m in other]
+        elif isinstance(other, str):
+            parts = [HumanMessagePromptTemplate.from_template(other)]
+        else:
+            raise NotImplementedError(
+                f"Cannot add a {type(other).__name__} to a ChatPromptTemplate")
+        partials = {**self.partial_variables, **getattr(other, "partial_variables", {})}
+        return ChatPromptTemplate([*self.messages, *parts]).partial(**partials)
+
     def format_messages(self, **kwargs: Any) -> list[BaseMessage]:
+        kwargs = self._with_partials(kwargs)
         self._missing(kwargs)
         out: list[BaseMessage] = []
         for m in self.messages:

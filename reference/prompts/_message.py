@@ -33,6 +33,12 @@ class BaseMessagePromptTemplate:
     async def aformat_messages(self, **kwargs: Any) -> list[BaseMessage]:
         return self.format_messages(**kwargs)
 
+    def __add__(self, other: Any) -> Any:
+        """A chat prompt of this part followed by ``other`` (as ``ChatPromptTemplate +``)."""
+        from reference.prompts._chat import ChatPromptTemplate
+
+        return ChatPromptTemplate([self]) + other
+
 
 class BaseStringMessagePromptTemplate(BaseMessagePromptTemplate):
     """One message whose content is ``prompt`` formatted (subclasses set the message class)."""

@@ -4,41 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from reference.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from reference.messages import BaseMessage, convert_to_messages
 from reference.prompts._message import BaseMessagePromptTemplate
 
 __all__ = ["MessagesPlaceholder", "coerce_messages"]
 
-_ROLES: dict[str, type[BaseMessage]] = {
-    "human": HumanMessage,
-    "user": HumanMessage,
-    "ai": AIMessage,
-    "assistant": AIMessage,
-    "system": SystemMessage,
-}
-
 
 def coerce_messages(value: Any, variable: str) -> list[BaseMessage]:
-    """Messages, ``(role, text)`` pairs or strings (human messages), as messages."""
+    """A list of message-likes (messages, strings, ``(role, text)`` pairs, role dicts: what
+    ``convert_to_messages`` takes) as messages."""
     if not isinstance(value, list):
-        raise TypeError(
+        raise ValueError(
             f"Prompt variable {variable!r} must be a list of messages, got "
             f"{type(value).__name__}: {value!r}"
         )
-    out: list[BaseMessage] = []
-    for m in value:
-        if isinstance(m, BaseMessage):
-            out.append(m)
-        elif isinstance(m, str):
-            out.append(HumanMessage(m))
-        elif isinstance(m, tuple) and len(m) == 2 and m[0] in _ROLES:
-            out.append(_ROLES[m[0]](m[1]))
-        else:
-            raise TypeError(
-                f"Prompt variable {variable!r}: cannot make a message of {m!r} (give a message, "
-                f"a str, or a (role, text) pair with role in {sorted(_ROLES)})"
-            )
-    return out
+    return convert_to_messages(value)
 
 
 class MessagesPlaceholder(BaseMessagePromptTemplate):

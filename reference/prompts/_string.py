@@ -70,7 +70,7 @@ class StringPromptTemplate(BasePromptTemplate):
         return StringPromptValue(self.format(**kwargs))
 
     def _format(self, input: Any, rm: Any = None) -> StringPromptValue:
-        values = self._variables(input)
+        values = self._with_partials(self._variables(input))
         self._missing(values)
         return self.format_prompt(**values)
 
@@ -85,6 +85,7 @@ class PromptTemplate(StringPromptTemplate):
         template: str,
         input_variables: list[str] | None = None,
         *,
+        partial_variables: dict[str, Any] | None = None,
         name: str | None = None,
         callbacks: Any = None,
         tags: list[str] | None = None,
@@ -93,21 +94,41 @@ class PromptTemplate(StringPromptTemplate):
         if not isinstance(template, str):
             raise TypeError(f"template must be a str, got {type(template).__name__}")
         self.template = template
-        self.input_variables = sorted(  # sorted, as langchain_core's
-            input_variables if input_variables is not None else template_variables(template)
-        )
+        self.partial_variables = dict(partial_variables or {})
+        if input_variables is None:  # the template's, less those filled in already
+            input_variables = [v for v in template_variables(template)
+                               if v not in self.partial_variables]
+        self.input_variables = sorted(input_variables)  # sorted, as langchain_core's
         self._init_scope(name, callbacks, tags, metadata)
 
     def _reconfigured(self, changed: frozenset[str]) -> None:
         if "template" in changed:  # a configured template brings its own variables
-            self.input_variables = sorted(template_variables(self.template))
+            self.input_variables = sorted(v for v in template_variables(self.template)
+                                          if v not in self.partial_variables)
 
     @classmethod
     def from_template(cls, template: str, **kwargs: Any) -> PromptTemplate:
         """The template, its variables read from it."""
         return cls(template, **kwargs)
 
+    def __add__(self, other: Any) -> PromptTemplate:
+        """The two templates joined (a str is a template too); the variables and partial
+        variables of both (a variable filled in by both is an error)."""
+        if isinstance(other, str):
+            other = PromptTemplate.from_template(other)
+        if not isinstance(other, PromptTemplate):
+            raise NotImplementedError(f"Cannot add a {type(other).__name__} to a PromptTemplate")
+        twice = sorted(set(self.partial_variables) & set(other.partial_variables))
+        if twice:
+            raise ValueError(f"Both prompts fill in the partial variable(s) {twice}")
+        return PromptTemplate(
+            self.template + other.template,
+            input_variables=sorted({*self.input_variables, *other.input_variables}),
+            partial_variables={**self.partial_variables, **other.partial_variables},
+        )
+
     def format(self, **values: Any) -> str:
+        values = self._with_partials(values)
         self._missing(values)
         return self.template.format(**values)
 

@@ -13,6 +13,7 @@ threads and asyncio tasks alike (each copies the context).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final, final
 from uuid import UUID
@@ -92,7 +93,9 @@ class RunFrame:
         ``tags``, ``metadata`` and ``configurable`` are new containers and
         ``callbacks`` a copy of the child manager (handlers themselves are
         shared), so a function that mutates or replaces them changes nothing
-        outside its own call.
+        outside its own call. They are always there, as in langchain_core (empty,
+        and ``recursion_limit`` 25, when nobody set them), so ``config["metadata"]``
+        works in any function.
         """
         out: dict[str, Any] = dict(self.child_config)
         for key, value in out.items():
@@ -100,6 +103,9 @@ class RunFrame:
                 out[key] = list(value)
             elif type(value) is dict:
                 out[key] = dict(value)
+        for key, default in _FUNCTION_CONFIG_DEFAULTS:
+            if key not in out:
+                out[key] = default()
         callbacks = out.get("callbacks")
         if isinstance(callbacks, BaseCallbackManager):
             out["callbacks"] = callbacks.copy()
@@ -110,6 +116,10 @@ class RunFrame:
         """A run manager for this run (a view: its events go to the frame's handlers)."""
         return new_run_manager(self.kind.rm_cls, self.manager, self.run_id)
 
+
+#: The keys every function's config has, with a maker of each one's default.
+_FUNCTION_CONFIG_DEFAULTS: Final[tuple[tuple[str, Callable[[], Any]], ...]] = (
+    ("tags", list), ("metadata", dict), ("configurable", dict), ("recursion_limit", lambda: 25))
 
 #: The frame of the run whose body is executing in this context (thread / task), if any.
 current_run: Final[ContextVar[RunFrame | None]] = ContextVar(

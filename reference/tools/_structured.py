@@ -32,7 +32,7 @@ def _params(func: Callable[..., Any] | None) -> set[str]:
 
 
 def tool_message(output: Any, name: str, call_id: str | None,
-                 status: Literal["success", "error"] = "success") -> Any:
+                 status: Literal["success", "error"] = "success", artifact: Any = None) -> Any:
     """What a tool invoked with a tool call returns: its output as a :class:`ToolMessage`
     answering the call (content that is not text or a list of content blocks as JSON, else
     ``str``), as langchain_core's tools do; a :class:`ToolOutputMixin` (a ToolMessage, say) or
@@ -48,7 +48,20 @@ def tool_message(output: Any, name: str, call_id: str | None,
             content = json.dumps(output, ensure_ascii=False)
         except (TypeError, ValueError):
             content = str(output)
-    return ToolMessage(content, name=name, tool_call_id=call_id, status=status)
+    return ToolMessage(content, name=name, tool_call_id=call_id, status=status, artifact=artifact)
+
+
+ResponseFormat = Literal["content", "content_and_artifact"]
+
+
+def split_artifact(tool: str, output: Any) -> tuple[Any, Any]:
+    """A ``content_and_artifact`` tool's output as its (content, artifact) pair."""
+    if isinstance(output, tuple) and len(output) == 2:
+        return output[0], output[1]
+    raise ValueError(
+        f"Tool {tool!r} has response_format='content_and_artifact', so its function must "
+        f"return a (content, artifact) pair; it returned a {type(output).__name__}"
+    )
 
 
 class ToolException(Exception):
@@ -74,6 +87,9 @@ class BaseTool(Runnable[Any, Any]):
     description: str = ""
     return_direct: bool = False
     handle_tool_error: ToolErrorHandler = False
+    #: ``"content_and_artifact"``: the function returns (content, artifact); a tool call's
+    #: ToolMessage carries both, other calls give the content.
+    response_format: ResponseFormat = "content"
     #: Whether the function takes the tool run's manager (a subclass's ``_run``; never a
     #: function given to ``StructuredTool``, as in langchain_core).
     _func_rm: bool = False
@@ -181,7 +197,7 @@ class BaseTool(Runnable[Any, Any]):
             return run(self, partial(self._answer, call_id), args, config, TOOL,
                        payload=payload, extra=extra)
         payload, extra = self._start(input)
-        body = self._call_handled if self.handle_tool_error else self._call
+        body = self._call_handled if self.handle_tool_error else self._call_content
         if self._id_params:
             body = self._without_call
         return run(self, body, input, config, TOOL, payload=payload, extra=extra)
@@ -263,33 +279,55 @@ class BaseTool(Runnable[Any, Any]):
         assert callable(handler)
         return handler(error)
 
+    def _call_content(self, input: Any, frame: RunFrame) -> Any:
+        """The output of a call without a tool call id: the content alone."""
+        out = self._call(input, frame)
+        if self.response_format == "content_and_artifact":
+            return split_artifact(self.get_name(), out)[0]
+        return out
+
+    async def _acall_content(self, input: Any, frame: RunFrame) -> Any:
+        out = await self._acall(input, frame)
+        if self.response_format == "content_and_artifact":
+            return split_artifact(self.get_name(), out)[0]
+        return out
+
     def _call_handled(self, input: Any, frame: RunFrame) -> Any:
         try:
-            return self._call(input, frame)
+            return self._call_content(input, frame)
         except ToolException as e:
             return self._handled(e)
 
     async def _acall_handled(self, input: Any, frame: RunFrame) -> Any:
         try:
-            return await self._acall(input, frame)
+            return await self._acall_content(input, frame)
         except ToolException as e:
             return self._handled(e)
+
+    def _message(self, output: Any, call_id: str | None) -> Any:
+        """A tool call's answer (content and artifact for a ``content_and_artifact`` tool)."""
+        if self.response_format == "content_and_artifact":
+            content, artifact = split_artifact(self.get_name(), output)
+            return tool_message(content, self.get_name(), call_id, artifact=artifact)
+        return tool_message(output, self.get_name(), call_id)
 
     def _answer(self, call_id: str | None, input: Any, frame: RunFrame) -> Any:
         if self._id_params:
             input = self._with_call_id(input, call_id)
         try:
-            return tool_message(self._call(input, frame), self.get_name(), call_id)
+            out = self._call(input, frame)
         except ToolException as e:
             return tool_message(self._handled(e), self.get_name(), call_id, "error")
+        return self._message(out, call_id)
 
     async def _aanswer(self, call_id: str | None, input: Any, frame: RunFrame) -> Any:
         if self._id_params:
             input = self._with_call_id(input, call_id)
         try:
-            return tool_message(await self._acall(input, frame), self.get_name(), call_id)
+            out = await self._acall(input, frame)
         except ToolException as e:
             return tool_message(self._handled(e), self.get_name(), call_id, "error")
+        return self._message(out, call_id)
 
     def _call(self, input: Any, frame: RunFrame) -> Any:
         if self.func is None:  # inside the run, as langchain_core's: handlers see the error
@@ -309,7 +347,7 @@ class BaseTool(Runnable[Any, Any]):
             return await arun(self, partial(self._aanswer, call_id), args, config, ATOOL,
                               payload=payload, extra=extra)
         payload, extra = self._start(input)
-        body = self._acall_handled if self.handle_tool_error else self._acall
+        body = self._acall_handled if self.handle_tool_error else self._acall_content
         if self._id_params:
             body = self._awithout_call
         return await arun(self, body, input, config, ATOOL, payload=payload, extra=extra)
@@ -342,10 +380,15 @@ class FunctionTool(BaseTool):
         *,
         handle_tool_error: ToolErrorHandler = False,
         return_direct: bool = False,
+        response_format: ResponseFormat = "content",
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
+        if response_format not in ("content", "content_and_artifact"):
+            raise ValueError("response_format is 'content' or 'content_and_artifact', got "
+                             f"{response_format!r}")
+        self.response_format = response_format
         self._setup(name, description, func, coroutine, handle_tool_error, return_direct,
                     callbacks, tags, metadata)
 

@@ -256,10 +256,14 @@ def test_retriever_tool_with_a_document_prompt_answers_a_tool_call(pkg: str) -> 
                                 "title": "Query", "type": "string"}}
 
 
-def test_retriever_tool_artifacts_are_refused_saying_so() -> None:
-    make = load("reference", "tools", "create_retriever_tool")
-    with pytest.raises(NotImplementedError, match="response_format='content' only"):
-        make(_retriever("reference"), "s", "d", response_format="content_and_artifact")
+@pytest.mark.parametrize("pkg", PKGS)
+def test_retriever_tool_with_artifacts_answers_the_documents_too(pkg: str) -> None:
+    t = load(pkg, "tools", "create_retriever_tool")(
+        _retriever(pkg), "search", "d", document_separator="|",
+        response_format="content_and_artifact")
+    out = t.invoke({"name": "search", "args": {"query": "z"}, "id": "c1", "type": "tool_call"})
+    assert (out.content, [d.page_content for d in out.artifact]) == ("z one|two", ["z one", "two"])
+    assert t.invoke("z") == "z one|two"  # no tool call: the content
 
 
 def _tools(pkg: str) -> list[Any]:
