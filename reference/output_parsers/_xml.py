@@ -31,9 +31,8 @@ from reference.runnables._addable import AddableDict
 __all__ = ["XMLOutputParser", "nested_element"]
 
 _NO_DEFUSEDXML = (
-    "defusedxml is not installed. Please install it to use the defusedxml parser. You can "
-    "install it with `pip install defusedxml`. See https://github.com/tiran/defusedxml for "
-    "more details"
+    "XMLOutputParser(parser='defusedxml') needs the defusedxml package, which is not installed: "
+    "pip install defusedxml, or pass parser='xml' to use the standard library's parser"
 )
 _FENCED = re.compile(r"```(xml)?(.*)```", re.DOTALL)
 _TAG_START = re.compile(r"<[a-zA-Z:_]")
