@@ -10,9 +10,10 @@ exactly, as an embedding of the observed run forest into the expected run tree:
   parent — so the children of one observed or hidden run land on children of one expected run;
 - among the embeddings that satisfy the constraints, the one that disagrees least with what the
   events say (names, run types, which handlers saw the run, tags, metadata, outcome, sequence
-  order, and expected runs nobody saw) wins. A conforming engine's events fit their true places
-  with no disagreement at all, so the best embedding of a conforming engine is a perfect one;
-  where the observations leave several places open, all of them are perfect, and any will do.
+  order, expected runs nobody saw, extra layers that wrap a run) wins. A conforming engine's
+  events fit their true places with no disagreement at all, so the best embedding of a
+  conforming engine is a perfect one; where the observations leave several places open, all of
+  them are perfect, and any will do.
 
 The solution is a dynamic programme over (observed run, expected run) pairs — each pair's cost
 is its own disagreement plus the best assignment of its children (order-preserving for sequence
@@ -48,6 +49,10 @@ _UNKNOWN: Final = "\0unknown-parent"
 _UNPLACED: Final = 4
 _WRONG_PARENT: Final = 2
 _MISSED: Final = 1
+#: A child of an extra layer placed right under the layer's parent's place: the layer wraps it
+#: there (the checker reports its parent link), where under an expected run nobody saw, the layer
+#: may be that run. Less than any other disagreement: it only decides between equal placements.
+_WRAPPED: Final = 1
 #: How many partial placements the search may try before it settles for the best found.
 _SEARCH_BUDGET: Final = 4000
 
@@ -243,6 +248,9 @@ class _Matcher:
         for rid, run in observed.items():
             if rid not in skipped:
                 self.parent[rid] = self._effective_parent(run, skipped)
+        # (runs whose own parent is an extra layer, placed as children of the layer's parent)
+        self.wrapped = frozenset(rid for rid, pid in self.parent.items() if pid != _UNKNOWN
+                                 and not self.obs[rid].parents.isdisjoint(skipped))
         self.children: dict[str, list[str]] = {}
         for rid, pid in self.parent.items():
             if pid is not None and pid != _UNKNOWN:
@@ -425,6 +433,17 @@ class _Matcher:
             self.best[pair] = self._best(rid, key)
         return self.best[pair]
 
+    def _child(self, kid: str, key: Key) -> tuple[int, tuple[tuple[str, Key], ...]] | None:
+        """:meth:`_pair` of a child of the run being placed, a child of an extra layer costing
+        :data:`_WRAPPED` more: of two runs of one object under one parent, the one under the
+        layer is the one beneath the place left unseen (langchain-core's ``RunnableEach``
+        rewrapped by ``with_config``), which streams, whose start inputs are not compared,
+        tell by nothing else."""
+        fit = self._pair(kid, key)
+        if fit is None or kid not in self.wrapped:
+            return fit
+        return fit[0] + _WRAPPED, fit[1]
+
     def _align(self, kids: Sequence[str], keys: Sequence[Key]
                ) -> tuple[int, tuple[tuple[str, Key], ...]]:
         """Order-preserving assignment of observed children (by first event) to steps."""
@@ -432,7 +451,7 @@ class _Matcher:
         if m == n:
             # As many children as steps, each fitting its step perfectly: the only perfect
             # alignment (leaving any child out costs), so the one the table would find.
-            steps = [self._pair(kid, key) for kid, key in zip(kids, keys)]
+            steps = [self._child(kid, key) for kid, key in zip(kids, keys)]
             if all(fit is not None and fit[0] == 0 for fit in steps):
                 return 0, tuple(pair for fit in steps if fit is not None for pair in fit[1])
         return self._align_by_table(kids, keys)
@@ -454,7 +473,7 @@ class _Matcher:
                 best = row[j + 1][0] + miss[j], row[j + 1][1]
                 if below[j][0] + _UNPLACED < best[0]:
                     best = below[j][0] + _UNPLACED, below[j][1]
-                fit = self._pair(kids[i], keys[j])
+                fit = self._child(kids[i], keys[j])
                 if fit is not None and fit[0] + below[j + 1][0] < best[0]:
                     best = fit[0] + below[j + 1][0], fit[1] + below[j + 1][1]
                 row[j] = best
@@ -467,7 +486,7 @@ class _Matcher:
         n = len(keys)
         if n > 12:  # never generated; stay polynomial by placing children one at a time
             return self._assign_greedy(kids, keys)
-        options = [[(j, fit) for j in range(n) for fit in [self._pair(kid, keys[j])]
+        options = [[(j, fit) for j in range(n) for fit in [self._child(kid, keys[j])]
                     if fit is not None] for kid in kids]
         alone = [fits[0][0] for fits in options if len(fits) == 1]
         if all(len(fits) <= 1 for fits in options) and len(set(alone)) == len(alone):
@@ -536,7 +555,7 @@ class _Matcher:
         pairs: tuple[tuple[str, Key], ...] = ()
         for kid in kids:
             fits = [(f[0], j, f[1]) for j in range(len(keys)) if j not in used
-                    for f in [self._pair(kid, keys[j])] if f is not None]
+                    for f in [self._child(kid, keys[j])] if f is not None]
             if not fits:
                 cost += _UNPLACED
                 continue
@@ -809,7 +828,9 @@ class _Matcher:
             local = self._local(rid, key)
             cost += local if local is not None else _UNPLACED
             if rid in self.obs:  # its parent link
-                cost += _WRONG_PARENT * (self.parent.get(rid) != of_key.get(key[:-1]))
+                parent = self.parent.get(rid)
+                cost += _WRONG_PARENT if parent != of_key.get(key[:-1]) \
+                    else _WRAPPED * (rid in self.wrapped and parent is not None)
         cost += sum(_MISSED for key, run in self.runs.items() if inside(key) and run.handlers
                     and not run.optional and key not in of_key)
         rest = [(key, rid) for key, rid in of_key.items() if not inside(key) and rid in self.obs]

@@ -290,6 +290,55 @@ def test_an_unexpected_run_named_like_no_node_takes_the_place_of_its_children() 
     assert {"node": "map", "parent": "sequence"}.items() <= dict(unexpected[0].facts).items()
 
 
+#: fn1 used twice: on its own, and as the item of a bound map.
+_FN_AND_ITS_BOUND_MAP = [{"label": "fn1", "kind": "lambda", "fanout": 1},
+                         {"label": "map2", "kind": "map", "children": ["fn1"]},
+                         {"label": "bind_map2", "kind": "binding", "children": ["map2"]}]
+
+
+@pytest.mark.parametrize(("mode", "root", "steps", "order"), [
+    # (a sequence's steps in a stream: their start inputs are not compared, so only the
+    # structure tells the two runs of fn1 apart)
+    ("stream", "sequence", ["fn1", "bind_map2"],
+     ["start fn1", "end fn1", "start each", "start inner", "end inner", "end each"]),
+    ("astream_events", "sequence", ["fn1", "bind_map2"],
+     ["start fn1", "end fn1", "start each", "start inner", "end inner", "end each"]),
+    # (parallel branches, the map's first: its item starts before fn1 on its own)
+    ("stream", "parallel", ["bind_map2", "fn1"],
+     ["start each", "start inner", "end inner", "end each", "start fn1", "end fn1"]),
+])
+def test_a_layer_named_like_no_node_takes_the_place_of_an_unseen_run_not_a_sibling(
+        mode: str, root: str, steps: list[str], order: list[str]) -> None:
+    """langchain-core's ``fn1.map().with_config()`` next to fn1 itself: the map's run comes
+    named ``RunnableEach<fn1>`` (a node-less extra layer) with fn1's item run under it. That run
+    is the map's item, placed where the layer stands in for the unseen map; placed at the fn1
+    step, the layer would wrap it (the checker's wrong-parent) and the step's own run would be
+    pushed under the map. Invoke modes tell the two by their inputs, streams by the layer alone
+    (langchain-core 1.8.3, seed 2: a stream reported unexpected-run on the sequence and
+    wrong-parent on fn1, where invoke reported only the map's unexpected-run)."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [*_FN_AND_ITS_BOUND_MAP,
+                            {"label": "top", "kind": root, "children": steps}],
+                  "root": "top"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"mode": mode, "inputs": [["input0"]], "callbacks": ["h1"]}})
+    ids = {run: f"00000000-0000-4000-8000-00000000000{i}"
+           for i, run in enumerate(("top", "fn1", "each", "inner"), 1)}
+    names = {"each": "RunnableEach<fn1>", "inner": "fn1"}
+    parents = {"top": None, "fn1": "top", "each": "top", "inner": "each"}
+    seen = [step.split() for step in ["start top", *order, "end top"]]
+    events = tuple(
+        Event(seq, "h1", kind, ids[run], ids[p] if (p := parents[run]) else None, "chain",
+              names.get(run, run) if kind == "start" else None, (), (),
+              method=f"on_chain_{kind}")
+        for seq, (kind, run) in enumerate(seen))
+    found = [v for v in check(scenario, expect(scenario),
+                              Observation(events, (Outcome(value="x"),), Probe()))
+             if v.rule == "R6"]
+    assert [(v.kind, v.run) for v in found] == [("unexpected-run", "map2")], \
+        [str(v) for v in found]
+
+
 def test_where_missing_tags_and_metadata_were_given_is_a_fact() -> None:
     """``missing_from``: a chained binding's own tags lost (the key-by-key merge of nested
     ``with_config`` calls) is told from tags lost on the way down from the caller or an outer
