@@ -51,7 +51,8 @@ _WRONG_PARENT: Final = 2
 _MISSED: Final = 1
 #: A child of an extra layer placed right under the layer's parent's place: the layer wraps it
 #: there (the checker reports its parent link), where under an expected run nobody saw, the layer
-#: may be that run. Less than any other disagreement: it only decides between equal placements.
+#: may be that run. As small as the least other disagreement (an expected run nobody saw): it
+#: decides between otherwise equal placements, and costs nothing where no extra layer is seen.
 _WRAPPED: Final = 1
 #: How many partial placements the search may try before it settles for the best found.
 _SEARCH_BUDGET: Final = 4000
