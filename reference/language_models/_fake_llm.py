@@ -309,11 +309,18 @@ class LLM(BaseLLM):
         raise NotImplementedError(f"{type(self).__name__} must implement _call")
 
     def _reply(self, prompt: str, frame: RunFrame) -> str:
-        return self._call(prompt, stop=None, run_manager=frame.run_manager)
+        return self._call(prompt, stop=None, run_manager=_sync_manager(frame))
 
     def _answer(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
                 kwargs: dict[str, Any] | None = None) -> str:
-        return self._call(prompt, stop=stop, run_manager=frame.run_manager, **(kwargs or {}))
+        return self._call(prompt, stop=stop, run_manager=_sync_manager(frame), **(kwargs or {}))
+
+
+def _sync_manager(frame: RunFrame) -> CallbackManagerForLLMRun:
+    """The run manager ``_call`` is given: a sync one in async runs too (its
+    ``on_llm_new_token`` is called, not awaited), as langchain_core's ``_acall`` gives it."""
+    rm = frame.run_manager
+    return rm.get_sync() if frame.kind.is_async else rm  # type: ignore[no-any-return]
 
 
 class FakeListLLM(LLM):
