@@ -30,6 +30,15 @@ from typing import TYPE_CHECKING, Any
 from reference.globals import _settings
 from reference.language_models._base import BaseLanguageModel
 from reference.language_models._cache import achat_cached, chat_cached
+from reference.language_models._generate import (
+    aanswer,
+    afinish,
+    answer,
+    aopen_runs,
+    call_configs,
+    finish,
+    open_runs,
+)
 from reference.language_models._options import with_options
 from reference.messages import (
     AIMessage,
@@ -39,7 +48,13 @@ from reference.messages import (
     convert_to_messages,
 )
 from reference.messages._usage import sum_chunk_usage
-from reference.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
+from reference.outputs import (
+    ChatGeneration,
+    ChatGenerationChunk,
+    ChatResult,
+    LLMResult,
+    RunInfo,
+)
 from reference.prompt_values import PromptValue
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
@@ -47,6 +62,9 @@ from reference.runnables._lifecycle import ACHAT, CHAT, arun, astream_run, run, 
 from reference.runnables._streams import aclosing_stream
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
+    from reference.callbacks import Callbacks
     from reference.rate_limiters import BaseRateLimiter
 
 __all__ = ["BaseChatModel", "SimpleChatModel", "to_messages"]
@@ -74,6 +92,17 @@ def to_messages(input: Any) -> list[BaseMessage]:
     raise ValueError(
         f"A chat model takes a PromptValue, a str or a list of messages, got "
         f"{type(input).__name__}: {input!r}"
+    )
+
+
+def _message_list(messages: Any) -> list[BaseMessage]:
+    """One input of ``generate``: a list of messages, as given."""
+    if isinstance(messages, Sequence) and not isinstance(messages, str) and all(
+            isinstance(m, BaseMessage) for m in messages):
+        return list(messages)
+    raise TypeError(
+        f"A chat model's generate takes a list of message lists (list[list[BaseMessage]]); "
+        f"got an item {type(messages).__name__}: {messages!r}"
     )
 
 
@@ -314,6 +343,80 @@ class BaseChatModel(BaseLanguageModel):
         async with aclosing_stream(stream) as it:
             async for chunk in it:
                 yield chunk
+
+    # -- generate: the pre-Runnable API, one run per message list (``_generate`` module) ----
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+        """``generate``'s ``llm_output`` from each input's (a provider merges token usage)."""
+        return {}
+
+    def _generate_result(self, results: list[ChatResult], frames: list[RunFrame]) -> LLMResult:
+        return LLMResult(
+            generations=[list(r.generations) for r in results],
+            llm_output=self._combine_llm_outputs([r.llm_output for r in results]),
+            run=[RunInfo(run_id=f.run_id) for f in frames] or None,
+        )
+
+    def generate(
+        self,
+        messages: list[list[BaseMessage]],
+        stop: list[str] | None = None,
+        callbacks: Callbacks = None,
+        *,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        run_name: str | None = None,
+        run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """Answer each message list in a run of its own (see ``language_models._generate``)."""
+        inputs = [_message_list(m) for m in messages]
+        extra = {**self._start_extra(stop, kwargs), "batch_size": len(inputs)}
+        body = with_options(self._respond, stop, kwargs)
+        if (self.cache is not None or self.rate_limiter is not None
+                or _settings["llm_cache"] is not None):
+            body = chat_cached(self, body, extra["invocation_params"])
+        configs = call_configs(len(inputs), callbacks, tags, metadata, run_name, run_id)
+        frames = open_runs(self, CHAT, [[m] for m in inputs], configs, extra)
+        results = finish(frames, answer(frames, body, inputs, one_run=False), _result)
+        return self._generate_result(results, frames)
+
+    async def agenerate(
+        self,
+        messages: list[list[BaseMessage]],
+        stop: list[str] | None = None,
+        callbacks: Callbacks = None,
+        *,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        run_name: str | None = None,
+        run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """Async :meth:`generate`: the message lists are answered concurrently."""
+        inputs = [_message_list(m) for m in messages]
+        extra = {**self._start_extra(stop, kwargs), "batch_size": len(inputs)}
+        body = with_options(self._arespond, stop, kwargs)
+        if (self.cache is not None or self.rate_limiter is not None
+                or _settings["llm_cache"] is not None):
+            body = achat_cached(self, body, extra["invocation_params"])
+        configs = call_configs(len(inputs), callbacks, tags, metadata, run_name, run_id)
+        frames = await aopen_runs(self, ACHAT, [[m] for m in inputs], configs, extra)
+        outcomes, cancelled = await aanswer(frames, body, inputs, one_run=False)
+        results = await afinish(frames, outcomes, _result, cancelled)
+        return self._generate_result(results, frames)
+
+    def generate_prompt(self, prompts: list[PromptValue], stop: list[str] | None = None,
+                        callbacks: Callbacks = None, **kwargs: Any) -> LLMResult:
+        """:meth:`generate` on prompt values (their messages)."""
+        return self.generate([p.to_messages() for p in prompts], stop=stop,
+                             callbacks=callbacks, **kwargs)
+
+    async def agenerate_prompt(self, prompts: list[PromptValue], stop: list[str] | None = None,
+                               callbacks: Callbacks = None, **kwargs: Any) -> LLMResult:
+        """Async :meth:`generate_prompt`."""
+        return await self.agenerate([p.to_messages() for p in prompts], stop=stop,
+                                    callbacks=callbacks, **kwargs)
 
 
 class SimpleChatModel(BaseChatModel):

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
-from typing import Any, ClassVar, Final, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
 from reference.callbacks._run_managers import (
     AsyncCallbackManagerForLLMRun,
@@ -34,15 +34,27 @@ from reference.callbacks._run_managers import (
 from reference.globals import _settings
 from reference.language_models._base import BaseLanguageModel, check_options
 from reference.language_models._cache import active, llm_cache, params_key
+from reference.language_models._generate import (
+    aanswer,
+    afinish,
+    answer,
+    aopen_runs,
+    finish,
+    open_runs,
+    per_prompt_configs,
+)
 from reference.language_models._options import with_options
 from reference.messages import BaseMessage, convert_to_messages
-from reference.outputs import Generation, GenerationChunk, LLMResult
+from reference.outputs import Generation, GenerationChunk, LLMResult, RunInfo
 from reference.prompt_values import PromptValue
 from reference.prompt_values._values import ChatPromptValue
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame, RunKind
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
 from reference.runnables._streams import aclosing_stream
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
 
 __all__ = ["LLM", "BaseLLM", "FakeListLLM", "FakeStreamingListLLM"]
 
@@ -77,6 +89,26 @@ def _without_run_id(config: RunnableConfig | None) -> RunnableConfig | None:
     if config is None or "run_id" not in config:
         return config
     return cast(RunnableConfig, {k: v for k, v in config.items() if k != "run_id"})
+
+
+def _generate_configs(prompts: Any, callbacks: Any, tags: Any, metadata: Any, run_name: Any,
+                      run_id: Any) -> list[RunnableConfig]:
+    if not isinstance(prompts, list):
+        raise ValueError(
+            f"An LLM's generate takes a list of prompt strings, got {type(prompts).__name__}: "
+            f"{prompts!r}"
+        )
+    return per_prompt_configs(len(prompts), callbacks, tags, metadata, run_name, run_id)
+
+
+def _generated(texts: list[str], frames: list[RunFrame]) -> LLMResult:
+    return LLMResult(generations=[[Generation(text=t)] for t in texts],
+                     run=[RunInfo(run_id=f.run_id) for f in frames] or None)
+
+
+def _no_run_id(config: RunnableConfig) -> RunnableConfig:
+    """A cache miss's run config: ``generate``'s ``run_id`` is not used (as langchain_core's)."""
+    return cast(RunnableConfig, _without_run_id(config))
 
 
 def _result(text: str) -> LLMResult:
@@ -222,6 +254,107 @@ class BaseLLM(BaseLanguageModel):
                       kwargs: dict[str, Any] | None = None) -> str:
         return self._answer(prompt, frame, stop, kwargs)
 
+    # -- generate: the pre-Runnable API, one run per prompt (``_generate`` module) ----------
+
+    def generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        callbacks: Any = None,
+        *,
+        tags: Any = None,
+        metadata: Any = None,
+        run_name: Any = None,
+        run_id: Any = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """Answer each prompt in a run of its own (see ``language_models._generate``);
+        ``callbacks``, ``tags``, ``metadata``, ``run_name`` and ``run_id`` may be given per
+        prompt, as lists. With a cache, a prompt already answered starts no run."""
+        configs = _generate_configs(prompts, callbacks, tags, metadata, run_name, run_id)
+        body = self._reply if stop is None and not kwargs else partial(
+            self._answer, stop=stop, kwargs=kwargs)
+        if not active(self.cache):
+            texts, frames = self._run_prompts(prompts, configs, body, stop)
+            return _generated(texts, frames)
+        cache = llm_cache(self.cache)
+        llm_string = params_key({**self._invocation_params(), "stop": stop})
+        hits = [None if cache is None else cache.lookup(p, llm_string) for p in prompts]
+        missing = [i for i, hit in enumerate(hits) if not isinstance(hit, list)]
+        if not missing:
+            return LLMResult(generations=cast(list[list[Generation]], hits), llm_output={})
+        texts, frames = self._run_prompts(
+            [prompts[i] for i in missing], [_no_run_id(configs[i]) for i in missing],
+            body, stop)
+        for i, text in zip(missing, texts, strict=True):
+            hits[i] = gens = [Generation(text=text)]
+            if cache is not None:
+                cache.update(prompts[i], llm_string, gens)
+        return LLMResult(generations=cast(list[list[Generation]], hits),
+                         run=[RunInfo(run_id=f.run_id) for f in frames])
+
+    def _run_prompts(self, prompts: list[str], configs: list[RunnableConfig],
+                     body: Callable[[str, RunFrame], str], stop: list[str] | None
+                     ) -> tuple[list[str], list[RunFrame]]:
+        extra = {**self._start_extra(stop), "batch_size": len(prompts)}
+        frames = open_runs(self, LLM_RUN, [[p] for p in prompts], configs, extra)
+        return finish(frames, answer(frames, body, prompts, one_run=True), _result), frames
+
+    async def agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        callbacks: Any = None,
+        *,
+        tags: Any = None,
+        metadata: Any = None,
+        run_name: Any = None,
+        run_id: Any = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """Async :meth:`generate` (the prompts answered one after another, as there)."""
+        configs = _generate_configs(prompts, callbacks, tags, metadata, run_name, run_id)
+        body = with_options(self._areply, stop, kwargs)
+        if not active(self.cache):
+            texts, frames = await self._arun_prompts(prompts, configs, body, stop)
+            return _generated(texts, frames)
+        cache = llm_cache(self.cache)
+        llm_string = params_key({**self._invocation_params(), "stop": stop})
+        hits = [None if cache is None else await cache.alookup(p, llm_string) for p in prompts]
+        missing = [i for i, hit in enumerate(hits) if not isinstance(hit, list)]
+        if not missing:
+            return LLMResult(generations=cast(list[list[Generation]], hits), llm_output={})
+        texts, frames = await self._arun_prompts(
+            [prompts[i] for i in missing], [_no_run_id(configs[i]) for i in missing],
+            body, stop)
+        for i, text in zip(missing, texts, strict=True):
+            hits[i] = gens = [Generation(text=text)]
+            if cache is not None:
+                await cache.aupdate(prompts[i], llm_string, gens)
+        return LLMResult(generations=cast(list[list[Generation]], hits),
+                         run=[RunInfo(run_id=f.run_id) for f in frames])
+
+    async def _arun_prompts(
+        self, prompts: list[str], configs: list[RunnableConfig],
+        body: Callable[[str, RunFrame], Coroutine[Any, Any, str]], stop: list[str] | None
+    ) -> tuple[list[str], list[RunFrame]]:
+        extra = {**self._start_extra(stop), "batch_size": len(prompts)}
+        frames = await aopen_runs(self, ALLM_RUN, [[p] for p in prompts], configs, extra)
+        outcomes, cancelled = await aanswer(frames, body, prompts, one_run=True)
+        return await afinish(frames, outcomes, _result, cancelled), frames
+
+    def generate_prompt(self, prompts: list[PromptValue], stop: list[str] | None = None,
+                        callbacks: Any = None, **kwargs: Any) -> LLMResult:
+        """:meth:`generate` on prompt values (their strings)."""
+        return self.generate([p.to_string() for p in prompts], stop=stop, callbacks=callbacks,
+                             **kwargs)
+
+    async def agenerate_prompt(self, prompts: list[PromptValue], stop: list[str] | None = None,
+                               callbacks: Any = None, **kwargs: Any) -> LLMResult:
+        """Async :meth:`generate_prompt`."""
+        return await self.agenerate([p.to_string() for p in prompts], stop=stop,
+                                    callbacks=callbacks, **kwargs)
+
     # -- streaming ----------------------------------------------------------------------------
 
     def _chunks(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
@@ -309,11 +442,18 @@ class LLM(BaseLLM):
         raise NotImplementedError(f"{type(self).__name__} must implement _call")
 
     def _reply(self, prompt: str, frame: RunFrame) -> str:
-        return self._call(prompt, stop=None, run_manager=frame.run_manager)
+        return self._call(prompt, stop=None, run_manager=_sync_manager(frame))
 
     def _answer(self, prompt: str, frame: RunFrame, stop: list[str] | None = None,
                 kwargs: dict[str, Any] | None = None) -> str:
-        return self._call(prompt, stop=stop, run_manager=frame.run_manager, **(kwargs or {}))
+        return self._call(prompt, stop=stop, run_manager=_sync_manager(frame), **(kwargs or {}))
+
+
+def _sync_manager(frame: RunFrame) -> CallbackManagerForLLMRun:
+    """The run manager ``_call`` is given: a sync one in async runs too (its
+    ``on_llm_new_token`` is called, not awaited), as langchain_core's ``_acall`` gives it."""
+    rm = frame.run_manager
+    return rm.get_sync() if frame.kind.is_async else rm  # type: ignore[no-any-return]
 
 
 class FakeListLLM(LLM):

@@ -7,6 +7,7 @@ from reference.outputs._outputs import (
     Generation,
     GenerationChunk,
     LLMResult,
+    RunInfo,
 )
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "Generation",
     "GenerationChunk",
     "LLMResult",
+    "RunInfo",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from uuid import UUID
 
 from reference._model import Record
 from reference.messages import BaseMessage
@@ -14,6 +15,7 @@ __all__ = [
     "Generation",
     "GenerationChunk",
     "LLMResult",
+    "RunInfo",
 ]
 
 
@@ -54,8 +56,19 @@ class ChatGenerationChunk(ChatGeneration):
         return ChatGenerationChunk(message=self.message + other.message)
 
 
+class RunInfo(Record):
+    """Which run answered one input of ``generate`` (an ``LLMResult.run`` item)."""
+
+    _fields = (("run_id", None),)
+    _always = frozenset({"run_id"})
+
+    def __init__(self, *, run_id: UUID) -> None:
+        self.run_id = run_id
+
+
 class LLMResult(Record):
-    """Everything a model run produced: one list of generations per prompt."""
+    """Everything a model run produced: one list of generations per prompt; ``run``, the
+    ``RunInfo`` of each prompt's run (``generate`` fills it in), takes no part in ``==``."""
 
     _fields = (("generations", []), ("llm_output", None), ("run", None))
     _always = frozenset({"generations", "llm_output", "run"})
@@ -69,6 +82,12 @@ class LLMResult(Record):
         self.generations = generations
         self.llm_output = llm_output
         self.run = run
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return bool(self.generations == other.generations
+                    and self.llm_output == other.llm_output)
 
 
 class ChatResult(Record):

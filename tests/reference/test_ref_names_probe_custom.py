@@ -135,3 +135,32 @@ def test_a_tool_subclass_takes_a_string_as_its_one_argument(pkg: str) -> None:
     assert Shout().invoke("abc") == "ABC!"
     assert Shout(suffix="?").invoke({"query": "abc"}) == "ABC?"
     assert Shout(name="loud").name == "loud"
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+def test_an_llm_subclass_reports_tokens_from__call_in_both_modes(pkg: str, mode: str) -> None:
+    """``_call`` gets a sync run manager in ``ainvoke`` too: its ``on_llm_new_token`` reaches
+    the handlers (an async one's would be a coroutine nobody awaits)."""
+    base = load(pkg, "language_models", "LLM")
+
+    class Echo(base):  # type: ignore[misc, valid-type]
+        @property
+        def _llm_type(self) -> str:
+            return "echo"
+
+        def _call(self, prompt: str, stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> str:
+            run_manager.on_llm_new_token("t-" + prompt)
+            return "ok " + prompt
+
+    rec = recorder(pkg)
+    cfg = {"callbacks": [rec]}
+    out = Echo().invoke("x", cfg) if mode == "invoke" else asyncio.run(
+        Echo().ainvoke("x", cfg))
+    assert out == "ok x"
+    assert rec.seen == [
+        ("on_llm_start", "Echo", None, "['x']"),
+        ("on_llm_new_token", "Echo", None, "'t-x' NoneType"),
+        ("on_llm_end", "Echo", None, "LLMResult([[Generation('ok x')]])"),
+    ]
