@@ -21,9 +21,8 @@ from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
-from reference.runnables._parallel import RunnableParallel
-from reference.runnables._streams import aclose_iter, aclosing_stream, aone, close_iter
-from reference.runnables._tee import atee, tee
+from reference.runnables._parallel import RunnableParallel, aread_input, read_input
+from reference.runnables._streams import aclose_iter, aclosing_stream, afrom, aone, close_iter
 from reference.runnables._workers import submit
 
 __all__ = ["RunnableAssign", "RunnablePick"]
@@ -97,11 +96,11 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
                             if k not in keys})
 
     def _chunks(self, source: Iterator[Any], frame: RunFrame) -> Iterator[dict[str, Any]]:
-        for_input, for_mapper = tee(source, 2)
-        mapped = self.mapper.transform(for_mapper, frame.child_config)
+        chunks = read_input(source)  # (whole, here: see read_input)
+        mapped = self.mapper.transform(iter(chunks), frame.child_config)
         first = submit(partial(contextvars.copy_context().run, next, mapped, _END))
         try:
-            for chunk in for_input:
+            for chunk in chunks:
                 if rest := self._rest(chunk):
                     yield rest
             if (out := first.result()) is not _END:
@@ -110,7 +109,6 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
         finally:
             wait((first,))  # stopped early or failed: the mapper's step under way ends first
             close_iter(mapped)
-            close_iter(source)
 
     def astream(self, input: dict[str, Any], config: RunnableConfig | None = None,
                 **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
@@ -123,11 +121,11 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
 
     async def _achunks(self, source: AsyncIterator[Any], frame: RunFrame
                        ) -> AsyncIterator[dict[str, Any]]:
-        for_input, for_mapper = atee(source, 2)
-        mapped = self.mapper.atransform(for_mapper, frame.child_config)
+        chunks = await aread_input(source)  # (whole, here: see read_input)
+        mapped = self.mapper.atransform(afrom(chunks), frame.child_config)
         first = asyncio.ensure_future(anext(mapped, _END))
         try:
-            async for chunk in for_input:
+            for chunk in chunks:
                 if rest := self._rest(chunk):
                     yield rest
             if (out := await first) is not _END:
@@ -143,7 +141,6 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
             if not first.cancelled():
                 first.exception()  # retrieved: no "exception never retrieved" warning
             await aclose_iter(mapped)
-            await aclose_iter(source)
 
 
 def _pick(keys: str | list[str], input: Any) -> Any:

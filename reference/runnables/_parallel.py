@@ -1,8 +1,9 @@
 """``RunnableParallel``: run named branches on the same input, threads (sync) or tasks (async).
 
-Streamed, the branches are streamed too, concurrently, each reading its own
-copy of the input stream, and each branch chunk comes out as ``{key: chunk}``
-as it arrives (``_fanout``); the chunks add up to what ``invoke`` returns.
+Streamed, the branches are streamed too, concurrently, and each branch chunk
+comes out as ``{key: chunk}`` as it arrives (``_fanout``); the chunks add up to
+what ``invoke`` returns. With several branches the input stream is read whole
+first, here, in our consumer's thread or task (see :func:`read_input`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,33 @@ from reference.runnables._config import RunnableConfig
 from reference.runnables._fanout import ainterleave, interleave
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
-from reference.runnables._streams import aclose_iter, aclosing_stream, aone, close_iter
-from reference.runnables._tee import atee, tee
+from reference.runnables._streams import aclose_iter, aclosing_stream, afrom, aone, close_iter
 from reference.runnables._workers import run_all
 
-__all__ = ["RunnableParallel"]
+__all__ = ["RunnableParallel", "aread_input", "read_input"]
+
+
+def read_input(source: Iterator[Any]) -> list[Any]:
+    """The whole input stream of a runnable that runs children at once, read where its own
+    chunks are yielded, before any child starts.
+
+    Read by the children instead (a copy each, pulled from their threads or tasks), an upstream
+    step failing there would deliver its error event while our consumer still passes an earlier
+    chunk on, so a later step could start after that failure (R8). Read here, the failure
+    raises before anything is yielded.
+    """
+    try:
+        return list(source)
+    finally:
+        close_iter(source)
+
+
+async def aread_input(source: AsyncIterator[Any]) -> list[Any]:
+    """Async twin of :func:`read_input`."""
+    try:
+        return [chunk async for chunk in source]
+    finally:
+        await aclose_iter(source)
 
 _OPTIONS = ("name", "callbacks", "tags", "metadata")
 
@@ -135,11 +158,10 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
                 finally:
                     close_iter(stream)
                 return
-            copies = tee(source, len(items))
+            chunks = read_input(source)
             yield from interleave(
                 [key for key, _ in items],
-                [step.transform(copy, child) for (_, step), copy in zip(items, copies,
-                                                                         strict=True)],
+                [step.transform(iter(chunks), child) for _, step in items],
                 frame.config.get("max_concurrency"),
             )
         finally:
@@ -171,11 +193,10 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
                     async for chunk in stream:
                         yield AddableDict({key: chunk})
                 return
-            copies = atee(source, len(items))
+            chunks = await aread_input(source)
             merged = ainterleave(
                 [key for key, _ in items],
-                [step.atransform(copy, child) for (_, step), copy in zip(items, copies,
-                                                                          strict=True)],
+                [step.atransform(afrom(chunks), child) for _, step in items],
                 frame.config.get("max_concurrency"),
             )
             async with aclosing_stream(merged) as it:

@@ -17,6 +17,7 @@ __all__ = [
     "aclose_iter",
     "aclosing_stream",
     "add_chunks",
+    "afrom",
     "aone",
     "aprepend",
     "close_iter",
@@ -85,3 +86,9 @@ async def aprepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
 async def aone(x: Any) -> AsyncIterator[Any]:
     """A one-chunk async stream (what ``astream`` feeds ``atransform``)."""
     yield x
+
+
+async def afrom(items: Sequence[Any]) -> AsyncIterator[Any]:
+    """``items`` as an async stream."""
+    for x in items:
+        yield x
