@@ -39,6 +39,7 @@ outputs.chat_generation: ChatGeneration ChatGenerationChunk -> outputs
 outputs.chat_result: ChatResult -> outputs
 outputs.generation: Generation GenerationChunk -> outputs
 outputs.llm_result: LLMResult -> outputs
+outputs.run_info: RunInfo -> outputs
 documents.base: Document -> documents
 documents.compressor: BaseDocumentCompressor -> documents
 documents.transformers: BaseDocumentTransformer -> documents
