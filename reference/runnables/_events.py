@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, final
 from uuid import UUID
 
 from reference.callbacks._handlers import BaseCallbackHandler
+from reference.callbacks._run_filter import RunFilter
 from reference.runnables._config import RunnableConfig, merge_configs, validate_config
 from reference.runnables._streams import aclose_iter, close_iter
 
@@ -260,32 +261,14 @@ class _EventHandler(BaseCallbackHandler):
         })
 
 
-def _selector(
-    include_names: Sequence[str] | None,
-    include_types: Sequence[str] | None,
-    include_tags: Sequence[str] | None,
-    exclude_names: Sequence[str] | None,
-    exclude_types: Sequence[str] | None,
-    exclude_tags: Sequence[str] | None,
-) -> Callable[[StreamEvent], bool]:
-    def type_of(event: StreamEvent) -> str:
-        kind: str = event["event"]  # a custom event's type is its name, as in langchain_core
-        return kind[3:].rsplit("_", 1)[0] if kind != "on_custom_event" else str(event["name"])
-
-    def matches(event: StreamEvent, names: Any, types: Any, tags: Any) -> bool:
-        return bool(
-            (names is not None and event["name"] in names)
-            or (types is not None and type_of(event) in types)
-            or (tags is not None and not set(event["tags"]).isdisjoint(tags))
-        )
-
-    # A filter given, even an empty one, is a filter: include_names=[] includes nothing.
-    including = not (include_names is None and include_types is None and include_tags is None)
+def _selector(run_filter: RunFilter) -> Callable[[StreamEvent], bool]:
+    """``run_filter`` over stream events: a custom event's type is its name, as in
+    langchain_core; any other's is the run type its event names."""
 
     def wanted(event: StreamEvent) -> bool:
-        if including and not matches(event, include_names, include_types, include_tags):
-            return False
-        return not matches(event, exclude_names, exclude_types, exclude_tags)
+        kind: str = event["event"]
+        run_type = kind[3:].rsplit("_", 1)[0] if kind != "on_custom_event" else str(event["name"])
+        return run_filter.admits(event["name"], run_type, event["tags"])
 
     return wanted
 
@@ -322,8 +305,8 @@ async def astream_events(
             loop.call_soon_threadsafe(queue.put_nowait, event)
 
     handler = _EventHandler(emit)
-    wanted = _selector(include_names, include_types, include_tags,
-                       exclude_names, exclude_types, exclude_tags)
+    wanted = _selector(RunFilter(include_names, include_types, include_tags,
+                                 exclude_names, exclude_types, exclude_tags))
     cfg = merge_configs(config, {"callbacks": [handler]})
 
     async def drive() -> None:

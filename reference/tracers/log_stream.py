@@ -32,6 +32,7 @@ from uuid import UUID
 
 from typing_extensions import NotRequired, TypedDict
 
+from reference.callbacks._run_filter import RunFilter
 from reference.outputs import ChatGenerationChunk
 from reference.tracers._core import dump_result
 from reference.tracers._json_patch import apply_ops, diff_ops
@@ -252,22 +253,9 @@ class LogStreamCallbackHandler(BaseTracer):
         """Whether ``run`` gets a log entry (the root never does)."""
         if run.id == self.root_id:
             return False
-        tags = run.tags or []
-        include = (self.include_names is None and self.include_types is None
-                   and self.include_tags is None)
-        if self.include_names is not None:
-            include = include or run.name in self.include_names
-        if self.include_types is not None:
-            include = include or run.run_type in self.include_types
-        if self.include_tags is not None:
-            include = include or any(t in self.include_tags for t in tags)
-        if self.exclude_names is not None:
-            include = include and run.name not in self.exclude_names
-        if self.exclude_types is not None:
-            include = include and run.run_type not in self.exclude_types
-        if self.exclude_tags is not None:
-            include = include and not any(t in self.exclude_tags for t in tags)
-        return include
+        return RunFilter(self.include_names, self.include_types, self.include_tags,
+                         self.exclude_names, self.exclude_types, self.exclude_tags,
+                         ).admits(run.name, run.run_type, run.tags or [])
 
     def _persist_run(self, run: Run) -> None:
         """Nothing to store: the patches were sent as the runs went."""
