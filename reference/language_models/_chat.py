@@ -38,6 +38,7 @@ from reference.language_models._generate import (
     call_configs,
     finish,
     open_runs,
+    run_info,
 )
 from reference.language_models._options import with_options
 from reference.messages import (
@@ -53,7 +54,6 @@ from reference.outputs import (
     ChatGenerationChunk,
     ChatResult,
     LLMResult,
-    RunInfo,
 )
 from reference.prompt_values import PromptValue
 from reference.runnables._config import RunnableConfig
@@ -247,6 +247,11 @@ class BaseChatModel(BaseLanguageModel):
         return _with_id(await self._agenerate(messages, stop=stop, run_manager=frame.run_manager,
                                               **(kwargs or {})), frame)
 
+    def _guarded(self) -> bool:
+        """Whether a call goes through the cache and rate limiter (``chat_cached``)."""
+        return (self.cache is not None or self.rate_limiter is not None
+                or _settings["llm_cache"] is not None)
+
     def invoke(
         self, input: Any, config: RunnableConfig | None = None, *,
         stop: list[str] | None = None, **kwargs: Any
@@ -254,8 +259,7 @@ class BaseChatModel(BaseLanguageModel):
         messages = to_messages(input)
         body = with_options(self._respond, stop, kwargs)
         extra = self._start_extra(stop, kwargs)
-        if (self.cache is not None or self.rate_limiter is not None
-                or _settings["llm_cache"] is not None):
+        if self._guarded():
             body = chat_cached(self, body, extra["invocation_params"])
         result = run(self, body, messages, config, CHAT, payload=[messages], extra=extra,
                      report=_result)
@@ -268,8 +272,7 @@ class BaseChatModel(BaseLanguageModel):
         messages = to_messages(input)
         body = with_options(self._arespond, stop, kwargs)
         extra = self._start_extra(stop, kwargs)
-        if (self.cache is not None or self.rate_limiter is not None
-                or _settings["llm_cache"] is not None):
+        if self._guarded():
             body = achat_cached(self, body, extra["invocation_params"])
         result = await arun(self, body, messages, config, ACHAT, payload=[messages],
                             extra=extra, report=_result)
@@ -354,7 +357,7 @@ class BaseChatModel(BaseLanguageModel):
         return LLMResult(
             generations=[list(r.generations) for r in results],
             llm_output=self._combine_llm_outputs([r.llm_output for r in results]),
-            run=[RunInfo(run_id=f.run_id) for f in frames] or None,
+            run=run_info(frames),
         )
 
     def generate(
@@ -373,8 +376,7 @@ class BaseChatModel(BaseLanguageModel):
         inputs = [_message_list(m) for m in messages]
         extra = {**self._start_extra(stop, kwargs), "batch_size": len(inputs)}
         body = with_options(self._respond, stop, kwargs)
-        if (self.cache is not None or self.rate_limiter is not None
-                or _settings["llm_cache"] is not None):
+        if self._guarded():
             body = chat_cached(self, body, extra["invocation_params"])
         configs = call_configs(len(inputs), callbacks, tags, metadata, run_name, run_id)
         frames = open_runs(self, CHAT, [[m] for m in inputs], configs, extra)
@@ -397,8 +399,7 @@ class BaseChatModel(BaseLanguageModel):
         inputs = [_message_list(m) for m in messages]
         extra = {**self._start_extra(stop, kwargs), "batch_size": len(inputs)}
         body = with_options(self._arespond, stop, kwargs)
-        if (self.cache is not None or self.rate_limiter is not None
-                or _settings["llm_cache"] is not None):
+        if self._guarded():
             body = achat_cached(self, body, extra["invocation_params"])
         configs = call_configs(len(inputs), callbacks, tags, metadata, run_name, run_id)
         frames = await aopen_runs(self, ACHAT, [[m] for m in inputs], configs, extra)

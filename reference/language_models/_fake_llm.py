@@ -42,10 +42,11 @@ from reference.language_models._generate import (
     finish,
     open_runs,
     per_prompt_configs,
+    run_info,
 )
 from reference.language_models._options import with_options
 from reference.messages import BaseMessage, convert_to_messages
-from reference.outputs import Generation, GenerationChunk, LLMResult, RunInfo
+from reference.outputs import Generation, GenerationChunk, LLMResult
 from reference.prompt_values import PromptValue
 from reference.prompt_values._values import ChatPromptValue
 from reference.runnables._config import RunnableConfig
@@ -103,7 +104,7 @@ def _generate_configs(prompts: Any, callbacks: Any, tags: Any, metadata: Any, ru
 
 def _generated(texts: list[str], frames: list[RunFrame]) -> LLMResult:
     return LLMResult(generations=[[Generation(text=t)] for t in texts],
-                     run=[RunInfo(run_id=f.run_id) for f in frames] or None)
+                     run=run_info(frames))
 
 
 def _no_run_id(config: RunnableConfig) -> RunnableConfig:
@@ -291,7 +292,7 @@ class BaseLLM(BaseLanguageModel):
             if cache is not None:
                 cache.update(prompts[i], llm_string, gens)
         return LLMResult(generations=cast(list[list[Generation]], hits),
-                         run=[RunInfo(run_id=f.run_id) for f in frames])
+                         run=run_info(frames))
 
     def _run_prompts(self, prompts: list[str], configs: list[RunnableConfig],
                      body: Callable[[str, RunFrame], str], stop: list[str] | None
@@ -332,7 +333,7 @@ class BaseLLM(BaseLanguageModel):
             if cache is not None:
                 await cache.aupdate(prompts[i], llm_string, gens)
         return LLMResult(generations=cast(list[list[Generation]], hits),
-                         run=[RunInfo(run_id=f.run_id) for f in frames])
+                         run=run_info(frames))
 
     async def _arun_prompts(
         self, prompts: list[str], configs: list[RunnableConfig],

@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 from reference.callbacks._manager import BaseCallbackManager
+from reference.outputs import RunInfo
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame, RunKind, current_run
@@ -51,10 +52,16 @@ __all__ = [
     "finish",
     "open_runs",
     "per_prompt_configs",
+    "run_info",
 ]
 
 #: One input's outcome: (its answer, None) or (None, the exception that ended it).
 Outcome = tuple[Any, BaseException | None]
+
+
+def run_info(frames: list[RunFrame]) -> list[RunInfo] | None:
+    """``LLMResult.run``: each input's run id, in input order (None when no run started)."""
+    return [RunInfo(run_id=f.run_id) for f in frames] or None
 
 
 def call_configs(
