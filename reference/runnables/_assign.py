@@ -19,9 +19,10 @@ from typing import Any, Final, final
 from reference.runnables._addable import AddableDict
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
+from reference.runnables._fanout import aread_input, read_input
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
-from reference.runnables._parallel import RunnableParallel, aread_input, read_input
+from reference.runnables._parallel import RunnableParallel
 from reference.runnables._streams import aclose_iter, aclosing_stream, afrom, aone, close_iter
 from reference.runnables._workers import submit
 

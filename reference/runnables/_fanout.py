@@ -28,9 +28,32 @@ from reference.runnables._addable import AddableDict
 from reference.runnables._streams import aclose_iter, close_iter
 from reference.runnables._workers import submit
 
-__all__ = ["ainterleave", "interleave"]
+__all__ = ["ainterleave", "aread_input", "interleave", "read_input"]
 
 _END: Final[Any] = object()
+
+
+def read_input(source: Iterator[Any]) -> list[Any]:
+    """The whole input stream of a runnable that runs children at once, read where its own
+    chunks are yielded, before any child starts.
+
+    Read by the children instead (a copy each, pulled from their threads or tasks), an upstream
+    step failing there would deliver its error event while our consumer still passes an earlier
+    chunk on, so a later step could start after that failure (R8). Read here, the failure
+    raises before anything is yielded.
+    """
+    try:
+        return list(source)
+    finally:
+        close_iter(source)
+
+
+async def aread_input(source: AsyncIterator[Any]) -> list[Any]:
+    """Async twin of :func:`read_input`."""
+    try:
+        return [chunk async for chunk in source]
+    finally:
+        await aclose_iter(source)
 
 
 def interleave(

@@ -3,7 +3,7 @@
 Streamed, the branches are streamed too, concurrently, and each branch chunk
 comes out as ``{key: chunk}`` as it arrives (``_fanout``); the chunks add up to
 what ``invoke`` returns. With several branches the input stream is read whole
-first, here, in our consumer's thread or task (see :func:`read_input`).
+first, in our consumer's thread or task (``_fanout.read_input``).
 """
 
 from __future__ import annotations
@@ -16,36 +16,13 @@ from typing import Any, final
 from reference.runnables._addable import AddableDict
 from reference.runnables._base import Runnable, coerce_to_runnable, gather_limited
 from reference.runnables._config import RunnableConfig
-from reference.runnables._fanout import ainterleave, interleave
+from reference.runnables._fanout import ainterleave, aread_input, interleave, read_input
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
 from reference.runnables._streams import aclose_iter, aclosing_stream, afrom, aone, close_iter
 from reference.runnables._workers import run_all
 
-__all__ = ["RunnableParallel", "aread_input", "read_input"]
-
-
-def read_input(source: Iterator[Any]) -> list[Any]:
-    """The whole input stream of a runnable that runs children at once, read where its own
-    chunks are yielded, before any child starts.
-
-    Read by the children instead (a copy each, pulled from their threads or tasks), an upstream
-    step failing there would deliver its error event while our consumer still passes an earlier
-    chunk on, so a later step could start after that failure (R8). Read here, the failure
-    raises before anything is yielded.
-    """
-    try:
-        return list(source)
-    finally:
-        close_iter(source)
-
-
-async def aread_input(source: AsyncIterator[Any]) -> list[Any]:
-    """Async twin of :func:`read_input`."""
-    try:
-        return [chunk async for chunk in source]
-    finally:
-        await aclose_iter(source)
+__all__ = ["RunnableParallel"]
 
 _OPTIONS = ("name", "callbacks", "tags", "metadata")
 
