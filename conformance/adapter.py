@@ -132,6 +132,18 @@ class Capabilities:
         """The mode that ``mode`` really runs as (itself unless it is a declared alias)."""
         return self.mode_aliases.get(mode, mode)
 
+    @property
+    def parity_modes(self) -> tuple[Mode, ...]:
+        """The modes mode parity (R11) compares with ``invoke``: each supported mode that runs
+        a call of its own (one mode per call an alias names; never ``invoke``'s own)."""
+        seen = {self.runs_as("invoke")}
+        out: list[Mode] = []
+        for mode in sorted(self.modes - {"invoke"}):
+            if self.runs_as(mode) not in seen:
+                seen.add(self.runs_as(mode))
+                out.append(mode)
+        return tuple(out)
+
     def missing(self, needs: Mapping[str, object]) -> list[str]:
         """Why ``needs`` (capability name → required value, or ``"any"`` for non-empty) is not
         met, as phrases for a "not applicable" report; empty when it is met."""

@@ -44,7 +44,7 @@ import importlib
 import threading
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -786,6 +786,13 @@ def generator_functions(node: Node, probe: Probe) -> tuple[Any, Any]:
     return transform, atransform
 
 
+#: The threads concurrent callees run on, kept between calls (a pool per call started a thread
+#: per callee: more than the callee's own work). Unbounded, so a callee that calls children at
+#: once again, and waits, never waits for a thread: one is started when none is idle.
+_CALLEE_POOL: Final = ThreadPoolExecutor(max_workers=1 << 16,
+                                         thread_name_prefix="conformance-callee")
+
+
 def call_children(children: Sequence[Any], value: Any, extra: tuple[Any, ...],
                   concurrent: bool) -> None:
     """Invoke every child with ``value`` (and ``extra`` arguments), as a function's body would.
@@ -799,9 +806,10 @@ def call_children(children: Sequence[Any], value: Any, extra: tuple[Any, ...],
         for child in children:
             child.invoke(value, *extra)
         return
-    with ThreadPoolExecutor(max_workers=max(1, len(children))) as pool:
-        futures = [pool.submit(contextvars.copy_context().run, child.invoke, value, *extra)
-                   for child in children]
+    submit = _CALLEE_POOL.submit
+    futures = [submit(contextvars.copy_context().run, child.invoke, value, *extra)
+               for child in children]
+    wait(futures)
     for future in futures:
         future.result()
 

@@ -38,6 +38,7 @@ from functools import partial
 from typing import Any, Final, final
 from uuid import UUID
 
+from reference._workers import submit
 from reference.callbacks._handlers import AsyncCallbackHandler, BaseCallbackHandler
 
 __all__ = [
@@ -361,7 +362,12 @@ def _private_loop() -> _PrivateLoop:
 
 
 def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
-    """Run an async handler's coroutine from synchronous code, returning its result."""
+    """Run an async handler's coroutine from synchronous code, returning its result.
+
+    Where this thread already runs a loop (a sync call made inside async code), the loop must
+    not be re-entered: the coroutine runs on a pooled thread's own loop, in a copy of this
+    context, while this thread waits (a thread started per event cost more than the event).
+    """
 
     async def _wrap() -> Any:
         return await awaitable
@@ -370,22 +376,12 @@ def run_coroutine_sync(awaitable: Awaitable[Any]) -> Any:
         asyncio.get_running_loop()
     except RuntimeError:
         return _private_loop().run(_wrap())
-    # This thread already runs a loop we must not block on re-entrantly: use a helper thread.
-    box: list[Any] = []
-    errors: list[BaseException] = []
+    ctx = contextvars.copy_context()
+    return submit(partial(ctx.run, _run_on_private_loop, _wrap())).result()
 
-    def target() -> None:
-        try:
-            box.append(asyncio.run(_wrap()))
-        except BaseException as e:
-            errors.append(e)
 
-    t = threading.Thread(target=target, name="reference-async-handler")
-    t.start()
-    t.join()
-    if errors:
-        raise errors[0]
-    return box[0] if box else None
+def _run_on_private_loop(coro: Coroutine[Any, Any, Any]) -> Any:
+    return _private_loop().run(coro)
 
 
 def _failed(

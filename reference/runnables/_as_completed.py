@@ -17,8 +17,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from reference._workers import start_all
 from reference.runnables._config import RunnableConfig, per_item_configs
-from reference.runnables._workers import start_all
 
 if TYPE_CHECKING:
     from reference.runnables._base import Runnable

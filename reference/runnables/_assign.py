@@ -16,6 +16,7 @@ from concurrent.futures import wait
 from functools import partial
 from typing import Any, Final, final
 
+from reference._workers import submit
 from reference.runnables._addable import AddableDict
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
@@ -24,7 +25,6 @@ from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
 from reference.runnables._parallel import RunnableParallel
 from reference.runnables._streams import aclose_iter, aclosing_stream, afrom, aone, close_iter
-from reference.runnables._workers import submit
 
 __all__ = ["RunnableAssign", "RunnablePick"]
 

@@ -21,6 +21,7 @@ from collections.abc import (
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from reference._workers import run_all
 from reference.callbacks._dispatch import HandlerSet, check_handlers
 from reference.runnables._config import (
     Local,
@@ -30,7 +31,6 @@ from reference.runnables._config import (
     validate_config,
 )
 from reference.runnables._streams import aclosing_stream, add_chunks
-from reference.runnables._workers import run_all
 
 if TYPE_CHECKING:
     from reference.runnables._binding import RunnableBinding

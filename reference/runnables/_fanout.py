@@ -24,9 +24,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from functools import partial
 from typing import Any, Final
 
+from reference._workers import submit
 from reference.runnables._addable import AddableDict
 from reference.runnables._streams import aclose_iter, close_iter
-from reference.runnables._workers import submit
 
 __all__ = ["ainterleave", "aread_input", "interleave", "read_input"]
 

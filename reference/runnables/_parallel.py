@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import partial
 from typing import Any, final
 
+from reference._workers import run_all
 from reference.runnables._addable import AddableDict
 from reference.runnables._base import Runnable, coerce_to_runnable, gather_limited
 from reference.runnables._config import RunnableConfig
@@ -20,7 +21,6 @@ from reference.runnables._fanout import ainterleave, aread_input, interleave, re
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
 from reference.runnables._streams import aclose_iter, aclosing_stream, afrom, aone, close_iter
-from reference.runnables._workers import run_all
 
 __all__ = ["RunnableParallel"]
 

@@ -1,4 +1,5 @@
-"""The threads that sync fan-out runs on: batch items, parallel branches, ``batch_as_completed``.
+"""The threads that sync fan-out runs on (batch items, parallel branches, ``batch_as_completed``)
+and that coroutine handlers run on when a sync call is made inside a running event loop.
 
 A thread pool per call started a thread per item and joined it at the end (a thread start is
 0.1-1.5 ms on a loaded machine, more than the item's own work). One process-wide pool keeps its
