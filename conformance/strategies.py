@@ -483,11 +483,15 @@ class Registrations:
     # and no die rolled, so the other tests' draws stay as they were).
     #: Percentage of handlers that set ``ignore_*`` flags (one, a quarter of them two).
     ignore_percent: int = 0
-    #: Percentage of handlers with ``run_inline = True``. Drawn everywhere: in async modes a
-    #: sync handler that is not inline is called on a worker thread, a thread hop per event
-    #: (about 100 us, 40% of an async scenario's run on the reference); a share of inline ones
-    #: keeps both paths in every test at a lower cost.
-    inline_percent: int = 40
+    #: Percentage of handlers with ``run_inline = True``, from a die of their own (async
+    #: handlers included).
+    inline_percent: int = 0
+    #: Percentage of the sync handlers made ``run_inline``, read from the die that makes
+    #: handlers async (no die of its own, so the other draws stay as they were). In async modes
+    #: a sync handler that is not inline is called on a worker thread, a thread hop per event
+    #: (about 100 us: 40% of an async scenario's run on the reference); a share of inline
+    #: ones keeps both paths in every test at a lower cost.
+    sync_inline_percent: int = 40
     #: Percentage of registrations given as a callback manager that hold one of their
     #: handlers as local (non-inheritable).
     local_percent: int = 0
@@ -626,13 +630,8 @@ def scenarios(
     faulty = _pick(dice, ids) if reg.faults else None
     fault: Fault = "raise_error" if reg.raise_error and caps.raise_error else "raise"
     fault_on: FaultOn = _pick(dice, ["any", "start", "end"]) if faulty else "any"
-    handlers = tuple(
-        HandlerSpec(h, fault if h == faulty else "none", fault_on if h == faulty else "any",
-                    caps.async_handlers and _chance(dice, reg.async_handler_percent),
-                    _ignored(dice, caps, reg),
-                    caps.run_inline and _chance(dice, reg.inline_percent))
-        for h in ids
-    )
+    handlers = tuple(_handler(dice, caps, reg, h, fault if h == faulty else "none",
+                              fault_on if h == faulty else "any") for h in ids)
     fans_out = any(n.kind in ("parallel", "map") or n.concurrent for n in chain.walk())
     invocation = _invocation(dice, caps, ids if reg.runtime else [], reg, modes, tags, metadata,
                              fans_out)
@@ -643,6 +642,23 @@ def scenarios(
     scenario = Scenario(chain, handlers, invocation)
     _events(scenario)
     return scenario
+
+
+def _handler(dice: Dice, caps: Capabilities, reg: Registrations, handler: str, fault: Fault,
+             fault_on: FaultOn) -> HandlerSpec:
+    """One handler. Its kind comes from one die: the plain sync handler at the bottom (what a
+    shrunk handler is), then the ``run_inline`` sync ones, the async ones at the top."""
+    asynchronous = inline = False
+    if caps.async_handlers and 0 < reg.async_handler_percent < 100:
+        roll = dice.roll()
+        asynchronous = roll >= 100 - reg.async_handler_percent
+        inline_from = (100 - reg.async_handler_percent) * (100 - reg.sync_inline_percent) // 100
+        inline = caps.run_inline and not asynchronous and roll >= inline_from
+    else:
+        asynchronous = caps.async_handlers and reg.async_handler_percent >= 100
+    ignored = _ignored(dice, caps, reg)
+    inline = (caps.run_inline and _chance(dice, reg.inline_percent)) or inline
+    return HandlerSpec(handler, fault, fault_on, asynchronous, ignored, inline)
 
 
 def _unshared_flaky(chain: Chain, handlers: tuple[HandlerSpec, ...],
