@@ -48,6 +48,7 @@ from reference.messages import (
     HumanMessage,
     convert_to_messages,
 )
+from reference.messages._merge import best_chunk_id
 from reference.messages._usage import sum_chunk_usage
 from reference.outputs import (
     ChatGeneration,
@@ -463,7 +464,12 @@ def _own_chunk(gen: ChatGenerationChunk, msg_id: str) -> AIMessageChunk:
 
 
 def _closing_chunk(msg_id: str) -> AIMessageChunk:
-    return AIMessageChunk("", chunk_position="last", id=msg_id)
+    """The empty ``chunk_position="last"`` chunk a stream adds when the model's own last chunk
+    lacks it; marked, since the run's result leaves it out (langchain_core's adds up only the
+    model's chunks, so its ``chunk_position`` stays ``None``)."""
+    chunk = AIMessageChunk("", chunk_position="last", id=msg_id)
+    chunk._closing = True  # type: ignore[attr-defined]
+    return chunk
 
 
 def _with_id(result: ChatResult, frame: RunFrame) -> ChatResult:
@@ -483,34 +489,31 @@ def _result(result: ChatResult) -> LLMResult:
 
 
 def _streamed_result(chunks: list[AIMessageChunk]) -> LLMResult:
+    if chunks and getattr(chunks[-1], "_closing", False):
+        chunks = chunks[:-1]
     if not chunks:
         return LLMResult(generations=[[ChatGeneration(message=AIMessage(""))]])
     return LLMResult(generations=[[ChatGenerationChunk(message=_added_up(chunks))]])
 
 
 def _added_up(chunks: list[AIMessageChunk]) -> AIMessageChunk:
-    """``chunks[0] + chunks[1] + ...`` in one pass (not one new message per ``+``)."""
-    if not all(isinstance(c.content, str) for c in chunks):
+    """``chunks[0] + chunks[1] + ...``; in one pass (not one new message per ``+``) for the
+    common case of text chunks with no metadata or tool calls to merge."""
+    if len(chunks) == 1:
+        return chunks[0]
+    if not all(isinstance(c.content, str) and not c.additional_kwargs
+               and not c.response_metadata and not c.tool_call_chunks for c in chunks):
         merged = chunks[0]
         for c in chunks[1:]:
             merged = merged + c
         return merged
-    extra: dict[str, Any] = {}
-    meta: dict[str, Any] = {}
     usage = chunks[0].usage_metadata
-    for c in chunks:
-        if c.additional_kwargs:
-            extra.update(c.additional_kwargs)
-        if c.response_metadata:
-            meta.update(c.response_metadata)
-        if (usage is not None or c.usage_metadata is not None) and c is not chunks[0]:
+    for c in chunks[1:]:
+        if usage is not None or c.usage_metadata is not None:
             usage = sum_chunk_usage(usage, c.usage_metadata)
     return AIMessageChunk(
         "".join(c.content for c in chunks),
-        additional_kwargs=extra,
-        response_metadata=meta,
-        name=next((c.name for c in chunks if c.name), None),
-        id=next((c.id for c in chunks if c.id), None),
+        id=best_chunk_id([c.id for c in chunks]),
         chunk_position="last" if any(c.chunk_position == "last" for c in chunks) else None,
         usage_metadata=usage,
     )

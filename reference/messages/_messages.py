@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar, Literal
 
 from reference._model import Record
-from reference.messages._tool_calls import InvalidToolCall, ToolCall, ToolCallChunk
+from reference.messages._merge import best_chunk_id, merge_content, merge_dicts, merge_lists
+from reference.messages._tool_calls import (
+    InvalidToolCall,
+    ToolCall,
+    ToolCallChunk,
+    invalid_tool_call,
+    tool_call_chunk,
+)
 from reference.messages._usage import (
     InputTokenDetails,
     OutputTokenDetails,
@@ -247,16 +255,25 @@ class BaseMessageChunk(BaseMessage):
     """A streamed piece of a message; chunks add up with ``+`` into the left one's class."""
 
     def __add__(self, other: Any) -> BaseMessageChunk:
+        """The left chunk's class and id, the contents and metadata merged as langchain_core
+        merges them (:mod:`reference.messages._merge`); the ``name`` is not kept (a function
+        message chunk's is)."""
+        if isinstance(other, (list, tuple)) and all(
+                isinstance(o, BaseMessageChunk) for o in other):
+            total: BaseMessageChunk = self
+            for o in other:
+                total = total + o
+            return total
         if not isinstance(other, BaseMessageChunk):
             return NotImplemented
         merged = type(self).__new__(type(self))
         for name, _ in self._fields:
             setattr(merged, name, getattr(self, name))
-        merged.content = self.content + other.content
-        merged.additional_kwargs = {**self.additional_kwargs, **other.additional_kwargs}
-        merged.response_metadata = {**self.response_metadata, **other.response_metadata}
-        merged.name = self.name or other.name
-        merged.id = self.id or other.id
+        merged.content = merge_content(self.content, other.content)
+        merged.additional_kwargs = merge_dicts(self.additional_kwargs, other.additional_kwargs)
+        merged.response_metadata = merge_dicts(self.response_metadata, other.response_metadata)
+        if not isinstance(self, FunctionMessageChunk):
+            merged.name = None
         return merged
 
 
@@ -330,10 +347,15 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
 
     ``chunk_position="last"`` marks a stream's final chunk (langchain_core 1.x
     sends one more, empty, token when a model's last chunk lacks it).
+    ``tool_call_chunks`` are the streamed pieces of tool calls; as in
+    langchain_core, given ones decide ``tool_calls`` (each chunk's ``args``
+    parsed as JSON, possibly cut short; one that does not parse to an object is
+    an invalid tool call), and without them they are made from ``tool_calls``
+    and ``invalid_tool_calls``. A sum merges the chunks of one ``index``.
     """
 
     type: ClassVar[str] = "AIMessageChunk"
-    _fields = (*AIMessage._fields, ("chunk_position", None))
+    _fields = (*AIMessage._fields, ("tool_call_chunks", []), ("chunk_position", None))
 
     def __init__(
         self,
@@ -347,6 +369,7 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         usage_metadata: UsageMetadata | None = None,
         tool_calls: list[Any] | None = None,
         invalid_tool_calls: list[Any] | None = None,
+        tool_call_chunks: list[Any] | None = None,
     ) -> None:
         # Spelled out rather than super().__init__(**kwargs): a stream makes one per token.
         self.content = content
@@ -356,24 +379,65 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         self.id = id
         self.chunk_position = chunk_position
         self.usage_metadata = usage_metadata
+        if tool_call_chunks:
+            self.tool_call_chunks = [_as_chunk(c) for c in tool_call_chunks]
+            self.tool_calls, self.invalid_tool_calls = _parse_chunks(self.tool_call_chunks)
+            return
         self.tool_calls = [as_tool_call(c) for c in tool_calls] if tool_calls else []
-        self.invalid_tool_calls = list(invalid_tool_calls) if invalid_tool_calls else []
+        self.invalid_tool_calls = [_as_invalid(c) for c in invalid_tool_calls] \
+            if invalid_tool_calls else []
+        self.tool_call_chunks = [] if not (tool_calls or invalid_tool_calls) else [
+            *(tool_call_chunk(name=c["name"], args=json.dumps(c["args"]), id=c["id"])
+              for c in self.tool_calls),
+            *(tool_call_chunk(name=c.get("name"), args=c.get("args"), id=c.get("id"))
+              for c in self.invalid_tool_calls)]
 
     def __add__(self, other: Any) -> AIMessageChunk:
+        if isinstance(other, (list, tuple)) and all(isinstance(o, AIMessageChunk) for o in other):
+            total = self
+            for o in other:
+                total = total + o
+            return total
         if not isinstance(other, AIMessageChunk):
             return super().__add__(other)  # type: ignore[return-value]
         last = "last" in (self.chunk_position, other.chunk_position)
         return AIMessageChunk(
-            content=self.content + other.content,
-            additional_kwargs={**self.additional_kwargs, **other.additional_kwargs},
-            response_metadata={**self.response_metadata, **other.response_metadata},
-            name=self.name or other.name,
-            id=self.id or other.id,
+            content=merge_content(self.content, other.content),
+            additional_kwargs=merge_dicts(self.additional_kwargs, other.additional_kwargs),
+            response_metadata=merge_dicts(self.response_metadata, other.response_metadata),
+            id=best_chunk_id([self.id, other.id]),
             chunk_position="last" if last else None,
             usage_metadata=sum_chunk_usage(self.usage_metadata, other.usage_metadata),
-            tool_calls=self.tool_calls + other.tool_calls,
-            invalid_tool_calls=self.invalid_tool_calls + other.invalid_tool_calls,
+            tool_call_chunks=merge_lists(self.tool_call_chunks, other.tool_call_chunks),
         )
+
+
+def _as_chunk(c: Any) -> ToolCallChunk:
+    return tool_call_chunk(name=c.get("name"), args=c.get("args"), id=c.get("id"),
+                           index=c.get("index"))
+
+
+def _as_invalid(c: Any) -> InvalidToolCall:
+    return invalid_tool_call(name=c.get("name"), args=c.get("args"), id=c.get("id"),
+                             error=c.get("error"))
+
+
+def _parse_chunks(chunks: list[ToolCallChunk]) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    """Tool calls from their streamed chunks: valid where ``args`` parses to an object."""
+    from reference.output_parsers._json import parse_partial_json  # (imports messages)
+
+    calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
+    for c in chunks:
+        try:
+            args = parse_partial_json(c["args"]) if c["args"] else {}
+        except Exception:  # any failure to parse makes an invalid call
+            args = None
+        if isinstance(args, dict):
+            calls.append(ToolCall(name=c["name"] or "", args=args, id=c["id"], type="tool_call"))
+        else:
+            invalid.append(invalid_tool_call(name=c["name"], args=c["args"], id=c["id"]))
+    return calls, invalid
 
 
 #: A chunk's ``type`` as its message's (the role a buffer string names).

@@ -14,6 +14,7 @@ from functools import partial, wraps
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from reference.messages._convert import MessageLikeRepresentation, convert_to_messages
+from reference.messages._merge import merge_content
 from reference.messages._messages import (
     AIMessage,
     AIMessageChunk,
@@ -130,22 +131,6 @@ def _as_chunk(message: BaseMessage) -> BaseMessageChunk:
                      f"{list(_CHUNK_OF)}")
 
 
-def _merge_content(left: Any, right: Any) -> Any:
-    """Two contents as one, as langchain_core's merge_content joins them (lists of blocks
-    carrying an ``index``, which it merges block by block, are not supported)."""
-    if isinstance(left, str):
-        return left + right if isinstance(right, str) else [left, *right]
-    if isinstance(right, list):
-        if any(isinstance(b, dict) and "index" in b for b in (*left, *right)):
-            raise NotImplementedError(
-                "the reference engine does not merge content blocks carrying an 'index'")
-        return [*left, *right]
-    if left and isinstance(left[-1], str):
-        return [*left[:-1], left[-1] + right]
-    # langchain_core appends a string only to a non-empty list
-    return [*left, right] if left and right != "" else list(left)
-
-
 @_runnable_when_no_messages
 def merge_message_runs(
     messages: Iterable[MessageLikeRepresentation] | PromptValue, *, chunk_separator: str = "\n",
@@ -166,12 +151,12 @@ def merge_message_runs(
         if isinstance(left.content, str) and isinstance(right.content, str) and (
                 left.content and right.content):
             left.content += chunk_separator
-        content = _merge_content(left.content, right.content)
+        content = merge_content(left.content, right.content)
         left.content = right.content = ""
         total = left + right
         total.content = content
         cls = type(total).__mro__[1]
-        merged[-1] = cls(**_fields(total, frozenset({"chunk_position"})))
+        merged[-1] = cls(**_fields(total, frozenset({"chunk_position", "tool_call_chunks"})))
     return merged
 
 

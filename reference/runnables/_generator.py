@@ -105,10 +105,8 @@ class RunnableGenerator(Runnable[Any, Any]):
     def _gen(self, chunks: Iterator[Any], frame: RunFrame) -> Iterator[Any]:
         func = self._transform
         if func is None:
-            raise TypeError(
-                f"RunnableGenerator {self.get_name()!r} has only an async generator; call "
-                "ainvoke()/abatch()/astream(), or pass a sync transform as well."
-            )
+            # langchain_core's exception and wording (it has no sync body to run)
+            raise NotImplementedError(f"{self!r} only supports async methods.")
         if self._transform_cfg:
             return iter(func(chunks, config=frame.function_config()))
         return iter(func(chunks))

@@ -29,9 +29,13 @@ from reference.runnables._lifecycle import (
 )
 from reference.runnables._streams import aclosing_stream, add_chunks
 
-__all__ = ["RunnableLambda", "chain"]
+__all__ = ["RunnableLambda", "chain", "takes_config"]
 
-def _takes_config(func: Callable[..., Any]) -> bool:
+_DONE: Any = object()
+
+
+def takes_config(func: Callable[..., Any]) -> bool:
+    """Whether ``func`` has a ``config`` parameter (what it is then called with)."""
     if type(func) is FunctionType and not hasattr(func, "__wrapped__") \
             and not hasattr(func, "__signature__"):
         # What inspect.signature would say of a plain function, from its code object alone
@@ -90,8 +94,8 @@ class RunnableLambda(Runnable[Any, Any]):
             raise TypeError(f"afunc must be an async function, got {afunc!r}")
         self._func = func
         self._afunc = afunc
-        self._func_cfg = func is not None and _takes_config(func)
-        self._afunc_cfg = afunc is not None and _takes_config(afunc)
+        self._func_cfg = func is not None and takes_config(func)
+        self._afunc_cfg = afunc is not None and takes_config(afunc)
         self._func_gen = func is not None and inspect.isgeneratorfunction(func)
         self._afunc_gen = afunc is not None and inspect.isasyncgenfunction(afunc)
         # The body the lifecycle runs, chosen once: the plain case skips every check.
@@ -113,14 +117,11 @@ class RunnableLambda(Runnable[Any, Any]):
         return f"RunnableLambda({self.get_name()})"
 
     def _check_sync(self, verb: str = "invoke") -> None:
-        """Only an async function: the sync call fails before any run starts (as in
-        langchain_core), with a TypeError that names the async method to call instead."""
+        """Only an async function: the sync call fails before any run starts, with
+        langchain_core's TypeError (its wording), which names the async method to call."""
         if self._func is None:
-            raise TypeError(
-                f"RunnableLambda {self.get_name()!r} wraps only a coroutine function, so it "
-                f"cannot {verb} synchronously: call a{verb}() instead, or give it a sync "
-                "function as well."
-            )
+            raise TypeError(f"Cannot {verb} a coroutine function synchronously."
+                            f"Use `a{verb}` instead.")
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         if self._func is None:
@@ -192,6 +193,9 @@ class RunnableLambda(Runnable[Any, Any]):
         return stream_run(self, input, config, partial(self._chunks, input, kwargs), tap=True)
 
     def _chunks(self, input: Any, kwargs: dict[str, Any], frame: RunFrame) -> Iterator[Any]:
+        if self._func_gen:  # a generator function's chunks are the run's, one by one
+            yield from self._generated(input, kwargs, frame)
+            return
         token = current_run.set(frame)  # as run sets it: nested calls find their parent
         try:
             out = self._apply(input, frame, kwargs)
@@ -201,6 +205,28 @@ class RunnableLambda(Runnable[Any, Any]):
             yield from out.stream(input, frame.child_config)
         else:
             yield out
+
+    def _generated(self, input: Any, kwargs: dict[str, Any], frame: RunFrame
+                   ) -> Iterator[Any]:
+        """The generator function's chunks as it yields them, its code run as this run's (the
+        context variable set only while it runs, not across our ``yield``)."""
+        func = self._func
+        assert func is not None
+        if self._func_cfg:
+            kwargs = {**kwargs, "config": frame.function_config()}
+        gen = func(input, **kwargs)
+        try:
+            while True:
+                token = current_run.set(frame)
+                try:
+                    chunk = next(gen, _DONE)
+                finally:
+                    current_run.reset(token)
+                if chunk is _DONE:
+                    return
+                yield chunk
+        finally:
+            gen.close()
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -214,6 +240,15 @@ class RunnableLambda(Runnable[Any, Any]):
 
     async def _achunks(self, input: Any, kwargs: dict[str, Any], frame: RunFrame
                        ) -> AsyncIterator[Any]:
+        if self._afunc_gen:  # an async generator's chunks are the run's, one by one
+            async with aclosing_stream(self._agenerated(input, kwargs, frame)) as chunks:
+                async for chunk in chunks:
+                    yield chunk
+            return
+        if self._afunc is None and self._func_gen:
+            # langchain_core's wording: a sync generator function does not stream async.
+            raise TypeError("Cannot stream from a generator function asynchronously."
+                            "Use .stream() instead.")
         token = current_run.set(frame)  # as arun sets it: nested calls find their parent
         try:
             out = await self._acall(input, frame, kwargs, whole=False)
@@ -225,6 +260,27 @@ class RunnableLambda(Runnable[Any, Any]):
                     yield chunk
         else:
             yield out
+
+    async def _agenerated(self, input: Any, kwargs: dict[str, Any], frame: RunFrame
+                          ) -> AsyncIterator[Any]:
+        """Async twin of :meth:`_generated`, for an async generator ``afunc``."""
+        afunc = self._afunc
+        assert afunc is not None
+        if self._afunc_cfg:
+            kwargs = {**kwargs, "config": frame.function_config()}
+        agen: Any = afunc(input, **kwargs)
+        try:
+            while True:
+                token = current_run.set(frame)
+                try:
+                    chunk = await anext(agen, _DONE)
+                finally:
+                    current_run.reset(token)
+                if chunk is _DONE:
+                    return
+                yield chunk
+        finally:
+            await agen.aclose()
 
 
 def chain(func: Callable[..., Any]) -> RunnableLambda:
