@@ -33,8 +33,8 @@ def _merge_value(key: str, old: Any, new: Any) -> Any:
     if new is None:
         return old
     if type(old) is not type(new):
-        raise TypeError(f'additional_kwargs["{key}"] already exists in this message, but '
-                        "with a different type.")
+        raise TypeError(f"cannot merge the values of {key!r}: a {type(old).__name__} and a "
+                        f"{type(new).__name__}")
     if isinstance(old, str):
         if (key == "index" and old.startswith("lc_")) or (key in _SAME_STR and old == new):
             return old
@@ -47,8 +47,8 @@ def _merge_value(key: str, old: Any, new: Any) -> Any:
         return old
     if isinstance(old, int) and not isinstance(old, bool):
         return new if key in _LATEST_INT else old + new
-    raise TypeError(f"Additional kwargs key {key} already exists in left dict and value has "
-                    f"unsupported type {type(old)}.")
+    raise TypeError(f"cannot merge the values of {key!r}: {type(old).__name__} values do not "
+                    "merge")
 
 
 def _merge_key(item: Any) -> bool:

@@ -106,7 +106,8 @@ class RunnableGenerator(Runnable[Any, Any]):
         func = self._transform
         if func is None:
             # langchain_core's exception and wording (it has no sync body to run)
-            raise NotImplementedError(f"{self!r} only supports async methods.")
+            raise NotImplementedError(f"{self!r} has an async generator only: use its async "
+                                      "methods (ainvoke, astream, ...)")
         if self._transform_cfg:
             return iter(func(chunks, config=frame.function_config()))
         return iter(func(chunks))

@@ -120,8 +120,11 @@ class RunnableLambda(Runnable[Any, Any]):
         """Only an async function: the sync call fails before any run starts, with
         langchain_core's TypeError (its wording), which names the async method to call."""
         if self._func is None:
-            raise TypeError(f"Cannot {verb} a coroutine function synchronously."
-                            f"Use `a{verb}` instead.")
+            raise TypeError(
+                f"RunnableLambda {self.get_name()!r} wraps only a coroutine function, so it "
+                f"cannot {verb} synchronously: call a{verb}() instead, or give it a sync "
+                "function as well."
+            )
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         if self._func is None:
@@ -246,9 +249,9 @@ class RunnableLambda(Runnable[Any, Any]):
                     yield chunk
             return
         if self._afunc is None and self._func_gen:
-            # langchain_core's wording: a sync generator function does not stream async.
-            raise TypeError("Cannot stream from a generator function asynchronously."
-                            "Use .stream() instead.")
+            # As in langchain_core: a sync generator function does not stream async (a TypeError).
+            raise TypeError(f"RunnableLambda {self.get_name()!r} wraps a sync generator function, "
+                            "which cannot be streamed asynchronously: call stream() instead")
         token = current_run.set(frame)  # as arun sets it: nested calls find their parent
         try:
             out = await self._acall(input, frame, kwargs, whole=False)

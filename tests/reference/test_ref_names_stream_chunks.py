@@ -61,7 +61,7 @@ def test_a_generator_lambda_streams_its_chunks_one_by_one(pkg: str) -> None:
 def test_a_sync_generator_lambda_does_not_stream_async(pkg: str) -> None:
     lam = load(pkg, "runnables", "RunnableLambda")
     rec = recorder(pkg)
-    with pytest.raises(TypeError, match="Cannot stream from a generator function asynchronously"):
+    with pytest.raises(TypeError, match=r"stream\(\)"):
         _astream(lam(_g3), "x", {"callbacks": [rec]})
     assert [e[0] for e in rec.seen] == ["on_chain_start", "on_chain_error"]
 
@@ -74,11 +74,11 @@ def test_an_async_only_function_names_the_async_method(pkg: str) -> None:
     async def af(x: Any) -> Any:
         return x
 
-    with pytest.raises(TypeError, match="Cannot invoke a coroutine function synchronously"):
+    with pytest.raises(TypeError, match="ainvoke"):
         lam(af).invoke(1)
-    with pytest.raises(TypeError, match="Cannot stream a coroutine function synchronously"):
+    with pytest.raises(TypeError, match="astream"):
         list(lam(af).stream(1))
-    with pytest.raises(NotImplementedError, match=r"RunnableGenerator\(ag\) only supports async"):
+    with pytest.raises(NotImplementedError, match=r"RunnableGenerator\(ag\).* async"):
         gen(_ag3, name="ag").invoke("x")
 
 
