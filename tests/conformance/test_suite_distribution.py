@@ -9,6 +9,7 @@ same numbers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -129,10 +130,25 @@ def _drawn(registrations: Registrations, shape: ChainShape | None = None,
 def test_the_other_tests_draw_no_handler_option_and_no_added_mode() -> None:
     """SPEC.md §8's options and modes are drawn by their own tests only, so the draws (and the
     derandomised quick profile's examples) of every other test stay as they were."""
-    for feature in ("ignore flag silencing a drawn run", "run_inline handler",
-                    "local manager handler"):
+    for feature in ("ignore flag silencing a drawn run", "local manager handler"):
         assert not _general().features[feature], _general().render()
     assert not any(_general().modes[m] for m in EXTRA_MODES), _general().render()
+
+
+def test_the_other_tests_make_some_sync_handlers_inline_without_a_die_of_their_own() -> None:
+    """``run_inline`` sync handlers come from the die that makes handlers async
+    (``Registrations.sync_inline_percent``): every test has both kinds of sync handler, and no
+    other draw moved (the handlers are the same, inline or not)."""
+    general = _general()
+    assert general.share("run_inline handler") >= 0.2, general.render()
+    plain = draw_scenarios(300, Capabilities(), replace(Registrations(), sync_inline_percent=0),
+                           seed=1)
+    drawn = draw_scenarios(300, Capabilities(), Registrations(), seed=1)
+    for a, b in zip(plain, drawn):
+        assert a.chain == b.chain and a.invocation == b.invocation
+        assert [replace(h, run_inline=False) for h in a.handlers] == \
+            [replace(h, run_inline=False) for h in b.handlers]
+        assert not any(h.run_inline and h.asynchronous for h in b.handlers)
 
 
 @pytest.mark.parametrize("test, feature, at_least", [
