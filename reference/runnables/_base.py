@@ -26,7 +26,7 @@ from reference.callbacks._dispatch import HandlerSet, check_handlers
 from reference.runnables._config import (
     Local,
     RunnableConfig,
-    merge_configs,
+    combine_configs,
     per_item_configs,
     validate_config,
 )
@@ -96,7 +96,11 @@ class Runnable(Generic[Input, Output]):
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         """The run name handlers see."""
         n = name or self._name or self._default_name()
-        return f"{n}{suffix}" if suffix else n
+        if not suffix:
+            return n
+        # langchain_core's rule: ``RunnableParallel`` + ``Input`` is ``RunnableParallelInput``,
+        # a function name gets a snake-case tail (``my_func`` + ``Input``: ``my_func_input``).
+        return n + suffix.title() if n[:1].isupper() else f"{n}_{suffix.lower()}"
 
     def _serialized(self) -> dict[str, Any]:
         """The ``serialized`` mapping passed to start events; built once per name."""
@@ -276,7 +280,7 @@ class Runnable(Generic[Input, Output]):
         if config is not None:
             validate_config(config, "with_config(config)")
         validate_config(kwargs, "with_config(**kwargs)")
-        merged = merge_configs(config, cast(RunnableConfig, kwargs))
+        merged = combine_configs(config, cast(RunnableConfig, kwargs))
         return RunnableBinding(bound=self, config=merged)
 
     def with_listeners(self, *, on_start: Callable[..., None] | None = None,

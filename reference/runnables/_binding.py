@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast, final
 from reference.runnables._base import Runnable
 from reference.runnables._config import (
     RunnableConfig,
-    merge_configs,
+    combine_configs,
     per_item_configs,
     resolve_config,
     validate_config,
@@ -63,7 +63,8 @@ class RunnableBinding(Runnable[Any, Any]):
         self.custom_output_type = custom_output_type
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
-        return self.bound.get_name(suffix, name=name or self.config.get("run_name"))
+        # The bound runnable's name, as langchain_core's: a bound ``run_name`` names runs only.
+        return self.bound.get_name(suffix, name=name)
 
     def __repr__(self) -> str:
         return f"RunnableBinding(bound={self.bound!r}, config={self.config!r})"
@@ -73,9 +74,9 @@ class RunnableBinding(Runnable[Any, Any]):
         bound = self.config
         if bound.get("run_id") is not None and (trusted or current_run.get() is not None):
             bound = cast(RunnableConfig, {k: v for k, v in bound.items() if k != "run_id"})
-        merged = merge_configs(bound, resolved)
+        merged = combine_configs(bound, resolved)
         for factory in self.config_factories:
-            merged = merge_configs(merged, factory(merged))
+            merged = combine_configs(merged, factory(merged))
         tags = merged.get("tags")
         if tags:  # a binding hands its bound runnable the tags sorted, as langchain_core's does
             merged["tags"] = sorted(set(tags))
@@ -106,7 +107,7 @@ class RunnableBinding(Runnable[Any, Any]):
         validate_config(kwargs, "with_config(**kwargs)")
         return RunnableBinding(
             bound=self.bound,
-            config=merge_configs(self.config, config, kwargs),  # type: ignore[arg-type]
+            config=combine_configs(self.config, config, kwargs),  # type: ignore[arg-type]
             kwargs=self.kwargs,
             config_factories=self.config_factories,
         )

@@ -19,7 +19,7 @@ from typing import Any, cast
 from reference.runnables._base import Runnable
 from reference.runnables._config import (
     RunnableConfig,
-    merge_configs,
+    combine_configs,
     per_item_configs,
     resolve_config,
     validate_config,
@@ -60,7 +60,7 @@ class DynamicRunnable(RunnableSerializable[Any, Any]):
         runnable: Runnable[Any, Any] = self
         while isinstance(runnable, DynamicRunnable):
             if runnable.config:
-                config = merge_configs(runnable.config, config)
+                config = combine_configs(runnable.config, config)
             resolved, _ = resolve_config(config)
             configurable = dict(resolved.get("configurable") or {})
             remapped = runnable._remap(configurable)
@@ -78,7 +78,7 @@ class DynamicRunnable(RunnableSerializable[Any, Any]):
             validate_config(config, "with_config(config)")
         validate_config(kwargs, "with_config(**kwargs)")
         new = copy.copy(self)
-        new.config = merge_configs(self.config, config, cast(RunnableConfig, kwargs))
+        new.config = combine_configs(self.config, config, cast(RunnableConfig, kwargs))
         return new
 
     def __getattr__(self, name: str) -> Any:
