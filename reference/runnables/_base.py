@@ -34,7 +34,10 @@ from reference.runnables._streams import aclosing_stream, add_chunks
 
 if TYPE_CHECKING:
     from reference.runnables._binding import RunnableBinding
-    from reference.runnables._configurable_specs import ConfigurableField
+    from reference.runnables._configurable_specs import (
+        ConfigurableField,
+        ConfigurableFieldSpec,
+    )
     from reference.runnables._fallbacks import RunnableWithFallbacks
     from reference.runnables._sequence import RunnableSequence
 
@@ -92,6 +95,12 @@ class Runnable(Generic[Input, Output]):
 
     def _default_name(self) -> str:
         return type(self).__name__
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The ``configurable`` keys this runnable's runs read: none, unless it is made of parts
+        that read some (composed runnables list theirs) or is configurable itself."""
+        return []
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         """The run name handlers see."""

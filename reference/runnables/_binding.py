@@ -17,6 +17,7 @@ from reference.runnables._frame import current_run
 from reference.runnables._listeners import listeners_factory
 
 if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import ConfigurableFieldSpec
     from reference.tracers.root_listeners import Listener
 from reference.runnables._streams import aclosing_stream
 
@@ -65,6 +66,13 @@ class RunnableBinding(Runnable[Any, Any]):
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         # The bound runnable's name, as langchain_core's: a bound ``run_name`` names runs only.
         return self.bound.get_name(suffix, name=name)
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The bound runnable's ``configurable`` keys (also those a bound value sets)."""
+        from reference.runnables._spec_lists import specs_of
+
+        return specs_of([self.bound])
 
     def __repr__(self) -> str:
         return f"RunnableBinding(bound={self.bound!r}, config={self.config!r})"

@@ -29,9 +29,11 @@ from reference.runnables._configurable_specs import (
     ConfigurableField,
     ConfigurableFieldMultiOption,
     ConfigurableFieldSingleOption,
+    ConfigurableFieldSpec,
 )
 from reference.runnables._configured import configurable_names, with_field_values
 from reference.runnables._serializable import RunnableSerializable
+from reference.runnables._spec_lists import alternative_specs, field_specs
 
 __all__ = ["DynamicRunnable", "RunnableConfigurableAlternatives", "RunnableConfigurableFields"]
 
@@ -193,6 +195,12 @@ class RunnableConfigurableFields(DynamicRunnable):
 
     fields: dict[str, AnyConfigurableField]
 
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """A key per configurable field (its annotation, its current value as the default),
+        and the default's own keys."""
+        return field_specs(self.default, self.fields)
+
     def configurable_fields(self, **fields: AnyConfigurableField) -> RunnableSerializable[Any, Any]:
         return self.default.configurable_fields(**{**self.fields, **fields})
 
@@ -219,6 +227,13 @@ class RunnableConfigurableAlternatives(DynamicRunnable):
     #: Whether ``configurable`` keys meant for an alternative are written
     #: ``"{which.id}=={key}/{name}"`` (the prefix is removed before the alternative reads them).
     prefix_keys: bool
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The key choosing the alternative, and the keys the default and the alternatives
+        read."""
+        return alternative_specs(self.which, self.default, self.default_key, self.alternatives,
+                                 self.prefix_keys)
 
     def configurable_fields(self, **fields: AnyConfigurableField) -> RunnableSerializable[Any, Any]:
         return RunnableConfigurableAlternatives(
