@@ -97,6 +97,20 @@ class Runnable(Generic[Input, Output]):
         return type(self).__name__
 
     @property
+    def InputType(self) -> Any:
+        """What this runnable takes, as a typing form: its class's generic input parameter."""
+        from reference.runnables._types import declared_types
+
+        return declared_types(type(self))[0]
+
+    @property
+    def OutputType(self) -> Any:
+        """What this runnable gives: its class's generic output parameter."""
+        from reference.runnables._types import declared_types
+
+        return declared_types(type(self))[1]
+
+    @property
     def config_specs(self) -> list[ConfigurableFieldSpec]:
         """The ``configurable`` keys this runnable's runs read: none, unless it is made of parts
         that read some (composed runnables list theirs) or is configurable itself."""
@@ -104,7 +118,7 @@ class Runnable(Generic[Input, Output]):
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         """The run name handlers see."""
-        n = name or self._name or self._default_name()
+        n = name or self.name or self._default_name()  # a subclass may set ``name = "..."``
         if not suffix:
             return n
         # langchain_core's rule: ``RunnableParallel`` + ``Input`` is ``RunnableParallelInput``,

@@ -68,6 +68,16 @@ class RunnableBinding(Runnable[Any, Any]):
         return self.bound.get_name(suffix, name=name)
 
     @property
+    def InputType(self) -> Any:
+        """``with_types``' input type, else the bound runnable's."""
+        return self.bound.InputType if self.custom_input_type is None else self.custom_input_type
+
+    @property
+    def OutputType(self) -> Any:
+        """``with_types``' output type, else the bound runnable's."""
+        return self.bound.OutputType if self.custom_output_type is None else self.custom_output_type
+
+    @property
     def config_specs(self) -> list[ConfigurableFieldSpec]:
         """The bound runnable's ``configurable`` keys (also those a bound value sets)."""
         from reference.runnables._spec_lists import specs_of
@@ -118,13 +128,17 @@ class RunnableBinding(Runnable[Any, Any]):
             config=combine_configs(self.config, config, kwargs),  # type: ignore[arg-type]
             kwargs=self.kwargs,
             config_factories=self.config_factories,
+            custom_input_type=self.custom_input_type,
+            custom_output_type=self.custom_output_type,
         )
 
     def bind(self, **kwargs: Any) -> RunnableBinding:
         """This binding with more keyword arguments (later ones win); the config is kept."""
         return RunnableBinding(bound=self.bound, config=self.config,
                                kwargs={**self.kwargs, **kwargs},
-                               config_factories=self.config_factories)
+                               config_factories=self.config_factories,
+                               custom_input_type=self.custom_input_type,
+                               custom_output_type=self.custom_output_type)
 
     def with_types(self, *, input_type: Any = None, output_type: Any = None) -> RunnableBinding:
         """This binding with the types given replaced (they shape no run)."""

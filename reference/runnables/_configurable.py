@@ -46,6 +46,16 @@ class DynamicRunnable(RunnableSerializable[Any, Any]):
     default: RunnableSerializable[Any, Any]
     config: RunnableConfig | None = None
 
+    @property
+    def InputType(self) -> Any:
+        """What the default takes (the alternatives should agree)."""
+        return self.default.InputType
+
+    @property
+    def OutputType(self) -> Any:
+        """What the default gives."""
+        return self.default.OutputType
+
     def _prepare(self, configurable: dict[str, Any]) -> Runnable[Any, Any]:
         raise NotImplementedError
 

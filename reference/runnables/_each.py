@@ -46,6 +46,16 @@ class RunnableEach(Runnable[list[Any], list[Any]]):
         return f"RunnableEach<{self.bound.get_name()}>"
 
     @property
+    def InputType(self) -> Any:
+        """A list of what its runnable takes."""
+        return list[self.bound.InputType]  # type: ignore[name-defined]
+
+    @property
+    def OutputType(self) -> Any:
+        """A list of what its runnable gives."""
+        return list[self.bound.OutputType]  # type: ignore[name-defined]
+
+    @property
     def config_specs(self) -> list[ConfigurableFieldSpec]:
         """Its runnable's ``configurable`` keys."""
         from reference.runnables._spec_lists import specs_of

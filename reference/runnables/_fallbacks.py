@@ -81,6 +81,16 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
         yield from self.fallbacks
 
     @property
+    def InputType(self) -> Any:
+        """What the runnable (its fallbacks should agree) takes."""
+        return self.runnable.InputType
+
+    @property
+    def OutputType(self) -> Any:
+        """What the runnable (its fallbacks should agree) gives."""
+        return self.runnable.OutputType
+
+    @property
     def config_specs(self) -> list[ConfigurableFieldSpec]:
         """The ``configurable`` keys of the runnable and its fallbacks."""
         from reference.runnables._spec_lists import specs_of

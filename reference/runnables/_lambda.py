@@ -31,6 +31,7 @@ from reference.runnables._lifecycle import (
     stream_run,
 )
 from reference.runnables._streams import aclosing_stream, add_chunks
+from reference.runnables._types import function_types
 
 __all__ = ["RunnableLambda", "chain"]
 
@@ -127,6 +128,16 @@ class RunnableLambda(Runnable[Any, Any]):
 
     def _default_name(self) -> str:
         return "RunnableLambda"
+
+    @property
+    def InputType(self) -> Any:
+        """The function's first parameter's annotation (``Any`` when it has none)."""
+        return function_types(self._func or self._afunc)[0]
+
+    @property
+    def OutputType(self) -> Any:
+        """The function's return annotation (an iterator's items; ``Any`` when it has none)."""
+        return function_types(self._func or self._afunc)[1]
 
     def __repr__(self) -> str:
         """As langchain_core's: the function's name (or a lambda's source), ``afunc=`` when

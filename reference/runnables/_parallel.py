@@ -65,6 +65,11 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
         return "RunnableParallel<" + ",".join(self.steps__) + ">"
 
     @property
+    def InputType(self) -> Any:
+        """What its first branch takes (every branch gets the same input)."""
+        return next((step.InputType for step in self.steps__.values()), Any)
+
+    @property
     def config_specs(self) -> list[ConfigurableFieldSpec]:
         """Its branches' ``configurable`` keys."""
         from reference.runnables._spec_lists import specs_of

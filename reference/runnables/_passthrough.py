@@ -35,12 +35,25 @@ class RunnablePassthrough(Runnable[Any, Any]):
     def __init__(
         self,
         *,
+        input_type: Any = None,
         name: str | None = None,
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
+        #: The declared type of what passes through (``InputType`` and ``OutputType``).
+        self.input_type = input_type
         self._init_scope(name, callbacks, tags, metadata)
+
+    @property
+    def InputType(self) -> Any:
+        """``input_type``, else ``Any``."""
+        return self.input_type or Any
+
+    @property
+    def OutputType(self) -> Any:
+        """The same as what it takes."""
+        return self.input_type or Any
 
     @classmethod
     def assign(cls, **kwargs: Any) -> Any:

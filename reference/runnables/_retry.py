@@ -76,6 +76,16 @@ class RunnableRetry(Runnable[Any, Any]):
         return self.bound.get_name(suffix, name=name)
 
     @property
+    def InputType(self) -> Any:
+        """What the retried runnable takes."""
+        return self.bound.InputType
+
+    @property
+    def OutputType(self) -> Any:
+        """What the retried runnable gives."""
+        return self.bound.OutputType
+
+    @property
     def config_specs(self) -> list[ConfigurableFieldSpec]:
         """The retried runnable's ``configurable`` keys."""
         from reference.runnables._spec_lists import specs_of

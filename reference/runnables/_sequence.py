@@ -72,6 +72,16 @@ class RunnableSequence(Runnable[Any, Any]):
         return self.steps[-1]
 
     @property
+    def InputType(self) -> Any:
+        """What its first step takes."""
+        return self.steps[0].InputType
+
+    @property
+    def OutputType(self) -> Any:
+        """What its last step gives."""
+        return self.steps[-1].OutputType
+
+    @property
     def config_specs(self) -> list[ConfigurableFieldSpec]:
         """Its steps' ``configurable`` keys."""
         from reference.runnables._spec_lists import specs_of
