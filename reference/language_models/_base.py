@@ -4,7 +4,7 @@ language model" (``isinstance(m, BaseLanguageModel)``) takes either, as langchai
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, Union
 
 from reference.caches import BaseCache
 from reference.messages import AIMessage, BaseMessage, MessageLikeRepresentation
@@ -38,6 +38,14 @@ class BaseLanguageModel(RunnableSerializable[Any, Any]):
 
     ``cache``: a ``BaseCache``, ``True`` (the global cache, which must be set), ``False`` (no
     cache) or ``None`` (the global cache if one is set); see ``language_models._cache``."""
+
+    @property
+    def InputType(self) -> Any:
+        """A str, a prompt value or a list of messages."""
+        from reference.messages import AnyMessage
+        from reference.prompt_values import ChatPromptValue, StringPromptValue
+
+        return Union[str, StringPromptValue, ChatPromptValue, list[AnyMessage]]  # noqa: UP007
 
     _constructor_scope: ClassVar[bool] = True
     cache: BaseCache | bool | None = None

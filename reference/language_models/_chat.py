@@ -120,6 +120,13 @@ class BaseChatModel(BaseLanguageModel):
     ``cache`` and ``rate_limiter`` (acquired before each generation, after the start event).
     """
 
+    @property
+    def OutputType(self) -> Any:
+        """A message."""
+        from reference.messages import AnyMessage
+
+        return AnyMessage
+
     _constructor_scope = True
     rate_limiter: BaseRateLimiter | None = None
 

@@ -132,6 +132,11 @@ class BaseLLM(BaseLanguageModel):
     """An LLM run around :meth:`_reply`; subclasses set :attr:`streams` to stream tokens,
     or implement langchain_core's ``_stream``."""
 
+    @property
+    def OutputType(self) -> Any:
+        """The completion's text."""
+        return str
+
     _constructor_scope = True
     #: Whether ``stream``/``astream`` emit one token per character (else the reply whole).
     streams: ClassVar[bool] = False

@@ -16,9 +16,9 @@ while it works (lists concatenate), else the latest output from then on.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, Union, get_args, get_origin
 
-from reference.messages import AIMessageChunk, BaseMessage, BaseMessageChunk
+from reference.messages import AIMessageChunk, AnyMessage, BaseMessage, BaseMessageChunk
 from reference.outputs import ChatGeneration, ChatGenerationChunk, Generation, GenerationChunk
 from reference.runnables._config import RunnableConfig
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
@@ -68,6 +68,12 @@ def accumulated(outputs: list[Any]) -> Any:
     return value
 
 
+#: The output type of a parser class that names none: its type variable, as langchain_core's.
+_UNDECLARED: Final[Any] = T
+
+#: What a parser takes: a model's text or message.
+PARSER_INPUT: Final[Any] = Union[str, AnyMessage]  # noqa: UP007 - a runtime typing form
+
 class BaseLLMOutputParser(Generic[T]):
     """What parses a model's generations (not a runnable): ``parse_result(result)``."""
 
@@ -80,6 +86,23 @@ class BaseLLMOutputParser(Generic[T]):
 
 class _ParserRun(BaseLLMOutputParser[T], RunnableSerializable[Any, T]):
     """A parser as a runnable: ``invoke`` parses a str or a message in one ``parser`` run."""
+
+    @property
+    def InputType(self) -> Any:
+        """A str or a message (what a model gives)."""
+        return PARSER_INPUT
+
+    @property
+    def OutputType(self) -> Any:
+        """What the parser class declares it gives (``BaseOutputParser[list[str]]``: a list of
+        str), else its type variable."""
+        for klass in type(self).__mro__:
+            for base in vars(klass).get("__orig_bases__", ()):
+                origin, args = get_origin(base), get_args(base)
+                if isinstance(origin, type) and issubclass(origin, BaseLLMOutputParser) \
+                        and len(args) == 1 and not isinstance(args[0], TypeVar):
+                    return args[0]
+        return _UNDECLARED
 
     def _invoke_body(self, x: Any, frame: Any) -> T:
         return self.parse_result([generation(x)])

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final, final
 
 from reference.messages import BaseMessage
+from reference.output_parsers._base import PARSER_INPUT
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
@@ -50,6 +51,11 @@ class StrOutputParser(Runnable[Any, str]):
         metadata: dict[str, Any] | None = None,
     ) -> None:
         self._init_scope(name, callbacks, tags, metadata)
+
+    @property
+    def InputType(self) -> Any:
+        """A str or a message (what a model gives)."""
+        return PARSER_INPUT
 
     def parse(self, text: str) -> str:
         return text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Union
 
 from typing_extensions import Self
 
@@ -27,6 +27,18 @@ class BasePromptTemplate(RunnableSerializable[Any, PromptValue]):
     ``partial_variables`` are values (or functions called at each format) filled in
     before the caller's: ``partial(**values)`` makes a copy with more of them.
     """
+
+    @property
+    def InputType(self) -> Any:
+        """The template's variables, by name."""
+        return dict[str, Any]
+
+    @property
+    def OutputType(self) -> Any:
+        """A string or chat prompt value."""
+        from reference.prompt_values import ChatPromptValue, StringPromptValue
+
+        return Union[StringPromptValue, ChatPromptValue]  # noqa: UP007
 
     _constructor_scope: ClassVar[bool] = True
     input_variables: list[str]

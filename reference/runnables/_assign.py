@@ -14,7 +14,7 @@ import contextvars
 from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import wait
 from functools import partial
-from typing import Any, Final, final
+from typing import TYPE_CHECKING, Any, Final, final
 
 from reference._workers import submit
 from reference.runnables._addable import AddableDict
@@ -25,6 +25,9 @@ from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
 from reference.runnables._parallel import RunnableParallel
 from reference.runnables._streams import aclose_iter, aclosing_stream, afrom, aone, close_iter
+
+if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import ConfigurableFieldSpec
 
 __all__ = ["RunnableAssign", "RunnablePick"]
 
@@ -58,6 +61,13 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
 
     def _default_name(self) -> str:
         return "RunnableAssign<" + ",".join(self.mapper.steps__) + ">"
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """Its mapper's ``configurable`` keys."""
+        from reference.runnables._spec_lists import specs_of
+
+        return specs_of([self.mapper])
 
     def __repr__(self) -> str:
         return f"RunnableAssign({self.mapper!r})"

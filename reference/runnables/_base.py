@@ -26,7 +26,7 @@ from reference.callbacks._dispatch import HandlerSet, check_handlers
 from reference.runnables._config import (
     Local,
     RunnableConfig,
-    merge_configs,
+    combine_configs,
     per_item_configs,
     validate_config,
 )
@@ -34,7 +34,10 @@ from reference.runnables._streams import aclosing_stream, add_chunks
 
 if TYPE_CHECKING:
     from reference.runnables._binding import RunnableBinding
-    from reference.runnables._configurable_specs import ConfigurableField
+    from reference.runnables._configurable_specs import (
+        ConfigurableField,
+        ConfigurableFieldSpec,
+    )
     from reference.runnables._fallbacks import RunnableWithFallbacks
     from reference.runnables._sequence import RunnableSequence
 
@@ -93,10 +96,34 @@ class Runnable(Generic[Input, Output]):
     def _default_name(self) -> str:
         return type(self).__name__
 
+    @property
+    def InputType(self) -> Any:
+        """What this runnable takes, as a typing form: its class's generic input parameter."""
+        from reference.runnables._types import declared_types
+
+        return declared_types(type(self))[0]
+
+    @property
+    def OutputType(self) -> Any:
+        """What this runnable gives: its class's generic output parameter."""
+        from reference.runnables._types import declared_types
+
+        return declared_types(type(self))[1]
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The ``configurable`` keys this runnable's runs read: none, unless it is made of parts
+        that read some (composed runnables list theirs) or is configurable itself."""
+        return []
+
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         """The run name handlers see."""
-        n = name or self._name or self._default_name()
-        return f"{n}{suffix}" if suffix else n
+        n = name or self.name or self._default_name()  # a subclass may set ``name = "..."``
+        if not suffix:
+            return n
+        # langchain_core's rule: ``RunnableParallel`` + ``Input`` is ``RunnableParallelInput``,
+        # a function name gets a snake-case tail (``my_func`` + ``Input``: ``my_func_input``).
+        return n + suffix.title() if n[:1].isupper() else f"{n}_{suffix.lower()}"
 
     def _serialized(self) -> dict[str, Any]:
         """The ``serialized`` mapping passed to start events; built once per name."""
@@ -276,7 +303,7 @@ class Runnable(Generic[Input, Output]):
         if config is not None:
             validate_config(config, "with_config(config)")
         validate_config(kwargs, "with_config(**kwargs)")
-        merged = merge_configs(config, cast(RunnableConfig, kwargs))
+        merged = combine_configs(config, cast(RunnableConfig, kwargs))
         return RunnableBinding(bound=self, config=merged)
 
     def with_listeners(self, *, on_start: Callable[..., None] | None = None,

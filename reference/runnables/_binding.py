@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast, final
 from reference.runnables._base import Runnable
 from reference.runnables._config import (
     RunnableConfig,
-    merge_configs,
+    combine_configs,
     per_item_configs,
     resolve_config,
     validate_config,
@@ -17,6 +17,7 @@ from reference.runnables._frame import current_run
 from reference.runnables._listeners import listeners_factory
 
 if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import ConfigurableFieldSpec
     from reference.tracers.root_listeners import Listener
 from reference.runnables._streams import aclosing_stream
 
@@ -63,7 +64,25 @@ class RunnableBinding(Runnable[Any, Any]):
         self.custom_output_type = custom_output_type
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
-        return self.bound.get_name(suffix, name=name or self.config.get("run_name"))
+        # The bound runnable's name, as langchain_core's: a bound ``run_name`` names runs only.
+        return self.bound.get_name(suffix, name=name)
+
+    @property
+    def InputType(self) -> Any:
+        """``with_types``' input type, else the bound runnable's."""
+        return self.bound.InputType if self.custom_input_type is None else self.custom_input_type
+
+    @property
+    def OutputType(self) -> Any:
+        """``with_types``' output type, else the bound runnable's."""
+        return self.bound.OutputType if self.custom_output_type is None else self.custom_output_type
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The bound runnable's ``configurable`` keys (also those a bound value sets)."""
+        from reference.runnables._spec_lists import specs_of
+
+        return specs_of([self.bound])
 
     def __repr__(self) -> str:
         return f"RunnableBinding(bound={self.bound!r}, config={self.config!r})"
@@ -73,9 +92,9 @@ class RunnableBinding(Runnable[Any, Any]):
         bound = self.config
         if bound.get("run_id") is not None and (trusted or current_run.get() is not None):
             bound = cast(RunnableConfig, {k: v for k, v in bound.items() if k != "run_id"})
-        merged = merge_configs(bound, resolved)
+        merged = combine_configs(bound, resolved)
         for factory in self.config_factories:
-            merged = merge_configs(merged, factory(merged))
+            merged = combine_configs(merged, factory(merged))
         tags = merged.get("tags")
         if tags:  # a binding hands its bound runnable the tags sorted, as langchain_core's does
             merged["tags"] = sorted(set(tags))
@@ -106,16 +125,20 @@ class RunnableBinding(Runnable[Any, Any]):
         validate_config(kwargs, "with_config(**kwargs)")
         return RunnableBinding(
             bound=self.bound,
-            config=merge_configs(self.config, config, kwargs),  # type: ignore[arg-type]
+            config=combine_configs(self.config, config, kwargs),  # type: ignore[arg-type]
             kwargs=self.kwargs,
             config_factories=self.config_factories,
+            custom_input_type=self.custom_input_type,
+            custom_output_type=self.custom_output_type,
         )
 
     def bind(self, **kwargs: Any) -> RunnableBinding:
         """This binding with more keyword arguments (later ones win); the config is kept."""
         return RunnableBinding(bound=self.bound, config=self.config,
                                kwargs={**self.kwargs, **kwargs},
-                               config_factories=self.config_factories)
+                               config_factories=self.config_factories,
+                               custom_input_type=self.custom_input_type,
+                               custom_output_type=self.custom_output_type)
 
     def with_types(self, *, input_type: Any = None, output_type: Any = None) -> RunnableBinding:
         """This binding with the types given replaced (they shape no run)."""

@@ -9,13 +9,16 @@ conditions and branches never start.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any, final
+from typing import TYPE_CHECKING, Any, final
 
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
 from reference.runnables._streams import aclosing_stream, close_iter
+
+if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import ConfigurableFieldSpec
 
 __all__ = ["RunnableBranch"]
 
@@ -58,6 +61,13 @@ class RunnableBranch(Runnable[Any, Any]):
         self.branches = checked
         self.default = coerce_to_runnable(default, "RunnableBranch")
         self._init_scope(name, None, None, None)
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The ``configurable`` keys of its conditions, branches and default."""
+        from reference.runnables._spec_lists import specs_of
+
+        return specs_of([*(r for pair in self.branches for r in pair), self.default])
 
     def __repr__(self) -> str:
         return f"RunnableBranch({len(self.branches)} branches)"

@@ -7,6 +7,7 @@ functions that do not forward ``config`` still build the right tree (R1).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypedDict, TypeVar, cast
 from uuid import UUID
@@ -25,11 +26,14 @@ from reference.runnables._frame import current_run
 
 __all__ = [
     "CONFIG_KEYS",
+    "DEFAULT_RECURSION_LIMIT",
     "RunnableConfig",
+    "combine_configs",
     "ensure_config",
     "get_async_callback_manager_for_config",
     "get_callback_manager_for_config",
     "get_config_list",
+    "lift_configurable",
     "manager_for",
     "merge_configs",
     "patch_config",
@@ -51,6 +55,9 @@ class RunnableConfig(TypedDict, total=False):
     configurable: dict[str, Any]
     run_id: UUID | None
 
+
+#: ``recursion_limit`` when nobody sets it.
+DEFAULT_RECURSION_LIMIT: Final = 25
 
 CONFIG_KEYS: Final[frozenset[str]] = frozenset(RunnableConfig.__annotations__)
 _VALID: Final = ", ".join(sorted(CONFIG_KEYS))
@@ -147,13 +154,33 @@ def resolve_config(config: RunnableConfig | None) -> tuple[RunnableConfig, bool]
         return scope.child_config, True
     if scope is None:
         validate_config(config)
-        return config, False
+        return lift_configurable(config), False
     inherited = scope.child_config
     if config is inherited:
         return config, True
     validate_config(config)
     merged: RunnableConfig = {**inherited, **config}
-    return merged, False
+    return lift_configurable(merged), False
+
+
+#: The ``configurable`` keys whose string values langchain_core also shows in ``metadata``
+#: (so handlers and tracers see which model or checkpoint namespace a run used).
+_LIFTED: Final = ("model", "checkpoint_ns")
+
+
+def lift_configurable(config: RunnableConfig) -> RunnableConfig:
+    """``config`` with ``configurable``'s string ``model`` / ``checkpoint_ns`` added to its
+    metadata where the metadata lacks them, as langchain_core's ``ensure_config`` does (a new
+    dict when something is added; ``config`` itself otherwise)."""
+    configurable = config.get("configurable")
+    if not configurable:
+        return config
+    metadata = config.get("metadata") or {}
+    extra = {k: configurable[k] for k in _LIFTED
+             if isinstance(configurable.get(k), str) and k not in metadata}
+    if not extra:
+        return config
+    return cast(RunnableConfig, {**config, "metadata": {**metadata, **extra}})
 
 
 def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
@@ -166,11 +193,13 @@ def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
         "tags": [],
         "metadata": {},
         "callbacks": None,
-        "recursion_limit": 25,
+        "recursion_limit": DEFAULT_RECURSION_LIMIT,
         "configurable": {},
     }
     resolved, _ = resolve_config(config)
     for key, value in resolved.items():
+        if value is None:
+            continue
         if isinstance(value, list):
             value = list(value)
         elif isinstance(value, dict):
@@ -178,7 +207,7 @@ def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
         elif isinstance(value, BaseCallbackManager):
             value = value.copy()
         full[key] = value
-    return cast(RunnableConfig, full)
+    return lift_configurable(cast(RunnableConfig, full))
 
 
 def patch_config(
@@ -217,7 +246,7 @@ def get_config_list(
 ) -> list[RunnableConfig]:
     """One complete config per batch input, as ``batch`` uses (a ``run_id`` goes to the first)."""
     if length < 0:
-        raise ValueError(f"length must be >= 0, got {length}")
+        raise ValueError(f"length must be >= 0, but got {length}")
     return [ensure_config(c) for c in per_item_configs(config, length)]
 
 
@@ -298,8 +327,12 @@ def _merge_callbacks(base: Callbacks, new: Callbacks) -> Callbacks:
     return [*base, *new]
 
 
-def merge_configs(*configs: RunnableConfig | None) -> RunnableConfig:
-    """Later configs win per key; tags, metadata, configurable and callbacks add up instead."""
+def combine_configs(*configs: RunnableConfig | None) -> RunnableConfig:
+    """Later configs win per key; tags, metadata, configurable and callbacks add up instead.
+
+    The engine's own merge (bindings, configurable wrappers): only the keys given, tags in
+    the order first given. ``merge_configs`` is the public one, with langchain_core's result.
+    """
     out: dict[str, Any] = {}
     for config in configs:
         if not config:
@@ -318,6 +351,47 @@ def merge_configs(*configs: RunnableConfig | None) -> RunnableConfig:
     return cast(RunnableConfig, out)
 
 
+def merge_configs(*configs: RunnableConfig | None) -> RunnableConfig:
+    """langchain_core's ``merge_configs``: each config completed by ``ensure_config`` first,
+    then combined. Tags come out sorted without repeats, metadata and ``configurable`` add up
+    (nested ``lc_versions`` mappings too), callbacks join (a list with a manager: the list's
+    handlers added to a copy of the manager, inheritable), ``recursion_limit`` is taken only
+    when not the default 25, and any other key only when truthy."""
+    out: dict[str, Any] = {}
+    for given in configs:
+        if given is None:
+            continue
+        config: dict[str, Any] = dict(ensure_config(given))
+        value: Any
+        for key, value in config.items():
+            if key == "tags":
+                out["tags"] = sorted({*out.get("tags", ()), *(value or ())})
+            elif key == "metadata":
+                out["metadata"] = _merge_metadata(out.get("metadata", {}), value or {})
+            elif key == "configurable":
+                out["configurable"] = {**out.get("configurable", {}), **(value or {})}
+            elif key == "callbacks":
+                if value is not None:
+                    have = out.get("callbacks")
+                    out["callbacks"] = _merge_callbacks(have, value) if have is not None \
+                        else (list(value) if isinstance(value, list) else value.copy())
+            elif key == "recursion_limit":
+                if value != DEFAULT_RECURSION_LIMIT:
+                    out["recursion_limit"] = value
+            else:
+                out[key] = value or out.get(key)
+    return cast(RunnableConfig, out)
+
+
+def _merge_metadata(base: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """``new`` over ``base``; the package versions under ``lc_versions`` add up instead."""
+    merged = {**base, **new}
+    old, added = base.get("lc_versions"), new.get("lc_versions", {})
+    if isinstance(old, Mapping) and isinstance(added, Mapping):
+        merged["lc_versions"] = {**old, **added}
+    return merged
+
+
 def per_item_configs(
     config: RunnableConfig | Sequence[RunnableConfig] | None, n: int
 ) -> list[RunnableConfig | None]:
@@ -325,8 +399,8 @@ def per_item_configs(
     if isinstance(config, (list, tuple)):
         if len(config) != n:
             raise ValueError(
-                f"batch() got {len(config)} configs for {n} inputs; "
-                "pass one config or one per input."
+                "config must be a list of the same length as inputs, but got "
+                f"{len(config)} configs for {n} inputs"
             )
         for i, c in enumerate(config):
             if c is not None:
@@ -340,6 +414,8 @@ def per_item_configs(
             f"None; got {type(config).__name__} {config!r}."
         )
     if config.get("run_id") is not None and n > 1:
+        warnings.warn("Provided run_id be used only for the first element of the batch.",
+                      RuntimeWarning, stacklevel=3)
         rest = cast(RunnableConfig, {k: v for k, v in config.items() if k != "run_id"})
         return [config, *([rest] * (n - 1))]
     return [config] * n

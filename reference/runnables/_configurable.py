@@ -19,7 +19,7 @@ from typing import Any, cast
 from reference.runnables._base import Runnable
 from reference.runnables._config import (
     RunnableConfig,
-    merge_configs,
+    combine_configs,
     per_item_configs,
     resolve_config,
     validate_config,
@@ -29,9 +29,11 @@ from reference.runnables._configurable_specs import (
     ConfigurableField,
     ConfigurableFieldMultiOption,
     ConfigurableFieldSingleOption,
+    ConfigurableFieldSpec,
 )
 from reference.runnables._configured import configurable_names, with_field_values
 from reference.runnables._serializable import RunnableSerializable
+from reference.runnables._spec_lists import alternative_specs, field_specs
 
 __all__ = ["DynamicRunnable", "RunnableConfigurableAlternatives", "RunnableConfigurableFields"]
 
@@ -43,6 +45,16 @@ class DynamicRunnable(RunnableSerializable[Any, Any]):
 
     default: RunnableSerializable[Any, Any]
     config: RunnableConfig | None = None
+
+    @property
+    def InputType(self) -> Any:
+        """What the default takes (the alternatives should agree)."""
+        return self.default.InputType
+
+    @property
+    def OutputType(self) -> Any:
+        """What the default gives."""
+        return self.default.OutputType
 
     def _prepare(self, configurable: dict[str, Any]) -> Runnable[Any, Any]:
         raise NotImplementedError
@@ -60,7 +72,7 @@ class DynamicRunnable(RunnableSerializable[Any, Any]):
         runnable: Runnable[Any, Any] = self
         while isinstance(runnable, DynamicRunnable):
             if runnable.config:
-                config = merge_configs(runnable.config, config)
+                config = combine_configs(runnable.config, config)
             resolved, _ = resolve_config(config)
             configurable = dict(resolved.get("configurable") or {})
             remapped = runnable._remap(configurable)
@@ -78,7 +90,7 @@ class DynamicRunnable(RunnableSerializable[Any, Any]):
             validate_config(config, "with_config(config)")
         validate_config(kwargs, "with_config(**kwargs)")
         new = copy.copy(self)
-        new.config = merge_configs(self.config, config, cast(RunnableConfig, kwargs))
+        new.config = combine_configs(self.config, config, cast(RunnableConfig, kwargs))
         return new
 
     def __getattr__(self, name: str) -> Any:
@@ -193,6 +205,12 @@ class RunnableConfigurableFields(DynamicRunnable):
 
     fields: dict[str, AnyConfigurableField]
 
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """A key per configurable field (its annotation, its current value as the default),
+        and the default's own keys."""
+        return field_specs(self.default, self.fields)
+
     def configurable_fields(self, **fields: AnyConfigurableField) -> RunnableSerializable[Any, Any]:
         return self.default.configurable_fields(**{**self.fields, **fields})
 
@@ -219,6 +237,13 @@ class RunnableConfigurableAlternatives(DynamicRunnable):
     #: Whether ``configurable`` keys meant for an alternative are written
     #: ``"{which.id}=={key}/{name}"`` (the prefix is removed before the alternative reads them).
     prefix_keys: bool
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The key choosing the alternative, and the keys the default and the alternatives
+        read."""
+        return alternative_specs(self.which, self.default, self.default_key, self.alternatives,
+                                 self.prefix_keys)
 
     def configurable_fields(self, **fields: AnyConfigurableField) -> RunnableSerializable[Any, Any]:
         return RunnableConfigurableAlternatives(

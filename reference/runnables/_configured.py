@@ -24,7 +24,7 @@ from reference.runnables._base import make_local
 if TYPE_CHECKING:
     from reference.runnables._serializable import RunnableSerializable
 
-__all__ = ["configurable_names", "with_field_values"]
+__all__ = ["configurable_names", "field_annotation", "with_field_values"]
 
 #: The constructor-scope options, settable on components that take them (models, prompts).
 _SCOPE: tuple[str, ...] = ("callbacks", "tags", "metadata")
@@ -88,6 +88,12 @@ _MISSING: Any = object()
 
 #: class -> field -> evaluated annotation: evaluated once, not on every configured call.
 _ANNOTATIONS: weakref.WeakKeyDictionary[type, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def field_annotation(cls: type, field: str) -> Any:
+    """The field's annotation, ``Any`` when it has none (a configurable field's spec shows it)."""
+    ann = _annotation(cls, field)
+    return Any if ann is _UNKNOWN else ann
 
 
 def _annotation(cls: type, field: str) -> Any:

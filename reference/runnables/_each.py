@@ -9,12 +9,15 @@ with the first failing item's exception in input order (SPEC.md §8).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, final
+from typing import TYPE_CHECKING, Any, final
 
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, run
+
+if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import ConfigurableFieldSpec
 
 __all__ = ["RunnableEach"]
 
@@ -41,6 +44,23 @@ class RunnableEach(Runnable[list[Any], list[Any]]):
 
     def _default_name(self) -> str:
         return f"RunnableEach<{self.bound.get_name()}>"
+
+    @property
+    def InputType(self) -> Any:
+        """A list of what its runnable takes."""
+        return list[self.bound.InputType]  # type: ignore[name-defined]
+
+    @property
+    def OutputType(self) -> Any:
+        """A list of what its runnable gives."""
+        return list[self.bound.OutputType]  # type: ignore[name-defined]
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """Its runnable's ``configurable`` keys."""
+        from reference.runnables._spec_lists import specs_of
+
+        return specs_of([self.bound])
 
     def __repr__(self) -> str:
         return f"RunnableEach(bound={self.bound!r})"

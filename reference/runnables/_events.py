@@ -39,7 +39,7 @@ from uuid import UUID
 
 from reference.callbacks._handlers import BaseCallbackHandler
 from reference.callbacks._run_filter import RunFilter
-from reference.runnables._config import RunnableConfig, merge_configs, validate_config
+from reference.runnables._config import RunnableConfig, combine_configs, validate_config
 from reference.runnables._streams import aclose_iter, close_iter
 
 if TYPE_CHECKING:
@@ -307,7 +307,7 @@ async def astream_events(
     handler = _EventHandler(emit)
     wanted = _selector(RunFilter(include_names, include_types, include_tags,
                                  exclude_names, exclude_types, exclude_tags))
-    cfg = merge_configs(config, {"callbacks": [handler]})
+    cfg = combine_configs(config, {"callbacks": [handler]})
 
     async def drive() -> None:
         try:

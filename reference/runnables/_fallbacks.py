@@ -14,13 +14,16 @@ produced no chunk yet: after its first chunk, an error fails the run.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any, final
+from typing import TYPE_CHECKING, Any, final
 
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
 from reference.runnables._streams import aclose_iter, aclosing_stream, close_iter
+
+if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import ConfigurableFieldSpec
 
 __all__ = ["RunnableWithFallbacks"]
 
@@ -76,6 +79,23 @@ class RunnableWithFallbacks(Runnable[Any, Any]):
         """The runnable, then each fallback, in the order they are tried."""
         yield self.runnable
         yield from self.fallbacks
+
+    @property
+    def InputType(self) -> Any:
+        """What the runnable (its fallbacks should agree) takes."""
+        return self.runnable.InputType
+
+    @property
+    def OutputType(self) -> Any:
+        """What the runnable (its fallbacks should agree) gives."""
+        return self.runnable.OutputType
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The ``configurable`` keys of the runnable and its fallbacks."""
+        from reference.runnables._spec_lists import specs_of
+
+        return specs_of([self.runnable, *self.fallbacks])
 
     def __repr__(self) -> str:
         return f"RunnableWithFallbacks({self.runnable!r}, fallbacks={self.fallbacks!r})"

@@ -87,6 +87,16 @@ class RunFrame:
             self._child = child
         return child
 
+    def returned_config(self, owner: Any, input: Any) -> RunnableConfig:
+        """The config for a Runnable that ``owner``'s function returned: this run's child
+        config one recursion level down (a function returning runnables that return runnables
+        stops, as in langchain_core, when ``recursion_limit`` levels are used up)."""
+        limit = self.config.get("recursion_limit", 25)
+        if limit <= 0:
+            raise RecursionError(
+                f"Recursion limit reached when invoking {owner!r} with input {input!r}.")
+        return {**self.child_config, "recursion_limit": limit - 1}
+
     def function_config(self) -> RunnableConfig:
         """The child config as user code receives it: its own copies of everything mutable.
 

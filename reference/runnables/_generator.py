@@ -29,6 +29,7 @@ from reference.runnables._streams import (
     close_iter,
     prepend,
 )
+from reference.runnables._types import generator_types
 
 __all__ = ["RunnableGenerator"]
 
@@ -96,6 +97,16 @@ class RunnableGenerator(Runnable[Any, Any]):
 
     def _default_name(self) -> str:
         return "RunnableGenerator"
+
+    @property
+    def InputType(self) -> Any:
+        """The item type of the transform's input iterator (``Any`` when not annotated)."""
+        return generator_types(self._transform or self._atransform)[0]
+
+    @property
+    def OutputType(self) -> Any:
+        """The item type of the iterator the transform returns (``Any`` when not annotated)."""
+        return generator_types(self._transform or self._atransform)[1]
 
     def __repr__(self) -> str:
         return f"RunnableGenerator({self.get_name()})"

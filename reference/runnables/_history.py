@@ -28,7 +28,7 @@ from reference.runnables._base import Runnable
 from reference.runnables._binding import RunnableBinding
 from reference.runnables._config import (
     RunnableConfig,
-    merge_configs,
+    combine_configs,
     per_item_configs,
     resolve_config,
 )
@@ -162,7 +162,7 @@ class RunnableWithMessageHistory(RunnableSerializable[Any, Any]):
                      n: int) -> None:
         """A batch fails before any item runs if an item's config lacks a key."""
         for item in per_item_configs(config, n):
-            self._session_args(merge_configs(self.bound.config, resolve_config(item)[0]))
+            self._session_args(combine_configs(self.bound.config, resolve_config(item)[0]))
 
     def _new_input(self, value: Any) -> list[BaseMessage]:
         """The input's messages, when there is no history key (the runnable gets them after

@@ -8,11 +8,14 @@ introspection.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextvars
 import inspect
+import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
+from operator import itemgetter
 from types import FunctionType
 from typing import Any, final
 
@@ -28,6 +31,7 @@ from reference.runnables._lifecycle import (
     stream_run,
 )
 from reference.runnables._streams import aclosing_stream, add_chunks
+from reference.runnables._types import function_types
 
 __all__ = ["RunnableLambda", "chain", "takes_config"]
 
@@ -47,6 +51,22 @@ def takes_config(func: Callable[..., Any]) -> bool:
     except (TypeError, ValueError):
         return False
     return "config" in params
+
+
+def _source(func: Any) -> str:
+    """How a function reads in a repr: an ``itemgetter``'s repr, a named function's name, a
+    lambda's source when its lines hold just that one lambda, else ``...``."""
+    if isinstance(func, itemgetter):
+        return repr(func).removeprefix("operator.")
+    name = getattr(func, "__name__", None)
+    if name != "<lambda>":
+        return name or "..."
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return "..."
+    lambdas = [node for node in ast.walk(tree) if isinstance(node, ast.Lambda)]
+    return ast.unparse(lambdas[0]) if len(lambdas) == 1 else "..."
 
 
 def _is_async(func: Callable[..., Any]) -> bool:
@@ -113,8 +133,22 @@ class RunnableLambda(Runnable[Any, Any]):
     def _default_name(self) -> str:
         return "RunnableLambda"
 
+    @property
+    def InputType(self) -> Any:
+        """The function's first parameter's annotation (``Any`` when it has none)."""
+        return function_types(self._func or self._afunc)[0]
+
+    @property
+    def OutputType(self) -> Any:
+        """The function's return annotation (an iterator's items; ``Any`` when it has none)."""
+        return function_types(self._func or self._afunc)[1]
+
     def __repr__(self) -> str:
-        return f"RunnableLambda({self.get_name()})"
+        """As langchain_core's: the function's name (or a lambda's source), ``afunc=`` when
+        there is only a coroutine function; error messages (recursion limit) quote it."""
+        if self._func is not None:
+            return f"RunnableLambda({_source(self._func)})"
+        return f"RunnableLambda(afunc={_source(self._afunc)})"
 
     def _check_sync(self, verb: str = "invoke") -> None:
         """Only an async function: the sync call fails before any run starts, with
@@ -151,7 +185,7 @@ class RunnableLambda(Runnable[Any, Any]):
     def _call(self, input: Any, frame: RunFrame, kwargs: dict[str, Any] | None = None) -> Any:
         out = self._apply(input, frame, kwargs)
         if isinstance(out, Runnable):
-            out = out.invoke(input, frame.child_config)
+            out = out.invoke(input, frame.returned_config(self, input))
         return out
 
     async def ainvoke(
@@ -180,7 +214,7 @@ class RunnableLambda(Runnable[Any, Any]):
             call = partial(ctx.run, self._apply, input, frame, kwargs)
             out = await asyncio.get_running_loop().run_in_executor(None, call)
         if whole and isinstance(out, Runnable):
-            out = await out.ainvoke(input, frame.child_config)
+            out = await out.ainvoke(input, frame.returned_config(self, input))
         return out
 
     # -- streaming: one run whose chunks are the function's result, or the chunks of the
@@ -205,7 +239,7 @@ class RunnableLambda(Runnable[Any, Any]):
         finally:
             current_run.reset(token)
         if isinstance(out, Runnable):
-            yield from out.stream(input, frame.child_config)
+            yield from out.stream(input, frame.returned_config(self, input))
         else:
             yield out
 
@@ -258,7 +292,8 @@ class RunnableLambda(Runnable[Any, Any]):
         finally:
             current_run.reset(token)
         if isinstance(out, Runnable):
-            async with aclosing_stream(out.astream(input, frame.child_config)) as it:
+            async with aclosing_stream(out.astream(input, frame.returned_config(self, input))) \
+                    as it:
                 async for chunk in it:
                     yield chunk
         else:

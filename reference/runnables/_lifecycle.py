@@ -339,7 +339,7 @@ def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame
         try:
             out = func(x)
             if isinstance(out, Runnable):
-                out = out.invoke(x, frame.child_config)
+                out = out.invoke(x, frame.returned_config(step, x))
         except BaseException as e:
             var.reset(token)
             fail_run(frame, e)
@@ -399,7 +399,7 @@ def run(
         if kind is FUNCTION:
             out = body(input)  # type: ignore[call-arg]
             if isinstance(out, Runnable):
-                out = out.invoke(input, frame.child_config)
+                out = out.invoke(input, frame.returned_config(r, input))
         else:
             out = body(input, frame)
     except BaseException as e:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import partial
-from typing import Any, final
+from typing import TYPE_CHECKING, Any, final
 
 from reference._workers import run_all
 from reference.runnables._addable import AddableDict
@@ -21,6 +21,9 @@ from reference.runnables._fanout import ainterleave, aread_input, interleave, re
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
 from reference.runnables._streams import aclose_iter, aclosing_stream, afrom, aone, close_iter
+
+if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import ConfigurableFieldSpec
 
 __all__ = ["RunnableParallel"]
 
@@ -60,6 +63,18 @@ class RunnableParallel(Runnable[Any, dict[str, Any]]):
 
     def _default_name(self) -> str:
         return "RunnableParallel<" + ",".join(self.steps__) + ">"
+
+    @property
+    def InputType(self) -> Any:
+        """What its first branch takes (every branch gets the same input)."""
+        return next((step.InputType for step in self.steps__.values()), Any)
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """Its branches' ``configurable`` keys."""
+        from reference.runnables._spec_lists import specs_of
+
+        return specs_of(self.steps__.values())
 
     def __repr__(self) -> str:
         return "{" + ", ".join(f"{k}: {v!r}" for k, v in self.steps__.items()) + "}"

@@ -56,6 +56,7 @@ class RunnablePassthrough(Runnable[Any, Any]):
             func, afunc = None, func
         self._func = func
         self._afunc = afunc
+        #: The declared type of what passes through (``InputType`` and ``OutputType``).
         self.input_type = input_type
         self._init_scope(name, callbacks, tags, metadata)
 
@@ -66,6 +67,16 @@ class RunnablePassthrough(Runnable[Any, Any]):
     @property
     def afunc(self) -> Callable[..., Awaitable[Any]] | None:
         return self._afunc
+
+    @property
+    def InputType(self) -> Any:
+        """``input_type``, else ``Any``."""
+        return self.input_type or Any
+
+    @property
+    def OutputType(self) -> Any:
+        """The same as what it takes."""
+        return self.input_type or Any
 
     @classmethod
     def assign(cls, **kwargs: Any) -> Any:

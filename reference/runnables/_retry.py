@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from typing import Any, final
+from typing import TYPE_CHECKING, Any, final
 
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, run
+
+if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import ConfigurableFieldSpec
 
 __all__ = ["RunnableRetry"]
 
@@ -71,6 +74,23 @@ class RunnableRetry(Runnable[Any, Any]):
 
     def get_name(self, suffix: str | None = None, *, name: str | None = None) -> str:
         return self.bound.get_name(suffix, name=name)
+
+    @property
+    def InputType(self) -> Any:
+        """What the retried runnable takes."""
+        return self.bound.InputType
+
+    @property
+    def OutputType(self) -> Any:
+        """What the retried runnable gives."""
+        return self.bound.OutputType
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The retried runnable's ``configurable`` keys."""
+        from reference.runnables._spec_lists import specs_of
+
+        return specs_of([self.bound])
 
     def __repr__(self) -> str:
         return f"RunnableRetry(bound={self.bound!r}, stop_after_attempt={self.max_attempt_number})"

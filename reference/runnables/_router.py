@@ -8,11 +8,14 @@ key is a ValueError raised before any run starts.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._serializable import RunnableSerializable
+
+if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import ConfigurableFieldSpec
 
 __all__ = ["RouterInput", "RouterRunnable"]
 
@@ -31,6 +34,13 @@ class RouterRunnable(RunnableSerializable[RouterInput, Any]):
         self.runnables: dict[str, Runnable[Any, Any]] = {
             k: coerce_to_runnable(r) for k, r in runnables.items()}
         self._init_scope(None, None, None, None)
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The ``configurable`` keys of the runnables it routes to."""
+        from reference.runnables._spec_lists import specs_of
+
+        return specs_of(self.runnables.values())
 
     def _route(self, input: RouterInput) -> tuple[Runnable[Any, Any], Any]:
         key = input["key"]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
-from typing import Any, final
+from typing import TYPE_CHECKING, Any, final
 
 from reference.runnables._base import Runnable, coerce_to_runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, astream_run, run, run_steps, stream_run
 from reference.runnables._streams import aclosing_stream, aone, aprepend, prepend
+
+if TYPE_CHECKING:
+    from reference.runnables._configurable_specs import ConfigurableFieldSpec
 
 __all__ = ["RunnableSequence"]
 
@@ -67,6 +70,23 @@ class RunnableSequence(Runnable[Any, Any]):
     @property
     def last(self) -> Runnable[Any, Any]:
         return self.steps[-1]
+
+    @property
+    def InputType(self) -> Any:
+        """What its first step takes."""
+        return self.steps[0].InputType
+
+    @property
+    def OutputType(self) -> Any:
+        """What its last step gives."""
+        return self.steps[-1].OutputType
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """Its steps' ``configurable`` keys."""
+        from reference.runnables._spec_lists import specs_of
+
+        return specs_of(self.steps)
 
     def __repr__(self) -> str:
         return " | ".join(repr(s) for s in self.steps)

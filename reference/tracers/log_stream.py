@@ -341,14 +341,14 @@ async def astream_log(
     As in langchain_core, a consumer that stops early still waits for the invocation to
     finish (its runs end as usual), and its exception, if any, is raised last.
     """
-    from reference.runnables._config import merge_configs, validate_config
+    from reference.runnables._config import combine_configs, validate_config
 
     warnings.warn("astream_log is deprecated. Use astream instead.", DeprecationWarning,
                   stacklevel=2)
     if config is not None:
         validate_config(config, "astream_log(config)")
     handler = LogStreamCallbackHandler(auto_close=False, **filters)
-    cfg = merge_configs(config, {"callbacks": [handler]})
+    cfg = combine_configs(config, {"callbacks": [handler]})
 
     async def drive() -> None:
         try:
