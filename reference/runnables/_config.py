@@ -246,7 +246,7 @@ def get_config_list(
 ) -> list[RunnableConfig]:
     """One complete config per batch input, as ``batch`` uses (a ``run_id`` goes to the first)."""
     if length < 0:
-        raise ValueError(f"length must be >= 0, but got {length}")
+        raise ValueError(f"a config list cannot have a negative length ({length})")
     return [ensure_config(c) for c in per_item_configs(config, length)]
 
 
@@ -399,8 +399,8 @@ def per_item_configs(
     if isinstance(config, (list, tuple)):
         if len(config) != n:
             raise ValueError(
-                "config must be a list of the same length as inputs, but got "
-                f"{len(config)} configs for {n} inputs"
+                f"batch() was given {len(config)} configs for {n} inputs: give one config "
+                "per input, or a single config for all of them"
             )
         for i, c in enumerate(config):
             if c is not None:
@@ -414,7 +414,7 @@ def per_item_configs(
             f"None; got {type(config).__name__} {config!r}."
         )
     if config.get("run_id") is not None and n > 1:
-        warnings.warn("Provided run_id be used only for the first element of the batch.",
+        warnings.warn("a run_id names one run: only the first input of the batch gets it",
                       RuntimeWarning, stacklevel=3)
         rest = cast(RunnableConfig, {k: v for k, v in config.items() if k != "run_id"})
         return [config, *([rest] * (n - 1))]

@@ -94,7 +94,8 @@ class RunFrame:
         limit = self.config.get("recursion_limit", 25)
         if limit <= 0:
             raise RecursionError(
-                f"Recursion limit reached when invoking {owner!r} with input {input!r}.")
+                f"{owner!r} reached the recursion limit (functions returning runnables, "
+                f"{self.config.get('recursion_limit', 25)} levels left) with input {input!r}")
         return {**self.child_config, "recursion_limit": limit - 1}
 
     def function_config(self) -> RunnableConfig:

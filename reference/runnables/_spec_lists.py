@@ -37,9 +37,8 @@ def unique_specs(specs: Iterable[ConfigurableFieldSpec]) -> list[ConfigurableFie
     for spec_id, group in groupby(ordered, key=lambda s: s.id):
         first, *others = group
         if any(other != first for other in others):
-            # langchain_core's message, word for word (its missing space included)
-            raise ValueError("RunnableSequence contains conflicting config specs"
-                             f"for {spec_id}: {[first, *others]}")
+            raise ValueError(f"conflicting config specs for {spec_id!r}: the parts read it "
+                             f"differently ({[first, *others]})")
         out.append(first)
     return out
 

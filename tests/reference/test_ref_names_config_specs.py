@@ -124,6 +124,5 @@ def test_two_parts_reading_one_key_differently_conflict(pkg: str) -> None:
     field = load(pkg, "runnables", "ConfigurableField")
     m1 = _chat(pkg, "a").configurable_fields(responses=field(id="resp", name="A"))
     m2 = _chat(pkg, "b").configurable_fields(responses=field(id="resp", name="B"))
-    with pytest.raises(ValueError, match=r"^RunnableSequence contains conflicting config "
-                                         r"specsfor resp: "):
+    with pytest.raises(ValueError, match=r"conflicting config specs.*resp"):
         (m1 | m2).config_specs  # noqa: B018
