@@ -311,7 +311,8 @@ def test_R14_root_only_for_dynamic_children_with_forwarded_config() -> None:
 def test_R14_batch_run_id_only_for_first_item() -> None:
     h = Recorder()
     rid = uuid.uuid4()
-    lam("a").batch([1, 2], {"callbacks": [h], "run_id": rid, "run_name": "r"})
+    with pytest.warns(RuntimeWarning, match="first"):
+        lam("a").batch([1, 2], {"callbacks": [h], "run_id": rid, "run_name": "r"})
     assert sum(e.run_id == rid for e in h.events) == 2
     assert h.names() == ["r", "r"]
 

@@ -488,7 +488,8 @@ def test_get_config_list_gives_the_run_id_to_the_first_config_only() -> None:
     from reference.runnables import get_config_list
 
     rid = uuid.uuid4()
-    configs = get_config_list({"run_id": rid, "tags": ["t"]}, 3)
+    with pytest.warns(RuntimeWarning, match="first"):
+        configs = get_config_list({"run_id": rid, "tags": ["t"]}, 3)
     assert [c.get("run_id") for c in configs] == [rid, None, None]
     assert all(c["tags"] == ["t"] for c in configs)
     with pytest.raises(ValueError, match="2 configs for 3 inputs"):
