@@ -10,7 +10,7 @@ from reference.caches import BaseCache
 from reference.messages import AIMessage, BaseMessage, MessageLikeRepresentation
 from reference.prompt_values import PromptValue
 from reference.rate_limiters import BaseRateLimiter
-from reference.runnables._base import Runnable
+from reference.runnables._base import ReassignableScope, Runnable
 from reference.runnables._serializable import RunnableSerializable
 
 __all__ = [
@@ -32,7 +32,7 @@ LanguageModelLike = Runnable[LanguageModelInput, LanguageModelOutput]
 LanguageModelOutputVar = TypeVar("LanguageModelOutputVar", AIMessage, str)
 
 
-class BaseLanguageModel(RunnableSerializable[Any, Any]):
+class BaseLanguageModel(ReassignableScope, RunnableSerializable[Any, Any]):
     """A model run from a prompt (``BaseChatModel``, ``BaseLLM``): its annotated fields,
     ``name``, ``callbacks``, ``tags`` and ``metadata`` are constructor keywords.
 

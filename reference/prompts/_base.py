@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Final, Union
 from typing_extensions import Self
 
 from reference.prompt_values import PromptValue
+from reference.runnables._base import ReassignableTagsMetadata
 from reference.runnables._config import RunnableConfig
 from reference.runnables._lifecycle import ACHAIN, CHAIN, arun, run
 from reference.runnables._serializable import RunnableSerializable
@@ -18,7 +19,7 @@ __all__ = ["BasePromptTemplate"]
 PROMPT_RUN: Final = {"run_type": "prompt"}
 
 
-class BasePromptTemplate(RunnableSerializable[Any, PromptValue]):
+class BasePromptTemplate(ReassignableTagsMetadata, RunnableSerializable[Any, PromptValue]):
     """A template: ``invoke(dict)`` formats a prompt value in one ``prompt`` run.
 
     Subclasses set ``input_variables`` and implement ``_format(input, rm)``

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from reference.documents import Document
-from reference.runnables._base import Runnable
+from reference.runnables._base import ReassignableTagsMetadata, Runnable
 from reference.runnables._config import RunnableConfig, resolve_config
 from reference.runnables._executor import run_in_executor
 from reference.runnables._frame import RunFrame
@@ -31,7 +31,7 @@ RetrieverLike = Runnable[RetrieverInput, RetrieverOutput]
 RetrieverOutputLike = Runnable[Any, RetrieverOutput]
 
 
-class BaseRetriever(RunnableSerializable[str, list[Document]]):
+class BaseRetriever(ReassignableTagsMetadata, RunnableSerializable[str, list[Document]]):
     """Subclasses implement ``_get_relevant_documents(query, *, run_manager)``.
 
     Annotated fields are constructor keywords (``ToyRetriever(documents=docs, k=3)``, as

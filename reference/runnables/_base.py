@@ -71,6 +71,48 @@ def make_local(
     return handlers, list(tags) if tags else None, dict(metadata) if metadata else None
 
 
+class ReassignableTagsMetadata:
+    """``tags`` and ``metadata`` that can be assigned after construction, taking effect from the
+    next call (langchain_core's prompts and retrievers are pydantic models whose fields can be
+    assigned); the other constructor-scope options are kept."""
+
+    _local: Local | None
+
+    @property
+    def tags(self) -> list[str] | None:
+        return self._local[1] if self._local else None
+
+    @tags.setter
+    def tags(self, value: list[str] | None) -> None:
+        self._local = make_local(_handlers_of(self._local), value, self.metadata)
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        return self._local[2] if self._local else None
+
+    @metadata.setter
+    def metadata(self, value: dict[str, Any] | None) -> None:
+        self._local = make_local(_handlers_of(self._local), self.tags, value)
+
+
+class ReassignableScope(ReassignableTagsMetadata):
+    """:class:`ReassignableTagsMetadata` and ``callbacks`` too (langchain_core's models and
+    tools): handlers assigned after construction are the object's own from its next call."""
+
+    @property
+    def callbacks(self) -> list[Any] | None:
+        """Constructor handlers (local to this object's runs)."""
+        return _handlers_of(self._local)
+
+    @callbacks.setter
+    def callbacks(self, value: Any) -> None:
+        self._local = make_local(value, self.tags, self.metadata)
+
+
+def _handlers_of(local: Local | None) -> list[Any] | None:
+    return list(local[0].items) if local else None
+
+
 class Runnable(Generic[Input, Output]):
     """A unit of work that can be invoked, batched, streamed and composed with ``|``."""
 

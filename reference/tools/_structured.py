@@ -12,7 +12,7 @@ from typing import Any, Literal, cast, final, overload
 
 from reference.messages import ToolMessage
 from reference.messages._messages import ToolOutputMixin, is_tool_call
-from reference.runnables._base import Runnable
+from reference.runnables._base import ReassignableScope, Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ATOOL, TOOL, arun, run
@@ -73,7 +73,7 @@ class ToolException(Exception):
 ToolErrorHandler = bool | str | Callable[[ToolException], str] | None
 
 
-class BaseTool(Runnable[Any, Any]):
+class BaseTool(ReassignableScope, Runnable[Any, Any]):
     """Common base of tools (``name``, ``description``).
 
     A subclass written as langchain_core's are (pydantic models there) declares its fields as
