@@ -2,6 +2,7 @@
 
 from reference.language_models._base import (
     BaseLanguageModel,
+    LangSmithParams,
     LanguageModelInput,
     LanguageModelLike,
     LanguageModelOutput,
@@ -25,6 +26,7 @@ __all__ = [
     "FakeMessagesListChatModel",
     "FakeStreamingListLLM",
     "GenericFakeChatModel",
+    "LangSmithParams",
     "LanguageModelInput",
     "LanguageModelLike",
     "LanguageModelOutput",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, TypeVar, Union
 
 from reference.caches import BaseCache
+from reference.language_models._ls_params import LangSmithParams
 from reference.messages import AIMessage, BaseMessage, MessageLikeRepresentation
 from reference.prompt_values import PromptValue
 from reference.rate_limiters import BaseRateLimiter
@@ -15,6 +16,7 @@ from reference.runnables._serializable import RunnableSerializable
 
 __all__ = [
     "BaseLanguageModel",
+    "LangSmithParams",
     "LanguageModelInput",
     "LanguageModelLike",
     "LanguageModelOutput",
@@ -53,6 +55,16 @@ class BaseLanguageModel(ReassignableScope, RunnableSerializable[Any, Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         check_options(self)
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """The ``ls_*`` metadata a call's runs carry (``language_models._ls_params``): none
+        here; chat models and LLMs name their provider and model type."""
+        return LangSmithParams()
+
+    def _get_ls_params_with_defaults(self, stop: list[str] | None = None,
+                                     **kwargs: Any) -> LangSmithParams:
+        """:meth:`_get_ls_params` and the keys every run of the model kind has."""
+        return self._get_ls_params(stop=stop, **kwargs)
 
     @property
     def _identifying_params(self) -> dict[str, Any]:

@@ -40,7 +40,14 @@ from reference.language_models._generate import (
     open_runs,
     run_info,
 )
+from reference.language_models._ls_params import (
+    CHAT_INTEGRATION,
+    LangSmithParams,
+    default_ls_params,
+    run_local,
+)
 from reference.language_models._options import with_options
+from reference.language_models._runs import ACHAT, CHAT, no_chunks_error, streamed_result
 from reference.messages import (
     AIMessage,
     AIMessageChunk,
@@ -48,8 +55,6 @@ from reference.messages import (
     HumanMessage,
     convert_to_messages,
 )
-from reference.messages._merge import best_chunk_id
-from reference.messages._usage import sum_chunk_usage
 from reference.outputs import (
     ChatGeneration,
     ChatGenerationChunk,
@@ -57,9 +62,9 @@ from reference.outputs import (
     LLMResult,
 )
 from reference.prompt_values import PromptValue
-from reference.runnables._config import RunnableConfig
+from reference.runnables._config import Local, RunnableConfig
 from reference.runnables._frame import RunFrame
-from reference.runnables._lifecycle import ACHAT, CHAT, arun, astream_run, run, stream_run
+from reference.runnables._lifecycle import arun, astream_run, run, stream_run
 from reference.runnables._streams import aclosing_stream
 
 if TYPE_CHECKING:
@@ -71,9 +76,6 @@ if TYPE_CHECKING:
 __all__ = ["BaseChatModel", "SimpleChatModel", "to_messages"]
 
 _DONE: Any = object()
-#: A ``_stream`` that yields nothing fails its run, as langchain_core's does (an empty reply of
-#: the reference's own ``_reply`` contract streams no token and ends normally).
-_NO_CHUNKS = "No generation chunks were returned"
 
 
 def to_messages(input: Any) -> list[BaseMessage]:
@@ -107,8 +109,14 @@ def _message_list(messages: Any) -> list[BaseMessage]:
     )
 
 
-def _message_id(frame: RunFrame) -> str:
-    return f"run-{frame.run_id}-0"
+def _stream_id(frame: RunFrame) -> str:
+    """The id of a run's streamed chunks (those the model gave none)."""
+    return f"lc_run--{frame.run_id}"
+
+
+def _message_id(frame: RunFrame, index: int = 0) -> str:
+    """The id of a run's ``index``-th generated message (if the model gave it none)."""
+    return f"lc_run--{frame.run_id}-{index}"
 
 
 class BaseChatModel(BaseLanguageModel):
@@ -229,6 +237,25 @@ class BaseChatModel(BaseLanguageModel):
             or (async_api and cls._astream is not BaseChatModel._astream)
         )
 
+    # -- what the run says about the model ----------------------------------------------------
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """The ``ls_*`` metadata of a call's run (see ``language_models._ls_params``); a
+        subclass overrides it to name its provider and model."""
+        return default_ls_params(self, "chat", stop, kwargs)
+
+    def _get_ls_params_with_defaults(self, stop: list[str] | None = None,
+                                     **kwargs: Any) -> LangSmithParams:
+        """:meth:`_get_ls_params`, with the ``ls_integration`` every chat model run has."""
+        params = self._get_ls_params(stop=stop, **kwargs)
+        params["ls_integration"] = CHAT_INTEGRATION
+        return params
+
+    def _run_local(self, stop: list[str] | None, kwargs: dict[str, Any]) -> Local | None:
+        """The model's constructor registrations for one call's runs, its ``ls_*`` metadata
+        added (computed once per call)."""
+        return run_local(self, self._get_ls_params_with_defaults(stop=stop, **kwargs))
+
     # -- the run ----------------------------------------------------------------------------
 
     def _start_extra(self, stop: list[str] | None = None,
@@ -270,7 +297,7 @@ class BaseChatModel(BaseLanguageModel):
         if self._guarded():
             body = chat_cached(self, body, extra["invocation_params"])
         result = run(self, body, messages, config, CHAT, payload=[messages], extra=extra,
-                     report=_result)
+                     report=_result, local=self._run_local(stop, kwargs))
         return result.generations[0].message  # type: ignore[return-value]
 
     async def ainvoke(
@@ -283,7 +310,7 @@ class BaseChatModel(BaseLanguageModel):
         if self._guarded():
             body = achat_cached(self, body, extra["invocation_params"])
         result = await arun(self, body, messages, config, ACHAT, payload=[messages],
-                            extra=extra, report=_result)
+                            extra=extra, report=_result, local=self._run_local(stop, kwargs))
         return result.generations[0].message  # type: ignore[return-value]
 
     def _chunks(self, messages: list[BaseMessage], frame: RunFrame,
@@ -292,7 +319,7 @@ class BaseChatModel(BaseLanguageModel):
         rm = frame.run_manager
         if self.rate_limiter is not None:  # streamed: no cache, the limiter all the same
             self.rate_limiter.acquire(blocking=True)
-        msg_id = _message_id(frame)
+        msg_id = _stream_id(frame)
         last: AIMessageChunk | None = None
         for gen in self._stream(messages, stop=stop, **(kwargs or {})):
             last = _own_chunk(gen, msg_id)
@@ -300,7 +327,7 @@ class BaseChatModel(BaseLanguageModel):
             rm._emit("on_chat_model_new_token", (last.content,), {"chunk": gen})
             yield last
         if last is None and not self._uses_reply():
-            raise ValueError(_NO_CHUNKS)
+            raise no_chunks_error()
         if last is not None and last.chunk_position != "last":
             end = ChatGenerationChunk(message=_closing_chunk(msg_id))
             rm._emit("on_chat_model_new_token", ("",), {"chunk": end})
@@ -313,14 +340,14 @@ class BaseChatModel(BaseLanguageModel):
         rm = frame.run_manager
         if self.rate_limiter is not None:
             await self.rate_limiter.aacquire(blocking=True)
-        msg_id = _message_id(frame)
+        msg_id = _stream_id(frame)
         last: AIMessageChunk | None = None
         async for gen in self._astream(messages, stop=stop, **(kwargs or {})):
             last = _own_chunk(gen, msg_id)
             await rm._aemit("on_chat_model_new_token", (last.content,), {"chunk": gen})
             yield last
         if last is None and not self._uses_reply():
-            raise ValueError(_NO_CHUNKS)
+            raise no_chunks_error()
         if last is not None and last.chunk_position != "last":
             end = ChatGenerationChunk(message=_closing_chunk(msg_id))
             await rm._aemit("on_chat_model_new_token", ("",), {"chunk": end})
@@ -337,7 +364,7 @@ class BaseChatModel(BaseLanguageModel):
         yield from stream_run(self, messages, config,
                               with_options(self._chunks, stop, kwargs, messages), CHAT,
                               payload=[messages], extra=self._start_extra(stop, kwargs),
-                              report=_streamed_result)
+                              report=streamed_result, local=self._run_local(stop, kwargs))
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, *,
@@ -350,7 +377,7 @@ class BaseChatModel(BaseLanguageModel):
         stream = astream_run(self, messages, config,
                              with_options(self._achunks, stop, kwargs, messages), ACHAT,
                              payload=[messages], extra=self._start_extra(stop, kwargs),
-                             report=_streamed_result)
+                             report=streamed_result, local=self._run_local(stop, kwargs))
         async with aclosing_stream(stream) as it:
             async for chunk in it:
                 yield chunk
@@ -387,7 +414,8 @@ class BaseChatModel(BaseLanguageModel):
         if self._guarded():
             body = chat_cached(self, body, extra["invocation_params"])
         configs = call_configs(len(inputs), callbacks, tags, metadata, run_name, run_id)
-        frames = open_runs(self, CHAT, [[m] for m in inputs], configs, extra)
+        frames = open_runs(self, CHAT, [[m] for m in inputs], configs, extra,
+                           self._run_local(stop, kwargs))
         results = finish(frames, answer(frames, body, inputs, one_run=False), _result)
         return self._generate_result(results, frames)
 
@@ -410,7 +438,8 @@ class BaseChatModel(BaseLanguageModel):
         if self._guarded():
             body = achat_cached(self, body, extra["invocation_params"])
         configs = call_configs(len(inputs), callbacks, tags, metadata, run_name, run_id)
-        frames = await aopen_runs(self, ACHAT, [[m] for m in inputs], configs, extra)
+        frames = await aopen_runs(self, ACHAT, [[m] for m in inputs], configs, extra,
+                                  self._run_local(stop, kwargs))
         outcomes, cancelled = await aanswer(frames, body, inputs, one_run=False)
         results = await afinish(frames, outcomes, _result, cancelled)
         return self._generate_result(results, frames)
@@ -485,42 +514,11 @@ def _with_id(result: ChatResult, frame: RunFrame) -> ChatResult:
             f"A chat model's _generate must return a ChatResult with a generation, got "
             f"{result!r}"
         )
-    for gen in result.generations:
+    for i, gen in enumerate(result.generations):
         if gen.message.id is None:
-            gen.message.id = _message_id(frame)
+            gen.message.id = _message_id(frame, i)
     return result
 
 
 def _result(result: ChatResult) -> LLMResult:
     return LLMResult(generations=[list(result.generations)], llm_output=result.llm_output)
-
-
-def _streamed_result(chunks: list[AIMessageChunk]) -> LLMResult:
-    if chunks and getattr(chunks[-1], "_closing", False):
-        chunks = chunks[:-1]
-    if not chunks:
-        return LLMResult(generations=[[ChatGeneration(message=AIMessage(""))]])
-    return LLMResult(generations=[[ChatGenerationChunk(message=_added_up(chunks))]])
-
-
-def _added_up(chunks: list[AIMessageChunk]) -> AIMessageChunk:
-    """``chunks[0] + chunks[1] + ...``; in one pass (not one new message per ``+``) for the
-    common case of text chunks with no metadata or tool calls to merge."""
-    if len(chunks) == 1:
-        return chunks[0]
-    if not all(isinstance(c.content, str) and not c.additional_kwargs
-               and not c.response_metadata and not c.tool_call_chunks for c in chunks):
-        merged = chunks[0]
-        for c in chunks[1:]:
-            merged = merged + c
-        return merged
-    usage = chunks[0].usage_metadata
-    for c in chunks[1:]:
-        if usage is not None or c.usage_metadata is not None:
-            usage = sum_chunk_usage(usage, c.usage_metadata)
-    return AIMessageChunk(
-        "".join(c.content for c in chunks),
-        id=best_chunk_id([c.id for c in chunks]),
-        chunk_position="last" if any(c.chunk_position == "last" for c in chunks) else None,
-        usage_metadata=usage,
-    )

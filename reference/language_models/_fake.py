@@ -78,7 +78,9 @@ class GenericFakeChatModel(BaseChatModel):
 
     Streamed, the reply's text is cut at whitespace, each space or newline a
     token of its own (``"a b"``: ``"a"``, ``" "``, ``"b"``), as langchain_core's
-    does; then one empty token per ``additional_kwargs`` key, carrying it.
+    does; then one empty token per ``additional_kwargs`` key, carrying it, but for
+    ``function_call``: one per field of it, a string field cut at its commas (each
+    comma a piece of its own), so the pieces add up to the call again.
     """
 
     messages: Iterator[AIMessage | str]
@@ -107,23 +109,36 @@ class GenericFakeChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         message = self._generate(messages, stop=stop, run_manager=run_manager, **kwargs) \
             .generations[0].message
-        if not isinstance(message.content, str):
-            raise TypeError(f"GenericFakeChatModel streams str content, got {message.content!r}")
+        if not isinstance(message, AIMessage):
+            raise ValueError(f"GenericFakeChatModel streams AIMessage replies, got "
+                             f"{type(message).__name__}")
+        if message.content and not isinstance(message.content, str):
+            raise ValueError(f"GenericFakeChatModel streams str content, got {message.content!r}")
         pieces = re.split(r"(\s)", message.content) if message.content else []
-        extras = list(message.additional_kwargs.items())
         for i, piece in enumerate(pieces):
-            last = i == len(pieces) - 1 and not extras
+            last = i == len(pieces) - 1 and not message.additional_kwargs
             chunk = ChatGenerationChunk(message=AIMessageChunk(
                 piece, id=message.id, chunk_position="last" if last else None))
             if run_manager is not None:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
-        for key, value in extras:
+        for extra in _streamed_kwargs(message.additional_kwargs):
             chunk = ChatGenerationChunk(message=AIMessageChunk(
-                "", id=message.id, additional_kwargs={key: value}))
+                "", id=message.id, additional_kwargs=extra))
             if run_manager is not None:
                 run_manager.on_llm_new_token("", chunk=chunk)
             yield chunk
+
+
+def _streamed_kwargs(kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """``additional_kwargs`` in the pieces ``GenericFakeChatModel`` streams them in."""
+    for key, value in kwargs.items():
+        if key != "function_call":
+            yield {key: value}
+            continue
+        for field, part in value.items():
+            for piece in re.split(r"(,)", part) if isinstance(part, str) else [part]:
+                yield {"function_call": {field: piece}}
 
 
 class FakeMessagesListChatModel(BaseChatModel):

@@ -25,12 +25,9 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from reference.callbacks._run_managers import (
-    AsyncCallbackManagerForLLMRun,
-    CallbackManagerForLLMRun,
-)
+from reference.callbacks._run_managers import CallbackManagerForLLMRun
 from reference.globals import _settings
 from reference.language_models._base import BaseLanguageModel, check_options
 from reference.language_models._cache import active, llm_cache, params_key
@@ -44,13 +41,15 @@ from reference.language_models._generate import (
     per_prompt_configs,
     run_info,
 )
+from reference.language_models._ls_params import LangSmithParams, default_ls_params, run_local
 from reference.language_models._options import with_options
+from reference.language_models._runs import ALLM_RUN, LLM_RUN
 from reference.messages import BaseMessage, convert_to_messages
 from reference.outputs import Generation, GenerationChunk, LLMResult
 from reference.prompt_values import PromptValue
 from reference.prompt_values._values import ChatPromptValue
-from reference.runnables._config import RunnableConfig
-from reference.runnables._frame import RunFrame, RunKind
+from reference.runnables._config import Local, RunnableConfig
+from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
 from reference.runnables._streams import aclosing_stream
 
@@ -58,17 +57,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
 __all__ = ["LLM", "BaseLLM", "FakeListLLM", "FakeStreamingListLLM"]
-
-#: The run kinds of an LLM run (sync and async): ``on_llm_*`` events.
-LLM_RUN: Final = RunKind(
-    start="on_llm_start", end="on_llm_end", error="on_llm_error",
-    rm_cls=CallbackManagerForLLMRun,
-)
-ALLM_RUN: Final = RunKind(
-    start="on_llm_start", end="on_llm_end", error="on_llm_error",
-    rm_cls=AsyncCallbackManagerForLLMRun,
-)
-
 
 def to_prompt(input: Any) -> str:
     """A string, a prompt value or a list of messages, as one prompt string (like LangChain)."""
@@ -188,6 +176,16 @@ class BaseLLM(BaseLanguageModel):
     def _token_delay(self) -> float | None:
         return None
 
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """The ``ls_*`` metadata of a call's runs (see ``language_models._ls_params``); a
+        subclass overrides it to name its provider and model."""
+        return default_ls_params(self, "llm", stop, kwargs)
+
+    def _run_local(self, stop: list[str] | None, kwargs: dict[str, Any]) -> Local | None:
+        """The model's constructor registrations for one call's runs, its ``ls_*`` metadata
+        added (computed once per call)."""
+        return run_local(self, self._get_ls_params_with_defaults(stop=stop, **kwargs))
+
     def _start_extra(self, stop: list[str] | None = None) -> dict[str, Any]:
         """The start event's keywords: the call's ``stop`` joins the model's parameters (a
         call's other keywords reach ``_call`` only, as in langchain_core)."""
@@ -208,7 +206,8 @@ class BaseLLM(BaseLanguageModel):
         body = self._reply if stop is None and not kwargs else partial(
             self._answer, stop=stop, kwargs=kwargs)
         return run(self, body, prompt, config, LLM_RUN, payload=[prompt],
-                   extra=self._start_extra(stop), report=_result)
+                   extra=self._start_extra(stop), report=_result,
+                   local=self._run_local(stop, kwargs))
 
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, *,
@@ -220,7 +219,8 @@ class BaseLLM(BaseLanguageModel):
             return await self._acached_invoke(prompt, config, stop, kwargs)
         body = with_options(self._areply, stop, kwargs)
         return await arun(self, body, prompt, config, ALLM_RUN, payload=[prompt],
-                          extra=self._start_extra(stop), report=_result)
+                          extra=self._start_extra(stop), report=_result,
+                          local=self._run_local(stop, kwargs))
 
     def _cached_invoke(self, prompt: str, config: RunnableConfig | None,
                        stop: list[str] | None, kwargs: dict[str, Any]) -> str:
@@ -235,7 +235,8 @@ class BaseLLM(BaseLanguageModel):
         body = self._reply if stop is None and not kwargs else partial(
             self._answer, stop=stop, kwargs=kwargs)
         text = run(self, body, prompt, _without_run_id(config), LLM_RUN, payload=[prompt],
-                   extra=self._start_extra(stop), report=_result)
+                   extra=self._start_extra(stop), report=_result,
+                   local=self._run_local(stop, kwargs))
         if cache is not None:
             cache.update(prompt, llm_string, [Generation(text=text)])
         return text
@@ -251,7 +252,8 @@ class BaseLLM(BaseLanguageModel):
                 return str(hit[0].text)
         text = await arun(self, with_options(self._areply, stop, kwargs), prompt,
                           _without_run_id(config), ALLM_RUN, payload=[prompt],
-                          extra=self._start_extra(stop), report=_result)
+                          extra=self._start_extra(stop), report=_result,
+                          local=self._run_local(stop, kwargs))
         if cache is not None:
             await cache.aupdate(prompt, llm_string, [Generation(text=text)])
         return text
@@ -276,12 +278,15 @@ class BaseLLM(BaseLanguageModel):
     ) -> LLMResult:
         """Answer each prompt in a run of its own (see ``language_models._generate``);
         ``callbacks``, ``tags``, ``metadata``, ``run_name`` and ``run_id`` may be given per
-        prompt, as lists. With a cache, a prompt already answered starts no run."""
+        prompt, as lists. With a cache, a prompt already answered starts no run. The runs
+        carry the ``ls_*`` metadata only if ``metadata`` is given (a dict or a list), as in
+        langchain_core (whose ``invoke`` always gives one)."""
         configs = _generate_configs(prompts, callbacks, tags, metadata, run_name, run_id)
         body = self._reply if stop is None and not kwargs else partial(
             self._answer, stop=stop, kwargs=kwargs)
+        local = self._run_local(stop, kwargs) if isinstance(metadata, (dict, list)) else None
         if not active(self.cache):
-            texts, frames = self._run_prompts(prompts, configs, body, stop)
+            texts, frames = self._run_prompts(prompts, configs, body, stop, local)
             return _generated(texts, frames)
         cache = llm_cache(self.cache)
         llm_string = params_key({**self._invocation_params(), "stop": stop})
@@ -291,7 +296,7 @@ class BaseLLM(BaseLanguageModel):
             return LLMResult(generations=cast(list[list[Generation]], hits), llm_output={})
         texts, frames = self._run_prompts(
             [prompts[i] for i in missing], [_no_run_id(configs[i]) for i in missing],
-            body, stop)
+            body, stop, local)
         for i, text in zip(missing, texts, strict=True):
             hits[i] = gens = [Generation(text=text)]
             if cache is not None:
@@ -300,10 +305,10 @@ class BaseLLM(BaseLanguageModel):
                          run=run_info(frames))
 
     def _run_prompts(self, prompts: list[str], configs: list[RunnableConfig],
-                     body: Callable[[str, RunFrame], str], stop: list[str] | None
-                     ) -> tuple[list[str], list[RunFrame]]:
+                     body: Callable[[str, RunFrame], str], stop: list[str] | None,
+                     local: Local | None) -> tuple[list[str], list[RunFrame]]:
         extra = {**self._start_extra(stop), "batch_size": len(prompts)}
-        frames = open_runs(self, LLM_RUN, [[p] for p in prompts], configs, extra)
+        frames = open_runs(self, LLM_RUN, [[p] for p in prompts], configs, extra, local)
         return finish(frames, answer(frames, body, prompts, one_run=True), _result), frames
 
     async def agenerate(
@@ -321,8 +326,9 @@ class BaseLLM(BaseLanguageModel):
         """Async :meth:`generate` (the prompts answered one after another, as there)."""
         configs = _generate_configs(prompts, callbacks, tags, metadata, run_name, run_id)
         body = with_options(self._areply, stop, kwargs)
+        local = self._run_local(stop, kwargs) if isinstance(metadata, (dict, list)) else None
         if not active(self.cache):
-            texts, frames = await self._arun_prompts(prompts, configs, body, stop)
+            texts, frames = await self._arun_prompts(prompts, configs, body, stop, local)
             return _generated(texts, frames)
         cache = llm_cache(self.cache)
         llm_string = params_key({**self._invocation_params(), "stop": stop})
@@ -332,7 +338,7 @@ class BaseLLM(BaseLanguageModel):
             return LLMResult(generations=cast(list[list[Generation]], hits), llm_output={})
         texts, frames = await self._arun_prompts(
             [prompts[i] for i in missing], [_no_run_id(configs[i]) for i in missing],
-            body, stop)
+            body, stop, local)
         for i, text in zip(missing, texts, strict=True):
             hits[i] = gens = [Generation(text=text)]
             if cache is not None:
@@ -342,10 +348,12 @@ class BaseLLM(BaseLanguageModel):
 
     async def _arun_prompts(
         self, prompts: list[str], configs: list[RunnableConfig],
-        body: Callable[[str, RunFrame], Coroutine[Any, Any, str]], stop: list[str] | None
+        body: Callable[[str, RunFrame], Coroutine[Any, Any, str]], stop: list[str] | None,
+        local: Local | None,
     ) -> tuple[list[str], list[RunFrame]]:
         extra = {**self._start_extra(stop), "batch_size": len(prompts)}
-        frames = await aopen_runs(self, ALLM_RUN, [[p] for p in prompts], configs, extra)
+        frames = await aopen_runs(self, ALLM_RUN, [[p] for p in prompts], configs, extra,
+                                  local)
         outcomes, cancelled = await aanswer(frames, body, prompts, one_run=True)
         return await afinish(frames, outcomes, _result, cancelled), frames
 
@@ -392,7 +400,7 @@ class BaseLLM(BaseLanguageModel):
             yield from stream_run(self, prompt, config,
                                   with_options(self._custom_chunks, stop, kwargs, prompt),
                                   LLM_RUN, payload=[prompt], extra=self._start_extra(stop),
-                                  report=_chunks_result)
+                                  report=_chunks_result, local=self._run_local(stop, kwargs))
             return
         if not self.streams:
             yield self.invoke(input, config, stop=stop, **kwargs)
@@ -408,7 +416,7 @@ class BaseLLM(BaseLanguageModel):
         yield from stream_run(self, prompt, config,
                               with_options(self._chunks, stop, kwargs, prompt), LLM_RUN,
                               payload=[prompt], extra=self._start_extra(stop),
-                              report=_streamed_result)
+                              report=_streamed_result, local=self._run_local(stop, kwargs))
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, *,
@@ -429,12 +437,12 @@ class BaseLLM(BaseLanguageModel):
             stream = astream_run(self, prompt, config,
                                  with_options(self._acustom_chunks, stop, kwargs, prompt),
                                  ALLM_RUN, payload=[prompt], extra=self._start_extra(stop),
-                                 report=_chunks_result)
+                                 report=_chunks_result, local=self._run_local(stop, kwargs))
         else:
             stream = astream_run(self, prompt, config,
                                  with_options(self._achunks, stop, kwargs, prompt),
                                  ALLM_RUN, payload=[prompt], extra=self._start_extra(stop),
-                                 report=_streamed_result)
+                                 report=_streamed_result, local=self._run_local(stop, kwargs))
         async with aclosing_stream(stream) as it:
             async for chunk in it:
                 yield chunk

@@ -30,7 +30,7 @@ from typing import Any, cast
 from reference.callbacks._manager import BaseCallbackManager
 from reference.outputs import RunInfo
 from reference.runnables._base import Runnable
-from reference.runnables._config import RunnableConfig
+from reference.runnables._config import Local, RunnableConfig
 from reference.runnables._frame import RunFrame, RunKind, current_run
 from reference.runnables._lifecycle import (
     aend_run,
@@ -140,8 +140,10 @@ def open_runs(
     payloads: Sequence[Any],
     configs: Sequence[RunnableConfig],
     extra: dict[str, Any],
+    local: Local | None = None,
 ) -> list[RunFrame]:
-    """Start one run per payload, outside any enclosing run (see the module docstring).
+    """Start one run per payload, outside any enclosing run (see the module docstring);
+    ``local``: the model's registrations for these runs, when not its own (``open_run``).
 
     If a start raises (a ``raise_error`` handler), that run is closed by ``open_run`` and the
     ones already started are closed with the same error before it propagates."""
@@ -149,7 +151,7 @@ def open_runs(
     token = current_run.set(None)
     try:
         for payload, config in zip(payloads, configs, strict=True):
-            frames.append(open_run(model, kind, config, payload, extra))
+            frames.append(open_run(model, kind, config, payload, extra, local))
     except BaseException as exc:
         close_runs(frames, [(None, exc)] * len(frames), _unused)
         raise
@@ -164,13 +166,14 @@ async def aopen_runs(
     payloads: Sequence[Any],
     configs: Sequence[RunnableConfig],
     extra: dict[str, Any],
+    local: Local | None = None,
 ) -> list[RunFrame]:
     """Async twin of :func:`open_runs`."""
     frames: list[RunFrame] = []
     token = current_run.set(None)
     try:
         for payload, config in zip(payloads, configs, strict=True):
-            frames.append(await aopen_run(model, kind, config, payload, extra))
+            frames.append(await aopen_run(model, kind, config, payload, extra, local))
     except BaseException as exc:
         await aclose_runs(frames, [(None, exc)] * len(frames), _unused)
         raise

@@ -3,6 +3,7 @@ of what models take and give, at the same path."""
 
 from reference.language_models._base import (
     BaseLanguageModel,
+    LangSmithParams,
     LanguageModelInput,
     LanguageModelLike,
     LanguageModelOutput,
@@ -11,6 +12,7 @@ from reference.language_models._base import (
 
 __all__ = [
     "BaseLanguageModel",
+    "LangSmithParams",
     "LanguageModelInput",
     "LanguageModelLike",
     "LanguageModelOutput",

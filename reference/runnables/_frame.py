@@ -24,23 +24,31 @@ from reference.callbacks._run_managers import BaseRunManager, new_run_manager
 if TYPE_CHECKING:
     from reference.runnables._config import RunnableConfig
 
-__all__ = ["RunFrame", "RunKind", "current_run"]
+__all__ = ["ErrorKeywords", "RunFrame", "RunKind", "current_run"]
+
+
+#: What a kind's error event carries beside the error: keywords made from the error and, for a
+#: streamed run, the chunks it had yielded (None for a run that was not streamed).
+ErrorKeywords = Callable[[BaseException, "list[Any] | None"], "dict[str, Any]"]
 
 
 @final
 class RunKind:
-    """What kind of run a frame is: its events and its run-manager class, per mode."""
+    """What kind of run a frame is: its events and its run-manager class, per mode, and what
+    its error event carries beside the error (``error_keywords``: models' ``response=``)."""
 
-    __slots__ = ("end", "error", "is_async", "rm_cls", "start")
+    __slots__ = ("end", "error", "error_keywords", "is_async", "rm_cls", "start")
 
     def __init__(
-        self, *, start: str, end: str, error: str, rm_cls: type[BaseRunManager]
+        self, *, start: str, end: str, error: str, rm_cls: type[BaseRunManager],
+        error_keywords: ErrorKeywords | None = None,
     ) -> None:
         self.start: Final = start
         self.end: Final = end
         self.error: Final = error
         self.rm_cls: Final = rm_cls
         self.is_async: Final = rm_cls.is_async
+        self.error_keywords: Final = error_keywords
 
     def __repr__(self) -> str:
         return f"RunKind({self.rm_cls.__name__})"
@@ -50,7 +58,7 @@ class RunKind:
 class RunFrame:
     """One open run: id, starting manager, received config, kind; children's config derived."""
 
-    __slots__ = ("_child", "config", "kind", "manager", "run_id")
+    __slots__ = ("_child", "config", "kind", "manager", "run_id", "streamed")
 
     run_id: UUID
     #: The manager that started the run: its handlers, tags, metadata and parent run id.
@@ -59,6 +67,9 @@ class RunFrame:
     config: RunnableConfig
     kind: RunKind
     _child: RunnableConfig | None
+    #: A streamed run's chunks so far (set by ``stream_run``; unset on other runs): what its
+    #: kind's ``error_keywords`` may report.
+    streamed: list[Any]
 
     def __repr__(self) -> str:
         return f"RunFrame({self.kind.rm_cls.__name__}, run_id={self.run_id})"

@@ -44,16 +44,14 @@ from reference.callbacks._ids import new_run_id
 from reference.callbacks._manager import AsyncCallbackManager, BaseCallbackManager, CallbackManager
 from reference.callbacks._run_managers import (
     AsyncCallbackManagerForChainRun,
-    AsyncCallbackManagerForLLMRun,
     AsyncCallbackManagerForRetrieverRun,
     AsyncCallbackManagerForToolRun,
     CallbackManagerForChainRun,
-    CallbackManagerForLLMRun,
     CallbackManagerForRetrieverRun,
     CallbackManagerForToolRun,
 )
 from reference.runnables._base import Runnable
-from reference.runnables._config import RunnableConfig, manager_for, resolve_config
+from reference.runnables._config import Local, RunnableConfig, manager_for, resolve_config
 from reference.runnables._frame import RunFrame, RunKind, current_run
 from reference.runnables._streams import (
     aclose_iter,
@@ -66,11 +64,9 @@ from reference.runnables._streams import (
 
 __all__ = [
     "ACHAIN",
-    "ACHAT",
     "ARETRIEVER",
     "ATOOL",
     "CHAIN",
-    "CHAT",
     "FUNCTION",
     "RETRIEVER",
     "TOOL",
@@ -121,14 +117,6 @@ ARETRIEVER: Final = RunKind(
     start="on_retriever_start", end="on_retriever_end", error="on_retriever_error",
     rm_cls=AsyncCallbackManagerForRetrieverRun,
 )
-CHAT: Final = RunKind(
-    start="on_chat_model_start", end="on_chat_model_end", error="on_chat_model_error",
-    rm_cls=CallbackManagerForLLMRun,
-)
-ACHAT: Final = RunKind(
-    start="on_chat_model_start", end="on_chat_model_end", error="on_chat_model_error",
-    rm_cls=AsyncCallbackManagerForLLMRun,
-)
 
 _NOTHING: Final[Any] = object()
 _CallbackManager: Final = CallbackManager
@@ -157,13 +145,18 @@ def _common(frame: RunFrame, extra: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _prepare(
-    r: Runnable[Any, Any], kind: RunKind, config: RunnableConfig | None
+    r: Runnable[Any, Any], kind: RunKind, config: RunnableConfig | None,
+    local: Local | None = None,
 ) -> tuple[RunFrame, dict[str, Any], str]:
-    """A run's frame (config resolved, manager built, id chosen), ``serialized`` and name."""
+    """A run's frame (config resolved, manager built, id chosen), ``serialized`` and name.
+
+    ``local``: this run's constructor-scope registrations, when they are not ``r``'s own (a
+    model's, with the ``ls_*`` metadata of the call)."""
     cfg, trusted = resolve_config(config)
     frame = RunFrame()
     frame.manager = manager_for(
-        AsyncCallbackManager if kind.is_async else CallbackManager, cfg, trusted, r._local
+        AsyncCallbackManager if kind.is_async else CallbackManager, cfg, trusted,
+        r._local if local is None else local,
     )
     frame.config = cfg
     frame.kind = kind
@@ -184,14 +177,16 @@ def open_run(
     config: RunnableConfig | None,
     payload: Any,
     extra: dict[str, Any] | None = None,
+    local: Local | None = None,
 ) -> RunFrame:
-    """Open a run of ``r``: its frame, and its start event delivered (``payload``: inputs).
+    """Open a run of ``r``: its frame, and its start event delivered (``payload``: inputs;
+    ``local``: see :func:`_prepare`).
 
     If delivering the start raised (a ``raise_error`` handler, or an
     interruption), every handler has still received it; the run is closed with
     an error event before the exception propagates (R10).
     """
-    frame, ser, name = _prepare(r, kind, config)
+    frame, ser, name = _prepare(r, kind, config, local)
     mgr = frame.manager
     pairs = getattr(mgr._hs, kind.start)
     if pairs:
@@ -217,9 +212,10 @@ async def aopen_run(
     config: RunnableConfig | None,
     payload: Any,
     extra: dict[str, Any] | None = None,
+    local: Local | None = None,
 ) -> RunFrame:
     """Async twin of :func:`open_run`."""
-    frame, ser, name = _prepare(r, kind, config)
+    frame, ser, name = _prepare(r, kind, config, local)
     hs = frame.manager._hs
     if getattr(hs, kind.start):
         try:
@@ -244,14 +240,20 @@ def end_run(frame: RunFrame, value: Any) -> None:
 
 
 def fail_run(frame: RunFrame, error: BaseException) -> None:
-    """Deliver the run's error event with ``error``."""
+    """Deliver the run's error event with ``error`` (and what its kind's ``error_keywords``
+    make of it and of the chunks the run had streamed)."""
     mgr = frame.manager
-    event = frame.kind.error
+    kind = frame.kind
+    event = kind.error
     pairs = getattr(mgr._hs, event)
     if pairs:
-        deliver_outcome(
-            pairs, event, error, frame.run_id, mgr.parent_run_id, mgr.tags, mgr.metadata
-        )
+        if kind.error_keywords is None:
+            deliver_outcome(
+                pairs, event, error, frame.run_id, mgr.parent_run_id, mgr.tags, mgr.metadata
+            )
+        else:
+            extra = kind.error_keywords(error, getattr(frame, "streamed", None))
+            deliver(pairs, event, (error,), _common(frame, extra))
 
 
 async def aend_run(frame: RunFrame, value: Any) -> None:
@@ -264,8 +266,11 @@ async def aend_run(frame: RunFrame, value: Any) -> None:
 async def afail_run(frame: RunFrame, error: BaseException) -> None:
     """Async twin of :func:`fail_run`."""
     hs = frame.manager._hs
-    if getattr(hs, frame.kind.error):
-        await adeliver(hs, frame.kind.error, (error,), _common(frame, None))
+    kind = frame.kind
+    if getattr(hs, kind.error):
+        extra = None if kind.error_keywords is None else kind.error_keywords(
+            error, getattr(frame, "streamed", None))
+        await adeliver(hs, kind.error, (error,), _common(frame, extra))
 
 
 def run_steps(steps: tuple[Runnable[Any, Any], ...], input: Any, scope: RunFrame) -> Any:
@@ -373,12 +378,14 @@ def run(
     payload: Any = _NOTHING,
     extra: dict[str, Any] | None = None,
     report: Callable[[T], Any] | None = None,
+    local: Local | None = None,
 ) -> T:
     """Run ``body(input, frame)`` as one run of ``r``: open, execute as current run, close.
 
     ``payload`` is what the start event shows (default ``input``), ``extra``
     its extra keywords, ``report`` maps the body's result to the end event's
-    value (default: the result itself). ``kind`` :data:`FUNCTION` is a
+    value (default: the result itself), ``local`` replaces ``r``'s constructor
+    registrations (see :func:`_prepare`). ``kind`` :data:`FUNCTION` is a
     chain run whose body is a user function taking the input alone; a
     Runnable it returns is invoked as the run's child (``RunnableLambda``).
     """
@@ -393,7 +400,7 @@ def run(
         # that run built for its children (and no keywords, which would make another body):
         # run it as that run's one-step chain.
         return run_steps((r,), input, scope)  # type: ignore[no-any-return]
-    frame = open_run(r, kind, config, input if payload is _NOTHING else payload, extra)
+    frame = open_run(r, kind, config, input if payload is _NOTHING else payload, extra, local)
     token = current_run.set(frame)
     try:
         if kind is FUNCTION:
@@ -428,9 +435,11 @@ async def arun(
     payload: Any = _NOTHING,
     extra: dict[str, Any] | None = None,
     report: Callable[[T], Any] | None = None,
+    local: Local | None = None,
 ) -> T:
     """Async twin of :func:`run` (``await body(input, frame)``)."""
-    frame = await aopen_run(r, kind, config, input if payload is _NOTHING else payload, extra)
+    frame = await aopen_run(r, kind, config, input if payload is _NOTHING else payload, extra,
+                            local)
     token = current_run.set(frame)
     try:
         out = await body(input, frame)
@@ -461,6 +470,7 @@ def stream_run(
     report: Callable[[list[Any]], Any] = add_chunks,
     upstream: Any = None,
     tap: bool = False,
+    local: Local | None = None,
 ) -> Iterator[Any]:
     """Stream ``chunks(frame)`` as one run of ``r``; its end event gets ``report(chunks)``.
 
@@ -472,17 +482,19 @@ def stream_run(
     start (a ``raise_error`` handler raising on the start), so the runs upstream
     end then, not never. ``tap``: the first handler of the run offering
     ``tap_output_iter`` (``astream_log``'s) sees the chunks, for the runnables
-    whose chunks langchain_core logs (sequences, lambdas, generators, parsers).
+    whose chunks langchain_core logs (sequences, lambdas, generators, parsers). ``local``:
+    see :func:`_prepare`.
     """
     try:
-        frame = open_run(r, kind, config, first if payload is _NOTHING else payload, extra)
+        frame = open_run(r, kind, config, first if payload is _NOTHING else payload, extra,
+                         local)
     except BaseException:
         close_iter(upstream)
         raise
+    frame.streamed = seen = []
     it = chunks(frame)
     if tap:
         it = _tapped(frame, "tap_output_iter", it)
-    seen: list[Any] = []
     try:
         for chunk in it:
             seen.append(chunk)
@@ -508,18 +520,19 @@ async def astream_run(
     report: Callable[[list[Any]], Any] = add_chunks,
     upstream: Any = None,
     tap: bool = False,
+    local: Local | None = None,
 ) -> AsyncIterator[Any]:
     """Async twin of :func:`stream_run` (``aclose()`` and ``break`` included)."""
     try:
         frame = await aopen_run(r, kind, config, first if payload is _NOTHING else payload,
-                                extra)
+                                extra, local)
     except BaseException:
         await aclose_iter(upstream)
         raise
+    frame.streamed = seen = []
     it = chunks(frame)
     if tap:
         it = _tapped(frame, "tap_output_aiter", it)
-    seen: list[Any] = []
     try:
         async for chunk in it:
             seen.append(chunk)

@@ -282,7 +282,10 @@ def test_R13_tags_on_tool_and_chat_model_events() -> None:
     t.invoke("x", {"callbacks": [h]})
     m.invoke("x", {"callbacks": [h]})
     assert [e.tags for e in h.events] == [("tt",), ("tt",), ("mt",), ("mt",)]
-    assert h.events[-1].metadata == {"mk": 1}
+    # the model's own ls_* keys beside the constructor's (language_models._ls_params)
+    assert h.events[-1].metadata == {"mk": 1, "ls_provider": "fakelistchatmodel",
+                                     "ls_model_type": "chat",
+                                     "ls_integration": "langchain_chat_model"}
 
 
 # ----------------------------------------------------------------------------- R14

@@ -46,6 +46,7 @@ documents.transformers: BaseDocumentTransformer -> documents
 language_models.base: BaseLanguageModel LanguageModelInput LanguageModelLike
     LanguageModelOutput -> language_models
 language_models.base: LanguageModelOutputVar
+language_models.base: LangSmithParams -> language_models
 language_models.chat_models: BaseChatModel SimpleChatModel -> language_models
 language_models.llms: LLM BaseLLM -> language_models
 language_models.fake: FakeListLLM FakeStreamingListLLM -> language_models
