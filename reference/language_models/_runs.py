@@ -40,7 +40,7 @@ __all__ = [
 
 #: A ``_stream`` that yields nothing fails its run with a ValueError saying this (an empty
 #: reply of the reference's own ``_reply`` contract streams no token and ends normally).
-NO_CHUNKS: Final = "No generation chunks were returned"
+NO_CHUNKS: Final = "no chunks came from the model's stream (a streamed reply needs at least one)"
 _NO_CHUNKS_MARK: Final = "_reference_no_chunks"
 
 

@@ -247,13 +247,15 @@ def fail_run(frame: RunFrame, error: BaseException) -> None:
     event = kind.error
     pairs = getattr(mgr._hs, event)
     if pairs:
-        if kind.error_keywords is None:
-            deliver_outcome(
-                pairs, event, error, frame.run_id, mgr.parent_run_id, mgr.tags, mgr.metadata
-            )
-        else:
+        if kind.error_keywords is not None:
+            # The kind's extra keywords ride on the handlers' methods, so that every end and
+            # error still goes through deliver_outcome (one place to observe them all).
             extra = kind.error_keywords(error, getattr(frame, "streamed", None))
-            deliver(pairs, event, (error,), _common(frame, extra))
+            if extra:
+                pairs = tuple((partial(method, **extra), handler) for method, handler in pairs)
+        deliver_outcome(
+            pairs, event, error, frame.run_id, mgr.parent_run_id, mgr.tags, mgr.metadata
+        )
 
 
 async def aend_run(frame: RunFrame, value: Any) -> None:

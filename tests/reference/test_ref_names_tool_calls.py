@@ -123,7 +123,7 @@ def test_a_stream_of_no_chunks_fails_the_model_run(pkg: str) -> None:
     model = load(pkg, "language_models.fake_chat_models", "GenericFakeChatModel")(
         messages=iter([ai(content="", tool_calls=[CALL])]))
     rec = recorder(pkg)
-    with pytest.raises(ValueError, match="No generation chunks were returned"):
+    with pytest.raises(ValueError, match=r"(?i)\bno\b.*chunks"):  # own words each
         list(model.stream("hi", {"callbacks": [rec]}))
     assert [e for e, *_ in rec.seen] == ["on_chat_model_start", "on_llm_error"]
 
