@@ -221,6 +221,17 @@ class HandlerSet:
             self.__dict__[key] = found
         return found
 
+    def streams_tokens(self) -> bool:
+        """Whether a handler taps streams (offers ``tap_output_iter`` and ``tap_output_aiter``,
+        as ``astream_events``' and ``astream_log``'s do): a chat model whose run it reaches
+        streams even when invoked, as langchain_core's does (decided once per set)."""
+        found: bool | None = self.__dict__.get("_streams_tokens")
+        if found is None:
+            found = self.__dict__["_streams_tokens"] = any(
+                hasattr(h, "tap_output_iter") and hasattr(h, "tap_output_aiter")
+                for h in self.items)
+        return found
+
     def async_split(self, event: str) -> tuple[tuple[Pair, ...], tuple[Pair, ...]]:
         """``event``'s pairs for async modes: (run on the loop, run in the executor).
 

@@ -54,6 +54,9 @@ class BaseLanguageModel(ReassignableScope, RunnableSerializable[Any, Any]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: The fields the constructor was given (pydantic's fields set: a ``streaming`` field
+        #: counts only when given, see ``_stream_choice``).
+        self._fields_given = frozenset(kwargs)
         check_options(self)
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:

@@ -25,7 +25,7 @@ import contextvars
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from reference.globals import _settings
 from reference.language_models._base import BaseLanguageModel
@@ -47,14 +47,24 @@ from reference.language_models._ls_params import (
     run_local,
 )
 from reference.language_models._options import with_options
-from reference.language_models._runs import ACHAT, CHAT, no_chunks_error, streamed_result
+from reference.language_models._runs import (
+    ACHAT,
+    CHAT,
+    NO_CHUNKS,
+    added_up,
+    no_chunks_error,
+    streamed_result,
+)
+from reference.language_models._stream_choice import streams_call
 from reference.messages import (
     AIMessage,
     AIMessageChunk,
     BaseMessage,
     HumanMessage,
     convert_to_messages,
+    message_chunk_to_message,
 )
+from reference.messages._merge import merge_dicts
 from reference.outputs import (
     ChatGeneration,
     ChatGenerationChunk,
@@ -125,7 +135,9 @@ class BaseChatModel(BaseLanguageModel):
     Subclasses implement ``_generate`` (and ``_stream``), as for langchain_core,
     or the reference's ``_reply``; see the module docstring. Annotated fields
     are constructor keywords, with ``name``, ``callbacks``, ``tags``, ``metadata``,
-    ``cache`` and ``rate_limiter`` (acquired before each generation, after the start event).
+    ``cache``, ``rate_limiter`` (acquired before each generation, after the start event) and
+    ``disable_streaming`` (``True``, or ``"tool_calling"`` for calls given ``tools``: the
+    call never streams, see ``_stream_choice``).
     """
 
     @property
@@ -137,6 +149,7 @@ class BaseChatModel(BaseLanguageModel):
 
     _constructor_scope = True
     rate_limiter: BaseRateLimiter | None = None
+    disable_streaming: bool | Literal["tool_calling"] = False
 
     # -- what subclasses implement ------------------------------------------------------------
 
@@ -268,6 +281,8 @@ class BaseChatModel(BaseLanguageModel):
     def _respond(self, messages: list[BaseMessage], frame: RunFrame,
                  stop: list[str] | None = None, kwargs: dict[str, Any] | None = None
                  ) -> ChatResult:
+        if streams_call(self, frame, kwargs, async_api=False):
+            return self._streamed_reply(messages, frame, stop, kwargs)
         if type(self)._generate is BaseChatModel._generate:  # _reply: no run manager to make
             message = AIMessage(self._reply(messages), id=_message_id(frame))
             return ChatResult(generations=[ChatGeneration(message=message)])
@@ -277,10 +292,61 @@ class BaseChatModel(BaseLanguageModel):
     async def _arespond(self, messages: list[BaseMessage], frame: RunFrame,
                         stop: list[str] | None = None, kwargs: dict[str, Any] | None = None
                         ) -> ChatResult:
+        if streams_call(self, frame, kwargs, async_api=True):
+            return await self._astreamed_reply(messages, frame, stop, kwargs)
         if self._uses_reply() and type(self)._agenerate is BaseChatModel._agenerate:
             return self._respond(messages, frame)  # nothing to block on: no worker thread
         return _with_id(await self._agenerate(messages, stop=stop, run_manager=frame.run_manager,
                                               **(kwargs or {})), frame)
+
+    def _streamed_reply(self, messages: list[BaseMessage], frame: RunFrame,
+                        stop: list[str] | None, kwargs: dict[str, Any] | None) -> ChatResult:
+        """The reply of a call that streams (``_stream_choice``): ``_stream``'s chunks, each a
+        token event of the run, added up into one message with the streamed id."""
+        rm = frame.run_manager
+        msg_id = _stream_id(frame)
+        chunks: list[ChatGenerationChunk] = []
+        last: AIMessageChunk | None = None
+        for gen in self._stream(messages, stop=stop, **(kwargs or {})):
+            last = _own_chunk(gen, msg_id)
+            rm._emit("on_chat_model_new_token", (last.content,), {"chunk": gen})
+            chunks.append(gen)
+        if last is not None and last.chunk_position != "last":
+            end = _closing_gen(last, msg_id)
+            rm._emit("on_chat_model_new_token", ("",), {"chunk": end})
+            chunks.append(end)
+        return _with_id(self._from_chunks(chunks, msg_id), frame)
+
+    async def _astreamed_reply(self, messages: list[BaseMessage], frame: RunFrame,
+                               stop: list[str] | None, kwargs: dict[str, Any] | None
+                               ) -> ChatResult:
+        """Async :meth:`_streamed_reply` (``_astream``'s chunks)."""
+        rm = frame.run_manager
+        msg_id = _stream_id(frame)
+        chunks: list[ChatGenerationChunk] = []
+        last: AIMessageChunk | None = None
+        async for gen in self._astream(messages, stop=stop, **(kwargs or {})):
+            last = _own_chunk(gen, msg_id)
+            await rm._aemit("on_chat_model_new_token", (last.content,), {"chunk": gen})
+            chunks.append(gen)
+        if last is not None and last.chunk_position != "last":
+            end = _closing_gen(last, msg_id)
+            await rm._aemit("on_chat_model_new_token", ("",), {"chunk": end})
+            chunks.append(end)
+        return _with_id(self._from_chunks(chunks, msg_id), frame)
+
+    def _from_chunks(self, chunks: list[ChatGenerationChunk], msg_id: str) -> ChatResult:
+        """A streamed reply's chunks as one generation (ValueError for none; an empty reply of
+        the reference's ``_reply`` contract streams none and is an empty message)."""
+        if not chunks:
+            if not self._uses_reply():
+                raise ValueError(NO_CHUNKS)
+            return ChatResult(generations=[ChatGeneration(message=AIMessage("", id=msg_id))])
+        pieces = [cast("AIMessageChunk", g.message) for g in chunks]  # checked by _own_chunk
+        message = message_chunk_to_message(added_up(pieces))
+        infos = [g.generation_info for g in chunks if g.generation_info]
+        info = merge_dicts({}, *infos) if infos else None
+        return ChatResult(generations=[ChatGeneration(message=message, generation_info=info)])
 
     def _guarded(self) -> bool:
         """Whether a call goes through the cache and rate limiter (``chat_cached``)."""
@@ -487,7 +553,8 @@ def _chunk(token: str, last: bool) -> ChatGenerationChunk:
 
 
 def _own_chunk(gen: ChatGenerationChunk, msg_id: str) -> AIMessageChunk:
-    """The chunk's message, given the run's message id if it has none."""
+    """The chunk's message, given the run's message id if it has none (and the chunk's
+    ``generation_info`` in its ``response_metadata``, as langchain_core's streams give it)."""
     message = gen.message
     if not isinstance(message, AIMessageChunk):
         raise TypeError(
@@ -496,7 +563,17 @@ def _own_chunk(gen: ChatGenerationChunk, msg_id: str) -> AIMessageChunk:
         )
     if message.id is None:
         message.id = msg_id
+    if gen.generation_info:
+        message.response_metadata = {**gen.generation_info, **message.response_metadata}
     return message
+
+
+def _closing_gen(last: AIMessageChunk, msg_id: str) -> ChatGenerationChunk:
+    """The empty ``chunk_position="last"`` chunk an invoke's stream ends with when the model's
+    own last chunk lacks it (list content when the model's is a list)."""
+    content: Any = "" if isinstance(last.content, str) else []
+    return ChatGenerationChunk(
+        message=AIMessageChunk(content, chunk_position="last", id=msg_id))
 
 
 def _closing_chunk(msg_id: str) -> AIMessageChunk:
@@ -515,8 +592,14 @@ def _with_id(result: ChatResult, frame: RunFrame) -> ChatResult:
             f"{result!r}"
         )
     for i, gen in enumerate(result.generations):
-        if gen.message.id is None:
-            gen.message.id = _message_id(frame, i)
+        message = gen.message
+        if message.id is None:
+            message.id = _message_id(frame, i)
+        if gen.generation_info:
+            message.response_metadata = {**gen.generation_info, **message.response_metadata}
+    if result.llm_output is not None and len(result.generations) == 1:
+        message = result.generations[0].message
+        message.response_metadata = {**result.llm_output, **message.response_metadata}
     return result
 
 

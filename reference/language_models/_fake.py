@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from reference.language_models._base import check_options
 from reference.language_models._chat import BaseChatModel, SimpleChatModel, to_messages
@@ -48,11 +48,13 @@ class FakeListChatModel(BaseChatModel):
         metadata: dict[str, Any] | None = None,
         cache: Any = None,
         rate_limiter: Any = None,
+        disable_streaming: bool | Literal["tool_calling"] = False,
     ) -> None:
         if not responses or not all(isinstance(r, str) for r in responses):
             raise TypeError("FakeListChatModel needs a non-empty list of str responses")
         self.cache = cache
         self.rate_limiter = rate_limiter
+        self.disable_streaming = disable_streaming
         self.responses = list(responses)
         self.sleep = sleep
         self.i = 0

@@ -24,6 +24,9 @@ class Generation(Record):
 
     _fields: ClassVar[tuple[tuple[str, Any], ...]] = (("text", ""), ("generation_info", None))
     _always = frozenset({"text"})
+    #: The class's name as langchain_core's ``type`` field gives it (a text chunk's is
+    #: ``"Generation"`` too); serialized generations carry it.
+    type: ClassVar[str] = "Generation"
 
     def __init__(self, text: str = "", generation_info: dict[str, Any] | None = None) -> None:
         self.text = text
@@ -41,6 +44,7 @@ class ChatGeneration(Generation):
     """One chat completion; ``text`` mirrors the message content."""
 
     _fields = (("text", ""), ("message", None), ("generation_info", None))
+    type: ClassVar[str] = "ChatGeneration"
 
     def __init__(
         self, message: BaseMessage, generation_info: dict[str, Any] | None = None
@@ -51,6 +55,8 @@ class ChatGeneration(Generation):
 
 class ChatGenerationChunk(ChatGeneration):
     """A streamed piece of a ``ChatGeneration``."""
+
+    type: ClassVar[str] = "ChatGenerationChunk"
 
     def __add__(self, other: ChatGenerationChunk) -> ChatGenerationChunk:
         return ChatGenerationChunk(message=self.message + other.message)

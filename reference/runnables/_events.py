@@ -209,7 +209,8 @@ class _EventHandler(BaseCallbackHandler):
             output = getattr(first, "message", None)
         else:
             output = {
-                "generations": [[{"text": g.text, "generation_info": g.generation_info}
+                "generations": [[{"text": g.text, "generation_info": g.generation_info,
+                                  "type": getattr(g, "type", "Generation")}
                                  for g in gens] for gens in response.generations],
                 "llm_output": getattr(response, "llm_output", None),
             }

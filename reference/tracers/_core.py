@@ -81,7 +81,7 @@ def dump_result(
             item: dict[str, Any] = {
                 "text": gen.text,
                 "generation_info": gen.generation_info,
-                "type": type(gen).__name__,
+                "type": getattr(gen, "type", type(gen).__name__),
             }
             msg = getattr(gen, "message", None)
             if msg is not None:
