@@ -7,6 +7,8 @@ subclass implements.
   model streams only if it implements ``_stream``/``_astream``: each chunk is an
   ``on_llm_new_token``, and if the last one is not marked ``chunk_position="last"``
   an empty token follows; without them ``stream`` yields the ``invoke`` result.
+  ``invoke`` itself streams (token events, the streamed message id) under a handler that
+  taps streams (``astream_events``, ``astream_log``) or when asked (``_stream_choice``).
 - ``SimpleChatModel``'s: ``_call(messages, stop=None, run_manager=None, **kwargs)``
   returns the reply's text.
 - The reference's own: ``_reply(messages)`` returns the reply's text; streamed
