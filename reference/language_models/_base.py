@@ -13,6 +13,7 @@ from reference.prompt_values import PromptValue
 from reference.rate_limiters import BaseRateLimiter
 from reference.runnables._base import ReassignableScope, Runnable
 from reference.runnables._serializable import RunnableSerializable
+from reference.runnables._verbose import coerce_verbose
 
 __all__ = [
     "BaseLanguageModel",
@@ -51,9 +52,14 @@ class BaseLanguageModel(ReassignableScope, RunnableSerializable[Any, Any]):
 
     _constructor_scope: ClassVar[bool] = True
     cache: BaseCache | bool | None = None
+    #: Whether the model's runs get a ``StdOutCallbackHandler`` (which prints nothing for them;
+    #: a custom model's ``on_text`` would print): ``None`` takes ``set_verbose``'s setting,
+    #: when the model is made (``runnables._verbose``).
+    verbose: bool | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.verbose = coerce_verbose(self.verbose)
         #: The fields the constructor was given (pydantic's fields set: a ``streaming`` field
         #: counts only when given, see ``_stream_choice``).
         self._fields_given = frozenset(kwargs)

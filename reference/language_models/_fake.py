@@ -18,6 +18,7 @@ from reference.language_models._base import check_options
 from reference.language_models._chat import BaseChatModel, SimpleChatModel, to_messages
 from reference.messages import AIMessage, AIMessageChunk, BaseMessage
 from reference.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from reference.runnables._verbose import coerce_verbose
 
 __all__ = [
     "BaseChatModel",
@@ -49,9 +50,11 @@ class FakeListChatModel(BaseChatModel):
         cache: Any = None,
         rate_limiter: Any = None,
         disable_streaming: bool | Literal["tool_calling"] = False,
+        verbose: Any = None,
     ) -> None:
         if not responses or not all(isinstance(r, str) for r in responses):
             raise TypeError("FakeListChatModel needs a non-empty list of str responses")
+        self.verbose = coerce_verbose(verbose)
         self.cache = cache
         self.rate_limiter = rate_limiter
         self.disable_streaming = disable_streaming

@@ -52,6 +52,7 @@ from reference.runnables._config import Local, RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
 from reference.runnables._streams import aclosing_stream
+from reference.runnables._verbose import coerce_verbose
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
@@ -488,9 +489,11 @@ class FakeListLLM(LLM):
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
         cache: Any = None,
+        verbose: Any = None,
     ) -> None:
         if not responses or not all(isinstance(r, str) for r in responses):
             raise TypeError(f"{type(self).__name__} needs a non-empty list of str responses")
+        self.verbose = coerce_verbose(verbose)
         self.cache = cache
         self.responses = list(responses)
         self.sleep = sleep

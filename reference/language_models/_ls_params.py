@@ -100,6 +100,12 @@ def run_local(model: Runnable[Any, Any], params: LangSmithParams | None) -> Loca
         return None
     own = model._local
     if own is None:
-        return _NO_HANDLERS, None, dict(params)
-    handlers, tags, metadata = own
-    return handlers, tags, {**params, **metadata} if metadata else dict(params)
+        local: Local = (_NO_HANDLERS, None, dict(params))
+    else:
+        handlers, tags, metadata = own
+        local = handlers, tags, {**params, **metadata} if metadata else dict(params)
+    if getattr(model, "verbose", False):
+        from reference.runnables._verbose import verbose_local
+
+        return verbose_local(None, local)
+    return local

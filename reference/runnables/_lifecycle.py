@@ -381,11 +381,13 @@ def run(
     extra: dict[str, Any] | None = None,
     report: Callable[[T], Any] | None = None,
     local: Local | None = None,
+    end_extra: dict[str, Any] | None = None,
 ) -> T:
     """Run ``body(input, frame)`` as one run of ``r``: open, execute as current run, close.
 
     ``payload`` is what the start event shows (default ``input``), ``extra``
-    its extra keywords, ``report`` maps the body's result to the end event's
+    its extra keywords (``end_extra``: the end event's, a tool's ``color`` and ``name``),
+    ``report`` maps the body's result to the end event's
     value (default: the result itself), ``local`` replaces ``r``'s constructor
     registrations (see :func:`_prepare`). ``kind`` :data:`FUNCTION` is a
     chain run whose body is a user function taking the input alone; a
@@ -420,6 +422,8 @@ def run(
     event = frame.kind.end
     pairs = getattr(mgr._hs, event)
     if pairs:
+        if end_extra is not None:  # ridden on the methods, as fail_run's error keywords
+            pairs = tuple((partial(method, **end_extra), handler) for method, handler in pairs)
         deliver_outcome(
             pairs, event, out if report is None else report(out), frame.run_id,
             mgr.parent_run_id, mgr.tags, mgr.metadata,
@@ -438,6 +442,7 @@ async def arun(
     extra: dict[str, Any] | None = None,
     report: Callable[[T], Any] | None = None,
     local: Local | None = None,
+    end_extra: dict[str, Any] | None = None,
 ) -> T:
     """Async twin of :func:`run` (``await body(input, frame)``)."""
     frame = await aopen_run(r, kind, config, input if payload is _NOTHING else payload, extra,
@@ -450,7 +455,11 @@ async def arun(
         await afail_run(frame, e)
         raise
     current_run.reset(token)
-    await aend_run(frame, out if report is None else report(out))
+    value = out if report is None else report(out)
+    if end_extra is None:
+        await aend_run(frame, value)
+    elif getattr(frame.manager._hs, frame.kind.end):
+        await adeliver(frame.manager._hs, frame.kind.end, (value,), _common(frame, end_extra))
     return out
 
 

@@ -31,6 +31,7 @@ class Tool(FunctionTool):
         return_direct: bool = False,
         args_schema: Any = None,
         handle_tool_error: ToolErrorHandler = False,
+        verbose: bool = False,
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
@@ -38,7 +39,8 @@ class Tool(FunctionTool):
         if args_schema is not None:
             raise NotImplementedError("The reference's Tool does not support args_schema")
         super().__init__(name, description, func, coroutine, return_direct=return_direct,
-                         handle_tool_error=handle_tool_error, callbacks=callbacks, tags=tags,
+                         handle_tool_error=handle_tool_error, verbose=verbose,
+                         callbacks=callbacks, tags=tags,
                          metadata=metadata)
 
     @classmethod
@@ -79,10 +81,10 @@ class Tool(FunctionTool):
             )
         return (values[0],), {}
 
-    async def ainvoke(
-        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Any:
+    async def _ainvoke(self, input: Any, config: RunnableConfig | None, verbose: bool = False,
+                       start_color: str | None = "green", color: str | None = "green") -> Any:
         if self.coroutine is not None:
-            return await super().ainvoke(input, config, **kwargs)
-        call = partial(contextvars.copy_context().run, self.invoke, input, config)
+            return await super()._ainvoke(input, config, verbose, start_color, color)
+        call = partial(contextvars.copy_context().run, self._invoke, input, config, verbose,
+                       start_color, color)
         return await asyncio.get_running_loop().run_in_executor(None, call)

@@ -17,6 +17,7 @@ from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame
 from reference.runnables._lifecycle import ATOOL, TOOL, arun, run
 from reference.runnables._serializable import _field_names
+from reference.runnables._verbose import verbose_local
 from reference.tools._args import NEEDS_TOOL_CALL, call_id_params, hidden_params, json_args
 
 __all__ = ["BaseTool", "FunctionTool", "StructuredTool", "ToolException", "tool"]
@@ -90,6 +91,8 @@ class BaseTool(ReassignableScope, Runnable[Any, Any]):
     #: ``"content_and_artifact"``: the function returns (content, artifact); a tool call's
     #: ToolMessage carries both, other calls give the content.
     response_format: ResponseFormat = "content"
+    #: Print the tool's output (in its colour) on each of its runs: see ``runnables._verbose``.
+    verbose: bool = False
     #: Whether the function takes the tool run's manager (a subclass's ``_run``; never a
     #: function given to ``StructuredTool``, as in langchain_core).
     _func_rm: bool = False
@@ -181,26 +184,39 @@ class BaseTool(ReassignableScope, Runnable[Any, Any]):
                 kwargs["callbacks"] = config["callbacks"]
         return args, kwargs
 
-    def _start(self, input: Any, call_id: str | None = None) -> tuple[str, dict[str, Any]]:
+    def _start(self, input: Any, call_id: str | None = None, color: str | None = "green"
+               ) -> tuple[str, dict[str, Any]]:
         """The start's input text and keywords: a dict input without the plumbing and
         injected arguments (``InjectedToolArg``), as langchain_core shows it."""
         if not isinstance(input, dict):
-            return str(input), {"inputs": None, "tool_call_id": call_id}
+            return str(input), {"inputs": None, "tool_call_id": call_id, "color": color}
         if not self._hidden.isdisjoint(input):
             input = {k: v for k, v in input.items() if k not in self._hidden}
-        return str(input), {"inputs": input, "tool_call_id": call_id}
+        return str(input), {"inputs": input, "tool_call_id": call_id, "color": color}
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        return self._invoke(input, config)
+
+    def _invoke(self, input: Any, config: RunnableConfig | None, verbose: bool = False,
+                start_color: str | None = "green", color: str | None = "green") -> Any:
+        """One run of the tool; its start carries ``start_color``, its end ``color`` and the
+        tool's name (what a :class:`StdOutCallbackHandler` prints the output in), and
+        ``verbose`` (or the tool's own) adds one for this run."""
+        local = self._local
+        if verbose or self.verbose:
+            local = verbose_local(config, local)
+        end = {"color": color, "name": self.get_name()}
         if is_tool_call(input):  # a model's tool call: the run gets its args, answers a message
             args, call_id = input["args"], input.get("id")
-            payload, extra = self._start(args, call_id)
+            payload, extra = self._start(args, call_id, start_color)
             return run(self, partial(self._answer, call_id), args, config, TOOL,
-                       payload=payload, extra=extra)
-        payload, extra = self._start(input)
+                       payload=payload, extra=extra, local=local, end_extra=end)
+        payload, extra = self._start(input, None, start_color)
         body = self._call_handled if self.handle_tool_error else self._call_content
         if self._id_params:
             body = self._without_call
-        return run(self, body, input, config, TOOL, payload=payload, extra=extra)
+        return run(self, body, input, config, TOOL, payload=payload, extra=extra, local=local,
+                   end_extra=end)
 
     def _run_config(self, config: RunnableConfig | None, **given: Any) -> RunnableConfig:
         """``run``'s keywords (callbacks, tags, ...) over ``config``."""
@@ -217,8 +233,8 @@ class BaseTool(ReassignableScope, Runnable[Any, Any]):
         self,
         tool_input: Any,
         verbose: bool | None = None,
-        start_color: str | None = None,
-        color: str | None = None,
+        start_color: str | None = "green",
+        color: str | None = "green",
         callbacks: Any = None,
         *,
         tags: list[str] | None = None,
@@ -232,14 +248,15 @@ class BaseTool(ReassignableScope, Runnable[Any, Any]):
         ``tool_call_id`` it answers a ``ToolMessage``."""
         cfg = self._run_config(config, callbacks=callbacks, tags=tags, metadata=metadata,
                                run_name=run_name, run_id=run_id)
-        return self.invoke(self._run_input(tool_input, tool_call_id), cfg)
+        return self._invoke(self._run_input(tool_input, tool_call_id), cfg, bool(verbose),
+                            start_color, color)
 
     async def arun(
         self,
         tool_input: Any,
         verbose: bool | None = None,
-        start_color: str | None = None,
-        color: str | None = None,
+        start_color: str | None = "green",
+        color: str | None = "green",
         callbacks: Any = None,
         *,
         tags: list[str] | None = None,
@@ -252,7 +269,8 @@ class BaseTool(ReassignableScope, Runnable[Any, Any]):
         """Async twin of :meth:`run`."""
         cfg = self._run_config(config, callbacks=callbacks, tags=tags, metadata=metadata,
                                run_name=run_name, run_id=run_id)
-        return await self.ainvoke(self._run_input(tool_input, tool_call_id), cfg)
+        return await self._ainvoke(self._run_input(tool_input, tool_call_id), cfg,
+                                   bool(verbose), start_color, color)
 
     def _with_call_id(self, input: Any, call_id: str | None) -> Any:
         """``input`` with the tool call's id for the ``InjectedToolCallId`` parameters (a call
@@ -341,16 +359,26 @@ class BaseTool(ReassignableScope, Runnable[Any, Any]):
     async def ainvoke(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
+        return await self._ainvoke(input, config)
+
+    async def _ainvoke(self, input: Any, config: RunnableConfig | None, verbose: bool = False,
+                       start_color: str | None = "green", color: str | None = "green") -> Any:
+        """Async twin of :meth:`_invoke`."""
+        local = self._local
+        if verbose or self.verbose:
+            local = verbose_local(config, local)
+        end = {"color": color, "name": self.get_name()}
         if is_tool_call(input):
             args, call_id = input["args"], input.get("id")
-            payload, extra = self._start(args, call_id)
+            payload, extra = self._start(args, call_id, start_color)
             return await arun(self, partial(self._aanswer, call_id), args, config, ATOOL,
-                              payload=payload, extra=extra)
-        payload, extra = self._start(input)
+                              payload=payload, extra=extra, local=local, end_extra=end)
+        payload, extra = self._start(input, None, start_color)
         body = self._acall_handled if self.handle_tool_error else self._acall_content
         if self._id_params:
             body = self._awithout_call
-        return await arun(self, body, input, config, ATOOL, payload=payload, extra=extra)
+        return await arun(self, body, input, config, ATOOL, payload=payload, extra=extra,
+                          local=local, end_extra=end)
 
     async def _acall(self, input: Any, frame: RunFrame) -> Any:
         if self.coroutine is not None:
@@ -381,6 +409,7 @@ class FunctionTool(BaseTool):
         handle_tool_error: ToolErrorHandler = False,
         return_direct: bool = False,
         response_format: ResponseFormat = "content",
+        verbose: bool = False,
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
@@ -389,6 +418,7 @@ class FunctionTool(BaseTool):
             raise ValueError("response_format is 'content' or 'content_and_artifact', got "
                              f"{response_format!r}")
         self.response_format = response_format
+        self.verbose = verbose
         self._setup(name, description, func, coroutine, handle_tool_error, return_direct,
                     callbacks, tags, metadata)
 
