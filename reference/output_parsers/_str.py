@@ -49,6 +49,7 @@ class StrOutputParser(Runnable[Any, str]):
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
+        verbose: bool = False,  # accepted and ignored, as langchain_core's is
     ) -> None:
         self._init_scope(name, callbacks, tags, metadata)
 

@@ -128,6 +128,7 @@ class ChatPromptTemplate(BaseChatPromptTemplate):
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
+        verbose: bool = False,  # accepted and ignored, as langchain_core's is
     ) -> None:
         if template_format != "f-string":
             raise NotImplementedError(

@@ -29,7 +29,8 @@ class MessagesPlaceholder(BaseMessagePromptTemplate):
     """
 
     def __init__(
-        self, variable_name: str, *, optional: bool = False, n_messages: int | None = None
+        self, variable_name: str, *, optional: bool = False, n_messages: int | None = None,
+        verbose: bool = False,  # accepted and ignored, as langchain_core's is
     ) -> None:
         self.variable_name = variable_name
         self.optional = optional

@@ -90,6 +90,7 @@ class PromptTemplate(StringPromptTemplate):
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
+        verbose: bool = False,  # accepted and ignored, as langchain_core's is
     ) -> None:
         if not isinstance(template, str):
             raise TypeError(f"template must be a str, got {type(template).__name__}")

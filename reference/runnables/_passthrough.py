@@ -51,6 +51,7 @@ class RunnablePassthrough(Runnable[Any, Any]):
         callbacks: Any = None,
         tags: list[str] | None = None,
         metadata: dict[str, Any] | None = None,
+        verbose: bool = False,  # accepted and ignored, as langchain_core's is
     ) -> None:
         if inspect.iscoroutinefunction(func):
             func, afunc = None, func

@@ -63,6 +63,9 @@ class RunnableSerializable(Runnable[Input, Output]):
         if fields is None:
             fields = self._field_cache[cls] = _field_names(cls)
         name = kwargs.pop("name", None)
+        if "verbose" not in fields:
+            # langchain_core's prompts and parsers take verbose= and ignore it.
+            kwargs.pop("verbose", None)
         scope = [kwargs.pop(k, None) if self._constructor_scope else None
                  for k in ("callbacks", "tags", "metadata")]
         unknown = sorted(k for k in kwargs if k not in fields)

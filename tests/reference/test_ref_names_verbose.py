@@ -138,3 +138,31 @@ def test_model_verbose(pkg: str, capsys: Any) -> None:
     assert made.invoke("hi").content == "a"
     assert llm(responses=["b"], verbose=True).invoke("hi") == "b"
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("pkg", PKGS)
+def test_prompts_parsers_and_passthrough_take_verbose_and_print_nothing(
+    pkg: str, capsys: Any
+) -> None:
+    prompt = load(pkg, "prompts", "PromptTemplate")
+    chat = load(pkg, "prompts", "ChatPromptTemplate")
+    placeholder = load(pkg, "prompts", "MessagesPlaceholder")
+    made = [
+        prompt(template="{x}", input_variables=["x"], verbose=True),
+        prompt.from_template("{x}", verbose=True),
+        chat([("human", "{x}")], verbose=True),
+        load(pkg, "output_parsers", "StrOutputParser")(verbose=True),
+        load(pkg, "output_parsers", "JsonOutputParser")(verbose=True),
+        load(pkg, "runnables", "RunnablePassthrough")(verbose=True),
+    ]
+    placeholder("history", verbose=True)
+    outputs = [m.invoke(x) for m, x in zip(made, [{"x": 1}, {"x": 1}, {"x": 1}, "s", "[1]", 5])]
+    assert [getattr(o, "text", o) for o in outputs[:2]] == ["1", "1"]
+    assert outputs[3:] == ["s", [1], 5]
+    assert capsys.readouterr().out == ""
+    lam = load(pkg, "runnables", "RunnableLambda")
+    with pytest.raises(TypeError):
+        lam(lambda x: x, verbose=True)
+    with pytest.raises(TypeError):
+        load(pkg, "runnables", "RunnableSequence")(lam(lambda x: x), lam(lambda x: x),
+                                                   verbose=True)
