@@ -13,18 +13,19 @@ threads and asyncio tasks alike (each copies the context).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final, final
 from uuid import UUID
 
 from reference.callbacks._manager import BaseCallbackManager, child_manager
 from reference.callbacks._run_managers import BaseRunManager, new_run_manager
+from reference.runnables._streams import aclose_iter, close_iter
 
 if TYPE_CHECKING:
     from reference.runnables._config import RunnableConfig
 
-__all__ = ["ErrorKeywords", "RunFrame", "RunKind", "current_run"]
+__all__ = ["END", "ErrorKeywords", "RunFrame", "RunKind", "apump", "current_run", "next_in", "pump"]
 
 
 #: What a kind's error event carries beside the error: keywords made from the error and, for a
@@ -147,3 +148,43 @@ _FUNCTION_CONFIG_DEFAULTS: Final[tuple[tuple[str, Callable[[], Any]], ...]] = (
 current_run: Final[ContextVar[RunFrame | None]] = ContextVar(
     "reference_current_run", default=None
 )
+
+
+#: What :func:`next_in` gives for an exhausted iterator.
+END: Final[Any] = object()
+
+
+def next_in(frame: RunFrame, it: Iterator[Any]) -> Any:
+    """``next(it)`` with ``frame`` as the current run (:data:`END` when exhausted)."""
+    token = current_run.set(frame)
+    try:
+        return next(it, END)
+    finally:
+        current_run.reset(token)
+
+
+def pump(frame: RunFrame, it: Iterator[Any]) -> Iterator[Any]:
+    """The items of a user's generator, each step run with ``frame`` as the current run (so
+    runnables it invokes without config are the run's children), but not across our ``yield``:
+    the consumer's code runs in its own context. ``it`` is closed when we are done or closed."""
+    try:
+        while (item := next_in(frame, it)) is not END:
+            yield item
+    finally:
+        close_iter(it)
+
+
+async def apump(frame: RunFrame, it: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """Async twin of :func:`pump`."""
+    try:
+        while True:
+            token = current_run.set(frame)
+            try:
+                item = await anext(it, END)
+            finally:
+                current_run.reset(token)
+            if item is END:
+                return
+            yield item
+    finally:
+        await aclose_iter(it)

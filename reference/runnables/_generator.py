@@ -19,7 +19,7 @@ from typing import Any, final
 
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
-from reference.runnables._frame import RunFrame, current_run
+from reference.runnables._frame import END, RunFrame, apump, next_in, pump
 from reference.runnables._lifecycle import arun, astream_run, run, stream_run
 from reference.runnables._streams import (
     aclosing_stream,
@@ -33,9 +33,6 @@ from reference.runnables._types import generator_types
 
 __all__ = ["RunnableGenerator"]
 
-_END: Any = object()
-
-
 def _takes_config(func: Callable[..., Any] | None) -> bool:
     if func is None:
         return False
@@ -43,15 +40,6 @@ def _takes_config(func: Callable[..., Any] | None) -> bool:
         return "config" in inspect.signature(func).parameters
     except (TypeError, ValueError):
         return False
-
-
-def _next_in(frame: RunFrame, it: Iterator[Any]) -> Any:
-    """``next(it)`` with ``frame`` as the current run (``_END`` when exhausted)."""
-    token = current_run.set(frame)
-    try:
-        return next(it, _END)
-    finally:
-        current_run.reset(token)
 
 
 @final
@@ -116,7 +104,7 @@ class RunnableGenerator(Runnable[Any, Any]):
     def _gen(self, chunks: Iterator[Any], frame: RunFrame) -> Iterator[Any]:
         func = self._transform
         if func is None:
-            # langchain_core's exception and wording (it has no sync body to run)
+            # langchain_core's exception (it has no sync body to run), in our own words
             raise NotImplementedError(f"{self!r} has an async generator only: use its async "
                                       "methods (ainvoke, astream, ...)")
         if self._transform_cfg:
@@ -125,12 +113,7 @@ class RunnableGenerator(Runnable[Any, Any]):
 
     def _pump(self, chunks: Iterator[Any], frame: RunFrame) -> Iterator[Any]:
         """The generator's chunks, each step run with ``frame`` as the current run."""
-        it = self._gen(chunks, frame)
-        try:
-            while (chunk := _next_in(frame, it)) is not _END:
-                yield chunk
-        finally:
-            close_iter(it)
+        yield from pump(frame, self._gen(chunks, frame))
 
     async def _apump(self, chunks: AsyncIterator[Any], frame: RunFrame) -> AsyncIterator[Any]:
         afunc = self._atransform
@@ -142,23 +125,16 @@ class RunnableGenerator(Runnable[Any, Any]):
             try:
                 while True:
                     ctx = contextvars.copy_context()
-                    chunk = await loop.run_in_executor(None, partial(ctx.run, _next_in, frame, it))
-                    if chunk is _END:
+                    chunk = await loop.run_in_executor(None, partial(ctx.run, next_in, frame, it))
+                    if chunk is END:
                         return
                     yield chunk
             finally:
                 close_iter(it)
         gen = afunc(chunks, config=frame.function_config()) if self._atransform_cfg \
             else afunc(chunks)
-        async with aclosing_stream(gen) as agen:
-            while True:
-                token = current_run.set(frame)
-                try:
-                    chunk = await anext(agen, _END)
-                finally:
-                    current_run.reset(token)
-                if chunk is _END:
-                    return
+        async with aclosing_stream(apump(frame, gen)) as steps:
+            async for chunk in steps:
                 yield chunk
 
     # -- invoke: one run, the chunks added up -------------------------------------------------
@@ -190,8 +166,8 @@ class RunnableGenerator(Runnable[Any, Any]):
     ) -> Iterator[Any]:
         """The run starts when the first input chunk arrives (never before upstream: R7.4)."""
         upstream = iter(input)
-        first = next(upstream, _END)
-        if first is _END:
+        first = next(upstream, END)
+        if first is END:
             return
 
         yield from stream_run(self, first, config, partial(self._pump, prepend(first, upstream)),
@@ -208,8 +184,8 @@ class RunnableGenerator(Runnable[Any, Any]):
         self, input: AsyncIterator[Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
         upstream = aiter(input)
-        first = await anext(upstream, _END)
-        if first is _END:
+        first = await anext(upstream, END)
+        if first is END:
             return
 
         stream = astream_run(self, first, config, partial(self._apump, aprepend(first, upstream)),

@@ -21,7 +21,7 @@ from typing import Any, final
 
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
-from reference.runnables._frame import RunFrame, current_run
+from reference.runnables._frame import RunFrame, apump, current_run, pump
 from reference.runnables._lifecycle import (
     CHAIN,
     FUNCTION,
@@ -34,9 +34,6 @@ from reference.runnables._streams import aclosing_stream, add_chunks
 from reference.runnables._types import function_types
 
 __all__ = ["RunnableLambda", "chain", "takes_config"]
-
-_DONE: Any = object()
-
 
 def takes_config(func: Callable[..., Any]) -> bool:
     """Whether ``func`` has a ``config`` parameter (what it is then called with)."""
@@ -245,25 +242,12 @@ class RunnableLambda(Runnable[Any, Any]):
 
     def _generated(self, input: Any, kwargs: dict[str, Any], frame: RunFrame
                    ) -> Iterator[Any]:
-        """The generator function's chunks as it yields them, its code run as this run's (the
-        context variable set only while it runs, not across our ``yield``)."""
+        """The generator function's chunks as it yields them, its code run as this run's."""
         func = self._func
         assert func is not None
         if self._func_cfg:
             kwargs = {**kwargs, "config": frame.function_config()}
-        gen = func(input, **kwargs)
-        try:
-            while True:
-                token = current_run.set(frame)
-                try:
-                    chunk = next(gen, _DONE)
-                finally:
-                    current_run.reset(token)
-                if chunk is _DONE:
-                    return
-                yield chunk
-        finally:
-            gen.close()
+        return pump(frame, func(input, **kwargs))
 
     async def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
@@ -299,26 +283,16 @@ class RunnableLambda(Runnable[Any, Any]):
         else:
             yield out
 
-    async def _agenerated(self, input: Any, kwargs: dict[str, Any], frame: RunFrame
-                          ) -> AsyncIterator[Any]:
+    def _agenerated(self, input: Any, kwargs: dict[str, Any], frame: RunFrame
+                    ) -> AsyncIterator[Any]:
         """Async twin of :meth:`_generated`, for an async generator ``afunc``."""
         afunc = self._afunc
         assert afunc is not None
         if self._afunc_cfg:
             kwargs = {**kwargs, "config": frame.function_config()}
+        # afunc is typed as a coroutine function; here it is an async generator function.
         agen: Any = afunc(input, **kwargs)
-        try:
-            while True:
-                token = current_run.set(frame)
-                try:
-                    chunk = await anext(agen, _DONE)
-                finally:
-                    current_run.reset(token)
-                if chunk is _DONE:
-                    return
-                yield chunk
-        finally:
-            await agen.aclose()
+        return apump(frame, agen)
 
 
 def chain(func: Callable[..., Any]) -> RunnableLambda:
