@@ -196,7 +196,7 @@ class Runnable(Generic[Input, Output]):
     @property
     def callbacks(self) -> list[Any] | None:
         """Constructor handlers (local to this object's runs)."""
-        return list(self._local[0].items) if self._local else None
+        return _handlers_of(self._local)
 
     @property
     def tags(self) -> list[str] | None:

@@ -33,6 +33,7 @@ from typing import Any, Final, TypeVar
 
 from reference.callbacks import _ids
 from reference.callbacks._dispatch import (
+    Pair,
     _failed,
     adeliver,
     deliver,
@@ -239,6 +240,15 @@ def end_run(frame: RunFrame, value: Any) -> None:
         )
 
 
+def _with_keywords(pairs: tuple[Pair, ...], extra: dict[str, Any]) -> tuple[Pair, ...]:
+    """``pairs`` whose methods also get ``extra``'s keywords. An end or error event with more
+    keywords than ``deliver_outcome`` passes still goes through it, so that it stays the one
+    place every sync end and error passes (what the broken-engine self-tests patch)."""
+    if not extra:
+        return pairs
+    return tuple((partial(method, **extra), handler) for method, handler in pairs)
+
+
 def fail_run(frame: RunFrame, error: BaseException) -> None:
     """Deliver the run's error event with ``error`` (and what its kind's ``error_keywords``
     make of it and of the chunks the run had streamed)."""
@@ -248,11 +258,8 @@ def fail_run(frame: RunFrame, error: BaseException) -> None:
     pairs = getattr(mgr._hs, event)
     if pairs:
         if kind.error_keywords is not None:
-            # The kind's extra keywords ride on the handlers' methods, so that every end and
-            # error still goes through deliver_outcome (one place to observe them all).
-            extra = kind.error_keywords(error, getattr(frame, "streamed", None))
-            if extra:
-                pairs = tuple((partial(method, **extra), handler) for method, handler in pairs)
+            pairs = _with_keywords(pairs, kind.error_keywords(error, getattr(frame, "streamed",
+                                                                             None)))
         deliver_outcome(
             pairs, event, error, frame.run_id, mgr.parent_run_id, mgr.tags, mgr.metadata
         )
@@ -422,8 +429,8 @@ def run(
     event = frame.kind.end
     pairs = getattr(mgr._hs, event)
     if pairs:
-        if end_extra is not None:  # ridden on the methods, as fail_run's error keywords
-            pairs = tuple((partial(method, **end_extra), handler) for method, handler in pairs)
+        if end_extra is not None:
+            pairs = _with_keywords(pairs, end_extra)
         deliver_outcome(
             pairs, event, out if report is None else report(out), frame.run_id,
             mgr.parent_run_id, mgr.tags, mgr.metadata,
