@@ -8,10 +8,10 @@ variable) become the run's children.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from reference._signatures import parameter_names
 from reference.runnables._lifecycle import ACHAIN, CHAIN, arun, run
 
 if TYPE_CHECKING:
@@ -24,11 +24,8 @@ __all__ = ["acall_with_config", "call_with_config"]
 
 def _wants(func: Callable[..., Any]) -> tuple[bool, bool]:
     """(takes ``run_manager``, takes ``config``), from the signature."""
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False, False
-    return "run_manager" in params, "config" in params
+    names = parameter_names(func)
+    return "run_manager" in names, "config" in names
 
 
 def _keywords(

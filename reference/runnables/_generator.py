@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
 from typing import Any, final
 
+from reference._signatures import takes_config
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import END, RunFrame, apump, next_in, pump
@@ -32,15 +33,6 @@ from reference.runnables._streams import (
 from reference.runnables._types import generator_types
 
 __all__ = ["RunnableGenerator"]
-
-def _takes_config(func: Callable[..., Any] | None) -> bool:
-    if func is None:
-        return False
-    try:
-        return "config" in inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
-
 
 @final
 class RunnableGenerator(Runnable[Any, Any]):
@@ -75,8 +67,8 @@ class RunnableGenerator(Runnable[Any, Any]):
             raise TypeError(f"atransform must be an async generator function, got {atransform!r}")
         self._transform = transform
         self._atransform = atransform
-        self._transform_cfg = _takes_config(transform)
-        self._atransform_cfg = _takes_config(atransform)
+        self._transform_cfg = takes_config(transform)
+        self._atransform_cfg = takes_config(atransform)
         if name is None:
             src = transform if transform is not None else atransform
             fname = getattr(src, "__name__", None)

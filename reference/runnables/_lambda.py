@@ -16,9 +16,9 @@ import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
 from operator import itemgetter
-from types import FunctionType
 from typing import Any, final
 
+from reference._signatures import takes_config
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig
 from reference.runnables._frame import RunFrame, apump, current_run, pump
@@ -33,22 +33,7 @@ from reference.runnables._lifecycle import (
 from reference.runnables._streams import aclosing_stream, add_chunks
 from reference.runnables._types import function_types
 
-__all__ = ["RunnableLambda", "chain", "takes_config"]
-
-def takes_config(func: Callable[..., Any]) -> bool:
-    """Whether ``func`` has a ``config`` parameter (what it is then called with)."""
-    if type(func) is FunctionType and not hasattr(func, "__wrapped__") \
-            and not hasattr(func, "__signature__"):
-        # What inspect.signature would say of a plain function, from its code object alone
-        # (an order of magnitude cheaper, and a chain is built of many).
-        code = func.__code__
-        return "config" in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-    try:
-        params = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
-    return "config" in params
-
+__all__ = ["RunnableLambda", "chain"]
 
 def _source(func: Any) -> str:
     """How a function reads in a repr: an ``itemgetter``'s repr, a named function's name, a

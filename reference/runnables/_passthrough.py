@@ -13,9 +13,9 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, final
 
+from reference._signatures import takes_config
 from reference.runnables._base import Runnable
 from reference.runnables._config import RunnableConfig, ensure_config
-from reference.runnables._lambda import takes_config
 from reference.runnables._lifecycle import arun, atransform_run, run, transform_run
 from reference.runnables._streams import aclosing_stream, aone
 

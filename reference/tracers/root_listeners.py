@@ -12,29 +12,20 @@ the same way, after it has run (as in langchain_core).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
+from reference._signatures import takes_config
 from reference.tracers.base import AsyncBaseTracer, BaseTracer
 from reference.tracers.schemas import Run
 
-__all__ = ["AsyncListener", "AsyncRootListenersTracer", "Listener", "RootListenersTracer",
-           "takes_config"]
+__all__ = ["AsyncListener", "AsyncRootListenersTracer", "Listener", "RootListenersTracer"]
 
 
 #: A listener: called with the run (and ``config=`` if it takes one); an async one is awaited.
 Listener = Callable[..., None]
 AsyncListener = Callable[..., Awaitable[None]]
-
-
-def takes_config(listener: Listener | AsyncListener) -> bool:
-    """Whether ``listener`` is called with ``config=`` too (it has a ``config`` parameter)."""
-    try:
-        return "config" in inspect.signature(listener).parameters
-    except (TypeError, ValueError):  # builtins without a signature
-        return False
 
 
 class RootListenersTracer(BaseTracer):
