@@ -244,8 +244,9 @@ class HandlerSet:
         found = cache.get(event)
         if found is None:
             pairs = self.pairs(event)
-            inline = tuple(p for p in pairs if _on_loop(*p))
-            threaded = tuple(p for p in pairs if not _on_loop(*p))
+            on_loop = [_on_loop(*p) for p in pairs]  # once per pair: it inspects the method
+            inline = tuple(p for p, on in zip(pairs, on_loop) if on)
+            threaded = tuple(p for p, on in zip(pairs, on_loop) if not on)
             found = cache[event] = (inline, threaded)
         return found
 
