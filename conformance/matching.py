@@ -147,8 +147,9 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
         if run is None:
             run = runs[ev.run_id] = ObservedRun(ev.run_id, seq, seq)
         run.last_seq = seq
-        if handler not in run.first_of:
+        if handler not in run.first_of:  # (a handler's first event of the run)
             run.first_of[handler] = seq
+            run.handlers.add(handler)
         run.last_of[handler] = seq
         if kind == "start":
             if ev.name is not None:
@@ -168,7 +169,6 @@ def observed_runs(events: Iterable[Event]) -> dict[str, ObservedRun]:
             run.methods.add(ev.method)
         run.run_types.add(ev.run_type)
         run.parents.add(ev.parent_run_id)
-        run.handlers.add(handler)
     return runs
 
 
