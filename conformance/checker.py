@@ -15,7 +15,7 @@ from typing import Final
 
 from .events import TERMINAL, Event
 from .interface import check_changed, check_interface
-from .matching import ObservedRun, match, observed_runs
+from .matching import ObservedRun, RunMatch, match, observed_runs
 from .model import STREAM_MODES, Scenario
 from .observed import InjectedFailure, Observation
 from .oracle import Expectation, ExpectedRun, streamed_models
@@ -31,7 +31,18 @@ Key = tuple[int, ...]
 def match_runs(expectation: Expectation, events: Iterable[Event],
                streaming: bool = False) -> dict[str, Key]:
     """Observed run id -> expected position, for the runs that could be matched."""
+    last = _last_match
+    if last is not None and last[0] is expectation and last[1] is events \
+            and last[2] == streaming:
+        return last[3].observed()
     return match(expectation, tuple(events), streaming=streaming).observed()
+
+
+#: The matching :func:`check` worked out last, with what it was of: (expectation, events,
+#: streaming, placement). The differential properties ask :func:`match_runs` for the matching
+#: of the observation they just checked (R10's fault-free run, R11's invoke), which would
+#: otherwise be solved again; only the very same objects (``is``) are taken for it.
+_last_match: tuple[Expectation, tuple[Event, ...], bool, RunMatch] | None = None
 
 
 def _rule_for_missing(exp: ExpectedRun, handler: str) -> str:
@@ -60,10 +71,12 @@ def check(
 ) -> list[Violation]:
     """All violations of the spec in ``observation``; empty when it conforms."""
     out: list[Violation] = []
+    global _last_match
     events = observation.events
     observed = observed_runs(events)
-    placement = match(expectation, observed=observed,
-                      streaming=scenario.invocation.mode in STREAM_MODES)
+    streaming = scenario.invocation.mode in STREAM_MODES
+    placement = match(expectation, observed=observed, streaming=streaming)
+    _last_match = (expectation, events, streaming, placement)
     id_of = placement.of_key  # with the ids of runs only their children mention
     key_of = placement.observed()
     matched = {key: run_id for run_id, key in key_of.items()}

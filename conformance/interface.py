@@ -126,18 +126,21 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
 
 def _check_start(exp: ExpectedRun, start: Event, streaming: bool, bad: Any,
                  config_names: Collection[str] = ()) -> None:
-    # (a run_name on another run, and a run it did not rename, are R14's)
-    leaked = {*config_names, exp.unnamed} - {exp.name, None}
-    if start.serialized is not NOT_REPORTED and not (
-            start.serialized and dict(start.serialized).get("name") in leaked):
-        if start.serialized is None:
-            bad("serialized-none", "its start received serialized=None: a handler that reads "
-                "serialized.get('name') (as the seeds' LoggingHandler does) raises")
-        elif dict(start.serialized).get("name") != exp.name:
+    def leaked(name: object) -> bool:
+        """Whether ``name``, not the run's, is a run_name on another run or the name of a run
+        it did not rename: R14's (asked only of a name that differs, which is rare)."""
+        return name is not None and (name in config_names or name == exp.unnamed)
+
+    if start.serialized is None:
+        bad("serialized-none", "its start received serialized=None: a handler that reads "
+            "serialized.get('name') (as the seeds' LoggingHandler does) raises")
+    elif start.serialized is not NOT_REPORTED:
+        serialized_name = dict(start.serialized).get("name")
+        if serialized_name != exp.name and not leaked(serialized_name):
             bad("serialized-name", f"its start received serialized['name'] = "
-                f"{dict(start.serialized).get('name')!r}, expected {exp.name!r}")
+                f"{serialized_name!r}, expected {exp.name!r}")
     if start.name_kw is not NOT_REPORTED and start.name_kw != exp.name \
-            and start.name_kw not in leaked:
+            and not leaked(start.name_kw):
         bad("name-keyword-none" if start.name_kw is None else "name-keyword",
             f"its start received name={start.name_kw!r}, expected {exp.name!r}")
     # In stream modes a pipelined step starts before its input is complete: not judged. A root
