@@ -396,7 +396,7 @@ def _check_handler(judged: _Judged, handler: str, evs: Sequence[Event],
         ends = [e for e in got if e.kind in TERMINAL]
         out.extend(_check_delivery(judged, exp, handler, starts, ends, orphaned))
         out.extend(check_interface(exp, handler, got, streaming, judged.config_names,
-                                   streamed=key in judged.streamed))
+                                   streamed=key in judged.streamed, starts=starts, ends=ends))
     out.extend(_check_order(expectation, handler, per_run))
     return out
 

@@ -328,11 +328,15 @@ class _Matcher:
                    and not other.type_differs(exp.run_type) for other in self.obs.values())
 
     def _first_seq(self, rid: str) -> int:
-        if rid not in self.first:
-            own = self.obs[rid].first_seq if rid in self.obs else None
-            kids = [self._first_seq(c) for c in self.children.get(rid, ())]
-            self.first[rid] = min([s for s in (own, *kids) if s is not None], default=0)
-        return self.first[rid]
+        """The seq of the first event of ``rid``'s observed subtree (0 if none)."""
+        first = self.first.get(rid)
+        if first is None:
+            seqs = [self._first_seq(c) for c in self.children.get(rid, ())]
+            run = self.obs.get(rid)
+            if run is not None:
+                seqs.append(run.first_seq)
+            first = self.first[rid] = min(seqs, default=0)
+        return first
 
     # -- costs ----------------------------------------------------------------------------
 
