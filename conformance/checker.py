@@ -487,8 +487,9 @@ def _check_order(
             start[key] = s[0]
         if t:
             end[key] = t[0]
-        first = min(e.seq for e in got)
-        last[key] = max(e.seq for e in got)
+        seqs = [e.seq for e in got]  # (min and max of a list: no generator run twice)
+        first = min(seqs)
+        last[key] = max(seqs)
         if s and first < s[0]:
             out.append(Violation("R7", "received an event of the run before its start",
                                  handler, label, kind="event-before-start"))
