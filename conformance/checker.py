@@ -396,7 +396,7 @@ def _check_handler(judged: _Judged, handler: str, evs: Sequence[Event],
         ends = [e for e in got if e.kind in TERMINAL]
         out.extend(_check_delivery(judged, exp, handler, starts, ends, orphaned))
         out.extend(check_interface(exp, handler, got, streaming, judged.config_names,
-                                   streamed=key in judged.streamed))
+                                   streamed=key in judged.streamed, starts=starts, ends=ends))
     out.extend(_check_order(expectation, handler, per_run))
     return out
 
@@ -487,8 +487,9 @@ def _check_order(
             start[key] = s[0]
         if t:
             end[key] = t[0]
-        first = min(e.seq for e in got)
-        last[key] = max(e.seq for e in got)
+        seqs = [e.seq for e in got]  # (min and max of a list: no generator run twice)
+        first = min(seqs)
+        last[key] = max(seqs)
         if s and first < s[0]:
             out.append(Violation("R7", "received an event of the run before its start",
                                  handler, label, kind="event-before-start"))

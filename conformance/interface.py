@@ -75,14 +75,16 @@ def _describe_error(payload: Any) -> str:
 
 def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
                     streaming: bool, config_names: Collection[str] = (),
-                    streamed: bool = False) -> list[Violation]:
+                    streamed: bool = False, starts: Sequence[Event] | None = None,
+                    ends: Sequence[Event] | None = None) -> list[Violation]:
     """R15 violations in one handler's events of one run (``exp``). A start named by one of
     ``config_names`` (the run names a config gave: the invocation's, the bound ones) other than
     the run's is R14's to judge (one reached a run it should not, or the wrong one won), not
     R15's, and so is the start of a run a run_name names that carries its object's name (the
     run_name did not rename it).
     ``streamed``: the run is a model the stream carries, which must emit tokens
-    (:func:`~conformance.oracle.streamed_models`)."""
+    (:func:`~conformance.oracle.streamed_models`). ``starts`` and ``ends``: the start and the
+    terminal events among ``events``, where the caller has them already."""
     out: list[Violation] = []
 
     def bad(kind: str, message: str, method: str | None = None) -> None:
@@ -101,10 +103,12 @@ def check_interface(exp: ExpectedRun, handler: str, events: Sequence[Event],
         elif ev.kind == "token" and exp.run_type not in _STREAMING_TYPES:
             bad("token-outside-model", f"received a token ({ev.method}) for a {exp.run_type} "
                 "run", ev.method)
-    starts = [e for e in events if e.kind == "start"]
+    if starts is None:
+        starts = [e for e in events if e.kind == "start"]
     if starts:
         _check_start(exp, starts[0], streaming, bad, config_names)
-    ends = [e for e in events if e.kind in TERMINAL]
+    if ends is None:
+        ends = [e for e in events if e.kind in TERMINAL]
     if len(ends) == 1 and ends[0].payload is not NOT_REPORTED:
         _check_terminal(exp, ends[0], bad, handler, out)
     tokens = [e.payload for e in events if e.kind == "token" and e.payload is not NOT_REPORTED]

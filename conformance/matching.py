@@ -27,7 +27,7 @@ fit inside its parent for the handler that saw both and not by the order of all 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
@@ -64,6 +64,18 @@ class _Candidate(NamedTuple):
     cost: int
     key: Key
     pairs: tuple[tuple[str, Key], ...]
+
+
+class _Place(NamedTuple):
+    """A place for a piece, its cost not yet computed: a lower bound on it (the cost of the
+    piece's root there, with its parent link: the root's children add nothing negative), what
+    the parent link adds, the expected position of its root, and its rank among the piece's
+    places (:meth:`_Matcher._places` order, which breaks ties between equal candidates)."""
+
+    bound: int
+    extra: int
+    key: Key
+    rank: int
 
 
 class _Branch(NamedTuple):
@@ -288,6 +300,7 @@ class _Matcher:
         self.input_texts: dict[Key, str | None] = {}
         self.output_texts: dict[Key, str] = {}
         self.sizes: dict[str, int] = {}
+        self.locals: dict[tuple[str, Key], int | None] = {}
 
     # -- the observed forest --------------------------------------------------------------
 
@@ -315,16 +328,29 @@ class _Matcher:
                    and not other.type_differs(exp.run_type) for other in self.obs.values())
 
     def _first_seq(self, rid: str) -> int:
-        if rid not in self.first:
-            own = self.obs[rid].first_seq if rid in self.obs else None
-            kids = [self._first_seq(c) for c in self.children.get(rid, ())]
-            self.first[rid] = min([s for s in (own, *kids) if s is not None], default=0)
-        return self.first[rid]
+        """The seq of the first event of ``rid``'s observed subtree (0 if none)."""
+        first = self.first.get(rid)
+        if first is None:
+            seqs = [self._first_seq(c) for c in self.children.get(rid, ())]
+            run = self.obs.get(rid)
+            if run is not None:
+                seqs.append(run.first_seq)
+            first = self.first[rid] = min(seqs, default=0)
+        return first
 
     # -- costs ----------------------------------------------------------------------------
 
     def _local(self, rid: str, key: Key) -> int | None:
-        """How much observed run ``rid`` disagrees with expected run ``key``; None if never."""
+        """How much observed run ``rid`` disagrees with expected run ``key``; None if never
+        (computed once per pair: a piece's root is costed to bound its places, then placed)."""
+        pair = (rid, key)
+        if pair in self.locals:
+            return self.locals[pair]
+        local = self.locals[pair] = self._disagreement(rid, key)
+        return local
+
+    def _disagreement(self, rid: str, key: Key) -> int | None:
+        """:meth:`_local`, computed."""
         exp = self.runs[key]
         run = self.obs.get(rid)
         if run is None:  # a hidden run: nobody saw it, so every handler in scope missed it
@@ -573,7 +599,15 @@ class _Matcher:
     # -- placing the pieces -----------------------------------------------------------------
 
     def _candidates(self, rid: str, parent: str | None) -> list[_Candidate]:
-        """Where the piece rooted at ``rid`` may go, cheapest first."""
+        """Where the piece rooted at ``rid`` may go, cheapest first (of equal costs, by key,
+        then in :meth:`_places` order)."""
+        out = [self._exact(rid, place) for place in self._places(rid, parent)]
+        out.sort(key=lambda c: (c.cost, c.key))
+        return out
+
+    def _places(self, rid: str, parent: str | None) -> list[_Place]:
+        """Where the piece rooted at ``rid`` may go, each with a lower bound on its cost (the
+        root's own cost there, without its subtree's): cheap, where :meth:`_exact` is not."""
         run = self.obs.get(rid)
         if run is not None and run.names:
             keys = [k for name in sorted(run.names) for k in self.by_name.get(name, ())]
@@ -584,19 +618,25 @@ class _Matcher:
                 if all(c in self.obs for c in self.children[rid]) else None
             keys = [k for k, r in self.runs.items() if r.children and (
                 kid_names is None or any(self.runs[c].name in kid_names for c in r.children))]
+        named = self.named_keys.get(rid)
         out = []
-        for key in keys:
-            fit = self._pair(rid, key)
-            if fit is None:
+        for rank, key in enumerate(keys):
+            local = None if named is not None and key not in named else self._local(rid, key)
+            if local is None:  # (as :meth:`_pair` finds: it fits nowhere there)
                 continue
-            cost = fit[0]
+            extra = 0
             if run is not None and parent is None and self.runs[key].parent is not None:
-                cost += _WRONG_PARENT  # says it is a root, but is not one
+                extra = _WRONG_PARENT  # says it is a root, but is not one
             elif run is not None and parent == _UNKNOWN:
-                cost += _WRONG_PARENT
-            out.append(_Candidate(cost, key, fit[1]))
-        out.sort(key=lambda c: (c.cost, c.key))
+                extra = _WRONG_PARENT
+            out.append(_Place(local + extra, extra, key, rank))
         return out
+
+    def _exact(self, rid: str, place: _Place) -> _Candidate:
+        """The candidate at ``place``: its cost and pairs, its subtree placed."""
+        fit = self._pair(rid, place.key)
+        assert fit is not None  # (:meth:`_places` kept only places the root fits)
+        return _Candidate(fit[0] + place.extra, place.key, fit[1])
 
     def _size(self, rid: str) -> int:
         """How many observed runs the piece rooted at ``rid`` holds."""
@@ -611,38 +651,107 @@ class _Matcher:
         """Place ``pieces`` (roots of observed subtrees) at positions not yet ``taken``,
         minimising disagreement, order faults and the expected runs left unseen (see
         :meth:`_order_faults`: cross-handler order hints only break ties)."""
-        options = [self._candidates(p, parent_of.get(p)) for p in pieces]
+        places = [self._places(p, parent_of.get(p)) for p in pieces]
         unplaced_cost = [_UNPLACED * self._size(p) for p in pieces]
         watched = {k for k, r in self.runs.items() if r.handlers and not r.optional}
         if len(pieces) == 1 and not taken:
-            return self._place_alone(options[0], unplaced_cost[0], watched)
+            options = [self._exact(pieces[0], place) for place in places[0]]
+            options.sort(key=lambda c: (c.cost, c.key))
+            return self._place_alone(options, unplaced_cost[0], watched)
+        # A piece's places are costed (subtree and all) only when the search may try them:
+        # of a batch's items, each fits its own place and costs more at every other one.
+        exact: list[dict[int, _Candidate]] = [{} for _ in pieces]
+
+        def candidate(idx: int, place: _Place) -> _Candidate:
+            known = exact[idx].get(place.rank)
+            if known is None:
+                known = exact[idx][place.rank] = self._exact(pieces[idx], place)
+            return known
+
+        def options_of(idx: int) -> list[_Candidate]:
+            """All of piece ``idx``'s candidates, cheapest first (:meth:`_candidates`)."""
+            return sorted((candidate(idx, place) for place in places[idx]),
+                          key=lambda c: (c.cost, c.key))
+
+        def least_of(idx: int) -> int:
+            """The least piece ``idx`` can add: its cheapest candidate's cost, or leaving it
+            out. (A place whose bound is no less than the least found costs no less.)"""
+            least = unplaced_cost[idx]
+            for place in sorted(places[idx], key=lambda p: p.bound):
+                if place.bound >= least:
+                    break
+                least = min(least, candidate(idx, place).cost)
+            return least
+
         # the least each piece can add (a bound that prunes the search)
-        least = [min([c.cost for c in options[i]] + [unplaced_cost[i]])
-                 for i in range(len(pieces))]
+        least = [least_of(i) for i in range(len(pieces))]
         # Shallow pieces first, so that the runs a piece may go under are placed before it and
         # its order faults show; then the most constrained, then the largest.
         order = sorted(range(len(pieces)), key=lambda i: (
-            min((len(c.key) for c in options[i]), default=99), len(options[i]) or 99,
+            min((len(p.key) for p in places[i]), default=99), len(places[i]) or 99,
             -self._size(pieces[i])))
         best_key: list[tuple[int, int]] = []
         best: dict[Key, str] = {}
         budget = [_SEARCH_BUDGET]
         seen = [(k, rid) for k, rid in taken.items() if rid in self.obs]
 
-        def branches_of(idx: int, assignment: Mapping[Key, str]) -> list[_Branch]:
+        def branch(option: _Candidate) -> _Branch | None:
+            """Taking ``option`` beside what is placed (order faults included); None if one
+            of its places is taken."""
+            if any(k in assignment or k in taken for _, k in option.pairs):
+                return None
+            faults, hints = self._order_faults(option.pairs, seen)
+            return _Branch(option.cost + faults, hints, option.pairs)
+
+        assignment: dict[Key, str] = {}
+
+        def branches_of(idx: int) -> list[_Branch]:
             """Piece ``idx``'s free places (and leaving it out), cheapest first, order faults
             beside what is placed included; ties keep the candidates' order."""
-            out = []
-            for option in options[idx]:
-                if not any(k in assignment or k in taken for _, k in option.pairs):
-                    faults, hints = self._order_faults(option.pairs, seen)
-                    out.append(_Branch(option.cost + faults, hints, option.pairs))
+            out = [b for option in options_of(idx) for b in [branch(option)] if b is not None]
             out.append(_Branch(unplaced_cost[idx], 0, ()))
             out.sort(key=lambda b: (b.cost, b.hint))
             return out
 
-        def search(todo: list[int], assignment: dict[Key, str], cost: int, hint: int,
-                   floor: int) -> None:
+        def branches_lazily(idx: int, cost: int, hint: int, floor: int) -> Iterator[_Branch]:
+            """:func:`branches_of`, in its order, but leaving out the branches the search
+            would prune on entry, and costing a place only when it may come next.
+
+            Why this is the same search: a branch's cost is at least its place's bound (order
+            faults and a subtree's cost are never negative), and its hint at least 0. A place
+            whose bound is above the next branch's cost comes after that branch in the order
+            (equal costs may come before: their places are costed). The search, entered with
+            ``cost`` + a branch's cost and ``floor`` (the rest's least), returns at once when
+            ``(cost + floor, hint)`` is no better than the best found, which only improves:
+            once that holds for a bound, it holds for the place's branch when its turn comes,
+            and for every place of a greater bound. Pruned entries take no budget and change
+            nothing, so the search tries the same branches in the same order."""
+            waiting = sorted(places[idx], key=lambda p: p.bound)
+            # (order key, branch): cost, hint, leaving out after places of equal cost and
+            # hint, then the candidates' order (cost, key, rank)
+            ready: list[tuple[tuple[int, int, int, int, Key, int], _Branch]] = [
+                ((unplaced_cost[idx], 0, 1, 0, (), 0), _Branch(unplaced_cost[idx], 0, ()))]
+            w = 0
+            while True:
+                while w < len(waiting) and (
+                        not ready or waiting[w].bound <= min(r[0] for r in ready)[0]):
+                    place = waiting[w]
+                    w += 1
+                    if best_key and (cost + place.bound + floor, hint) >= best_key[0]:
+                        w = len(waiting)  # pruned, and so is every place after it
+                        break
+                    option = candidate(idx, place)
+                    new = branch(option)
+                    if new is not None:
+                        ready.append(((new.cost, new.hint, 0, option.cost, option.key,
+                                       place.rank), new))
+                if not ready:
+                    return
+                first = min(ready, key=lambda r: r[0])
+                ready.remove(first)
+                yield first[1]
+
+        def search(todo: list[int], cost: int, hint: int, floor: int) -> None:
             if best_key and (cost + floor, hint) >= best_key[0]:
                 return
             if not todo:
@@ -653,27 +762,27 @@ class _Matcher:
                     best.update(assignment)
                 return
             budget[0] -= 1
+            branches: Iterable[_Branch]
             if budget[0] >= 0:
                 idx = todo[0]
-                branches = branches_of(idx, assignment)
+                branches = branches_lazily(idx, cost, hint, floor - least[idx])
             else:  # out of budget: finish greedily, the piece with the fewest best places first
-                idx, branches = min(((j, branches_of(j, assignment)) for j in todo),
-                                    key=lambda jb: _ties(jb[1]))
-                branches = branches[:1]
+                idx, every = min(((j, branches_of(j)) for j in todo),
+                                 key=lambda jb: _ties(jb[1]))
+                branches = every[:1]
             rest = [j for j in todo if j != idx]
-            for branch in branches:
+            for chosen in branches:
                 mark = len(seen)
-                for rid, k in branch.pairs:
+                for rid, k in chosen.pairs:
                     assignment[k] = rid
                     if rid in self.obs:
                         seen.append((k, rid))
-                search(rest, assignment, cost + branch.cost, hint + branch.hint,
-                       floor - least[idx])
+                search(rest, cost + chosen.cost, hint + chosen.hint, floor - least[idx])
                 del seen[mark:]
-                for _, k in branch.pairs:
+                for _, k in chosen.pairs:
                     del assignment[k]
 
-        search(order, {}, 0, 0, sum(least))
+        search(order, 0, 0, sum(least))
         return best
 
     @staticmethod

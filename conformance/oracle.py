@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Literal
+from types import MappingProxyType
+from typing import Any, Final, Literal, NamedTuple
 
 from .model import (
     BATCH_MODES,
@@ -45,14 +46,20 @@ class Route:
 RUNTIME: Final = Route("runtime")
 
 
-@dataclass(frozen=True)
-class ExpectedRun:
+#: What a run that no ignore_* flag silences has in ``ExpectedRun.ignoring`` (read-only: shared).
+_NOTHING_IGNORED: Final[Mapping[str, frozenset[Route]]] = MappingProxyType({})
+
+
+class ExpectedRun(NamedTuple):
     """One run the invocation must produce.
 
     ``key`` is its position: (batch item, child index, child index, ...). ``handlers`` maps every
     handler in scope to the routes that put it there. ``optional`` runs may or may not happen (a
     later step of a pipelined stream whose earlier step failed); if they happen, they must follow
     every rule but may end either way.
+
+    (A named tuple, not a frozen dataclass: as immutable, and built without a call per field,
+    which the oracle does for every run it expects, several per example the suite checks.)
     """
 
     key: tuple[int, ...]
@@ -75,7 +82,7 @@ class ExpectedRun:
     error: str | None = None
     #: Handlers in scope by a route whose ``ignore_*`` flags silence this run (SPEC.md §8):
     #: not in ``handlers``; an event of the run delivered to one breaks its route's rule.
-    ignoring: Mapping[str, frozenset[Route]] = field(default_factory=dict)
+    ignoring: Mapping[str, frozenset[Route]] = _NOTHING_IGNORED
     #: A run named by a ``run_name`` in a config (the invocation's, for a root, or one a binding
     #: bound): the name its object gives it without one (a run that carries it is a run the
     #: run_name did not rename, R14's to report).
@@ -233,7 +240,7 @@ def _cut_short(runs: dict[tuple[int, ...], ExpectedRun], roots: list[tuple[int, 
     """
     for key, run in list(runs.items()):
         if run.ending == "end" and any(key[: len(root)] == root for root in roots):
-            runs[key] = replace(run, ending="any")
+            runs[key] = run._replace(ending="any")
 
 
 def expect(scenario: Scenario) -> Expectation:

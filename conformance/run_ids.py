@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .events import Event
 from .model import Scenario
@@ -20,7 +21,9 @@ from .violations import Violation
 __all__ = ["reused_across_calls"]
 
 
+@lru_cache(maxsize=4096)  # (each id comes once per event: a run's several times a call)
 def _norm(run_id: str) -> str:
+    """``run_id`` as ``str(uuid.UUID(...))`` writes it, or as it is if it is no UUID."""
     try:
         return str(uuid.UUID(run_id))
     except ValueError:
