@@ -30,14 +30,8 @@ def _target(config: Any) -> Any:
     return mgr
 
 
-def _check(name: Any) -> None:
-    if not isinstance(name, str):
-        raise TypeError(f"a custom event's name must be a str, got {type(name).__name__}")
-
-
 def dispatch_custom_event(name: str, data: Any, *, config: Any = None) -> None:
     """Send ``on_custom_event(name, data)`` for the current run (or the run ``config`` is of)."""
-    _check(name)
     mgr = _target(config)
     pairs = mgr._hs.on_custom_event
     if pairs:
@@ -47,7 +41,6 @@ def dispatch_custom_event(name: str, data: Any, *, config: Any = None) -> None:
 
 async def adispatch_custom_event(name: str, data: Any, *, config: Any = None) -> None:
     """Async twin of :func:`dispatch_custom_event` (coroutine handlers awaited)."""
-    _check(name)
     mgr = _target(config)
     if mgr._hs.on_custom_event:
         await adeliver(mgr._hs, "on_custom_event", (name, data),

@@ -8,7 +8,7 @@ with the first failing item's exception in input order (SPEC.md §8).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, final
 
 from reference.runnables._base import Runnable
@@ -22,12 +22,14 @@ if TYPE_CHECKING:
 __all__ = ["RunnableEach"]
 
 
-def _items(inputs: Any) -> list[Any]:
+def _items(inputs: Any) -> Any:
+    """The input as the run's start carries it: a list or tuple as given (langchain_core's
+    handlers see a tuple as a tuple), any other iterable read into a list."""
     if isinstance(inputs, (str, bytes, dict)) or not hasattr(inputs, "__iter__"):
         raise TypeError(
             f"RunnableEach (runnable.map()) takes a list of inputs, got {type(inputs).__name__}"
         )
-    return list(inputs)
+    return inputs if isinstance(inputs, (list, tuple)) else list(inputs)
 
 
 @final
@@ -70,16 +72,16 @@ class RunnableEach(Runnable[list[Any], list[Any]]):
     ) -> list[Any]:
         return run(self, self._body, _items(input), config)
 
-    def _body(self, inputs: list[Any], frame: RunFrame) -> list[Any]:
-        return self.bound.batch(inputs, frame.child_config)
+    def _body(self, inputs: Sequence[Any], frame: RunFrame) -> list[Any]:
+        return self.bound.batch(list(inputs), frame.child_config)
 
     async def ainvoke(
         self, input: list[Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> list[Any]:
         return await arun(self, self._abody, _items(input), config)
 
-    async def _abody(self, inputs: list[Any], frame: RunFrame) -> list[Any]:
-        return await self.bound.abatch(inputs, frame.child_config)
+    async def _abody(self, inputs: Sequence[Any], frame: RunFrame) -> list[Any]:
+        return await self.bound.abatch(list(inputs), frame.child_config)
 
     def with_listeners(self, *, on_start: Callable[..., None] | None = None,
                        on_end: Callable[..., None] | None = None,

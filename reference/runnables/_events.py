@@ -268,7 +268,7 @@ def _selector(run_filter: RunFilter) -> Callable[[StreamEvent], bool]:
 
     def wanted(event: StreamEvent) -> bool:
         kind: str = event["event"]
-        run_type = kind[3:].rsplit("_", 1)[0] if kind != "on_custom_event" else str(event["name"])
+        run_type = kind[3:].rsplit("_", 1)[0] if kind != "on_custom_event" else event["name"]
         return run_filter.admits(event["name"], run_type, event["tags"])
 
     return wanted

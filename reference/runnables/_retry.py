@@ -61,8 +61,8 @@ class RunnableRetry(Runnable[Any, Any]):
             )
         if not isinstance(max_attempt_number, int) or max_attempt_number < 1:
             raise ValueError(f"stop_after_attempt must be an int >= 1, got {max_attempt_number!r}")
-        params = dict(exponential_jitter_params or {})
-        if not _JITTER_KEYS.issuperset(params):
+        params = None if exponential_jitter_params is None else dict(exponential_jitter_params)
+        if params and not _JITTER_KEYS.issuperset(params):
             raise TypeError(
                 f"exponential_jitter_params accepts {sorted(_JITTER_KEYS)}, got {sorted(params)}"
             )
@@ -99,7 +99,7 @@ class RunnableRetry(Runnable[Any, Any]):
         """Seconds to wait after failed attempt ``attempt`` (exponential, with jitter)."""
         if not self.wait_exponential_jitter:
             return 0.0
-        p = self.exponential_jitter_params
+        p = self.exponential_jitter_params or {}
         initial, exp_base = p.get("initial", 1.0), p.get("exp_base", 2.0)
         wait = initial * exp_base ** (attempt - 1) + random.uniform(0, p.get("jitter", 1.0))
         return max(0.0, min(wait, p.get("max", float("inf"))))
