@@ -27,10 +27,9 @@ def test_example_costs_prints_each_part_and_restores_what_it_timed() -> None:
 
 
 def test_example_costs_leaves_the_suite_functions_as_they_were() -> None:
+    from benchmarks import example_costs
     from conformance import properties
     from conformance.suite import _support
-
-    from benchmarks import example_costs
 
     before = [properties.check, properties.run_scenario, _support.holds]
     example_costs.measure(["--rule", "R5", "--profile", "quick"])
