@@ -29,10 +29,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from benchmarks._in_process import run_suite, wrapped
 from conformance import properties
-from conformance.cli import parse, run_argv
 from conformance.suite import _support
 
 __all__ = ["Example", "main", "record", "replay"]
@@ -46,9 +44,6 @@ def record(argv: Sequence[str] = ()) -> list[Example]:
     """Run the suite in this process and keep every example it evaluated, with what it saw."""
     examples: list[Example] = []
     tape: list[Any] = []
-    evaluate = getattr(_support, "evaluate")  # noqa: B009 - patched below, by name
-    run_scenario = getattr(properties, "run_scenario")  # noqa: B009
-    run_concurrently = getattr(properties, "run_concurrently")  # noqa: B009
 
     def taped(func: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any) -> Any:
@@ -58,23 +53,18 @@ def record(argv: Sequence[str] = ()) -> list[Example]:
 
         return wrapper
 
-    def recorded(rule: str, adapter: Any, scenario: Any, known: Any) -> Any:
-        tape.clear()
-        finding = evaluate(rule, adapter, scenario, known)
-        examples.append((rule, adapter, scenario, known, list(tape)))
-        return finding
+    def recording(evaluate: Callable[..., Any]) -> Callable[..., Any]:
+        def recorded(rule: str, adapter: Any, scenario: Any, known: Any) -> Any:
+            tape.clear()
+            finding = evaluate(rule, adapter, scenario, known)
+            examples.append((rule, adapter, scenario, known, list(tape)))
+            return finding
 
-    setattr(_support, "evaluate", recorded)  # noqa: B010
-    setattr(properties, "run_scenario", taped(run_scenario))  # noqa: B010
-    setattr(properties, "run_concurrently", taped(run_concurrently))  # noqa: B010
-    try:
-        args, extra = parse(["run", "-n", "0", "--database", "none", "--profile", "quick",
-                             *argv])
-        pytest.main(run_argv(args, extra))
-    finally:
-        setattr(_support, "evaluate", evaluate)  # noqa: B010
-        setattr(properties, "run_scenario", run_scenario)  # noqa: B010
-        setattr(properties, "run_concurrently", run_concurrently)  # noqa: B010
+        return recorded
+
+    with wrapped((_support, "evaluate", recording), (properties, "run_scenario", taped),
+                 (properties, "run_concurrently", taped)):
+        run_suite(["--profile", "quick", *argv])
     return examples
 
 
@@ -83,12 +73,13 @@ def replay(examples: Sequence[Example]) -> tuple[list[Any], dict[str, float]]:
     per rule)."""
     tape: list[Any] = []
     seconds: dict[str, float] = defaultdict(float)
-    run_scenario = getattr(properties, "run_scenario")  # noqa: B009 - replaced below, by name
-    run_concurrently = getattr(properties, "run_concurrently")  # noqa: B009
-    setattr(properties, "run_scenario", lambda adapter, scenario: tape.pop(0))  # noqa: B010
-    setattr(properties, "run_concurrently", lambda adapter, scenarios: tape.pop(0))  # noqa: B010
     findings = []
-    try:
+
+    def from_tape(_: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda adapter, scenario: tape.pop(0)
+
+    with wrapped((properties, "run_scenario", from_tape),
+                 (properties, "run_concurrently", from_tape)):
         for rule, adapter, scenario, known, observed in examples:
             tape[:] = observed
             start = time.process_time()
@@ -97,9 +88,6 @@ def replay(examples: Sequence[Example]) -> tuple[list[Any], dict[str, float]]:
             if tape:
                 raise RuntimeError(f"replay of a {rule} example out of step: the property ran "
                                    f"{len(observed) - len(tape)} of {len(observed)} recorded runs")
-    finally:
-        setattr(properties, "run_scenario", run_scenario)  # noqa: B010
-        setattr(properties, "run_concurrently", run_concurrently)  # noqa: B010
     return findings, seconds
 
 

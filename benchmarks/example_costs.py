@@ -23,12 +23,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Sequence
+from functools import partial
 from typing import Any
 
 import pytest
 
+from benchmarks._in_process import run_suite, wrapped
 from conformance import properties
-from conformance.cli import parse, run_argv
 from conformance.suite import _support
 
 __all__ = ["main", "measure"]
@@ -78,16 +79,9 @@ def measure(argv: Sequence[str] = ()) -> tuple[_Costs, float, float]:
     """Run the suite in this process with its parts timed: (the costs, the process's CPU
     seconds, the calling thread's)."""
     costs = _Costs()
-    originals = [(module, name, getattr(module, name)) for module, name, _ in _TIMED]
-    for (module, name, row), (_, _, func) in zip(_TIMED, originals, strict=True):
-        setattr(module, name, costs.timed(row, func))
     process, thread = time.process_time(), time.thread_time()
-    try:
-        args, extra = parse(["run", "-n", "0", "--database", "none", *argv])
-        pytest.main(run_argv(args, extra), plugins=[costs])
-    finally:
-        for module, name, func in originals:
-            setattr(module, name, func)
+    with wrapped(*((module, name, partial(costs.timed, row)) for module, name, row in _TIMED)):
+        run_suite(argv, plugins=[costs])
     return costs, time.process_time() - process, time.thread_time() - thread
 
 

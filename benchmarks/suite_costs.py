@@ -14,7 +14,7 @@ from collections.abc import Generator, Sequence
 
 import pytest
 
-from conformance.cli import parse, run_argv
+from benchmarks._in_process import run_suite
 
 __all__ = ["main", "measure"]
 
@@ -32,8 +32,7 @@ def measure(argv: Sequence[str] = ()) -> dict[str, float]:
             finally:
                 costs[item.name] = time.process_time() - start
 
-    args, extra = parse(["run", "-n", "0", "--database", "none", *argv])
-    pytest.main(run_argv(args, extra), plugins=[Timer()])
+    run_suite(argv, plugins=[Timer()])
     return costs
 
 

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from _tool import run_tool
 
 
 def _replay(tmp_path: Path, *argv: str) -> tuple[str, list[dict[str, object]]]:
     out = tmp_path / "verdicts.json"
-    done = subprocess.run([sys.executable, "-m", "benchmarks.check_replay", "--reps", "2",
-                           "--verdicts", str(out), *argv], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout, json.loads(out.read_text())
+    printed = run_tool("benchmarks.check_replay", "--reps", "2", "--verdicts", str(out), *argv)
+    return printed, json.loads(out.read_text())
 
 
 def test_check_replay_times_each_rule_and_keeps_the_reference_passing(tmp_path: Path) -> None:

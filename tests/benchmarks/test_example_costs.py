@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from _tool import run_tool
 
 
 def test_example_costs_prints_each_part_and_restores_what_it_timed() -> None:
-    done = subprocess.run([sys.executable, "-m", "benchmarks.example_costs", "--rule", "R4",
-                           "--profile", "quick"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    table = done.stdout.split("ms per example")[1]
+    printed = run_tool("benchmarks.example_costs", "--rule", "R4", "--profile", "quick")
+    table = printed.split("ms per example")[1]
     rows = {line.split()[0]: line.split()[1:] for line in table.splitlines() if line.strip()}
     assert {"test", "holds", "expect", "check", "run_scenario"} <= set(rows), table
     examples = int(rows["test"][0].replace(",", ""))
