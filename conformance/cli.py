@@ -28,11 +28,13 @@ MAX_WORKER_RESTARTS = 6
 
 
 def default_workers() -> int:
-    """A pytest-xdist worker per CPU, and one more: a worker waits about a fifth of its time
-    for the threads and event loops its scenarios hand work to, which the extra worker uses
-    (the default profile on two CPUs: wall time 0.55 of the CPU time with three workers, 0.61
-    with two)."""
-    return (os.cpu_count() or 1) + 1
+    """A pytest-xdist worker per CPU this process may use, each pinned to a CPU of its own
+    (:mod:`~conformance.affinity`): with the threads a worker's scenarios hand work to on its
+    CPU, two pinned workers on two CPUs ran the default profile about a fifth faster than three
+    unpinned ones (the previous default, which used the time a worker waits for its threads)."""
+    from .affinity import usable_cpus
+
+    return len(usable_cpus())
 
 
 def run_argv(args: argparse.Namespace, extra: Sequence[str] = ()) -> list[str]:
@@ -73,9 +75,11 @@ def run_argv(args: argparse.Namespace, extra: Sequence[str] = ()) -> list[str]:
         argv += ["--conformance-timeout", str(args.timeout)]
     if args.full_report:
         argv.append("--full-report")
+    if args.no_pin:
+        argv.append("--conformance-no-pin")
     if args.strict_expectations:
         argv.append("--strict-expectations")
-    # Always under pytest-xdist's supervision (a worker per CPU and one more unless -n says
+    # Always under pytest-xdist's supervision (a worker per CPU unless -n says
     # otherwise): a worker that dies or hangs has its test errored and is replaced, and the run
     # goes on (-n 0: in-process).
     import importlib.util
@@ -296,7 +300,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="long failure reports: every violation, Hypothesis's draw and "
                           "explain phase, the traceback (always in the JSON report)")
     run.add_argument("-n", dest="workers",
-                     help="pytest-xdist workers (default: one per CPU and one more; 0: in-process)")
+                     help="pytest-xdist workers (default: one per CPU; 0: in-process)")
+    run.add_argument("--no-pin", action="store_true",
+                     help="leave the workers free to move between CPUs (by default, when the "
+                          "workers divide evenly over the CPUs, each runs on a CPU of its own)")
     replay = sub.add_parser("replay", help="check one scenario (JSON, or @file) against rules")
     replay.add_argument("scenario")
     replay.add_argument("--impl", default="reference")

@@ -77,6 +77,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--rule", action="append", default=[],
                     help="run only this rule's tests (repeatable, case-insensitive), e.g. "
                          "--rule R4")
+    group.addoption("--conformance-no-pin", action="store_true", default=False,
+                    help="leave pytest-xdist workers free to move between CPUs (by default "
+                         "each runs on a CPU of its own: conformance.affinity)")
     group.addoption("--full-report", action="store_true", default=False,
                     help="failure reports with every violation, Hypothesis's draw and explain "
                          "phase and the traceback (by default they go to the JSON report only)")
@@ -120,6 +123,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs(**capabilities): capabilities a test requires")
     if not _active(config):
         return
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and not config.getoption("conformance_no_pin"):
+        # First, so that the threads and processes the adapter starts share the worker's CPU.
+        from .affinity import pin_worker
+
+        pin_worker(str(workerinput.get("workerid", "")), int(workerinput.get("workercount", 0)))
     from .adapter import AdapterError, load_adapter
     from .deviations import DeviationsError, KnownDeviations
     from .profiles import TIMEOUTS, load_profile
@@ -159,7 +168,6 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest.exit(f"conformance: cannot write the report: {problem}", returncode=2)
     config.stash[_ADAPTER] = adapter
     config.stash[_KNOWN] = expectations
-    workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         scratch = str(workerinput.get("conformance_scratch") or tempfile.mkdtemp(
             prefix="conformance-"))

@@ -4,17 +4,30 @@
 the rest of a test directory (building and installing the package, running every LangChain.js
 reproduction of the expectation files): the default test command skips them, saying so;
 ``--run-slow`` (``tox -e tests-slow``) runs them.
+
+Under pytest-xdist each worker runs on a CPU of its own, as the suite's workers do
+(:mod:`conformance.affinity`); ``CONFORMANCE_NO_PIN=1`` leaves them free.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+from conformance.affinity import pin_worker
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", default=False,
                      help="also run the tests marked slow (packaging builds, every LangChain.js "
                           "reproduction)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and not os.environ.get("CONFORMANCE_NO_PIN"):
+        pin_worker(str(workerinput.get("workerid", "")), int(workerinput.get("workercount", 0)))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
