@@ -14,8 +14,9 @@ uneven share would leave one CPU idle while two workers queue on another.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
-__all__ = ["pin_worker", "usable_cpus"]
+__all__ = ["pin_worker", "pin_xdist_worker", "usable_cpus"]
 
 
 def usable_cpus() -> list[int]:
@@ -42,3 +43,11 @@ def pin_worker(worker_id: str, workers: int) -> int | None:
     except OSError:  # a CPU taken away meanwhile, or a sandbox that refuses: run unpinned
         return None
     return cpu
+
+
+def pin_xdist_worker(workerinput: Mapping[str, object]) -> int | None:
+    """:func:`pin_worker` for the pytest-xdist worker whose ``config.workerinput`` this is (its
+    ``workerid`` and ``workercount``)."""
+    count = workerinput.get("workercount", 0)
+    return pin_worker(str(workerinput.get("workerid", "")),
+                      count if isinstance(count, int) else 0)

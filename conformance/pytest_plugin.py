@@ -126,9 +126,9 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and not config.getoption("conformance_no_pin"):
         # First, so that the threads and processes the adapter starts share the worker's CPU.
-        from .affinity import pin_worker
+        from .affinity import pin_xdist_worker
 
-        pin_worker(str(workerinput.get("workerid", "")), int(workerinput.get("workercount", 0)))
+        pin_xdist_worker(workerinput)
     from .adapter import AdapterError, load_adapter
     from .deviations import DeviationsError, KnownDeviations
     from .profiles import TIMEOUTS, load_profile

@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from conformance.affinity import pin_worker
+from conformance.affinity import pin_xdist_worker
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,7 +27,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None and not os.environ.get("CONFORMANCE_NO_PIN"):
-        pin_worker(str(workerinput.get("workerid", "")), int(workerinput.get("workercount", 0)))
+        pin_xdist_worker(workerinput)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -67,6 +67,15 @@ def test_one_cpu_or_a_refusal_pins_nothing(monkeypatch: pytest.MonkeyPatch) -> N
     assert affinity.pin_worker("gw1", 2) is None
 
 
+def test_an_xdist_workerinput_names_the_worker_and_the_count(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, int]] = []
+    monkeypatch.setattr(affinity, "pin_worker", lambda w, n: seen.append((w, n)))
+    affinity.pin_xdist_worker({"workerid": "gw3", "workercount": 4})
+    affinity.pin_xdist_worker({})
+    assert seen == [("gw3", 4), ("", 0)]
+
+
 def test_the_runner_starts_a_worker_per_usable_cpu_and_passes_no_pin() -> None:
     assert default_workers() == len(affinity.usable_cpus())
     args, extra = parse(["run"])
