@@ -50,7 +50,8 @@ __all__ = ["COMPOSED_SHAPE", "RETRY_SHAPE", "ChainShape", "Dice", "Registrations
            "scenarios"]
 
 T = TypeVar("T")
-#: "any": the output of a branch whose branches return different types (only what accepts
+#: "list": a list of text (a fan-out lambda's output, what a map takes). "any": the output of a
+#: branch whose branches return different types, or a map of non-text items (only what accepts
 #: every value takes it).
 Value = Literal["text", "dict", "prompt", "message", "docs", "list", "any"]
 _ANY: Final[frozenset[Value]] = frozenset({"text", "dict", "prompt", "message", "docs", "list"})
@@ -362,7 +363,9 @@ def _chain(dice: Dice, shape: ChainShape) -> Chain:
         child = gen(depth + 2, "text")
         label = new_label("map")
         nodes[label] = Node(label, "map", (child,))
-        info[label] = _Built(frozenset({"list"}), "list")
+        # "list" is a list of text (what a map takes): a map of anything else gives "any"
+        info[label] = _Built(frozenset({"list"}),
+                             "list" if info[child].returns == "text" else "any")
         if child in retrying:
             retrying.add(label)
         return sequence_of([split, label], _ANY)

@@ -92,14 +92,13 @@ _DONE: Any = object()
 
 def to_messages(input: Any) -> list[BaseMessage]:
     """Accept a prompt value, a string or a list of messages (or of what ``convert_to_messages``
-    takes), like LangChain's chat models."""
+    takes), like LangChain's chat models. A bare message is refused, as LangChain refuses it:
+    a chain that feeds one to a model is mistyped."""
     if isinstance(input, PromptValue):
         return input.to_messages()
     if isinstance(input, str):
         return [HumanMessage(input)]
-    if isinstance(input, BaseMessage):
-        return [input]
-    if isinstance(input, Sequence):
+    if isinstance(input, Sequence) and not isinstance(input, BaseMessage):
         if all(isinstance(m, BaseMessage) for m in input):
             return list(input)
         # (role, content) pairs, role dicts, strings: as langchain_core's models convert them
