@@ -125,11 +125,19 @@ def check(
     unmatched = {(runs[k].name, h) for k in runs if k not in matched and not runs[k].optional
                  for h in runs[k].handlers}
     reused = {rid for (h, rid), n in starts.items() if n > 1 and rid in observed
-              and any((name, h) in unmatched for name in observed[rid].names)}
+              and any((name, h) in unmatched for name in observed[rid].names)
+              and _reuse_evident(events, h, rid, starts)}
     for rid in sorted(reused):
         names = sorted(observed[rid].names)
         out.append(Violation("R6", f"run_id {rid} was given to several runs of {names[0]!r}",
                              run=names[0], kind="id-reused"))
+    # R5 for runs the tree has no place for (matched runs are checked per handler below): a
+    # known deviation that unplaces a run must not hide a doubled delivery of it.
+    terminals = Counter((ev.handler, ev.run_id) for ev in events if ev.kind in TERMINAL)
+    for handler, rid in sorted(set(starts) | set(terminals)):
+        if rid not in key_of and rid not in reused:
+            out.extend(_duplicates(handler, min(observed[rid].names, default=None),
+                                   starts[handler, rid], terminals[handler, rid]))
 
     # Parent links, names and types of matched runs. Each violation carries the facts of its own
     # run (an object used twice has two runs, under different parents).
@@ -206,6 +214,35 @@ def check(
 
 #: A UUID as engines write run ids (``str(uuid4())``): one ``uuid.UUID`` accepts.
 _UUID_TEXT: Final = re.compile("-".join(f"[0-9a-fA-F]{{{n}}}" for n in (8, 4, 4, 4, 12)))
+
+
+def _duplicates(handler: str, run: str | None, starts: int, ends: int) -> list[Violation]:
+    """R5: one run's start or terminal delivered to ``handler`` more than once."""
+    if starts <= 1 and ends <= 1:
+        return []
+    return [Violation("R5", f"received the start event {starts} times and a terminal event "
+                            f"{ends} times", handler, run,
+                      kind="duplicate-delivery" if starts > 1 and ends > 1
+                      else "duplicate-start" if starts > 1 else "duplicate-terminal")]
+
+
+def _reuse_evident(events: Sequence[Event], handler: str, run_id: str,
+                   starts: Counter[tuple[str, str]]) -> bool:
+    """Do ``handler``'s several starts of ``run_id`` show several runs, not one run delivered
+    to it several times (R5's duplicate delivery)? They do when a start follows a terminal of
+    that id, or the starts differ (parent, inputs), or no other handler got the id exactly once
+    (an id an engine reuses reaches every handler of both runs; a doubled handler alone gets a
+    doubled delivery)."""
+    mine = [ev for ev in events if ev.handler == handler and ev.run_id == run_id]
+    ended = False
+    for ev in mine:
+        if ev.kind in TERMINAL:
+            ended = True
+        elif ev.kind == "start" and ended:
+            return True
+    if len({(ev.parent_run_id, repr(ev.payload)) for ev in mine if ev.kind == "start"}) > 1:
+        return True
+    return not any(n == 1 for (h, rid), n in starts.items() if rid == run_id and h != handler)
 
 
 def _is_uuid(text: str) -> bool:
@@ -406,13 +443,8 @@ def _check_delivery(judged: _Judged, exp: ExpectedRun, handler: str, starts: Seq
     """What one handler's start and terminal events of run ``exp`` break: R5 (delivered
     once), R6 (the end's id, the name), R7/R8 (how it ended), R13 (tags and metadata)."""
     out: list[Violation] = []
-    if (len(starts) > 1 or len(ends) > 1) and judged.id_of[exp.key] not in judged.reused:
-        out.append(Violation("R5", f"received the start event {len(starts)} times and a "
-                                   f"terminal event {len(ends)} times",
-                             handler, exp.label,
-                             kind="duplicate-delivery" if len(starts) > 1 and len(ends) > 1
-                             else "duplicate-start" if len(starts) > 1
-                             else "duplicate-terminal"))
+    if judged.id_of[exp.key] not in judged.reused:
+        out.extend(_duplicates(handler, exp.label, len(starts), len(ends)))
     if not ends and orphaned:
         out.append(Violation("R6", "run started but its end/error event came with another "
                                    "run_id", handler, exp.label, kind="terminal-with-other-id"))

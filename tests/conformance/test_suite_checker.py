@@ -311,3 +311,68 @@ def test_R13_a_reused_objects_tags_violation_carries_that_runs_facts() -> None:
                                              (Outcome(value="ok"),), Probe()))
     assert {(v.kind, v.run, v.fact("bound")) for v in found if v.rule == "R13"} == {
         ("missing-tags", "a", "yes")}, [str(v) for v in found]
+
+
+
+#: A function that does not forward its config calls a binding (of a binding) of ``fn``, which
+#: lists ``h`` twice beside ``g`` and ``k``, then ``fn`` itself; ``h`` is also given at run time.
+_DOUBLED = Scenario(Chain((
+    Node("dyn", "dynamic", ("outer", "fn"), forward_config=False),
+    Node("outer", "binding", ("bind",)),
+    Node("bind", "binding", ("fn",), callbacks=("g", "h", "h", "k")),
+    Node("fn", "lambda"),
+), "dyn"), (HandlerSpec("g"), HandlerSpec("k"), HandlerSpec("h")), Invocation(callbacks=("h",)))
+
+
+def test_R5_a_run_doubled_for_one_handler_is_a_duplicate_not_a_reused_id() -> None:
+    """What langchain-core 1.8.3 delivers for ``_DOUBLED``: the binding replaces the implicit
+    context, so the bound run of ``fn`` has no parent and is placed nowhere (an R6 deviation
+    an expectation file may list), and ``h``, listed twice, gets it twice while ``g`` and ``k``
+    get it once. That is one run delivered twice (R5), not one id given to two runs (R6
+    id-reused), and the R6 deviation that unplaces the run must not hide the R5 one."""
+    ids = {run: str(uuid.uuid4()) for run in ("dyn", "bound fn", "fn")}
+
+    def ev(handler: str, kind: str, run: str, parent: str | None, payload: str) -> Event:
+        name = run.split()[-1] if kind == "start" else None
+        return Event(0, handler, kind, ids[run], parent and ids[parent], "chain", name, (), (),
+                     payload=payload)
+
+    events = [ev("h", "start", "dyn", None, "input0")]
+    for kind, payload in (("start", "dyn"), ("end", "fn")):
+        events += [ev(h, kind, "bound fn", None, payload) for h in ("g", "h", "h", "k")]
+    events += [ev("h", "start", "fn", "dyn", "dyn"), ev("h", "end", "fn", "dyn", "fn"),
+               ev("h", "end", "dyn", None, "dyn")]
+    found = _kinds(_DOUBLED, events)
+    assert ("R5", "duplicate-delivery", "fn") in found
+    assert ("R6", "unexpected-run", "fn") in found
+    assert not {k for k in found if k[1] == "id-reused"}
+
+
+#: One object run twice, the first time through a binding with a handler of its own.
+_TWICE = Scenario(Chain((
+    Node("seq", "sequence", ("b", "a")),
+    Node("b", "binding", ("a",), callbacks=("hb",)),
+    Node("a", "lambda"),
+), "seq"), (HandlerSpec("hr"), HandlerSpec("hb")), Invocation(callbacks=("hr",)))
+
+
+def _doubled_for(events: list[Event], handler: str, run_id: str) -> list[Event]:
+    """``events`` with each of ``handler``'s events of ``run_id`` delivered twice."""
+    out: list[Event] = []
+    for ev in events:
+        out.append(ev)
+        if ev.handler == handler and ev.run_id == run_id:
+            out.append(ev)
+    return out
+
+
+def test_R6_one_id_for_two_runs_of_one_object_is_an_id_reused() -> None:
+    """Both runs of ``a`` under one id: every handler of the second gets a start after the
+    first's end (R6 id-reused, not a duplicate delivery)."""
+    events = perfect(_TWICE, expect(_TWICE))
+    a_ids = list(dict.fromkeys(e.run_id for e in events if e.name == "a"))
+    assert len(a_ids) == 2
+    same = [replace(e, run_id=a_ids[0]) if e.run_id == a_ids[1] else e for e in events]
+    found = _kinds(_TWICE, same)
+    assert ("R6", "id-reused", "a") in found
+    assert not {k for k in found if k[0] == "R5"}
