@@ -181,6 +181,10 @@ def _replay(args: argparse.Namespace) -> int:
             if finding:
                 failed = True
                 print(explain(finding, reproduction(adapter, scenario), impl=args.impl))
+                # what an expectation entry's "where" can match, fact by fact
+                print("Signatures:")
+                for v in finding.violations:
+                    print(f"  {v.signature}")
                 print()
             elif finding.vacuous:
                 print(f"{rule_id}: nothing to check ({finding.vacuous})")

@@ -16,9 +16,11 @@ own, so an engine that joins lists without deduplicating shows there only), whet
 (``inline``: ``yes``/``no``); the node kind of the ``root`` run (through bindings); whether a
 ``tool`` of the chain invokes callees (``yes``/``no``); whether the run is inside a binding with
 handlers that a function or tool calls without forwarding its config (``implicit_binding``:
-``yes``/``no``); for a bound handler, whether a binding that binds it is wrapped directly by
-another (``bound_in``: ``inner-binding``, else ``binding``); whether an enclosing run runs its
-children at once (``in_parallel``: a parallel, an assign, a map, a function or tool fanning out);
+``yes``/``no``); whether the run is inside a fallbacks attempt that is a binding with handlers
+(``bound_attempt``: ``yes``/``no``; an engine may start attempts in the implicit context);
+for a bound handler, whether a binding that binds it is wrapped directly by another
+(``bound_in``: ``inner-binding``, else ``binding``); whether an enclosing run runs its children at
+once (``in_parallel``: a parallel, an assign, a map, a function or tool fanning out);
 whether the chain has a ``flaky`` lambda (``yes``/``no``: a retried lambda that fails its first
 attempt, so a run that succeeds has a failing attempt inside); whether the invocation ``fails``
 at all (``yes``/``no``: consequences of a failure, such as cancelled branches, then tell themselves
@@ -112,7 +114,8 @@ def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) ->
     return {"parent": kind_of(exp.parent), "grandparent": kind_of(grand),
             "bound": "yes" if bound else "no",
             "in_parallel": "yes" if _in_parallel(chain, runs, exp) else "no",
-            "implicit_binding": "yes" if _under_implicit_binding(chain, runs, exp) else "no"}
+            "implicit_binding": "yes" if _under_implicit_binding(chain, runs, exp) else "no",
+            "bound_attempt": "yes" if _under_bound_attempt(chain, runs, exp) else "no"}
 
 
 def _under_implicit_binding(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
@@ -130,6 +133,22 @@ def _under_implicit_binding(chain: Chain, runs: Mapping[tuple[int, ...], Expecte
         if node.kind in ("dynamic", "tool") and not node.forward_config and any(
                 chain.target(child).label == run.label and _has_bound_handlers(chain, child)
                 for child in node.children):
+            return True
+        run = caller
+    return False
+
+
+def _under_bound_attempt(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
+                         exp: ExpectedRun) -> bool:
+    """Is the run, or one above it, a fallbacks attempt reached through a binding with
+    handlers? An engine that starts attempts in the implicit context (the fallbacks run's
+    child config set as the context, not passed) lets the binding's handlers replace it."""
+    run = exp
+    while run.parent is not None:
+        caller = runs[run.parent]
+        if caller.label in chain and chain[caller.label].kind == "fallbacks" and any(
+                chain.target(child).label == run.label and _has_bound_handlers(chain, child)
+                for child in chain[caller.label].children):
             return True
         run = caller
     return False

@@ -105,7 +105,7 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
                                  "local": "no", "inline": "no", "flaky": "no",
                                  "root": "sequence", "in_parallel": "no", "tool": "no",
-                                 "implicit_binding": "no"}
+                                 "implicit_binding": "no", "bound_attempt": "no"}
     assert model.signature.startswith("R1 missing-run (")
 
 
@@ -443,6 +443,23 @@ def test_a_run_under_a_bound_callee_of_a_function_that_does_not_forward_says_so(
         Node("dyn", "dynamic", ("b", "fn3"))))
     assert {v.fact("implicit_binding")
             for v in _missing_runs(forwarded, seen={"dyn"})} == {"no"}
+
+
+def test_a_run_inside_a_fallbacks_attempt_that_binds_handlers_says_so() -> None:
+    """``bound_attempt``: the runs inside a fallbacks attempt that is a binding with handlers
+    (an engine may start attempts in the implicit context), and only those."""
+    chain = Chain((Node("fn", "lambda"), Node("fn2", "lambda"),
+                   Node("seq", "sequence", ("fn", "fn2")),
+                   Node("b", "binding", ("seq",), callbacks=("g",)),
+                   Node("fn3", "lambda"),
+                   Node("fb", "fallbacks", ("b", "fn3"))), "fb")
+    scenario = Scenario(chain, (HandlerSpec("h"), HandlerSpec("g")),
+                        Invocation(callbacks=("h",)))
+    found = {v.run: v.fact("bound_attempt") for v in _missing_runs(scenario, seen={"fb"})}
+    assert found == {"seq": "yes", "fn": "yes", "fn2": "yes"}
+    unbound = replace(scenario, chain=chain.replace_node(Node("b", "binding", ("seq",),
+                                                              tags=("t",))))
+    assert {v.fact("bound_attempt") for v in _missing_runs(unbound, seen={"fb"})} == {"no"}
 
 
 def test_how_often_a_handler_is_given_in_configs_is_a_fact() -> None:
