@@ -212,6 +212,14 @@ def test_fake_chat_model_cycles_and_returns_ai_message() -> None:
     assert isinstance(m.invoke([HumanMessage("x")]), AIMessage)
 
 
+def test_chat_model_refuses_a_bare_message_as_langchain_does() -> None:
+    """A chain that hands a model one message (not a list) is mistyped; the reference says so,
+    as langchain-core does, so the suite's runs against it catch such a generated chain."""
+    with pytest.raises(ValueError, match="PromptValue, a str or a list of messages, got "
+                                         "AIMessage"):
+        FakeListChatModel(responses=["a"]).invoke(AIMessage("x"))
+
+
 def test_chat_model_start_falls_back_to_llm_start() -> None:
     prompts: list[Any] = []
 
