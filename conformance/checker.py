@@ -258,15 +258,16 @@ def _is_uuid(text: str) -> bool:
 
 def _place_of_layer(run_id: str, observed: Mapping[str, ObservedRun],
                     key_of: Mapping[str, Key], expectation: Expectation) -> str | None:
-    """The label of the one expected run under which every placed child of observed run
-    ``run_id`` hangs (None if it has no placed child, or they hang under several)."""
+    """The label of the one object under whose expected runs every placed child of observed
+    run ``run_id`` hangs (None if it has no placed child, or they hang under several objects or
+    a root). The children may hang under several runs of that object: the matcher may place
+    the children of one unplaced layer under the runs of several batch items."""
     places = {expectation.runs[key_of[rid]].parent for rid, run in observed.items()
               if run_id in run.parents and rid in key_of}
-    if len(places) != 1 or None in places:
+    if not places or None in places:
         return None
-    (place,) = places
-    assert place is not None
-    return expectation.runs[place].label
+    labels = {expectation.runs[place].label for place in places if place is not None}
+    return labels.pop() if len(labels) == 1 else None
 
 
 def _check_root_config(scenario: Scenario, expectation: Expectation, events: Sequence[Event],

@@ -376,3 +376,30 @@ def test_R6_one_id_for_two_runs_of_one_object_is_an_id_reused() -> None:
     found = _kinds(_TWICE, same)
     assert ("R6", "id-reused", "a") in found
     assert not {k for k in found if k[0] == "R5"}
+
+
+def test_an_unplaced_layer_is_named_after_the_object_its_children_hang_under() -> None:
+    """An extra run (a wrapper an engine adds) takes the label of the object whose runs its
+    placed children hang under, also when the matcher put those children under that object's
+    runs in several batch items: its violation then carries that object's facts every time,
+    so an expectation entry for it matches whatever the interleaving."""
+    from conformance.checker import _place_of_layer
+    from conformance.matching import observed_runs
+
+    scenario = Scenario(Chain((Node("seq", "sequence", ("a", "b")), Node("a", "lambda"),
+                               Node("b", "lambda")), "seq"),
+                        (HandlerSpec("h"),), Invocation(callbacks=("h",), inputs=("i0", "i1"),
+                                                        mode="batch"))
+    exp = expect(scenario)
+    ids = {name: str(uuid.uuid4()) for name in ("layer", "a0", "a1", "b0")}
+    events = [Event(0, "h", "start", ids["layer"], None, "chain", "Wrapper", (), ())]
+    events += [Event(0, "h", "start", ids[r], ids["layer"], "chain", r[0], (), ())
+               for r in ("a0", "a1")]
+    observed = observed_runs(events)
+    across_items = {ids["a0"]: (0, 0), ids["a1"]: (1, 0)}
+    assert _place_of_layer(ids["layer"], observed, across_items, exp) == "seq"
+    events.append(Event(0, "h", "start", ids["b0"], ids["layer"], "chain", "b", (), ()))
+    observed = observed_runs(events)
+    # a child hanging under the root run's parent (none) leaves the layer unnamed
+    assert _place_of_layer(ids["layer"], observed, {**across_items, ids["b0"]: (0,)},
+                           exp) is None
