@@ -412,30 +412,43 @@ def _check_handler(judged: _Judged, handler: str, evs: Sequence[Event],
     # Scope: every run in scope received, nothing out of scope received.
     for key, exp in runs.items():
         got = per_run.get(key, [])
-        if handler not in exp.handlers:
-            if got and handler in exp.ignoring:  # in scope, but its ignore_* flags silence it
-                flags = ", ".join(f"ignore_{f}" for f in sorted(_flags(scenario, handler)))
-                out.append(Violation(_rule_for_missing(exp, handler),
-                                     f"received {len(got)} event(s) "
-                                     f"({', '.join(sorted({e.kind for e in got}))}) of a "
-                                     f"{exp.run_type} run its {flags} silences (SPEC.md §8)",
-                                     handler, exp.label, kind="ignored-run-received"))
-            elif got:
-                out.append(Violation(_rule_for_extra(scenario, handler),
-                                     f"received {len(got)} event(s) of a run outside its scope",
-                                     handler, exp.label, kind="outside-scope"))
-            continue
-        if key not in judged.id_of:
-            continue  # reported above as never received
-        starts = [e for e in got if e.kind == "start"]
-        if not starts:
-            out.append(_missing_run(scenario, expectation, exp, handler))
-            continue
-        ends = [e for e in got if e.kind in TERMINAL]
-        out.extend(_check_delivery(judged, exp, handler, starts, ends, orphaned))
-        out.extend(check_interface(exp, handler, got, streaming, judged.config_names,
-                                   streamed=key in judged.streamed, starts=starts, ends=ends))
+        # (each violation below carries the facts of this very run: an object used twice has
+        # two runs, under different parents, and a bare label would give its first one's)
+        found = _check_run(judged, handler, key, exp, got, streaming, orphaned)
+        if found:
+            facts = run_facts(scenario, expectation, exp)
+            out += [v.with_facts(**facts) for v in found]
     out.extend(_check_order(expectation, handler, per_run))
+    return out
+
+
+def _check_run(judged: _Judged, handler: str, key: Key, exp: ExpectedRun, got: Sequence[Event],
+               streaming: bool, orphaned: bool) -> list[Violation]:
+    """What ``handler``'s events ``got`` of expected run ``exp`` break."""
+    scenario, expectation = judged.scenario, judged.expectation
+    out: list[Violation] = []
+    if handler not in exp.handlers:
+        if got and handler in exp.ignoring:  # in scope, but its ignore_* flags silence it
+            flags = ", ".join(f"ignore_{f}" for f in sorted(_flags(scenario, handler)))
+            out.append(Violation(_rule_for_missing(exp, handler),
+                                 f"received {len(got)} event(s) "
+                                 f"({', '.join(sorted({e.kind for e in got}))}) of a "
+                                 f"{exp.run_type} run its {flags} silences (SPEC.md §8)",
+                                 handler, exp.label, kind="ignored-run-received"))
+        elif got:
+            out.append(Violation(_rule_for_extra(scenario, handler),
+                                 f"received {len(got)} event(s) of a run outside its scope",
+                                 handler, exp.label, kind="outside-scope"))
+        return out
+    if key not in judged.id_of:
+        return out  # reported above as never received
+    starts = [e for e in got if e.kind == "start"]
+    if not starts:
+        return [_missing_run(scenario, expectation, exp, handler)]
+    ends = [e for e in got if e.kind in TERMINAL]
+    out.extend(_check_delivery(judged, exp, handler, starts, ends, orphaned))
+    out.extend(check_interface(exp, handler, got, streaming, judged.config_names,
+                               streamed=key in judged.streamed, starts=starts, ends=ends))
     return out
 
 

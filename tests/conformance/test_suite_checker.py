@@ -403,3 +403,31 @@ def test_an_unplaced_layer_is_named_after_the_object_its_children_hang_under() -
     # a child hanging under the root run's parent (none) leaves the layer unnamed
     assert _place_of_layer(ids["layer"], observed, {**across_items, ids["b0"]: (0,)},
                            exp) is None
+
+
+def test_a_violation_about_one_run_of_a_reused_object_carries_that_runs_facts() -> None:
+    """``x`` runs inside the parallel and then right under the sequence; a local handler (root
+    only) that receives the second run is out of scope there, and the violation's facts say
+    so (parent: sequence), not those of the object's first run (parent: parallel), so an
+    expectation entry written for one place does not match, or miss, the other."""
+    scenario = Scenario(Chain((Node("seq", "sequence", ("par", "x")),
+                               Node("par", "parallel", ("x",)), Node("x", "lambda")), "seq"),
+                        (HandlerSpec("h"),),
+                        Invocation(callbacks=("h",), callbacks_as_manager=True, local=("h",)))
+    exp = expect(scenario)
+    ids = {key: str(uuid.uuid4()) for key in exp.runs}
+
+    def ev(kind: str, key: tuple[int, ...]) -> Event:
+        run = exp.runs[key]
+        parent = ids[run.parent] if run.parent is not None else None
+        return Event(0, "h", kind, ids[key], parent, "chain",
+                     run.name if kind == "start" else None, (), ())
+
+    (root,) = exp.roots
+    second_x = next(k for k, r in exp.runs.items() if r.label == "x" and r.parent == root)
+    events = [ev("start", root), ev("start", second_x), ev("end", second_x), ev("end", root)]
+    events = [replace(e, seq=i) for i, e in enumerate(events)]
+    found = [v for v in check(scenario, exp, Observation(tuple(events), (Outcome(value="ok"),),
+                                                         Probe()))
+             if v.kind == "outside-scope"]
+    assert [(v.run, v.fact("parent")) for v in found] == [("x", "sequence")]

@@ -232,7 +232,7 @@ class BoundHandlersLeakToALambdaUsedAgain(BindingLeaksToSiblings, BesideKnown):
 
     FILE = "langchainjs-latest.json"
     WIDE = {"tool-callee-child-seen-as-the-tools-child": {
-        "node": ["lambda"], "routes": ["bound"], "bound": ["yes"]}}
+        "node": ["lambda"], "routes": ["bound"]}}
     CASE = {"chain": {"nodes": [{"label": "fn1", "kind": "lambda"},
                                 {"label": "b1", "kind": "binding", "children": ["fn1"],
                                  "callbacks": ["h1"]},
