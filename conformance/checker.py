@@ -19,7 +19,7 @@ from .matching import ObservedRun, RunMatch, match, observed_runs
 from .model import STREAM_MODES, Scenario
 from .observed import InjectedFailure, Observation
 from .oracle import Expectation, ExpectedRun, streamed_models
-from .signatures import annotate, missing_from, route_facts, run_facts
+from .signatures import annotate, missing_from, run_facts, with_run_facts
 from .stream_events import check_stream_events
 from .violations import Violation
 
@@ -165,8 +165,7 @@ def check(
             out.append(Violation("R6", f"{told}, expected {exp.run_type!r}", run=exp.label,
                                  kind="wrong-run-type"))
         if len(out) > first:
-            out[first:] = [v.with_facts(**run_facts(scenario, expectation, exp))
-                           for v in out[first:]]
+            out[first:] = [with_run_facts(v, scenario, expectation, exp) for v in out[first:]]
 
     # Runs that had to happen but nobody saw.
     for key, exp in runs.items():
@@ -359,10 +358,10 @@ def _missing_run(scenario: Scenario, expectation: Expectation, exp: ExpectedRun,
                  handler: str) -> Violation:
     """``handler`` never received the run ``exp``, with that very run's facts (an object used
     in several places is in scope differently at each)."""
-    facts = run_facts(scenario, expectation, exp) | route_facts(scenario, exp, handler)
-    return Violation(_rule_for_missing(exp, handler), "never received this run (in scope "
-                     f"through {_routes(exp, handler)})", handler, exp.label,
-                     kind="missing-run", facts=tuple(sorted(facts.items())))
+    return with_run_facts(Violation(_rule_for_missing(exp, handler), "never received this "
+                                    f"run (in scope through {_routes(exp, handler)})", handler,
+                                    exp.label, kind="missing-run"),
+                          scenario, expectation, exp, handler)
 
 
 def _flags(scenario: Scenario, handler: str) -> tuple[str, ...]:
@@ -414,10 +413,8 @@ def _check_handler(judged: _Judged, handler: str, evs: Sequence[Event],
         got = per_run.get(key, [])
         # (each violation below carries the facts of this very run: an object used twice has
         # two runs, under different parents, and a bare label would give its first one's)
-        found = _check_run(judged, handler, key, exp, got, streaming, orphaned)
-        if found:
-            facts = run_facts(scenario, expectation, exp)
-            out += [v.with_facts(**facts) for v in found]
+        out += [with_run_facts(v, scenario, expectation, exp)
+                for v in _check_run(judged, handler, key, exp, got, streaming, orphaned)]
     out.extend(_check_order(expectation, handler, per_run))
     return out
 
@@ -480,8 +477,7 @@ def _check_delivery(judged: _Judged, exp: ExpectedRun, handler: str, starts: Seq
     if tagged:
         # (R13's violations are about this run of the object: they carry its facts, not those
         # of the object's first use, which annotate would fall back to)
-        facts = run_facts(judged.scenario, judged.expectation, exp)
-        out += [v.with_facts(**facts) for v in tagged]
+        out += [with_run_facts(v, judged.scenario, judged.expectation, exp) for v in tagged]
     return out
 
 

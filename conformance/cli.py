@@ -185,6 +185,9 @@ def _replay(args: argparse.Namespace) -> int:
                 print("Signatures:")
                 for v in finding.violations:
                     print(f"  {v.signature}")
+                    for alt in v.alternatives:  # the same object's runs it cannot be told from
+                        print("    or, as another run of its object: "
+                              + ", ".join(f"{k}={val}" for k, val in alt))
                 print()
             elif finding.vacuous:
                 print(f"{rule_id}: nothing to check ({finding.vacuous})")

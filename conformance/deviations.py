@@ -58,8 +58,8 @@ class KnownDeviation:
     def matches(self, v: Violation) -> bool:
         if v.rule != self.rule or (self.kind != "*" and v.kind != self.kind):
             return False
-        facts = dict(v.facts)
-        return all(facts.get(name) in allowed for name, allowed in self.where.items())
+        return any(all(facts.get(name) in allowed for name, allowed in self.where.items())
+                   for facts in v.readings())
 
     @property
     def coarse(self) -> bool:

@@ -39,7 +39,7 @@ from .model import RUN_TYPE_OF, Chain, Scenario
 from .oracle import Expectation, ExpectedRun
 from .violations import Violation
 
-__all__ = ["annotate", "missing_from", "route_facts", "run_facts"]
+__all__ = ["annotate", "missing_from", "route_facts", "run_facts", "twins", "with_run_facts"]
 
 
 def _registrations(scenario: Scenario, handler: str) -> tuple[set[str], set[str], int, int]:
@@ -181,6 +181,43 @@ def _in_parallel(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
             return True
         key = run.parent
     return False
+
+
+def twins(expectation: Expectation, exp: ExpectedRun) -> list[ExpectedRun]:
+    """The other runs of ``exp``'s object in its batch item that the events cannot tell from it:
+    the same handlers in scope, tags, metadata, run type and ending, and neither inside the
+    other. Which of them an observed run is placed at is then the matcher's arbitrary choice
+    (a run that lost its parent link, two overlapping calls of one object), so a violation
+    about one of them may be read as about any (:attr:`Violation.alternatives`)."""
+    out = []
+    for run in expectation.runs.values():
+        if (run.label == exp.label and run.key != exp.key and run.key[0] == exp.key[0]
+                and run.key[:len(exp.key)] != exp.key and exp.key[:len(run.key)] != run.key
+                and run.handlers.keys() == exp.handlers.keys() and run.tags == exp.tags
+                and run.metadata == exp.metadata and run.run_type == exp.run_type
+                and run.ending == exp.ending):
+            out.append(run)
+    return out
+
+
+def with_run_facts(v: Violation, scenario: Scenario, expectation: Expectation,
+                   exp: ExpectedRun, handler: str | None = None) -> Violation:
+    """``v`` with the facts of the run ``exp`` it is about (and, given the ``handler``, the
+    routes that put it there), and the same facts of each of its :func:`twins` as
+    alternative readings. Facts ``v`` already has are kept, in every reading."""
+    def facts_of(run: ExpectedRun) -> dict[str, str]:
+        facts = run_facts(scenario, expectation, run)
+        if handler is not None:
+            facts |= route_facts(scenario, run, handler)
+        return facts
+
+    preset = {name for name, _ in v.facts}
+    readings = [{k: val for k, val in facts_of(t).items() if k not in preset}
+                for t in twins(expectation, exp)]
+    out = v.with_facts(**facts_of(exp))
+    mine = {k: val for k, val in out.facts if k not in preset}
+    alternatives = {tuple(sorted(r.items())) for r in readings if r != mine}
+    return replace(out, alternatives=tuple(sorted(alternatives))) if alternatives else out
 
 
 def route_facts(scenario: Scenario, exp: ExpectedRun, handler: str) -> dict[str, str]:

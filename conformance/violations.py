@@ -143,6 +143,15 @@ class Violation:
     #: ``routes``, ``form``, ``registrations``, ``parent`` (the node kind of the run's parent),
     #: ``method``, ``delivered`` (what an error event carried).
     facts: tuple[tuple[str, str], ...] = ()
+    #: Other readings of the run's own facts (``run_facts`` of each run of the same object the
+    #: observation cannot tell from this one): an expectation entry that matches the violation
+    #: under any of them matches it (see :meth:`readings`).
+    alternatives: tuple[tuple[tuple[str, str], ...], ...] = ()
+
+    def readings(self) -> tuple[dict[str, str], ...]:
+        """The violation's facts, then the same with each alternative's run facts instead."""
+        base = dict(self.facts)
+        return (base, *({**base, **dict(alt)} for alt in self.alternatives))
 
     def __str__(self) -> str:
         where = " ".join(

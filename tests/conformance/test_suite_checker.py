@@ -431,3 +431,48 @@ def test_a_violation_about_one_run_of_a_reused_object_carries_that_runs_facts() 
                                                          Probe()))
              if v.kind == "outside-scope"]
     assert [(v.run, v.fact("parent")) for v in found] == [("x", "sequence")]
+
+
+def test_a_violation_on_one_of_two_runs_the_events_cannot_tell_apart_reads_as_either() -> None:
+    """A function that does not forward its config calls ``fn`` through a binding of ``h`` and
+    directly; ``h`` is also given at run time, so both runs of ``fn`` reach ``h`` alone and
+    nothing in the events tells them apart. One comes without its parent: whichever place
+    the matcher gives it, the violation reads as about either run (bound or not), so an
+    expectation entry for the bound run's lost parent matches it every time."""
+    from conformance.deviations import KnownDeviation
+
+    scenario = Scenario(Chain((
+        Node("dyn", "dynamic", ("bind", "fn"), forward_config=False, concurrent=True),
+        Node("bind", "binding", ("fn",), callbacks=("h",)),
+        Node("fn", "lambda"),
+    ), "dyn"), (HandlerSpec("h"),), Invocation(callbacks=("h",)))
+    exp = expect(scenario)
+    ids = {name: str(uuid.uuid4()) for name in ("dyn", "a", "b")}
+
+    def ev(kind: str, run: str, parent: str | None) -> Event:
+        return Event(0, "h", kind, ids[run], parent and ids[parent], "chain",
+                     ("dyn" if run == "dyn" else "fn") if kind == "start" else None, (), ())
+
+    events = [ev("start", "dyn", None), ev("start", "a", None), ev("start", "b", "dyn"),
+              ev("end", "a", None), ev("end", "b", "dyn"), ev("end", "dyn", None)]
+    events = [replace(e, seq=i) for i, e in enumerate(events)]
+    (lost,) = [v for v in check(scenario, exp, Observation(tuple(events),
+                                                           (Outcome(value="ok"),), Probe()))
+               if v.kind == "missing-parent"]
+    assert {r["bound"] for r in lost.readings()} == {"yes", "no"}
+    entry = KnownDeviation("e", "R6", "missing-parent", "r",
+                           {"parent": frozenset({"dynamic"}), "bound": frozenset({"yes"})})
+    assert entry.matches(lost)
+    other = KnownDeviation("e", "R6", "missing-parent", "r", {"parent": frozenset({"tool"})})
+    assert not other.matches(lost)
+
+
+def test_runs_the_events_can_tell_apart_are_no_twins() -> None:
+    """Two runs of one object with different handlers in scope (a binding of ``hb`` wraps the
+    first) are told apart by who receives them: neither is read as the other."""
+    from conformance.signatures import twins
+
+    exp = expect(_TWICE)
+    first, second = sorted((r for r in exp.runs.values() if r.label == "a"),
+                           key=lambda r: r.key)
+    assert twins(exp, first) == [] and twins(exp, second) == []
