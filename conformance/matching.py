@@ -864,9 +864,11 @@ class _Matcher:
         pieces += [rid for rid in self.children if rid not in self.obs]  # hidden runs
         of_key: dict[Key, str] = self._place(pieces, {}, self.parent)
         # Runs that fitted under no child of their parent's place: put them where they fit best
-        # (their parent link is then reported as wrong), until nothing more can be placed.
+        # (their parent link is then reported as wrong), until nothing more can be placed. A
+        # round places a run left out, not its subtree (the runs under it wait for the next):
+        # as many rounds as it takes, down to the deepest (a run per round at most).
         first_round = set(pieces)
-        for _ in range(3):
+        for _ in range(len(self.parent)):
             placed = set(of_key.values())
             left = [rid for rid, pid in self.parent.items() if rid not in placed
                     and rid not in first_round and not (pid in self.obs and pid not in placed)]

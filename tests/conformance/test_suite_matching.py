@@ -745,3 +745,35 @@ def test_nameless_runs_of_one_type_are_told_apart_by_their_tags() -> None:
         Event(5, "h1", "end", dyn, None, "chain", None, (), ()))
     placed = {rid: exp.runs[key].tags for rid, key in match(exp, events).observed().items()}
     assert placed[bound] == {"tag7"} and placed[bare] == frozenset(), placed
+
+
+def test_runs_left_out_deep_under_misparented_ones_are_all_placed() -> None:
+    """An engine that runs a fallbacks' attempts as its siblings (under its parent) in a map
+    inside an assign, as langchain-core does: each run whose parent link does not fit is
+    placed in a later round, and a run left out of one round waits for it with its whole
+    subtree. Every run is placed however deep that goes (three rounds once left the map's
+    runs out, so every handler 'missed' them: false R1 violations)."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"kind": "lambda", "label": "fn3"}, {"kind": "lambda", "label": "fn4"},
+            {"children": ["fn3", "fn4"], "kind": "fallbacks", "label": "fb2"},
+            {"children": ["fb2"], "kind": "parallel", "label": "par1"},
+            {"fanout": 2, "kind": "lambda", "label": "fn6"},
+            {"children": ["par1"], "kind": "map", "label": "map7"},
+            {"children": ["fn6", "map7"], "kind": "sequence", "label": "seq8"},
+            {"children": ["seq8"], "kind": "assign", "label": "assign9"},
+            {"children": ["par1", "assign9"], "kind": "sequence", "label": "seq10"}],
+            "root": "seq10"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"callbacks": ["h1"], "inputs": ["input0"], "mode": "invoke"}})
+    exp = expect(scenario)
+    events = synthesise(scenario, exp, random.Random(0))
+    ids = {ev.run_id: ev.parent_run_id for ev in events}
+    attempts = {ev.run_id for ev in events if ev.kind == "start" and ev.name == "fn3"}
+    sibling = [replace(ev, parent_run_id=ids[ev.parent_run_id])  # the fallbacks run's parent
+               if ev.run_id in attempts and ev.parent_run_id is not None else ev
+               for ev in events]
+    placed = match(exp, sibling).of_key
+    assert set(placed.values()) >= {ev.run_id for ev in sibling}
+    found = check(scenario, exp, Observation(tuple(sibling), _outcomes(exp, Probe()), Probe()))
+    assert {(v.rule, v.kind) for v in found} == {("R6", "wrong-parent")}
