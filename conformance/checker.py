@@ -258,15 +258,23 @@ def _is_uuid(text: str) -> bool:
 def _place_of_layer(run_id: str, observed: Mapping[str, ObservedRun],
                     key_of: Mapping[str, Key], expectation: Expectation) -> str | None:
     """The label of the one object under whose expected runs every placed child of observed
-    run ``run_id`` hangs (None if it has no placed child, or they hang under several objects or
-    a root). The children may hang under several runs of that object: the matcher may place
-    the children of one unplaced layer under the runs of several batch items."""
+    run ``run_id`` hangs, or of the highest of the runs they hang under when those lie on one
+    line of descent (None if it has no placed child, or they hang apart, or under a root). The
+    children may hang under several runs of one object: the matcher may place the children of
+    one unplaced layer under the runs of several batch items."""
     places = {expectation.runs[key_of[rid]].parent for rid, run in observed.items()
               if run_id in run.parents and rid in key_of}
     if not places or None in places:
         return None
     labels = {expectation.runs[place].label for place in places if place is not None}
-    return labels.pop() if len(labels) == 1 else None
+    if len(labels) == 1:
+        return labels.pop()
+    # (children on one line of descent: the layer wraps the highest place; the children that
+    # hang deeper came with a parent link their engine got wrong, reported on their own)
+    line = sorted((p for p in places if p is not None), key=len)
+    if all(deeper[:len(line[0])] == line[0] for deeper in line):
+        return expectation.runs[line[0]].label
+    return None
 
 
 def _check_root_config(scenario: Scenario, expectation: Expectation, events: Sequence[Event],

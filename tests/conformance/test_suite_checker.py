@@ -476,3 +476,30 @@ def test_runs_the_events_can_tell_apart_are_no_twins() -> None:
     first, second = sorted((r for r in exp.runs.values() if r.label == "a"),
                            key=lambda r: r.key)
     assert twins(exp, first) == [] and twins(exp, second) == []
+
+
+def test_an_unplaced_layer_over_children_on_one_line_of_descent_takes_the_highest() -> None:
+    """langchain-core's rewrapped map over a retry: the layer's children are the retry's run
+    (under the map's place) and an attempt that names the layer as its parent though it hangs
+    under the retry. The layer takes the map's place, the highest of the two."""
+    from conformance.checker import _place_of_layer
+    from conformance.matching import observed_runs
+
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [{"fanout": 1, "kind": "lambda", "label": "fn1"},
+                            {"kind": "lambda", "label": "fn3"},
+                            {"children": ["fn3"], "kind": "retry", "label": "retry2"},
+                            {"children": ["retry2"], "kind": "map", "label": "map4"},
+                            {"children": ["fn1", "map4"], "kind": "sequence", "label": "seq5"}],
+                  "root": "seq5"},
+        "handlers": [{"id": "h"}],
+        "invocation": {"callbacks": ["h"], "inputs": ["x"], "mode": "invoke"}})
+    exp = expect(scenario)
+    retry = next(k for k, r in exp.runs.items() if r.label == "retry2")
+    attempt = next(k for k, r in exp.runs.items() if r.label == "fn3")
+    ids = {name: str(uuid.uuid4()) for name in ("layer", "retry", "attempt")}
+    events = [Event(0, "h", "start", ids["layer"], None, "chain", "RunnableEach<fn3>", (), ()),
+              Event(0, "h", "start", ids["retry"], ids["layer"], "chain", "fn3", (), ()),
+              Event(0, "h", "start", ids["attempt"], ids["layer"], "chain", "fn3", (), ())]
+    placed = {ids["retry"]: retry, ids["attempt"]: attempt}
+    assert _place_of_layer(ids["layer"], observed_runs(events), placed, exp) == "map4"
