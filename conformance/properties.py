@@ -28,7 +28,7 @@ from .model import BATCH_MODES, FAULT_KINDS, STREAM_MODES, Chain, Scenario
 from .observed import HandlerFault, Observation, Outcome
 from .oracle import Expectation, expect
 from .run_ids import reused_across_calls
-from .signatures import annotate
+from .signatures import annotate, twins
 
 __all__ = ["PROPERTIES", "Finding", "evaluate"]
 
@@ -309,8 +309,18 @@ Shape = Counter[tuple[object, ...]]
 def _shapes(scenario: Scenario, expectation: Expectation,
             observation: Observation) -> dict[str, Shape]:
     """Per handler, the multiset of runs it saw, with run ids replaced by tree positions and
-    batch items folded together."""
+    batch items folded together. Runs of one object the events cannot tell apart (``twins``)
+    count at the first of their positions: which of them the matcher placed an observed run
+    at is arbitrary, and may differ between two modes' runs of one engine."""
     key_of = match_runs(expectation, observation.events, scenario.invocation.mode in STREAM_MODES)
+    canonical: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+    def position(key: tuple[int, ...]) -> tuple[int, ...]:
+        where = canonical.get(key)
+        if where is None:
+            exp = expectation.runs[key]
+            where = canonical[key] = min([key, *(t.key for t in twins(expectation, exp))])
+        return where
     user_tags = user_tags_of(scenario)
     user_keys = {k for r in expectation.runs.values() for k, _ in r.metadata}
     out: dict[str, Shape] = {}
@@ -318,7 +328,7 @@ def _shapes(scenario: Scenario, expectation: Expectation,
         if ev.kind == "token":
             continue
         key = key_of.get(ev.run_id)
-        where = key[1:] if key else ("unmatched", ev.name)
+        where = position(key)[1:] if key else ("unmatched", ev.name)
         tags = tuple(sorted(set(ev.tags) & user_tags)) if ev.kind == "start" else ()
         meta = tuple(m for m in ev.metadata if m[0] in user_keys) if ev.kind == "start" else ()
         out.setdefault(ev.handler, Counter())[(where, ev.kind, ev.name, ev.run_type, tags,

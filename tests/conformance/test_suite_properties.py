@@ -118,3 +118,36 @@ def test_R9_two_failures_name_the_run_where_they_meet(monkeypatch: pytest.Monkey
     finding = evaluate("R9", ReferenceAdapter(), scenario)
     assert [(v.kind, v.run, v.fact("node"), v.fact("parent")) for v in finding.violations] == [
         ("output-changed", "par1", "parallel", "none")]
+
+
+def test_R11_shapes_count_runs_the_events_cannot_tell_apart_at_one_position(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runs of ``fn`` reach ``h`` alone (one through a binding of ``h``, one directly):
+    whichever of the two places the matcher gives an observed run, the shapes R11 compares
+    are the same, so two modes of one engine are not told apart by that arbitrary choice."""
+    import uuid
+
+    from conformance import properties
+    from conformance.events import Event
+    from conformance.model import Chain, HandlerSpec, Invocation, Node
+    from conformance.observed import Observation, Outcome
+    from conformance.oracle import expect
+
+    scenario = Scenario(Chain((
+        Node("dyn", "dynamic", ("bind", "fn"), forward_config=False),
+        Node("bind", "binding", ("fn",), callbacks=("h",)),
+        Node("fn", "lambda"),
+    ), "dyn"), (HandlerSpec("h"),), Invocation(callbacks=("h",)))
+    exp = expect(scenario)
+    root = next(k for k, r in exp.runs.items() if r.parent is None)
+    first, second = sorted(k for k, r in exp.runs.items() if r.label == "fn")
+    rid = str(uuid.uuid4())
+    events = (Event(0, "h", "start", rid, None, "chain", "fn", (), ()),)
+    observation = Observation(events, (Outcome(value="ok"),))
+    shapes = []
+    for place in (first, second):
+        monkeypatch.setattr(properties, "match_runs",
+                            lambda *a, place=place, **k: {rid: place})
+        shapes.append(properties._shapes(scenario, exp, observation))
+    assert shapes[0] == shapes[1]
+    assert root not in (first, second)
