@@ -446,8 +446,8 @@ class _Matcher:
             return None
         kids = self.kids.get(rid)
         exp = self.runs[key]
-        if not kids:  # (its expected children go unseen, as when no child of it fits)
-            return local + sum(self.miss[k] for k in exp.children), ((rid, key),)
+        if not kids:
+            return local, ((rid, key),)
         if exp.child_order == "unordered":
             cost, pairs = self._assign(kids, exp.children)
         else:
