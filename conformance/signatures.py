@@ -120,22 +120,31 @@ def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) ->
 
 def _under_implicit_binding(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
                             exp: ExpectedRun) -> bool:
-    """Is the run, or one above it, a binding's target that a function or tool invokes without
-    forwarding its config, through a binding with handlers? An engine may let such a binding's
-    handlers replace the run context instead of joining it (the implicit context)."""
-    run = exp
-    while run.parent is not None:
-        caller = runs[run.parent]
-        if caller.label not in chain:
-            run = caller
-            continue
-        node = chain[caller.label]
-        if node.kind in ("dynamic", "tool") and not node.forward_config and any(
-                chain.target(child).label == run.label and _has_bound_handlers(chain, child)
-                for child in node.children):
-            return True
-        run = caller
-    return False
+    """Is the run inside a binding with handlers that a function or tool invokes without
+    forwarding its config? An engine may let such a binding's handlers replace the run context
+    instead of joining it (the implicit context). Told by the run's own routes (a handler bound
+    there reaches every run below it), so a run of the same object called beside the binding,
+    not through it, is not."""
+    implicit = _implicit_bindings(chain)
+    if not implicit:
+        return False
+    return any(r.kind == "bound" and r.at in implicit
+               for routes in (*exp.handlers.values(), *exp.ignoring.values()) for r in routes)
+
+
+def _implicit_bindings(chain: Chain) -> frozenset[str]:
+    """The bindings with handlers that a function or tool not forwarding its config invokes
+    (the binding it names, and the bindings that one wraps)."""
+    out = set()
+    for node in chain.walk():
+        if node.kind in ("dynamic", "tool") and not node.forward_config:
+            for child in node.children:
+                inner = chain[child]
+                while inner.kind == "binding":
+                    if inner.callbacks:
+                        out.add(inner.label)
+                    inner = chain[inner.children[0]]
+    return frozenset(out)
 
 
 def _under_bound_attempt(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],

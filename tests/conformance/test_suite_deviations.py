@@ -445,6 +445,19 @@ def test_a_run_under_a_bound_callee_of_a_function_that_does_not_forward_says_so(
             for v in _missing_runs(forwarded, seen={"dyn"})} == {"no"}
 
 
+def test_a_run_of_the_object_called_beside_the_implicit_binding_is_not_under_it() -> None:
+    """``implicit_binding`` is about the run, not its object: the function calls ``fn`` through
+    a binding with handlers and directly; only the first run is under the binding."""
+    chain = Chain((Node("fn", "lambda"),
+                   Node("b", "binding", ("fn",), callbacks=("g",)),
+                   Node("dyn", "dynamic", ("b", "fn"), forward_config=False)), "dyn")
+    scenario = Scenario(chain, (HandlerSpec("h"), HandlerSpec("g")),
+                        Invocation(callbacks=("h",)))
+    found = sorted((v.fact("bound"), v.fact("implicit_binding"))
+                   for v in _missing_runs(scenario, seen={"dyn"}) if v.handler == "h")
+    assert found == [("no", "no"), ("yes", "yes")]
+
+
 def test_a_run_inside_a_fallbacks_attempt_that_binds_handlers_says_so() -> None:
     """``bound_attempt``: the runs inside a fallbacks attempt that is a binding with handlers
     (an engine may start attempts in the implicit context), and only those."""
