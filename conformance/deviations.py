@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .rules import RULES
-from .violations import Violation
+from .violations import FACTS, Violation
 
 __all__ = ["DeviationsError", "KnownDeviation", "KnownDeviations", "entry_for"]
 
@@ -165,6 +165,10 @@ def _entry(item: Any, where: str) -> KnownDeviation:
     conditions = item.get("where", {})
     if not isinstance(conditions, dict):
         raise DeviationsError(f"{where}: 'where' must map fact names to values")
+    unknown = sorted(set(map(str, conditions)) - FACTS)
+    if unknown:
+        raise DeviationsError(f"{where}: 'where' names no fact a violation carries: "
+                              f"{', '.join(unknown)} (the facts: {', '.join(sorted(FACTS))})")
     parsed: dict[str, frozenset[str]] = {}
     for name, value in conditions.items():
         values = [value] if isinstance(value, str) else value

@@ -11,7 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["KINDS", "Violation", "kind_is_known"]
+__all__ = ["FACTS", "KINDS", "Violation", "kind_is_known"]
+
+#: The facts a violation may carry (SPEC.md §7; :mod:`conformance.signatures` reads most of
+#: them off the case): the names an expectation entry's ``where`` may use.
+FACTS: frozenset[str] = frozenset({
+    # the case
+    "mode", "root", "tool", "sync_only", "inline", "flaky", "fails", "seed",
+    # the run
+    "node", "run_type", "parent", "grandparent", "bound", "bound_attempt", "implicit_binding",
+    "in_parallel",
+    # the handler
+    "routes", "bound_in", "form", "registrations", "in_configs", "handler", "ignore", "local",
+    # what a rule's check adds
+    "delivered", "delivered_in", "method", "missing_from", "fault_run", "compared", "differs",
+})
 
 #: The vocabulary of violation kinds, per rule (SPEC.md §7 lists it). A kind ending in ``:`` is
 #: a prefix: the kind of the violation it wraps follows (``concurrent:missing-run``).

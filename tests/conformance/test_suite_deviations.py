@@ -72,6 +72,10 @@ def test_crashes_are_never_masked() -> None:
                       "where": {"mode": 3}}]}, "where"),
     ({"deviations": [{"rule": "R5", "kind": "k", "id": "i", "reason": "r"},
                      {"rule": "R5", "kind": "j", "id": "i", "reason": "r"}]}, "unique"),
+    # a misspelt fact would match nothing and hide behind "not observed"
+    ({"deviations": [{"rule": "R5", "kind": "k", "id": "i", "reason": "r",
+                      "where": {"node": ["lambda"], "registration": ["several"]}}]},
+     "names no fact a violation carries: registration .*registrations"),
 ])
 def test_a_bad_file_says_what_to_fix(bad: dict[str, object], says: str) -> None:
     with pytest.raises(DeviationsError, match=says):

@@ -29,7 +29,7 @@ from conformance.model import STREAM_MODES, Scenario
 from conformance.observed import Observation
 from conformance.oracle import Expectation, expect, reply_of, streamed_models
 from conformance.strategies import Registrations, scenarios
-from conformance.violations import kind_is_known
+from conformance.violations import FACTS, kind_is_known
 
 Key = tuple[int, ...]
 Step = tuple[str, Key]  # ("start" | "token" | "end" | "error", run position)
@@ -294,6 +294,8 @@ def test_every_violation_has_a_kind_from_the_vocabulary(case: tuple[Scenario, in
         for v in check(scenario, exp, Observation(tuple(events), _outcomes(exp, probe), probe)):
             assert kind_is_known(v.rule, v.kind), v
             assert ("mode", scenario.invocation.mode) in v.facts
+            # (and facts an expectation entry may name: loading refuses any other)
+            assert {name for reading in v.readings() for name in reading} <= FACTS, v
 
 
 def test_a_run_name_leaked_onto_children_is_r14s_alone() -> None:
