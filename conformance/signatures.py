@@ -32,10 +32,10 @@ run and on each ancestor that passes the exception on).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
-from .model import RUN_TYPE_OF, Chain, Scenario
+from .model import RUN_TYPE_OF, Chain, Node, Scenario
 from .oracle import Expectation, ExpectedRun
 from .violations import Violation
 
@@ -111,33 +111,40 @@ def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) ->
 
     grand = runs[exp.parent].parent if exp.parent is not None else None
     bound = any(r.kind == "bound" for routes in exp.handlers.values() for r in routes)
+    # (the bindings whose handlers reach the run: a handler bound there reaches every run
+    # below, so the routes tell a run called through a binding from one of the same object
+    # called beside it, which its label cannot)
+    bound_at = {r.at for routes in (*exp.handlers.values(), *exp.ignoring.values())
+                for r in routes if r.kind == "bound"}
     return {"parent": kind_of(exp.parent), "grandparent": kind_of(grand),
             "bound": "yes" if bound else "no",
             "in_parallel": "yes" if _in_parallel(chain, runs, exp) else "no",
-            "implicit_binding": "yes" if _under_implicit_binding(chain, runs, exp) else "no",
-            "bound_attempt": "yes" if _under_bound_attempt(chain, runs, exp) else "no"}
+            "implicit_binding": "yes" if bound_at & _bindings_invoked_by(chain, _implicit_caller)
+            else "no",
+            "bound_attempt": "yes" if bound_at & _bindings_invoked_by(chain, _tries_attempts)
+            else "no"}
 
 
-def _under_implicit_binding(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
-                            exp: ExpectedRun) -> bool:
-    """Is the run inside a binding with handlers that a function or tool invokes without
-    forwarding its config? An engine may let such a binding's handlers replace the run context
-    instead of joining it (the implicit context). Told by the run's own routes (a handler bound
-    there reaches every run below it), so a run of the same object called beside the binding,
-    not through it, is not."""
-    implicit = _implicit_bindings(chain)
-    if not implicit:
-        return False
-    return any(r.kind == "bound" and r.at in implicit
-               for routes in (*exp.handlers.values(), *exp.ignoring.values()) for r in routes)
+def _implicit_caller(node: Node) -> bool:
+    """A function or tool that invokes its callees without forwarding its config: an engine
+    may let a callee binding's handlers replace the run context instead of joining it (the
+    implicit context)."""
+    return node.kind in ("dynamic", "tool") and not node.forward_config
 
 
-def _implicit_bindings(chain: Chain) -> frozenset[str]:
-    """The bindings with handlers that a function or tool not forwarding its config invokes
-    (the binding it names, and the bindings that one wraps)."""
+def _tries_attempts(node: Node) -> bool:
+    """A fallbacks runnable: an engine may start its attempts in the implicit context (its
+    child config set as the context, not passed), where an attempt binding's handlers replace
+    it."""
+    return node.kind == "fallbacks"
+
+
+def _bindings_invoked_by(chain: Chain, caller: Callable[[Node], bool]) -> frozenset[str]:
+    """The bindings with handlers that a node ``caller`` picks invokes directly: each child it
+    names that is a binding, and the bindings that one wraps."""
     out = set()
     for node in chain.walk():
-        if node.kind in ("dynamic", "tool") and not node.forward_config:
+        if caller(node):
             for child in node.children:
                 inner = chain[child]
                 while inner.kind == "binding":
@@ -145,33 +152,6 @@ def _implicit_bindings(chain: Chain) -> frozenset[str]:
                         out.add(inner.label)
                     inner = chain[inner.children[0]]
     return frozenset(out)
-
-
-def _under_bound_attempt(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
-                         exp: ExpectedRun) -> bool:
-    """Is the run, or one above it, a fallbacks attempt reached through a binding with
-    handlers? An engine that starts attempts in the implicit context (the fallbacks run's
-    child config set as the context, not passed) lets the binding's handlers replace it."""
-    run = exp
-    while run.parent is not None:
-        caller = runs[run.parent]
-        if caller.label in chain and chain[caller.label].kind == "fallbacks" and any(
-                chain.target(child).label == run.label and _has_bound_handlers(chain, child)
-                for child in chain[caller.label].children):
-            return True
-        run = caller
-    return False
-
-
-def _has_bound_handlers(chain: Chain, label: str) -> bool:
-    """Does a binding on the way from ``label`` to its target (:meth:`Chain.target`) bind
-    handlers?"""
-    node = chain[label]
-    while node.kind == "binding":
-        if node.callbacks:
-            return True
-        node = chain[node.children[0]]
-    return False
 
 
 #: Node kinds whose children run at once (an assign's values are a parallel's branches).
