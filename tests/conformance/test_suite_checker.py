@@ -10,7 +10,7 @@ import pytest
 
 from conformance.adapter import InjectedFailure, Outcome, Probe
 from conformance.checker import check
-from conformance.events import Event
+from conformance.events import NOT_REPORTED, Event
 from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
 from conformance.observed import Observation
 from conformance.oracle import Expectation, expect
@@ -314,6 +314,14 @@ def test_R13_a_reused_objects_tags_violation_carries_that_runs_facts() -> None:
 
 
 
+def _chain_event(handler: str, kind: str, run_id: str, parent_id: str | None, name: str,
+                 payload: object = NOT_REPORTED) -> Event:
+    """One event of a chain run, for the streams these tests write by hand (the name goes on a
+    start only, as engines give it)."""
+    return Event(0, handler, kind, run_id, parent_id, "chain",
+                 name if kind == "start" else None, (), (), payload=payload)
+
+
 #: A function that does not forward its config calls a binding (of a binding) of ``fn``, which
 #: lists ``h`` twice beside ``g`` and ``k``, then ``fn`` itself; ``h`` is also given at run time.
 _DOUBLED = Scenario(Chain((
@@ -333,9 +341,8 @@ def test_R5_a_run_doubled_for_one_handler_is_a_duplicate_not_a_reused_id() -> No
     ids = {run: str(uuid.uuid4()) for run in ("dyn", "bound fn", "fn")}
 
     def ev(handler: str, kind: str, run: str, parent: str | None, payload: str) -> Event:
-        name = run.split()[-1] if kind == "start" else None
-        return Event(0, handler, kind, ids[run], parent and ids[parent], "chain", name, (), (),
-                     payload=payload)
+        return _chain_event(handler, kind, ids[run], parent and ids[parent], run.split()[-1],
+                            payload)
 
     events = [ev("h", "start", "dyn", None, "input0")]
     for kind, payload in (("start", "dyn"), ("end", "fn")):
@@ -392,13 +399,13 @@ def test_an_unplaced_layer_is_named_after_the_object_its_children_hang_under() -
                                                         mode="batch"))
     exp = expect(scenario)
     ids = {name: str(uuid.uuid4()) for name in ("layer", "a0", "a1", "b0")}
-    events = [Event(0, "h", "start", ids["layer"], None, "chain", "Wrapper", (), ())]
-    events += [Event(0, "h", "start", ids[r], ids["layer"], "chain", r[0], (), ())
+    events = [_chain_event("h", "start", ids["layer"], None, "Wrapper")]
+    events += [_chain_event("h", "start", ids[r], ids["layer"], r[0])
                for r in ("a0", "a1")]
     observed = observed_runs(events)
     across_items = {ids["a0"]: (0, 0), ids["a1"]: (1, 0)}
     assert _place_of_layer(ids["layer"], observed, across_items, exp) == "seq"
-    events.append(Event(0, "h", "start", ids["b0"], ids["layer"], "chain", "b", (), ()))
+    events.append(_chain_event("h", "start", ids["b0"], ids["layer"], "b"))
     observed = observed_runs(events)
     # a child hanging under the root run's parent (none) leaves the layer unnamed
     assert _place_of_layer(ids["layer"], observed, {**across_items, ids["b0"]: (0,)},
@@ -420,8 +427,7 @@ def test_a_violation_about_one_run_of_a_reused_object_carries_that_runs_facts() 
     def ev(kind: str, key: tuple[int, ...]) -> Event:
         run = exp.runs[key]
         parent = ids[run.parent] if run.parent is not None else None
-        return Event(0, "h", kind, ids[key], parent, "chain",
-                     run.name if kind == "start" else None, (), ())
+        return _chain_event("h", kind, ids[key], parent, run.name)
 
     (root,) = exp.roots
     second_x = next(k for k, r in exp.runs.items() if r.label == "x" and r.parent == root)
@@ -450,8 +456,8 @@ def test_a_violation_on_one_of_two_runs_the_events_cannot_tell_apart_reads_as_ei
     ids = {name: str(uuid.uuid4()) for name in ("dyn", "a", "b")}
 
     def ev(kind: str, run: str, parent: str | None) -> Event:
-        return Event(0, "h", kind, ids[run], parent and ids[parent], "chain",
-                     ("dyn" if run == "dyn" else "fn") if kind == "start" else None, (), ())
+        return _chain_event("h", kind, ids[run], parent and ids[parent],
+                            "dyn" if run == "dyn" else "fn")
 
     events = [ev("start", "dyn", None), ev("start", "a", None), ev("start", "b", "dyn"),
               ev("end", "a", None), ev("end", "b", "dyn"), ev("end", "dyn", None)]
@@ -498,8 +504,8 @@ def test_an_unplaced_layer_over_children_on_one_line_of_descent_takes_the_highes
     retry = next(k for k, r in exp.runs.items() if r.label == "retry2")
     attempt = next(k for k, r in exp.runs.items() if r.label == "fn3")
     ids = {name: str(uuid.uuid4()) for name in ("layer", "retry", "attempt")}
-    events = [Event(0, "h", "start", ids["layer"], None, "chain", "RunnableEach<fn3>", (), ()),
-              Event(0, "h", "start", ids["retry"], ids["layer"], "chain", "fn3", (), ()),
-              Event(0, "h", "start", ids["attempt"], ids["layer"], "chain", "fn3", (), ())]
+    events = [_chain_event("h", "start", ids["layer"], None, "RunnableEach<fn3>"),
+              _chain_event("h", "start", ids["retry"], ids["layer"], "fn3"),
+              _chain_event("h", "start", ids["attempt"], ids["layer"], "fn3")]
     placed = {ids["retry"]: retry, ids["attempt"]: attempt}
     assert _place_of_layer(ids["layer"], observed_runs(events), placed, exp) == "map4"
