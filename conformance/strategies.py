@@ -536,7 +536,20 @@ def _insert_binding(dice: Dice, chain: Chain, target: str | None = None) -> Chai
     rewired = replace(parent, children=(*parent.children[:index], label,
                                         *parent.children[index + 1:]))
     nodes = tuple(rewired if n.label == parent.label else n for n in chain.nodes)
+    if parent.kind == "assign":  # the key it assigns is renamed: so is its pick's
+        nodes = _picks_renamed(nodes, parent.label, target, label)
     return Chain((*nodes, binding), chain.root)
+
+
+def _picks_renamed(nodes: tuple[Node, ...], assign: str, old: str, new: str
+                   ) -> tuple[Node, ...]:
+    """``nodes`` with key ``old`` of the pick that follows ``assign`` (an assign's keys are its
+    children's labels) named ``new``: a pick of a key its input lacks returns None, and a stream
+    of it yields nothing, which is not what the pick was drawn to check."""
+    picks = {step for n in nodes if n.kind == "sequence"
+             for before, step in zip(n.children, n.children[1:]) if before == assign}
+    return tuple(replace(n, keys=tuple(new if k == old else k for k in n.keys))
+                 if n.label in picks and n.kind == "pick" else n for n in nodes)
 
 
 @st.composite
