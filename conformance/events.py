@@ -110,9 +110,11 @@ class EventSink:
     (:meth:`fault_reported`), which R10 compares.
     """
 
-    __slots__ = ("_events", "_kept", "_lock", "faults", "is_original", "problems", "reports")
+    __slots__ = ("_events", "_kept", "_listener", "_lock", "faults", "is_original", "problems",
+                 "reports")
 
-    def __init__(self, is_original: Callable[[BaseException], bool] | None = None) -> None:
+    def __init__(self, is_original: Callable[[BaseException], bool] | None = None,
+                 listener: Callable[[], None] | None = None) -> None:
         self._events: list[Event] = []
         #: (index of the event, the object its payload was read off), for mutable payloads.
         self._kept: list[tuple[int, object]] = []
@@ -125,6 +127,8 @@ class EventSink:
         self.reports: list[str] = []
         #: Tells whether an exception is the very object the suite injected.
         self.is_original = is_original or (lambda exc: False)
+        #: Called after each event is recorded (:meth:`conformance.observed.Probe.heard`).
+        self._listener = listener
 
     def record(
         self,
@@ -250,6 +254,8 @@ class EventSink:
                 self._kept.append((seq, received))
             self._events.append(Event(seq, handler, kind, run_text, parent_text, run_type,
                                       resolved, tag_texts, meta, method, name_kw, ser, payload))
+        if self._listener is not None:
+            self._listener()
 
     def changed_payloads(self) -> list[tuple[Event, Any]]:
         """Events whose payload object reads otherwise now than when it was delivered, with

@@ -115,26 +115,50 @@ def _may_straggle(scenario: Scenario) -> bool:
     return any(n.kind == "parallel" for n in nodes) and any(n.fail for n in nodes)
 
 
-def _overlapping(scenario: Scenario) -> bool:
-    """Whether two leaves of one invocation can run at once: several inputs, the branches of
-    a parallel (also under ``.map()`` and ``assign``), a function calling its children at once.
-    Elsewhere a slow lambda has nothing to overlap with, and is run as a plain one."""
+def _can_fail(scenario: Scenario) -> bool:
+    """Whether a run of the scenario can fail: a failing or flaky node, a faulty handler."""
+    return any(n.fail or n.flaky for n in scenario.chain.nodes) \
+        or any(h.fault != "none" for h in scenario.handlers)
+
+
+def _overlapped(scenario: Scenario) -> set[str]:
+    """The labels of the nodes something else of the same invocation can run beside: under the
+    branches of a parallel or an ``assign`` of several, a ``.map()`` (its items), a function
+    calling several children at once, or anywhere when there are several inputs."""
+    chain = scenario.chain
     if len(scenario.invocation.inputs) > 1:
-        return True
-    return any(n.kind in _CONCURRENT_KINDS or (n.concurrent and len(n.children) > 1)
-               for n in scenario.chain.nodes)
+        return {n.label for n in chain.walk()}
+    found: set[str] = set()
+    seen: set[tuple[str, bool]] = set()
 
+    def visit(label: str, beside: bool) -> None:
+        if (label, beside) in seen:
+            return
+        seen.add((label, beside))
+        if beside:
+            found.add(label)
+        node = chain[label]
+        fans_out = (node.kind == "map" or (node.kind in ("parallel", "assign")
+                                            and len(node.children) > 1)
+                    or (node.concurrent and len(node.children) > 1))
+        for child in node.children:
+            visit(child, beside or fans_out)
 
-_CONCURRENT_KINDS: Final = frozenset({"parallel", "map", "assign"})
+    visit(chain.root, False)
+    return found
 
 
 def _as_run(scenario: Scenario) -> Chain:
-    """The chain the adapter builds: without slow lambdas where nothing can overlap."""
+    """The chain the adapter builds: a slow lambda nothing can run beside is run as a plain
+    one (its pause would only wait out its delay)."""
     chain = scenario.chain
-    if not any(n.slow for n in chain.nodes) or _overlapping(scenario):
+    if not any(n.slow for n in chain.nodes):
         return chain
-    return Chain(tuple(replace(n, slow=False) if n.slow else n for n in chain.nodes),
-                 chain.root)
+    overlapped = _overlapped(scenario)
+    if all(n.label in overlapped for n in chain.nodes if n.slow):
+        return chain
+    return Chain(tuple(replace(n, slow=False) if n.slow and n.label not in overlapped else n
+                       for n in chain.nodes), chain.root)
 
 
 def run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
@@ -150,8 +174,8 @@ def _run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
     Events that arrive after the call returned are kept and marked, so the checker can report
     runs that outlived their invocation instead of runs that never happened.
     """
-    probe = Probe()
-    sink = EventSink(probe.was_raised)
+    probe = Probe(released_by_events=not _can_fail(scenario))
+    sink = EventSink(probe.was_raised, probe.heard)
     handlers = _handlers(adapter, scenario, sink)
     root = build(adapter, _as_run(scenario), handlers, probe)
     late = getattr(adapter, "deliver_late", None)
@@ -203,9 +227,9 @@ def _run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[O
     chain = scenarios[0].chain
     if chain.handler_ids():
         raise ValueError("run_concurrently needs a chain without constructor/bound handlers")
-    probe = Probe()
+    probe = Probe(released_by_events=not any(_can_fail(s) for s in scenarios))
     root = build(adapter, chain, {}, probe)
-    sinks = [EventSink(probe.was_raised) for _ in scenarios]
+    sinks = [EventSink(probe.was_raised, probe.heard) for _ in scenarios]
     handler_maps = [_handlers(adapter, s, sink) for s, sink in zip(scenarios, sinks)]
     results: list[tuple[Outcome, ...] | BaseException] = [()] * len(scenarios)
     together = getattr(adapter, "invoke_concurrently", None)

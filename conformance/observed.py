@@ -36,20 +36,28 @@ class Probe:
     #: Longest a slow lambda waits (:meth:`pause`) for another to overlap with, in seconds.
     delay: float = 0.002
 
-    def __init__(self) -> None:
+    def __init__(self, released_by_events: bool = False) -> None:
         self._raised: list[InjectedFailure] = []
         self._lock = threading.Lock()
         self._flaky: set[tuple[str, str]] = set()
         self._pause = threading.Condition(threading.Lock())
         self._pausing = 0
         self._met = 0
+        #: Whether a handler event recorded meanwhile ends a pause (:meth:`heard`).
+        self._released_by_events = released_by_events
+        self._heard = 0
 
     def pause(self) -> None:
         """What a slow lambda does first: wait until another slow lambda of this probe pauses
         too, so that both are inside their runs at once (the overlap slowness is for: threads
         and tasks really interleave), or for ``delay`` seconds when none comes (an engine that
         runs its branches one after another). A fixed sleep cost every slow lambda ``delay``,
-        also when its partner was already there."""
+        also when its partner was already there.
+
+        With ``released_by_events``, a handler event recorded meanwhile (:meth:`heard`) ends
+        the pause too: the lambda's own run is open and blocked here, so the event is another
+        run's, which has overlapped it. The harness asks for it where nothing can fail: where
+        something can, the full wait keeps a branch running while a sibling fails (R7.6)."""
         with self._pause:
             self._pausing += 1
             try:
@@ -57,10 +65,20 @@ class Probe:
                     self._met += 1
                     self._pause.notify_all()
                     return
-                met = self._met
-                self._pause.wait_for(lambda: self._met != met, self.delay)
+                met, heard = self._met, self._heard
+                self._pause.wait_for(lambda: self._met != met or self._heard != heard,
+                                     self.delay)
             finally:
                 self._pausing -= 1
+
+    def heard(self) -> None:
+        """A handler event was recorded (the scenario's sinks call this): ends a pause in
+        progress when the probe is ``released_by_events``. Costs one attribute read when
+        nothing pauses."""
+        if self._pausing and self._released_by_events:
+            with self._pause:
+                self._heard += 1
+                self._pause.notify_all()
 
     def flaky_fails(self, label: str, value: Any) -> bool:
         """Whether flaky lambda ``label`` fails this call with ``value``: the first call with

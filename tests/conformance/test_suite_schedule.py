@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, replace
 
 from conformance import harness, traceability
-from conformance.model import Chain, Invocation, Node, Scenario
+from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
 from conformance.observed import Probe
 from conformance.schedule import COSTS, longest_first
 
@@ -63,6 +63,46 @@ def test_pause_alone_waits_the_delay() -> None:
     assert time.monotonic() - began >= 0.045
 
 
+def _pause_beside(probe: Probe, heard_after: float) -> float:
+    """Seconds a pause took while another thread recorded an event ``heard_after`` in."""
+
+    def other_run() -> None:
+        time.sleep(heard_after)
+        probe.heard()
+
+    other = threading.Thread(target=other_run)
+    began = time.monotonic()
+    other.start()
+    probe.pause()
+    took = time.monotonic() - began
+    other.join()
+    return took
+
+
+def test_an_event_of_another_run_ends_the_pause_where_nothing_can_fail() -> None:
+    """The event shows the other run overlapped the paused one: no need to wait on."""
+    probe = Probe(released_by_events=True)
+    probe.delay = 5.0
+    assert _pause_beside(probe, 0.02) < 2.0
+
+
+def test_where_something_can_fail_the_pause_waits_its_delay_whatever_it_hears() -> None:
+    """A branch kept running while a sibling fails is what R7.6 checks."""
+    probe = Probe()
+    probe.delay = 0.2
+    assert _pause_beside(probe, 0.01) >= 0.19
+
+
+def test_the_harness_releases_pauses_by_events_only_where_nothing_can_fail() -> None:
+    a, b = Node("a", "lambda", slow=True), Node("b", "lambda")
+    calm = _scenario(Node("p", "parallel", ("a", "b")), a, b)
+    assert not harness._can_fail(calm)
+    assert harness._can_fail(_scenario(Node("p", "parallel", ("a", "b")), a,
+                                       replace(b, fail=True)))
+    faulty = replace(calm, handlers=(HandlerSpec("h1", fault="raise"),))
+    assert harness._can_fail(faulty)
+
+
 def _scenario(*nodes: Node, inputs: tuple[str, ...] = ("input",), mode: str = "invoke"
               ) -> Scenario:
     return Scenario(Chain(nodes, nodes[0].label), (),
@@ -83,3 +123,11 @@ def test_slow_lambdas_stay_slow_only_where_something_can_overlap_them() -> None:
     lone_caller = _scenario(Node("d", "dynamic", ("a",), concurrent=True), a)
     assert not any(n.slow for n in harness._as_run(lone_caller).nodes)
     assert replace(a, slow=False) in harness._as_run(lone_caller).nodes
+    # per lambda: the one after the parallel has nothing beside it, the branch has
+    c = Node("c", "lambda", slow=True)
+    after = _scenario(Node("s", "sequence", ("p", "c")), Node("p", "parallel", ("a", "b")),
+                      a, b, c)
+    run = harness._as_run(after)
+    assert run["a"].slow and not run["c"].slow
+    lone_assign = _scenario(Node("s", "assign", ("a",)), a)
+    assert not harness._as_run(lone_assign)["a"].slow
