@@ -605,9 +605,14 @@ class _Matcher:
         out.sort(key=lambda c: (c.cost, c.key))
         return out
 
-    def _places(self, rid: str, parent: str | None) -> list[_Place]:
+    def _places(self, rid: str, parent: str | None, anchor: Key | None = None) -> list[_Place]:
         """Where the piece rooted at ``rid`` may go, each with a lower bound on its cost (the
-        root's own cost there, without its subtree's): cheap, where :meth:`_exact` is not."""
+        root's own cost there, without its subtree's): cheap, where :meth:`_exact` is not.
+
+        ``anchor`` is where the run's own parent was placed, when it fitted under no child of
+        that place (a later round of :meth:`solve`): its parent link is wrong either way, but
+        a place below the anchor (a link that skipped a level, as to a tool's caller) agrees
+        with it more than a place elsewhere, by one."""
         run = self.obs.get(rid)
         if run is not None and run.names:
             keys = [k for name in sorted(run.names) for k in self.by_name.get(name, ())]
@@ -629,6 +634,9 @@ class _Matcher:
                 extra = _WRONG_PARENT  # says it is a root, but is not one
             elif run is not None and parent == _UNKNOWN:
                 extra = _WRONG_PARENT
+                if anchor is not None and not (len(key) > len(anchor)
+                                               and key[:len(anchor)] == anchor):
+                    extra += 1
             out.append(_Place(local + extra, extra, key, rank))
         return out
 
@@ -647,11 +655,13 @@ class _Matcher:
         return size
 
     def _place(self, pieces: Sequence[str], taken: Mapping[Key, str],
-               parent_of: Mapping[str, str | None]) -> dict[Key, str]:
+               parent_of: Mapping[str, str | None],
+               anchors: Mapping[str, Key] | None = None) -> dict[Key, str]:
         """Place ``pieces`` (roots of observed subtrees) at positions not yet ``taken``,
         minimising disagreement, order faults and the expected runs left unseen (see
         :meth:`_order_faults`: cross-handler order hints only break ties)."""
-        places = [self._places(p, parent_of.get(p)) for p in pieces]
+        anchor_of = anchors or {}
+        places = [self._places(p, parent_of.get(p), anchor_of.get(p)) for p in pieces]
         unplaced_cost = [_UNPLACED * self._size(p) for p in pieces]
         watched = {k for k, r in self.runs.items() if r.handlers and not r.optional}
         if len(pieces) == 1 and not taken:
@@ -874,7 +884,10 @@ class _Matcher:
                     and rid not in first_round and not (pid in self.obs and pid not in placed)]
             if not left:
                 break
-            more = self._place(left, of_key, dict.fromkeys(left, _UNKNOWN))
+            at = {rid: key for key, rid in of_key.items()}
+            anchors = {rid: at[pid] for rid in left
+                       if (pid := self.parent[rid]) is not None and pid in at}
+            more = self._place(left, of_key, dict.fromkeys(left, _UNKNOWN), anchors)
             if not more:
                 break
             of_key.update(more)

@@ -779,3 +779,94 @@ def test_runs_left_out_deep_under_misparented_ones_are_all_placed() -> None:
     assert set(placed.values()) >= {ev.run_id for ev in sibling}
     found = check(scenario, exp, Observation(tuple(sibling), _outcomes(exp, Probe()), Probe()))
     assert {(v.rule, v.kind) for v in found} == {("R6", "wrong-parent")}
+
+
+#: Recorded from langchain-core 1.8.3 (random seed 41, the R1 ignore-flags test, abatch of three
+#: inputs, handlers [], [h1, h3], [h3, h3]): a parallel par1 of a failing llm3 (bound), a failing
+#: retriever4 and a tool5 calling model7 (bound) and model8 at once. Per item, par1 fails while
+#: tool5 runs on; model8 reports par1 as its parent (the tool's level skipped), and h3, whose
+#: ignore_chat_model drops chat-model starts, gets some models' ends alone (xa, xb).
+_SKIPPED_LEVEL = (
+    '{"chain": {"nodes": [{"fail": true, "kind": "llm", "label": "llm3"}, {"children": ["llm3"], '
+    '"kind": "binding", "label": "bind2"}, {"fail": true, "kind": "retriever", "label": '
+    '"retriever4"}, {"kind": "chat_model", "label": "model7"}, {"children": ["model7"], "kind": '
+    '"binding", "label": "bind6"}, {"kind": "chat_model", "label": "model8"}, {"children": '
+    '["bind6", "model8"], "concurrent": true, "kind": "tool", "label": "tool5"}, {"children": '
+    '["bind2", "retriever4", "tool5"], "kind": "parallel", "label": "par1"}], "root": "par1"}, '
+    '"handlers": [{"fault": "none", "id": "h1", "ignore": ["llm"]}, {"fault": "none", "id": '
+    '"h2", "ignore": ["chat_model"], "run_inline": true}, {"fault": "none", "id": "h3", '
+    '"ignore": ["chat_model"], "run_inline": true}], "invocation": {"callbacks": [], '
+    '"callbacks_as_manager": false, "inputs": ["input0", "input1", "input2"], "item_callbacks": '
+    '[[], ["h1", "h3"], ["h3", "h3"]], "metadata": {}, "mode": "abatch", "run_id": null, '
+    '"run_name": null, "tags": []}}')
+#: (handler, event, run, parent, payload as JSON) in delivery order: <letter><digit> names the
+#: object (p1 par1, r4 retriever4, t5 tool5, l3 llm3, m7/m8 the models), its suffix the run; x*
+#: are model runs h3 got only the end of.
+_SKIPPED_LEVEL_EVENTS = (
+    ('h3', 'start', 'p1a', None, '"input1"'),
+    ('h3', 'start', 'p1b', None, '"input2"'),
+    ('h3', 'start', 'p1b', None, '"input2"'),
+    ('h1', 'start', 'p1a', None, '"input1"'),
+    ('h3', 'start', 'r4a', 'p1b', '"input2"'),
+    ('h3', 'start', 't5a', 'p1b', '"input2"'),
+    ('h3', 'start', 'l3a', 'p1b', '["input2"]'),
+    ('h3', 'error', 'r4a', 'p1b', '{"label": "retriever4", "original": true}'),
+    ('h3', 'error', 'l3a', 'p1b', '{"label": "llm3", "original": true}'),
+    ('h3', 'start', 'r4b', 'p1a', '"input1"'),
+    ('h3', 'start', 't5b', 'p1a', '"input1"'),
+    ('h3', 'start', 'l3b', 'p1a', '["input1"]'),
+    ('h3', 'error', 'p1b', None, '{"label": "retriever4", "original": true}'),
+    ('h3', 'error', 'p1b', None, '{"label": "retriever4", "original": true}'),
+    ('h3', 'end', 'xa', 't5a', '{"type": "ai", "content": "model7 says hi"}'),
+    ('h3', 'end', 'xb', 'p1b', '{"type": "ai", "content": "model8 says hi"}'),
+    ('h3', 'error', 'l3b', 'p1a', '{"label": "llm3", "original": true}'),
+    ('h3', 'end', 't5a', 'p1b', '"tool5"'),
+    ('h3', 'error', 'p1a', None, '{"label": "llm3", "original": true}'),
+    ('h1', 'start', 'r4b', 'p1a', '"input1"'),
+    ('h1', 'start', 't5b', 'p1a', '"input1"'),
+    ('h1', 'error', 'p1a', None, '{"label": "llm3", "original": true}'),
+    ('h3', 'error', 'r4b', 'p1a', '{"label": "retriever4", "original": true}'),
+    ('h1', 'start', 'm7a', 't5b', '[[{"type": "human", "content": "tool5"}]]'),
+    ('h1', 'start', 'm8a', 'p1a', '[[{"type": "human", "content": "tool5"}]]'),
+    ('h3', 'error', 't5b', 'p1a', '{"type": "CancelledError"}'),
+    ('h1', 'error', 't5b', 'p1a', '{"type": "CancelledError"}'),
+)
+_SKIPPED_OBJECTS = {"p1": ("chain", "par1"), "r4": ("retriever", "retriever4"),
+                    "t5": ("tool", "tool5"), "l3": ("llm", "llm3"),
+                    "m7": ("chat_model", "model7"), "m8": ("chat_model", "model8")}
+
+
+def _skipped_level_events() -> list[Event]:
+    runs = sorted({row[2] for row in _SKIPPED_LEVEL_EVENTS})
+    ids = {run: str(uuid.UUID(int=i + 1, version=4)) for i, run in enumerate(runs)}
+    out = []
+    for seq, (handler, kind, run, parent, payload) in enumerate(_SKIPPED_LEVEL_EVENTS):
+        run_type, name = _SKIPPED_OBJECTS.get(run[:2], ("chain", None))  # (x*: on_llm_end)
+        method = START_METHOD[run_type] if kind == "start" else \
+            "on_llm_end" if run.startswith("x") else terminal_method(run_type, kind)
+        start = kind == "start"
+        out.append(Event(seq, handler, kind, ids[run], ids.get(parent or ""), run_type,
+                         name if start else None, (), (), method=method,
+                         payload=json.loads(payload), name_kw=name if start else NOT_REPORTED,
+                         serialized=None if start else NOT_REPORTED))
+    return out
+
+
+def test_a_run_whose_parent_link_skips_a_level_stays_in_its_own_item() -> None:
+    """model8's runs fit under no child of the par1 runs they name, so a later round places
+    them. Below the par1 its link names, model8 of input1 costs an order fault (it started
+    after that par1 failed), as h3's end-only run of input2 does below its own par1 but not
+    in input1's tree: the two tied with model8 in input0, where no handler is in scope (a
+    false R1 outside-scope for h1), and the end-only run in input1. Where a run's own parent
+    link points, below it, is now preferred: each stays in its own item."""
+    scenario = Scenario.from_json(json.loads(_SKIPPED_LEVEL))
+    exp = expect(scenario)
+    events = _skipped_level_events()
+    label = {ev.run_id: run for ev, (_, _, run, _, _) in zip(events, _SKIPPED_LEVEL_EVENTS)}
+    placed = {label[rid]: key for rid, key in match(exp, events).observed().items()}
+    assert placed["m8a"] == (1, 2, 1) and placed["xb"] == (2, 2, 1), placed
+    probe = Probe()
+    outcomes = (Outcome(error=probe.failure("retriever4")), Outcome(error=probe.failure("llm3")),
+                Outcome(error=probe.failure("retriever4")))
+    found = check(scenario, exp, Observation(tuple(events), outcomes, probe))
+    assert not [str(v) for v in found if v.kind == "outside-scope"]
