@@ -892,6 +892,7 @@ class _Matcher:
                 break
             of_key.update(more)
             first_round.update(left)
+        self._make_room_for_left_out(of_key)
         self._swap_runs_of_one_object(of_key)
         hidden = frozenset(k for k, rid in of_key.items() if rid not in self.obs)
         return RunMatch(of_key, hidden, self.layers)
@@ -927,6 +928,58 @@ class _Matcher:
                 return
             of_key.clear()
             of_key.update(better)
+
+    def _make_room_for_left_out(self, of_key: dict[Key, str]) -> None:
+        """Place observed runs no round placed where a run of the same object stands, by
+        moving that one to a place of its object left empty, wherever that costs less.
+
+        A piece's subtree is aligned with its expected children on its own: of two runs of one
+        object under a function, the one run the function's run shows may take the place the
+        other run (reported as a root: a binding that replaced the context) fits, leaving its
+        own empty, and the other then finds no place at all (its handlers "missed" both)."""
+        for _ in range(len(self.obs)):
+            placed = set(of_key.values())
+            left = [rid for rid in self.parent if rid in self.obs and rid not in placed]
+            better = next((moved for rid in left for moved in [self._room_for(of_key, rid)]
+                           if moved is not None), None)
+            if better is None:
+                return
+            of_key.clear()
+            of_key.update(better)
+
+    def _room_for(self, of_key: Mapping[Key, str], rid: str) -> dict[Key, str] | None:
+        """``of_key`` with ``rid``'s subtree at a place of its name whose run moved to an empty
+        place of the same object, if that costs less than leaving ``rid`` out; else None."""
+        for at in sorted(self.named_keys.get(rid, ())):
+            if at not in of_key:
+                continue
+            for to in sorted(self.by_name.get(self.runs[at].name, ())):
+                if to in of_key or to[:len(at)] == at or at[:len(to)] == to \
+                        or self.runs[to].label != self.runs[at].label:
+                    continue
+                moved = self._moved(of_key, at, to)
+                fit = self._pair(rid, at)
+                if moved is None or fit is None or any(k in moved for _, k in fit[1]):
+                    continue
+                after = {**moved, **{k: r for r, k in fit[1]}}
+                if self._cost(after, at, to) < self._cost(of_key, at, to) \
+                        + _UNPLACED * self._size(rid):
+                    return after
+        return None
+
+    def _moved(self, of_key: Mapping[Key, str], a: Key, b: Key) -> dict[Key, str] | None:
+        """``of_key`` with the subtree placed at ``a`` moved to the empty place ``b`` of the
+        same object; None if a run of it fits nowhere there or a place there is taken."""
+        after: dict[Key, str] = {}
+        for key, rid in of_key.items():
+            if key[:len(a)] != a:
+                after[key] = rid
+                continue
+            to = b + key[len(a):]
+            if to not in self.runs or to in of_key or self._local(rid, to) is None:
+                return None
+            after[to] = rid
+        return after
 
     def _swapped(self, of_key: Mapping[Key, str], a: Key, b: Key) -> dict[Key, str] | None:
         """``of_key`` with the subtrees placed at ``a`` and ``b`` swapped, if that costs less

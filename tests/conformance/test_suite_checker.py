@@ -11,6 +11,7 @@ import pytest
 from conformance.adapter import InjectedFailure, Outcome, Probe
 from conformance.checker import check
 from conformance.events import NOT_REPORTED, Event
+from conformance.matching import match
 from conformance.model import Chain, HandlerSpec, Invocation, Node, Scenario
 from conformance.observed import Observation
 from conformance.oracle import Expectation, expect
@@ -334,10 +335,11 @@ _DOUBLED = Scenario(Chain((
 
 def test_R5_a_run_doubled_for_one_handler_is_a_duplicate_not_a_reused_id() -> None:
     """What langchain-core 1.8.3 delivers for ``_DOUBLED``: the binding replaces the implicit
-    context, so the bound run of ``fn`` has no parent and is placed nowhere (an R6 deviation
-    an expectation file may list), and ``h``, listed twice, gets it twice while ``g`` and ``k``
-    get it once. That is one run delivered twice (R5), not one id given to two runs (R6
-    id-reused), and the R6 deviation that unplaces the run must not hide the R5 one."""
+    context, so the bound run of ``fn`` has no parent (an R6 deviation an expectation file may
+    list; the run is placed at the bound place all the same, the plain run of ``fn`` at its
+    own), and ``h``, listed twice, gets it twice while ``g`` and ``k`` get it once. That is one
+    run delivered twice (R5), not one id given to two runs (R6 id-reused), and the R6
+    deviation must not hide the R5 one."""
     ids = {run: str(uuid.uuid4()) for run in ("dyn", "bound fn", "fn")}
 
     def ev(handler: str, kind: str, run: str, parent: str | None, payload: str) -> Event:
@@ -351,8 +353,44 @@ def test_R5_a_run_doubled_for_one_handler_is_a_duplicate_not_a_reused_id() -> No
                ev("h", "end", "dyn", None, "dyn")]
     found = _kinds(_DOUBLED, events)
     assert ("R5", "duplicate-delivery", "fn") in found
-    assert ("R6", "unexpected-run", "fn") in found
+    assert ("R6", "missing-parent", "fn") in found
     assert not {k for k in found if k[1] == "id-reused"}
+
+
+#: Found by the langchain-core 1.8.3 quick profile (seed 3, R2 nested bindings): a function
+#: that does not forward its config calls ``fn`` and a binding of ``fn`` with ``hb``; ``h`` is
+#: bound around the function. The binding replaces the implicit context, so its run of ``fn``
+#: has no parent and ``hb`` alone sees it; ``h`` sees the function's run and the plain ``fn``.
+_BESIDE_ITS_BINDING = Scenario(Chain((
+    Node("fn", "lambda"),
+    Node("bind", "binding", ("fn",), callbacks=("hb",)),
+    Node("dyn", "dynamic", ("fn", "bind"), forward_config=False),
+    Node("outer", "binding", ("dyn",), callbacks=("h",)),
+), "outer"), (HandlerSpec("h"), HandlerSpec("hb")), Invocation())
+
+
+def test_a_run_left_out_takes_its_place_from_a_run_of_its_object_that_fits_another() -> None:
+    """The function's run and its one child ``h`` saw were aligned first: both places of
+    ``fn`` under it cost that child the same (the bound place's ``hb`` missed it, the plain
+    place's ``h`` missed the other run), and it took the bound one, so the parentless run
+    ``hb`` saw found no place, and the checker blamed ``h`` for the wrong run of ``fn`` (one
+    its binding-under-implicit-context entry does not cover) and ``hb`` for missing its run.
+    Moving the child to its object's empty place makes room, for less: each run where it
+    fits, ``h`` missing the bound run (the deviation) and that run's parent link wrong."""
+    ids = {run: str(uuid.uuid4()) for run in ("dyn", "fn", "bound fn")}
+    events = [_chain_event("h", "start", ids["dyn"], None, "dyn", "input"),
+              _chain_event("h", "start", ids["fn"], ids["dyn"], "fn", "dyn"),
+              _chain_event("h", "end", ids["fn"], ids["dyn"], "fn", "fn"),
+              _chain_event("hb", "start", ids["bound fn"], None, "fn", "dyn"),
+              _chain_event("hb", "end", ids["bound fn"], None, "fn", "fn"),
+              _chain_event("h", "end", ids["dyn"], None, "dyn", "dyn")]
+    events = [replace(e, seq=i) for i, e in enumerate(events)]
+    exp = expect(_BESIDE_ITS_BINDING)
+    placed = {rid: exp.runs[key].handlers.keys() for key, rid in match(exp, events).of_key.items()}
+    assert set(placed[ids["fn"]]) == {"h"} and set(placed[ids["bound fn"]]) == {"h", "hb"}
+    found = {(v.rule, v.kind, v.handler) for v in check(
+        _BESIDE_ITS_BINDING, exp, Observation(tuple(events), (Outcome(value="ok"),), Probe()))}
+    assert found == {("R2", "missing-run", "h"), ("R6", "missing-parent", None)}, found
 
 
 #: One object run twice, the first time through a binding with a handler of its own.
