@@ -340,15 +340,18 @@ def _check_bound_names(scenario: Scenario, expectation: Expectation, events: Seq
         if exp.parent is None and runtime is not None:  # (run-name-not-applied's)
             judged.add(str(ev.name))
             continue
+        # (with this very run's facts: an object used twice has two runs, under different
+        # parents, and a bare label would give its first one's)
         if exp.unnamed is not None and ev.name != exp.name:
-            out.append(Violation("R14", f"start event names the run {ev.name!r}, expected "
-                                        f"{exp.name!r}: the run name bound nearest the caller",
-                                 ev.handler, exp.label, kind="bound-run-name-not-applied"))
+            out.append(with_run_facts(Violation(
+                "R14", f"start event names the run {ev.name!r}, expected {exp.name!r}: the "
+                       "run name bound nearest the caller", ev.handler, exp.label,
+                kind="bound-run-name-not-applied"), scenario, expectation, exp, ev.handler))
         elif ev.name in bound and ev.name != exp.name:
-            out.append(Violation("R14", f"start event names the run {ev.name!r}, a run name "
-                                        f"bound for the run of {bound_on.get(ev.name)!r} "
-                                        "only", ev.handler, exp.label,
-                                 kind="bound-run-name-leaked"))
+            out.append(with_run_facts(Violation(
+                "R14", f"start event names the run {ev.name!r}, a run name bound for the run "
+                       f"of {bound_on.get(ev.name)!r} only", ev.handler, exp.label,
+                kind="bound-run-name-leaked"), scenario, expectation, exp, ev.handler))
         else:
             continue
         judged.add(str(ev.name))

@@ -547,3 +547,35 @@ def test_an_unplaced_layer_over_children_on_one_line_of_descent_takes_the_highes
               _chain_event("h", "start", ids["attempt"], ids["layer"], "fn3")]
     placed = {ids["retry"]: retry, ids["attempt"]: attempt}
     assert _place_of_layer(ids["layer"], observed_runs(events), placed, exp) == "map4"
+
+
+#: A tool calls a function (which calls ``fn``) and ``fn`` itself; a binding names the tool's run.
+_NAMED_TOOL = Scenario(Chain((
+    Node("fn", "lambda"),
+    Node("dyn", "dynamic", ("fn",)),
+    Node("tool", "tool", ("dyn", "fn")),
+    Node("bind", "binding", ("tool",), run_name="bind_name"),
+), "bind"), (HandlerSpec("h"),), Invocation(callbacks=("h",)))
+
+
+def test_R14_a_leaked_run_name_carries_the_facts_of_the_run_it_named() -> None:
+    """langchain-core 1.8.3 (random seed 43): a tool passes its config, bound run name and
+    all, to its callees, whose runs then carry it (the tool-config-carries-bound-run-name
+    entry, where the parent is a tool). The violation about the tool's own callee ``fn`` got
+    the facts of ``fn``'s first use (under the function: parent dynamic), which no entry
+    matches, so a listed deviation failed the run."""
+    ids = {run: str(uuid.uuid4()) for run in ("tool", "dyn", "fn in dyn", "fn")}
+    parent = {"dyn": "tool", "fn in dyn": "dyn", "fn": "tool"}
+    name = {"tool": "bind_name", "dyn": "dyn", "fn in dyn": "fn", "fn": "bind_name"}
+    steps = [("start", "tool", "input"), ("start", "dyn", "tool"), ("start", "fn in dyn", "tool"),
+             ("end", "fn in dyn", "fn"), ("end", "dyn", "fn"), ("start", "fn", "tool"),
+             ("end", "fn", "fn"), ("end", "tool", "tool")]
+    events = [Event(i, "h", kind, ids[run], parent.get(run) and ids[parent[run]],
+                    "tool" if run == "tool" else "chain", name[run] if kind == "start" else None,
+                    (), (), payload=payload)
+              for i, (kind, run, payload) in enumerate(steps)]
+    exp = expect(_NAMED_TOOL)
+    leaked = [v for v in check(_NAMED_TOOL, exp,
+                               Observation(tuple(events), (Outcome(value="tool"),), Probe()))
+              if v.kind == "bound-run-name-leaked" and v.run == "fn"]
+    assert len(leaked) == 1 and dict(leaked[0].facts)["parent"] == "tool", leaked
