@@ -391,8 +391,9 @@ def property_r11(adapter: Adapter, scenario: Scenario,
 
 def _where_differs(scenario: Scenario, expectation: Expectation,
                    differing: Shape) -> tuple[tuple[str, str], ...]:
-    """The ``node`` kind and ``parent`` kind of the first run (in tree order) whose events
-    differ between the modes, as facts (none when no differing event is at a known run)."""
+    """The ``node`` kind, ``parent`` kind and ``grandparent`` kind of the first run (in tree
+    order) whose events differ between the modes, as facts (none when no differing event is at
+    a known run)."""
     chain = expectation.runs
     positions = {k[0] for k in differing if isinstance(k[0], tuple)
                  and all(isinstance(i, int) for i in k[0])}
@@ -400,9 +401,12 @@ def _where_differs(scenario: Scenario, expectation: Expectation,
         run = chain.get((0, *where))
         if run is None:
             continue
-        parent = chain[run.parent].label if run.parent is not None else None
+        above = chain[run.parent] if run.parent is not None else None
+        grand = chain[above.parent] if above is not None and above.parent is not None else None
         return (("node", scenario.chain[run.label].kind),
-                ("parent", scenario.chain[parent].kind if parent is not None else "none"))
+                ("parent", scenario.chain[above.label].kind if above is not None else "none"),
+                ("grandparent", scenario.chain[grand.label].kind if grand is not None
+                 else "none"))
     return ()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -151,3 +152,29 @@ def test_R11_shapes_count_runs_the_events_cannot_tell_apart_at_one_position(
         shapes.append(properties._shapes(scenario, exp, observation))
     assert shapes[0] == shapes[1]
     assert root not in (first, second)
+
+
+def test_R11_a_difference_names_the_run_its_parent_and_its_grandparent() -> None:
+    """An R11 difference carries the kinds of the first differing run, of its parent and of
+    the parent's parent: langchain-core (random seed 44) cancels the runs inside a .map()
+    item in the sync modes only, a step of a mapped sequence, which its expectation entry
+    tells by the map two levels up."""
+    from conformance.oracle import expect
+    from conformance.properties import _where_differs
+
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"fanout": 2, "kind": "lambda", "label": "fn1"},
+            {"fail": True, "kind": "lambda", "label": "fn3"},
+            {"kind": "lambda", "label": "fn4"},
+            {"children": ["fn3", "fn4"], "kind": "sequence", "label": "seq2"},
+            {"children": ["seq2"], "kind": "map", "label": "map5"},
+            {"children": ["fn1", "map5"], "kind": "sequence", "label": "seq6"}],
+            "root": "seq6"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"callbacks": ["h1"], "inputs": ["input0"], "mode": "invoke"}})
+    exp = expect(scenario)
+    first_step = next(k for k, r in exp.runs.items() if r.label == "fn3")
+    differing = Counter({(first_step[1:], "start", "fn3"): 1})
+    assert dict(_where_differs(scenario, exp, differing)) == {
+        "node": "lambda", "parent": "sequence", "grandparent": "map"}
