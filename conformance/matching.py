@@ -283,14 +283,6 @@ class _Matcher:
         # engine every child some handler sees names its parent, so it is among the children.
         self.miss = {key: 0 if exp.optional else len(exp.handlers) * _MISSED
                      for key, exp in self.runs.items()}
-        # ... and without its whole subtree: what an alignment that leaves ``key`` empty leaves
-        # unseen, as placing a run there counts the misses below it (a branch cancelled part
-        # way, its runs each ending otherwise than expected, was left out whole).
-        self.miss_below = dict(self.miss)
-        for key in sorted(self.runs, key=len, reverse=True):
-            parent = self.runs[key].parent
-            if parent is not None:
-                self.miss_below[parent] += self.miss_below[key]
         self.by_name: dict[str, list[Key]] = {}
         for key, exp in self.runs.items():
             self.by_name.setdefault(exp.name, []).append(key)
@@ -499,7 +491,7 @@ class _Matcher:
     def _align_by_table(self, kids: Sequence[str], keys: Sequence[Key]) -> _Fit:
         """:meth:`_align` by a dynamic programme over (children left, steps left)."""
         m, n = len(kids), len(keys)
-        miss = [self.miss_below[k] for k in keys]
+        miss = [self.miss[k] for k in keys]
         # table[i][j]: best for kids[i:] against keys[j:]; of equal costs, leaving key j
         # without a run, then leaving kid i out, then pairing them
         table: list[list[tuple[int, tuple[tuple[str, Key], ...]]]] = [
@@ -558,7 +550,7 @@ class _Matcher:
                         if kept is None or (cost + fit[0], (*left, False)) < kept[:2]:
                             nxt[state] = (cost + fit[0], (*left, False), pairs + fit[1])
             states = nxt
-        miss = [self.miss_below[k] for k in keys]
+        miss = [self.miss[k] for k in keys]
         # Of equally good assignments, the one whose children fit their places best, leaving
         # expected runs unseen instead: another piece (a run whose parent link the engine lost)
         # may be the run left unseen, where a child placed there with disagreements is more
@@ -582,12 +574,12 @@ class _Matcher:
             if fits:
                 j, fit = fits[0]
                 # (what taking it and leaving it out add: in all, and in disagreement)
-                if (fit[0], fit[0]) <= (_UNPLACED + self.miss_below[keys[j]], _UNPLACED):
+                if (fit[0], fit[0]) <= (_UNPLACED + self.miss[keys[j]], _UNPLACED):
                     cost, pairs = cost + fit[0], pairs + fit[1]
                     taken.add(j)
                     continue
             cost += _UNPLACED
-        return cost + sum(self.miss_below[k] for j, k in enumerate(keys) if j not in taken), pairs
+        return cost + sum(self.miss[k] for j, k in enumerate(keys) if j not in taken), pairs
 
     def _assign_greedy(self, kids: Sequence[str], keys: Sequence[Key]
                        ) -> tuple[int, tuple[tuple[str, Key], ...]]:

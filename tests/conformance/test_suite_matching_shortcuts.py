@@ -23,7 +23,7 @@ _MISS = st.integers(0, 4)
 def _matcher(miss: dict[Key, int], fits: dict[tuple[str, Key], _Fit | None]) -> _Matcher:
     """A matcher that knows only what each place costs left unseen and each pair's fit."""
     matcher = object.__new__(_Matcher)
-    matcher.miss = matcher.miss_below = miss
+    matcher.miss = miss
     matcher.wrapped = frozenset()
     matcher._pair = lambda rid, key: fits[(rid, key)]  # type: ignore[method-assign]
     return matcher
