@@ -609,10 +609,12 @@ class _Matcher:
         """Where the piece rooted at ``rid`` may go, each with a lower bound on its cost (the
         root's own cost there, without its subtree's): cheap, where :meth:`_exact` is not.
 
-        ``anchor`` is where the run's own parent was placed, when it fitted under no child of
-        that place (a later round of :meth:`solve`): its parent link is wrong either way, but
-        a place below the anchor (a link that skipped a level, as to a tool's caller) agrees
-        with it more than a place elsewhere, by one."""
+        ``anchor`` is where the run's own parent was placed, when its parent's alignment left
+        it out (a later round of :meth:`solve`): a place right below the anchor agrees with
+        its parent link (the alignment left it out as no cheaper than placed: a branch
+        cancelled part way, its runs each ending otherwise than expected, say); a place further
+        below (a link that skipped a level, as to a tool's caller) agrees with it more than a
+        place elsewhere, by one."""
         run = self.obs.get(rid)
         if run is not None and run.names:
             keys = [k for name in sorted(run.names) for k in self.by_name.get(name, ())]
@@ -634,8 +636,10 @@ class _Matcher:
                 extra = _WRONG_PARENT  # says it is a root, but is not one
             elif run is not None and parent == _UNKNOWN:
                 extra = _WRONG_PARENT
-                if anchor is not None and not (len(key) > len(anchor)
-                                               and key[:len(anchor)] == anchor):
+                if anchor is not None and key[:-1] == anchor:
+                    extra = 0  # right below its parent after all: its link is right
+                elif anchor is not None and not (len(key) > len(anchor)
+                                                 and key[:len(anchor)] == anchor):
                     extra += 1
             out.append(_Place(local + extra, extra, key, rank))
         return out

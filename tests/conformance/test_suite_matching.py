@@ -870,3 +870,43 @@ def test_a_run_whose_parent_link_skips_a_level_stays_in_its_own_item() -> None:
                 Outcome(error=probe.failure("retriever4")))
     found = check(scenario, exp, Observation(tuple(events), outcomes, probe))
     assert not [str(v) for v in found if v.kind == "outside-scope"]
+
+
+def test_a_branch_cancelled_part_way_is_placed_whole() -> None:
+    """Found by langchain-core 1.8.3 (random seed 46, ainvoke): a parallel's failing branch
+    cancels a sibling sequence part way, so the sibling's runs each end with an error where
+    an end was expected and most of its steps never start. Its parent's alignment left it out
+    (no cheaper placed than left out), and the later round charged it a wrong parent link
+    at its own place, right below the parallel its link names: left out whole, its runs read
+    as started after the failure (false R8 ran-after-failure)."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"fail": True, "kind": "lambda", "label": "fn2"},
+            {"kind": "lambda", "label": "fn9"}, {"kind": "lambda", "label": "fn10"},
+            {"kind": "lambda", "label": "fn11"},
+            {"children": ["fn9", "fn10", "fn11"], "kind": "sequence", "label": "seq8"},
+            {"kind": "lambda", "label": "fn12"}, {"kind": "lambda", "label": "fn13"},
+            {"children": ["seq8", "fn12", "fn13"], "kind": "sequence", "label": "seq7"},
+            {"children": ["fn2", "seq7"], "kind": "parallel", "label": "par1"}],
+            "root": "par1"},
+        "handlers": [{"id": "h1"}, {"id": "h2"}],
+        "invocation": {"callbacks": ["h1", "h2"], "inputs": ["input0"], "mode": "ainvoke"}})
+    ids = {name: str(uuid.UUID(int=i + 1, version=4))
+           for i, name in enumerate(("par1", "fn2", "seq7", "seq8", "fn9"))}
+    parents = {"fn2": "par1", "seq7": "par1", "seq8": "seq7", "fn9": "seq8"}
+    steps = [("start", "par1", "input0"), ("start", "fn2", "input0"),
+             ("start", "seq7", "input0"), ("start", "seq8", "input0"),
+             ("error", "fn2", {"label": "fn2", "original": True}),
+             ("start", "fn9", "input0"),
+             ("error", "par1", {"label": "fn2", "original": True}),
+             *(("error", run, {"type": "CancelledError"}) for run in ("fn9", "seq8", "seq7"))]
+    events = [Event(0, h, kind, ids[run], ids.get(parents.get(run, "")), "chain",
+                    run if kind == "start" else None, (), (), payload=payload)
+              for kind, run, payload in steps for h in ("h1", "h2")]
+    events = [replace(ev, seq=i) for i, ev in enumerate(events)]
+    exp = expect(scenario)
+    assert set(match(exp, events).of_key.values()) == set(ids.values())
+    probe = Probe()
+    found = check(scenario, exp, Observation(tuple(events), (Outcome(error=probe.failure("fn2")),),
+                                             probe))
+    assert not [str(v) for v in found if v.kind == "ran-after-failure"]
