@@ -288,6 +288,11 @@ class _Matcher:
             self.by_name.setdefault(exp.name, []).append(key)
             if exp.unnamed is not None and exp.unnamed != exp.name:
                 self.by_name.setdefault(exp.unnamed, []).append(key)
+        #: name -> the run types of the expected runs of that name
+        self.types_by_name: dict[str, frozenset[str]] = {}
+        for exp in self.runs.values():
+            self.types_by_name[exp.name] = self.types_by_name.get(exp.name, frozenset()) | {
+                exp.run_type}
         self.leaked = leaked_names(expectation)
         for name in self.leaked:  # a leaked run_name may sit on any run (R14 reports it)
             self.by_name[name] = list(self.runs)
@@ -326,6 +331,13 @@ class _Matcher:
         return any(other.run_id != rid and exp.name in other.names
                    and other.parents == run.parents and other.start_types
                    and not other.type_differs(exp.run_type) for other in self.obs.values())
+
+    def _namesake_fits(self, run: ObservedRun, exp: ExpectedRun) -> bool:
+        """Whether another expected run named as ``exp`` is of the one type ``run`` started
+        with (a run of one type is not the run of another type it shares its name with)."""
+        types = self.types_by_name.get(exp.name, frozenset())
+        return len(run.start_types) == 1 and not run.start_types.isdisjoint(types - {
+            exp.run_type})
 
     def _first_seq(self, rid: str) -> int:
         """The seq of the first event of ``rid``'s observed subtree (0 if none)."""
@@ -368,8 +380,11 @@ class _Matcher:
         differs = run.type_differs(exp.run_type)
         # Without a start, its methods are all that tells its type; a nameless run, its type is
         # all that tells what it is; else, another run of that name and parent may fit the
-        # place: then it is that run.
-        if differs and (not run.start_types or not names or self._rival_fits(rid, exp)):
+        # place: then it is that run. And where another expected run has the name and the
+        # type the run started with (a retry's run is named after the runnable it retries),
+        # the run is that one, not this.
+        if differs and (not run.start_types or not names or self._rival_fits(rid, exp)
+                        or self._namesake_fits(run, exp)):
             return None
         # Handlers that saw the run where none is expected weigh two each; expected handlers
         # that missed it weigh one, however many: engines drop handlers (nested bindings that

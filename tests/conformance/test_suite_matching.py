@@ -910,3 +910,37 @@ def test_a_branch_cancelled_part_way_is_placed_whole() -> None:
     found = check(scenario, exp, Observation(tuple(events), (Outcome(error=probe.failure("fn2")),),
                                              probe))
     assert not [str(v) for v in found if v.kind == "ran-after-failure"]
+
+
+def test_a_run_is_not_placed_at_a_namesake_of_another_type() -> None:
+    """Found by langchain-core 1.8.3 (random seed 53, stream): a retry's run is named after
+    the runnable it retries, and a streamed retry runs no retry at all (the llm's run names the
+    parallel as its parent). The llm's run, its start an llm's, fitted the retry's place (a
+    chain run of the same name) under the parallel at the cost of one disagreement, and
+    its constructor handler was then out of scope there (a false R3 outside-scope): of two
+    expected runs of its name, the one of its type is the one it is."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"callbacks": ["h1"], "kind": "llm", "label": "llm4"},
+            {"children": ["llm4"], "kind": "retry", "label": "retry3"},
+            {"callbacks": ["h1"], "kind": "chat_model", "label": "model5"},
+            {"children": ["retry3", "model5"], "kind": "parallel", "label": "par2"}],
+            "root": "par2"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"inputs": ["input0"], "mode": "stream"}})
+    exp = expect(scenario)
+    par2, llm4, model5 = (str(uuid.UUID(int=i, version=4)) for i in (1, 2, 3))
+    steps = ((llm4, "llm4", "llm", "start", ["input0"]),
+             (llm4, "llm4", "llm", "end", reply_of("llm4")),
+             (model5, "model5", "chat_model", "start",
+              [[{"type": "human", "content": "input0"}]]),
+             (model5, "model5", "chat_model", "end",
+              {"type": "ai", "content": reply_of("model5")}))
+    events = [Event(i, "h1", kind, run, par2, run_type, name if kind == "start" else None,
+                    (), (), method=(START_METHOD[run_type] if kind == "start"
+                                    else "on_llm_end"), payload=payload)
+              for i, (run, name, run_type, kind, payload) in enumerate(steps)]
+    placed = match(exp, events).observed()
+    assert exp.runs[placed[llm4]].label == "llm4", placed
+    found = check(scenario, exp, Observation(tuple(events), (Outcome(value="ok"),), Probe()))
+    assert not [str(v) for v in found if v.rule == "R3"]
