@@ -382,9 +382,10 @@ class _Matcher:
         # all that tells what it is; else, another run of that name and parent may fit the
         # place: then it is that run. And where another expected run has the name and the
         # type the run started with (a retry's run is named after the runnable it retries),
-        # the run is that one, not this.
-        if differs and (not run.start_types or not names or self._rival_fits(rid, exp)
-                        or self._namesake_fits(run, exp)):
+        # the run is that one, not this. A run named only by a run_name that may leak is
+        # as good as nameless here: its type is what tells what it is.
+        if differs and (not run.start_types or not names or names <= self.leaked
+                        or self._rival_fits(rid, exp) or self._namesake_fits(run, exp)):
             return None
         # Handlers that saw the run where none is expected weigh two each; expected handlers
         # that missed it weigh one, however many: engines drop handlers (nested bindings that

@@ -944,3 +944,38 @@ def test_a_run_is_not_placed_at_a_namesake_of_another_type() -> None:
     assert exp.runs[placed[llm4]].label == "llm4", placed
     found = check(scenario, exp, Observation(tuple(events), (Outcome(value="ok"),), Probe()))
     assert not [str(v) for v in found if v.rule == "R3"]
+
+
+def test_a_run_named_only_by_a_bound_run_name_keeps_its_type() -> None:
+    """Found by langchain-core 1.8.3 (random seed 54, invoke): a binding names a parallel's run;
+    the parallel's tool passes its config on, so the tool's callees report the parallel as
+    their parent. The parallel's run, named by the bound run name (which may leak, so it
+    tells nothing of identity), fitted the tool's place better with the callees below it, at
+    the cost of a type disagreement: the checker then read the tool's place as given the
+    bound name (a false R14 bound-run-name-leaked) and the tool's own run as unplaced."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"kind": "lambda", "label": "fn3"}, {"kind": "lambda", "label": "fn4"},
+            {"kind": "lambda", "label": "fn5"},
+            {"children": ["fn3", "fn4", "fn5"], "kind": "tool", "label": "tool2"},
+            {"children": ["tool2"], "kind": "parallel", "label": "par1"},
+            {"children": ["par1"], "kind": "binding", "label": "bind_par1",
+             "run_name": "bind_par1_name"}], "root": "bind_par1"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"callbacks": ["h1"], "inputs": ["input0"], "mode": "invoke"}})
+    exp = expect(scenario)
+    ids = {run: str(uuid.UUID(int=i + 1, version=4))
+           for i, run in enumerate(("par1", "tool2", "fn3", "fn4", "fn5"))}
+    steps = [("start", "par1", "chain", "bind_par1_name", None, "input0"),
+             ("start", "tool2", "tool", "tool2", "par1", "input0")]
+    for fn in ("fn3", "fn4", "fn5"):
+        steps += [("start", fn, "chain", fn, "par1", "tool2"), ("end", fn, "chain", fn, "par1", fn)]
+    steps += [("end", "tool2", "tool", "tool2", "par1", "tool2"),
+              ("end", "par1", "chain", "bind_par1_name", None, {"tool2": "tool2"})]
+    events = [Event(i, "h1", kind, ids[run], parent and ids[parent], run_type,
+                    name if kind == "start" else None, (), (), payload=payload)
+              for i, (kind, run, run_type, name, parent, payload) in enumerate(steps)]
+    placed = {rid: exp.runs[key].label for rid, key in match(exp, events).observed().items()}
+    assert placed[ids["par1"]] == "par1" and placed[ids["tool2"]] == "tool2", placed
+    found = check(scenario, exp, Observation(tuple(events), (Outcome(value="ok"),), Probe()))
+    assert not [str(v) for v in found if v.rule == "R14"]
