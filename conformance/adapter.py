@@ -22,8 +22,9 @@ The data an invocation produces (:class:`Outcome`, :class:`Probe`, :class:`Injec
 re-exports it for adapters.
 
 Leaves behave as the :class:`Probe` says: a lambda returns its label (a slow one calls
-``probe.pause()`` first: it returns once another slow lambda pauses too, or after
-``probe.delay`` seconds), a dynamic function or tool
+``probe.pause()`` first: it returns once another slow lambda pauses too, where nothing can fail
+once a handler event of another run is recorded, or after ``probe.delay`` seconds), a dynamic
+function or tool
 invokes its children one after another with its own input then returns its label, and a node with
 ``fail=True`` raises ``probe.failure(label)`` (after its children ran).
 """
