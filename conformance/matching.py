@@ -306,6 +306,7 @@ class _Matcher:
         self.output_texts: dict[Key, str] = {}
         self.sizes: dict[str, int] = {}
         self.locals: dict[tuple[str, Key], int | None] = {}
+        self.left_out: dict[tuple[str, int, int], int] = {}
 
     # -- the observed forest --------------------------------------------------------------
 
@@ -492,6 +493,24 @@ class _Matcher:
             return fit
         return fit[0] + _WRAPPED, fit[1]
 
+    def _left_out(self, rid: str, level: Key) -> int:
+        """What leaving child ``rid`` out of an alignment with places like ``level`` costs: a
+        later round may place it deeper in the same input's tree, its parent link then wrong
+        (a tool's callee that names the tool's parent fits the tool's child, not a run of its
+        object beside the tool), so no more than that, by its own fit at the cheapest such
+        place of its name; nor more than leaving it unplaced. (Only deeper places: one beside
+        ``level``, or in another input's tree, is another run's.) A run of a conforming engine
+        fits its place exactly, so leaving it out always costs more."""
+        memo = (rid, level[0], len(level))
+        cost = self.left_out.get(memo)
+        if cost is None:
+            fits = [local for key in self.named_keys.get(rid, ())
+                    if key[0] == level[0] and len(key) > len(level)
+                    for local in [self._local(rid, key)] if local is not None]
+            cost = self.left_out[memo] = min(_UNPLACED, min(fits, default=_UNPLACED)
+                                             + _WRONG_PARENT)
+        return cost
+
     def _align(self, kids: Sequence[str], keys: Sequence[Key]
                ) -> tuple[int, tuple[tuple[str, Key], ...]]:
         """Order-preserving assignment of observed children (by first event) to steps."""
@@ -508,6 +527,7 @@ class _Matcher:
         """:meth:`_align` by a dynamic programme over (children left, steps left)."""
         m, n = len(kids), len(keys)
         miss = [self.miss[k] for k in keys]
+        out = [self._left_out(kid, keys[0]) for kid in kids] if keys else [_UNPLACED] * m
         # table[i][j]: best for kids[i:] against keys[j:]; of equal costs, leaving key j
         # without a run, then leaving kid i out, then pairing them
         table: list[list[tuple[int, tuple[tuple[str, Key], ...]]]] = [
@@ -516,11 +536,11 @@ class _Matcher:
             table[m][j] = (table[m][j + 1][0] + miss[j], ())
         for i in range(m - 1, -1, -1):
             row, below = table[i], table[i + 1]
-            row[n] = (below[n][0] + _UNPLACED, below[n][1])
+            row[n] = (below[n][0] + out[i], below[n][1])
             for j in range(n - 1, -1, -1):
                 best = row[j + 1][0] + miss[j], row[j + 1][1]
-                if below[j][0] + _UNPLACED < best[0]:
-                    best = below[j][0] + _UNPLACED, below[j][1]
+                if below[j][0] + out[i] < best[0]:
+                    best = below[j][0] + out[i], below[j][1]
                 fit = self._child(kids[i], keys[j])
                 if fit is not None and fit[0] + below[j + 1][0] < best[0]:
                     best = fit[0] + below[j + 1][0], fit[1] + below[j + 1][1]
@@ -536,13 +556,14 @@ class _Matcher:
             return self._assign_greedy(kids, keys)
         options = [[(j, fit) for j in range(n) for fit in [self._child(kid, keys[j])]
                     if fit is not None] for kid in kids]
+        out = [self._left_out(kid, keys[0]) for kid in kids] if keys else [_UNPLACED] * len(kids)
         alone = [fits[0][0] for fits in options if len(fits) == 1]
         if all(len(fits) <= 1 for fits in options) and len(set(alone)) == len(alone):
-            return self._assign_apart(options, keys)
-        return self._assign_by_subsets(options, keys)
+            return self._assign_apart(options, keys, out)
+        return self._assign_by_subsets(options, keys, out)
 
     def _assign_by_subsets(self, options: Sequence[Sequence[tuple[int, _Fit]]],
-                           keys: Sequence[Key]) -> _Fit:
+                           keys: Sequence[Key], out: Sequence[int] | None = None) -> _Fit:
         """:meth:`_assign` by a dynamic programme over the subsets of places taken so far
         (``options``: per child, the places it fits and how)."""
         n = len(keys)
@@ -552,13 +573,14 @@ class _Matcher:
         # own children, so the earlier ones are the parent's.
         states: dict[int, tuple[int, tuple[bool, ...], tuple[tuple[str, Key], ...]]] = {
             0: (0, (), ())}
-        for fits in options:
+        for i, fits in enumerate(options):
             nxt: dict[int, tuple[int, tuple[bool, ...], tuple[tuple[str, Key], ...]]] = {}
+            leave = _UNPLACED if out is None else out[i]
             for used, (cost, left, pairs) in states.items():
                 # (the first of equally good ways to reach a state is kept)
                 kept = nxt.get(used)
-                if kept is None or (cost + _UNPLACED, (*left, True)) < kept[:2]:
-                    nxt[used] = (cost + _UNPLACED, (*left, True), pairs)
+                if kept is None or (cost + leave, (*left, True)) < kept[:2]:
+                    nxt[used] = (cost + leave, (*left, True), pairs)
                 for j, fit in fits:
                     if not used >> j & 1:
                         state = used | 1 << j
@@ -576,8 +598,8 @@ class _Matcher:
                    key=lambda v: v[:3])
         return best[0], best[3]
 
-    def _assign_apart(self, options: Sequence[Sequence[tuple[int, _Fit]]], keys: Sequence[Key]
-                      ) -> _Fit:
+    def _assign_apart(self, options: Sequence[Sequence[tuple[int, _Fit]]], keys: Sequence[Key],
+                      out: Sequence[int] | None = None) -> _Fit:
         """:meth:`_assign` where no two children fit one place and none fits two (``options``:
         per child, its one place and fit, if any): each child's choice is its own, to take
         its place or be left out, whichever costs less, with the subset programme's order of
@@ -586,15 +608,16 @@ class _Matcher:
         cost = 0
         pairs: tuple[tuple[str, Key], ...] = ()
         taken = set()
-        for fits in options:
+        for i, fits in enumerate(options):
+            leave = _UNPLACED if out is None else out[i]
             if fits:
                 j, fit = fits[0]
                 # (what taking it and leaving it out add: in all, and in disagreement)
-                if (fit[0], fit[0]) <= (_UNPLACED + self.miss[keys[j]], _UNPLACED):
+                if (fit[0], fit[0]) <= (leave + self.miss[keys[j]], leave):
                     cost, pairs = cost + fit[0], pairs + fit[1]
                     taken.add(j)
                     continue
-            cost += _UNPLACED
+            cost += leave
         return cost + sum(self.miss[k] for j, k in enumerate(keys) if j not in taken), pairs
 
     def _assign_greedy(self, kids: Sequence[str], keys: Sequence[Key]
@@ -605,7 +628,7 @@ class _Matcher:
             fits = [(f[0], j, f[1]) for j in range(len(keys)) if j not in used
                     for f in [self._child(kid, keys[j])] if f is not None]
             if not fits:
-                cost += _UNPLACED
+                cost += self._left_out(kid, keys[0]) if keys else _UNPLACED
                 continue
             c, j, p = min(fits, key=lambda f: (f[0], f[1]))
             used.add(j)

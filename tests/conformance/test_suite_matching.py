@@ -24,7 +24,7 @@ from conformance.adapter import Capabilities, Outcome, Probe
 from conformance.checker import check
 from conformance.events import NOT_REPORTED, Event
 from conformance.interface import START_METHOD, start_payload, terminal_method
-from conformance.matching import match
+from conformance.matching import _UNPLACED, _WRONG_PARENT, _Matcher, match, observed_runs
 from conformance.model import STREAM_MODES, Scenario
 from conformance.observed import Observation
 from conformance.oracle import Expectation, expect, reply_of, streamed_models
@@ -979,3 +979,69 @@ def test_a_run_named_only_by_a_bound_run_name_keeps_its_type() -> None:
     assert placed[ids["par1"]] == "par1" and placed[ids["tool2"]] == "tool2", placed
     found = check(scenario, exp, Observation(tuple(events), (Outcome(value="ok"),), Probe()))
     assert not [str(v) for v in found if v.rule == "R14"]
+
+
+def test_a_callee_naming_its_tools_parent_goes_below_the_tool_not_beside_it() -> None:
+    """Found by langchain-core 1.8.3 (random seed 60, invoke): a tool passes its own config on,
+    so its callee model3 names the tool's parent (the sequence, which the bound handler does
+    not see) as its parent, and the sequence also runs model3 itself, beside the tool. The
+    callee's run fitted the sequence's own model3 place, its one disagreement the bound
+    handler out of scope there, cheaper than being left out, so its parent's alignment took
+    it (a false R2: the handler missed the callee and saw a run outside its scope). Left out
+    costs no more than its best place elsewhere with a wrong parent link: below the tool."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"kind": "chat_model", "label": "model3"},
+            {"children": ["model3"], "kind": "tool", "label": "tool2"},
+            {"callbacks": ["h1"], "children": ["tool2"], "kind": "binding", "label": "bind_tool2"},
+            {"kind": "lambda", "label": "fn4"},
+            {"children": ["bind_tool2", "model3", "fn4"], "kind": "sequence", "label": "seq1"}],
+            "root": "seq1"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"inputs": ["input0"], "mode": "invoke"}})
+    exp = expect(scenario)
+    seq1, tool2, model3 = (str(uuid.UUID(int=i, version=4)) for i in (1, 2, 3))
+    human = [[{"type": "human", "content": "tool2"}]]
+    steps = ((tool2, "tool", "tool2", "start", "input0"),
+             (model3, "chat_model", "model3", "start", human),
+             (model3, "chat_model", "model3", "end",
+              {"type": "ai", "content": reply_of("model3")}),
+             (tool2, "tool", "tool2", "end", "tool2"))
+    events = [Event(i, "h1", kind, run, seq1, run_type, name if kind == "start" else None, (), (),
+                    method=START_METHOD[run_type] if kind == "start"
+                    else terminal_method(run_type, kind), payload=payload)
+              for i, (run, run_type, name, kind, payload) in enumerate(steps)]
+    placed = match(exp, events).observed()
+    assert exp.runs[placed[model3]].parent == placed[tool2], placed
+    found = check(scenario, exp, Observation(tuple(events), (Outcome(value="fn4"),), Probe()))
+    assert not [str(v) for v in found if v.rule == "R2"]
+
+
+def test_leaving_a_child_out_is_priced_by_deeper_places_of_its_own_input_only() -> None:
+    """The price of leaving a child out of its parent's alignment is its best later place
+    with a wrong parent link, but only a deeper one in its own input's tree: its object's
+    place in another batch item, or beside its own, is another run's (langchain-core 0.2.43,
+    seed 3: a function's run priced by its twin in the other item was left out, the bound
+    runs of both items took its subtree's places, and it was placed nowhere)."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"kind": "lambda", "label": "fn3"},
+            {"children": ["fn3"], "kind": "dynamic", "label": "dyn2"},
+            {"children": ["dyn2", "fn3"], "kind": "dynamic", "label": "dyn1"}], "root": "dyn1"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"callbacks": ["h1"], "inputs": ["input0", "input1"], "mode": "batch"}})
+    exp = expect(scenario)
+    events = synthesise(scenario, exp, random.Random(0))
+    matcher = _Matcher(exp, observed_runs(events))
+    key_of = match(exp, events).observed()
+    dyn2 = next(rid for rid, key in key_of.items() if exp.runs[key].label == "dyn2")
+    fn3_deep = next(rid for rid, key in key_of.items()
+                    if exp.runs[key].label == "fn3" and len(key) == 3)
+    assert matcher._left_out(dyn2, key_of[dyn2]) == _UNPLACED  # its twin's place is no option
+    # the fn3 run under dyn2 could go one level up, beside dyn2, in its own input: not deeper
+    assert matcher._left_out(fn3_deep, key_of[fn3_deep]) == _UNPLACED
+    fn3_high = next(rid for rid, key in key_of.items()
+                    if exp.runs[key].label == "fn3" and len(key) == 2
+                    and key[0] == key_of[fn3_deep][0])
+    # the fn3 run beside dyn2 fits the deeper fn3 place of its own input (its input differs)
+    assert _WRONG_PARENT <= matcher._left_out(fn3_high, key_of[fn3_high]) < _UNPLACED

@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.matching import _Fit, _Matcher
+from conformance.matching import _UNPLACED, _Fit, _Matcher
 
 Key = tuple[int, ...]
 
@@ -24,6 +24,7 @@ def _matcher(miss: dict[Key, int], fits: dict[tuple[str, Key], _Fit | None]) -> 
     """A matcher that knows only what each place costs left unseen and each pair's fit."""
     matcher = object.__new__(_Matcher)
     matcher.miss = miss
+    matcher._left_out = lambda rid, level: _UNPLACED  # type: ignore[method-assign]
     matcher.wrapped = frozenset()
     matcher._pair = lambda rid, key: fits[(rid, key)]  # type: ignore[method-assign]
     return matcher
