@@ -493,6 +493,14 @@ class _Matcher:
             return fit
         return fit[0] + _WRAPPED, fit[1]
 
+    def _leaving_out(self, kid: str, keys: Sequence[Key]) -> int:
+        """:meth:`_left_out` for a child aligned with ``keys``; the flat unplaced cost for one
+        that fits one of them exactly (a conforming engine's: nothing cheaper to find)."""
+        if not keys or any(fit is not None and fit[0] == 0
+                           for key in keys for fit in [self._child(kid, key)]):
+            return _UNPLACED
+        return self._left_out(kid, keys[0])
+
     def _left_out(self, rid: str, level: Key) -> int:
         """What leaving child ``rid`` out of an alignment with places like ``level`` costs: a
         later round may place it deeper in the same input's tree, its parent link then wrong
@@ -527,7 +535,7 @@ class _Matcher:
         """:meth:`_align` by a dynamic programme over (children left, steps left)."""
         m, n = len(kids), len(keys)
         miss = [self.miss[k] for k in keys]
-        out = [self._left_out(kid, keys[0]) for kid in kids] if keys else [_UNPLACED] * m
+        out = [self._leaving_out(kid, keys) for kid in kids]
         # table[i][j]: best for kids[i:] against keys[j:]; of equal costs, leaving key j
         # without a run, then leaving kid i out, then pairing them
         table: list[list[tuple[int, tuple[tuple[str, Key], ...]]]] = [
@@ -556,7 +564,7 @@ class _Matcher:
             return self._assign_greedy(kids, keys)
         options = [[(j, fit) for j in range(n) for fit in [self._child(kid, keys[j])]
                     if fit is not None] for kid in kids]
-        out = [self._left_out(kid, keys[0]) for kid in kids] if keys else [_UNPLACED] * len(kids)
+        out = [self._leaving_out(kid, keys) for kid in kids]
         alone = [fits[0][0] for fits in options if len(fits) == 1]
         if all(len(fits) <= 1 for fits in options) and len(set(alone)) == len(alone):
             return self._assign_apart(options, keys, out)
@@ -628,7 +636,7 @@ class _Matcher:
             fits = [(f[0], j, f[1]) for j in range(len(keys)) if j not in used
                     for f in [self._child(kid, keys[j])] if f is not None]
             if not fits:
-                cost += self._left_out(kid, keys[0]) if keys else _UNPLACED
+                cost += self._leaving_out(kid, keys)
                 continue
             c, j, p = min(fits, key=lambda f: (f[0], f[1]))
             used.add(j)
