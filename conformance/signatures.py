@@ -111,11 +111,16 @@ def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) ->
 
     grand = runs[exp.parent].parent if exp.parent is not None else None
     bound = any(r.kind == "bound" for routes in exp.handlers.values() for r in routes)
-    # (the bindings whose handlers reach the run: a handler bound there reaches every run
-    # below, so the routes tell a run called through a binding from one of the same object
-    # called beside it, which its label cannot)
-    bound_at = {r.at for routes in (*exp.handlers.values(), *exp.ignoring.values())
-                for r in routes if r.kind == "bound"}
+    # (the bindings whose handlers reach the run or one of its ancestors: a binding encloses
+    # its target's whole subtree, and the run it targets is reached by its handlers, local
+    # ones too, so the routes tell a run called through a binding from one of the same
+    # object called beside it, which its label cannot)
+    bound_at: set[str | None] = set()
+    run: ExpectedRun | None = exp
+    while run is not None:
+        bound_at |= {r.at for routes in (*run.handlers.values(), *run.ignoring.values())
+                     for r in routes if r.kind == "bound"}
+        run = runs[run.parent] if run.parent is not None else None
     return {"parent": kind_of(exp.parent), "grandparent": kind_of(grand),
             "bound": "yes" if bound else "no",
             "in_parallel": "yes" if _in_parallel(chain, runs, exp) else "no",

@@ -579,3 +579,35 @@ def test_R14_a_leaked_run_name_carries_the_facts_of_the_run_it_named() -> None:
                                Observation(tuple(events), (Outcome(value="tool"),), Probe()))
               if v.kind == "bound-run-name-leaked" and v.run == "fn"]
     assert len(leaked) == 1 and dict(leaked[0].facts)["parent"] == "tool", leaked
+
+
+#: A binding whose only handler is local (it reaches the bound object's own run alone), called
+#: by a function that does not forward its config, inside a binding of the function.
+_LOCAL_INNER_BINDING = Scenario(Chain((
+    Node("fn", "lambda"),
+    Node("inner_dyn", "dynamic", ("fn",)),
+    Node("inner", "binding", ("inner_dyn",), callbacks=("h",), callbacks_as_manager=True,
+         local=("h",)),
+    Node("dyn", "dynamic", ("inner",), forward_config=False),
+    Node("outer", "binding", ("dyn",), callbacks=("h",)),
+), "outer"), (HandlerSpec("h"),), Invocation())
+
+
+def test_a_run_below_the_target_of_an_implicitly_called_binding_says_implicit_binding() -> None:
+    """langchain-core 1.8.3 (random seed 65): the inner binding, called in the implicit
+    context, replaces it, so the outer binding's handler misses ``fn`` below the inner
+    binding's target (binding-under-implicit-context-loses-bound-handlers, where
+    implicit_binding is yes). The fact came from the bindings whose handlers reach the run
+    itself, and the inner binding's only handler is local, reaching its target alone: ``fn``
+    said no. A binding encloses its target's whole subtree: the run's ancestors count too."""
+    ids = {run: str(uuid.uuid4()) for run in ("dyn", "inner_dyn")}
+    events = [_chain_event("h", "start", ids["dyn"], None, "dyn", "input"),
+              _chain_event("h", "start", ids["inner_dyn"], None, "inner_dyn", "dyn"),
+              _chain_event("h", "end", ids["inner_dyn"], None, "inner_dyn", "inner_dyn"),
+              _chain_event("h", "end", ids["dyn"], None, "dyn", "dyn")]
+    events = [replace(e, seq=i) for i, e in enumerate(events)]
+    exp = expect(_LOCAL_INNER_BINDING)
+    missed = [v for v in check(_LOCAL_INNER_BINDING, exp,
+                               Observation(tuple(events), (Outcome(value="dyn"),), Probe()))
+              if v.kind == "missing-run" and v.run == "fn"]
+    assert missed and all(dict(v.facts)["implicit_binding"] == "yes" for v in missed), missed
