@@ -709,7 +709,8 @@ class _Matcher:
                parent_of: Mapping[str, str | None],
                anchors: Mapping[str, Key] | None = None) -> dict[Key, str]:
         """Place ``pieces`` (roots of observed subtrees) at positions not yet ``taken``,
-        minimising disagreement, order faults and the expected runs left unseen (see
+        minimising disagreement, order faults and the expected runs left unseen (each weighed
+        by the handlers that should have seen it, as an alignment weighs it; see
         :meth:`_order_faults`: cross-handler order hints only break ties)."""
         anchor_of = anchors or {}
         places = [self._places(p, parent_of.get(p), anchor_of.get(p)) for p in pieces]
@@ -718,7 +719,7 @@ class _Matcher:
         if len(pieces) == 1 and not taken:
             options = [self._exact(pieces[0], place) for place in places[0]]
             options.sort(key=lambda c: (c.cost, c.key))
-            return self._place_alone(options, unplaced_cost[0], watched)
+            return self._place_alone(options, unplaced_cost[0], watched, self.miss)
         # A piece's places are costed (subtree and all) only when the search may try them:
         # of a batch's items, each fits its own place and costs more at every other one.
         exact: list[dict[int, _Candidate]] = [{} for _ in pieces]
@@ -816,7 +817,8 @@ class _Matcher:
             if best_key and (cost + floor, hint) >= best_key[0]:
                 return
             if not todo:
-                total = (cost + len(watched - assignment.keys() - taken.keys()) * _MISSED, hint)
+                total = (cost + sum(self.miss[k] for k in watched - assignment.keys()
+                                    - taken.keys()), hint)
                 if not best_key or total < best_key[0]:
                     best_key[:] = [total]
                     best.clear()
@@ -847,8 +849,8 @@ class _Matcher:
         return best
 
     @staticmethod
-    def _place_alone(options: Sequence[_Candidate], unplaced_cost: int, watched: set[Key]
-                     ) -> dict[Key, str]:
+    def _place_alone(options: Sequence[_Candidate], unplaced_cost: int, watched: set[Key],
+                     miss: Mapping[Key, int]) -> dict[Key, str]:
         """:meth:`_place` of one piece where nothing is placed yet (an invocation's root and
         what hangs under it): nothing to break order with, so the search comes down to the
         cheapest of its places and leaving it out, with the watched runs it leaves unseen;
@@ -861,7 +863,7 @@ class _Matcher:
         for cost, pairs in branches:
             if best_total is not None and cost >= best_total:
                 break  # (the search's bound: the rest cost at least as much)
-            total = cost + len(watched - {key for _, key in pairs}) * _MISSED
+            total = cost + sum(miss[k] for k in watched - {key for _, key in pairs})
             if best_total is None or total < best_total:
                 best_total, best = total, {key: rid for rid, key in pairs}
         return best

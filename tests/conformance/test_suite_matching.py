@@ -1045,3 +1045,44 @@ def test_leaving_a_child_out_is_priced_by_deeper_places_of_its_own_input_only() 
                     and key[0] == key_of[fn3_deep][0])
     # the fn3 run beside dyn2 fits the deeper fn3 place of its own input (its input differs)
     assert _WRONG_PARENT <= matcher._left_out(fn3_high, key_of[fn3_high]) < _UNPLACED
+
+
+def test_a_branch_cancelled_after_its_parallel_failed_is_placed_for_its_handlers() -> None:
+    """Found by langchain-core 1.8.3 (random seed 69, abatch): a parallel fails and ends
+    while a sibling branch still runs; the sibling is cancelled after, so its events come
+    after the parallel's end (an order fault where it belongs) and it ends with an error.
+    Placed, it cost its disagreements and that fault; left out, its two runs cost no more,
+    as the runs it leaves unseen counted one each however many handlers should have seen
+    them (three here), where an alignment counts them per handler: it was left out, and the
+    checker read it as started after the failure (false R8 ran-after-failure)."""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"kind": "lambda", "label": "fn3"}, {"kind": "lambda", "label": "fn4"},
+            {"children": ["fn3", "fn4", "fn4"], "kind": "sequence", "label": "seq2"},
+            {"fail": True, "kind": "lambda", "label": "fn6"},
+            {"children": ["fn4", "fn6"], "kind": "sequence", "label": "seq5"},
+            {"children": ["seq2", "seq5"], "kind": "parallel", "label": "par1"}],
+            "root": "par1"},
+        "handlers": [{"id": "h1"}, {"id": "h2"}, {"id": "h3"}],
+        "invocation": {"callbacks": ["h1", "h2", "h3"], "inputs": ["input0"],
+                       "mode": "ainvoke"}})
+    ids = {name: str(uuid.UUID(int=i + 1, version=4))
+           for i, name in enumerate(("par1", "seq2", "fn3", "seq5", "fn4", "fn6"))}
+    parents = {"seq2": "par1", "seq5": "par1", "fn3": "seq2", "fn4": "seq5", "fn6": "seq5"}
+    failure = {"label": "fn6", "original": True}
+    steps = [("start", "par1", "input0"), ("start", "seq2", "input0"),
+             ("start", "seq5", "input0"), ("start", "fn3", "input0"),
+             ("start", "fn4", "input0"), ("end", "fn4", "fn4"), ("start", "fn6", "fn4"),
+             ("error", "fn6", failure), ("error", "seq5", failure), ("error", "par1", failure),
+             ("error", "fn3", {"type": "CancelledError"}),
+             ("error", "seq2", {"type": "CancelledError"})]
+    events = [Event(0, h, kind, ids[run], ids.get(parents.get(run, "")), "chain",
+                    run if kind == "start" else None, (), (), payload=payload)
+              for kind, run, payload in steps for h in ("h1", "h2", "h3")]
+    events = [replace(ev, seq=i) for i, ev in enumerate(events)]
+    exp = expect(scenario)
+    assert set(match(exp, events).of_key.values()) == set(ids.values())
+    probe = Probe()
+    found = check(scenario, exp, Observation(tuple(events), (Outcome(error=probe.failure("fn6")),),
+                                             probe))
+    assert not [str(v) for v in found if v.kind == "ran-after-failure"]
