@@ -19,6 +19,9 @@ The solution is a dynamic programme over (observed run, expected run) pairs — 
 is its own disagreement plus the best assignment of its children (order-preserving for sequence
 steps, any one-to-one for branches) — followed by a small branch-and-bound search that places the
 pieces whose parents nobody saw (batch items, subtrees under unobserved runs) without overlap.
+Runs whose parent link fits under no child of their parent's place are placed in later rounds
+(below the place their parent link names, where they can: an engine that skips a level), and a
+run no round placed may take the place of a run of its object that can move to an empty one.
 Time order is judged per handler, as R7 is: handlers called asynchronously receive events late,
 so a run may have ended for one handler while another still waits for its end, and a child can
 fit inside its parent for the handler that saw both and not by the order of all deliveries.
