@@ -648,13 +648,6 @@ class _Matcher:
 
     # -- placing the pieces -----------------------------------------------------------------
 
-    def _candidates(self, rid: str, parent: str | None) -> list[_Candidate]:
-        """Where the piece rooted at ``rid`` may go, cheapest first (of equal costs, by key,
-        then in :meth:`_places` order)."""
-        out = [self._exact(rid, place) for place in self._places(rid, parent)]
-        out.sort(key=lambda c: (c.cost, c.key))
-        return out
-
     def _places(self, rid: str, parent: str | None, anchor: Key | None = None) -> list[_Place]:
         """Where the piece rooted at ``rid`` may go, each with a lower bound on its cost (the
         root's own cost there, without its subtree's): cheap, where :meth:`_exact` is not.
@@ -734,7 +727,8 @@ class _Matcher:
             return known
 
         def options_of(idx: int) -> list[_Candidate]:
-            """All of piece ``idx``'s candidates, cheapest first (:meth:`_candidates`)."""
+            """All of piece ``idx``'s candidates, cheapest first (of equal costs, by key, then
+            in :meth:`_places` order)."""
             return sorted((candidate(idx, place) for place in places[idx]),
                           key=lambda c: (c.cost, c.key))
 
