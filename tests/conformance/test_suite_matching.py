@@ -29,7 +29,7 @@ from conformance.model import STREAM_MODES, Scenario
 from conformance.observed import Observation
 from conformance.oracle import Expectation, expect, reply_of, streamed_models
 from conformance.strategies import Registrations, scenarios
-from conformance.violations import FACTS, kind_is_known
+from conformance.violations import FACTS, Violation, kind_is_known
 
 Key = tuple[int, ...]
 Step = tuple[str, Key]  # ("start" | "token" | "end" | "error", run position)
@@ -891,25 +891,38 @@ def test_a_branch_cancelled_part_way_is_placed_whole() -> None:
             "root": "par1"},
         "handlers": [{"id": "h1"}, {"id": "h2"}],
         "invocation": {"callbacks": ["h1", "h2"], "inputs": ["input0"], "mode": "ainvoke"}})
-    ids = {name: str(uuid.UUID(int=i + 1, version=4))
-           for i, name in enumerate(("par1", "fn2", "seq7", "seq8", "fn9"))}
-    parents = {"fn2": "par1", "seq7": "par1", "seq8": "seq7", "fn9": "seq8"}
+    parents = {"par1": None, "fn2": "par1", "seq7": "par1", "seq8": "seq7", "fn9": "seq8"}
     steps = [("start", "par1", "input0"), ("start", "fn2", "input0"),
              ("start", "seq7", "input0"), ("start", "seq8", "input0"),
              ("error", "fn2", {"label": "fn2", "original": True}),
              ("start", "fn9", "input0"),
              ("error", "par1", {"label": "fn2", "original": True}),
              *(("error", run, {"type": "CancelledError"}) for run in ("fn9", "seq8", "seq7"))]
-    events = [Event(0, h, kind, ids[run], ids.get(parents.get(run, "")), "chain",
-                    run if kind == "start" else None, (), (), payload=payload)
-              for kind, run, payload in steps for h in ("h1", "h2")]
-    events = [replace(ev, seq=i) for i, ev in enumerate(events)]
-    exp = expect(scenario)
-    assert set(match(exp, events).of_key.values()) == set(ids.values())
-    probe = Probe()
-    found = check(scenario, exp, Observation(tuple(events), (Outcome(error=probe.failure("fn2")),),
-                                             probe))
+    events = _chain_runs(steps, parents, ("h1", "h2"))
+    placed, found = _judged_with_failure(scenario, events, "fn2")
+    assert placed == {ev.run_id for ev in events}
     assert not [str(v) for v in found if v.kind == "ran-after-failure"]
+
+
+def _chain_runs(steps: list[tuple[str, str, object]], parents: dict[str, str | None],
+                handlers: tuple[str, ...]) -> list[Event]:
+    """Chain runs' events, as recorded: each step ``(event, run, payload)`` delivered to every
+    handler in turn, the run named by its label on its start, its parent from ``parents``."""
+    ids = {run: str(uuid.UUID(int=i + 1, version=4)) for i, run in enumerate(parents)}
+    events = [Event(0, h, kind, ids[run], ids.get(parents[run] or ""), "chain",
+                    run if kind == "start" else None, (), (), payload=payload)
+              for kind, run, payload in steps for h in handlers]
+    return [replace(ev, seq=i) for i, ev in enumerate(events)]
+
+
+def _judged_with_failure(scenario: Scenario, events: list[Event], failing: str
+                         ) -> tuple[set[str], list[Violation]]:
+    """The observed runs the matcher placed, and the checker's violations, for ``events`` of a
+    call that raised ``failing``'s injected failure."""
+    exp = expect(scenario)
+    probe = Probe()
+    observation = Observation(tuple(events), (Outcome(error=probe.failure(failing)),), probe)
+    return set(match(exp, events).of_key.values()), check(scenario, exp, observation)
 
 
 def test_a_run_is_not_placed_at_a_namesake_of_another_type() -> None:
@@ -1066,9 +1079,8 @@ def test_a_branch_cancelled_after_its_parallel_failed_is_placed_for_its_handlers
         "handlers": [{"id": "h1"}, {"id": "h2"}, {"id": "h3"}],
         "invocation": {"callbacks": ["h1", "h2", "h3"], "inputs": ["input0"],
                        "mode": "ainvoke"}})
-    ids = {name: str(uuid.UUID(int=i + 1, version=4))
-           for i, name in enumerate(("par1", "seq2", "fn3", "seq5", "fn4", "fn6"))}
-    parents = {"seq2": "par1", "seq5": "par1", "fn3": "seq2", "fn4": "seq5", "fn6": "seq5"}
+    parents = {"par1": None, "seq2": "par1", "fn3": "seq2", "seq5": "par1", "fn4": "seq5",
+               "fn6": "seq5"}
     failure = {"label": "fn6", "original": True}
     steps = [("start", "par1", "input0"), ("start", "seq2", "input0"),
              ("start", "seq5", "input0"), ("start", "fn3", "input0"),
@@ -1076,13 +1088,7 @@ def test_a_branch_cancelled_after_its_parallel_failed_is_placed_for_its_handlers
              ("error", "fn6", failure), ("error", "seq5", failure), ("error", "par1", failure),
              ("error", "fn3", {"type": "CancelledError"}),
              ("error", "seq2", {"type": "CancelledError"})]
-    events = [Event(0, h, kind, ids[run], ids.get(parents.get(run, "")), "chain",
-                    run if kind == "start" else None, (), (), payload=payload)
-              for kind, run, payload in steps for h in ("h1", "h2", "h3")]
-    events = [replace(ev, seq=i) for i, ev in enumerate(events)]
-    exp = expect(scenario)
-    assert set(match(exp, events).of_key.values()) == set(ids.values())
-    probe = Probe()
-    found = check(scenario, exp, Observation(tuple(events), (Outcome(error=probe.failure("fn6")),),
-                                             probe))
+    events = _chain_runs(steps, parents, ("h1", "h2", "h3"))
+    placed, found = _judged_with_failure(scenario, events, "fn6")
+    assert placed == {ev.run_id for ev in events}
     assert not [str(v) for v in found if v.kind == "ran-after-failure"]
