@@ -21,6 +21,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from typing import Annotated, Any
 
@@ -266,8 +267,25 @@ def _cut(r: Any, inp: Any, config: dict[str, Any], mode: str, k: int) -> bool:
     return asyncio.run(_acut(r, inp, config, mode, k))
 
 
+class _InlineExecutor(ThreadPoolExecutor):
+    """The loop's default executor for ``cancel``: it runs each call at once, on the loop's
+    thread. A sync function or handler sent to a real executor takes as many loop steps as
+    its thread needs on a loaded machine (``alisteners`` once needed more than 300 steps),
+    so ``k`` steps would cut a call at a different point each time; inline, they cut at the
+    same point on every run."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # the caller's await raises it, as from a thread
+            future.set_exception(exc)
+        return future
+
+
 async def _acut(r: Any, inp: Any, config: dict[str, Any], mode: str, k: int) -> bool:
     if mode == "cancel":
+        asyncio.get_running_loop().set_default_executor(_InlineExecutor())
         task = asyncio.ensure_future(r.ainvoke(inp, config))
         for _ in range(k):
             await asyncio.sleep(0)
