@@ -497,29 +497,38 @@ class _Matcher:
         return fit[0] + _WRAPPED, fit[1]
 
     def _leaving_out(self, kid: str, keys: Sequence[Key]) -> int:
-        """:meth:`_left_out` for a child aligned with ``keys``; the flat unplaced cost for one
-        that fits one of them exactly (a conforming engine's: nothing cheaper to find)."""
+        """:meth:`_left_out` for a child aligned with ``keys``; its piece's unplaced cost where
+        there are no places (no level to look deeper from) or it fits one of them exactly (a
+        conforming engine's: nothing cheaper to find)."""
         if not keys or any(fit is not None and fit[0] == 0
                            for key in keys for fit in [self._child(kid, key)]):
-            return _UNPLACED
+            return _UNPLACED * self._size(kid)
         return self._left_out(kid, keys[0])
 
     def _left_out(self, rid: str, level: Key) -> int:
-        """What leaving child ``rid`` out of an alignment with places like ``level`` costs: a
-        later round may place it deeper in the same input's tree, its parent link then wrong
-        (a tool's callee that names the tool's parent fits the tool's child, not a run of its
-        object beside the tool), so no more than that, by its own fit at the cheapest such
-        place of its name; nor more than leaving it unplaced. (Only deeper places: one beside
-        ``level``, or in another input's tree, is another run's.) A run of a conforming engine
-        fits its place exactly, so leaving it out always costs more."""
+        """What leaving child ``rid`` out of an alignment with places like ``level`` costs.
+
+        Its subtree goes with it (a later round places the piece whole), so leaving it out
+        costs one unplaced run per run in it; or less, where a later round may place it deeper
+        in the same input's tree, its parent link then wrong (a tool's callee that names the
+        tool's parent fits the tool's child, not a run of its object beside the tool): its
+        subtree's fit at the cheapest such place of its name, plus the wrong link. (Only deeper
+        places: one beside ``level``, or in another input's tree, is another run's.) Priced by
+        the piece, not by its root alone: otherwise a nameless run whose subtree fits the
+        place and a nameless sibling with nothing below that fits would cost the same to
+        leave out, and the place could go to the sibling (LangChain.js's nameless sequences
+        in batch). A run of a conforming engine fits its place exactly, so leaving it out
+        always costs more."""
         memo = (rid, level[0], len(level))
         cost = self.left_out.get(memo)
         if cost is None:
-            fits = [local for key in self.named_keys.get(rid, ())
+            fits = [fit[0] for key in self.named_keys.get(rid, ())
                     if key[0] == level[0] and len(key) > len(level)
-                    for local in [self._local(rid, key)] if local is not None]
-            cost = self.left_out[memo] = min(_UNPLACED, min(fits, default=_UNPLACED)
-                                             + _WRONG_PARENT)
+                    for fit in [self._pair(rid, key)] if fit is not None]
+            cost = _UNPLACED * self._size(rid)
+            if fits:
+                cost = min(cost, min(fits) + _WRONG_PARENT)
+            self.left_out[memo] = cost
         return cost
 
     def _align(self, kids: Sequence[str], keys: Sequence[Key]

@@ -1050,7 +1050,8 @@ def test_leaving_a_child_out_is_priced_by_deeper_places_of_its_own_input_only() 
     dyn2 = next(rid for rid, key in key_of.items() if exp.runs[key].label == "dyn2")
     fn3_deep = next(rid for rid, key in key_of.items()
                     if exp.runs[key].label == "fn3" and len(key) == 3)
-    assert matcher._left_out(dyn2, key_of[dyn2]) == _UNPLACED  # its twin's place is no option
+    # its twin's place is no option: its piece (itself and its fn3) is priced as unplaced
+    assert matcher._left_out(dyn2, key_of[dyn2]) == 2 * _UNPLACED
     # the fn3 run under dyn2 could go one level up, beside dyn2, in its own input: not deeper
     assert matcher._left_out(fn3_deep, key_of[fn3_deep]) == _UNPLACED
     fn3_high = next(rid for rid, key in key_of.items()
@@ -1092,3 +1093,56 @@ def test_a_branch_cancelled_after_its_parallel_failed_is_placed_for_its_handlers
     placed, found = _judged_with_failure(scenario, events, "fn6")
     assert placed == {ev.run_id for ev in events}
     assert not [str(v) for v in found if v.kind == "ran-after-failure"]
+
+
+
+def test_a_nameless_run_whose_subtree_fits_wins_over_a_nameless_sibling() -> None:
+    """Found by LangChain.js (random seed 21, batch; seeds 22 and 25 alike): its sequences
+    are nameless, and a batch item's failure is passed on to later steps as a value, so runs
+    that should never start run. Leaving a child out of an alignment cost one unplaced run
+    however large its subtree, so the nameless sequence whose subtree fits the place and the
+    nameless one after it, with nothing below that fits, cost the same to leave out. The
+    place went to the later one, and the checker judged the scattered runs (a false R7:
+    'seq4' started before the previous step 'fn3' ended). Leaving a child out now costs its
+    whole piece, as an unplaced piece costs in the search. (The events LangChain.js
+    delivered, ids renumbered.)"""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"kind": "lambda", "label": "fn3"}, {"kind": "lambda", "label": "fn5"},
+            {"kind": "lambda", "label": "fn6"}, {"kind": "lambda", "label": "fn7"},
+            {"children": ["fn5", "fn6", "fn7"], "kind": "sequence", "label": "seq4"},
+            {"fail": True, "kind": "lambda", "label": "fn8"},
+            {"children": ["fn3", "seq4", "fn8"], "kind": "sequence", "label": "seq2"},
+            {"kind": "lambda", "label": "fn9"}, {"kind": "lambda", "label": "fn11"},
+            {"kind": "lambda", "label": "fn12"}, {"kind": "lambda", "label": "fn13"},
+            {"children": ["fn11", "fn12", "fn13"], "kind": "sequence", "label": "seq10"},
+            {"children": ["seq2", "fn9", "seq10"], "kind": "sequence", "label": "seq1"}],
+            "root": "seq1"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"callbacks": ["h1"], "inputs": ["input0"], "mode": "batch"}})
+    parents = {"seq1": None, "seq2": "seq1", "fn3": "seq2", "seq4": "seq2", "fn5": "seq4",
+               "fn6": "seq4", "fn7": "seq4", "fn8": "seq2", "fn9": "seq1", "seq10": "seq1",
+               "fn11": "seq10", "fn12": "seq10", "fn13": "seq10"}
+    passed_on = {"name": "InjectedFailure", "label": "fn8"}
+    steps: list[tuple[str, str, object]] = [
+        ("start", "seq1", "input0"), ("start", "seq2", "input0"), ("start", "fn3", "input0"),
+        ("end", "fn3", "fn3"), ("start", "seq4", "fn3"), ("start", "fn5", "fn3"),
+        ("end", "fn5", "fn5"), ("start", "fn6", "fn5"), ("end", "fn6", "fn6"),
+        ("start", "fn7", "fn6"), ("end", "fn7", "fn7"), ("end", "seq4", "fn7"),
+        ("start", "fn8", "fn7"), ("error", "fn8", {"label": "fn8", "original": True}),
+        ("end", "seq2", passed_on), ("start", "fn9", passed_on), ("end", "fn9", "fn9"),
+        ("start", "seq10", "fn9"), ("start", "fn11", "fn9"), ("end", "fn11", "fn11"),
+        ("start", "fn12", "fn11"), ("end", "fn12", "fn12"), ("start", "fn13", "fn12"),
+        ("end", "fn13", "fn13"), ("end", "seq10", "fn13"), ("end", "seq1", "fn13")]
+    events = [replace(ev, name=None) if ev.name and ev.name.startswith("seq") else ev
+              for ev in _chain_runs(steps, parents, ("h1",))]
+    exp = expect(scenario)
+    label_of = {str(uuid.UUID(int=i + 1, version=4)): run for i, run in enumerate(parents)}
+    placed = {exp.runs[key].label: label_of[rid] for key, rid in match(exp, events).of_key.items()}
+    assert placed == {label: label for label in (
+        "seq1", "seq2", "fn3", "seq4", "fn5", "fn6", "fn7", "fn8")}
+    _, found = _judged_with_failure(scenario, events, "fn8")
+    assert not [v for v in found if v.rule == "R7"]
+    # with no place to go (the children of a leaf's place), a child's whole piece is unplaced
+    seq2 = next(rid for rid, run in label_of.items() if run == "seq2")
+    assert _Matcher(exp, observed_runs(events))._leaving_out(seq2, ()) == 7 * _UNPLACED

@@ -25,6 +25,7 @@ def _matcher(miss: dict[Key, int], fits: dict[tuple[str, Key], _Fit | None]) -> 
     matcher = object.__new__(_Matcher)
     matcher.miss = miss
     matcher._left_out = lambda rid, level: _UNPLACED  # type: ignore[method-assign]
+    matcher._size = lambda rid: 1  # type: ignore[method-assign]
     matcher.wrapped = frozenset()
     matcher._pair = lambda rid, key: fits[(rid, key)]  # type: ignore[method-assign]
     return matcher
