@@ -15,7 +15,10 @@ An adapter does four things and nothing else:
 
 Optionally (:class:`Reproducing`), ``reproduction(scenario)`` writes a case as code in the
 implementation's own API, which failure reports show; an adapter without it gets reports without
-that code (the replay command is always there).
+that code (the replay command is always there). Also optional, ``collect_leftovers()`` is called
+once each call's observation is taken (and the tracebacks it holds dropped): an adapter whose
+engine leaves garbage in reference cycles that does work when finalised (langchain-core's failed
+streams) collects it there, inside the scenario that left it.
 
 The data an invocation produces (:class:`Outcome`, :class:`Probe`, :class:`InjectedFailure`,
 :class:`HandlerFault`) lives in :mod:`conformance.observed`, which the checker reads; this module

@@ -11,6 +11,7 @@ import asyncio
 import json
 import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Final, TypeVar
@@ -20,7 +21,7 @@ from .adapter import Adapter, AdapterError, Reproducing
 from .events import EventSink
 from .faultlog import capture_fault_reports
 from .model import ASYNC_MODES, Chain, Invocation, Scenario
-from .observed import Observation, Outcome, Probe
+from .observed import Observation, Outcome, Probe, drop_tracebacks
 from .watch import WATCH
 
 __all__ = ["build", "reproduction", "run_concurrently", "run_scenario", "strip_handlers"]
@@ -189,7 +190,25 @@ def _run_scenario(adapter: Adapter, scenario: Scenario) -> Observation:
         _guard(adapter, "deliver_late()", lambda: late(root))  # waited for stragglers itself)
     elif threads_before is not None:
         _await_stragglers(sink, threads_before, STRAGGLER_GRACE)
-    return _observation(adapter, sink, outcomes, probe, returned)
+    observation = _observation(adapter, sink, outcomes, probe, returned)
+    _let_go(adapter, observation)
+    return observation
+
+
+def _let_go(adapter: Adapter, observation: Observation) -> None:
+    """Once the observation is taken: drop the tracebacks it holds, so what they kept alive
+    (a failed stream's generators) dies now, and let the adapter collect what its call left
+    in reference cycles (``collect_leftovers()``, optional). Whatever that makes the engine
+    do then happens while this scenario is still watched, so a hang in it is blamed on this
+    scenario, and reaches no observation."""
+    collect = getattr(adapter, "collect_leftovers", None)
+    with warnings.catch_warnings():
+        # (an engine's coroutine that was never awaited, freed now: the engine's leftover,
+        # which Python reports wherever it is freed; here that would name this module)
+        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+        drop_tracebacks(observation)
+        if collect is not None:
+            _guard(adapter, "collect_leftovers()", collect)
 
 
 def _await_stragglers(sink: EventSink, threads_before: set[threading.Thread],
@@ -268,6 +287,8 @@ def _run_concurrently(adapter: Adapter, scenarios: Sequence[Scenario]) -> list[O
         if isinstance(result, BaseException):
             raise result
         observations.append(_observation(adapter, sink, result, probe))
+    for observation in observations:
+        _let_go(adapter, observation)
     return observations
 
 

@@ -15,7 +15,15 @@ from typing import Any
 
 from .events import Event
 
-__all__ = ["HandlerFault", "InjectedFailure", "Observation", "Outcome", "Probe", "StreamEvent"]
+__all__ = [
+    "HandlerFault",
+    "InjectedFailure",
+    "Observation",
+    "Outcome",
+    "Probe",
+    "StreamEvent",
+    "drop_tracebacks",
+]
 
 
 class InjectedFailure(Exception):
@@ -102,6 +110,11 @@ class Probe:
         with self._lock:
             return any(exc is r for r in self._raised)
 
+    def raised(self) -> tuple[InjectedFailure, ...]:
+        """The failures the leaves raised so far, in order."""
+        with self._lock:
+            return tuple(self._raised)
+
 
 @dataclass(frozen=True)
 class StreamEvent:
@@ -141,3 +154,26 @@ class Observation:
     #: Events whose payload object the engine changed after delivering it, with what it read
     #: once the call was over (R15; :meth:`~conformance.events.EventSink.changed_payloads`).
     changed: tuple[tuple[Event, Any], ...] = ()
+
+
+def drop_tracebacks(observation: Observation) -> None:
+    """Drop the tracebacks of the exceptions ``observation`` holds: what the caller got, the
+    failures the leaves raised, and the exceptions each of them chains.
+
+    A traceback holds the frames it passed through and, with them, the generators of a stream
+    that failed part way. An engine may do work when those are finalised (langchain-core ends
+    their runs then, and can block), which belongs to the scenario that left them, not to
+    whichever later one the garbage collector happens to run in. The harness calls this once
+    the observation is taken, so whatever they do reaches no observation. Nothing reads these
+    tracebacks: the checker tells exceptions apart by identity and type.
+    """
+    pending: list[BaseException | None] = [o.error for o in observation.outcomes]
+    pending += observation.probe.raised()
+    seen: set[int] = set()
+    while pending:
+        exc = pending.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        pending += (exc.__cause__, exc.__context__)
