@@ -754,10 +754,14 @@ class _Matcher:
         # the least each piece can add (a bound that prunes the search)
         least = [least_of(i) for i in range(len(pieces))]
         # Shallow pieces first, so that the runs a piece may go under are placed before it and
-        # its order faults show; then the most constrained, then the largest.
+        # its order faults show; then the most constrained; then the ones that fit somewhere
+        # best, so that runs which fit a place exactly take it before a run that fits it with
+        # a disagreement does (among many alike pieces, langchain-core's tool callees that
+        # lost their parent link, the budget may run out before the search undoes that); then
+        # the largest.
         order = sorted(range(len(pieces)), key=lambda i: (
             min((len(p.key) for p in places[i]), default=99), len(places[i]) or 99,
-            -self._size(pieces[i])))
+            least[i], -self._size(pieces[i])))
         best_key: list[tuple[int, int]] = []
         best: dict[Key, str] = {}
         budget = [_SEARCH_BUDGET]

@@ -1146,3 +1146,38 @@ def test_a_nameless_run_whose_subtree_fits_wins_over_a_nameless_sibling() -> Non
     # with no place to go (the children of a leaf's place), a child's whole piece is unplaced
     seq2 = next(rid for rid, run in label_of.items() if run == "seq2")
     assert _Matcher(exp, observed_runs(events))._leaving_out(seq2, ()) == 7 * _UNPLACED
+
+
+def test_runs_that_fit_a_place_exactly_take_it_before_alike_runs_that_fit_it_worse() -> None:
+    """Found by langchain-core 1.8.3 (random seed 59, batch of three): a tool's callees lose
+    their parent link (the tool's local handler h2 leaks to them), so nine runs of one lambda
+    are roots, alike but for their handlers: three seen by h1 and h2 (the bound callee of each
+    item, where both are in scope) and six by h2 alone. Taken in order of their first events,
+    an h2-only run took an item's bound place (one handler missed) before the runs that fit
+    it exactly, the search's budget ran out before that was undone, and one h1 run was left
+    out (a false R2 missing-run). The search now takes the pieces that fit somewhere best
+    first. (The events langchain-core delivered, ids renumbered.)"""
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"kind": "lambda", "label": "fn3"},
+            {"children": ["bind_fn3", "fn3", "fn3"], "kind": "tool", "label": "tool2"},
+            {"callbacks": ["h2"], "callbacks_as_manager": True, "children": ["tool2"],
+             "kind": "binding", "label": "bind1", "local": ["h2"]},
+            {"callbacks": ["h1", "h2"], "children": ["fn3"], "kind": "binding",
+             "label": "bind_fn3"}], "root": "bind1"},
+        "handlers": [{"id": "h1"}, {"id": "h2", "ignore": ["llm", "agent"]}, {"id": "h3"}],
+        "invocation": {"inputs": ["input0", "input1", "input2"], "mode": "batch"}})
+    exp = expect(scenario)
+    events: list[Event] = []
+    for run in range(9):
+        rid = str(uuid.UUID(int=run + 1, version=4))
+        seen_by = ("h2", "h1") if run % 3 == 0 else ("h2",)
+        for kind, payload in (("start", "tool2"), ("end", "fn3")):
+            events += [Event(len(events), h, kind, rid, None, "chain",
+                             "fn3" if kind == "start" else None, (), (), payload=payload)
+                       for h in seen_by]
+    placed = match(exp, events).of_key
+    assert len(placed) == 9
+    bound = {key for key, run in exp.runs.items() if "h1" in run.handlers}
+    assert {observed_runs(events)[placed[key]].handlers == {"h1", "h2"} for key in bound} \
+        == {True}
