@@ -21,6 +21,8 @@ handlers that a function or tool calls without forwarding its config (``implicit
 for a bound handler, whether a binding that binds it is wrapped directly by another
 (``bound_in``: ``inner-binding``, else ``binding``); whether an enclosing run runs its children at
 once (``in_parallel``: a parallel, an assign, a map, a function or tool fanning out);
+whether the run is inside an item of a ``.map()``, at any depth (``in_map``: an engine may run
+the items as a batch, with a batch's behaviour);
 whether the chain has a ``flaky`` lambda (``yes``/``no``: a retried lambda that fails its first
 attempt, so a run that succeeds has a failing attempt inside); whether the invocation ``fails``
 at all (``yes``/``no``: consequences of a failure, such as cancelled branches, then tell themselves
@@ -124,6 +126,7 @@ def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) ->
     return {"parent": kind_of(exp.parent), "grandparent": kind_of(grand),
             "bound": "yes" if bound else "no",
             "in_parallel": "yes" if _in_parallel(chain, runs, exp) else "no",
+            "in_map": "yes" if _in_map(chain, runs, exp) else "no",
             "implicit_binding": "yes" if bound_at & _bindings_invoked_by(chain, _implicit_caller)
             else "no",
             "bound_attempt": "yes" if bound_at & _bindings_invoked_by(chain, _tries_attempts)
@@ -172,6 +175,19 @@ def _in_parallel(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
         run = runs[key]
         if run.label in chain and (chain[run.label].kind in _AT_ONCE
                                     or chain[run.label].concurrent):
+            return True
+        key = run.parent
+    return False
+
+
+def _in_map(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
+            exp: ExpectedRun) -> bool:
+    """Is the run inside an item of a ``.map()`` (at any depth)? An engine may run the items
+    as a batch, with the batch's ways: items cancelled when one fails, a batch's exception."""
+    key = exp.parent
+    while key is not None:
+        run = runs[key]
+        if run.label in chain and chain[run.label].kind == "map":
             return True
         key = run.parent
     return False
@@ -259,11 +275,14 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
     # A bare label's object may run both inside and outside children run at once: its
     # violation says in_parallel=yes if any of its runs is inside (never narrower than the run).
     at_once: set[str] = set()
+    mapped: set[str] = set()  # (likewise for in_map)
     if expectation is not None:
         for run in expectation.runs.values():
             by_label.setdefault(run.label, run)
             if _in_parallel(chain, expectation.runs, run):
                 at_once.add(run.label)
+            if _in_map(chain, expectation.runs, run):
+                mapped.add(run.label)
     # Whether sync code runs under an async mode: a function with no async body (run on a worker
     # thread), where an engine's sync paths run inside an async invocation.
     sync_only = "yes" if any(n.sync_only for n in chain.walk()) else "no"
@@ -292,6 +311,7 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
         if exp is not None and expectation is not None:
             facts.update(run_facts(scenario, expectation, exp))
             facts["in_parallel"] = "yes" if exp.label in at_once else "no"
+            facts["in_map"] = "yes" if exp.label in mapped else "no"
         if expectation is not None:
             facts["fails"] = "yes" if any(expectation.failures) else "no"
         if v.handler is not None:

@@ -108,8 +108,8 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
                                  "fails": "no",
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
                                  "local": "no", "inline": "no", "flaky": "no",
-                                 "root": "sequence", "in_parallel": "no", "tool": "no",
-                                 "implicit_binding": "no", "bound_attempt": "no"}
+                                 "root": "sequence", "in_parallel": "no", "in_map": "no",
+                                 "tool": "no", "implicit_binding": "no", "bound_attempt": "no"}
     assert model.signature.startswith("R1 missing-run (")
 
 
