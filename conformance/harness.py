@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from . import eventloop
 from .adapter import Adapter, AdapterError, Reproducing
@@ -202,13 +203,23 @@ def _let_go(adapter: Adapter, observation: Observation) -> None:
     do then happens while this scenario is still watched, so a hang in it is blamed on this
     scenario, and reaches no observation."""
     collect = getattr(adapter, "collect_leftovers", None)
-    with warnings.catch_warnings():
-        # (an engine's coroutine that was never awaited, freed now: the engine's leftover,
-        # which Python reports wherever it is freed; here that would name this module)
-        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
-        drop_tracebacks(observation)
-        if collect is not None:
-            _guard(adapter, "collect_leftovers()", collect)
+    # What the engine's leftovers do as they are freed reaches no caller: a coroutine never
+    # awaited (Python warns wherever it is freed: here, naming this module) or an exception
+    # a finaliser raises (Python reports it as ignored, pytest as a warning of this test).
+    hook = sys.unraisablehook
+    sys.unraisablehook = _ignore_unraisable
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+            drop_tracebacks(observation)
+            if collect is not None:
+                _guard(adapter, "collect_leftovers()", collect)
+    finally:
+        sys.unraisablehook = hook
+
+
+def _ignore_unraisable(unraisable: Any) -> None:
+    """``sys.unraisablehook`` while an engine's leftovers are let go (see :func:`_let_go`)."""
 
 
 def _await_stragglers(sink: EventSink, threads_before: set[threading.Thread],

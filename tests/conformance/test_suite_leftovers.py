@@ -10,8 +10,11 @@ scenario that left it, and reaches no observation.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+import pytest
 
 from conformance.adapter import Outcome, Probe
 from conformance.adapters.reference import ReferenceAdapter
@@ -89,3 +92,40 @@ def test_a_failed_calls_generators_are_finalised_before_its_scenario_ends() -> N
     assert adapter.collected == 1
     assert observation.outcomes[0].error is not None
     assert observation.outcomes[0].error.__traceback__ is None
+
+
+class _LeavesAFailingFinaliser(_LeavesAGenerator):
+    """As :class:`_LeavesAGenerator`, but closing its generator raises (as langchain-core's
+    do when a handler with ``raise_error`` sees the run they end)."""
+
+    def invoke(self, root: Any, invocation: Invocation,
+               handlers: Mapping[str, object]) -> Sequence[Outcome]:
+        super(_LeavesAGenerator, self).invoke(root, invocation, handlers)
+
+        def stream() -> Iterator[int]:
+            try:
+                yield 1
+            finally:
+                self.finalised.append("finalised")
+                raise RuntimeError("the finaliser fails")
+
+        def fail(generator: Iterator[int]) -> None:
+            next(generator)
+            raise ValueError("the stream failed")
+
+        try:
+            fail(stream())
+        except ValueError as exc:
+            return [Outcome(error=exc)]
+        raise AssertionError("unreachable")
+
+
+def test_what_a_leftovers_finaliser_raises_is_not_reported(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    reported: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)
+    adapter = _LeavesAFailingFinaliser()
+    run_scenario(adapter, _SCENARIO)
+    assert adapter.finalised == ["finalised"]
+    assert reported == []
+    assert sys.unraisablehook == reported.append  # put back
