@@ -22,7 +22,9 @@ for a bound handler, whether a binding that binds it is wrapped directly by anot
 (``bound_in``: ``inner-binding``, else ``binding``); whether an enclosing run runs its children at
 once (``in_parallel``: a parallel, an assign, a map, a function or tool fanning out);
 whether the run is inside an item of a ``.map()``, at any depth (``in_map``: an engine may run
-the items as a batch, with a batch's behaviour);
+the items as a batch, with a batch's behaviour); whether it comes after a sequence step that
+holds a flaky lambda (``after_flaky``: a later step, or inside one; an engine that does not
+retry in some mode fails there, and nothing after starts);
 whether the chain has a ``flaky`` lambda (``yes``/``no``: a retried lambda that fails its first
 attempt, so a run that succeeds has a failing attempt inside); whether the invocation ``fails``
 at all (``yes``/``no``: consequences of a failure, such as cancelled branches, then tell themselves
@@ -127,6 +129,7 @@ def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) ->
             "bound": "yes" if bound else "no",
             "in_parallel": "yes" if _in_parallel(chain, runs, exp) else "no",
             "in_map": "yes" if _in_map(chain, runs, exp) else "no",
+            "after_flaky": "yes" if _after_flaky(chain, runs, exp) else "no",
             "implicit_binding": "yes" if bound_at & _bindings_invoked_by(chain, _implicit_caller)
             else "no",
             "bound_attempt": "yes" if bound_at & _bindings_invoked_by(chain, _tries_attempts)
@@ -190,6 +193,37 @@ def _in_map(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
         if run.label in chain and chain[run.label].kind == "map":
             return True
         key = run.parent
+    return False
+
+
+def _after_flaky(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
+                 exp: ExpectedRun) -> bool:
+    """Does the run come after a sequence step that holds a flaky lambda (it is a later step
+    of that sequence, or inside one, at any level)? An engine that does not retry in some
+    mode fails that step there, and nothing after it starts."""
+    run = exp
+    while run.parent is not None:
+        parent = runs[run.parent]
+        # (a sequence's step i is its run's child i: the oracle keys them so)
+        if parent.label in chain and chain[parent.label].kind == "sequence" and any(
+                _holds_flaky(chain, step) for step in chain[parent.label].children[:run.key[-1]]):
+            return True
+        run = parent
+    return False
+
+
+def _holds_flaky(chain: Chain, label: str) -> bool:
+    """Whether node ``label`` or a node below it is a flaky lambda."""
+    todo, seen = [label], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        node = chain[current]
+        if node.flaky:
+            return True
+        todo += node.children
     return False
 
 
@@ -275,7 +309,8 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
     # A bare label's object may run both inside and outside children run at once: its
     # violation says in_parallel=yes if any of its runs is inside (never narrower than the run).
     at_once: set[str] = set()
-    mapped: set[str] = set()  # (likewise for in_map)
+    mapped: set[str] = set()  # (likewise for in_map and after_flaky)
+    after_flaky: set[str] = set()
     if expectation is not None:
         for run in expectation.runs.values():
             by_label.setdefault(run.label, run)
@@ -283,6 +318,8 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
                 at_once.add(run.label)
             if _in_map(chain, expectation.runs, run):
                 mapped.add(run.label)
+            if _after_flaky(chain, expectation.runs, run):
+                after_flaky.add(run.label)
     # Whether sync code runs under an async mode: a function with no async body (run on a worker
     # thread), where an engine's sync paths run inside an async invocation.
     sync_only = "yes" if any(n.sync_only for n in chain.walk()) else "no"
@@ -312,6 +349,7 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
             facts.update(run_facts(scenario, expectation, exp))
             facts["in_parallel"] = "yes" if exp.label in at_once else "no"
             facts["in_map"] = "yes" if exp.label in mapped else "no"
+            facts["after_flaky"] = "yes" if exp.label in after_flaky else "no"
         if expectation is not None:
             facts["fails"] = "yes" if any(expectation.failures) else "no"
         if v.handler is not None:

@@ -20,7 +20,7 @@ FACTS: frozenset[str] = frozenset({
     "mode", "root", "tool", "sync_only", "inline", "flaky", "fails", "seed",
     # the run
     "node", "run_type", "parent", "grandparent", "bound", "bound_attempt", "implicit_binding",
-    "in_parallel", "in_map",
+    "in_parallel", "in_map", "after_flaky",
     # the handler
     "routes", "bound_in", "form", "registrations", "in_configs", "handler", "ignore", "local",
     # what a rule's check adds

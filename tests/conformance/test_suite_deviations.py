@@ -109,7 +109,8 @@ def test_checker_violations_carry_signatures_with_facts() -> None:
                                  "handler": "sync", "sync_only": "no", "ignore": "none",
                                  "local": "no", "inline": "no", "flaky": "no",
                                  "root": "sequence", "in_parallel": "no", "in_map": "no",
-                                 "tool": "no", "implicit_binding": "no", "bound_attempt": "no"}
+                                 "after_flaky": "no", "tool": "no", "implicit_binding": "no",
+                                 "bound_attempt": "no"}
     assert model.signature.startswith("R1 missing-run (")
 
 
