@@ -290,10 +290,24 @@ def _bound_in(chain: Chain, bindings: Iterable[str | None]) -> str:
 
 def _delivered_in(chain: Chain, label: str) -> str:
     """The kinds of the nodes whose child ``label`` is (``root`` for the chain's root), joined
-    with ``+``: where the failure an error event carried comes out of."""
-    kinds: set[str] = {n.kind for n in chain.nodes if label in n.children}
-    if label == chain.root:
-        kinds.add("root")
+    with ``+``: where the failure an error event carried comes out of. Bindings are seen
+    through, as they make no run: a fallback bound with ``with_config`` gives its failure to
+    the fallbacks."""
+    kinds: set[str] = set()
+    todo, seen = [label], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current == chain.root:
+            kinds.add("root")
+        for node in chain.nodes:
+            if current in node.children:
+                if node.kind == "binding":
+                    todo.append(node.label)
+                else:
+                    kinds.add(node.kind)
     return "+".join(sorted(kinds)) or "none"
 
 

@@ -576,3 +576,24 @@ def test_where_a_delivered_failure_comes_from_is_a_fact_of_the_run_and_its_ances
         {"id": "last-attempt", "rule": "R15", "kind": "wrong-exception",
          "where": {"delivered_in": ["fallbacks"], "mode": ["batch"]}, "reason": "r"}]})
     assert [entry.match(v) is not None for v in got] == [True, True, False, False]
+
+
+def test_a_failure_delivered_through_a_binding_comes_out_of_the_node_the_binding_is_in() -> None:
+    """A binding makes no run, so a failure that comes out of a bound fallback comes out of
+    the fallbacks (langchain-core 1.8.3, random seed 86: ``delivered_in`` said ``binding``,
+    and fallbacks-batch-reports-last-attempt did not match)."""
+    from conformance.signatures import annotate
+
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [{"label": "a", "kind": "llm", "fail": True},
+                            {"label": "b", "kind": "llm", "fail": True},
+                            {"label": "bind_b", "kind": "binding", "children": ["b"]},
+                            {"label": "bind_bind_b", "kind": "binding", "children": ["bind_b"]},
+                            {"label": "fb", "kind": "fallbacks", "children": ["a", "bind_bind_b"]}],
+                  "root": "fb"},
+        "handlers": [{"id": "h"}],
+        "invocation": {"mode": "batch", "inputs": ["x"], "callbacks": ["h"]}})
+    got = annotate(scenario, expect(scenario), [
+        Violation("R15", "x", "h", "fb", "wrong-exception",
+                  (("delivered", "injected"), ("delivered_by", "b")))])
+    assert [v.fact("delivered_in") for v in got] == ["fallbacks"]
