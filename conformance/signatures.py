@@ -36,7 +36,7 @@ run and on each ancestor that passes the exception on).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from .model import RUN_TYPE_OF, Chain, Node, Scenario
@@ -214,17 +214,18 @@ def _after_flaky(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
 
 def _holds_flaky(chain: Chain, label: str) -> bool:
     """Whether node ``label`` or a node below it is a flaky lambda."""
-    todo, seen = [label], set()
+    return any(chain[below].flaky for below in _each_once(label, lambda at: chain[at].children))
+
+
+def _each_once(start: str, more: Callable[[str], Iterable[str]]) -> Iterator[str]:
+    """``start`` and every label ``more`` leads to from a label reached, each once."""
+    todo, seen = [start], set()
     while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        node = chain[current]
-        if node.flaky:
-            return True
-        todo += node.children
-    return False
+        label = todo.pop()
+        if label not in seen:
+            seen.add(label)
+            yield label
+            todo += more(label)
 
 
 def twins(expectation: Expectation, exp: ExpectedRun) -> list[ExpectedRun]:
@@ -293,21 +294,14 @@ def _delivered_in(chain: Chain, label: str) -> str:
     with ``+``: where the failure an error event carried comes out of. Bindings are seen
     through, as they make no run: a fallback bound with ``with_config`` gives its failure to
     the fallbacks."""
+    def bindings_of(at: str) -> list[str]:
+        return [n.label for n in chain.nodes if at in n.children and n.kind == "binding"]
+
     kinds: set[str] = set()
-    todo, seen = [label], set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        if current == chain.root:
+    for at in _each_once(label, bindings_of):
+        kinds |= {n.kind for n in chain.nodes if at in n.children and n.kind != "binding"}
+        if at == chain.root:
             kinds.add("root")
-        for node in chain.nodes:
-            if current in node.children:
-                if node.kind == "binding":
-                    todo.append(node.label)
-                else:
-                    kinds.add(node.kind)
     return "+".join(sorted(kinds)) or "none"
 
 
