@@ -28,7 +28,7 @@ from .model import BATCH_MODES, FAULT_KINDS, STREAM_MODES, Chain, Scenario
 from .observed import HandlerFault, Observation, Outcome
 from .oracle import Expectation, expect
 from .run_ids import reused_across_calls
-from .signatures import annotate, twins
+from .signatures import annotate, run_facts, twins
 
 __all__ = ["PROPERTIES", "Finding", "evaluate"]
 
@@ -392,8 +392,9 @@ def property_r11(adapter: Adapter, scenario: Scenario,
 def _where_differs(scenario: Scenario, expectation: Expectation,
                    differing: Shape) -> tuple[tuple[str, str], ...]:
     """The ``node`` kind, ``parent`` kind and ``grandparent`` kind of the first run (in tree
-    order) whose events differ between the modes, as facts (none when no differing event is at
-    a known run)."""
+    order) whose events differ between the modes, and whether it is ``in_map`` and
+    ``after_flaky`` (see :func:`~conformance.signatures.run_facts`), as facts (none when no
+    differing event is at a known run)."""
     chain = expectation.runs
     positions = {k[0] for k in differing if isinstance(k[0], tuple)
                  and all(isinstance(i, int) for i in k[0])}
@@ -403,10 +404,12 @@ def _where_differs(scenario: Scenario, expectation: Expectation,
             continue
         above = chain[run.parent] if run.parent is not None else None
         grand = chain[above.parent] if above is not None and above.parent is not None else None
+        facts = run_facts(scenario, expectation, run)
         return (("node", scenario.chain[run.label].kind),
                 ("parent", scenario.chain[above.label].kind if above is not None else "none"),
                 ("grandparent", scenario.chain[grand.label].kind if grand is not None
-                 else "none"))
+                 else "none"),
+                ("in_map", facts["in_map"]), ("after_flaky", facts["after_flaky"]))
     return ()
 
 

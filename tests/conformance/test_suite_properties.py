@@ -177,4 +177,27 @@ def test_R11_a_difference_names_the_run_its_parent_and_its_grandparent() -> None
     first_step = next(k for k, r in exp.runs.items() if r.label == "fn3")
     differing = Counter({(first_step[1:], "start", "fn3"): 1})
     assert dict(_where_differs(scenario, exp, differing)) == {
-        "node": "lambda", "parent": "sequence", "grandparent": "map"}
+        "node": "lambda", "parent": "sequence", "grandparent": "map", "in_map": "yes",
+        "after_flaky": "no"}
+
+
+def test_R11_a_difference_after_a_flaky_step_says_so() -> None:
+    """A run that differs after a sequence step holding a flaky lambda says ``after_flaky``:
+    langchain-core (random seed 114) streams a retry without retrying, so the step after it
+    never starts in the stream modes, whatever else of the chain fails."""
+    from conformance.oracle import expect
+    from conformance.properties import _where_differs
+
+    scenario = Scenario.from_json({
+        "chain": {"nodes": [
+            {"flaky": True, "kind": "lambda", "label": "fn4"},
+            {"children": ["fn4"], "kind": "retry", "label": "retry3"},
+            {"fail": True, "kind": "streaming_llm", "label": "sllm5"},
+            {"children": ["retry3", "sllm5"], "kind": "sequence", "label": "seq2"}],
+            "root": "seq2"},
+        "handlers": [{"id": "h1"}],
+        "invocation": {"callbacks": ["h1"], "inputs": ["input0"], "mode": "invoke"}})
+    exp = expect(scenario)
+    after = next(k for k, r in exp.runs.items() if r.label == "sllm5")
+    differing = Counter({(after[1:], "start", "sllm5"): 1})
+    assert dict(_where_differs(scenario, exp, differing))["after_flaky"] == "yes"
