@@ -318,23 +318,15 @@ def handlers_manager(
     """
     handlers = check_handlers(callbacks, "callbacks")
     hs = HandlerSet(handlers) if handlers else _EMPTY_SET
-    # Built inline (what ``_make`` does, without its call): this runs once per root run.
-    m: M = _new(cls)
-    m._hs = m._ihs = hs
-    m.parent_run_id = None
-    if tags:
-        m.tags = [*tags]
-        m.inheritable_tags = [*tags]
-    else:
-        m.tags = []
-        m.inheritable_tags = []
-    if metadata:
-        m.metadata = {**metadata}
-        m.inheritable_metadata = {**metadata}
-    else:
-        m.metadata = {}
-        m.inheritable_metadata = {}
-    return m
+    return cls._make(
+        hs=hs,
+        ihs=hs,
+        parent_run_id=None,
+        tags=[*tags] if tags else [],
+        inheritable_tags=[*tags] if tags else [],
+        metadata={**metadata} if metadata else {},
+        inheritable_metadata={**metadata} if metadata else {},
+    )
 
 
 def child_manager(
@@ -348,14 +340,16 @@ def child_manager(
     itags = mgr.inheritable_tags
     tags = itags if tag is None else merge_tags(itags, [tag])
     meta = mgr.inheritable_metadata
-    # Built inline (what ``_make`` does, without its call): this runs once per run with children.
-    m: BaseCallbackManager = _new(AsyncCallbackManager if is_async else CallbackManager)
-    m._hs = m._ihs = ihs
-    m.parent_run_id = run_id
-    m.tags = tags
-    m.inheritable_tags = itags
-    m.metadata = m.inheritable_metadata = meta
-    return m
+    cls: type[BaseCallbackManager] = AsyncCallbackManager if is_async else CallbackManager
+    return cls._make(
+        hs=ihs,
+        ihs=ihs,
+        parent_run_id=run_id,
+        tags=tags,
+        inheritable_tags=itags,
+        metadata=meta,
+        inheritable_metadata=meta,
+    )
 
 
 def _id(run_id: Any) -> UUID:
