@@ -402,14 +402,10 @@ def _where_differs(scenario: Scenario, expectation: Expectation,
         run = chain.get((0, *where))
         if run is None:
             continue
-        above = chain[run.parent] if run.parent is not None else None
-        grand = chain[above.parent] if above is not None and above.parent is not None else None
         facts = run_facts(scenario, expectation, run)
         return (("node", scenario.chain[run.label].kind),
-                ("parent", scenario.chain[above.label].kind if above is not None else "none"),
-                ("grandparent", scenario.chain[grand.label].kind if grand is not None
-                 else "none"),
-                ("in_map", facts["in_map"]), ("after_flaky", facts["after_flaky"]))
+                *((name, facts[name]) for name in ("parent", "grandparent", "in_map",
+                                                   "after_flaky")))
     return ()
 
 

@@ -127,9 +127,8 @@ def run_facts(scenario: Scenario, expectation: Expectation, exp: ExpectedRun) ->
         run = runs[run.parent] if run.parent is not None else None
     return {"parent": kind_of(exp.parent), "grandparent": kind_of(grand),
             "bound": "yes" if bound else "no",
-            "in_parallel": "yes" if _in_parallel(chain, runs, exp) else "no",
-            "in_map": "yes" if _in_map(chain, runs, exp) else "no",
-            "after_flaky": "yes" if _after_flaky(chain, runs, exp) else "no",
+            **{fact: "yes" if holds(chain, runs, exp) else "no"
+               for fact, holds in _ANY_RUN.items()},
             "implicit_binding": "yes" if bound_at & _bindings_invoked_by(chain, _implicit_caller)
             else "no",
             "bound_attempt": "yes" if bound_at & _bindings_invoked_by(chain, _tries_attempts)
@@ -173,24 +172,23 @@ def _in_parallel(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
                  exp: ExpectedRun) -> bool:
     """Does an enclosing run run its children at once (a parallel, an assign, a map, a function
     or tool fanning out)? Abandoned or late branches can only be there."""
-    key = exp.parent
-    while key is not None:
-        run = runs[key]
-        if run.label in chain and (chain[run.label].kind in _AT_ONCE
-                                    or chain[run.label].concurrent):
-            return True
-        key = run.parent
-    return False
+    return _under(chain, runs, exp, lambda node: node.kind in _AT_ONCE or node.concurrent)
 
 
 def _in_map(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun],
             exp: ExpectedRun) -> bool:
     """Is the run inside an item of a ``.map()`` (at any depth)? An engine may run the items
     as a batch, with the batch's ways: items cancelled when one fails, a batch's exception."""
+    return _under(chain, runs, exp, lambda node: node.kind == "map")
+
+
+def _under(chain: Chain, runs: Mapping[tuple[int, ...], ExpectedRun], exp: ExpectedRun,
+           test: Callable[[Node], bool]) -> bool:
+    """Whether the node of one of ``exp``'s enclosing runs passes ``test``."""
     key = exp.parent
     while key is not None:
         run = runs[key]
-        if run.label in chain and chain[run.label].kind == "map":
+        if run.label in chain and test(chain[run.label]):
             return True
         key = run.parent
     return False
@@ -226,6 +224,13 @@ def _each_once(start: str, more: Callable[[str], Iterable[str]]) -> Iterator[str
             seen.add(label)
             yield label
             todo += more(label)
+
+
+#: Facts of where a run is that a violation about a bare label (an object that may run in
+#: several places) takes as ``yes`` when any of the object's runs has them.
+_ANY_RUN: dict[str, Callable[[Chain, Mapping[tuple[int, ...], ExpectedRun], ExpectedRun],
+                             bool]] = {
+    "in_parallel": _in_parallel, "in_map": _in_map, "after_flaky": _after_flaky}
 
 
 def twins(expectation: Expectation, exp: ExpectedRun) -> list[ExpectedRun]:
@@ -315,19 +320,15 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
     inv = scenario.invocation
     by_label: dict[str, ExpectedRun] = {}
     # A bare label's object may run both inside and outside children run at once: its
-    # violation says in_parallel=yes if any of its runs is inside (never narrower than the run).
-    at_once: set[str] = set()
-    mapped: set[str] = set()  # (likewise for in_map and after_flaky)
-    after_flaky: set[str] = set()
+    # violation says in_parallel=yes if any of its runs is inside (never narrower than the run);
+    # likewise for the other facts of where a run is (_ANY_RUN).
+    any_run: dict[str, set[str]] = {fact: set() for fact in _ANY_RUN}
     if expectation is not None:
         for run in expectation.runs.values():
             by_label.setdefault(run.label, run)
-            if _in_parallel(chain, expectation.runs, run):
-                at_once.add(run.label)
-            if _in_map(chain, expectation.runs, run):
-                mapped.add(run.label)
-            if _after_flaky(chain, expectation.runs, run):
-                after_flaky.add(run.label)
+            for fact, holds in _ANY_RUN.items():
+                if holds(chain, expectation.runs, run):
+                    any_run[fact].add(run.label)
     # Whether sync code runs under an async mode: a function with no async body (run on a worker
     # thread), where an engine's sync paths run inside an async invocation.
     sync_only = "yes" if any(n.sync_only for n in chain.walk()) else "no"
@@ -355,9 +356,8 @@ def annotate(scenario: Scenario, expectation: Expectation | None,
             facts["run_type"] = RUN_TYPE_OF.get(kind, "chain")
         if exp is not None and expectation is not None:
             facts.update(run_facts(scenario, expectation, exp))
-            facts["in_parallel"] = "yes" if exp.label in at_once else "no"
-            facts["in_map"] = "yes" if exp.label in mapped else "no"
-            facts["after_flaky"] = "yes" if exp.label in after_flaky else "no"
+            facts.update({fact: "yes" if exp.label in labels else "no"
+                          for fact, labels in any_run.items()})
         if expectation is not None:
             facts["fails"] = "yes" if any(expectation.failures) else "no"
         if v.handler is not None:
