@@ -30,7 +30,7 @@ fit inside its parent for the handler that saw both and not by the order of all 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
@@ -959,17 +959,31 @@ class _Matcher:
                 break
             of_key.update(more)
             first_round.update(left)
-        self._make_room_for_left_out(of_key)
-        self._move_to_empty_places(of_key)
-        self._swap_runs_of_one_object(of_key)
+        self._settle(of_key, self._room_made_for_left_out, len(self.obs))
+        self._settle(of_key, self._moved_to_an_empty_place, len(of_key))
+        self._settle(of_key, self._runs_of_one_object_swapped, len(of_key))
         hidden = frozenset(k for k, rid in of_key.items() if rid not in self.obs)
         return RunMatch(of_key, hidden, self.layers)
 
     # -- improving the placement ----------------------------------------------------------
 
-    def _swap_runs_of_one_object(self, of_key: dict[Key, str]) -> None:
-        """Swap the runs placed at two runs of one object (with their subtrees) wherever that
-        disagrees less with the events, until no swap does.
+    @staticmethod
+    def _settle(of_key: dict[Key, str],
+                better_than: Callable[[dict[Key, str]], dict[Key, str] | None],
+                rounds: int) -> None:
+        """Replace ``of_key`` by the better placement ``better_than`` finds, until it finds
+        none (at most ``rounds`` times: each step strictly disagrees less, so this only bounds
+        a loop that ends anyway)."""
+        for _ in range(rounds):
+            better = better_than(of_key)
+            if better is None:
+                return
+            of_key.clear()
+            of_key.update(better)
+
+    def _runs_of_one_object_swapped(self, of_key: dict[Key, str]) -> dict[Key, str] | None:
+        """``of_key`` with the runs placed at two runs of one object (with their subtrees)
+        swapped, where that disagrees less with the events; else None.
 
         The placement of children that fit under no child of their observed parent (runs whose
         parent link is wrong) is settled after their siblings, whose places are chosen without
@@ -977,29 +991,24 @@ class _Matcher:
         first round kept there may be the one whose events only fit the other place (it started
         before the run the other place lies under, say).
         """
-        for _ in range(len(of_key)):
-            by_name: dict[str, list[Key]] = {}
-            for key, rid in of_key.items():
-                if rid in self.obs and not self.obs[rid].names <= self.leaked:
-                    by_name.setdefault(self.runs[key].name, []).append(key)
-            # (only where a run is placed against its parent link: elsewhere nothing calls for it)
-            astray = {key for keys in by_name.values() if len(keys) > 1 for key in keys
-                      if self.parent.get(of_key[key]) != of_key.get(key[:-1])}
-            if not astray:
-                return
-            swaps = ((a, b) for keys in by_name.values() for i, a in enumerate(sorted(keys))
-                     for b in sorted(keys)[i + 1:]
-                     if b[:len(a)] != a and (a in astray or b in astray))
-            better = next((swapped for a, b in swaps
-                           for swapped in [self._swapped(of_key, a, b)] if swapped), None)
-            if better is None:
-                return
-            of_key.clear()
-            of_key.update(better)
+        by_name: dict[str, list[Key]] = {}
+        for key, rid in of_key.items():
+            if rid in self.obs and not self.obs[rid].names <= self.leaked:
+                by_name.setdefault(self.runs[key].name, []).append(key)
+        # (only where a run is placed against its parent link: elsewhere nothing calls for it)
+        astray = {key for keys in by_name.values() if len(keys) > 1 for key in keys
+                  if self._link_wrong(of_key[key], key, of_key)}
+        if not astray:
+            return None
+        swaps = ((a, b) for keys in by_name.values() for i, a in enumerate(sorted(keys))
+                 for b in sorted(keys)[i + 1:]
+                 if b[:len(a)] != a and (a in astray or b in astray))
+        return next((swapped for a, b in swaps
+                     for swapped in [self._swapped(of_key, a, b)] if swapped), None)
 
-    def _move_to_empty_places(self, of_key: dict[Key, str]) -> None:
-        """Move a run that disagrees with its place (with its subtree) to an empty place of its
-        object wherever that disagrees less with the events, until no move does.
+    def _moved_to_an_empty_place(self, of_key: dict[Key, str]) -> dict[Key, str] | None:
+        """``of_key`` with a run that disagrees with its place moved (with its subtree) to an
+        empty place of its object, where that disagrees less with the events; else None.
 
         An alignment weighs leaving a child out by its best place deeper in its input, not by
         the expected run left unseen there: a tool's callee that names the tool's parent and
@@ -1007,47 +1016,43 @@ class _Matcher:
         as its place under the tool (its parent link wrong), and took the branch, leaving its
         place under the tool unseen by the handlers that did see it (langchain-core 1.8.3,
         random seed 56: a false R2)."""
-        for _ in range(len(of_key)):
-            empty: dict[str, list[Key]] = {}
-            for key, run in self.runs.items():
-                if key not in of_key:
-                    empty.setdefault(run.label, []).append(key)
-            if not empty:
-                return
-            moves = ((a, b) for a, rid in sorted(of_key.items()) if rid in self.obs
-                     and self.runs[a].label in empty and self._astray(rid, a, of_key)
-                     for b in empty[self.runs[a].label]
-                     if b[:len(a)] != a and a[:len(b)] != b)
-            better = next((after for a, b in moves for after in [self._moved(of_key, a, b)]
-                           if after is not None
-                           and self._cost(after, a, b) < self._cost(of_key, a, b)), None)
-            if better is None:
-                return
-            of_key.clear()
-            of_key.update(better)
+        empty: dict[str, list[Key]] = {}
+        for key, run in self.runs.items():
+            if key not in of_key:
+                empty.setdefault(run.label, []).append(key)
+        if not empty:
+            return None
+        moves = ((a, b) for a, rid in sorted(of_key.items()) if rid in self.obs
+                 and self.runs[a].label in empty and self._astray(rid, a, of_key)
+                 for b in empty[self.runs[a].label]
+                 if b[:len(a)] != a and a[:len(b)] != b)
+        return next((after for a, b in moves for after in [self._moved(of_key, a, b)]
+                     if after is not None
+                     and self._cost(after, a, b) < self._cost(of_key, a, b)), None)
 
     def _astray(self, rid: str, key: Key, of_key: Mapping[Key, str]) -> bool:
         """Whether observed run ``rid`` at ``key`` disagrees with it or with its parent link
         (a conforming engine's runs never do: nothing to look for then)."""
-        return bool(self._local(rid, key)) or self.parent.get(rid) != of_key.get(key[:-1])
+        return bool(self._local(rid, key)) or self._link_wrong(rid, key, of_key)
 
-    def _make_room_for_left_out(self, of_key: dict[Key, str]) -> None:
-        """Place observed runs no round placed where a run of the same object stands, by
-        moving that one to a place of its object left empty, wherever that costs less.
+    def _link_wrong(self, rid: str, key: Key, of_key: Mapping[Key, str]) -> bool:
+        """Whether run ``rid`` placed at ``key`` names another parent than the run placed at
+        ``key``'s parent."""
+        return self.parent.get(rid) != of_key.get(key[:-1])
+
+    def _room_made_for_left_out(self, of_key: dict[Key, str]) -> dict[Key, str] | None:
+        """``of_key`` with an observed run no round placed put where a run of the same object
+        stands, that one moved to a place of its object left empty, where that costs less;
+        else None.
 
         A piece's subtree is aligned with its expected children on its own: of two runs of one
         object under a function, the one run the function's run shows may take the place the
         other run (reported as a root: a binding that replaced the context) fits, leaving its
         own empty, and the other then finds no place at all (its handlers "missed" both)."""
-        for _ in range(len(self.obs)):
-            placed = set(of_key.values())
-            left = [rid for rid in self.parent if rid in self.obs and rid not in placed]
-            better = next((moved for rid in left for moved in [self._room_for(of_key, rid)]
-                           if moved is not None), None)
-            if better is None:
-                return
-            of_key.clear()
-            of_key.update(better)
+        placed = set(of_key.values())
+        left = [rid for rid in self.parent if rid in self.obs and rid not in placed]
+        return next((moved for rid in left for moved in [self._room_for(of_key, rid)]
+                     if moved is not None), None)
 
     def _room_for(self, of_key: Mapping[Key, str], rid: str) -> dict[Key, str] | None:
         """``of_key`` with ``rid``'s subtree at a place of its name whose run moved to an empty
